@@ -1,0 +1,19 @@
+// core/json.h
+//! Writing JSON safely: every string from a log is attacker-controlled, so escaping
+//! replaces invalid UTF-8 with U+FFFD and escapes all control characters and the HTML-significant
+//! characters <, >, & (so JSON embedded in a page can never close a script element).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kamatama {
+
+//! Appends `s` as a quoted JSON string.
+void AppendJsonString(std::string* out, std::string_view s);
+
+//! Replaces invalid UTF-8 sequences with U+FFFD. Returns true if `s` was valid already.
+bool IsValidUtf8(std::string_view s);
+std::string SanitizeUtf8(std::string_view s);
+
+}  // namespace kamatama

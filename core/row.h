@@ -1,0 +1,58 @@
+// core/row.h
+//! The narrow interface between query evaluation and whatever holds the rows (in-memory Events or
+//! decoded column blocks), so the store never depends on the query language and vice versa.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+
+namespace kamatama {
+
+//! Gives the fields of one row. "event.original" gives the original line.
+class FieldAccessor {
+ public:
+  virtual ~FieldAccessor() = default;
+  //! The value of a field of the current row; false if the row does not have it.
+  virtual bool Get(std::string_view name, std::string_view* value) const = 0;
+};
+
+//! A FieldAccessor over an Event.
+class EventAccessor final : public FieldAccessor {
+ public:
+  explicit EventAccessor(const Event& ev) : ev_(ev) {}
+  bool Get(std::string_view name, std::string_view* value) const override {
+    if (name == field::kOriginal) {
+      *value = ev_.original;
+      return true;
+    }
+    const std::string* v = ev_.Get(name);
+    if (!v) return false;
+    *value = *v;
+    return true;
+  }
+
+ private:
+  const Event& ev_;
+};
+
+//! Answers "may this block contain the token with this hash?" (false = certainly not).
+using TokenFilter = std::function<bool(uint64_t)>;
+
+//! A row predicate the store can prune blocks with and evaluate rows with.
+//! Implementations must be safe to call from several threads at once (const, no mutation).
+class RowFilter {
+ public:
+  virtual ~RowFilter() = default;
+  //! False only if no row of a block whose token set passes `has_token` can match.
+  virtual bool MayMatch(const TokenFilter& has_token) const = 0;
+  virtual bool Matches(const FieldAccessor& row) const = 0;
+  //! Fields Matches reads; the store decodes only these columns to evaluate.
+  virtual const std::vector<std::string>& ReferencedFields() const = 0;
+};
+
+}  // namespace kamatama

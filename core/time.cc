@@ -1,0 +1,167 @@
+// core/time.cc
+#include "core/time.h"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+namespace kamatama {
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  // Howard Hinnant's algorithm.
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+CivilDate CivilFromDays(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {y + (m <= 2), m, d};
+}
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+}  // namespace
+
+std::optional<int64_t> ParseRfc3339(std::string_view s) {
+  int year, month, day;
+  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
+      s[7] != '-' || !Digits(s, 8, 2, &day))
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  int64_t ns = DaysFromCivil(year, month, day) * kNanosPerDay;
+  if (s.size() == 10) return ns;
+  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
+  int hh, mm, ss = 0;
+  if (!Digits(s, 11, 2, &hh) || s.size() < 16 || s[13] != ':' || !Digits(s, 14, 2, &mm))
+    return std::nullopt;
+  size_t pos = 16;
+  if (pos < s.size() && s[pos] == ':') {
+    if (!Digits(s, 17, 2, &ss)) return std::nullopt;
+    pos = 19;
+  }
+  if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  if (ss == 60) ss = 59;  // leap second: clamp
+  ns += (static_cast<int64_t>(hh) * 3600 + mm * 60 + ss) * kNanosPerSecond;
+  if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+    ++pos;
+    int64_t frac = 0;
+    int digits = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (digits < 9) {
+        frac = frac * 10 + (s[pos] - '0');
+        ++digits;
+      }
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = digits; i < 9; ++i) frac *= 10;
+    ns += frac;
+  }
+  if (pos == s.size()) return ns;  // no zone: UTC
+  if (s[pos] == 'Z' || s[pos] == 'z') return pos + 1 == s.size() ? std::optional<int64_t>(ns) : std::nullopt;
+  if (s[pos] == '+' || s[pos] == '-') {
+    int sign = s[pos] == '+' ? 1 : -1;
+    int oh, om = 0;
+    if (!Digits(s, pos + 1, 2, &oh)) return std::nullopt;
+    size_t p = pos + 3;
+    if (p < s.size() && s[p] == ':') ++p;
+    if (p < s.size()) {
+      if (!Digits(s, p, 2, &om)) return std::nullopt;
+      p += 2;
+    }
+    if (p != s.size() || oh > 23 || om > 59) return std::nullopt;
+    return ns - sign * (static_cast<int64_t>(oh) * 3600 + om * 60) * kNanosPerSecond;
+  }
+  return std::nullopt;
+}
+
+std::string FormatRfc3339(int64_t ns) {
+  int64_t days = DayOf(ns);
+  int64_t rem = ns - days * kNanosPerDay;
+  CivilDate d = CivilFromDays(days);
+  int64_t secs = rem / kNanosPerSecond;
+  int64_t frac = rem % kNanosPerSecond;
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<long long>(d.year), d.month, d.day,
+                        static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                        static_cast<long long>(secs % 60));
+  if (frac % 1'000'000 == 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%03lldZ", static_cast<long long>(frac / 1'000'000));
+  } else if (frac % 1000 == 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(frac / 1000));
+  } else {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(frac));
+  }
+  return std::string(buf, n);
+}
+
+std::optional<int64_t> ParseDuration(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || ptr == s.data() || value < 0) return std::nullopt;
+  std::string_view unit(ptr, s.data() + s.size() - ptr);
+  int64_t mult;
+  if (unit == "ms") mult = 1'000'000;
+  else if (unit == "s") mult = kNanosPerSecond;
+  else if (unit == "m") mult = 60 * kNanosPerSecond;
+  else if (unit == "h") mult = 3600 * kNanosPerSecond;
+  else if (unit == "d") mult = kNanosPerDay;
+  else if (unit == "w") mult = 7 * kNanosPerDay;
+  else return std::nullopt;
+  if (value > INT64_MAX / mult) return std::nullopt;
+  return value * mult;
+}
+
+std::optional<int64_t> ParseApiTime(std::string_view s, int64_t now_ns) {
+  if (s.empty()) return std::nullopt;
+  if (s == "now") return now_ns;
+  std::string_view rel = s;
+  if (rel.substr(0, 3) == "now") rel.remove_prefix(3);
+  if (!rel.empty() && (rel[0] == '-' || rel[0] == '+') && rel.size() > 1 &&
+      !(rel.size() >= 5 && rel[4] == '-')) {
+    auto d = ParseDuration(rel.substr(1));
+    if (d) return rel[0] == '-' ? now_ns - *d : now_ns + *d;
+    return std::nullopt;
+  }
+  if (auto t = ParseRfc3339(s)) return t;
+  // Epoch seconds (10 digits or fewer) or milliseconds.
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc() && ptr == s.data() + s.size() && v >= 0) {
+    if (v < 100'000'000'000LL) return v * kNanosPerSecond;
+    return v * 1'000'000;
+  }
+  return std::nullopt;
+}
+
+}  // namespace kamatama

@@ -1,0 +1,64 @@
+// core/tokenize.cc
+#include "core/tokenize.h"
+
+#include <cstring>
+
+namespace kamatama {
+
+uint64_t HashTokenLower(std::string_view token) {
+  // FNV-1a over lowercased bytes, then a murmur3 finaliser for good high bits.
+  uint64_t h = 14695981039346656037ULL;
+  for (char c : token) {
+    h ^= static_cast<unsigned char>(AsciiLower(c));
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
+}
+
+size_t FindIgnoreCase(std::string_view hay, std::string_view needle, size_t from) {
+  if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
+  if (needle.size() > hay.size() || from > hay.size() - needle.size()) return std::string_view::npos;
+  const char lo = AsciiLower(needle[0]);
+  const char up = (lo >= 'a' && lo <= 'z') ? static_cast<char>(lo - 32) : lo;
+  const char* base = hay.data();
+  const char* limit = base + (hay.size() - needle.size()) + 1;  // one past the last start
+  // Next occurrence of each case of the first byte, recomputed only once consumed.
+  auto next = [&](const char* from_ptr, char c) -> const char* {
+    if (from_ptr >= limit) return nullptr;
+    return static_cast<const char*>(std::memchr(from_ptr, c, static_cast<size_t>(limit - from_ptr)));
+  };
+  const char* p = next(base + from, lo);
+  const char* q = up != lo ? next(base + from, up) : nullptr;
+  while (p || q) {
+    const char* cand = (!q || (p && p < q)) ? p : q;
+    size_t pos = static_cast<size_t>(cand - base);
+    if (EqualsIgnoreCase(hay.substr(pos, needle.size()), needle)) return pos;
+    if (cand == p) p = next(p + 1, lo);
+    else q = next(q + 1, up);
+  }
+  return std::string_view::npos;
+}
+
+bool HasToken(std::string_view text, std::string_view token) {
+  if (FindIgnoreCase(text, token) == std::string_view::npos) return false;
+  bool found = false;
+  ForEachToken(text, [&](std::string_view t) {
+    if (!found && EqualsIgnoreCase(t, token)) found = true;
+  });
+  return found;
+}
+
+}  // namespace kamatama

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs, with apt, only the Debian 12 packages kamatama needs that are missing.
+# Idempotent: a second run installs nothing and does not touch the network.
+set -euo pipefail
+
+PKGS=(
+  # toolchain
+  g++ cmake make ninja-build ccache pkg-config
+  # libraries
+  librocksdb-dev libboost-dev libboost-system-dev libsimdjson-dev libre2-dev
+  libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libssl-dev
+  libzstd-dev
+  # real peers used by the tests
+  rsyslog bsdutils curl python3 procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# rsyslog is a test peer, not a system service we want running on 514 here.
+if [[ " ${missing[*]} " == *" rsyslog "* ]] && command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true
+fi
+echo "install-deps: done"

@@ -1,0 +1,281 @@
+// ingest/syslog_server.cc
+#include <utility>  // before awaitable.hpp on g++ 12 with Boost 1.74
+#include "ingest/syslog_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <list>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "core/metrics.h"
+#include "core/time.h"
+#include "ingest/framing.h"
+
+namespace kamatama::ingest {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= s.size()) return false;
+  std::string h = s.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  unsigned p = 0;
+  auto [ptr, ec] = std::from_chars(s.data() + colon + 1, s.data() + s.size(), p);
+  if (ec != std::errc() || ptr != s.data() + s.size() || p > 65535) return false;
+  *host = h.empty() ? "0.0.0.0" : h;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+namespace {
+struct Counters {
+  Counter& tcp_frames = GetCounter("kamatama_received_total", "transport=\"tcp\"", "Messages received");
+  Counter& udp_frames = GetCounter("kamatama_received_total", "transport=\"udp\"", "Messages received");
+  Counter& tcp_bytes = GetCounter("kamatama_received_bytes_total", "transport=\"tcp\"", "Bytes received");
+  Counter& udp_bytes = GetCounter("kamatama_received_bytes_total", "transport=\"udp\"", "Bytes received");
+  Counter& truncated = GetCounter("kamatama_truncated_total", "", "Frames cut at the maximum frame size");
+  Counter& udp_dropped = GetCounter("kamatama_events_dropped_total", "reason=\"udp_queue_full\"",
+                                    "Events dropped, by reason");
+  Counter& conn_refused = GetCounter("kamatama_events_dropped_total", "reason=\"too_many_connections\"",
+                                     "Events dropped, by reason");
+  Counter& partial = GetCounter("kamatama_incomplete_frames_total", "",
+                                "Connections closed in the middle of a frame");
+  Counter& idle_closed = GetCounter("kamatama_idle_connections_closed_total", "",
+                                    "TCP connections closed by the idle timeout");
+  Counter& parsed = GetCounter("kamatama_events_parsed_total", "", "Events parsed");
+  Counter& invalid_utf8 = GetCounter("kamatama_invalid_utf8_total", "", "Frames that are not valid UTF-8");
+};
+Counters& C() {
+  static Counters* c = new Counters();
+  return *c;
+}
+}  // namespace
+
+class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(asio::io_context& io, Pipeline* p, ParseOptions parse, SyslogOptions opt)
+      : io_(io), pipeline_(p), parse_(std::move(parse)), opt_(std::move(opt)), acceptor_(io), udp_(io) {}
+
+  asio::io_context& io_;
+  Pipeline* pipeline_;
+  ParseOptions parse_;
+  SyslogOptions opt_;
+  tcp::acceptor acceptor_;
+  udp::socket udp_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> connections_{0};
+  std::mutex conns_mu_;
+  std::list<std::weak_ptr<tcp::socket>> conns_;
+
+  void AddRecord(Batch* b, std::string_view frame, bool truncated, const std::string& observer, int64_t now) {
+    RawRecord r;
+    r.received_ns = now;
+    r.data.assign(frame);
+    r.observer = observer;
+    r.source = opt_.source;
+    if (truncated) {
+      r.flags |= kRawTruncated;
+      C().truncated.Add();
+    }
+    b->events.push_back(ParseRecord(r, parse_));
+    b->raws.push_back(std::move(r));
+  }
+
+  asio::awaitable<void> Watchdog(std::shared_ptr<tcp::socket> sock, std::shared_ptr<int64_t> deadline) {
+    asio::steady_timer timer(sock->get_executor());
+    while (sock->is_open()) {
+      int64_t now = store::NowSteady();
+      if (now >= *deadline) {
+        C().idle_closed.Add();
+        boost::system::error_code ec;
+        sock->close(ec);
+        co_return;
+      }
+      timer.expires_after(std::chrono::nanoseconds(*deadline - now));
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  asio::awaitable<void> Session(std::shared_ptr<tcp::socket> sock) {
+    auto self = shared_from_this();
+    boost::system::error_code ec;
+    auto ep = sock->remote_endpoint(ec);
+    std::string observer = ec ? "" : ep.address().to_string();
+    auto deadline = std::make_shared<int64_t>(store::NowSteady() + opt_.idle_timeout_ns);
+    asio::co_spawn(sock->get_executor(), Watchdog(sock, deadline), asio::detached);
+    SyslogFramer framer(opt_.max_frame);
+    std::vector<char> buf(64 * 1024);
+    asio::steady_timer wait(sock->get_executor());
+    Counters& c = C();
+    for (;;) {
+      size_t n = co_await sock->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || n == 0) break;
+      *deadline = store::NowSteady() + opt_.idle_timeout_ns;
+      c.tcp_bytes.Add(n);
+      Batch batch;
+      int64_t now = NowNanos();
+      framer.Feed(std::string_view(buf.data(), n), [&](std::string_view f, bool truncated) {
+        AddRecord(&batch, f, truncated, observer, now);
+      });
+      if (batch.events.empty()) continue;
+      size_t frames = batch.events.size();
+      c.tcp_frames.Add(frames);
+      c.parsed.Add(frames);
+      // Backpressure: hold the connection (and stop reading) until the pipeline has room.
+      while (!pipeline_->TrySubmit(batch)) {
+        if (stopping_) co_return;
+        wait.expires_after(std::chrono::milliseconds(2));
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        *deadline = store::NowSteady() + opt_.idle_timeout_ns;
+      }
+    }
+    if (framer.Pending() > 0) c.partial.Add();
+    sock->close(ec);
+    connections_--;
+  }
+
+  asio::awaitable<void> Accept() {
+    auto self = shared_from_this();
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket s(asio::make_strand(io_));
+      co_await acceptor_.async_accept(s, asio::redirect_error(asio::use_awaitable, ec));
+      if (stopping_) co_return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        // EMFILE and friends: back off briefly rather than spin.
+        asio::steady_timer t(io_, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      if (connections_ >= opt_.max_connections) {
+        C().conn_refused.Add();
+        s.close(ec);
+        continue;
+      }
+      connections_++;
+      auto sock = std::make_shared<tcp::socket>(std::move(s));
+      {
+        std::lock_guard lock(conns_mu_);
+        conns_.remove_if([](const std::weak_ptr<tcp::socket>& w) { return w.expired(); });
+        conns_.push_back(sock);
+      }
+      asio::co_spawn(sock->get_executor(), Session(sock), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> ReceiveUdp() {
+    auto self = shared_from_this();
+    std::vector<char> buf(65536 + 1);
+    udp::endpoint from;
+    Counters& c = C();
+    for (;;) {
+      boost::system::error_code ec;
+      Batch batch;
+      int64_t now = NowNanos();
+      // Take what is already queued in the socket (up to 512 datagrams) as one batch.
+      do {
+        size_t n = co_await udp_.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+        if (stopping_ || ec == asio::error::operation_aborted) co_return;
+        if (ec) break;
+        c.udp_bytes.Add(n);
+        std::string_view d(buf.data(), std::min<size_t>(n, 65536));
+        bool truncated = n > opt_.max_frame;
+        if (truncated) d = d.substr(0, opt_.max_frame);
+        if (!d.empty() && (d.back() == '\n' || d.back() == '\0')) d.remove_suffix(1);
+        if (d.empty()) continue;
+        AddRecord(&batch, d, truncated, from.address().to_string(), now);
+      } while (batch.events.size() < 512 && udp_.available(ec) > 0);
+      if (batch.events.empty()) continue;
+      c.udp_frames.Add(batch.events.size());
+      c.parsed.Add(batch.events.size());
+      size_t k = batch.events.size();
+      if (!pipeline_->TrySubmit(batch)) c.udp_dropped.Add(k);
+    }
+  }
+};
+
+SyslogServer::SyslogServer(asio::io_context& io, Pipeline* pipeline, ParseOptions parse, SyslogOptions opt)
+    : impl_(std::make_shared<Impl>(io, pipeline, std::move(parse), std::move(opt))) {}
+
+SyslogServer::~SyslogServer() { Stop(); }
+
+Status SyslogServer::Start() {
+  Impl& m = *impl_;
+  boost::system::error_code ec;
+  if (!m.opt_.tcp_listen.empty()) {
+    std::string host;
+    uint16_t port;
+    if (!SplitHostPort(m.opt_.tcp_listen, &host, &port))
+      return Status::InvalidArgument("bad syslog TCP address: " + m.opt_.tcp_listen);
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) return Status::InvalidArgument("bad syslog TCP address: " + m.opt_.tcp_listen);
+    tcp::endpoint ep(addr, port);
+    m.acceptor_.open(ep.protocol(), ec);
+    if (!ec) m.acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) m.acceptor_.bind(ep, ec);
+    if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IoError(fmt::format("cannot listen on syslog TCP {}: {}", m.opt_.tcp_listen, ec.message()));
+    asio::co_spawn(m.io_, m.Accept(), asio::detached);
+  }
+  if (!m.opt_.udp_listen.empty()) {
+    std::string host;
+    uint16_t port;
+    if (!SplitHostPort(m.opt_.udp_listen, &host, &port))
+      return Status::InvalidArgument("bad syslog UDP address: " + m.opt_.udp_listen);
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) return Status::InvalidArgument("bad syslog UDP address: " + m.opt_.udp_listen);
+    udp::endpoint ep(addr, port);
+    m.udp_.open(ep.protocol(), ec);
+    if (!ec) m.udp_.bind(ep, ec);
+    if (ec) return Status::IoError(fmt::format("cannot listen on syslog UDP {}: {}", m.opt_.udp_listen, ec.message()));
+    int size = static_cast<int>(m.opt_.udp_receive_buffer);
+    // SO_RCVBUFFORCE works as root beyond rmem_max; fall back to SO_RCVBUF.
+    if (setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+      setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    asio::co_spawn(m.io_, m.ReceiveUdp(), asio::detached);
+  }
+  return Status::OK();
+}
+
+void SyslogServer::Stop() {
+  Impl& m = *impl_;
+  if (m.stopping_.exchange(true)) return;
+  boost::system::error_code ec;
+  m.acceptor_.close(ec);
+  m.udp_.close(ec);
+  std::lock_guard lock(m.conns_mu_);
+  for (auto& w : m.conns_) {
+    if (auto s = w.lock()) {
+      asio::post(s->get_executor(), [s] {
+        boost::system::error_code e;
+        s->close(e);
+      });
+    }
+  }
+}
+
+std::string SyslogServer::udp_address() const {
+  boost::system::error_code ec;
+  auto ep = impl_->udp_.local_endpoint(ec);
+  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+std::string SyslogServer::tcp_address() const {
+  boost::system::error_code ec;
+  auto ep = impl_->acceptor_.local_endpoint(ec);
+  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+}  // namespace kamatama::ingest

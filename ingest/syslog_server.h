@@ -1,0 +1,52 @@
+// ingest/syslog_server.h
+//! Syslog receivers: UDP (one datagram, one message) and TCP (RFC 6587 framing detected per
+//! frame, see framing.h), on an Asio io_context run by the caller's threads. Frames are parsed
+//! on the receiving thread and handed to the Pipeline in batches; when the pipeline is full, TCP
+//! connections stop reading (the sender's window closes) and UDP datagrams are counted as dropped.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "ingest/pipeline.h"
+#include "parsers/parse.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace kamatama::ingest {
+
+struct SyslogOptions {
+  std::string udp_listen = "127.0.0.1:5514";  //!< empty disables
+  std::string tcp_listen = "127.0.0.1:5514";  //!< empty disables
+  size_t max_frame = 64 * 1024;               //!< longer frames are truncated and flagged
+  int64_t idle_timeout_ns = 600LL * 1'000'000'000;
+  size_t max_connections = 10000;
+  std::string source;                         //!< parser override for everything received here
+  size_t udp_receive_buffer = 8u << 20;
+};
+
+class SyslogServer {
+ public:
+  SyslogServer(boost::asio::io_context& io, Pipeline* pipeline, ParseOptions parse, SyslogOptions opt);
+  ~SyslogServer();
+  //! Binds the listeners and starts accepting; returns an error naming the address on failure.
+  Status Start();
+  //! Stops accepting and closes every connection (pending frames are already in the pipeline).
+  void Stop();
+  //! The bound addresses as "host:port" (useful with port 0).
+  std::string udp_address() const;
+  std::string tcp_address() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+//! Splits "host:port" ("[::1]:514" for IPv6); false if malformed.
+bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port);
+
+}  // namespace kamatama::ingest

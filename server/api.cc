@@ -1,0 +1,300 @@
+// server/api.cc
+#include "server/api.h"
+
+#include <charconv>
+#include <future>
+
+#include <fmt/format.h>
+
+#include "core/json.h"
+#include "core/metrics.h"
+#include "core/time.h"
+#include "parsers/json_event.h"
+#include "parsers/parse.h"
+#include "query/query.h"
+
+namespace kamatama::server {
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Response JsonError(int status, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = "{\"error\":";
+  AppendJsonString(&r.body, message);
+  r.body += "}";
+  return r;
+}
+
+bool IsInteger(std::string_view s) {
+  if (s.empty() || s.size() > 18) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  if (s[i] == '0' && s.size() > i + 1) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+const std::string* Param(const Request& req, const std::string& name) {
+  auto it = req.params.find(name);
+  return it == req.params.end() ? nullptr : &it->second;
+}
+
+// Adapts a parsed query to the store's row filter interface.
+class QueryFilter final : public RowFilter {
+ public:
+  explicit QueryFilter(const query::Query& q) : q_(q) {}
+  bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
+  bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
+  const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
+
+ private:
+  const query::Query& q_;
+};
+}  // namespace
+
+bool UrlDecode(std::string_view in, bool plus_is_space, std::string* out) {
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out->push_back(' ');
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
+bool ParseTarget(std::string_view target, std::string* path, std::multimap<std::string, std::string>* params) {
+  size_t q = target.find('?');
+  if (!UrlDecode(target.substr(0, q), false, path)) return false;
+  if (q == std::string_view::npos) return true;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view kv = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (kv.empty()) continue;
+    size_t eq = kv.find('=');
+    std::string k, v;
+    if (!UrlDecode(kv.substr(0, eq), true, &k)) return false;
+    if (eq != std::string_view::npos && !UrlDecode(kv.substr(eq + 1), true, &v)) return false;
+    params->emplace(std::move(k), std::move(v));
+  }
+  return true;
+}
+
+void AppendEventJson(const Event& ev, std::string* out) {
+  out->append("{\"@timestamp\":");
+  AppendJsonString(out, FormatRfc3339(ev.timestamp_ns));
+  for (const auto& [name, value] : ev.fields) {
+    out->push_back(',');
+    AppendJsonString(out, name);
+    out->push_back(':');
+    if (TypeOfField(name) == FieldType::kInt && IsInteger(value)) out->append(value);
+    else AppendJsonString(out, value);
+  }
+  out->append(",\"event.ingested\":");
+  AppendJsonString(out, FormatRfc3339(ev.ingested_ns));
+  out->append(",\"event.original\":");
+  AppendJsonString(out, ev.original);
+  out->push_back('}');
+}
+
+Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
+    : cfg_(cfg), store_(store), pipeline_(pipeline) {
+  RegisterGauge("kamatama_partitions", "Day partitions in the store",
+                [this] { return static_cast<double>(store_->Stats().partitions); });
+  RegisterGauge("kamatama_store_disk_bytes", "Bytes of the data directory",
+                [this] { return static_cast<double>(store_->Stats().disk_bytes); });
+  RegisterGauge("kamatama_store_events", "Events in the store (blocks and in-memory builders)", [this] {
+    auto s = store_->Stats();
+    return static_cast<double>(s.events_in_blocks + s.events_in_memory);
+  });
+}
+
+Response Api::Handle(const Request& req) {
+  if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
+  if (req.path == "/readyz") {
+    return ready_ ? Response{200, "text/plain; charset=utf-8", "ready\n"}
+                  : Response{503, "text/plain; charset=utf-8", "starting\n"};
+  }
+  if (req.path == "/metrics") return Metrics();
+  if (req.path == "/api/v1/search") {
+    if (req.method != "GET") return JsonError(405, "use GET");
+    return Search(req);
+  }
+  if (req.path == "/api/v1/ingest") {
+    if (req.method != "POST") return JsonError(405, "use POST");
+    return Ingest(req);
+  }
+  return JsonError(404, "no such endpoint");
+}
+
+Response Api::Metrics() {
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = RenderMetrics();
+  return r;
+}
+
+Response Api::Search(const Request& req) {
+  static Counter& ok_count = GetCounter("kamatama_queries_total", "result=\"ok\"", "Searches run");
+  static Counter& err_count = GetCounter("kamatama_queries_total", "result=\"error\"", "Searches run");
+  static Histogram& latency = GetHistogram("kamatama_query_seconds", "", "Search latency");
+  int64_t t0 = store::NowSteady();
+  int64_t now = NowNanos();
+  std::string qtext;
+  if (auto* q = Param(req, "q")) qtext = *q;
+  store::ScanOptions so;
+  if (auto* f = Param(req, "from"); f && !f->empty()) {
+    auto t = ParseApiTime(*f, now);
+    if (!t) {
+      err_count.Add();
+      return JsonError(400, fmt::format("bad 'from' time: {}", *f));
+    }
+    so.from_ns = *t;
+  }
+  if (auto* f = Param(req, "to"); f && !f->empty()) {
+    auto t = ParseApiTime(*f, now);
+    if (!t) {
+      err_count.Add();
+      return JsonError(400, fmt::format("bad 'to' time: {}", *f));
+    }
+    so.to_ns = *t;
+  }
+  so.limit = cfg_.query.default_limit;
+  if (auto* l = Param(req, "limit"); l && !l->empty()) {
+    size_t v = 0;
+    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
+    if (ec != std::errc() || ptr != l->data() + l->size()) {
+      err_count.Add();
+      return JsonError(400, "bad 'limit': an integer is expected");
+    }
+    so.limit = std::min(v, cfg_.query.max_limit);
+  }
+  so.deadline_ns = t0 + cfg_.query.timeout_ns;
+  auto parsed = query::Query::Parse(qtext);
+  if (auto* e = std::get_if<query::ParseError>(&parsed)) {
+    err_count.Add();
+    Response r;
+    r.status = 400;
+    r.body = "{\"error\":";
+    AppendJsonString(&r.body, e->message);
+    r.body += fmt::format(",\"position\":{},\"expected\":", e->position);
+    AppendJsonString(&r.body, e->expected);
+    r.body += "}";
+    return r;
+  }
+  const query::Query& q = std::get<query::Query>(parsed);
+  QueryFilter filter(q);
+  store::ScanResult res;
+  Status s = store_->Scan(filter, so, &res);
+  if (!s.ok()) {
+    err_count.Add();
+    return JsonError(500, "search failed: " + s.ToString());
+  }
+  int64_t took = store::NowSteady() - t0;
+  latency.Observe(took / 1e9);
+  ok_count.Add();
+  Response r;
+  r.body.reserve(256 + res.events.size() * 512);
+  r.body += "{\"events\":[";
+  for (size_t i = 0; i < res.events.size(); ++i) {
+    if (i) r.body.push_back(',');
+    AppendEventJson(res.events[i], &r.body);
+  }
+  r.body += fmt::format(
+      "],\"matched\":{},\"returned\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f},"
+      "\"blocks\":{{\"total\":{},\"pruned\":{},\"read\":{}}}}}",
+      res.matched, res.events.size(), res.scanned, res.complete, res.timed_out, took / 1e6, res.blocks_total,
+      res.blocks_pruned, res.blocks_read);
+  return r;
+}
+
+Response Api::Ingest(const Request& req) {
+  static Counter& http_events = GetCounter("kamatama_received_total", "transport=\"http\"", "Messages received");
+  static Counter& http_bytes = GetCounter("kamatama_received_bytes_total", "transport=\"http\"", "Bytes received");
+  static Counter& rejected_count = GetCounter("kamatama_events_dropped_total", "reason=\"invalid_json\"",
+                                              "Events dropped, by reason");
+  static Counter& parsed_count = GetCounter("kamatama_events_parsed_total", "", "Events parsed");
+  http_bytes.Add(req.body.size());
+  std::string source;
+  if (auto* s = Param(req, "source")) source = *s;
+  ingest::Batch batch;
+  int64_t now = NowNanos();
+  size_t rejected = 0;
+  std::string errors;
+  size_t nerrors = 0;
+  std::string_view body = req.body;
+  size_t line_no = 0;
+  while (!body.empty()) {
+    size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos) continue;  // blank line
+    RawRecord rec;
+    rec.received_ns = now;
+    rec.observer = req.client;
+    rec.source = source;
+    if (line.size() > cfg_.syslog.max_frame) {
+      line = line.substr(0, cfg_.syslog.max_frame);
+      rec.flags |= kRawTruncated;
+    }
+    if (line[first] == '{') {
+      Event probe;
+      std::string err;
+      if (!ParseJsonEvent(line, now, &probe, &err)) {
+        ++rejected;
+        if (nerrors < 100) {
+          if (nerrors++) errors.push_back(',');
+          errors += fmt::format("{{\"line\":{},\"error\":", line_no);
+          AppendJsonString(&errors, "invalid JSON: " + err);
+          errors.push_back('}');
+        }
+        continue;
+      }
+      rec.flags |= kRawJson;
+    }
+    rec.data.assign(line);
+    batch.events.push_back(ParseRecord(rec, cfg_.parse));
+    batch.raws.push_back(std::move(rec));
+  }
+  rejected_count.Add(rejected);
+  size_t accepted = batch.events.size();
+  http_events.Add(accepted);
+  parsed_count.Add(accepted);
+  Status result;
+  if (accepted > 0) {
+    std::promise<Status> done;
+    auto fut = done.get_future();
+    batch.done = [&done](Status s) { done.set_value(std::move(s)); };
+    pipeline_->Submit(std::move(batch));
+    result = fut.get();
+  }
+  if (!result.ok()) return JsonError(503, "not stored: " + result.ToString());
+  Response r;
+  r.body = fmt::format("{{\"accepted\":{},\"rejected\":{},\"errors\":[{}]}}", accepted, rejected, errors);
+  return r;
+}
+
+}  // namespace kamatama::server

@@ -1,0 +1,57 @@
+// server/api.h
+//! The REST API, independent of the HTTP library: a request in, a response out.
+//! Handlers block (a search, waiting for ingest durability), so the HTTP layer runs them on
+//! worker threads. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "ingest/pipeline.h"
+#include "server/config.h"
+#include "store/store.h"
+
+namespace kamatama::server {
+
+struct Request {
+  std::string method;
+  std::string path;                           //!< decoded path without the query string
+  std::multimap<std::string, std::string> params;  //!< decoded query parameters
+  std::string body;
+  std::string client;                         //!< peer address
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+//! Splits a request target into the decoded path and parameters; false on bad escapes.
+bool ParseTarget(std::string_view target, std::string* path, std::multimap<std::string, std::string>* params);
+//! Percent-decoding ('+' as space when `plus_is_space`); false on a bad escape.
+bool UrlDecode(std::string_view in, bool plus_is_space, std::string* out);
+
+//! Appends an event as a JSON object with flat dotted keys (integers as numbers).
+void AppendEventJson(const Event& ev, std::string* out);
+
+class Api {
+ public:
+  Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline);
+  Response Handle(const Request& req);
+  //! Ready once start-up finished (the listeners are bound).
+  void SetReady(bool ready) { ready_ = ready; }
+
+ private:
+  Response Search(const Request& req);
+  Response Ingest(const Request& req);
+  Response Metrics();
+
+  const Config& cfg_;
+  store::Store* store_;
+  ingest::Pipeline* pipeline_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace kamatama::server

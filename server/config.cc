@@ -1,0 +1,160 @@
+// server/config.cc
+#include "server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/time.h"
+
+namespace kamatama::server {
+
+bool ParseSize(const std::string& text, size_t* out) {
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr == text.data()) return false;
+  std::string unit(ptr, text.data() + text.size());
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  uint64_t mult = 1;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KiB" || unit == "K" || unit == "KB") mult = 1024;
+  else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1024 * 1024;
+  else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1024ull * 1024 * 1024;
+  else return false;
+  *out = static_cast<size_t>(v * mult);
+  return true;
+}
+
+namespace {
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+  Status status;
+
+  // Checks that `node` only has the listed keys.
+  void Keys(const YAML::Node& node, const std::string& where, std::set<std::string> allowed) {
+    if (!node || !status.ok()) return;
+    if (!node.IsMap()) {
+      Fail(where, "must be a mapping");
+      return;
+    }
+    for (const auto& kv : node) {
+      auto k = kv.first.as<std::string>();
+      if (!allowed.count(k)) Fail(where.empty() ? k : where + "." + k, "unknown key");
+    }
+  }
+  void Str(const YAML::Node& n, const std::string& where, std::string* out) {
+    if (!n || !status.ok()) return;
+    if (n.IsNull()) {
+      out->clear();
+      return;
+    }
+    if (!n.IsScalar()) return Fail(where, "must be a string");
+    *out = n.as<std::string>();
+  }
+  void Size(const YAML::Node& n, const std::string& where, size_t* out) {
+    if (!n || !status.ok()) return;
+    if (!n.IsScalar() || !ParseSize(n.as<std::string>(), out)) Fail(where, "must be a size like 64KiB");
+  }
+  void Int(const YAML::Node& n, const std::string& where, int64_t lo, int64_t hi, int* out) {
+    if (!n || !status.ok()) return;
+    int64_t v = 0;
+    auto s = n.IsScalar() ? n.as<std::string>() : std::string();
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || v < lo || v > hi)
+      return Fail(where, fmt::format("must be an integer from {} to {}", lo, hi));
+    *out = static_cast<int>(v);
+  }
+  void Count(const YAML::Node& n, const std::string& where, size_t* out) {
+    int v = 0;
+    Int(n, where, 1, 1'000'000'000, &v);
+    if (n && status.ok()) *out = static_cast<size_t>(v);
+  }
+  void Duration(const YAML::Node& n, const std::string& where, int64_t* out) {
+    if (!n || !status.ok()) return;
+    auto d = n.IsScalar() ? ParseDuration(n.as<std::string>()) : std::nullopt;
+    if (!d || *d == 0) return Fail(where, "must be a duration like 500ms, 1s, 10m, 1d");
+    *out = *d;
+  }
+  void Fail(const std::string& where, const std::string& what) {
+    if (status.ok()) status = Status::InvalidArgument(fmt::format("{}: {}: {}", path_, where, what));
+  }
+
+ private:
+  std::string path_;
+};
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config* cfg) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(fmt::format("{}: {}", path, e.what()));
+  }
+  if (root.IsNull()) return Status::OK();  // an empty file keeps every default
+  Reader r(path);
+  try {
+    r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads"});
+    r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
+    r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
+    auto sys = root["syslog"];
+    r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "source", "udp_receive_buffer"});
+    if (sys) {
+      r.Str(sys["udp"], "syslog.udp", &cfg->syslog.udp_listen);
+      r.Str(sys["tcp"], "syslog.tcp", &cfg->syslog.tcp_listen);
+      r.Size(sys["max_frame"], "syslog.max_frame", &cfg->syslog.max_frame);
+      r.Duration(sys["idle_timeout"], "syslog.idle_timeout", &cfg->syslog.idle_timeout_ns);
+      r.Count(sys["max_connections"], "syslog.max_connections", &cfg->syslog.max_connections);
+      r.Str(sys["source"], "syslog.source", &cfg->syslog.source);
+      r.Size(sys["udp_receive_buffer"], "syslog.udp_receive_buffer", &cfg->syslog.udp_receive_buffer);
+    }
+    auto http = root["http"];
+    r.Keys(http, "http", {"listen", "max_body", "max_header", "read_timeout", "worker_threads"});
+    if (http) {
+      r.Str(http["listen"], "http.listen", &cfg->http.listen);
+      r.Size(http["max_body"], "http.max_body", &cfg->http.max_body);
+      r.Size(http["max_header"], "http.max_header", &cfg->http.max_header);
+      r.Duration(http["read_timeout"], "http.read_timeout", &cfg->http.read_timeout_ns);
+      r.Int(http["worker_threads"], "http.worker_threads", 1, 256, &cfg->http.worker_threads);
+    }
+    auto st = root["storage"];
+    r.Keys(st, "storage", {"sync_interval", "block_events", "block_bytes", "cache", "write_buffer", "queue"});
+    if (st) {
+      r.Duration(st["sync_interval"], "storage.sync_interval", &cfg->pipeline.sync_interval_ns);
+      r.Count(st["block_events"], "storage.block_events", &cfg->storage.block_max_events);
+      r.Size(st["block_bytes"], "storage.block_bytes", &cfg->storage.block_max_bytes);
+      size_t mb = 0;
+      r.Size(st["cache"], "storage.cache", &mb);
+      if (mb) cfg->storage.cache_mb = std::max<size_t>(1, mb >> 20);
+      mb = 0;
+      r.Size(st["write_buffer"], "storage.write_buffer", &mb);
+      if (mb) cfg->storage.write_buffer_mb = std::max<size_t>(1, mb >> 20);
+      r.Size(st["queue"], "storage.queue", &cfg->pipeline.max_queue_bytes);
+    }
+    auto ret = root["retention"];
+    r.Keys(ret, "retention", {"max_age_days", "check_interval"});
+    if (ret) {
+      r.Int(ret["max_age_days"], "retention.max_age_days", 0, 100000, &cfg->storage.max_age_days);
+      r.Duration(ret["check_interval"], "retention.check_interval", &cfg->pipeline.retention_check_ns);
+    }
+    auto parse = root["parse"];
+    r.Keys(parse, "parse", {"future_margin"});
+    if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
+    auto q = root["query"];
+    r.Keys(q, "query", {"default_limit", "max_limit", "timeout"});
+    if (q) {
+      r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
+      r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
+      r.Duration(q["timeout"], "query.timeout", &cfg->query.timeout_ns);
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(fmt::format("{}: {}", path, e.what()));
+  }
+  return r.status;
+}
+
+}  // namespace kamatama::server

@@ -1,0 +1,175 @@
+// server/http_server.cc
+#include <utility>  // before awaitable.hpp on g++ 12 with Boost 1.74
+#include "server/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <fmt/format.h>
+
+#include "core/metrics.h"
+#include "ingest/syslog_server.h"
+
+namespace kamatama::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(asio::io_context& io, const HttpOptions& opt, Api* api)
+      : io_(io), opt_(opt), api_(api), acceptor_(io), pool_(opt.worker_threads) {}
+  ~Impl() { pool_.join(); }
+
+  asio::io_context& io_;
+  HttpOptions opt_;
+  Api* api_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool pool_;
+  std::atomic<bool> stopping_{false};
+
+  // Runs the (blocking) handler on the worker pool and resumes on the connection's executor.
+  asio::awaitable<Response> RunHandler(Request req) {
+    auto ex = co_await asio::this_coro::executor;
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+        [this, ex, req = std::move(req)](auto handler) mutable {
+          asio::post(pool_, [this, ex, req = std::move(req), h = std::move(handler)]() mutable {
+            Response r;
+            try {
+              r = api_->Handle(req);
+            } catch (const std::exception& e) {
+              r = Response{500, "application/json", fmt::format("{{\"error\":\"internal error\"}}")};
+              fmt::print(stderr, "kamatama: handler for {} threw: {}\n", req.path, e.what());
+            }
+            asio::post(ex, [h = std::move(h), r = std::move(r)]() mutable { h(std::move(r)); });
+          });
+        },
+        asio::use_awaitable);
+  }
+
+  static void SetCommonHeaders(http::response<http::string_body>* res) {
+    res->set(http::field::server, "kamatama");
+    res->set("X-Content-Type-Options", "nosniff");
+    res->set("Cache-Control", "no-store");
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    auto self = shared_from_this();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    std::string client = ec ? "" : ep.address().to_string();
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(opt_.max_header));
+      parser.body_limit(opt_.max_body);
+      stream.expires_after(std::chrono::nanoseconds(opt_.read_timeout_ns));
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+          ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+        break;
+      http::response<http::string_body> res;
+      SetCommonHeaders(&res);
+      bool keep_alive = false;
+      if (ec) {
+        // Malformed request or over a limit: answer and close.
+        int status = ec == http::error::body_limit ? 413 : ec == http::error::header_limit ? 431 : 400;
+        res.result(static_cast<http::status>(status));
+        res.set(http::field::content_type, "application/json");
+        res.body() = fmt::format("{{\"error\":\"{}\"}}", status == 413   ? "request body too large"
+                                                         : status == 431 ? "request headers too large"
+                                                                         : "malformed HTTP request");
+      } else {
+        auto& msg = parser.get();
+        keep_alive = msg.keep_alive();
+        Request req;
+        req.method = std::string(msg.method_string());
+        req.client = client;
+        std::string_view target(msg.target().data(), msg.target().size());
+        if (!ParseTarget(target, &req.path, &req.params)) {
+          res.result(http::status::bad_request);
+          res.set(http::field::content_type, "application/json");
+          res.body() = "{\"error\":\"bad URL encoding\"}";
+        } else {
+          req.body = std::move(msg.body());
+          bool head = msg.method() == http::verb::head;
+          if (head) req.method = "GET";
+          Response r = co_await RunHandler(std::move(req));
+          res.result(static_cast<http::status>(r.status));
+          res.set(http::field::content_type, r.content_type);
+          if (!head) res.body() = std::move(r.body);
+        }
+        res.version(msg.version());
+      }
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      stream.expires_after(std::chrono::seconds(60));
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.socket().close(ec);
+  }
+
+  asio::awaitable<void> Accept() {
+    auto self = shared_from_this();
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket s(asio::make_strand(io_));
+      co_await acceptor_.async_accept(s, asio::redirect_error(asio::use_awaitable, ec));
+      if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      if (ec) {
+        asio::steady_timer t(io_, std::chrono::milliseconds(50));
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      auto ex = s.get_executor();
+      asio::co_spawn(ex, Session(std::move(s)), asio::detached);
+    }
+  }
+};
+
+HttpServer::HttpServer(asio::io_context& io, const HttpOptions& opt, Api* api)
+    : impl_(std::make_shared<Impl>(io, opt, api)) {}
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  Impl& m = *impl_;
+  std::string host;
+  uint16_t port;
+  if (!ingest::SplitHostPort(m.opt_.listen, &host, &port))
+    return Status::InvalidArgument("bad HTTP address: " + m.opt_.listen);
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return Status::InvalidArgument("bad HTTP address: " + m.opt_.listen);
+  tcp::endpoint ep(addr, port);
+  m.acceptor_.open(ep.protocol(), ec);
+  if (!ec) m.acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) m.acceptor_.bind(ep, ec);
+  if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IoError(fmt::format("cannot listen on HTTP {}: {}", m.opt_.listen, ec.message()));
+  asio::co_spawn(m.io_, m.Accept(), asio::detached);
+  return Status::OK();
+}
+
+void HttpServer::Stop() {
+  if (impl_->stopping_.exchange(true)) return;
+  boost::system::error_code ec;
+  impl_->acceptor_.close(ec);
+}
+
+std::string HttpServer::address() const {
+  boost::system::error_code ec;
+  auto ep = impl_->acceptor_.local_endpoint(ec);
+  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+}  // namespace kamatama::server

@@ -1,0 +1,160 @@
+// server/main.cc
+//! The kamatama command: `serve` runs the server, `parse` prints parsed events as NDJSON.
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/time.h"
+#include "ingest/pipeline.h"
+#include "ingest/syslog_server.h"
+#include "parsers/parse.h"
+#include "server/api.h"
+#include "server/config.h"
+#include "server/http_server.h"
+#include "store/store.h"
+
+namespace {
+using namespace kamatama;
+
+void Log(const std::string& msg) {
+  fmt::print(stderr, "{} kamatama: {}\n", FormatRfc3339(NowNanos()), msg);
+  std::fflush(stderr);
+}
+
+int Serve(server::Config cfg) {
+  Log(fmt::format("opening store in {}", cfg.storage.dir));
+  std::unique_ptr<store::Store> store;
+  ParseOptions parse = cfg.parse;
+  Status s = store::Store::Open(cfg.storage, [parse](const RawRecord& r) { return ParseRecord(r, parse); }, &store);
+  if (!s.ok()) {
+    Log("error: " + s.ToString());
+    return 1;
+  }
+  auto st = store->Stats();
+  Log(fmt::format("store: {} partition(s), {} event(s) in blocks, {} recovered from the write-ahead log",
+                  st.partitions, st.events_in_blocks, st.events_in_memory));
+  ingest::Pipeline pipeline(store.get(), cfg.pipeline);
+  pipeline.Start();
+  boost::asio::io_context io;
+  ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
+  server::Api api(cfg, store.get(), &pipeline);
+  server::HttpServer http(io, cfg.http, &api);
+  int rc = 0;
+  if (s = syslog.Start(); !s.ok()) {
+    Log("error: " + s.ToString());
+    rc = 1;
+  } else if (s = http.Start(); !s.ok()) {
+    Log("error: " + s.ToString());
+    rc = 1;
+  }
+  if (rc == 0) {
+    if (!cfg.syslog.udp_listen.empty()) Log("syslog udp listening on " + syslog.udp_address());
+    if (!cfg.syslog.tcp_listen.empty()) Log("syslog tcp listening on " + syslog.tcp_address());
+    Log("http listening on " + http.address());
+    api.SetReady(true);
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      Log(fmt::format("received signal {}, shutting down", sig));
+      api.SetReady(false);
+      syslog.Stop();
+      http.Stop();
+      io.stop();
+    });
+    std::vector<std::thread> threads;
+    for (int i = 1; i < cfg.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+  }
+  syslog.Stop();
+  http.Stop();
+  pipeline.Stop();
+  st = store->Stats();
+  store.reset();
+  Log(fmt::format("stopped; {} event(s) stored", st.events_in_blocks + st.events_in_memory));
+  return rc;
+}
+
+int Parse(const std::vector<std::string>& files, const std::string& source, const ParseOptions& opt) {
+  auto run = [&](std::istream& in) {
+    std::string line, out;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      RawRecord r;
+      r.received_ns = NowNanos();
+      r.data = line;
+      r.source = source;
+      Event ev = ParseRecord(r, opt);
+      out.clear();
+      server::AppendEventJson(ev, &out);
+      out.push_back('\n');
+      std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+  };
+  if (files.empty()) {
+    run(std::cin);
+    return 0;
+  }
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      fmt::print(stderr, "kamatama parse: cannot open {}\n", f);
+      return 1;
+    }
+    run(in);
+  }
+  return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kamatama: a small SIEM: syslog and HTTP log collection, storage and search"};
+  app.require_subcommand(1);
+  std::string config_path, data_dir, udp, tcp, http_addr;
+  bool udp_set = false, tcp_set = false;
+  auto* serve = app.add_subcommand("serve", "run the server");
+  serve->add_option("--config", config_path, "YAML configuration file (see deploy/kamatama.yaml)");
+  serve->add_option("--data-dir", data_dir, "data directory (default ./data)");
+  auto* udp_opt = serve->add_option("--syslog-udp", udp, "syslog UDP listen address host:port ('' disables)");
+  auto* tcp_opt = serve->add_option("--syslog-tcp", tcp, "syslog TCP listen address host:port ('' disables)");
+  serve->add_option("--http", http_addr, "HTTP listen address host:port");
+  std::vector<std::string> files;
+  std::string source;
+  auto* parse = app.add_subcommand("parse", "parse log lines (files or stdin) and print events as NDJSON");
+  parse->add_option("files", files, "input files (stdin when none)");
+  parse->add_option("--source", source, "force a source parser by dataset name");
+  app.add_subcommand("version", "print the version");
+  CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand("version")) {
+    fmt::print("kamatama 0.1.0\n");
+    return 0;
+  }
+  server::Config cfg;
+  if (app.got_subcommand("parse")) return Parse(files, source, cfg.parse);
+
+  if (!config_path.empty()) {
+    Status s = server::LoadConfigFile(config_path, &cfg);
+    if (!s.ok()) {
+      fmt::print(stderr, "kamatama: {}\n", s.ToString());
+      return 2;
+    }
+  }
+  udp_set = udp_opt->count() > 0;
+  tcp_set = tcp_opt->count() > 0;
+  if (!data_dir.empty()) cfg.storage.dir = data_dir;
+  if (udp_set) cfg.syslog.udp_listen = udp;
+  if (tcp_set) cfg.syslog.tcp_listen = tcp;
+  if (!http_addr.empty()) cfg.http.listen = http_addr;
+  return Serve(cfg);
+}

@@ -1,0 +1,649 @@
+// store/store.cc
+#include "store/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "core/time.h"
+#include "core/varint.h"
+#include "store/block.h"
+
+#define KMT_RETURN(expr)     \
+  do {                       \
+    Status _s = (expr);      \
+    if (!_s.ok()) return _s; \
+  } while (0)
+
+namespace kamatama::store {
+
+int64_t NowSteady() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+constexpr char kPendingCf[] = "pending";
+constexpr int64_t kDayBias = int64_t{1} << 40;  // makes day numbers non-negative in keys
+
+std::string DayCfName(int64_t day) {
+  CivilDate d = CivilFromDays(day);
+  return fmt::format("d{:04}{:02}{:02}", d.year, d.month, d.day);
+}
+bool ParseDayCfName(const std::string& name, int64_t* day) {
+  if (name.size() != 9 || name[0] != 'd') return false;
+  for (size_t i = 1; i < 9; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  int y = std::stoi(name.substr(1, 4)), m = std::stoi(name.substr(5, 2)), d = std::stoi(name.substr(7, 2));
+  *day = DaysFromCivil(y, m, d);
+  return true;
+}
+
+std::string PendingKey(int64_t day, uint64_t seq) {
+  std::string k;
+  PutFixed64BE(&k, static_cast<uint64_t>(day + kDayBias));
+  PutFixed64BE(&k, seq);
+  return k;
+}
+
+void EncodeRaw(const RawRecord& r, std::string* out) {
+  PutVarint(out, ZigZag(r.received_ns));
+  out->push_back(static_cast<char>(r.flags));
+  PutLengthPrefixed(out, r.observer);
+  PutLengthPrefixed(out, r.source);
+  out->append(r.data);
+}
+bool DecodeRaw(std::string_view in, RawRecord* r) {
+  uint64_t t;
+  if (!GetVarint(&in, &t) || in.empty()) return false;
+  r->received_ns = UnZigZag(t);
+  r->flags = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  std::string_view obs, src;
+  if (!GetLengthPrefixed(&in, &obs) || !GetLengthPrefixed(&in, &src)) return false;
+  r->observer.assign(obs);
+  r->source.assign(src);
+  r->data.assign(in);
+  return true;
+}
+
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(s.ToString());
+  if (s.IsIOError()) return Status::IoError(s.ToString());
+  return Status::IoError(s.ToString());
+}
+
+// One day's column family; the handle is destroyed when the last scan using it is done.
+struct Partition {
+  int64_t day = 0;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* cf = nullptr;
+  std::vector<BlockHeader> blocks;  // ascending id
+  ~Partition() {
+    if (db && cf) db->DestroyColumnFamilyHandle(cf);
+  }
+};
+
+struct Builder {
+  std::vector<Event> events;
+  uint64_t max_seq = 0;
+  size_t bytes = 0;
+  int64_t last_append_ns = 0;
+};
+
+struct Sealed {
+  int64_t day;
+  uint64_t block_id;
+  std::shared_ptr<Builder> builder;  // its events stay searchable until the block is committed
+  BlockHeader header;
+};
+
+class BlockRow final : public FieldAccessor {
+ public:
+  std::vector<std::pair<std::string_view, const DecodedColumn*>> cols;
+  uint32_t row = 0;
+  bool Get(std::string_view name, std::string_view* value) const override {
+    for (const auto& [n, c] : cols) {
+      if (n == name) {
+        if (!c->present[row]) return false;
+        *value = c->values[row];
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+// Keeps the newest `limit` events.
+class TopK {
+ public:
+  explicit TopK(size_t limit) : limit_(limit) {}
+  bool Full() const { return limit_ > 0 && heap_.size() >= limit_; }
+  // Whether an event at ts would be kept.
+  bool WouldKeep(int64_t ts) const { return limit_ > 0 && (!Full() || ts > heap_.top().timestamp_ns); }
+  int64_t MinTs() const { return heap_.top().timestamp_ns; }
+  void Push(Event ev) {
+    if (!WouldKeep(ev.timestamp_ns)) return;
+    heap_.push(std::move(ev));
+    if (heap_.size() > limit_) heap_.pop();
+  }
+  std::vector<Event> TakeNewestFirst() {
+    std::vector<Event> out;
+    out.reserve(heap_.size());
+    while (!heap_.empty()) {
+      out.push_back(std::move(const_cast<Event&>(heap_.top())));
+      heap_.pop();
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  struct Newer {
+    bool operator()(const Event& a, const Event& b) const { return a.timestamp_ns > b.timestamp_ns; }
+  };
+  size_t limit_;
+  std::priority_queue<Event, std::vector<Event>, Newer> heap_;  // top = oldest kept
+};
+}  // namespace
+
+class Store::Impl {
+ public:
+  StoreOptions opt;
+  Reparse reparse;
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* pending_cf = nullptr;
+  rocksdb::ColumnFamilyOptions day_cf_opts;
+  std::shared_ptr<rocksdb::Cache> cache;
+
+  // Writer-thread state.
+  rocksdb::WriteBatch batch;
+  uint64_t next_seq = 1;
+  std::vector<Sealed> sealing;  // sealed in the current batch, not yet committed
+  bool unsynced = false;
+
+  // Shared state, guarded by mu.
+  mutable std::mutex mu;
+  std::map<int64_t, std::shared_ptr<Partition>> partitions;
+  std::map<int64_t, std::shared_ptr<Builder>> builders;
+  std::vector<Sealed> sealed;  // written to the batch, searchable from memory until committed
+  int64_t expired_before_day = INT64_MIN;  // retention cut: days before this are gone
+
+  ~Impl() {
+    if (!db) return;
+    (void)SealAll();
+    (void)CommitBatch(true);
+    partitions.clear();
+    if (pending_cf) db->DestroyColumnFamilyHandle(pending_cf);
+    db->Close();
+  }
+
+  Status OpenDb() {
+    std::error_code ec;
+    std::filesystem::create_directories(opt.dir, ec);
+    if (ec) return Status::IoError(fmt::format("cannot create data directory {}: {}", opt.dir, ec.message()));
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    o.max_background_jobs = 2;
+    o.db_write_buffer_size = opt.write_buffer_mb << 20;
+    o.max_total_wal_size = 256u << 20;
+    o.keep_log_file_num = 3;
+    o.max_log_file_size = 8u << 20;
+    o.bytes_per_sync = 1u << 20;
+    cache = rocksdb::NewLRUCache(opt.cache_mb << 20);
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = cache;
+    t.block_size = 64 << 10;
+    t.cache_index_and_filter_blocks = true;
+    day_cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    day_cf_opts.compression = rocksdb::kZSTD;
+    day_cf_opts.bottommost_compression = rocksdb::kZSTD;
+    day_cf_opts.write_buffer_size = 32u << 20;
+    day_cf_opts.level_compaction_dynamic_level_bytes = true;
+    rocksdb::ColumnFamilyOptions pending_opts;
+    pending_opts.compression = rocksdb::kNoCompression;
+    pending_opts.write_buffer_size = 64u << 20;
+
+    std::vector<std::string> names;
+    auto ls = rocksdb::DB::ListColumnFamilies(o, opt.dir, &names);
+    if (!ls.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+    if (std::find(names.begin(), names.end(), kPendingCf) == names.end()) names.push_back(kPendingCf);
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (const auto& n : names) {
+      if (n == kPendingCf) descs.emplace_back(n, pending_opts);
+      else if (n == rocksdb::kDefaultColumnFamilyName) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+      else descs.emplace_back(n, day_cf_opts);
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(o, opt.dir, descs, &handles, &raw);
+    if (!s.ok()) return Status::IoError(fmt::format("cannot open store in {}: {}", opt.dir, s.ToString()));
+    db.reset(raw);
+    for (size_t i = 0; i < handles.size(); ++i) {
+      int64_t day;
+      if (names[i] == kPendingCf) {
+        pending_cf = handles[i];
+      } else if (ParseDayCfName(names[i], &day)) {
+        auto p = std::make_shared<Partition>();
+        p->day = day;
+        p->db = db.get();
+        p->cf = handles[i];
+        KMT_RETURN(LoadHeaders(p.get()));
+        partitions[day] = std::move(p);
+      } else if (names[i] == rocksdb::kDefaultColumnFamilyName) {
+        db->DestroyColumnFamilyHandle(handles[i]);  // the DB keeps its own default handle
+      } else {
+        db->DestroyColumnFamilyHandle(handles[i]);
+      }
+    }
+    for (auto& [day, p] : partitions) {
+      if (!p->blocks.empty()) next_seq = std::max(next_seq, p->blocks.back().id + 1);
+    }
+    return Recover();
+  }
+
+  Status LoadHeaders(Partition* p) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), p->cf));
+    for (it->SeekToFirst(); it->Valid();) {
+      auto key = it->key();
+      if (key.size() < 9) return Status::Corruption("bad block key");
+      uint64_t id = DecodeFixed64BE(key.data());
+      if (static_cast<KeyKind>(key[8]) == KeyKind::kHeader) {
+        BlockHeader h;
+        KMT_RETURN(DecodeHeader(std::string_view(it->value().data(), it->value().size()), &h));
+        h.id = id;
+        p->blocks.push_back(std::move(h));
+      }
+      it->Seek(BlockKey(id + 1, KeyKind::kHeader));
+    }
+    return FromRocks(it->status());
+  }
+
+  Status Recover() {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), pending_cf));
+    uint64_t recovered = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto key = it->key();
+      if (key.size() != 16) continue;
+      int64_t day = static_cast<int64_t>(DecodeFixed64BE(key.data())) - kDayBias;
+      uint64_t seq = DecodeFixed64BE(key.data() + 8);
+      RawRecord rec;
+      if (!DecodeRaw(std::string_view(it->value().data(), it->value().size()), &rec)) continue;
+      Event ev = reparse(rec);
+      auto& b = builders[day];
+      if (!b) b = std::make_shared<Builder>();
+      b->bytes += ev.original.size();
+      b->events.push_back(std::move(ev));
+      b->max_seq = std::max(b->max_seq, seq);
+      b->last_append_ns = NowNanos();
+      next_seq = std::max(next_seq, seq + 1);
+      ++recovered;
+    }
+    return FromRocks(it->status());
+  }
+
+  Status PartitionFor(int64_t day, std::shared_ptr<Partition>* out) {
+    {
+      std::lock_guard lock(mu);
+      auto it = partitions.find(day);
+      if (it != partitions.end()) {
+        *out = it->second;
+        return Status::OK();
+      }
+    }
+    rocksdb::ColumnFamilyHandle* cf = nullptr;
+    auto s = db->CreateColumnFamily(day_cf_opts, DayCfName(day), &cf);
+    if (!s.ok()) return FromRocks(s);
+    auto p = std::make_shared<Partition>();
+    p->day = day;
+    p->db = db.get();
+    p->cf = cf;
+    std::lock_guard lock(mu);
+    partitions[day] = p;
+    *out = p;
+    return Status::OK();
+  }
+
+  // Encodes a builder into a block in the batch and moves it to `sealing` (writer thread).
+  Status Seal(int64_t day) {
+    std::shared_ptr<Builder> b;
+    {
+      std::lock_guard lock(mu);
+      auto it = builders.find(day);
+      if (it == builders.end() || it->second->events.empty()) return Status::OK();
+      b = it->second;
+    }
+    std::shared_ptr<Partition> p;
+    KMT_RETURN(PartitionFor(day, &p));
+    std::vector<const Event*> evs;
+    evs.reserve(b->events.size());
+    for (const auto& e : b->events) evs.push_back(&e);
+    EncodedBlock blk;
+    uint64_t id = b->max_seq;
+    EncodeBlock(id, evs, &blk);
+    batch.Put(p->cf, BlockKey(id, KeyKind::kHeader), blk.header_value);
+    batch.Put(p->cf, BlockKey(id, KeyKind::kFilter), blk.filter);
+    batch.Put(p->cf, BlockKey(id, KeyKind::kTimes), blk.times);
+    for (const auto& [name, data] : blk.columns) batch.Put(p->cf, BlockKey(id, KeyKind::kColumn, name), data);
+    batch.DeleteRange(pending_cf, PendingKey(day, 0), PendingKey(day, b->max_seq + 1));
+    std::lock_guard lock(mu);
+    builders.erase(day);
+    sealed.push_back(Sealed{day, id, b, std::move(blk.header)});
+    return Status::OK();
+  }
+
+  Status SealAll() {
+    std::vector<int64_t> days;
+    {
+      std::lock_guard lock(mu);
+      for (auto& [d, b] : builders) days.push_back(d);
+    }
+    for (int64_t d : days) KMT_RETURN(Seal(d));
+    return Status::OK();
+  }
+
+  Status CommitBatch(bool sync) {
+    if (batch.Count() == 0) {
+      return sync ? SyncIfNeeded() : Status::OK();
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    auto s = db->Write(wo, &batch);
+    batch.Clear();
+    if (!s.ok()) return FromRocks(s);
+    unsynced = !sync;
+    std::lock_guard lock(mu);
+    for (auto& sb : sealed) {
+      auto it = partitions.find(sb.day);
+      if (it != partitions.end()) it->second->blocks.push_back(std::move(sb.header));
+    }
+    sealed.clear();
+    return Status::OK();
+  }
+
+  Status SyncIfNeeded() {
+    if (!unsynced) return Status::OK();
+    auto s = db->SyncWAL();
+    if (s.ok()) unsynced = false;
+    return FromRocks(s);
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Status Store::Open(const StoreOptions& options, Reparse reparse, std::unique_ptr<Store>* out) {
+  auto impl = std::make_unique<Impl>();
+  impl->opt = options;
+  impl->reparse = std::move(reparse);
+  KMT_RETURN(impl->OpenDb());
+  out->reset(new Store(std::move(impl)));
+  return Status::OK();
+}
+
+Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& raws, uint64_t* expired) {
+  Impl& m = *impl_;
+  *expired = 0;
+  std::string value;
+  std::vector<int64_t> full;
+  int64_t now = NowNanos();
+  for (size_t i = 0; i < events->size(); ++i) {
+    Event& ev = (*events)[i];
+    int64_t day = DayOf(ev.timestamp_ns);
+    std::shared_ptr<Builder> b;
+    {
+      std::lock_guard lock(m.mu);
+      if (day < m.expired_before_day) {
+        ++*expired;
+        continue;
+      }
+      auto& slot = m.builders[day];
+      if (!slot) slot = std::make_shared<Builder>();
+      b = slot;
+    }
+    uint64_t seq = m.next_seq++;
+    value.clear();
+    EncodeRaw(raws[i], &value);
+    m.batch.Put(m.pending_cf, PendingKey(day, seq), value);
+    size_t bytes = ev.original.size();
+    {
+      std::lock_guard lock(m.mu);
+      b->events.push_back(std::move(ev));
+      b->max_seq = seq;
+      b->bytes += bytes;
+      b->last_append_ns = now;
+    }
+    if (b->events.size() >= m.opt.block_max_events || b->bytes >= m.opt.block_max_bytes) {
+      KMT_RETURN(m.Seal(day));
+    }
+  }
+  return Status::OK();
+}
+
+Status Store::Commit(bool sync) { return impl_->CommitBatch(sync); }
+Status Store::SyncWal() { return impl_->SyncIfNeeded(); }
+
+Status Store::FlushIdle(int64_t now_ns, int64_t idle_ns) {
+  Impl& m = *impl_;
+  std::vector<int64_t> days;
+  {
+    std::lock_guard lock(m.mu);
+    for (auto& [d, b] : m.builders) {
+      if (idle_ns == 0 || now_ns - b->last_append_ns >= idle_ns) days.push_back(d);
+    }
+  }
+  for (int64_t d : days) KMT_RETURN(m.Seal(d));
+  return m.CommitBatch(true);
+}
+
+Status Store::EnforceRetention(int64_t now_ns, int* dropped) {
+  Impl& m = *impl_;
+  *dropped = 0;
+  if (m.opt.max_age_days <= 0) return Status::OK();
+  // A day is dropped once all of it is older than max_age_days.
+  int64_t cutoff_ns = now_ns - static_cast<int64_t>(m.opt.max_age_days) * kNanosPerDay;
+  int64_t first_kept_day = DayOf(cutoff_ns);
+  KMT_RETURN(m.CommitBatch(false));
+  std::vector<std::shared_ptr<Partition>> victims;
+  std::vector<int64_t> builder_days;
+  {
+    std::lock_guard lock(m.mu);
+    m.expired_before_day = std::max(m.expired_before_day, first_kept_day);
+    for (auto it = m.partitions.begin(); it != m.partitions.end() && it->first < first_kept_day;) {
+      victims.push_back(it->second);
+      it = m.partitions.erase(it);
+    }
+    for (auto it = m.builders.begin(); it != m.builders.end() && it->first < first_kept_day;) {
+      builder_days.push_back(it->first);
+      it = m.builders.erase(it);
+    }
+  }
+  for (auto& p : victims) {
+    auto s = m.db->DropColumnFamily(p->cf);
+    if (!s.ok()) return FromRocks(s);
+    ++*dropped;
+  }
+  if (!builder_days.empty() || !victims.empty()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    auto s = m.db->DeleteRange(wo, m.pending_cf, PendingKey(INT64_MIN / 4, 0), PendingKey(first_kept_day, 0));
+    if (!s.ok()) return FromRocks(s);
+  }
+  return Status::OK();
+}
+
+Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* res) const {
+  Impl& m = *impl_;
+  *res = ScanResult();
+  TopK top(so.limit);
+  struct Candidate {
+    std::shared_ptr<Partition> part;
+    BlockHeader header;
+  };
+  std::vector<Candidate> cands;
+  const rocksdb::Snapshot* snap = nullptr;
+  {
+    std::lock_guard lock(m.mu);
+    snap = m.db->GetSnapshot();
+    int64_t first_day = so.from_ns == INT64_MIN ? INT64_MIN : DayOf(so.from_ns);
+    int64_t last_day = so.to_ns == INT64_MAX ? INT64_MAX : DayOf(so.to_ns - 1);
+    for (auto it = m.partitions.lower_bound(first_day); it != m.partitions.end() && it->first <= last_day; ++it) {
+      for (const auto& h : it->second->blocks) {
+        if (h.max_ts < so.from_ns || h.min_ts >= so.to_ns) continue;
+        cands.push_back({it->second, h});
+      }
+    }
+    // Events still in memory (builders, and sealed blocks not yet committed).
+    auto scan_events = [&](const std::vector<Event>& evs) {
+      for (const Event& ev : evs) {
+        if (ev.timestamp_ns < so.from_ns || ev.timestamp_ns >= so.to_ns) continue;
+        ++res->scanned;
+        if (filter.Matches(EventAccessor(ev))) {
+          ++res->matched;
+          if (top.WouldKeep(ev.timestamp_ns)) top.Push(ev);
+        }
+      }
+    };
+    for (auto& [day, b] : m.builders) scan_events(b->events);
+    for (auto& s : m.sealed) scan_events(s.builder->events);
+  }
+  struct SnapshotRelease {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* s;
+    ~SnapshotRelease() { db->ReleaseSnapshot(s); }
+  } release{m.db.get(), snap};
+  res->blocks_total = cands.size();
+  std::sort(cands.begin(), cands.end(),
+            [](const Candidate& a, const Candidate& b) { return a.header.max_ts > b.header.max_ts; });
+
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  const auto& refs = filter.ReferencedFields();
+  rocksdb::PinnableSlice filter_data, times_data;
+  std::vector<int64_t> ts, ing;
+  for (size_t ci = 0; ci < cands.size(); ++ci) {
+    const Candidate& c = cands[ci];
+    if (top.Full() && c.header.max_ts < top.MinTs()) {
+      res->complete = false;
+      break;
+    }
+    if ((so.deadline_ns && NowSteady() > so.deadline_ns) || (so.cancelled && so.cancelled->load())) {
+      res->complete = false;
+      res->timed_out = true;
+      break;
+    }
+    filter_data.Reset();
+    auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kFilter), &filter_data);
+    if (s.ok()) {
+      std::string_view fd(filter_data.data(), filter_data.size());
+      if (!filter.MayMatch([fd](uint64_t h) { return TokenBloom::MayContain(fd, h); })) {
+        ++res->blocks_pruned;
+        continue;
+      }
+    }
+    ++res->blocks_read;
+    times_data.Reset();
+    s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kTimes), &times_data);
+    if (!s.ok()) return FromRocks(s);
+    KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header.count, c.header.min_ts,
+                           &ts, &ing));
+    // Decode the referenced columns (event.original first: message may be stored relative to it).
+    std::unordered_map<std::string, std::pair<rocksdb::PinnableSlice, DecodedColumn>> cols;
+    auto load = [&](const std::string& name) -> Status {
+      if (cols.count(name)) return Status::OK();
+      if (std::find(c.header.columns.begin(), c.header.columns.end(), name) == c.header.columns.end())
+        return Status::OK();
+      const DecodedColumn* orig = nullptr;
+      if (name == field::kMessage) {
+        std::string o(field::kOriginal);
+        if (!cols.count(o)) {
+          auto st = [&]() -> Status {
+            auto& slot = cols[o];
+            auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, o), &slot.first);
+            if (!rs.ok()) return FromRocks(rs);
+            return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count, nullptr,
+                                &slot.second);
+          }();
+          if (!st.ok()) return st;
+        }
+        orig = &cols[o].second;
+      }
+      auto& slot = cols[name];
+      auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, name), &slot.first);
+      if (!rs.ok()) return FromRocks(rs);
+      return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count, orig, &slot.second);
+    };
+    for (const auto& r : refs) KMT_RETURN(load(r));
+    BlockRow row;
+    for (const auto& r : refs) {
+      auto it = cols.find(r);
+      if (it != cols.end()) row.cols.emplace_back(r, &it->second.second);
+    }
+    std::vector<uint32_t> hits;
+    for (uint32_t i = 0; i < c.header.count; ++i) {
+      if (ts[i] < so.from_ns || ts[i] >= so.to_ns) continue;
+      ++res->scanned;
+      row.row = i;
+      if (!filter.Matches(row)) continue;
+      ++res->matched;
+      if (top.WouldKeep(ts[i])) hits.push_back(i);
+    }
+    if (hits.empty()) continue;
+    for (const auto& name : c.header.columns) KMT_RETURN(load(name));
+    for (uint32_t i : hits) {
+      if (!top.WouldKeep(ts[i])) continue;
+      Event ev;
+      ev.timestamp_ns = ts[i];
+      ev.ingested_ns = ing[i];
+      for (const auto& name : c.header.columns) {
+        const DecodedColumn& col = cols[name].second;
+        if (!col.present[i]) continue;
+        if (name == field::kOriginal) ev.original.assign(col.values[i]);
+        else ev.Add(name, col.values[i]);
+      }
+      top.Push(std::move(ev));
+    }
+  }
+  res->events = top.TakeNewestFirst();
+  return Status::OK();
+}
+
+StoreStats Store::Stats() const {
+  Impl& m = *impl_;
+  StoreStats st;
+  {
+    std::lock_guard lock(m.mu);
+    st.partitions = m.partitions.size();
+    for (auto& [d, p] : m.partitions) {
+      st.blocks += p->blocks.size();
+      for (auto& h : p->blocks) st.events_in_blocks += h.count;
+    }
+    for (auto& [d, b] : m.builders) st.events_in_memory += b->events.size();
+    for (auto& s : m.sealed) st.events_in_memory += s.builder->events.size();
+    if (!m.partitions.empty()) {
+      st.oldest_day = m.partitions.begin()->first;
+      st.newest_day = m.partitions.rbegin()->first;
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(m.opt.dir, ec)) {
+    if (entry.is_regular_file(ec)) st.disk_bytes += entry.file_size(ec);
+  }
+  return st;
+}
+
+}  // namespace kamatama::store

@@ -1,0 +1,101 @@
+// store/store.h
+//! The event store: one RocksDB database, one column family per UTC day, events in columnar
+//! blocks (store/block.h) with token filters.
+//!
+//! Durability: Append() first records each event's raw record in the `pending` column family
+//! (WAL-protected) and keeps the parsed event in an in-memory block builder of its day; once a
+//! builder is full, its block is written and its pending rows deleted in one atomic batch. A
+//! restart re-parses pending rows, so a small or slow stream never makes tiny blocks and every
+//! committed event survives a crash. Events in builders are searchable like stored ones.
+//!
+//! Threads: Append/Commit/SyncWal/FlushIdle/EnforceRetention must be called from one writer
+//! thread at a time; Scan and Stats may be called from any thread concurrently with the writer.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/raw_record.h"
+#include "core/row.h"
+#include "core/status.h"
+
+namespace kamatama::store {
+
+struct StoreOptions {
+  std::string dir = "data";
+  int max_age_days = 0;               //!< 0 keeps everything
+  size_t block_max_events = 8192;     //!< a block is sealed at this many events
+  size_t block_max_bytes = 8u << 20;  //!< ... or this many bytes of original lines
+  size_t cache_mb = 256;              //!< RocksDB block cache
+  size_t write_buffer_mb = 64;        //!< memtable budget shared by all partitions
+};
+
+struct ScanOptions {
+  int64_t from_ns = INT64_MIN;  //!< inclusive
+  int64_t to_ns = INT64_MAX;    //!< exclusive
+  size_t limit = 100;           //!< newest `limit` matches are returned; 0 = count only
+  int64_t deadline_ns = 0;      //!< steady-clock deadline (NowSteady), 0 = none
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+struct ScanResult {
+  std::vector<Event> events;  //!< newest first
+  uint64_t matched = 0;       //!< matches seen (all matches in range when `complete`)
+  uint64_t scanned = 0;       //!< rows evaluated
+  uint64_t blocks_total = 0;  //!< blocks whose time range overlaps the query
+  uint64_t blocks_pruned = 0; //!< skipped by their token filter
+  uint64_t blocks_read = 0;
+  bool complete = true;       //!< false if stopped early (limit reached, deadline, cancel)
+  bool timed_out = false;
+};
+
+struct StoreStats {
+  uint64_t partitions = 0;
+  uint64_t blocks = 0;
+  uint64_t events_in_blocks = 0;
+  uint64_t events_in_memory = 0;
+  uint64_t disk_bytes = 0;  //!< SST + WAL bytes
+  int64_t oldest_day = 0, newest_day = 0;
+};
+
+int64_t NowSteady();
+
+class Store {
+ public:
+  //! Turns a pending raw record back into its event at recovery (the parsers' ParseRecord).
+  using Reparse = std::function<Event(const RawRecord&)>;
+
+  static Status Open(const StoreOptions& options, Reparse reparse, std::unique_ptr<Store>* out);
+  //! Seals every builder into blocks, syncs and closes.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  //! Adds events (and their raw records, same order) to the current write batch; *expired counts
+  //! events dropped because retention already removed their day. Durable after Commit.
+  Status Append(std::vector<Event>* events, const std::vector<RawRecord>& raws, uint64_t* expired);
+  //! Writes the batch; with sync the WAL is fsynced before returning.
+  Status Commit(bool sync);
+  //! Fsyncs the WAL if anything was written since the last sync.
+  Status SyncWal();
+  //! Seals builders that got no event for idle_ns (all of them if idle_ns == 0).
+  Status FlushIdle(int64_t now_ns, int64_t idle_ns);
+  //! Drops every day partition entirely older than max_age_days; *dropped = partitions dropped.
+  Status EnforceRetention(int64_t now_ns, int* dropped);
+
+  //! Newest-first search; thread-safe.
+  Status Scan(const RowFilter& filter, const ScanOptions& options, ScanResult* result) const;
+  StoreStats Stats() const;
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kamatama::store

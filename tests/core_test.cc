@@ -1,0 +1,101 @@
+// tests/core_test.cc: time, JSON escaping, tokens.
+#include <gtest/gtest.h>
+
+#include "core/event.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "core/tokenize.h"
+
+using namespace kamatama;
+
+TEST(Time, Rfc3339RoundTrip) {
+  auto t = ParseRfc3339("2026-11-26T12:34:56.789Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatRfc3339(*t), "2026-11-26T12:34:56.789Z");
+  EXPECT_EQ(*ParseRfc3339("2026-11-26T13:34:56.789+01:00"), *t);
+  EXPECT_EQ(*ParseRfc3339("2026-11-26 12:34:56.789"), *t);
+  EXPECT_EQ(FormatRfc3339(*ParseRfc3339("1999-12-31T23:59:59.000001Z")), "1999-12-31T23:59:59.000001Z");
+  EXPECT_FALSE(ParseRfc3339("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("yesterday"));
+  EXPECT_FALSE(ParseRfc3339("2026-11-26T12:00:00Zjunk"));
+}
+
+TEST(Time, ApiTimes) {
+  int64_t now = *ParseRfc3339("2026-11-26T12:00:00Z");
+  EXPECT_EQ(*ParseApiTime("now", now), now);
+  EXPECT_EQ(*ParseApiTime("-15m", now), now - 15 * 60 * kNanosPerSecond);
+  EXPECT_EQ(*ParseApiTime("now-2h", now), now - 2 * 3600 * kNanosPerSecond);
+  EXPECT_EQ(*ParseApiTime("-7d", now), now - 7 * kNanosPerDay);
+  EXPECT_EQ(*ParseApiTime("2026-11-25T00:00:00Z", now), *ParseRfc3339("2026-11-25T00:00:00Z"));
+  EXPECT_EQ(*ParseApiTime("1764158400", now), 1764158400LL * kNanosPerSecond);
+  EXPECT_FALSE(ParseApiTime("-15x", now));
+  EXPECT_FALSE(ParseApiTime("", now));
+}
+
+TEST(Time, DayOfNegative) {
+  EXPECT_EQ(DayOf(0), 0);
+  EXPECT_EQ(DayOf(-1), -1);
+  EXPECT_EQ(DayOf(kNanosPerDay), 1);
+  auto d = CivilFromDays(DaysFromCivil(2024, 2, 29));
+  EXPECT_EQ(d.year, 2024);
+  EXPECT_EQ(d.month, 2u);
+  EXPECT_EQ(d.day, 29u);
+}
+
+TEST(Json, EscapesEverythingDangerous) {
+  std::string out;
+  AppendJsonString(&out, "a\"b\\c\n<script>&\x01\x7f");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u003cscript\\u003e\\u0026\\u0001\\u007f\"");
+  out.clear();
+  AppendJsonString(&out, std::string_view("ok\xff\xc3(\xe2\x82\xac", 8));
+  EXPECT_EQ(out, "\"ok\\ufffd\\ufffd(\xe2\x82\xac\"");
+  EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo"));
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_EQ(SanitizeUtf8("a\xc0\xaf"), "a\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+std::vector<std::string> Tokens(std::string_view s) {
+  std::vector<std::string> out;
+  ForEachToken(s, [&](std::string_view t) { out.emplace_back(t); });
+  return out;
+}
+
+TEST(Tokenize, WordsAndCompounds) {
+  EXPECT_EQ(Tokens("Failed password for root from 10.1.2.3:443 port 22"),
+            (std::vector<std::string>{"Failed", "password", "for", "root", "from", "10.1.2.3", "10", "1", "2", "3",
+                                      "443", "port", "22"}));
+  EXPECT_EQ(Tokens("C:\\Windows\\evil.exe."), (std::vector<std::string>{"C", "Windows", "evil.exe", "evil", "exe"}));
+  EXPECT_EQ(Tokens("user@mail.example.com"),
+            (std::vector<std::string>{"user", "mail.example.com", "mail", "example", "com"}));
+  EXPECT_TRUE(Tokens("").empty());
+  EXPECT_TRUE(Tokens("--- ... ::").empty());
+}
+
+TEST(Tokenize, HasTokenRespectsBoundaries) {
+  EXPECT_TRUE(HasToken("from 10.1.2.3 port", "10.1.2.3"));
+  EXPECT_FALSE(HasToken("from 10.1.2.30 port", "10.1.2.3"));
+  EXPECT_TRUE(HasToken("Accepted PASSWORD", "password"));
+  EXPECT_FALSE(HasToken("passwords", "password"));
+  EXPECT_EQ(HashTokenLower("Root"), HashTokenLower("rOOT"));
+  EXPECT_NE(HashTokenLower("root"), HashTokenLower("roo"));
+  EXPECT_EQ(FindIgnoreCase("xxABdaBC", "abc"), 5u);
+  EXPECT_EQ(FindIgnoreCase("xxABCab", "abc"), 2u);
+  EXPECT_EQ(FindIgnoreCase("short", "longer needle"), std::string_view::npos);
+}
+
+TEST(Event, SetGetTags) {
+  Event ev;
+  ev.Set("host.name", "a");
+  ev.Set("host.name", "b");
+  EXPECT_EQ(*ev.Get("host.name"), "b");
+  EXPECT_EQ(ev.fields.size(), 1u);
+  ev.AddTag("truncated");
+  ev.AddTag("x");
+  ev.AddTag("truncated");
+  EXPECT_EQ(*ev.Get("tags"), "truncated,x");
+  EXPECT_TRUE(ev.Remove("host.name"));
+  EXPECT_FALSE(ev.Get("host.name"));
+  EXPECT_EQ(TypeOfField("source.port"), FieldType::kInt);
+  EXPECT_EQ(TypeOfField("source.ip"), FieldType::kIp);
+  EXPECT_EQ(TypeOfField("user.name"), FieldType::kString);
+}

@@ -1,0 +1,663 @@
+// tests/query_parser_test.cc
+//! Unit tests of query/: parse trees, error positions, matching, pruning, hostile input.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/event.h"
+#include "core/tokenize.h"
+#include "query/query.h"
+
+namespace kamatama::query {
+namespace {
+
+//! Parses and returns ToString, or "ERROR@pos: message".
+std::string Tree(std::string_view text) {
+  auto result = Query::Parse(text);
+  if (auto* err = std::get_if<ParseError>(&result)) {
+    return "ERROR@" + std::to_string(err->position) + ": " + err->message;
+  }
+  return std::get<Query>(result).ToString();
+}
+
+Query MustParse(std::string_view text) {
+  auto result = Query::Parse(text);
+  if (auto* err = std::get_if<ParseError>(&result)) {
+    ADD_FAILURE() << "parse of [" << text << "] failed at " << err->position << ": "
+                  << err->message;
+    return Query();
+  }
+  return std::get<Query>(std::move(result));
+}
+
+ParseError MustFail(std::string_view text) {
+  auto result = Query::Parse(text);
+  if (auto* err = std::get_if<ParseError>(&result)) return *err;
+  ADD_FAILURE() << "parse of [" << text << "] succeeded: " << std::get<Query>(result).ToString();
+  return {};
+}
+
+// --- parse trees ---------------------------------------------------------------------------
+
+TEST(QueryParse, MatchAll) {
+  for (const char* q : {"", "   ", "\t\n", "*", " * "}) {
+    Query query = MustParse(q);
+    EXPECT_TRUE(query.MatchesAll()) << q;
+    EXPECT_EQ(query.ToString(), "(ALL)") << q;
+    EXPECT_TRUE(query.ReferencedFields().empty()) << q;
+  }
+  EXPECT_TRUE(Query().MatchesAll());
+  EXPECT_EQ(Tree("sshd *"), "(TERM sshd)");
+  EXPECT_EQ(Tree("* OR sshd"), "(ALL)");
+  EXPECT_EQ(Tree("* *"), "(ALL)");
+  EXPECT_EQ(Tree("NOT *"), "(NOT (ALL))");
+  EXPECT_FALSE(MustParse("sshd").MatchesAll());
+}
+
+TEST(QueryParse, Terms) {
+  EXPECT_EQ(Tree("sshd"), "(TERM sshd)");
+  EXPECT_EQ(Tree("10.1.2.3"), "(TERM 10.1.2.3)");
+  EXPECT_EQ(Tree("user@example.com"), "(TERM user@example.com)");
+  EXPECT_EQ(Tree("/usr/bin/ssh"), "(TERM /usr/bin/ssh)");
+  // A ':' whose prefix is not a field name stays in the term.
+  EXPECT_EQ(Tree("10.1.2.3:443"), "(TERM 10.1.2.3:443)");
+  EXPECT_EQ(Tree("::1"), "(TERM ::1)");
+  EXPECT_EQ(Tree("a/b:c"), "(TERM a/b:c)");
+  // Keywords are upper case only.
+  EXPECT_EQ(Tree("a and b"), "(AND (TERM a) (TERM and) (TERM b))");
+  EXPECT_EQ(Tree("foo-bar --verbose -"), "(AND (TERM foo-bar) (TERM --verbose) (TERM -))");
+  EXPECT_EQ(Tree("a&&b"), "(TERM a&&b)");
+}
+
+TEST(QueryParse, ImplicitAndAndPrecedence) {
+  EXPECT_EQ(Tree("a b c"), "(AND (TERM a) (TERM b) (TERM c))");
+  EXPECT_EQ(Tree("a AND b AND c"), "(AND (TERM a) (TERM b) (TERM c))");
+  EXPECT_EQ(Tree("a OR b AND c"), "(OR (TERM a) (AND (TERM b) (TERM c)))");
+  EXPECT_EQ(Tree("a AND b OR c"), "(OR (AND (TERM a) (TERM b)) (TERM c))");
+  EXPECT_EQ(Tree("a b OR c d"), "(OR (AND (TERM a) (TERM b)) (AND (TERM c) (TERM d)))");
+  EXPECT_EQ(Tree("a || b && c"), "(OR (TERM a) (AND (TERM b) (TERM c)))");
+  EXPECT_EQ(Tree("a OR b OR c"), "(OR (TERM a) (TERM b) (TERM c))");
+  EXPECT_EQ(Tree("NOT a b"), "(AND (NOT (TERM a)) (TERM b))");
+  EXPECT_EQ(Tree("NOT a OR b"), "(OR (NOT (TERM a)) (TERM b))");
+  EXPECT_EQ(Tree("a OR NOT b c"), "(OR (TERM a) (AND (NOT (TERM b)) (TERM c)))");
+}
+
+TEST(QueryParse, NotForms) {
+  EXPECT_EQ(Tree("NOT a"), "(NOT (TERM a))");
+  EXPECT_EQ(Tree("!a"), "(NOT (TERM a))");
+  EXPECT_EQ(Tree("! a"), "(NOT (TERM a))");
+  EXPECT_EQ(Tree("-a"), "(NOT (TERM a))");
+  EXPECT_EQ(Tree("a AND NOT b"), "(AND (TERM a) (NOT (TERM b)))");
+  EXPECT_EQ(Tree("a NOT b"), "(AND (TERM a) (NOT (TERM b)))");
+  EXPECT_EQ(Tree("a -b"), "(AND (TERM a) (NOT (TERM b)))");
+  EXPECT_EQ(Tree("NOT NOT a"), "(NOT (NOT (TERM a)))");
+  EXPECT_EQ(Tree("!-a"), "(NOT (NOT (TERM a)))");
+  EXPECT_EQ(Tree("-host.name:web1"), "(NOT (FIELD host.name \"web1\"))");
+  EXPECT_EQ(Tree("-\"a b\""), "(NOT (PHRASE \"a b\"))");
+  EXPECT_EQ(Tree("-(a OR b)"), "(NOT (OR (TERM a) (TERM b)))");
+  EXPECT_EQ(Tree("!(a OR b)"), "(NOT (OR (TERM a) (TERM b)))");
+  EXPECT_EQ(Tree("NOT(a OR b)"), "(NOT (OR (TERM a) (TERM b)))");
+}
+
+TEST(QueryParse, Parentheses) {
+  EXPECT_EQ(Tree("(a OR b) c"), "(AND (OR (TERM a) (TERM b)) (TERM c))");
+  EXPECT_EQ(Tree("a AND (b OR c)"), "(AND (TERM a) (OR (TERM b) (TERM c)))");
+  EXPECT_EQ(Tree("((a))"), "(TERM a)");
+  EXPECT_EQ(Tree("(a b) (c)"), "(AND (AND (TERM a) (TERM b)) (TERM c))");
+  EXPECT_EQ(Tree("a AND(b)"), "(AND (TERM a) (TERM b))");
+  EXPECT_EQ(Tree("(a OR (b AND NOT (c OR d)))"),
+            "(OR (TERM a) (AND (TERM b) (NOT (OR (TERM c) (TERM d)))))");
+}
+
+TEST(QueryParse, PhrasesAndEscapes) {
+  EXPECT_EQ(Tree("\"Failed password\""), "(PHRASE \"Failed password\")");
+  EXPECT_EQ(Tree(R"("say \"hi\" c\\d")"), R"((PHRASE "say \"hi\" c\\d"))");
+  // Other backslashes are literal.
+  EXPECT_EQ(Tree(R"("C:\Windows\x")"), R"((PHRASE "C:\\Windows\\x"))");
+  EXPECT_EQ(Tree(R"("a)(b OR" c)"), R"((AND (PHRASE "a)(b OR") (TERM c)))");
+  EXPECT_EQ(Tree(R"(ab"cd")"), R"((AND (TERM ab) (PHRASE "cd")))");
+  EXPECT_EQ(Tree(R"("***")"), R"((PHRASE "***"))");
+}
+
+TEST(QueryParse, Fields) {
+  EXPECT_EQ(Tree("host.name:web1"), "(FIELD host.name \"web1\")");
+  EXPECT_EQ(Tree("log.syslog.appname:sshd"), "(FIELD log.syslog.appname \"sshd\")");
+  EXPECT_EQ(Tree("@timestamp:*"), "(EXISTS @timestamp)");
+  EXPECT_EQ(Tree("host.name:*"), "(EXISTS host.name)");
+  EXPECT_EQ(Tree("my_field-2:x"), "(FIELD my_field-2 \"x\")");
+  EXPECT_EQ(Tree("message:\"Failed password\""), "(FIELD message \"Failed password\")");
+  EXPECT_EQ(Tree(R"(message:"a \"q\"")"), R"((FIELD message "a \"q\""))");
+  EXPECT_EQ(Tree("message:\"\""), "(FIELD message \"\")");
+  EXPECT_EQ(Tree("user.name:adm*"), "(GLOB user.name \"adm*\")");
+  EXPECT_EQ(Tree("process.name:*.exe"), "(GLOB process.name \"*.exe\")");
+  EXPECT_EQ(Tree("user.name:\"adm*\""), "(FIELD user.name \"adm*\")");  // quoted = literal
+  EXPECT_EQ(Tree("url.full:http://x/y?a=1"), "(FIELD url.full \"http://x/y?a=1\")");
+  EXPECT_EQ(Tree("host.name:web1 sshd"), "(AND (FIELD host.name \"web1\") (TERM sshd))");
+}
+
+TEST(QueryParse, ReferencedFields) {
+  EXPECT_EQ(MustParse("sshd host.name:web1 OR user.name:adm* host.name:* @timestamp:*")
+                .ReferencedFields(),
+            (std::vector<std::string>{"event.original", "host.name", "user.name"}));
+  EXPECT_EQ(MustParse("user.name:x NOT \"a b\"").ReferencedFields(),
+            (std::vector<std::string>{"user.name", "event.original"}));
+  // Fields of a subtree simplified away are not read.
+  EXPECT_TRUE(MustParse("* OR host.name:x").ReferencedFields().empty());
+}
+
+// --- errors --------------------------------------------------------------------------------
+
+struct ErrorCase {
+  const char* query;
+  size_t position;
+  const char* message_part;
+};
+
+TEST(QueryParse, ErrorPositions) {
+  const ErrorCase cases[] = {
+      // unbalanced parentheses: the '(' never closed, or the stray ')'
+      {"(a OR b", 0, "never closed"},
+      {"a (b (c)", 2, "never closed"},
+      {"a)", 1, "without '('"},
+      {")", 0, "without '('"},
+      {"(a))", 3, "without '('"},
+      {"()", 1, "empty parentheses"},
+      {"a ( ) b", 4, "empty parentheses"},
+      {"(", 1, "after ("},
+      // unterminated quotes: the opening quote
+      {"\"unterminated", 0, "unterminated"},
+      {"a \"b\\\"", 2, "unterminated"},
+      {"a \"b\\", 2, "unterminated"},
+      {"host.name:\"web1", 10, "unterminated"},
+      // field: with nothing after: just after the ':'
+      {"host.name:", 10, "missing value"},
+      {"host.name: web1", 10, "missing value"},
+      {"a host.name:)", 12, "missing value"},
+      {"(host.name:)", 11, "missing value"},
+      // operators without operands: where the operand should be
+      {"a AND", 5, "after AND"},
+      {"a AND )", 6, "after AND"},
+      {"a &&", 4, "after &&"},
+      {"a OR", 4, "after OR"},
+      {"a OR OR b", 5, "after OR, found OR"},
+      {"a OR AND b", 5, "after OR, found AND"},
+      {"(a OR )", 6, "after OR"},
+      {"NOT", 3, "after NOT"},
+      {"a NOT", 5, "after NOT"},
+      {"!", 1, "after !"},
+      {"NOT AND a", 4, "after NOT, found AND"},
+      {"AND a", 0, "unexpected AND"},
+      {"|| a", 0, "unexpected ||"},
+      // wildcards in free text: the '*'
+      {"foo*", 3, "wildcards"},
+      {"a f*o", 3, "wildcards"},
+      // empty phrase
+      {"a \"\"", 2, "empty phrase"},
+  };
+  for (const ErrorCase& c : cases) {
+    ParseError err = MustFail(c.query);
+    EXPECT_EQ(err.position, c.position) << "[" << c.query << "] " << err.message;
+    EXPECT_NE(err.message.find(c.message_part), std::string::npos)
+        << "[" << c.query << "] " << err.message;
+    EXPECT_FALSE(err.expected.empty()) << c.query;
+  }
+  EXPECT_EQ(MustFail("(a OR b").expected, "')'");
+  EXPECT_EQ(MustFail("\"x").expected, "'\"'");
+}
+
+TEST(QueryParse, Limits) {
+  std::string ok(kMaxQueryBytes, 'a');
+  EXPECT_EQ(MustParse(ok).ToString(), "(TERM " + ok + ")");
+  ParseError err = MustFail(std::string(kMaxQueryBytes + 1, 'a'));
+  EXPECT_EQ(err.position, kMaxQueryBytes);
+
+  std::string deep = std::string(kMaxDepth, '(') + "a" + std::string(kMaxDepth, ')');
+  EXPECT_EQ(MustParse(deep).ToString(), "(TERM a)");
+  std::string too_deep = std::string(kMaxDepth + 1, '(') + "a" + std::string(kMaxDepth + 1, ')');
+  err = MustFail(too_deep);
+  EXPECT_EQ(err.position, static_cast<size_t>(kMaxDepth));
+  EXPECT_NE(err.message.find("deeper"), std::string::npos);
+
+  std::string nots;
+  for (int i = 0; i < kMaxDepth; ++i) nots += "NOT ";
+  EXPECT_TRUE(std::holds_alternative<Query>(Query::Parse(nots + "a")));
+  err = MustFail(nots + "NOT a");
+  EXPECT_EQ(err.position, 4u * kMaxDepth);
+}
+
+// --- matching ------------------------------------------------------------------------------
+
+class QueryMatchTest : public ::testing::Test {
+ protected:
+  QueryMatchTest() {
+    ssh_fail_.original =
+        "Nov 26 12:00:01 web1 sshd[1234]: Failed password for root from 10.1.2.3 port 22 ssh2";
+    ssh_fail_.Add("host.name", "web1");
+    ssh_fail_.Add("process.name", "sshd");
+    ssh_fail_.Add("user.name", "root");
+    ssh_fail_.Add("source.ip", "10.1.2.3");
+
+    ssh_ok_.original =
+        "Nov 26 12:00:02 WEB2 sshd[99]: Accepted publickey for administrator from 10.1.2.30 "
+        "port 5555 ssh2";
+    ssh_ok_.Add("host.name", "WEB2");
+    ssh_ok_.Add("process.name", "sshd");
+    ssh_ok_.Add("user.name", "Administrator");
+    ssh_ok_.Add("source.ip", "10.1.2.30");
+
+    win_.original = R"(C:\Windows\System32\cmd.exe /c whoami user@example.com /usr/bin/ssh)";
+    win_.Add("host.name", "win-01");
+    win_.Add("process.name", "CMD.EXE");
+    win_.Add("message", "");
+  }
+
+  //! Which of the three events match, as a 3-char string like "10-" ('1' match, '-' not).
+  std::string Which(std::string_view text) {
+    Query q = MustParse(text);
+    std::string out;
+    for (const Event* e : {&ssh_fail_, &ssh_ok_, &win_}) {
+      out.push_back(q.Matches(EventAccessor(*e)) ? '1' : '-');
+    }
+    return out;
+  }
+
+  Event ssh_fail_, ssh_ok_, win_;
+};
+
+TEST_F(QueryMatchTest, FreeTextTerms) {
+  EXPECT_EQ(Which("sshd"), "11-");
+  EXPECT_EQ(Which("SSHD"), "11-");
+  EXPECT_EQ(Which("password"), "1--");
+  EXPECT_EQ(Which("PassWord"), "1--");
+  EXPECT_EQ(Which("pass"), "---");  // not a token
+  EXPECT_EQ(Which("sshd[1234]:"), "1--");
+  EXPECT_EQ(Which("/usr/bin/ssh"), "--1");
+  EXPECT_EQ(Which("user@example.com"), "--1");
+  EXPECT_EQ(Which("example.com"), "--1");
+  EXPECT_EQ(Which("cmd.exe"), "--1");
+  EXPECT_EQ(Which("System32\\cmd.exe"), "--1");
+  EXPECT_EQ(Which("ssh"), "--1");
+  EXPECT_EQ(Which("-"), "---");  // no '-' in any line
+  EXPECT_EQ(Which(":"), "111");  // no tokens: substring only
+}
+
+TEST_F(QueryMatchTest, IpBoundary) {
+  EXPECT_EQ(Which("10.1.2.3"), "1--");
+  EXPECT_EQ(Which("10.1.2.30"), "-1-");
+  EXPECT_EQ(Which("1.2.3"), "---");
+  EXPECT_EQ(Which("10.1.2"), "---");
+  EXPECT_EQ(Which("\"10.1.2.3 port\""), "1--");
+  EXPECT_EQ(Which("source.ip:10.1.2.3"), "1--");
+}
+
+TEST_F(QueryMatchTest, Phrases) {
+  EXPECT_EQ(Which("\"Failed password\""), "1--");
+  EXPECT_EQ(Which("\"failed PASSWORD for root\""), "1--");
+  EXPECT_EQ(Which("\"password Failed\""), "---");
+  EXPECT_EQ(Which("\"Failed  password\""), "---");
+  EXPECT_EQ(Which("\"ailed password\""), "---");  // "ailed" is not a token
+  EXPECT_EQ(Which("\"sshd[\""), "11-");
+  EXPECT_EQ(Which(R"("C:\Windows")"), "--1");
+}
+
+TEST_F(QueryMatchTest, Fields) {
+  EXPECT_EQ(Which("host.name:web1"), "1--");
+  EXPECT_EQ(Which("host.name:WEB1"), "1--");
+  EXPECT_EQ(Which("host.name:web2"), "-1-");
+  EXPECT_EQ(Which("host.name:web"), "---");
+  EXPECT_EQ(Which("host.name:\"win-01\""), "--1");
+  EXPECT_EQ(Which("message:\"\""), "--1");
+  EXPECT_EQ(Which("process.name:sshd user.name:root"), "1--");
+  EXPECT_EQ(Which("no.such.field:x"), "---");
+  EXPECT_EQ(Which("NOT no.such.field:x"), "111");
+  EXPECT_EQ(Which("event.original:*"), "111");
+}
+
+TEST_F(QueryMatchTest, Globs) {
+  EXPECT_EQ(Which("user.name:adm*"), "-1-");
+  EXPECT_EQ(Which("user.name:ADM*"), "-1-");
+  EXPECT_EQ(Which("user.name:*min*"), "-1-");
+  EXPECT_EQ(Which("user.name:*strator"), "-1-");
+  EXPECT_EQ(Which("process.name:*.exe"), "--1");
+  EXPECT_EQ(Which("user.name:r*t"), "1--");
+  EXPECT_EQ(Which("user.name:ro*ot"), "1--");
+  EXPECT_EQ(Which("user.name:roo*oot"), "---");
+  EXPECT_EQ(Which("user.name:a*i*i*r"), "-1-");
+  EXPECT_EQ(Which("user.name:a*r*i"), "---");
+  EXPECT_EQ(Which("host.name:w**1"), "1-1");
+  EXPECT_EQ(Which("user.name:\"adm*\""), "---");  // quoted: literal
+}
+
+TEST_F(QueryMatchTest, ExistsAndTimestamp) {
+  EXPECT_EQ(Which("user.name:*"), "11-");
+  EXPECT_EQ(Which("message:*"), "--1");
+  EXPECT_EQ(Which("@timestamp:*"), "111");
+  EXPECT_EQ(Which("@timestamp:2024"), "---");
+  EXPECT_EQ(Which("-user.name:*"), "--1");
+}
+
+TEST_F(QueryMatchTest, BooleanOperators) {
+  EXPECT_EQ(Which("sshd -10.1.2.3"), "-1-");
+  EXPECT_EQ(Which("sshd AND NOT 10.1.2.3"), "-1-");
+  EXPECT_EQ(Which("host.name:web1 OR host.name:win-01"), "1-1");
+  EXPECT_EQ(Which("(password OR publickey) port"), "11-");
+  EXPECT_EQ(Which("password OR publickey port"), "11-");
+  EXPECT_EQ(Which("NOT sshd"), "--1");
+  EXPECT_EQ(Which("!(sshd OR whoami)"), "---");
+  EXPECT_EQ(Which("*"), "111");
+  EXPECT_EQ(Which("NOT *"), "---");
+}
+
+//! An accessor without event.original: free text cannot match.
+class FieldsOnly : public FieldAccessor {
+ public:
+  bool Get(std::string_view name, std::string_view* value) const override {
+    if (name != "host.name") return false;
+    *value = "web1";
+    return true;
+  }
+};
+
+TEST(QueryMatch, CustomAccessor) {
+  FieldsOnly row;
+  EXPECT_TRUE(MustParse("host.name:web1").Matches(row));
+  EXPECT_FALSE(MustParse("web1").Matches(row));
+  EXPECT_TRUE(MustParse("NOT web1").Matches(row));
+}
+
+TEST(QueryMatch, ManyTokenPhrase) {
+  // More than 64 distinct tokens takes the per-token path.
+  std::string line, phrase;
+  for (int i = 0; i < 80; ++i) line += "w" + std::to_string(i) + " ";
+  phrase = line.substr(0, line.size() - 1);
+  Event e;
+  e.original = "x " + line + "y";
+  EXPECT_TRUE(MustParse("\"" + phrase + "\"").Matches(EventAccessor(e)));
+  e.original = "x " + line.substr(0, line.size() - 2) + "y";  // "w79" became "w7y"
+  EXPECT_FALSE(MustParse("\"" + phrase + "\"").Matches(EventAccessor(e)));
+}
+
+// --- pruning -------------------------------------------------------------------------------
+
+//! A block's token set as the store builds it: tokens of the original line and of every field.
+std::unordered_set<uint64_t> TokenSet(const Event& e) {
+  std::unordered_set<uint64_t> set;
+  auto add = [&](std::string_view text) {
+    ForEachToken(text, [&](std::string_view t) { set.insert(HashTokenLower(t)); });
+  };
+  add(e.original);
+  for (const auto& [name, value] : e.fields) add(value);
+  return set;
+}
+
+TokenFilter FilterOf(const std::unordered_set<uint64_t>& set) {
+  return [&set](uint64_t h) { return set.count(h) > 0; };
+}
+
+std::vector<Event> SampleEvents() {
+  std::vector<Event> events;
+  auto add = [&](std::string original, std::vector<std::pair<std::string, std::string>> fields) {
+    Event e;
+    e.original = std::move(original);
+    for (auto& [n, v] : fields) e.Add(n, v);
+    events.push_back(std::move(e));
+  };
+  add("Nov 26 12:00:01 web1 sshd[1234]: Failed password for root from 10.1.2.3 port 22 ssh2",
+      {{"host.name", "web1"}, {"process.name", "sshd"}, {"user.name", "root"},
+       {"source.ip", "10.1.2.3"}});
+  add("Nov 26 12:00:02 WEB2 sshd[99]: Accepted publickey for administrator from 10.1.2.30 port 5555",
+      {{"host.name", "WEB2"}, {"user.name", "Administrator"}, {"source.ip", "10.1.2.30"}});
+  add(R"(C:\Windows\System32\cmd.exe /c whoami user@example.com /usr/bin/ssh)",
+      {{"host.name", "win-01.corp.example.com"}, {"process.name", "CMD.EXE"},
+       {"file.path", "C:\\Windows\\System32\\cmd.exe"}});
+  add("GET /index.html?q=a-b.c HTTP/1.1 200 \"Mozilla/5.0 (X11; Linux x86_64)\" --verbose",
+      {{"url.original", "/index.html?q=a-b.c"}, {"http.response.status_code", "200"},
+       {"user_agent.original", "Mozilla/5.0 (X11; Linux x86_64)"}});
+  add("kernel: [UFW BLOCK] IN=eth0 SRC=192.168.0.10 DST=192.168.0.255 LEN=72 .-.x-y.-.",
+      {{"source.ip", "192.168.0.10"}, {"destination.ip", "192.168.0.255"},
+       {"tags", "ufw,block"}, {"guid", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}});
+  add("", {});
+  add("\xc3\xa9t\xc3\xa9 caf\xc3\xa9 na\xc3\xafve-test \"quoted \\ stuff\"",
+      {{"message", "caf\xc3\xa9 ok"}});
+  return events;
+}
+
+TEST(QueryMayMatch, ActuallyPrunes) {
+  std::vector<Event> events = SampleEvents();
+  auto set = TokenSet(events[0]);
+  auto filter = FilterOf(set);
+  EXPECT_FALSE(MustParse("10.9.9.9").MayMatch(filter));
+  EXPECT_FALSE(MustParse("10.1.2.30").MayMatch(filter));
+  EXPECT_FALSE(MustParse("\"Accepted publickey\"").MayMatch(filter));
+  EXPECT_FALSE(MustParse("host.name:web2").MayMatch(filter));
+  EXPECT_FALSE(MustParse("10.9.9.9 OR 10.8.8.8").MayMatch(filter));
+  EXPECT_FALSE(MustParse("sshd 10.9.9.9").MayMatch(filter));
+  EXPECT_FALSE(MustParse("process.name:*.exe").MayMatch(filter));
+  EXPECT_TRUE(MustParse("10.1.2.3").MayMatch(filter));
+  EXPECT_TRUE(MustParse("sshd OR 10.9.9.9").MayMatch(filter));
+  EXPECT_TRUE(MustParse("NOT 10.9.9.9").MayMatch(filter));
+  EXPECT_TRUE(MustParse("*").MayMatch(filter));
+  EXPECT_TRUE(MustParse("nosuch:*").MayMatch(filter));
+  EXPECT_TRUE(MustParse("user.name:adm*").MayMatch(filter));  // "adm" touches '*': skipped
+}
+
+TEST(QueryMayMatch, GlobTokensOnlyWhenBounded) {
+  std::unordered_set<uint64_t> empty;
+  auto none = FilterOf(empty);
+  auto set_of = [](std::initializer_list<const char*> tokens) {
+    std::unordered_set<uint64_t> set;
+    for (const char* t : tokens) set.insert(HashTokenLower(t));
+    return set;
+  };
+  // Tokens touching a '*' are never required.
+  EXPECT_TRUE(MustParse("f:*foo,bar*").MayMatch(none));
+  EXPECT_TRUE(MustParse("f:adm*").MayMatch(none));
+  // "*.example.com" requires the words, not the compound (the value may be www.example.com).
+  EXPECT_FALSE(MustParse("f:*.example.com").MayMatch(none));
+  auto words = set_of({"example", "com"});
+  EXPECT_TRUE(MustParse("f:*.example.com").MayMatch(FilterOf(words)));
+  EXPECT_FALSE(MustParse("f:example.com").MayMatch(FilterOf(words)));  // exact: compound too
+  // A compound bounded by non-token bytes on both sides is required.
+  auto parts = set_of({"foo", "bar"});
+  EXPECT_FALSE(MustParse("f:*x,foo.bar,y*").MayMatch(FilterOf(parts)));
+  parts.insert(HashTokenLower("foo.bar"));
+  EXPECT_TRUE(MustParse("f:*x,foo.bar,y*").MayMatch(FilterOf(parts)));
+  // Next to '-' a compound may be longer in the value: skipped; its words are still required.
+  auto no_compound = set_of({"foo", "bar", "x"});
+  EXPECT_TRUE(MustParse("f:*-foo.bar-x").MayMatch(FilterOf(no_compound)));
+  EXPECT_FALSE(MustParse("f:*-foo.bar-x").MayMatch(FilterOf(set_of({"foo", "bar"}))));
+  // Quoted values are literal: all their tokens are required.
+  EXPECT_FALSE(MustParse("f:\"*x foo.bar y*\"").MayMatch(FilterOf(no_compound)));
+}
+
+//! Random queries built from pieces of the sample events: terms, phrases, field values and
+//! globs cut from real values, combined with operators.
+class QueryGen {
+ public:
+  QueryGen(const std::vector<Event>& events, uint32_t seed) : events_(events), rng_(seed) {}
+
+  std::string Make(int depth = 0) {
+    switch (Pick(depth > 3 ? 4 : 8)) {
+      case 0: return Term();
+      case 1: return Phrase();
+      case 2: return FieldValue();
+      case 3: return Glob();
+      case 4: return Make(depth + 1) + " " + Make(depth + 1);
+      case 5: return Make(depth + 1) + " OR " + Make(depth + 1);
+      case 6: return "NOT " + Make(depth + 1);
+      default: return "(" + Make(depth + 1) + ")";
+    }
+  }
+
+ private:
+  size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  const Event& AnyEvent() { return events_[Pick(events_.size())]; }
+  std::string_view Substring(std::string_view s) {
+    if (s.empty()) return s;
+    size_t a = Pick(s.size()), b = Pick(s.size());
+    if (a > b) std::swap(a, b);
+    return s.substr(a, b - a + 1);
+  }
+  static std::string Quote(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out + "\"";
+  }
+  std::string Term() {
+    // A whole token (often matching) or a bare-word substring.
+    std::vector<std::string_view> tokens;
+    ForEachToken(AnyEvent().original, [&](std::string_view t) { tokens.push_back(t); });
+    if (tokens.empty() || Pick(3) == 0) return "sshd";
+    std::string t(tokens[Pick(tokens.size())]);
+    if (Pick(2)) for (char& c : t) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return t;
+  }
+  std::string Phrase() {
+    std::string_view s = Substring(AnyEvent().original);
+    return s.empty() ? "\"x\"" : Quote(s);
+  }
+  std::pair<std::string, std::string> AnyField() {
+    const Event& e = AnyEvent();
+    if (e.fields.empty()) return {"host.name", "web1"};
+    return e.fields[Pick(e.fields.size())];
+  }
+  std::string FieldValue() {
+    auto [name, value] = AnyField();
+    return name + ":" + Quote(value);
+  }
+  std::string Glob() {
+    auto [name, value] = AnyField();
+    // Replace 1-3 random spans (possibly empty) by '*'.
+    std::string v = value;
+    for (int n = 1 + static_cast<int>(Pick(3)); n > 0; --n) {
+      size_t a = Pick(v.size() + 1), len = Pick(4);
+      v.replace(a, std::min(len, v.size() - a), "*");
+    }
+    // Bare words end at whitespace, parentheses and quotes: keep only safe globs.
+    for (char c : v) {
+      if (c == ' ' || c == '(' || c == ')' || c == '"' || c == '\t') return name + ":*";
+    }
+    return name + ":" + v;
+  }
+
+  const std::vector<Event>& events_;
+  std::mt19937 rng_;
+};
+
+TEST(QueryMayMatch, NeverWrongOnSamples) {
+  std::vector<Event> events = SampleEvents();
+  std::vector<std::unordered_set<uint64_t>> sets;
+  for (const Event& e : events) sets.push_back(TokenSet(e));
+
+  std::vector<std::string> queries = {
+      "sshd", "10.1.2.3", "10.1.2.30", "\"Failed password\"", "password", "port 22",
+      "host.name:web1", "host.name:WEB2", "user.name:adm*", "user.name:*MIN*", "process.name:*.exe",
+      "file.path:*\\cmd.exe", "host.name:*.corp.example.com", "host.name:win-01*",
+      "url.original:/index.html*", "url.original:*a-b.c", "user_agent.original:Mozilla/5.0*",
+      "\"x86_64)\"", "--verbose", "/usr/bin/ssh", "user@example.com", "example.com",
+      "guid:3f2504e0-*", "guid:*-0305e82c3301", "guid:*4f89-11d3*", "tags:ufw,*",
+      "destination.ip:192.168.0.*", "source.ip:*.0.10", "\".-.x-y.-.\"", "x-y", "\"x-y.-\"",
+      "caf\xc3\xa9", "message:CAF\xc3\xa9*", "na\xc3\xafve-test", "\"quoted \\\\ stuff\"",
+      "NOT sshd", "sshd OR 10.9.9.9", "-host.name:web1 sshd", "*", "host.name:*",
+      "http.response.status_code:200", "SRC=192.168.0.10", "[UFW BLOCK]", "\"IN=eth0 SRC\"",
+  };
+  int matched = 0;
+  auto check = [&](const std::string& text) {
+    auto parsed = Query::Parse(text);
+    if (!std::holds_alternative<Query>(parsed)) return;
+    const Query& q = std::get<Query>(parsed);
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (q.Matches(EventAccessor(events[i]))) {
+        ++matched;
+        EXPECT_TRUE(q.MayMatch(FilterOf(sets[i])))
+            << "query [" << text << "] matches [" << events[i].original << "] but was pruned";
+      }
+    }
+  };
+  for (const std::string& q : queries) {
+    ASSERT_TRUE(std::holds_alternative<Query>(Query::Parse(q))) << q;
+    check(q);
+  }
+  QueryGen gen(events, 12345);
+  for (int i = 0; i < 20000; ++i) check(gen.Make());
+  EXPECT_GT(matched, 5000);  // the property was actually exercised
+}
+
+// --- hostile input -------------------------------------------------------------------------
+
+void Exercise(std::string_view text) {
+  auto parsed = Query::Parse(text);
+  if (auto* err = std::get_if<ParseError>(&parsed)) {
+    EXPECT_LE(err->position, text.size());
+    EXPECT_FALSE(err->message.empty());
+    EXPECT_FALSE(err->expected.empty());
+    return;
+  }
+  const Query& q = std::get<Query>(parsed);
+  Event e;
+  e.original = std::string(text.substr(0, 1024));  // matching costs terms x line length
+  e.Add("host.name", "web1");
+  (void)q.Matches(EventAccessor(e));
+  std::unordered_set<uint64_t> set = TokenSet(e);
+  if (q.Matches(EventAccessor(e))) {
+    EXPECT_TRUE(q.MayMatch(FilterOf(set))) << text;
+  }
+  (void)q.ToString();
+  (void)q.ReferencedFields();
+}
+
+TEST(QueryHostile, DeepNesting) {
+  ParseError err = MustFail(std::string(kMaxQueryBytes, '('));
+  EXPECT_EQ(err.position, static_cast<size_t>(kMaxDepth));
+  std::string nots;
+  for (int i = 0; i < 10000; ++i) nots += "NOT ";
+  err = MustFail(nots);
+  EXPECT_EQ(err.position, 4u * kMaxDepth);
+  err = MustFail(nots + "a");
+  EXPECT_EQ(err.position, 4u * kMaxDepth);
+  err = MustFail(std::string(10000, '!') + "a");
+  EXPECT_EQ(err.position, static_cast<size_t>(kMaxDepth));
+  // "--...a" is one term ('-' is NOT only before something other than '-').
+  EXPECT_EQ(MustParse(std::string(10000, '-') + "a").ToString(),
+            "(TERM " + std::string(10000, '-') + "a)");
+}
+
+TEST(QueryHostile, LongFlatQueries) {
+  std::string ands, ors;
+  for (int i = 0; i < 20000; ++i) ands += "a ";
+  for (int i = 0; i < 10000; ++i) ors += "a OR ";
+  ors += "a";
+  Exercise(ands);
+  Exercise(ors);
+  EXPECT_TRUE(std::holds_alternative<Query>(Query::Parse(ands)));
+  EXPECT_TRUE(std::holds_alternative<Query>(Query::Parse(ors)));
+  Exercise(std::string(kMaxQueryBytes, ')'));
+  Exercise(std::string(kMaxQueryBytes, '"'));
+  Exercise(std::string(kMaxQueryBytes, '*'));
+  Exercise(std::string(kMaxQueryBytes, ':'));
+  Exercise("f:" + std::string(kMaxQueryBytes - 2, '*'));
+}
+
+TEST(QueryHostile, RandomBytes) {
+  std::mt19937 rng(42);
+  const std::string syntax = "()\"\\:*!-&| aAND OR NOT.f@_0";
+  for (int i = 0; i < 20000; ++i) {
+    const size_t len = std::uniform_int_distribution<size_t>(0, 64)(rng);
+    const bool bytes = i % 2 == 0;
+    std::string s;
+    for (size_t k = 0; k < len; ++k) {
+      s.push_back(bytes ? static_cast<char>(rng() & 0xff) : syntax[rng() % syntax.size()]);
+    }
+    Exercise(s);
+  }
+}
+
+}  // namespace
+}  // namespace kamatama::query

@@ -1,0 +1,245 @@
+// tests/store_test.cc: the real RocksDB store on disk: round trip, pruning, restart, retention.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "core/time.h"
+#include "core/tokenize.h"
+#include <map>
+#include <set>
+#include "query/query.h"
+#include "store/block.h"
+#include "store/store.h"
+
+using namespace kamatama;
+using store::ScanOptions;
+using store::ScanResult;
+using store::Store;
+
+namespace {
+class QueryFilter final : public RowFilter {
+ public:
+  explicit QueryFilter(std::string_view text) : q_(std::get<query::Query>(query::Query::Parse(text))) {}
+  bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
+  bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
+  const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
+
+ private:
+  query::Query q_;
+};
+
+// A deterministic stand-in for the parsers: the record's data is "host|message".
+Event MakeEvent(const RawRecord& r) {
+  Event ev;
+  ev.original = r.data;
+  ev.ingested_ns = r.received_ns;
+  ev.timestamp_ns = r.received_ns;
+  size_t bar = r.data.find('|');
+  ev.Add("host.name", r.data.substr(0, bar));
+  ev.Add("message", r.data.substr(bar + 1));
+  if (r.flags & kRawTruncated) ev.AddTag("truncated");
+  return ev;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kmt_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    opt_.dir = dir_.string();
+    opt_.block_max_events = 100;
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    Status s = Store::Open(opt_, MakeEvent, &store_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  void Append(int64_t ts, const std::string& data) {
+    std::vector<RawRecord> raws(1);
+    raws[0].received_ns = ts;
+    raws[0].data = data;
+    std::vector<Event> evs{MakeEvent(raws[0])};
+    uint64_t expired = 0;
+    ASSERT_TRUE(store_->Append(&evs, raws, &expired).ok());
+  }
+  ScanResult Scan(std::string_view q, ScanOptions so = {}) {
+    ScanResult r;
+    QueryFilter f(q);
+    Status s = store_->Scan(f, so, &r);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return r;
+  }
+
+  std::filesystem::path dir_;
+  store::StoreOptions opt_;
+  std::unique_ptr<Store> store_;
+};
+
+const int64_t kDay0 = *ParseRfc3339("2026-11-20T00:00:00Z");
+}  // namespace
+
+TEST_F(StoreTest, RoundTripAcrossDaysNewestFirst) {
+  // 3 days x 250 events: blocks sealed every 100 events, the rest stays in builders.
+  for (int d = 0; d < 3; ++d) {
+    for (int i = 0; i < 250; ++i) {
+      int64_t ts = kDay0 + d * kNanosPerDay + i * kNanosPerSecond;
+      Append(ts, "web" + std::to_string(i % 5) + "|request " + std::to_string(d * 1000 + i) + " from 10.0." +
+                     std::to_string(d) + "." + std::to_string(i));
+    }
+  }
+  ASSERT_TRUE(store_->Commit(true).ok());
+  auto all = Scan("", {.limit = 10000});
+  ASSERT_EQ(all.events.size(), 750u);
+  EXPECT_EQ(all.matched, 750u);
+  for (size_t i = 1; i < all.events.size(); ++i) EXPECT_GE(all.events[i - 1].timestamp_ns, all.events[i].timestamp_ns);
+  EXPECT_EQ(all.events[0].timestamp_ns, kDay0 + 2 * kNanosPerDay + 249 * kNanosPerSecond);
+  EXPECT_EQ(*all.events[0].Get("host.name"), "web4");
+  EXPECT_EQ(*all.events[0].Get("message"), "request 2249 from 10.0.2.249");
+  EXPECT_EQ(all.events[0].original, "web4|request 2249 from 10.0.2.249");
+
+  auto stats = store_->Stats();
+  EXPECT_EQ(stats.partitions, 3u);
+  EXPECT_EQ(stats.blocks, 6u);
+  EXPECT_EQ(stats.events_in_blocks, 600u);
+  EXPECT_EQ(stats.events_in_memory, 150u);
+
+  auto one = Scan("10.0.1.7");
+  ASSERT_EQ(one.events.size(), 1u);
+  EXPECT_EQ(*one.events[0].Get("message"), "request 1007 from 10.0.1.7");
+  // A rare token skips most blocks by their filters.
+  EXPECT_GE(one.blocks_pruned, 4u);
+
+  auto host = Scan("host.name:web3 AND request", {.limit = 5});
+  ASSERT_EQ(host.events.size(), 5u);
+  for (auto& e : host.events) EXPECT_EQ(*e.Get("host.name"), "web3");
+  EXPECT_FALSE(host.complete);  // stopped early at the limit
+
+  // Time range: only day 1, second 10 to 19.
+  auto range = Scan("", {.from_ns = kDay0 + kNanosPerDay + 10 * kNanosPerSecond,
+                         .to_ns = kDay0 + kNanosPerDay + 20 * kNanosPerSecond, .limit = 100});
+  ASSERT_EQ(range.events.size(), 10u);
+  EXPECT_EQ(*range.events.front().Get("message"), "request 1019 from 10.0.1.19");
+  EXPECT_EQ(*range.events.back().Get("message"), "request 1010 from 10.0.1.10");
+
+  auto none = Scan("10.0.9.9");
+  EXPECT_TRUE(none.events.empty());
+  EXPECT_EQ(none.matched, 0u);
+}
+
+TEST_F(StoreTest, SurvivesRestartWithPendingAndSealedEvents) {
+  for (int i = 0; i < 130; ++i) Append(kDay0 + i * kNanosPerSecond, "h|line " + std::to_string(i));
+  ASSERT_TRUE(store_->Commit(true).ok());
+  // Simulate a crash after commit: the builder's 30 events are only in the pending rows.
+  Reopen();
+  auto st = store_->Stats();
+  EXPECT_EQ(st.events_in_blocks, 100u);
+  EXPECT_EQ(st.events_in_memory, 30u);
+  auto r = Scan("line", {.limit = 1000});
+  EXPECT_EQ(r.events.size(), 130u);
+  // New events after recovery get fresh sequence numbers and seal correctly.
+  for (int i = 130; i < 260; ++i) Append(kDay0 + i * kNanosPerSecond, "h|line " + std::to_string(i));
+  ASSERT_TRUE(store_->Commit(true).ok());
+  Reopen();
+  r = Scan("line", {.limit = 1000});
+  EXPECT_EQ(r.events.size(), 260u);
+  std::set<std::string> uniq;
+  for (auto& e : r.events) uniq.insert(e.original);
+  EXPECT_EQ(uniq.size(), 260u);  // nothing duplicated by the recovery
+}
+
+TEST_F(StoreTest, FlushIdleSealsEverything) {
+  for (int i = 0; i < 42; ++i) Append(kDay0 + i, "h|x" + std::to_string(i));
+  ASSERT_TRUE(store_->Commit(false).ok());
+  ASSERT_TRUE(store_->FlushIdle(NowNanos(), 0).ok());
+  auto st = store_->Stats();
+  EXPECT_EQ(st.events_in_blocks, 42u);
+  EXPECT_EQ(st.events_in_memory, 0u);
+  Reopen();
+  EXPECT_EQ(store_->Stats().events_in_memory, 0u);
+  EXPECT_EQ(Scan("x41").events.size(), 1u);
+}
+
+TEST_F(StoreTest, RetentionDropsOldDays) {
+  store_.reset();
+  opt_.max_age_days = 2;
+  Reopen();
+  int64_t now = kDay0 + 10 * kNanosPerDay + 12 * 3600 * kNanosPerSecond;
+  for (int d = 0; d <= 10; ++d) {
+    for (int i = 0; i < 120; ++i) Append(kDay0 + d * kNanosPerDay + i * kNanosPerSecond, "h|day" + std::to_string(d));
+  }
+  ASSERT_TRUE(store_->Commit(true).ok());
+  EXPECT_EQ(store_->Stats().partitions, 11u);
+  int dropped = 0;
+  ASSERT_TRUE(store_->EnforceRetention(now, &dropped).ok());
+  // Kept: days whose end is within 2 days of now: day 8 (partly), 9 and 10.
+  EXPECT_EQ(dropped, 8);
+  EXPECT_EQ(store_->Stats().partitions, 3u);
+  EXPECT_TRUE(Scan("day3").events.empty());
+  EXPECT_EQ(Scan("day9", {.limit = 1000}).events.size(), 120u);
+  // Events for a dropped day are refused, not resurrected.
+  std::vector<RawRecord> raws(1);
+  raws[0].received_ns = kDay0 + kNanosPerDay;
+  raws[0].data = "h|late";
+  std::vector<Event> evs{MakeEvent(raws[0])};
+  uint64_t expired = 0;
+  ASSERT_TRUE(store_->Append(&evs, raws, &expired).ok());
+  EXPECT_EQ(expired, 1u);
+  Reopen();
+  EXPECT_EQ(store_->Stats().partitions, 3u);
+  EXPECT_TRUE(Scan("day1").events.empty());
+  EXPECT_EQ(Scan("day10", {.limit = 1000}).events.size(), 120u);
+}
+
+TEST(Block, EncodeDecodeColumnsAndFilter) {
+  std::vector<Event> evs(300);
+  for (int i = 0; i < 300; ++i) {
+    evs[i].timestamp_ns = kDay0 + (i * 7919 % 300) * 1000;
+    evs[i].ingested_ns = evs[i].timestamp_ns + 5;
+    evs[i].original = "<13>Nov 20 00:00:00 host" + std::to_string(i % 3) + " sshd[1]: msg " + std::to_string(i);
+    evs[i].Add("host.name", "host" + std::to_string(i % 3));                     // dictionary
+    evs[i].Add("message", "msg " + std::to_string(i));                           // suffix of original
+    if (i % 2) evs[i].Add("user.name", "user" + std::to_string(i));              // sparse, plain
+  }
+  std::vector<const Event*> ptrs;
+  for (auto& e : evs) ptrs.push_back(&e);
+  store::EncodedBlock blk;
+  store::EncodeBlock(77, ptrs, &blk);
+  store::BlockHeader h;
+  ASSERT_TRUE(store::DecodeHeader(blk.header_value, &h).ok());
+  EXPECT_EQ(h.count, 300u);
+  EXPECT_EQ(h.columns.size(), 4u);
+  std::vector<int64_t> ts, ing;
+  ASSERT_TRUE(store::DecodeTimes(blk.times, h.count, h.min_ts, &ts, &ing).ok());
+  std::map<std::string, store::DecodedColumn> cols;
+  for (auto& [name, data] : blk.columns) {
+    ASSERT_TRUE(store::DecodeColumn(data, h.count, name == "message" ? &cols["event.original"] : nullptr, &cols[name]).ok())
+        << name;
+  }
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(ts[i], evs[i].timestamp_ns);
+    EXPECT_EQ(ing[i], evs[i].ingested_ns);
+    EXPECT_EQ(cols["event.original"].values[i], evs[i].original);
+    EXPECT_EQ(cols["message"].values[i], *evs[i].Get("message"));
+    EXPECT_EQ(cols["host.name"].values[i], *evs[i].Get("host.name"));
+    EXPECT_EQ(cols["user.name"].present[i], i % 2);
+    if (i % 2) EXPECT_EQ(cols["user.name"].values[i], *evs[i].Get("user.name"));
+  }
+  int false_positives = 0;
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_TRUE(store::TokenBloom::MayContain(blk.filter, HashTokenLower("user" + std::to_string(2 * (i % 150) + 1))));
+    false_positives += store::TokenBloom::MayContain(blk.filter, HashTokenLower("absent" + std::to_string(i)));
+  }
+  EXPECT_LT(false_positives, 50);  // ~1% expected
+  // Corrupt input is an error, never a crash.
+  store::DecodedColumn bad;
+  EXPECT_FALSE(store::DecodeColumn("\x01", 10, nullptr, &bad).ok());
+  EXPECT_FALSE(store::DecodeColumn(std::string("\x00\x00\x05", 3), 10, nullptr, &bad).ok());
+}
