@@ -56,7 +56,10 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
       s[7] != '-' || !Digits(s, 8, 2, &day))
     return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
-  int64_t ns = DaysFromCivil(year, month, day) * kNanosPerDay;
+  const int64_t days = DaysFromCivil(year, month, day);
+  // int64 nanoseconds span 1677-09-21..2262-04-11; keep a day of slack for the time and offset.
+  if (days <= -INT64_MAX / kNanosPerDay + 1 || days >= INT64_MAX / kNanosPerDay - 1) return std::nullopt;
+  int64_t ns = days * kNanosPerDay;
   if (s.size() == 10) return ns;
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
   int hh, mm, ss = 0;

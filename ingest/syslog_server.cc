@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "core/metrics.h"
 #include "core/time.h"
 #include "ingest/framing.h"
@@ -88,6 +89,7 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       r.flags |= kRawTruncated;
       C().truncated.Add();
     }
+    if (!IsValidUtf8(frame)) C().invalid_utf8.Add();
     b->events.push_back(ParseRecord(r, parse_));
     b->raws.push_back(std::move(r));
   }
@@ -258,12 +260,7 @@ void SyslogServer::Stop() {
   m.udp_.close(ec);
   std::lock_guard lock(m.conns_mu_);
   for (auto& w : m.conns_) {
-    if (auto s = w.lock()) {
-      asio::post(s->get_executor(), [s] {
-        boost::system::error_code e;
-        s->close(e);
-      });
-    }
+    if (auto s = w.lock()) s->close(ec);
   }
 }
 

@@ -36,6 +36,7 @@ class SyslogServer {
   //! Binds the listeners and starts accepting; returns an error naming the address on failure.
   Status Start();
   //! Stops accepting and closes every connection (pending frames are already in the pipeline).
+  //! Call it when no thread runs the io_context (Asio sockets are not thread-safe).
   void Stop();
   //! The bound addresses as "host:port" (useful with port 0).
   std::string udp_address() const;

@@ -10,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "core/metrics.h"
@@ -22,13 +24,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
+class HttpServer::Impl {
  public:
-  Impl(asio::io_context& io, const HttpOptions& opt, Api* api)
-      : io_(io), opt_(opt), api_(api), acceptor_(io), pool_(opt.worker_threads) {}
-  ~Impl() { pool_.join(); }
+  Impl(const HttpOptions& opt, Api* api) : opt_(opt), api_(api), acceptor_(io_), pool_(opt.worker_threads) {}
+  ~Impl() {
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+    pool_.join();
+  }
 
-  asio::io_context& io_;
+  // HTTP runs on its own single-threaded io_context: sessions need no strands (Beast's stream
+  // timeouts on a strand executor crash Boost 1.74 under load), and the work is done on pool_.
+  asio::io_context io_;
+  std::thread thread_;
   HttpOptions opt_;
   Api* api_;
   tcp::acceptor acceptor_;
@@ -36,19 +44,19 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   std::atomic<bool> stopping_{false};
 
   // Runs the (blocking) handler on the worker pool and resumes on the connection's executor.
-  asio::awaitable<Response> RunHandler(Request req) {
+  // The request and response live in this coroutine's frame, which stays put while suspended.
+  asio::awaitable<void> RunHandler(const Request* req, Response* res) {
     auto ex = co_await asio::this_coro::executor;
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-        [this, ex, req = std::move(req)](auto handler) mutable {
-          asio::post(pool_, [this, ex, req = std::move(req), h = std::move(handler)]() mutable {
-            Response r;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this, ex, req, res](auto handler) {
+          asio::post(pool_, [this, ex, req, res, h = std::move(handler)]() mutable {
             try {
-              r = api_->Handle(req);
+              *res = api_->Handle(*req);
             } catch (const std::exception& e) {
-              r = Response{500, "application/json", fmt::format("{{\"error\":\"internal error\"}}")};
-              fmt::print(stderr, "kamatama: handler for {} threw: {}\n", req.path, e.what());
+              *res = Response{500, "application/json", "{\"error\":\"internal error\"}"};
+              fmt::print(stderr, "kamatama: handler for {} threw: {}\n", req->path, e.what());
             }
-            asio::post(ex, [h = std::move(h), r = std::move(r)]() mutable { h(std::move(r)); });
+            asio::post(ex, std::move(h));
           });
         },
         asio::use_awaitable);
@@ -61,7 +69,6 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<void> Session(tcp::socket socket) {
-    auto self = shared_from_this();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     boost::system::error_code ec;
@@ -102,7 +109,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
           req.body = std::move(msg.body());
           bool head = msg.method() == http::verb::head;
           if (head) req.method = "GET";
-          Response r = co_await RunHandler(std::move(req));
+          Response r;
+          co_await RunHandler(&req, &r);
           res.result(static_cast<http::status>(r.status));
           res.set(http::field::content_type, r.content_type);
           if (!head) res.body() = std::move(r.body);
@@ -120,10 +128,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<void> Accept() {
-    auto self = shared_from_this();
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket s(asio::make_strand(io_));
+      tcp::socket s(io_);
       co_await acceptor_.async_accept(s, asio::redirect_error(asio::use_awaitable, ec));
       if (stopping_ || ec == asio::error::operation_aborted) co_return;
       if (ec) {
@@ -137,8 +144,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<Impl> {
   }
 };
 
-HttpServer::HttpServer(asio::io_context& io, const HttpOptions& opt, Api* api)
-    : impl_(std::make_shared<Impl>(io, opt, api)) {}
+HttpServer::HttpServer(const HttpOptions& opt, Api* api) : impl_(std::make_unique<Impl>(opt, api)) {}
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
@@ -157,13 +163,18 @@ Status HttpServer::Start() {
   if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::IoError(fmt::format("cannot listen on HTTP {}: {}", m.opt_.listen, ec.message()));
   asio::co_spawn(m.io_, m.Accept(), asio::detached);
+  m.thread_ = std::thread([&m] { m.io_.run(); });
   return Status::OK();
 }
 
 void HttpServer::Stop() {
-  if (impl_->stopping_.exchange(true)) return;
+  Impl& m = *impl_;
+  if (m.stopping_.exchange(true)) return;
+  m.io_.stop();
+  if (m.thread_.joinable()) m.thread_.join();
   boost::system::error_code ec;
-  impl_->acceptor_.close(ec);
+  m.acceptor_.close(ec);
+  m.pool_.join();
 }
 
 std::string HttpServer::address() const {

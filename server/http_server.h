@@ -1,6 +1,7 @@
 // server/http_server.h
 //! The HTTP/1.1 listener (Boost.Beast): reads requests with our limits, runs the API handler on
 //! a worker pool, writes the response. Keep-alive, a read timeout, security headers.
+//! It runs its own network thread; Stop() (also run by the destructor) joins it and the pool.
 #pragma once
 
 #include <memory>
@@ -9,15 +10,11 @@
 #include "core/status.h"
 #include "server/api.h"
 
-namespace boost::asio {
-class io_context;
-}
-
 namespace kamatama::server {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, const HttpOptions& opt, Api* api);
+  HttpServer(const HttpOptions& opt, Api* api);
   ~HttpServer();
   Status Start();
   void Stop();
@@ -25,7 +22,7 @@ class HttpServer {
 
  private:
   class Impl;
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace kamatama::server

@@ -6,6 +6,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <CLI/CLI.hpp>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -30,7 +32,17 @@ void Log(const std::string& msg) {
   std::fflush(stderr);
 }
 
+// Thousands of syslog connections need more descriptors than the usual soft limit of 1024.
+void RaiseFileLimit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 int Serve(server::Config cfg) {
+  RaiseFileLimit();
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
   ParseOptions parse = cfg.parse;
@@ -47,7 +59,7 @@ int Serve(server::Config cfg) {
   boost::asio::io_context io;
   ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
   server::Api api(cfg, store.get(), &pipeline);
-  server::HttpServer http(io, cfg.http, &api);
+  server::HttpServer http(cfg.http, &api);
   int rc = 0;
   if (s = syslog.Start(); !s.ok()) {
     Log("error: " + s.ToString());
@@ -66,8 +78,7 @@ int Serve(server::Config cfg) {
       if (ec) return;
       Log(fmt::format("received signal {}, shutting down", sig));
       api.SetReady(false);
-      syslog.Stop();
-      http.Stop();
+      // Listeners are closed below, once no io thread runs: Asio objects are not thread-safe.
       io.stop();
     });
     std::vector<std::thread> threads;
@@ -76,7 +87,7 @@ int Serve(server::Config cfg) {
     for (auto& t : threads) t.join();
   }
   syslog.Stop();
-  http.Stop();
+  http.Stop();  // waits for running handlers: they may still use the pipeline and the store
   pipeline.Stop();
   st = store->Stats();
   store.reset();

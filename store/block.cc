@@ -14,6 +14,9 @@ constexpr uint64_t kFormatVersion = 1;
 
 enum class ColumnKind : uint8_t { kPlain = 0, kDict = 1, kSuffixOfOriginal = 2 };
 
+// Bytes that can be inside a token (compounds included).
+bool IsTokenByte(char c) { return IsWordByte(static_cast<unsigned char>(c)) || c == '.' || c == '-'; }
+
 bool IsSuffix(std::string_view whole, std::string_view part) {
   return part.size() <= whole.size() && whole.substr(whole.size() - part.size()) == part;
 }
@@ -217,8 +220,12 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
     AddTokenHashes(ev->original, &hashes);
     for (const auto& f : ev->fields) {
       cols[col_index[f.first]][r] = &f.second;
-      // message is a part of the original line: its tokens are already in.
-      if (f.first != field::kMessage) AddTokenHashes(f.second, &hashes);
+      // A message that ends the original line at a token boundary has its tokens in already.
+      if (f.first == field::kMessage && IsSuffix(ev->original, f.second) &&
+          (f.second.size() == ev->original.size() ||
+           !IsTokenByte(ev->original[ev->original.size() - f.second.size() - 1])))
+        continue;
+      AddTokenHashes(f.second, &hashes);
     }
   }
   out->filter = TokenBloom::Build(&hashes);

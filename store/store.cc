@@ -480,7 +480,7 @@ Status Store::EnforceRetention(int64_t now_ns, int* dropped) {
   if (!builder_days.empty() || !victims.empty()) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    auto s = m.db->DeleteRange(wo, m.pending_cf, PendingKey(INT64_MIN / 4, 0), PendingKey(first_kept_day, 0));
+    auto s = m.db->DeleteRange(wo, m.pending_cf, PendingKey(-kDayBias, 0), PendingKey(first_kept_day, 0));
     if (!s.ok()) return FromRocks(s);
   }
   return Status::OK();

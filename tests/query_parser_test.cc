@@ -409,7 +409,8 @@ std::vector<Event> SampleEvents() {
   add("Nov 26 12:00:01 web1 sshd[1234]: Failed password for root from 10.1.2.3 port 22 ssh2",
       {{"host.name", "web1"}, {"process.name", "sshd"}, {"user.name", "root"},
        {"source.ip", "10.1.2.3"}});
-  add("Nov 26 12:00:02 WEB2 sshd[99]: Accepted publickey for administrator from 10.1.2.30 port 5555",
+  add("Nov 26 12:00:02 WEB2 sshd[99]: Accepted publickey for administrator from 10.1.2.30 "
+      "port 5555",
       {{"host.name", "WEB2"}, {"user.name", "Administrator"}, {"source.ip", "10.1.2.30"}});
   add(R"(C:\Windows\System32\cmd.exe /c whoami user@example.com /usr/bin/ssh)",
       {{"host.name", "win-01.corp.example.com"}, {"process.name", "CMD.EXE"},
@@ -516,7 +517,9 @@ class QueryGen {
     ForEachToken(AnyEvent().original, [&](std::string_view t) { tokens.push_back(t); });
     if (tokens.empty() || Pick(3) == 0) return "sshd";
     std::string t(tokens[Pick(tokens.size())]);
-    if (Pick(2)) for (char& c : t) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (Pick(2)) {
+      for (char& c : t) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
     return t;
   }
   std::string Phrase() {

@@ -1,0 +1,62 @@
+// parsers/parse.cc
+#include "parsers/parse.h"
+
+#include <string>
+
+#include "parsers/json_event.h"
+#include "parsers/registry.h"
+
+namespace kamatama {
+
+namespace {
+
+bool StartsWithBrace(std::string_view s) {
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    return c == '{';
+  }
+  return false;
+}
+
+//! Runs `parser` if any; true if it recognised the event (event.dataset is then set).
+bool RunSourceParser(const SourceParser* parser, Event* ev) {
+  if (!parser || !parser->parse || !parser->parse(ev)) return false;
+  if (!ev->Get(field::kDataset)) ev->Set(field::kDataset, parser->dataset);
+  return true;
+}
+
+}  // namespace
+
+Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
+  const ParserRegistry& registry = ParserRegistry::Global();
+  Event ev;
+  ev.original = rec.data;
+  ev.ingested_ns = rec.received_ns;
+  ev.timestamp_ns = rec.received_ns;
+
+  bool done = false;
+  if ((rec.flags & kRawJson) || StartsWithBrace(rec.data)) {
+    std::string error;
+    if (ParseJsonEvent(rec.data, rec.received_ns, &ev, &error)) {
+      if (rec.source.empty() || !RunSourceParser(registry.ByDataset(rec.source), &ev)) {
+        if (!ev.Get(field::kDataset)) ev.Set(field::kDataset, "json");
+      }
+      done = true;
+    } else if (rec.flags & kRawJson) {
+      ev.Set(field::kErrorMessage, error);
+    }
+  }
+  if (!done) {
+    const bool is_syslog = ParseSyslog(rec.data, rec.received_ns, opt.syslog, &ev);
+    const SourceParser* parser = rec.source.empty() ? registry.Choose(ev) : registry.ByDataset(rec.source);
+    if (!RunSourceParser(parser, &ev)) ev.Set(field::kDataset, is_syslog ? "syslog" : "raw");
+  }
+  if (!rec.observer.empty()) ev.Set(field::kObserverIp, rec.observer);
+  if (rec.flags & kRawTruncated) {
+    ev.AddTag("truncated");
+    ev.Set(field::kErrorMessage, "line truncated at " + std::to_string(rec.data.size()) + " bytes");
+  }
+  return ev;
+}
+
+}  // namespace kamatama

@@ -1,0 +1,241 @@
+// tests/harness.h
+//! Integration-test harness: starts the real `kamatama` binary on free loopback ports with its
+//! own data directory, and talks to it with real peers (curl, logger, rsyslog).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kmt_test {
+
+inline std::string Shell(const std::string& cmd, int* status = nullptr) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = ::pclose(p);
+  if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+inline std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out.push_back(c);
+  }
+  return out + "'";
+}
+
+//! Percent-encodes a query parameter value.
+inline std::string UrlEncode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
+    else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string TempDir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("kmt_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+//! The kamatama server as a child process.
+class Server {
+ public:
+  explicit Server(std::string dir, std::vector<std::string> extra = {}) : dir_(std::move(dir)), extra_(std::move(extra)) {}
+  ~Server() {
+    if (pid_ > 0) Stop();
+  }
+
+  //! Starts and waits until it logs its listening addresses.
+  void Start() {
+    log_ = dir_ + "/server.log";
+    size_t log_start = ReadFile(log_).size();  // earlier runs in the same directory append
+    std::vector<std::string> args = {KMT_BINARY, "serve", "--data-dir", dir_ + "/data",
+                                     "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0",
+                                     "--http", "127.0.0.1:0"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* f = std::fopen(log_.c_str(), "a");
+      ::dup2(fileno(f), 2);
+      ::dup2(fileno(f), 1);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      _exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string log = ReadFile(log_);
+      log = log.substr(std::min(log_start, log.size()));
+      if (log.find("http listening on ") != std::string::npos) {
+        http_ = After(log, "http listening on ");
+        udp_ = After(log, "syslog udp listening on ");
+        tcp_ = After(log, "syslog tcp listening on ");
+        return;
+      }
+      int st;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL() << "server exited during start-up:\n" << log;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "server did not start:\n" << ReadFile(log_);
+  }
+
+  //! Sends SIGTERM (or sig) and waits; returns the exit code.
+  int Stop(int sig = SIGTERM) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (rc != 0 && sig == SIGTERM) std::fprintf(stderr, "server exited with %d; its log:\n%s\n", rc, log().c_str());
+    return rc;
+  }
+  bool Alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+  std::string Url(const std::string& path) const { return "http://" + http_ + path; }
+  //! GET through curl; returns the body, *code = HTTP status.
+  std::string Get(const std::string& path, int* code = nullptr) const {
+    std::string out = Shell("curl -s -m 30 -w '\\n%{http_code}' " + ShellQuote(Url(path)));
+    return SplitCode(out, code);
+  }
+  std::string Post(const std::string& path, const std::string& body_file, int* code = nullptr) const {
+    std::string out = Shell("curl -s -m 60 -w '\\n%{http_code}' -H 'Content-Type: application/x-ndjson' --data-binary @" +
+                            ShellQuote(body_file) + " " + ShellQuote(Url(path)));
+    return SplitCode(out, code);
+  }
+  std::string Search(const std::string& q, const std::string& extra = "", int* code = nullptr) const {
+    return Get("/api/v1/search?q=" + UrlEncode(q) + extra, code);
+  }
+
+  const std::string& udp() const { return udp_; }
+  const std::string& tcp() const { return tcp_; }
+  std::string udp_port() const { return udp_.substr(udp_.rfind(':') + 1); }
+  std::string tcp_port() const { return tcp_.substr(tcp_.rfind(':') + 1); }
+  const std::string& dir() const { return dir_; }
+  std::string log() const { return ReadFile(log_); }
+
+  //! Value of a metric line (exact name with labels) from /metrics, or -1.
+  double Metric(const std::string& name_with_labels) const {
+    std::string m = Get("/metrics");
+    std::istringstream in(m);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(name_with_labels + " ", 0) == 0) return std::stod(line.substr(name_with_labels.size() + 1));
+    }
+    return -1;
+  }
+
+ private:
+  static std::string After(const std::string& log, const std::string& key) {
+    size_t p = log.find(key);
+    if (p == std::string::npos) return "";
+    p += key.size();
+    return log.substr(p, log.find('\n', p) - p);
+  }
+  static std::string SplitCode(const std::string& out, int* code) {
+    size_t nl = out.rfind('\n');
+    if (code) *code = nl == std::string::npos ? -1 : std::atoi(out.c_str() + nl + 1);
+    return nl == std::string::npos ? out : out.substr(0, nl);
+  }
+  std::string dir_;
+  std::vector<std::string> extra_;
+  std::string log_;
+  pid_t pid_ = -1;
+  std::string http_, udp_, tcp_;
+};
+
+//! Polls `fn` until it returns true or the timeout passes.
+template <class F>
+bool Eventually(F fn, int timeout_ms = 10000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fn()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return fn();
+}
+
+//! A raw TCP client for sending exact bytes.
+class TcpClient {
+ public:
+  explicit TcpClient(const std::string& hostport) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(hostport.rfind(':') + 1))));
+    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ok_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~TcpClient() { Close(); }
+  bool ok() const { return ok_; }
+  bool Send(const std::string& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+};
+
+inline void SendUdp(const std::string& hostport, const std::string& data) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(hostport.rfind(':') + 1))));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::close(fd);
+}
+
+}  // namespace kmt_test

@@ -1,0 +1,159 @@
+// tests/server_integration_test.cc: the HTTP API of a real server, through curl.
+#include <simdjson.h>
+
+#include "harness.h"
+
+using namespace kmt_test;
+
+namespace {
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(TempDir("server_api"));
+    server_ = new Server(*dir_);
+    server_->Start();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->Stop(), 0);
+    delete server_;
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  static std::string* dir_;
+  static Server* server_;
+};
+std::string* ServerTest::dir_;
+Server* ServerTest::server_;
+
+simdjson::dom::element ParseJson(simdjson::dom::parser& p, const std::string& s) {
+  auto r = p.parse(s);
+  EXPECT_FALSE(r.error()) << "not JSON: " << s;
+  return r.value();
+}
+}  // namespace
+
+TEST_F(ServerTest, HealthReadyMetrics) {
+  int code;
+  EXPECT_EQ(server_->Get("/healthz", &code), "ok\n");
+  EXPECT_EQ(code, 200);
+  server_->Get("/readyz", &code);
+  EXPECT_EQ(code, 200);
+  std::string m = server_->Get("/metrics", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(m.find("# TYPE kamatama_events_stored_total counter"), std::string::npos) << m;
+  EXPECT_NE(m.find("kamatama_partitions "), std::string::npos);
+  server_->Get("/nope", &code);
+  EXPECT_EQ(code, 404);
+}
+
+TEST_F(ServerTest, IngestNdjsonThenSearch) {
+  std::string file = *dir_ + "/batch.ndjson";
+  {
+    std::ofstream out(file);
+    out << R"({"@timestamp":"2026-11-20T10:00:00Z","host":{"name":"fw01"},"source":{"ip":"203.0.113.77"},"message":"deny tcp 203.0.113.77 -> 10.0.0.5:443"})" << "\n";
+    out << R"({"@timestamp":"2026-11-20T10:00:01.5Z","host.name":"fw01","user":{"name":"alice"},"message":"login ok"})" << "\n";
+    out << "\n";
+    out << "<34>Nov 20 10:00:02 mailhost postfix/smtpd[311]: connect from unknown[198.51.100.23]\n";
+    out << R"({"broken": )" << "\n";
+    out << "plain text line without any syslog header zzuniquezz\n";
+  }
+  int code;
+  std::string body = server_->Post("/api/v1/ingest", file, &code);
+  EXPECT_EQ(code, 200) << body;
+  simdjson::dom::parser p;
+  auto doc = ParseJson(p, body);
+  EXPECT_EQ(int64_t(doc["accepted"]), 4);
+  EXPECT_EQ(int64_t(doc["rejected"]), 1);
+  EXPECT_EQ(int64_t(doc["errors"].at(0)["line"]), 5);
+
+  // Acknowledged means durable and searchable right away.
+  body = server_->Search("203.0.113.77", "", &code);
+  ASSERT_EQ(code, 200) << body;
+  auto r = ParseJson(p, body);
+  ASSERT_EQ(r["events"].get_array().size(), 1u) << body;
+  simdjson::dom::element ev = r["events"].at(0).value();
+  EXPECT_EQ(std::string_view(ev["@timestamp"]), "2026-11-20T10:00:00.000Z");
+  EXPECT_EQ(std::string_view(ev["host.name"]), "fw01");
+  EXPECT_EQ(std::string_view(ev["source.ip"]), "203.0.113.77");
+  EXPECT_EQ(int64_t(r["matched"]), 1);
+  EXPECT_TRUE(r["took_ms"].is_double() || r["took_ms"].is_int64());
+
+  body = server_->Search("host.name:fw01", "&limit=10");
+  r = ParseJson(p, body);
+  ASSERT_EQ(r["events"].get_array().size(), 2u) << body;
+  EXPECT_EQ(std::string_view(r["events"].at(0)["user.name"]), "alice");  // newest first
+
+  body = server_->Search("postfix AND \"connect from\"");
+  r = ParseJson(p, body);
+  ASSERT_EQ(r["events"].get_array().size(), 1u) << body;
+  EXPECT_EQ(std::string_view(r["events"].at(0)["host.name"]), "mailhost");
+  EXPECT_EQ(int64_t(r["events"].at(0)["process.pid"]), 311);
+
+  body = server_->Search("zzuniquezz");
+  r = ParseJson(p, body);
+  ASSERT_EQ(r["events"].get_array().size(), 1u) << body;
+  EXPECT_EQ(std::string_view(r["events"].at(0)["event.original"]),
+            "plain text line without any syslog header zzuniquezz");
+
+  // Time range excludes them all.
+  body = server_->Search("fw01", "&from=2026-11-21T00:00:00Z&to=now");
+  r = ParseJson(p, body);
+  EXPECT_EQ(r["events"].get_array().size(), 0u) << body;
+  body = server_->Search("fw01", "&from=2026-11-20T10:00:01Z&to=2026-11-20T10:00:02Z");
+  r = ParseJson(p, body);
+  EXPECT_EQ(r["events"].get_array().size(), 1u) << body;
+  // (NOT, OR, parentheses)
+  body = server_->Search("host.name:fw01 AND NOT alice");
+  r = ParseJson(p, body);
+  EXPECT_EQ(r["events"].get_array().size(), 1u) << body;
+  body = server_->Search("(alice OR zzuniquezz) NOT fw02");
+  r = ParseJson(p, body);
+  EXPECT_EQ(r["events"].get_array().size(), 2u) << body;
+}
+
+TEST_F(ServerTest, SyntaxErrorReportsPosition) {
+  int code;
+  std::string body = server_->Search("host.name:web AND (sshd OR", "", &code);
+  EXPECT_EQ(code, 400) << body;
+  simdjson::dom::parser p;
+  auto r = ParseJson(p, body);
+  EXPECT_TRUE(r["error"].is_string());
+  EXPECT_TRUE(r["position"].is_int64() || r["position"].is_uint64());
+  EXPECT_EQ(int64_t(r["position"]), 26);
+  body = server_->Search("x", "&from=yesterday", &code);
+  EXPECT_EQ(code, 400) << body;
+  body = server_->Search("x", "&limit=abc", &code);
+  EXPECT_EQ(code, 400) << body;
+}
+
+TEST_F(ServerTest, HostileStringsAreEscaped) {
+  std::string file = *dir_ + "/xss.ndjson";
+  {
+    std::ofstream out(file);
+    out << "<13>Nov 20 11:00:00 h app: <script>alert(1)</script> \xff\xfe bad utf8 xssmarker\n";
+  }
+  int code;
+  server_->Post("/api/v1/ingest", file, &code);
+  ASSERT_EQ(code, 200);
+  std::string body = server_->Search("xssmarker");
+  EXPECT_EQ(body.find("<script>"), std::string::npos) << body;
+  EXPECT_NE(body.find("\\u003cscript\\u003e"), std::string::npos) << body;
+  simdjson::dom::parser p;
+  auto r = ParseJson(p, body);  // valid UTF-8 JSON despite the invalid bytes
+  ASSERT_EQ(r["events"].get_array().size(), 1u);
+}
+
+TEST_F(ServerTest, OversizedBodyIs413) {
+  std::string file = *dir_ + "/huge.ndjson";
+  {
+    std::ofstream out(file);
+    std::string line(1 << 20, 'a');
+    for (int i = 0; i < 70; ++i) out << line << "\n";  // 70 MiB > 64 MiB limit
+  }
+  int code;
+  server_->Post("/api/v1/ingest", file, &code);
+  EXPECT_EQ(code, 413);
+  server_->Get("/healthz", &code);
+  EXPECT_EQ(code, 200);
+  std::filesystem::remove(file);
+}
