@@ -69,9 +69,25 @@ constexpr int kBitsPerKey = 10;
 }  // namespace
 
 std::string TokenBloom::Build(std::vector<uint64_t>* hashes) {
-  std::sort(hashes->begin(), hashes->end());
-  hashes->erase(std::unique(hashes->begin(), hashes->end()), hashes->end());
-  size_t bits = std::max<size_t>(64, hashes->size() * kBitsPerKey);
+  // Deduplicate with an open-addressing set (much cheaper than sorting ~20 hashes per event).
+  size_t cap = 64;
+  while (cap < hashes->size() * 2) cap <<= 1;
+  std::vector<uint64_t> table(cap, 0);
+  size_t distinct = 0;
+  for (uint64_t h : *hashes) {
+    uint64_t key = h ? h : 1;  // 0 marks an empty slot
+    size_t i = static_cast<size_t>(key) & (cap - 1);
+    while (table[i] != 0 && table[i] != key) i = (i + 1) & (cap - 1);
+    if (table[i] == 0) {
+      table[i] = key;
+      ++distinct;
+    }
+  }
+  hashes->clear();
+  for (uint64_t k : table) {
+    if (k) hashes->push_back(k);
+  }
+  size_t bits = std::max<size_t>(64, distinct * kBitsPerKey);
   size_t bytes = (bits + 7) / 8;
   bits = bytes * 8;
   std::string out(bytes + 1, '\0');
@@ -89,6 +105,7 @@ std::string TokenBloom::Build(std::vector<uint64_t>* hashes) {
 
 bool TokenBloom::MayContain(std::string_view filter, uint64_t h) {
   if (filter.size() < 9) return true;
+  if (h == 0) h = 1;
   int probes = static_cast<unsigned char>(filter[0]);
   const auto* data = reinterpret_cast<const unsigned char*>(filter.data() + 1);
   uint64_t bits = (filter.size() - 1) * 8;
@@ -193,13 +210,28 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   std::vector<std::string_view> names;
   names.push_back(field::kOriginal);
   col_index.emplace(field::kOriginal, 0);
-  for (const Event* ev : events) {
+  // Per event, the column of each of its fields. Events from one source list their fields in the
+  // same order, so the previous event's column at the same position is checked first.
+  std::vector<std::vector<uint32_t>> field_cols(events.size());
+  std::vector<uint32_t> hint;
+  for (size_t r = 0; r < events.size(); ++r) {
+    const Event* ev = events[r];
     h.min_ts = std::min(h.min_ts, ev->timestamp_ns);
     h.max_ts = std::max(h.max_ts, ev->timestamp_ns);
     h.raw_bytes += ev->original.size();
-    for (const auto& f : ev->fields) {
-      if (col_index.emplace(f.first, names.size()).second) names.push_back(f.first);
+    auto& fc = field_cols[r];
+    fc.resize(ev->fields.size());
+    for (size_t j = 0; j < ev->fields.size(); ++j) {
+      const std::string& name = ev->fields[j].first;
+      if (j < hint.size() && names[hint[j]] == name) {
+        fc[j] = hint[j];
+        continue;
+      }
+      auto [it, inserted] = col_index.emplace(name, names.size());
+      if (inserted) names.push_back(name);
+      fc[j] = static_cast<uint32_t>(it->second);
     }
+    hint = fc;
   }
   if (events.empty()) h.min_ts = h.max_ts = 0;
   // Times.
@@ -218,8 +250,9 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
     const Event* ev = events[r];
     cols[0][r] = &ev->original;
     AddTokenHashes(ev->original, &hashes);
-    for (const auto& f : ev->fields) {
-      cols[col_index[f.first]][r] = &f.second;
+    for (size_t j = 0; j < ev->fields.size(); ++j) {
+      const auto& f = ev->fields[j];
+      cols[field_cols[r][j]][r] = &f.second;
       // A message that ends the original line at a token boundary has its tokens in already.
       if (f.first == field::kMessage && IsSuffix(ev->original, f.second) &&
           (f.second.size() == ev->original.size() ||

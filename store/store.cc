@@ -412,7 +412,10 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
         continue;
       }
       auto& slot = m.builders[day];
-      if (!slot) slot = std::make_shared<Builder>();
+      if (!slot) {
+        slot = std::make_shared<Builder>();
+        slot->events.reserve(std::min<size_t>(m.opt.block_max_events, 16384));
+      }
       b = slot;
     }
     uint64_t seq = m.next_seq++;
