@@ -54,6 +54,8 @@ struct Counters {
                                 "Connections closed in the middle of a frame");
   Counter& idle_closed = GetCounter("kamatama_idle_connections_closed_total", "",
                                     "TCP connections closed by the idle timeout");
+  Counter& backpressure = GetCounter("kamatama_tcp_backpressure_waits_total", "",
+                                     "Times a TCP reader paused because the pipeline was full");
   Counter& parsed = GetCounter("kamatama_events_parsed_total", "", "Events parsed");
   Counter& invalid_utf8 = GetCounter("kamatama_invalid_utf8_total", "", "Frames that are not valid UTF-8");
 };
@@ -138,6 +140,7 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       // Backpressure: hold the connection (and stop reading) until the pipeline has room.
       while (!pipeline_->TrySubmit(batch)) {
         if (stopping_) co_return;
+        c.backpressure.Add();
         wait.expires_after(std::chrono::milliseconds(2));
         co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         *deadline = store::NowSteady() + opt_.idle_timeout_ns;

@@ -186,6 +186,13 @@ class Store::Impl {
     if (!db) return;
     (void)SealAll();
     (void)CommitBatch(true);
+    // Flush every memtable so the write-ahead log files can be deleted: a clean stop leaves
+    // only compressed table files behind and the next start has nothing to replay.
+    std::vector<rocksdb::ColumnFamilyHandle*> cfs{pending_cf};
+    for (auto& [day, p] : partitions) cfs.push_back(p->cf);
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    (void)db->Flush(fo, cfs);
     partitions.clear();
     if (pending_cf) db->DestroyColumnFamilyHandle(pending_cf);
     db->Close();
@@ -200,7 +207,7 @@ class Store::Impl {
     o.create_missing_column_families = true;
     o.max_background_jobs = 2;
     o.db_write_buffer_size = opt.write_buffer_mb << 20;
-    o.max_total_wal_size = 256u << 20;
+    o.max_total_wal_size = 128u << 20;
     o.keep_log_file_num = 3;
     o.max_log_file_size = 8u << 20;
     o.bytes_per_sync = 1u << 20;
