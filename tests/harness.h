@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -146,6 +147,15 @@ class Server {
   }
   std::string Search(const std::string& q, const std::string& extra = "", int* code = nullptr) const {
     return Get("/api/v1/search?q=" + UrlEncode(q) + extra, code);
+  }
+
+  //! How many events a search returns (up to 10000); 0 if the answer is not JSON.
+  size_t CountMatches(const std::string& q) const {
+    std::string body = Search(q, "&limit=10000");
+    simdjson::dom::parser p;
+    auto r = p.parse(body);
+    if (r.error()) return 0;
+    return r.value()["events"].get_array().size();
   }
 
   const std::string& udp() const { return udp_; }

@@ -10,24 +10,16 @@
 #include <vector>
 
 #include "core/time.h"
+#include "parser_test_util.h"
 #include "parsers/json_event.h"
 #include "parsers/parse.h"
 
 namespace kamatama {
 namespace {
 
-int64_t T(std::string_view rfc3339) {
-  auto t = ParseRfc3339(rfc3339);
-  EXPECT_TRUE(t.has_value()) << rfc3339;
-  return t.value_or(0);
-}
-
-const int64_t kRecv = T("2026-11-26T12:30:00Z");
-
-std::string F(const Event& ev, std::string_view name) {
-  const std::string* v = ev.Get(name);
-  return v ? *v : "<absent>";
-}
+using test_util::F;
+using test_util::kRecv;
+using test_util::T;
 
 struct Parsed {
   bool ok;

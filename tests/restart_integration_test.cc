@@ -8,13 +8,6 @@
 using namespace kmt_test;
 
 namespace {
-size_t CountMatches(const Server& s, const std::string& q) {
-  std::string body = s.Search(q, "&limit=10000");
-  simdjson::dom::parser p;
-  auto r = p.parse(body);
-  if (r.error()) return 0;
-  return r.value()["events"].get_array().size();
-}
 
 void WriteJsonEvents(const std::string& file, int64_t ts_ns, int n, const std::string& marker) {
   std::ofstream out(file);
@@ -41,16 +34,16 @@ TEST(Restart, EverythingIsFoundAfterSigtermAndSigkill) {
     for (int i = 0; i < 200; ++i) lines += "<13>Nov 26 12:00:00 tcphost app: tcpmarker line " + std::to_string(i) + "\n";
     ASSERT_TRUE(c.Send(lines));
     c.Close();
-    ASSERT_TRUE(Eventually([&] { return CountMatches(s, "tcpmarker") == 200; }));
-    EXPECT_EQ(CountMatches(s, "httpmarker"), 3000u);
+    ASSERT_TRUE(Eventually([&] { return s.CountMatches("tcpmarker") == 200; }));
+    EXPECT_EQ(s.CountMatches("httpmarker"), 3000u);
     EXPECT_EQ(s.Stop(SIGTERM), 0);
     EXPECT_NE(s.log().find("shutting down"), std::string::npos);
   }
   {
     Server s(dir);
     s.Start();
-    EXPECT_EQ(CountMatches(s, "httpmarker"), 3000u);
-    EXPECT_EQ(CountMatches(s, "tcpmarker"), 200u);
+    EXPECT_EQ(s.CountMatches("httpmarker"), 3000u);
+    EXPECT_EQ(s.CountMatches("tcpmarker"), 200u);
     // HTTP-acknowledged events survive even a SIGKILL right after the answer.
     WriteJsonEvents(dir + "/b.ndjson", now - 60 * kamatama::kNanosPerSecond, 500, "killmarker");
     int code;
@@ -61,9 +54,9 @@ TEST(Restart, EverythingIsFoundAfterSigtermAndSigkill) {
   {
     Server s(dir);
     s.Start();
-    EXPECT_EQ(CountMatches(s, "killmarker"), 500u);
-    EXPECT_EQ(CountMatches(s, "httpmarker"), 3000u);
-    EXPECT_EQ(CountMatches(s, "tcpmarker"), 200u);
+    EXPECT_EQ(s.CountMatches("killmarker"), 500u);
+    EXPECT_EQ(s.CountMatches("httpmarker"), 3000u);
+    EXPECT_EQ(s.CountMatches("tcpmarker"), 200u);
     EXPECT_EQ(s.Stop(), 0);
   }
   std::filesystem::remove_all(dir);
@@ -82,15 +75,15 @@ TEST(Restart, RetentionDropsOldDays) {
     ASSERT_EQ(code, 200);
     s.Post("/api/v1/ingest", dir + "/new.ndjson", &code);
     ASSERT_EQ(code, 200);
-    EXPECT_EQ(CountMatches(s, "oldmarker"), 100u);
+    EXPECT_EQ(s.CountMatches("oldmarker"), 100u);
     EXPECT_EQ(s.Stop(), 0);
   }
   {
     std::ofstream(dir + "/kamatama.yaml") << "retention:\n  max_age_days: 3\n";
     Server s(dir, {"--config", dir + "/kamatama.yaml"});
     s.Start();
-    ASSERT_TRUE(Eventually([&] { return CountMatches(s, "oldmarker") == 0; }));
-    EXPECT_EQ(CountMatches(s, "newmarker"), 100u);
+    ASSERT_TRUE(Eventually([&] { return s.CountMatches("oldmarker") == 0; }));
+    EXPECT_EQ(s.CountMatches("newmarker"), 100u);
     EXPECT_EQ(s.Metric("kamatama_partitions"), 1);
     EXPECT_NE(s.log().find("retention dropped 1 day partition"), std::string::npos) << s.log();
     EXPECT_EQ(s.Stop(), 0);
