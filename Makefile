@@ -4,21 +4,21 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 
-.PHONY: all deps build run test clean bench bench-quick
+.PHONY: all deps configure build run test clean
 
 all: build
 
 deps:
 	bash deploy/install-deps.sh
 
-$(BUILD_DIR)/build.ninja $(BUILD_DIR)/Makefile:
-	cmake -S . -B $(BUILD_DIR) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
-
-build: deps
+configure: deps
 	@[ -f $(BUILD_DIR)/CMakeCache.txt ] || cmake -S . -B $(BUILD_DIR) -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+run: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target kamatama
 	./$(BUILD_DIR)/kamatama serve --config deploy/kamatama.yaml --data-dir ./data
 
 test: build
