@@ -48,8 +48,8 @@ struct Counters {
   Counter& truncated = GetCounter("kamatama_truncated_total", "", "Frames cut at the maximum frame size");
   Counter& udp_dropped = GetCounter("kamatama_events_dropped_total", "reason=\"udp_queue_full\"",
                                     "Events dropped, by reason");
-  Counter& conn_refused = GetCounter("kamatama_events_dropped_total", "reason=\"too_many_connections\"",
-                                     "Events dropped, by reason");
+  Counter& conn_refused = GetCounter("kamatama_connections_refused_total", "",
+                                     "TCP connections closed at once because max_connections was reached");
   Counter& partial = GetCounter("kamatama_incomplete_frames_total", "",
                                 "Connections closed in the middle of a frame");
   Counter& idle_closed = GetCounter("kamatama_idle_connections_closed_total", "",

@@ -234,6 +234,7 @@ Response Api::Ingest(const Request& req) {
   static Counter& rejected_count = GetCounter("kamatama_events_dropped_total", "reason=\"invalid_json\"",
                                               "Events dropped, by reason");
   static Counter& parsed_count = GetCounter("kamatama_events_parsed_total", "", "Events parsed");
+  static Counter& truncated_count = GetCounter("kamatama_truncated_total", "", "Frames cut at the maximum frame size");
   http_bytes.Add(req.body.size());
   std::string source;
   if (auto* s = Param(req, "source")) source = *s;
@@ -256,21 +257,31 @@ Response Api::Ingest(const Request& req) {
     rec.received_ns = now;
     rec.observer = req.client;
     rec.source = source;
+    auto reject = [&](const std::string& why) {
+      ++rejected;
+      if (nerrors < 100) {
+        if (nerrors++) errors.push_back(',');
+        errors += fmt::format("{{\"line\":{},\"error\":", line_no);
+        AppendJsonString(&errors, why);
+        errors.push_back('}');
+      }
+    };
+    bool is_json = line[first] == '{';
     if (line.size() > cfg_.syslog.max_frame) {
+      // A cut JSON object is no longer JSON: refuse it rather than store half an event.
+      if (is_json) {
+        reject(fmt::format("JSON event longer than syslog.max_frame ({} bytes)", cfg_.syslog.max_frame));
+        continue;
+      }
       line = line.substr(0, cfg_.syslog.max_frame);
       rec.flags |= kRawTruncated;
+      truncated_count.Add();
     }
-    if (line[first] == '{') {
+    if (is_json) {
       Event probe;
       std::string err;
       if (!ParseJsonEvent(line, now, &probe, &err)) {
-        ++rejected;
-        if (nerrors < 100) {
-          if (nerrors++) errors.push_back(',');
-          errors += fmt::format("{{\"line\":{},\"error\":", line_no);
-          AppendJsonString(&errors, "invalid JSON: " + err);
-          errors.push_back('}');
-        }
+        reject(err);
         continue;
       }
       rec.flags |= kRawJson;
