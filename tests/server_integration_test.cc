@@ -157,3 +157,24 @@ TEST_F(ServerTest, OversizedBodyIs413) {
   EXPECT_EQ(code, 200);
   std::filesystem::remove(file);
 }
+
+TEST_F(ServerTest, OverlongLinesOverHttp) {
+  std::string file = *dir_ + "/long.ndjson";
+  {
+    std::ofstream out(file);
+    out << "{\"message\":\"" << std::string(70000, 'j') << "\"}\n";                 // JSON: refused
+    out << "<13>Nov 20 12:00:00 h app: longrawmarker " << std::string(70000, 'r') << "\n";  // raw: cut
+  }
+  int code;
+  std::string body = server_->Post("/api/v1/ingest", file, &code);
+  ASSERT_EQ(code, 200) << body;
+  simdjson::dom::parser p;
+  auto doc = ParseJson(p, body);
+  EXPECT_EQ(int64_t(doc["accepted"]), 1);
+  EXPECT_EQ(int64_t(doc["rejected"]), 1);
+  EXPECT_NE(std::string_view(doc["errors"].at(0)["error"]).find("longer than syslog.max_frame"), std::string_view::npos);
+  auto r = ParseJson(p, server_->Search("longrawmarker"));
+  ASSERT_EQ(r["events"].get_array().size(), 1u);
+  EXPECT_EQ(std::string_view(r["events"].at(0)["event.original"]).size(), 65536u);
+  EXPECT_EQ(std::string_view(r["events"].at(0)["tags"]), "truncated");
+}
