@@ -195,6 +195,24 @@ class Server {
   std::string http_, udp_, tcp_;
 };
 
+//! A fixture whose tests share one server, started once for the suite in its own directory.
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(TempDir(::testing::UnitTest::GetInstance()->current_test_suite()->name()));
+    server_ = new Server(*dir_);
+    server_->Start();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->Stop(), 0);
+    delete server_;
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  inline static std::string* dir_ = nullptr;
+  inline static Server* server_ = nullptr;
+};
+
 //! Polls `fn` until it returns true or the timeout passes.
 template <class F>
 bool Eventually(F fn, int timeout_ms = 10000) {

@@ -26,19 +26,8 @@ int FreePort(int type) {
   return ntohs(a.sin_port);
 }
 
-class SendersTest : public ::testing::Test {
+class SendersTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string(TempDir("senders"));
-    server_ = new Server(*dir_);
-    server_->Start();
-  }
-  static void TearDownTestSuite() {
-    EXPECT_EQ(server_->Stop(), 0);
-    delete server_;
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
-  }
 
   // Waits until `marker` is found `count` times; returns the events array JSON.
   static std::string WaitFor(const std::string& marker, size_t count = 1) {
@@ -63,11 +52,7 @@ class SendersTest : public ::testing::Test {
     if (!micro) EXPECT_EQ(*ts % kamatama::kNanosPerSecond, 0);
   }
 
-  static std::string* dir_;
-  static Server* server_;
 };
-std::string* SendersTest::dir_;
-Server* SendersTest::server_;
 }  // namespace
 
 TEST_F(SendersTest, LoggerUdp) {

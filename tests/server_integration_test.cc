@@ -6,24 +6,7 @@
 using namespace kmt_test;
 
 namespace {
-class ServerTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string(TempDir("server_api"));
-    server_ = new Server(*dir_);
-    server_->Start();
-  }
-  static void TearDownTestSuite() {
-    EXPECT_EQ(server_->Stop(), 0);
-    delete server_;
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
-  }
-  static std::string* dir_;
-  static Server* server_;
-};
-std::string* ServerTest::dir_;
-Server* ServerTest::server_;
+class ServerTest : public SharedServerTest {};
 
 simdjson::dom::element ParseJson(simdjson::dom::parser& p, const std::string& s) {
   auto r = p.parse(s);
