@@ -38,9 +38,9 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
   if ((rec.flags & kRawJson) || StartsWithBrace(rec.data)) {
     std::string error;
     if (ParseJsonEvent(rec.data, rec.received_ns, &ev, &error)) {
-      if (rec.source.empty() || !RunSourceParser(registry.ByDataset(rec.source), &ev)) {
-        if (!ev.Get(field::kDataset)) ev.Set(field::kDataset, "json");
-      }
+      bool parsed = rec.source.empty() ? registry.Parse(&ev, true) != nullptr
+                                       : RunSourceParser(registry.ByDataset(rec.source), &ev);
+      if (!parsed && !ev.Get(field::kDataset)) ev.Set(field::kDataset, "json");
       done = true;
     } else if (rec.flags & kRawJson) {
       ev.Set(field::kErrorMessage, error);
@@ -48,8 +48,9 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
   }
   if (!done) {
     const bool is_syslog = ParseSyslog(rec.data, rec.received_ns, opt.syslog, &ev);
-    const SourceParser* parser = rec.source.empty() ? registry.Choose(ev) : registry.ByDataset(rec.source);
-    if (!RunSourceParser(parser, &ev)) ev.Set(field::kDataset, is_syslog ? "syslog" : "raw");
+    bool parsed = rec.source.empty() ? registry.Parse(&ev, false) != nullptr
+                                     : RunSourceParser(registry.ByDataset(rec.source), &ev);
+    if (!parsed) ev.Set(field::kDataset, is_syslog ? "syslog" : "raw");
   }
   if (!rec.observer.empty()) ev.Set(field::kObserverIp, rec.observer);
   if (rec.flags & kRawTruncated) {

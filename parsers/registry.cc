@@ -71,6 +71,28 @@ const SourceParser* ParserRegistry::Choose(const Event& ev) const {
   return nullptr;
 }
 
+const SourceParser* ParserRegistry::Parse(Event* ev, bool json) const {
+  auto run = [ev](const SourceParser* p) {
+    if (!p || !p->parse || !p->parse(ev)) return false;
+    if (!ev->Get(field::kDataset)) ev->Set(field::kDataset, p->dataset);
+    return true;
+  };
+  if (json) {
+    for (const auto& p : parsers_) {
+      if (p.claims_json && p.claims_json(*ev) && run(&p)) return &p;
+    }
+    return nullptr;
+  }
+  const SourceParser* by_program = Choose(*ev);
+  if (by_program && run(by_program)) return by_program;
+  const std::string* message = ev->Get(field::kMessage);
+  std::string_view text = message ? std::string_view(*message) : std::string_view();
+  for (const auto& p : parsers_) {
+    if (&p != by_program && p.looks_like && p.looks_like(text) && run(&p)) return &p;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> ParserRegistry::Datasets() const {
   std::vector<std::string> out;
   out.reserve(parsers_.size());

@@ -23,6 +23,9 @@ struct SourceParser {
   //! Cheap content test used when no program matches; may be nullptr (never chosen that way).
   bool (*looks_like)(std::string_view message) = nullptr;
   SourceParseFn parse = nullptr;
+  //! For JSON events (shippers: Winlogbeat, NXLog, ...): whether this parser takes the event,
+  //! judged from its fields (e.g. winlog.channel); may be nullptr.
+  bool (*claims_json)(const Event& ev) = nullptr;
 };
 
 //! Parsers by dataset and by program. Register during start-up only; after that the registry
@@ -42,6 +45,11 @@ class ParserRegistry {
   //! tries "postfix"), else the first whose looks_like(message) is true, in registration
   //! order; nullptr if none.
   const SourceParser* Choose(const Event& ev) const;
+  //! Runs the parsers that may understand the event until one recognises it: for syslog, the
+  //! one claiming process.name, then every parser whose looks_like(message) is true; for JSON
+  //! events, every parser whose claims_json(ev) is true. Returns the one that did, or nullptr.
+  //! event.dataset is set to its dataset unless the parser set a more specific one.
+  const SourceParser* Parse(Event* ev, bool json) const;
   //! Registered datasets, in registration order.
   std::vector<std::string> Datasets() const;
 
