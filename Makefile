@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 
-.PHONY: all deps configure build run test clean
+.PHONY: all deps configure build run test test-unit test-asan fuzz fuzz-smoke clean
 
 all: build
 
@@ -21,8 +21,26 @@ run: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target kamatama
 	./$(BUILD_DIR)/kamatama serve --config deploy/kamatama.yaml --data-dir ./data
 
-test: build
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 120
+
+# The whole suite, then the same suite built with ASan/UBSan, then a short bounded fuzz run.
+test: test-unit test-asan fuzz-smoke
+
+test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+test-asan: deps
+	@[ -f build-asan/CMakeCache.txt ] || cmake -S . -B build-asan -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+
+fuzz: deps
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps
+	bash fuzz/run.sh $(FUZZ_SMOKE_SECONDS)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -9,7 +9,9 @@ PKGS=(
   # libraries
   librocksdb-dev libboost-dev libboost-system-dev libsimdjson-dev libre2-dev
   libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libssl-dev
-  libzstd-dev
+  libzstd-dev libbenchmark-dev
+  # fuzzing (libFuzzer ships with clang's runtime)
+  clang libclang-rt-14-dev
   # real peers used by the tests
   rsyslog bsdutils curl python3 procps
 )

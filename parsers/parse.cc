@@ -40,7 +40,7 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
     if (ParseJsonEvent(rec.data, rec.received_ns, &ev, &error)) {
       bool parsed = rec.source.empty() ? registry.Parse(&ev, true) != nullptr
                                        : RunSourceParser(registry.ByDataset(rec.source), &ev);
-      if (!parsed && !ev.Get(field::kDataset)) ev.Set(field::kDataset, "json");
+      if (!parsed && !ev.Get(field::kDataset)) ev.Set(field::kDataset, "syslog.json");
       done = true;
     } else if (rec.flags & kRawJson) {
       ev.Set(field::kErrorMessage, error);
@@ -50,7 +50,7 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
     const bool is_syslog = ParseSyslog(rec.data, rec.received_ns, opt.syslog, &ev);
     bool parsed = rec.source.empty() ? registry.Parse(&ev, false) != nullptr
                                      : RunSourceParser(registry.ByDataset(rec.source), &ev);
-    if (!parsed) ev.Set(field::kDataset, is_syslog ? "syslog" : "raw");
+    if (!parsed) ev.Set(field::kDataset, is_syslog ? "syslog.generic" : "syslog.raw");
   }
   if (!rec.observer.empty()) ev.Set(field::kObserverIp, rec.observer);
   if (rec.flags & kRawTruncated) {

@@ -11,10 +11,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "core/time.h"
 #include "ingest/pipeline.h"
 #include "ingest/syslog_server.h"
@@ -95,7 +97,13 @@ int Serve(server::Config cfg) {
   return rc;
 }
 
-int Parse(const std::vector<std::string>& files, const std::string& source, const ParseOptions& opt) {
+// Datasets that mean "no source parser understood this line".
+bool IsUnparsedDataset(std::string_view ds) { return ds.substr(0, 7) == "syslog."; }
+
+int Parse(const std::vector<std::string>& files, const std::string& source, bool stats, const ParseOptions& opt) {
+  std::map<std::string, uint64_t> per_dataset;
+  uint64_t total = 0, with_errors = 0;
+  std::vector<std::string> unparsed;
   auto run = [&](std::istream& in) {
     std::string line, out;
     while (std::getline(in, line)) {
@@ -106,6 +114,15 @@ int Parse(const std::vector<std::string>& files, const std::string& source, cons
       r.data = line;
       r.source = source;
       Event ev = ParseRecord(r, opt);
+      if (stats) {
+        ++total;
+        const std::string* ds = ev.Get(field::kDataset);
+        std::string name = ds ? *ds : "";
+        ++per_dataset[name];
+        if (ev.Get(field::kErrorMessage)) ++with_errors;
+        if (IsUnparsedDataset(name) && unparsed.size() < 20) unparsed.push_back(line.substr(0, 200));
+        continue;
+      }
       out.clear();
       server::AppendEventJson(ev, &out);
       out.push_back('\n');
@@ -114,15 +131,32 @@ int Parse(const std::vector<std::string>& files, const std::string& source, cons
   };
   if (files.empty()) {
     run(std::cin);
-    return 0;
-  }
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
-      fmt::print(stderr, "kamatama parse: cannot open {}\n", f);
-      return 1;
+  } else {
+    for (const auto& f : files) {
+      std::ifstream in(f, std::ios::binary);
+      if (!in) {
+        fmt::print(stderr, "kamatama parse: cannot open {}\n", f);
+        return 1;
+      }
+      run(in);
     }
-    run(in);
+  }
+  if (stats) {
+    uint64_t not_understood = 0;
+    fmt::print("{:<40} {:>10} {:>7}\n", "dataset", "lines", "share");
+    for (const auto& [ds, n] : per_dataset) {
+      bool generic = IsUnparsedDataset(ds);
+      if (generic) not_understood += n;
+      fmt::print("{:<40} {:>10} {:>6.1f}%\n", generic ? ds + " (no source parser)" : ds, n,
+                 total ? 100.0 * n / total : 0.0);
+    }
+    fmt::print("{:<40} {:>10}\n", "total", total);
+    fmt::print("{:<40} {:>10}\n", "with error.message (half understood)", with_errors);
+    fmt::print("{:<40} {:>10}\n", "not understood by any source parser", not_understood);
+    if (!unparsed.empty()) {
+      fmt::print("\nfirst {} line(s) not understood:\n", unparsed.size());
+      for (const auto& l : unparsed) fmt::print("  {}\n", SanitizeUtf8(l));
+    }
   }
   return 0;
 }
@@ -144,6 +178,8 @@ int main(int argc, char** argv) {
   auto* parse = app.add_subcommand("parse", "parse log lines (files or stdin) and print events as NDJSON");
   parse->add_option("files", files, "input files (stdin when none)");
   parse->add_option("--source", source, "force a source parser by dataset name");
+  bool stats = false;
+  parse->add_flag("--stats", stats, "print per-dataset counts and the lines no parser understood, not the events");
   app.add_subcommand("version", "print the version");
   CLI11_PARSE(app, argc, argv);
 
@@ -152,7 +188,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   server::Config cfg;
-  if (app.got_subcommand("parse")) return Parse(files, source, cfg.parse);
+  if (app.got_subcommand("parse")) return Parse(files, source, stats, cfg.parse);
 
   if (!config_path.empty()) {
     Status s = server::LoadConfigFile(config_path, &cfg);

@@ -43,6 +43,21 @@ TEST(Cli, ParsePrintsNdjsonFromFileAndStdin) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, ParseStatsCountsDatasetsAndShowsUnparsedLines) {
+  int st;
+  std::string out = Shell("printf '<13>Nov 26 10:00:00 h t: generic one\\nnot syslog at all\\n"
+                          "<13>Nov 26 10:00:01 h t: generic two\\n' | " + std::string(KMT_BINARY) + " parse --stats", &st);
+  ASSERT_EQ(st, 0);
+  std::string flat;  // the table with runs of spaces collapsed
+  for (char c : out) {
+    if (c != ' ' || flat.empty() || flat.back() != ' ') flat.push_back(c);
+  }
+  EXPECT_NE(flat.find("syslog.generic (no source parser) 2 66.7%"), std::string::npos) << out;
+  EXPECT_NE(flat.find("syslog.raw (no source parser) 1 33.3%"), std::string::npos) << out;
+  EXPECT_NE(flat.find("not understood by any source parser 3"), std::string::npos) << out;
+  EXPECT_NE(out.find("  not syslog at all"), std::string::npos) << out;
+}
+
 TEST(Cli, BadConfigIsAClearError) {
   std::string dir = TempDir("cli_config");
   std::ofstream(dir + "/typo.yaml") << "storage:\n  sync_intervl: 1s\n";

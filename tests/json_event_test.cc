@@ -287,7 +287,7 @@ TEST(JsonCorpus, SuricataEve) {
   if (lines.empty()) GTEST_SKIP() << "corpus absent";
   for (const auto& line : lines) {
     Event ev = ParseRecord(RawRecord{kRecv, line, "", "", 0}, {});
-    EXPECT_EQ(F(ev, "event.dataset"), "json");
+    EXPECT_EQ(F(ev, "event.dataset"), "syslog.json");
     EXPECT_EQ(F(ev, "event_type"), "dns");
   }
   Event ev = ParseRecord(RawRecord{kRecv, lines[2], "", "", 0}, {});
@@ -317,7 +317,7 @@ TEST(JsonRecord, EndToEnd) {
   EXPECT_EQ(F(ev, "observer.ip"), "10.0.0.1");
   // An array at top level is not a JSON event.
   rec.data = "[1,2]";
-  EXPECT_EQ(F(ParseRecord(rec, {}), "event.dataset"), "raw");
+  EXPECT_EQ(F(ParseRecord(rec, {}), "event.dataset"), "syslog.raw");
   // Same record, same event.
   rec.data = R"({"a":{"b":1.25,"c":[true,null]},"ts":1732622400.5,"tags":["x"]})";
   Event a = ParseRecord(rec, {}), b = ParseRecord(rec, {});

@@ -762,19 +762,19 @@ TEST(ParseRecord, SyslogEnvelope) {
   EXPECT_EQ(ev.ingested_ns, kRecv);
   EXPECT_EQ(ev.timestamp_ns, T("2026-11-26T12:00:00Z"));
   EXPECT_EQ(F(ev, "observer.ip"), "192.0.2.7");
-  EXPECT_EQ(F(ev, "event.dataset"), "syslog");
+  EXPECT_EQ(F(ev, "event.dataset"), "syslog.generic");
   EXPECT_EQ(F(ev, "message"), "msg");
   ExpectUniqueNames(ev);
 }
 
 TEST(ParseRecord, RawAndJsonDetection) {
   Event raw = ParseRecord(Rec("just a line"), {});
-  EXPECT_EQ(F(raw, "event.dataset"), "raw");
+  EXPECT_EQ(F(raw, "event.dataset"), "syslog.raw");
   EXPECT_EQ(F(raw, "message"), "just a line");
   EXPECT_EQ(raw.timestamp_ns, kRecv);
 
   Event js = ParseRecord(Rec("  {\"message\":\"hi\",\"@timestamp\":\"2026-11-26T11:00:00Z\"}"), {});
-  EXPECT_EQ(F(js, "event.dataset"), "json");
+  EXPECT_EQ(F(js, "event.dataset"), "syslog.json");
   EXPECT_EQ(F(js, "message"), "hi");
   EXPECT_EQ(js.timestamp_ns, T("2026-11-26T11:00:00Z"));
   EXPECT_EQ(F(js, "observer.ip"), "192.0.2.7");
@@ -785,18 +785,18 @@ TEST(ParseRecord, RawAndJsonDetection) {
 
   // Starts with '{' but is not JSON: plain text.
   Event notjson = ParseRecord(Rec("{not json"), {});
-  EXPECT_EQ(F(notjson, "event.dataset"), "raw");
+  EXPECT_EQ(F(notjson, "event.dataset"), "syslog.raw");
   EXPECT_EQ(F(notjson, "message"), "{not json");
   EXPECT_EQ(F(notjson, "error.message"), "<absent>");
 
   // The sender said JSON but it is not: syslog/raw handling plus an error.
   Event claimed = ParseRecord(Rec("<13>Nov 26 12:00:00 h t: m", kRawJson), {});
-  EXPECT_EQ(F(claimed, "event.dataset"), "syslog");
+  EXPECT_EQ(F(claimed, "event.dataset"), "syslog.generic");
   EXPECT_EQ(F(claimed, "message"), "m");
   EXPECT_NE(F(claimed, "error.message").find("JSON"), std::string::npos);
   // kRawJson on an object that does not start with '{' after spaces is still JSON.
   Event flagged = ParseRecord(Rec("\n{\"a\":true}", kRawJson), {});
-  EXPECT_EQ(F(flagged, "event.dataset"), "json");
+  EXPECT_EQ(F(flagged, "event.dataset"), "syslog.json");
   EXPECT_EQ(F(flagged, "a"), "true");
 }
 
@@ -805,11 +805,11 @@ TEST(ParseRecord, Truncated) {
   Event ev = ParseRecord(Rec(data, kRawTruncated), {});
   EXPECT_EQ(F(ev, "tags"), "truncated");
   EXPECT_EQ(F(ev, "error.message"), "line truncated at " + std::to_string(data.size()) + " bytes");
-  EXPECT_EQ(F(ev, "event.dataset"), "syslog");
+  EXPECT_EQ(F(ev, "event.dataset"), "syslog.generic");
   Event js = ParseRecord(Rec("{\"a\":\"b", kRawTruncated | kRawJson), {});
   EXPECT_EQ(F(js, "tags"), "truncated");
   EXPECT_EQ(F(js, "error.message"), "line truncated at 7 bytes");
-  EXPECT_EQ(F(js, "event.dataset"), "raw");
+  EXPECT_EQ(F(js, "event.dataset"), "syslog.raw");
 }
 
 TEST(ParseRecord, Deterministic) {
