@@ -282,23 +282,26 @@ class Store::Impl {
 
   Status Recover() {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), pending_cf));
-    uint64_t recovered = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto key = it->key();
       if (key.size() != 16) continue;
       int64_t day = static_cast<int64_t>(DecodeFixed64BE(key.data())) - kDayBias;
-      uint64_t seq = DecodeFixed64BE(key.data() + 8);
-      RawRecord rec;
-      if (!DecodeRaw(std::string_view(it->value().data(), it->value().size()), &rec)) continue;
-      Event ev = reparse(rec);
+      std::string_view value(it->value().data(), it->value().size());
       auto& b = builders[day];
       if (!b) b = std::make_shared<Builder>();
-      b->bytes += ev.original.size();
-      b->events.push_back(std::move(ev));
-      b->max_seq = std::max(b->max_seq, seq);
-      b->last_append_ns = NowNanos();
-      next_seq = std::max(next_seq, seq + 1);
-      ++recovered;
+      while (!value.empty()) {
+        uint64_t seq;
+        std::string_view raw;
+        RawRecord rec;
+        if (!GetVarint(&value, &seq) || !GetLengthPrefixed(&value, &raw) || !DecodeRaw(raw, &rec))
+          return Status::Corruption("bad pending row in day " + DayCfName(day));
+        Event ev = reparse(rec);
+        b->bytes += ev.original.size();
+        b->events.push_back(std::move(ev));
+        b->max_seq = std::max(b->max_seq, seq);
+        b->last_append_ns = NowNanos();
+        next_seq = std::max(next_seq, seq + 1);
+      }
     }
     return FromRocks(it->status());
   }
@@ -405,42 +408,68 @@ Status Store::Open(const StoreOptions& options, Reparse reparse, std::unique_ptr
 Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& raws, uint64_t* expired) {
   Impl& m = *impl_;
   *expired = 0;
-  std::string value;
-  std::vector<int64_t> full;
-  int64_t now = NowNanos();
+  const int64_t now = NowNanos();
+  // The raw records of one day in this call go into one pending row (key: day|first seq,
+  // value: (seq, raw record)*): one memtable entry per batch and day instead of one per event.
+  struct Group {
+    int64_t day;
+    bool expired;
+    uint64_t first_seq = 0;
+    std::string value;
+    std::shared_ptr<Builder> builder;
+  };
+  std::vector<Group> groups;
+  std::string scratch;
+  auto flush_group = [&](Group& g) {
+    if (g.value.empty()) return;
+    m.batch.Put(m.pending_cf, PendingKey(g.day, g.first_seq), g.value);
+    g.value.clear();
+  };
   for (size_t i = 0; i < events->size(); ++i) {
     Event& ev = (*events)[i];
-    int64_t day = DayOf(ev.timestamp_ns);
-    std::shared_ptr<Builder> b;
-    {
+    const int64_t day = DayOf(ev.timestamp_ns);
+    size_t gi = 0;
+    while (gi < groups.size() && groups[gi].day != day) ++gi;
+    if (gi == groups.size()) {
       std::lock_guard lock(m.mu);
-      if (day < m.expired_before_day) {
-        ++*expired;
-        continue;
-      }
+      groups.push_back(Group{day, day < m.expired_before_day});
+    }
+    Group& g = groups[gi];
+    if (g.expired) {
+      ++*expired;
+      continue;
+    }
+    if (!g.builder) {
+      std::lock_guard lock(m.mu);
       auto& slot = m.builders[day];
       if (!slot) {
         slot = std::make_shared<Builder>();
         slot->events.reserve(std::min<size_t>(m.opt.block_max_events, 16384));
       }
-      b = slot;
+      g.builder = slot;
     }
-    uint64_t seq = m.next_seq++;
-    value.clear();
-    EncodeRaw(raws[i], &value);
-    m.batch.Put(m.pending_cf, PendingKey(day, seq), value);
-    size_t bytes = ev.original.size();
+    const uint64_t seq = m.next_seq++;
+    if (g.value.empty()) g.first_seq = seq;
+    scratch.clear();
+    EncodeRaw(raws[i], &scratch);
+    PutVarint(&g.value, seq);
+    PutLengthPrefixed(&g.value, scratch);
+    Builder& b = *g.builder;
+    const size_t bytes = ev.original.size();
     {
       std::lock_guard lock(m.mu);
-      b->events.push_back(std::move(ev));
-      b->max_seq = seq;
-      b->bytes += bytes;
-      b->last_append_ns = now;
+      b.events.push_back(std::move(ev));
+      b.max_seq = seq;
+      b.bytes += bytes;
+      b.last_append_ns = now;
     }
-    if (b->events.size() >= m.opt.block_max_events || b->bytes >= m.opt.block_max_bytes) {
+    if (b.events.size() >= m.opt.block_max_events || b.bytes >= m.opt.block_max_bytes) {
+      flush_group(g);  // before the seal's range delete of this day's pending rows
       KMT_RETURN(m.Seal(day));
+      g.builder.reset();
     }
   }
+  for (auto& g : groups) flush_group(g);
   return Status::OK();
 }
 
