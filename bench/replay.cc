@@ -1,7 +1,9 @@
 // bench/replay.cc
 //! Replays a file of syslog lines over TCP as fast as the receiver accepts them, split over
 //! several connections (newline framing), then waits until the server's /metrics says every
-//! event is stored and prints events/s. Usage: kmt_replay HOST:PORT HTTP_HOST:PORT FILE [CONNS]
+//! event is stored and prints events/s. Usage: kmt_replay HOST:PORT DONE FILE [CONNS]
+//! DONE is kamatama's HTTP HOST:PORT (wait for kamatama_events_stored_total to grow by the line
+//! count) or file:PATH (wait until that file is as large as FILE: a peer writing the raw lines).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -51,7 +53,7 @@ double Metric(const std::string& http, const std::string& name) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s SYSLOG_HOST:PORT HTTP_HOST:PORT FILE [CONNECTIONS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SYSLOG_HOST:PORT HTTP_HOST:PORT|file:PATH FILE [CONNECTIONS]\n", argv[0]);
     return 2;
   }
   std::string syslog = argv[1], http = argv[2], file = argv[3];
@@ -71,7 +73,15 @@ int main(int argc, char** argv) {
     parts.emplace_back(start, end);
     start = end;
   }
-  double before = Metric(http, "kamatama_events_stored_total");
+  const bool to_file = http.rfind("file:", 0) == 0;
+  const std::string out_path = to_file ? http.substr(5) : "";
+  auto done_count = [&]() -> double {
+    if (!to_file) return Metric(http, "kamatama_events_stored_total");
+    std::ifstream f(out_path, std::ios::binary | std::ios::ate);
+    return f ? static_cast<double>(f.tellg()) : 0.0;
+  };
+  const double target = to_file ? static_cast<double>(data.size()) : static_cast<double>(lines);
+  double before = to_file ? 0 : done_count();
   auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (auto [b, e] : parts) {
@@ -91,7 +101,7 @@ int main(int argc, char** argv) {
   }
   for (auto& t : threads) t.join();
   auto t_sent = std::chrono::steady_clock::now();
-  while (Metric(http, "kamatama_events_stored_total") - before < static_cast<double>(lines)) {
+  while (done_count() - before < target) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   auto t1 = std::chrono::steady_clock::now();

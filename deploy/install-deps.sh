@@ -14,6 +14,8 @@ PKGS=(
   clang libclang-rt-14-dev
   # real peers used by the tests
   rsyslog bsdutils curl python3 procps
+  # peers of the benchmark (bench/run.sh)
+  ripgrep zstd sqlite3
 )
 
 missing=()

@@ -440,6 +440,30 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
       continue;
     }
     if (!g.builder) {
+      // Few days receive events at once; when one more opens, seal the least recently used
+      // builder so that events of past days do not wait in memory (searches scan memory linearly).
+      int64_t victim = INT64_MIN;
+      {
+        std::lock_guard lock(m.mu);
+        if (!m.builders.count(day) && m.builders.size() >= m.opt.max_open_days) {
+          int64_t oldest = INT64_MAX;
+          for (auto& [d, bl] : m.builders) {
+            if (bl->last_append_ns < oldest) {
+              oldest = bl->last_append_ns;
+              victim = d;
+            }
+          }
+        }
+      }
+      if (victim != INT64_MIN) {
+        for (auto& other : groups) {
+          if (other.day == victim) {
+            flush_group(other);
+            other.builder.reset();
+          }
+        }
+        KMT_RETURN(m.Seal(victim));
+      }
       std::lock_guard lock(m.mu);
       auto& slot = m.builders[day];
       if (!slot) {

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""kamatama against the tools people use instead, in one run (see bench/README.md).
+
+Generates N syslog lines, then measures on this machine, in one run:
+  ingest   kamatama (TCP syslog, parsed, indexed, durably stored) vs rsyslog writing a plain file
+  storage  kamatama's data dir vs the raw file, zstd -3 of it, and a SQLite FTS5 database
+  search   kamatama's REST API vs rg on the raw file and SQLite FTS5 (median of several runs)
+Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("KMT_BUILD", os.path.join(ROOT, "build"))
+KAMATAMA = os.path.join(BUILD, "kamatama")
+REPLAY = os.path.join(BUILD, "bench", "kmt_replay")
+
+# (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
+QUERIES = [
+    ("rare IP", "198.51.100.77", ["-F", "198.51.100.77"], '"198.51.100.77"', "an IP in 100 lines"),
+    ("rare user", "zz_needle_user", ["-F", "zz_needle_user"], '"zz_needle_user"', "a user in 50 lines"),
+    ("rare hash", "5f1b2c3d4e5f60718293a4b5c6d7e8f9", ["-F", "5f1b2c3d4e5f60718293a4b5c6d7e8f9"],
+     '"5f1b2c3d4e5f60718293a4b5c6d7e8f9"', "an MD5 in 20 lines"),
+    ("phrase", '"Failed password for invalid user"', ["-F", "Failed password for invalid user"],
+     '"Failed password for invalid user"', "a common phrase (first page)"),
+    ("field filter", "process.name:sshd AND 203.0.113.5", ["sshd\\[.*203\\.0\\.113\\.5 "],
+     'sshd AND "203.0.113.5"', "program + attacker IP"),
+    ("newest page", "", None, None, "newest 100 events of everything"),
+    ("stats by field", "* | stats count() by source.ip", None, None, "needs pipes (issue 5)"),
+    ("regex", "message:/Trojan\\.Agent-99[0-9]{2}/", ["Trojan\\.Agent-99[0-9]{2}"], None, "regex (issue 5)"),
+]
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def dir_bytes(path):
+    total = 0
+    for dp, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(dp, f))
+            except OSError:
+                pass
+    return total
+
+
+def proc_cpu_rss(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    hwm = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) * 1024
+    return cpu, hwm
+
+
+def wait_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def stop(proc, sig=signal.SIGTERM, timeout=120):
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def median_ms(fn, runs):
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def replay(target, done, path, conns):
+    out = subprocess.run([REPLAY, target, done, path, str(conns)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=10_000_000)
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--runs", type=int, default=7, help="search repetitions (median)")
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
+    ap.add_argument("--skip-fts", action="store_true")
+    a = ap.parse_args()
+
+    work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
+    os.makedirs(work, exist_ok=True)
+    raw = os.path.join(work, "lines.log")
+    res = {"events": a.events, "connections": a.connections, "runs": a.runs,
+           "machine": {"cpus": os.cpu_count()}, "ingest": {}, "storage": {}, "search": []}
+    procs = []
+    try:
+        t0 = time.time()
+        with open(raw, "w") as f:
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(a.events), "1"],
+                           stdout=f, check=True)
+        raw_bytes = os.path.getsize(raw)
+        print(f"generated {a.events} lines, {raw_bytes / 1e6:.1f} MB in {time.time() - t0:.1f}s", flush=True)
+
+        # --- kamatama ingest
+        data = os.path.join(work, "kamatama-data")
+        shutil.rmtree(data, ignore_errors=True)
+        sp, hp = free_port(), free_port()
+        log = open(os.path.join(work, "kamatama.log"), "w")
+        k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", "",
+                              "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
+                             stdout=log, stderr=log)
+        procs.append(k)
+        assert wait_port(hp), "kamatama did not start"
+        r = replay(f"127.0.0.1:{sp}", f"127.0.0.1:{hp}", raw, a.connections)
+        cpu, hwm = proc_cpu_rss(k.pid)
+        res["ingest"]["kamatama"] = {"events_per_second": r["events_per_second"], "seconds": r["seconds"],
+                                     "cpu_seconds": cpu, "peak_rss_bytes": hwm}
+        print(f"kamatama ingest: {r['events_per_second']:.0f} ev/s, peak RSS {hwm / 2**20:.0f} MiB", flush=True)
+
+        # --- rsyslog ingest (plain file, raw lines)
+        rdir = os.path.join(work, "rsyslog")
+        shutil.rmtree(rdir, ignore_errors=True)
+        os.makedirs(os.path.join(rdir, "work"))
+        rport = free_port()
+        rout = os.path.join(rdir, "out.log")
+        with open(os.path.join(rdir, "rsyslog.conf"), "w") as f:
+            f.write(f'global(workDirectory="{rdir}/work" maxMessageSize="64k")\n'
+                    'module(load="imtcp")\n'
+                    'template(name="raw" type="string" string="%rawmsg%\\n")\n'
+                    f'input(type="imtcp" address="127.0.0.1" port="{rport}")\n'
+                    f'action(type="omfile" file="{rout}" template="raw")\n')
+        rs = subprocess.Popen(["rsyslogd", "-n", "-f", os.path.join(rdir, "rsyslog.conf"), "-i",
+                               os.path.join(rdir, "pid")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(rs)
+        assert wait_port(rport), "rsyslog did not start"
+        r = replay(f"127.0.0.1:{rport}", f"file:{rout}", raw, a.connections)
+        cpu, hwm = proc_cpu_rss(rs.pid)
+        res["ingest"]["rsyslog"] = {"events_per_second": r["events_per_second"], "seconds": r["seconds"],
+                                    "cpu_seconds": cpu, "peak_rss_bytes": hwm}
+        stop(rs)
+        print(f"rsyslog ingest: {r['events_per_second']:.0f} ev/s", flush=True)
+
+        # --- kamatama search (warm), then storage after a clean stop
+        base = f"http://127.0.0.1:{hp}/api/v1/search?"
+
+        def ksearch(q, limit=100):
+            url = base + urllib.parse.urlencode({"q": q, "limit": str(limit)})
+            try:
+                with urllib.request.urlopen(url, timeout=120) as resp:
+                    return json.loads(resp.read())
+            except urllib.error.HTTPError as e:
+                return {"error": e.read().decode(errors="replace"), "status": e.code}
+
+        fts = os.path.join(work, "fts.db")
+        fts_build = None
+        if not a.skip_fts:
+            if os.path.exists(fts):
+                os.remove(fts)
+            t0 = time.time()
+            db = sqlite3.connect(fts)
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("CREATE VIRTUAL TABLE lines USING fts5(line)")
+            with open(raw, errors="replace") as f:
+                batch = []
+                for line in f:
+                    batch.append((line.rstrip("\n"),))
+                    if len(batch) == 50000:
+                        db.executemany("INSERT INTO lines(line) VALUES (?)", batch)
+                        batch.clear()
+                if batch:
+                    db.executemany("INSERT INTO lines(line) VALUES (?)", batch)
+            db.commit()
+            fts_build = a.events / (time.time() - t0)
+            res["ingest"]["sqlite_fts5"] = {"events_per_second": fts_build}
+
+        for name, q, rg, match, what in QUERIES:
+            row = {"query": name, "what": what, "kamatama_q": q}
+            r = ksearch(q)
+            if "error" in r:
+                row["kamatama_ms"] = None
+                row["kamatama_note"] = "not supported yet"
+            else:
+                row["kamatama_ms"] = median_ms(lambda: ksearch(q), a.runs)
+                row["kamatama_matched"] = r.get("matched")
+                row["kamatama_returned"] = r.get("returned")
+            if rg:
+                cmd = ["rg", "--no-filename", "-c"] + rg + [raw]
+                row["rg_ms"] = median_ms(lambda: subprocess.run(cmd, capture_output=True), a.runs)
+                out = subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
+                row["rg_count"] = int(out or 0)
+            if match and not a.skip_fts:
+                db = sqlite3.connect(fts)
+                sql = "SELECT count(*) FROM lines WHERE lines MATCH ?"
+                row["fts5_ms"] = median_ms(lambda: db.execute(sql, (match,)).fetchall(), a.runs)
+                row["fts5_count"] = db.execute(sql, (match,)).fetchone()[0]
+                db.close()
+            res["search"].append(row)
+
+        stop(k)
+        procs.remove(k)
+        zst = raw + ".zst"
+        subprocess.run(["zstd", "-q", "-f", "-3", "-T1", raw, "-o", zst], check=True)
+        res["storage"] = {
+            "raw_bytes_per_event": raw_bytes / a.events,
+            "zstd3_bytes_per_event": os.path.getsize(zst) / a.events,
+            "kamatama_bytes_per_event": dir_bytes(data) / a.events,
+        }
+        if not a.skip_fts:
+            res["storage"]["sqlite_fts5_bytes_per_event"] = os.path.getsize(fts) / a.events
+    finally:
+        for p in procs:
+            stop(p)
+
+    ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
+    print()
+    print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
+    print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
+    for name, v in res["ingest"].items():
+        print(f"{name:<28}{v['events_per_second']:>12.0f}{v.get('cpu_seconds', 0):>9.1f}"
+              f"{v.get('peak_rss_bytes', 0) / 2**20:>14.0f}")
+    print(f"{'kamatama / rsyslog':<28}{ki['events_per_second'] / ri['events_per_second']:>12.2f}")
+    print()
+    print(f"{'storage (bytes per event)':<28}")
+    for name, v in res["storage"].items():
+        print(f"  {name:<40}{v:>10.1f}")
+    print()
+    print(f"{'search (median ms)':<18}{'kamatama':>10}{'rg':>10}{'fts5':>10}{'rg/kmt':>8}{'fts/kmt':>8}  hits kmt/rg/fts")
+    for r in res["search"]:
+        km, rgm, fm = r.get("kamatama_ms"), r.get("rg_ms"), r.get("fts5_ms")
+        f = lambda v: f"{v:10.1f}" if v is not None else f"{'n/a':>10}"
+        ratio = lambda x: f"{x / km:8.1f}" if (x is not None and km) else f"{'':>8}"
+        hits = f"{r.get('kamatama_matched', '-')}/{r.get('rg_count', '-')}/{r.get('fts5_count', '-')}"
+        print(f"{r['query']:<18}{f(km)}{f(rgm)}{f(fm)}{ratio(rgm)}{ratio(fm)}  {hits}"
+              + (f"  ({r['kamatama_note']})" if r.get("kamatama_note") else ""))
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=2)
+    print(f"\nwritten to {a.out}")
+    if not a.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
