@@ -1,14 +1,21 @@
 // parsers/builtin.cc
 //! The list of source parsers that ship with kamatama. Registration is explicit (no static
-//! self-registration, which a static library would silently drop).
+//! self-registration, which a static library would silently drop). Order matters for content
+//! checks: more specific formats first.
 #include "parsers/registry.h"
+
+#include "parsers/dns.h"
+#include "parsers/firewall.h"
+#include "parsers/mail.h"
+#include "parsers/proxy.h"
 
 namespace kamatama {
 
 void RegisterBuiltinParsers(ParserRegistry* registry) {
-  // Source parsers are added here, e.g.:
-  //   registry->Register({"sshd", {"sshd"}, &LooksLikeSshd, &ParseSshd});
-  (void)registry;
+  RegisterFirewallParsers(registry);
+  RegisterProxyParsers(registry);
+  RegisterMailParsers(registry);
+  RegisterDnsParsers(registry);
 }
 
 }  // namespace kamatama

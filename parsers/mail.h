@@ -21,6 +21,7 @@ bool LooksLikePostfix(std::string_view message);
 bool ParsePostfix(Event* ev);
 bool LooksLikeExim(std::string_view message);
 bool ParseExim(Event* ev);
+bool LooksLikeSendmail(std::string_view message);
 bool ParseSendmail(Event* ev);
 bool LooksLikeExchange(std::string_view message);
 bool ParseExchange(Event* ev);

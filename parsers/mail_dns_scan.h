@@ -77,7 +77,7 @@ inline bool IsIpv6(std::string_view s) {
     else if (c == '.') {
       // embedded IPv4 tail
       size_t last = s.rfind(':');
-      return last != std::string_view::npos && last < i && IsIpv4(s.substr(last + 1));
+      return colons >= 2 && last != std::string_view::npos && last < i && IsIpv4(s.substr(last + 1));
     } else if (!IsHex(c)) return false;
   }
   return colons >= 2 && colons <= 7;
@@ -235,6 +235,7 @@ inline bool ClockTime(std::string_view s, size_t* i, int64_t* ns) {
   *i = j;
   return true;
 }
+//! Callers keep y within [1970, 2200] so the result fits in int64 nanoseconds.
 inline int64_t CivilNs(int y, int mo, int d) { return DaysFromCivil(y, mo, d) * kNanosPerDay; }
 
 //! "YYYY-MM-DD HH:MM:SS[.fff]" or with 'T' (zone-less, taken as UTC; a trailing Z is
@@ -249,7 +250,7 @@ inline bool IsoLocalTime(std::string_view s, int64_t* ns, size_t* len) {
   if (!Digits(s, &i, 2, &d) || i >= s.size() || (s[i] != ' ' && s[i] != 'T')) return false;
   ++i;
   int64_t t;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || !ClockTime(s, &i, &t)) return false;
+  if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || !ClockTime(s, &i, &t)) return false;
   if (i < s.size() && s[i] == 'Z') ++i;
   *ns = CivilNs(y, mo, d) + t;
   *len = i;
