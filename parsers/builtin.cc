@@ -4,6 +4,9 @@
 //! checks: more specific formats first.
 #include "parsers/registry.h"
 
+#include "parsers/antivirus.h"
+#include "parsers/auth_linux.h"
+#include "parsers/dhcp.h"
 #include "parsers/dns.h"
 #include "parsers/firewall.h"
 #include "parsers/mail.h"
@@ -16,6 +19,9 @@ void RegisterBuiltinParsers(ParserRegistry* registry) {
   RegisterProxyParsers(registry);
   RegisterMailParsers(registry);
   RegisterDnsParsers(registry);
+  RegisterDhcpParsers(registry);
+  RegisterAntivirusParsers(registry);
+  RegisterLinuxAuthParsers(registry);
 }
 
 }  // namespace kamatama

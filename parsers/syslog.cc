@@ -223,6 +223,10 @@ void ParseHostTagMsg(std::string_view s, size_t i, Parts* p) {
     return;
   }
   i = SkipSpaces(s, i);
+  if (i < n && s[i] == ':' && (i + 1 == n || s[i + 1] == ' ')) {  // "12:00:00 : %ASA-..." (empty host)
+    p->msg = s.substr(SkipSpaces(s, i + 1));
+    return;
+  }
   {  // Cisco time zone abbreviation: "12:00:00 EDT: %ASA-..."
     size_t e = i;
     while (e < n && e - i < 6 && s[e] >= 'A' && s[e] <= 'Z') ++e;

@@ -885,3 +885,12 @@ TEST(Registry, GlobalIsReady) {
 
 }  // namespace
 }  // namespace kamatama
+
+namespace kamatama {
+TEST(Syslog3164, CiscoEmptyHostBeforeColon) {
+  Event ev;
+  ASSERT_TRUE(ParseSyslog("<166>Nov 26 23:30:09 : %ASA-6-302013: Built outbound TCP connection", test_util::kRecv, {}, &ev));
+  EXPECT_EQ(ev.Get("host.name"), nullptr);
+  EXPECT_EQ(test_util::F(ev, "message"), "%ASA-6-302013: Built outbound TCP connection");
+}
+}  // namespace kamatama
