@@ -21,6 +21,7 @@
 #include "ingest/pipeline.h"
 #include "ingest/syslog_server.h"
 #include "parsers/parse.h"
+#include "parsers/registry.h"
 #include "server/api.h"
 #include "server/config.h"
 #include "server/http_server.h"
@@ -181,10 +182,15 @@ int main(int argc, char** argv) {
   bool stats = false;
   parse->add_flag("--stats", stats, "print per-dataset counts and the lines no parser understood, not the events");
   app.add_subcommand("version", "print the version");
+  app.add_subcommand("datasets", "list the source parsers (datasets) built in");
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("version")) {
     fmt::print("kamatama 0.1.0\n");
+    return 0;
+  }
+  if (app.got_subcommand("datasets")) {
+    for (const auto& d : ParserRegistry::Global().Datasets()) fmt::print("{}\n", d);
     return 0;
   }
   server::Config cfg;
