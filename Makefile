@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 
-.PHONY: all deps configure build run test test-unit test-asan fuzz fuzz-smoke clean
+.PHONY: all deps configure build run test test-unit test-asan bench bench-smoke fuzz fuzz-smoke clean
 
 all: build
 
@@ -25,7 +25,7 @@ FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 120
 
 # The whole suite, then the same suite built with ASan/UBSan, then a short bounded fuzz run.
-test: test-unit test-asan fuzz-smoke
+test: test-unit bench-smoke test-asan fuzz-smoke
 
 test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
@@ -35,6 +35,13 @@ test-asan: deps
 	  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# The benchmark must keep working: a tiny run (its timings mean nothing).
+bench-smoke: build
+	python3 bench/run.py --events 20000 --runs 2 --out $(BUILD_DIR)/bench-smoke.json
+
+bench: build
+	bash bench/run.sh
 
 fuzz: deps
 	bash fuzz/run.sh $(FUZZ_SECONDS)
