@@ -11,6 +11,7 @@
 #include "parsers/firewall.h"
 #include "parsers/mail.h"
 #include "parsers/proxy.h"
+#include "parsers/windows.h"
 
 namespace kamatama {
 
@@ -22,6 +23,7 @@ void RegisterBuiltinParsers(ParserRegistry* registry) {
   RegisterDhcpParsers(registry);
   RegisterAntivirusParsers(registry);
   RegisterLinuxAuthParsers(registry);
+  RegisterWindowsParsers(registry);
 }
 
 }  // namespace kamatama

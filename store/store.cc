@@ -552,7 +552,7 @@ Status Store::EnforceRetention(int64_t now_ns, int* dropped) {
 Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* res) const {
   Impl& m = *impl_;
   *res = ScanResult();
-  TopK top(so.limit);
+  TopK top(so.visit ? 0 : so.limit);
   struct Candidate {
     std::shared_ptr<Partition> part;
     BlockHeader header;
@@ -575,9 +575,11 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       for (const Event& ev : evs) {
         if (ev.timestamp_ns < so.from_ns || ev.timestamp_ns >= so.to_ns) continue;
         ++res->scanned;
-        if (filter.Matches(EventAccessor(ev))) {
+        EventAccessor row(ev);
+        if (filter.Matches(row)) {
           ++res->matched;
-          if (top.WouldKeep(ev.timestamp_ns)) top.Push(ev);
+          if (so.visit) so.visit(row, ev.timestamp_ns);
+          else if (top.WouldKeep(ev.timestamp_ns)) top.Push(ev);
         }
       }
     };
@@ -651,11 +653,9 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count, orig, &slot.second);
     };
     for (const auto& r : refs) KMT_RETURN(load(r));
+    for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
     BlockRow row;
-    for (const auto& r : refs) {
-      auto it = cols.find(r);
-      if (it != cols.end()) row.cols.emplace_back(r, &it->second.second);
-    }
+    for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
     std::vector<uint32_t> hits;
     for (uint32_t i = 0; i < c.header.count; ++i) {
       if (ts[i] < so.from_ns || ts[i] >= so.to_ns) continue;
@@ -663,7 +663,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       row.row = i;
       if (!filter.Matches(row)) continue;
       ++res->matched;
-      if (top.WouldKeep(ts[i])) hits.push_back(i);
+      if (so.visit) so.visit(row, ts[i]);
+      else if (top.WouldKeep(ts[i])) hits.push_back(i);
     }
     if (hits.empty()) continue;
     for (const auto& name : c.header.columns) KMT_RETURN(load(name));

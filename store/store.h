@@ -42,6 +42,11 @@ struct ScanOptions {
   size_t limit = 100;           //!< newest `limit` matches are returned; 0 = count only
   int64_t deadline_ns = 0;      //!< steady-clock deadline (NowSteady), 0 = none
   const std::atomic<bool>* cancelled = nullptr;
+  //! If set, called for every matching row in range (no limit, no early stop) with the row's
+  //! @timestamp; the row gives the filter's fields plus `visit_fields`. `events` stays empty.
+  //! Called from the scanning thread, one row at a time.
+  std::function<void(const FieldAccessor& row, int64_t ts_ns)> visit;
+  std::vector<std::string> visit_fields;
 };
 
 struct ScanResult {
