@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "parsers/json_event.h"
 #include "parsers/parse.h"
+#include "query/pipes.h"
 #include "query/query.h"
 
 namespace kamatama::server {
@@ -190,18 +191,23 @@ Response Api::Search(const Request& req) {
     so.limit = std::min(v, cfg_.query.max_limit);
   }
   so.deadline_ns = t0 + cfg_.query.timeout_ns;
-  auto parsed = query::Query::Parse(qtext);
-  if (auto* e = std::get_if<query::ParseError>(&parsed)) {
+  auto error_response = [&](const query::ParseError& e) {
     err_count.Add();
     Response r;
     r.status = 400;
     r.body = "{\"error\":";
-    AppendJsonString(&r.body, e->message);
-    r.body += fmt::format(",\"position\":{},\"expected\":", e->position);
-    AppendJsonString(&r.body, e->expected);
+    AppendJsonString(&r.body, e.message);
+    r.body += fmt::format(",\"position\":{},\"expected\":", e.position);
+    AppendJsonString(&r.body, e.expected);
     r.body += "}";
     return r;
-  }
+  };
+  auto pipeline_or = query::ParsePipeline(qtext);
+  if (auto* e = std::get_if<query::ParseError>(&pipeline_or)) return error_response(*e);
+  const query::Pipeline& pipeline = std::get<query::Pipeline>(pipeline_or);
+  auto parsed = query::Query::Parse(pipeline.filter);
+  if (auto* e = std::get_if<query::ParseError>(&parsed)) return error_response(*e);
+  if (!pipeline.stages.empty()) return RunPipeline(pipeline, std::get<query::Query>(parsed), so, t0);
   const query::Query& q = std::get<query::Query>(parsed);
   QueryFilter filter(q);
   store::ScanResult res;
@@ -225,6 +231,76 @@ Response Api::Search(const Request& req) {
       "\"blocks\":{{\"total\":{},\"pruned\":{},\"read\":{}}}}}",
       res.matched, res.events.size(), res.scanned, res.complete, res.timed_out, took / 1e6, res.blocks_total,
       res.blocks_pruned, res.blocks_read);
+  return r;
+}
+
+namespace {
+bool LooksNumeric(std::string_view s) {
+  if (s.empty() || s.size() > 24) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size() || (s[i] == '0' && i + 1 < s.size() && s[i + 1] != '.')) return false;
+  bool dot = false, digit = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] >= '0' && s[i] <= '9') digit = true;
+    else if (s[i] == '.' && !dot) dot = true;
+    else return false;
+  }
+  return digit && s.back() != '.';
+}
+}  // namespace
+
+Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0) {
+  static Counter& ok_count = GetCounter("kamatama_queries_total", "result=\"ok\"", "Searches run");
+  static Histogram& latency = GetHistogram("kamatama_query_seconds", "", "Search latency");
+  QueryFilter filter(q);
+  store::ScanResult res;
+  query::Table table;
+  bool groups_complete = true;
+  if (pipeline.Aggregates()) {
+    query::Aggregator agg(pipeline.stages[0], cfg_.query.max_groups);
+    so.visit = [&agg](const FieldAccessor& row, int64_t ts) { agg.Add(row, ts); };
+    so.visit_fields = pipeline.AggregateFields();
+    Status s = store_->Scan(filter, so, &res);
+    if (!s.ok()) return JsonError(500, "search failed: " + s.ToString());
+    groups_complete = agg.complete();
+    table = agg.Finish();
+    s = query::ApplyStages(pipeline.stages, 1, &table);
+    if (!s.ok()) return JsonError(400, s.ToString());
+  } else {
+    so.limit = cfg_.query.max_limit;
+    Status s = store_->Scan(filter, so, &res);
+    if (!s.ok()) return JsonError(500, "search failed: " + s.ToString());
+    std::vector<std::string> cols;
+    if (pipeline.stages[0].kind == query::StageKind::kFields) cols = pipeline.stages[0].fields;
+    table = query::EventsToTable(res.events, cols);
+    s = query::ApplyStages(pipeline.stages, 0, &table);
+    if (!s.ok()) return JsonError(400, s.ToString());
+  }
+  int64_t took = store::NowSteady() - t0;
+  latency.Observe(took / 1e9);
+  ok_count.Add();
+  Response r;
+  r.body = "{\"columns\":[";
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    if (i) r.body.push_back(',');
+    AppendJsonString(&r.body, table.columns[i]);
+  }
+  r.body += "],\"rows\":[";
+  for (size_t i = 0; i < table.rows.size(); ++i) {
+    if (i) r.body.push_back(',');
+    r.body.push_back('[');
+    for (size_t j = 0; j < table.rows[i].size(); ++j) {
+      if (j) r.body.push_back(',');
+      const std::string& cell = table.rows[i][j];
+      if (cell.empty()) r.body += "null";
+      else if (LooksNumeric(cell)) r.body += cell;
+      else AppendJsonString(&r.body, cell);
+    }
+    r.body.push_back(']');
+  }
+  r.body += fmt::format(
+      "],\"matched\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f}}}",
+      res.matched, res.scanned, res.complete && groups_complete && !res.timed_out, res.timed_out, took / 1e6);
   return r;
 }
 

@@ -10,6 +10,7 @@
 
 #include "ingest/pipeline.h"
 #include "server/config.h"
+#include "query/pipes.h"
 #include "store/store.h"
 
 namespace kamatama::server {
@@ -46,6 +47,7 @@ class Api {
  private:
   Response Search(const Request& req);
   Response Ingest(const Request& req);
+  Response RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0);
   Response Metrics();
 
   const Config& cfg_;

@@ -145,11 +145,12 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     r.Keys(parse, "parse", {"future_margin"});
     if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
     auto q = root["query"];
-    r.Keys(q, "query", {"default_limit", "max_limit", "timeout"});
+    r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups"});
     if (q) {
       r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
       r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
       r.Duration(q["timeout"], "query.timeout", &cfg->query.timeout_ns);
+      r.Count(q["max_groups"], "query.max_groups", &cfg->query.max_groups);
     }
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(fmt::format("{}: {}", path, e.what()));

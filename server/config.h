@@ -26,6 +26,7 @@ struct QueryOptions {
   size_t default_limit = 100;
   size_t max_limit = 10000;
   int64_t timeout_ns = 30LL * 1'000'000'000;
+  size_t max_groups = 100000;  //!< groups one stats/top/timechart may hold (memory cap)
 };
 
 struct Config {

@@ -161,3 +161,47 @@ TEST_F(ServerTest, OverlongLinesOverHttp) {
   EXPECT_EQ(std::string_view(r["events"].at(0)["event.original"]).size(), 65536u);
   EXPECT_EQ(std::string_view(r["events"].at(0)["tags"]), "truncated");
 }
+
+TEST_F(ServerTest, PipesReturnColumnsAndRows) {
+  std::string file = *dir_ + "/pipes.ndjson";
+  {
+    std::ofstream out(file);
+    const char* hosts[] = {"p1", "p1", "p2", "p1", "p3"};
+    for (int i = 0; i < 5; ++i) {
+      out << "{\"@timestamp\":\"2026-11-19T0" << i << ":10:00Z\",\"host.name\":\"" << hosts[i]
+          << "\",\"destination.port\":" << (i + 1) * 100 << ",\"message\":\"pipemarker\"}\n";
+    }
+  }
+  int code;
+  server_->Post("/api/v1/ingest", file, &code);
+  ASSERT_EQ(code, 200);
+  simdjson::dom::parser p;
+  std::string body = server_->Search("pipemarker | stats count(), max(destination.port) by host.name | sort -count", "", &code);
+  ASSERT_EQ(code, 200) << body;
+  auto r = ParseJson(p, body);
+  auto cols = r["columns"].get_array();
+  ASSERT_EQ(cols.size(), 3u);
+  EXPECT_EQ(std::string_view(cols.at(0)), "host.name");
+  auto rows = r["rows"].get_array();
+  ASSERT_EQ(rows.size(), 3u) << body;
+  EXPECT_EQ(std::string_view(rows.at(0).at(0)), "p1");
+  EXPECT_EQ(int64_t(rows.at(0).at(1)), 3);
+  EXPECT_EQ(int64_t(rows.at(0).at(2)), 400);
+  EXPECT_EQ(int64_t(r["matched"]), 5);
+
+  body = server_->Search("pipemarker | timechart span=1h count()", "", &code);
+  ASSERT_EQ(code, 200) << body;
+  r = ParseJson(p, body);
+  EXPECT_EQ(r["rows"].get_array().size(), 5u) << body;
+
+  body = server_->Search("pipemarker | fields host.name, destination.port | head 2", "", &code);
+  ASSERT_EQ(code, 200) << body;
+  r = ParseJson(p, body);
+  ASSERT_EQ(r["rows"].get_array().size(), 2u) << body;
+  EXPECT_EQ(int64_t(r["rows"].at(0).at(1)), 500);  // newest first
+
+  body = server_->Search("pipemarker | stats nope()", "", &code);
+  EXPECT_EQ(code, 400) << body;
+  r = ParseJson(p, body);
+  EXPECT_EQ(int64_t(r["position"]), 19);
+}

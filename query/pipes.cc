@@ -1,0 +1,592 @@
+// query/pipes.cc
+#include "query/pipes.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "core/time.h"
+
+namespace kamatama::query {
+
+namespace {
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == '@' || c == '-';
+}
+
+// A tiny tokenizer over one stage's text: names, numbers, punctuation, operators.
+class StageLexer {
+ public:
+  StageLexer(std::string_view s, size_t base) : s_(s), base_(base) {}
+  void Skip() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+  bool AtEnd() {
+    Skip();
+    return i_ >= s_.size();
+  }
+  size_t Pos() {
+    Skip();
+    return base_ + i_;
+  }
+  std::string_view Name() {
+    Skip();
+    size_t b = i_;
+    while (i_ < s_.size() && IsNameChar(s_[i_])) ++i_;
+    return s_.substr(b, i_ - b);
+  }
+  bool Eat(std::string_view t) {
+    Skip();
+    if (s_.substr(i_, t.size()) == t) {
+      i_ += t.size();
+      return true;
+    }
+    return false;
+  }
+  // A keyword: a name equal to `kw` (case-insensitive), not followed by a name char.
+  bool EatWord(std::string_view kw) {
+    Skip();
+    size_t save = i_;
+    std::string_view w = Name();
+    if (w.size() == kw.size() && std::equal(w.begin(), w.end(), kw.begin(), [](char a, char b) {
+          return (a | 0x20) == (b | 0x20);
+        }))
+      return true;
+    i_ = save;
+    return false;
+  }
+  std::string_view Rest() {
+    Skip();
+    return s_.substr(i_);
+  }
+  std::string_view Value() {  // a bare or quoted value (where)
+    Skip();
+    if (i_ < s_.size() && s_[i_] == '"') {
+      size_t b = ++i_;
+      while (i_ < s_.size() && s_[i_] != '"') ++i_;
+      std::string_view v = s_.substr(b, i_ - b);
+      if (i_ < s_.size()) ++i_;
+      return v;
+    }
+    size_t b = i_;
+    while (i_ < s_.size() && s_[i_] != ' ' && s_[i_] != '\t') ++i_;
+    return s_.substr(b, i_ - b);
+  }
+
+ private:
+  std::string_view s_;
+  size_t base_;
+  size_t i_ = 0;
+};
+
+ParseError Err(size_t pos, std::string msg, std::string expected) {
+  ParseError e;
+  e.position = pos;
+  e.message = std::move(msg);
+  e.expected = std::move(expected);
+  return e;
+}
+
+bool ParseCount(std::string_view s, size_t* n) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *n);
+  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+// agg := count() | dc(f) | sum(f) | avg(f) | min(f) | max(f) [as name]
+std::optional<ParseError> ParseAggs(StageLexer& lx, std::vector<Agg>* aggs) {
+  for (;;) {
+    size_t pos = lx.Pos();
+    std::string_view fn = lx.Name();
+    Agg a;
+    if (fn == "count") a.fn = AggFn::kCount;
+    else if (fn == "dc" || fn == "distinct_count") a.fn = AggFn::kDistinctCount;
+    else if (fn == "sum") a.fn = AggFn::kSum;
+    else if (fn == "avg") a.fn = AggFn::kAvg;
+    else if (fn == "min") a.fn = AggFn::kMin;
+    else if (fn == "max") a.fn = AggFn::kMax;
+    else return Err(pos, fmt::format("unknown aggregation '{}'", fn), "count(), dc(f), sum(f), avg(f), min(f) or max(f)");
+    if (!lx.Eat("(")) return Err(lx.Pos(), "missing '('", "'('");
+    if (a.fn != AggFn::kCount) {
+      size_t fpos = lx.Pos();
+      std::string_view f = lx.Name();
+      if (f.empty()) return Err(fpos, "missing field name", "a field name");
+      a.field = std::string(f);
+    } else {
+      std::string_view f = lx.Name();  // count(field) counts rows having the field
+      a.field = std::string(f);
+    }
+    if (!lx.Eat(")")) return Err(lx.Pos(), "missing ')'", "')'");
+    a.name = a.field.empty() ? std::string(fn) : fmt::format("{}({})", fn, a.field);
+    if (lx.EatWord("as")) {
+      size_t npos = lx.Pos();
+      std::string_view n = lx.Name();
+      if (n.empty()) return Err(npos, "missing column name after 'as'", "a name");
+      a.name = std::string(n);
+    }
+    aggs->push_back(std::move(a));
+    if (!lx.Eat(",")) return std::nullopt;
+  }
+}
+
+std::optional<ParseError> ParseFieldList(StageLexer& lx, std::vector<std::string>* out) {
+  for (;;) {
+    size_t pos = lx.Pos();
+    std::string_view f = lx.Name();
+    if (f.empty()) return Err(pos, "missing field name", "a field name");
+    out->emplace_back(f);
+    if (!lx.Eat(",")) return std::nullopt;
+  }
+}
+
+std::variant<Stage, ParseError> ParseStage(std::string_view text, size_t base) {
+  StageLexer lx(text, base);
+  Stage st;
+  st.position = lx.Pos();
+  std::string_view cmd = lx.Name();
+  if (cmd == "stats" || cmd == "timechart") {
+    st.kind = cmd == "stats" ? StageKind::kStats : StageKind::kTimechart;
+    if (st.kind == StageKind::kTimechart) {
+      st.span_ns = 0;
+      if (lx.EatWord("span")) {
+        if (!lx.Eat("=")) return Err(lx.Pos(), "missing '=' after span", "'='");
+        size_t pos = lx.Pos();
+        std::string_view v = lx.Value();
+        auto d = ParseDuration(v);
+        if (!d || *d <= 0) return Err(pos, fmt::format("bad span '{}'", v), "a duration like 5m, 1h, 1d");
+        st.span_ns = *d;
+      }
+    }
+    if (auto e = ParseAggs(lx, &st.aggs)) return *e;
+    if (lx.EatWord("by")) {
+      if (auto e = ParseFieldList(lx, &st.by)) return *e;
+    }
+    if (st.kind == StageKind::kTimechart && st.by.size() > 1)
+      return Err(st.position, "timechart takes at most one 'by' field", "one field");
+  } else if (cmd == "top" || cmd == "rare") {
+    st.kind = cmd == "top" ? StageKind::kTop : StageKind::kRare;
+    size_t pos = lx.Pos();
+    std::string_view first = lx.Name();
+    size_t n;
+    if (ParseCount(first, &n)) {
+      st.n = n;
+      pos = lx.Pos();
+      first = lx.Name();
+    }
+    if (first.empty()) return Err(pos, "missing field name", "a field name");
+    st.by.emplace_back(first);
+    while (lx.Eat(",")) {
+      pos = lx.Pos();
+      std::string_view f = lx.Name();
+      if (f.empty()) return Err(pos, "missing field name", "a field name");
+      st.by.emplace_back(f);
+    }
+  } else if (cmd == "sort") {
+    st.kind = StageKind::kSort;
+    for (;;) {
+      SortKey k;
+      if (lx.Eat("-")) k.descending = true;
+      else lx.Eat("+");
+      size_t pos = lx.Pos();
+      std::string_view f = lx.Name();
+      if (f.empty()) return Err(pos, "missing field name", "a field name");
+      k.field = std::string(f);
+      if (lx.EatWord("desc")) k.descending = true;
+      else lx.EatWord("asc");
+      st.sort.push_back(std::move(k));
+      if (!lx.Eat(",")) break;
+    }
+  } else if (cmd == "head" || cmd == "limit") {
+    st.kind = StageKind::kHead;
+    st.n = 10;
+    if (!lx.AtEnd()) {
+      size_t pos = lx.Pos();
+      std::string_view v = lx.Name();
+      if (!ParseCount(v, &st.n)) return Err(pos, fmt::format("bad count '{}'", v), "a number");
+    }
+  } else if (cmd == "fields") {
+    st.kind = StageKind::kFields;
+    if (auto e = ParseFieldList(lx, &st.fields)) return *e;
+  } else if (cmd == "where") {
+    st.kind = StageKind::kWhere;
+    size_t pos = lx.Pos();
+    std::string_view f = lx.Name();
+    if (f.empty()) return Err(pos, "missing field name", "a field name");
+    st.where_field = std::string(f);
+    pos = lx.Pos();
+    for (std::string_view op : {">=", "<=", "!=", "==", ">", "<", "="}) {
+      if (lx.Eat(op)) {
+        st.where_op = std::string(op == "==" ? "=" : op);
+        break;
+      }
+    }
+    if (st.where_op.empty()) return Err(pos, "missing comparison", "=, !=, >, >=, < or <=");
+    pos = lx.Pos();
+    st.where_value = std::string(lx.Value());
+    if (st.where_value.empty()) return Err(pos, "missing value", "a value");
+  } else {
+    return Err(st.position, fmt::format("unknown pipe command '{}'", cmd),
+               "stats, top, rare, timechart, sort, head, fields or where");
+  }
+  if (!lx.AtEnd()) return Err(lx.Pos(), fmt::format("unexpected '{}'", lx.Rest().substr(0, 20)), "'|' or the end");
+  return st;
+}
+
+std::optional<double> AsNumber(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  double v;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string FormatNumber(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{:.6g}", v);
+}
+
+// Compares two cells: numerically when both are numbers, else as strings; "" (null) sorts last.
+int CompareCells(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return a.empty() == b.empty() ? 0 : (a.empty() ? 1 : -1);
+  auto x = AsNumber(a), y = AsNumber(b);
+  if (x && y) return *x < *y ? -1 : (*x > *y ? 1 : 0);
+  return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
+}
+
+}  // namespace
+
+bool Pipeline::Aggregates() const {
+  if (stages.empty()) return false;
+  auto k = stages[0].kind;
+  return k == StageKind::kStats || k == StageKind::kTop || k == StageKind::kRare || k == StageKind::kTimechart;
+}
+
+std::vector<std::string> Pipeline::AggregateFields() const {
+  std::vector<std::string> out;
+  if (!Aggregates()) return out;
+  const Stage& s = stages[0];
+  for (const auto& b : s.by) out.push_back(b);
+  for (const auto& a : s.aggs) {
+    if (!a.field.empty()) out.push_back(a.field);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::variant<Pipeline, ParseError> ParsePipeline(std::string_view text) {
+  // Top-level '|': outside "quotes" and /regex/ (a '/' that starts a value or a term).
+  std::vector<size_t> cuts;
+  bool in_quote = false, in_regex = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if ((in_quote || in_regex) && c == '\\') {
+      ++i;
+      continue;
+    }
+    if (in_quote) {
+      if (c == '"') in_quote = false;
+    } else if (in_regex) {
+      if (c == '/') in_regex = false;
+    } else if (c == '"') {
+      in_quote = true;
+    } else if (c == '/' && (i == 0 || text[i - 1] == ':' || text[i - 1] == ' ' || text[i - 1] == '(')) {
+      in_regex = true;
+    } else if (c == '|') {
+      if (i + 1 < text.size() && text[i + 1] == '|') {  // "||" is the OR operator
+        ++i;
+        continue;
+      }
+      cuts.push_back(i);
+    }
+  }
+  Pipeline p;
+  if (cuts.empty()) {
+    p.filter = std::string(text);
+    return p;
+  }
+  p.filter = std::string(text.substr(0, cuts[0]));
+  cuts.push_back(text.size());
+  for (size_t k = 0; k + 1 < cuts.size(); ++k) {
+    size_t b = cuts[k] + 1;
+    auto r = ParseStage(text.substr(b, cuts[k + 1] - b), b);
+    if (auto* e = std::get_if<ParseError>(&r)) return *e;
+    p.stages.push_back(std::get<Stage>(std::move(r)));
+  }
+  for (size_t k = 1; k < p.stages.size(); ++k) {
+    auto kind = p.stages[k].kind;
+    if (kind == StageKind::kTimechart)
+      return Err(p.stages[k].position, "timechart must be the first pipe", "stats, sort, head, fields or where");
+  }
+  return p;
+}
+
+// ---- Aggregation --------------------------------------------------------------------------
+struct Aggregator::Impl {
+  const Stage& stage;
+  size_t max_groups;
+  bool complete = true;
+  struct AggState {
+    double count = 0, sum = 0;
+    std::optional<double> min, max;
+    std::string smin, smax;  // for non-numeric min/max
+    std::unordered_set<std::string> distinct;
+  };
+  // group key (values joined by \x1f, with time bucket first for timechart) -> states
+  std::unordered_map<std::string, std::vector<AggState>> groups;
+  std::string key;
+
+  Impl(const Stage& s, size_t m) : stage(s), max_groups(m) {}
+};
+
+Aggregator::Aggregator(const Stage& stage, size_t max_groups) : impl_(std::make_unique<Impl>(stage, max_groups)) {}
+Aggregator::~Aggregator() = default;
+bool Aggregator::complete() const { return impl_->complete; }
+
+void Aggregator::Add(const FieldAccessor& row, int64_t ts_ns) {
+  Impl& m = *impl_;
+  const Stage& st = m.stage;
+  m.key.clear();
+  if (st.kind == StageKind::kTimechart) {
+    int64_t span = st.span_ns > 0 ? st.span_ns : 3600 * kNanosPerSecond;
+    int64_t bucket = ts_ns >= 0 ? ts_ns / span * span : -((-ts_ns + span - 1) / span) * span;
+    m.key = std::to_string(bucket);
+    m.key.push_back('\x1f');
+  }
+  for (const auto& b : st.by) {
+    std::string_view v;
+    if (!row.Get(b, &v)) {
+      if (st.kind == StageKind::kTop || st.kind == StageKind::kRare) return;  // only rows with the field
+      v = {};
+    }
+    m.key.append(v);
+    m.key.push_back('\x1f');
+  }
+  auto it = m.groups.find(m.key);
+  if (it == m.groups.end()) {
+    if (m.groups.size() >= m.max_groups) {
+      m.complete = false;
+      return;
+    }
+    size_t n = st.aggs.empty() ? 1 : st.aggs.size();
+    it = m.groups.emplace(m.key, std::vector<Impl::AggState>(n)).first;
+  }
+  if (st.aggs.empty()) {  // top/rare: a count
+    it->second[0].count += 1;
+    return;
+  }
+  for (size_t i = 0; i < st.aggs.size(); ++i) {
+    const Agg& a = st.aggs[i];
+    Impl::AggState& s = it->second[i];
+    if (a.field.empty()) {
+      s.count += 1;
+      continue;
+    }
+    std::string_view v;
+    if (!row.Get(a.field, &v)) continue;
+    s.count += 1;
+    switch (a.fn) {
+      case AggFn::kCount:
+        break;
+      case AggFn::kDistinctCount:
+        if (s.distinct.size() < 1'000'000) s.distinct.emplace(v);
+        break;
+      case AggFn::kSum:
+      case AggFn::kAvg:
+        if (auto x = AsNumber(v)) s.sum += *x;
+        break;
+      case AggFn::kMin:
+      case AggFn::kMax: {
+        if (auto x = AsNumber(v)) {
+          if (!s.min || *x < *s.min) s.min = *x;
+          if (!s.max || *x > *s.max) s.max = *x;
+        } else {
+          if (s.smin.empty() || v < s.smin) s.smin = std::string(v);
+          if (s.smax.empty() || v > s.smax) s.smax = std::string(v);
+        }
+        break;
+      }
+    }
+  }
+}
+
+Table Aggregator::Finish() {
+  Impl& m = *impl_;
+  const Stage& st = m.stage;
+  Table t;
+  bool timechart = st.kind == StageKind::kTimechart;
+  if (timechart) t.columns.push_back("_time");
+  for (const auto& b : st.by) t.columns.push_back(b);
+  if (st.aggs.empty()) {
+    t.columns.push_back("count");
+    t.columns.push_back("percent");
+  }
+  for (const auto& a : st.aggs) t.columns.push_back(a.name);
+  double total = 0;
+  for (auto& [k, v] : m.groups) total += v[0].count;
+  for (auto& [key, states] : m.groups) {
+    std::vector<std::string> row;
+    size_t pos = 0;
+    auto next_part = [&]() {
+      size_t e = key.find('\x1f', pos);
+      std::string part = key.substr(pos, e - pos);
+      pos = e + 1;
+      return part;
+    };
+    if (timechart) row.push_back(FormatRfc3339(std::stoll(next_part())));
+    for (size_t i = 0; i < st.by.size(); ++i) row.push_back(next_part());
+    if (st.aggs.empty()) {
+      row.push_back(FormatNumber(states[0].count));
+      row.push_back(fmt::format("{:.2f}", total > 0 ? 100.0 * states[0].count / total : 0.0));
+    }
+    for (size_t i = 0; i < st.aggs.size(); ++i) {
+      const auto& s = states[i];
+      switch (st.aggs[i].fn) {
+        case AggFn::kCount: row.push_back(FormatNumber(s.count)); break;
+        case AggFn::kDistinctCount: row.push_back(FormatNumber(static_cast<double>(s.distinct.size()))); break;
+        case AggFn::kSum: row.push_back(FormatNumber(s.sum)); break;
+        case AggFn::kAvg: row.push_back(s.count > 0 ? FormatNumber(s.sum / s.count) : ""); break;
+        case AggFn::kMin: row.push_back(s.min ? FormatNumber(*s.min) : s.smin); break;
+        case AggFn::kMax: row.push_back(s.max ? FormatNumber(*s.max) : s.smax); break;
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  // Default orders: top by count desc, rare by count asc (both cut to N), timechart by time,
+  // stats by its group columns.
+  if (st.kind == StageKind::kTop || st.kind == StageKind::kRare) {
+    size_t ci = st.by.size();
+    bool desc = st.kind == StageKind::kTop;
+    std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
+      int c = CompareCells(a[ci], b[ci]);
+      if (c != 0) return desc ? c > 0 : c < 0;
+      return a < b;
+    });
+    if (t.rows.size() > st.n) t.rows.resize(st.n);
+  } else {
+    std::sort(t.rows.begin(), t.rows.end());
+  }
+  return t;
+}
+
+// ---- Table stages -------------------------------------------------------------------------
+Status ApplyStages(const std::vector<Stage>& stages, size_t first, Table* t) {
+  auto col = [&](const std::string& name) -> int {
+    for (size_t i = 0; i < t->columns.size(); ++i) {
+      if (t->columns[i] == name) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  for (size_t k = first; k < stages.size(); ++k) {
+    const Stage& st = stages[k];
+    switch (st.kind) {
+      case StageKind::kHead:
+        if (t->rows.size() > st.n) t->rows.resize(st.n);
+        break;
+      case StageKind::kSort: {
+        std::vector<std::pair<int, bool>> keys;
+        for (const auto& sk : st.sort) {
+          int c = col(sk.field);
+          if (c < 0) return Status::InvalidArgument(fmt::format("sort: no column '{}'", sk.field));
+          keys.emplace_back(c, sk.descending);
+        }
+        std::stable_sort(t->rows.begin(), t->rows.end(), [&](const auto& a, const auto& b) {
+          for (auto [c, desc] : keys) {
+            int r = CompareCells(a[c], b[c]);
+            if (r != 0) return desc ? r > 0 : r < 0;
+          }
+          return false;
+        });
+        break;
+      }
+      case StageKind::kFields: {
+        std::vector<int> idx;
+        for (const auto& f : st.fields) idx.push_back(col(f));
+        Table out;
+        out.columns = st.fields;
+        for (auto& r : t->rows) {
+          std::vector<std::string> nr;
+          for (int i : idx) nr.push_back(i >= 0 ? r[i] : "");
+          out.rows.push_back(std::move(nr));
+        }
+        *t = std::move(out);
+        break;
+      }
+      case StageKind::kWhere: {
+        int c = col(st.where_field);
+        std::vector<std::vector<std::string>> kept;
+        for (auto& r : t->rows) {
+          std::string cell = c >= 0 ? r[c] : "";
+          int cmp = CompareCells(cell, st.where_value);
+          bool ok = false;
+          if (cell.empty()) ok = st.where_op == "!=";
+          else if (st.where_op == "=") ok = cmp == 0;
+          else if (st.where_op == "!=") ok = cmp != 0;
+          else if (st.where_op == ">") ok = cmp > 0;
+          else if (st.where_op == ">=") ok = cmp >= 0;
+          else if (st.where_op == "<") ok = cmp < 0;
+          else if (st.where_op == "<=") ok = cmp <= 0;
+          if (ok) kept.push_back(std::move(r));
+        }
+        t->rows = std::move(kept);
+        break;
+      }
+      case StageKind::kStats:
+      case StageKind::kTop:
+      case StageKind::kRare: {
+        // Aggregating again over a table: feed its rows through an Aggregator.
+        class TableRow final : public FieldAccessor {
+         public:
+          const Table* t = nullptr;
+          const std::vector<std::string>* row = nullptr;
+          bool Get(std::string_view name, std::string_view* v) const override {
+            for (size_t i = 0; i < t->columns.size(); ++i) {
+              if (t->columns[i] == name) {
+                if ((*row)[i].empty()) return false;
+                *v = (*row)[i];
+                return true;
+              }
+            }
+            return false;
+          }
+        };
+        Aggregator agg(st, 1'000'000);
+        TableRow tr;
+        tr.t = t;
+        for (const auto& r : t->rows) {
+          tr.row = &r;
+          agg.Add(tr, 0);
+        }
+        *t = agg.Finish();
+        break;
+      }
+      case StageKind::kTimechart:
+        return Status::InvalidArgument("timechart must be the first pipe");
+    }
+  }
+  return Status::OK();
+}
+
+Table EventsToTable(const std::vector<Event>& events, const std::vector<std::string>& fields) {
+  Table t;
+  t.columns = fields.empty() ? std::vector<std::string>{"@timestamp", "host.name", "event.dataset", "message"} : fields;
+  for (const auto& ev : events) {
+    std::vector<std::string> row;
+    for (const auto& f : t.columns) {
+      if (f == "@timestamp") row.push_back(FormatRfc3339(ev.timestamp_ns));
+      else if (f == "event.original") row.push_back(ev.original);
+      else if (const std::string* v = ev.Get(f)) row.push_back(*v);
+      else row.emplace_back();
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+}  // namespace kamatama::query

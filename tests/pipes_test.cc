@@ -1,0 +1,124 @@
+// tests/pipes_test.cc: the pipe language (stats, top, rare, timechart, sort, head, fields, where).
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+#include "query/pipes.h"
+
+using namespace kamatama;
+using namespace kamatama::query;
+
+namespace {
+Pipeline P(std::string_view text) {
+  auto r = ParsePipeline(text);
+  if (auto* e = std::get_if<ParseError>(&r)) {
+    ADD_FAILURE() << text << ": " << e->message << " at " << e->position;
+    return {};
+  }
+  return std::get<Pipeline>(r);
+}
+ParseError E(std::string_view text) {
+  auto r = ParsePipeline(text);
+  EXPECT_TRUE(std::holds_alternative<ParseError>(r)) << text;
+  return std::holds_alternative<ParseError>(r) ? std::get<ParseError>(r) : ParseError{};
+}
+
+std::vector<Event> Sample() {
+  // host, user, bytes
+  const char* rows[][3] = {{"web1", "alice", "100"}, {"web1", "bob", "300"}, {"web2", "alice", "50"},
+                           {"web1", "alice", "25"},  {"db1", "carol", "7"},  {"web2", "dave", "1000"}};
+  std::vector<Event> evs;
+  int64_t t0 = *ParseRfc3339("2026-11-26T10:00:00Z");
+  int i = 0;
+  for (auto& r : rows) {
+    Event ev;
+    ev.timestamp_ns = t0 + i++ * 20 * 60 * kNanosPerSecond;  // every 20 minutes
+    ev.Add("host.name", r[0]);
+    ev.Add("user.name", r[1]);
+    ev.Add("destination.bytes", r[2]);
+    evs.push_back(ev);
+  }
+  return evs;
+}
+
+Table RunPipe(std::string_view text) {
+  Pipeline p = P(text);
+  EXPECT_TRUE(p.Aggregates());
+  Aggregator agg(p.stages[0], 1000);
+  for (const auto& ev : Sample()) agg.Add(EventAccessor(ev), ev.timestamp_ns);
+  Table t = agg.Finish();
+  EXPECT_TRUE(ApplyStages(p.stages, 1, &t).ok());
+  return t;
+}
+}  // namespace
+
+TEST(Pipes, SplitRespectsQuotesRegexAndOr) {
+  Pipeline p = P(R"(message:"a | b" OR x || y /c\|d/ | head 5)");
+  EXPECT_EQ(p.filter, R"(message:"a | b" OR x || y /c\|d/ )");
+  ASSERT_EQ(p.stages.size(), 1u);
+  EXPECT_EQ(p.stages[0].kind, StageKind::kHead);
+  EXPECT_EQ(p.stages[0].n, 5u);
+  EXPECT_TRUE(P("sshd").stages.empty());
+}
+
+TEST(Pipes, StatsByWithAllAggregations) {
+  Table t = RunPipe("* | stats count(), dc(user.name), sum(destination.bytes), avg(destination.bytes), "
+                "min(destination.bytes), max(destination.bytes) as biggest by host.name");
+  ASSERT_EQ(t.columns, (std::vector<std::string>{"host.name", "count", "dc(user.name)", "sum(destination.bytes)",
+                                                 "avg(destination.bytes)", "min(destination.bytes)", "biggest"}));
+  ASSERT_EQ(t.rows.size(), 3u);
+  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"db1", "1", "1", "7", "7", "7", "7"}));
+  EXPECT_EQ(t.rows[1], (std::vector<std::string>{"web1", "3", "2", "425", "141.667", "25", "300"}));
+  EXPECT_EQ(t.rows[2], (std::vector<std::string>{"web2", "2", "2", "1050", "525", "50", "1000"}));
+}
+
+TEST(Pipes, SortHeadWhereFields) {
+  Table t = RunPipe("* | stats count() by host.name | sort -count, host.name | head 2");
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[0][0], "web1");
+  EXPECT_EQ(t.rows[1][0], "web2");
+  t = RunPipe("* | stats sum(destination.bytes) as b by user.name | where b > 99 | fields user.name");
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"user.name"}));
+  ASSERT_EQ(t.rows.size(), 3u);  // alice 175, bob 300, dave 1000 (numeric, not string, comparison)
+  EXPECT_EQ(t.rows[0][0], "alice");
+  EXPECT_EQ(t.rows[2][0], "dave");
+}
+
+TEST(Pipes, TopAndRare) {
+  Table t = RunPipe("* | top 1 user.name");
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"alice", "3", "50.00"}));
+  t = RunPipe("* | rare 2 host.name");
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[0][0], "db1");
+  EXPECT_EQ(t.rows[0][1], "1");
+}
+
+TEST(Pipes, TimechartBuckets) {
+  Table t = RunPipe("* | timechart span=1h count() by host.name");
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"_time", "host.name", "count"}));
+  // 10:00 web1,web1,web2 ; 11:00 web1,db1,web2
+  ASSERT_EQ(t.rows.size(), 5u);
+  EXPECT_EQ(t.rows[0], (std::vector<std::string>{"2026-11-26T10:00:00.000Z", "web1", "2"}));
+  EXPECT_EQ(t.rows[1], (std::vector<std::string>{"2026-11-26T10:00:00.000Z", "web2", "1"}));
+  EXPECT_EQ(t.rows[2][0], "2026-11-26T11:00:00.000Z");
+}
+
+TEST(Pipes, GroupLimitMarksIncomplete) {
+  Pipeline p = P("* | stats count() by user.name");
+  Aggregator agg(p.stages[0], 2);
+  for (const auto& ev : Sample()) agg.Add(EventAccessor(ev), ev.timestamp_ns);
+  EXPECT_FALSE(agg.complete());
+  EXPECT_EQ(agg.Finish().rows.size(), 2u);
+}
+
+TEST(Pipes, ErrorsHavePositions) {
+  EXPECT_EQ(E("x | bogus").position, 4u);
+  EXPECT_EQ(E("x | stats cnt()").position, 10u);
+  EXPECT_EQ(E("x | stats count(").position, 16u);
+  EXPECT_EQ(E("x | head ten").position, 9u);
+  EXPECT_EQ(E("x | timechart span=5x count()").position, 19u);
+  EXPECT_EQ(E("x | where a ~ 3").position, 12u);
+  EXPECT_EQ(E("x | sort").position, 8u);
+  EXPECT_EQ(E("x | head 3 | timechart count()").position, 13u);
+  EXPECT_EQ(E("x | stats count() extra").position, 18u);
+}
