@@ -9,9 +9,18 @@
 namespace kamatama::ingest {
 
 size_t Batch::Bytes() const {
-  size_t b = 0;
-  for (const auto& r : raws) b += r.data.size() + 64;
-  return b * 3;  // events hold the line plus parsed fields: roughly three times the raw bytes
+  if (bytes_ != 0) return bytes_;  // computed once: TrySubmit is retried under backpressure
+  // What the batch really holds in memory (strings on the heap beyond the small-string buffer),
+  // so that storage.queue bounds the process's memory rather than the raw bytes.
+  auto heap = [](const std::string& str) { return str.capacity() > 15 ? str.capacity() + 1 : 0; };
+  size_t b = sizeof(Batch) + raws.capacity() * sizeof(RawRecord) + events.capacity() * sizeof(Event);
+  for (const auto& r : raws) b += heap(r.data) + heap(r.observer) + heap(r.source);
+  for (const auto& e : events) {
+    b += heap(e.original) + e.fields.capacity() * sizeof(e.fields[0]);
+    for (const auto& [name, value] : e.fields) b += heap(name) + heap(value);
+  }
+  bytes_ = b;
+  return b;
 }
 
 Pipeline::Pipeline(store::Store* store, PipelineOptions opt) : store_(store), opt_(opt) {}

@@ -28,7 +28,11 @@ struct Batch {
   std::vector<Event> events;  //!< same length and order as raws
   //! Called on the writer thread once the batch is durable (or failed); may be empty.
   std::function<void(Status)> done;
+  //! Memory held by the batch (computed once; the batch must not change afterwards).
   size_t Bytes() const;
+
+ private:
+  mutable size_t bytes_ = 0;
 };
 
 struct PipelineOptions {
