@@ -5,9 +5,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace re2 {
+class RE2;
+class FilteredRE2;
+}  // namespace re2
 
 namespace kamatama::query {
 
@@ -20,7 +26,33 @@ enum class NodeKind : uint8_t {
   kPhrase,       //!< a quoted free-text phrase, e.g. "Failed password"
   kFieldEquals,  //!< field:value or field:"value": case-insensitive equality
   kFieldGlob,    //!< field:va*ue: case-insensitive glob, '*' matches any run of bytes
-  kFieldExists,  //!< field:*
+  kFieldExists,  //!< field:* or _exists_:field
+  kRegex,        //!< field:/re/ (whole value) or free-text /re/ (anywhere in event.original)
+  kRange,        //!< field:[a TO b], field:{a TO b}, field:>a, field:<=b, ...
+  kCidr,         //!< field:10.0.0.0/8, field:2001:db8::/32
+  kWildcard,     //!< free-text term with '*': a glob over the tokens of event.original
+};
+
+//! How a range compares values (chosen at parse time from the field type and the bounds).
+enum class RangeType : uint8_t { kString, kInt, kIp, kTime };
+
+//! An IPv4 (size 4) or IPv6 (size 16) address, network byte order.
+struct IpAddress {
+  uint8_t bytes[16] = {};
+  uint8_t size = 0;
+};
+
+//! Parses a dotted IPv4 address (no leading zeros) or an IPv6 address (RFC 4291 text, no zone).
+//! Does not allocate.
+bool ParseIpAddress(std::string_view text, IpAddress* out);
+
+//! One end of a range.
+struct RangeBound {
+  bool unbounded = true;   //!< '*': no limit on this side
+  bool inclusive = false;  //!< '[' / ']' / >= / <=
+  std::string text;        //!< as written (unescaped if quoted)
+  int64_t number = 0;      //!< kInt: the value; kTime: nanoseconds since the epoch
+  IpAddress ip;            //!< kIp
 };
 
 //! Upper-case name of a kind as ToString prints it (ALL, AND, OR, NOT, TERM, ...).
@@ -47,6 +79,27 @@ struct Node {
   std::vector<uint64_t> required_hashes;
   //! kField* on @timestamp: not matchable by value in this version (field:* always matches).
   bool timestamp_field = false;
+
+  //! kRegex: the compiled pattern (full match on a field, partial on event.original).
+  std::shared_ptr<const re2::RE2> regex;
+  //! kRegex: RE2's prefilter for the pattern, when its atoms can be trusted for pruning (no case
+  //! folding, ASCII-only pattern); with `atom_hashes[i]`, the bounded token hashes of atom i
+  //! (empty: the atom cannot be ruled out by a token filter).
+  std::shared_ptr<const re2::FilteredRE2> prefilter;
+  std::vector<std::vector<uint64_t>> atom_hashes;
+
+  //! kRange: comparison type and bounds.
+  RangeType range_type = RangeType::kString;
+  RangeBound lower, upper;
+  //! kRange on @timestamp: true when folded into Query::TimeBounds (then it matches every row,
+  //! unless the bounds are contradictory, in which case it matches none).
+  bool time_folded = false;
+
+  //! kCidr: the network (host bits cleared) and the prefix length; kFieldEquals with
+  //! `ip_equals`: the address compared by value (IP-typed fields).
+  IpAddress ip;
+  int prefix_len = 0;
+  bool ip_equals = false;
 };
 
 }  // namespace kamatama::query

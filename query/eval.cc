@@ -1,7 +1,15 @@
 // query/eval.cc
 //! Evaluating a parsed Query: row matching through a FieldAccessor and block pruning through a
-//! TokenFilter. Nothing here allocates.
+//! TokenFilter. Matches allocates nothing itself (RE2 keeps its DFA cache inside the RE2 object,
+//! bounded by kRegexMaxMem); MayMatch allocates two small vectors for a prefiltered regex.
+#include <re2/filtered_re2.h>
+#include <re2/re2.h>
+
+#include <charconv>
+#include <cstring>
+
 #include "core/event.h"
+#include "core/time.h"
 #include "core/tokenize.h"
 #include "query/query.h"
 
@@ -50,6 +58,86 @@ bool GlobMatches(std::string_view value, const std::vector<std::string>& segment
   return true;
 }
 
+//! A glob over the tokens of `text`: some token matches `segments`.
+bool AnyTokenMatches(std::string_view text, const std::vector<std::string>& segments) {
+  bool found = false;
+  ForEachToken(text, [&](std::string_view token) {
+    if (!found && GlobMatches(token, segments)) found = true;
+  });
+  return found;
+}
+
+//! ASCII-case-insensitive three-way byte comparison.
+int CompareIgnoreCase(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char x = static_cast<unsigned char>(AsciiLower(a[i]));
+    const unsigned char y = static_cast<unsigned char>(AsciiLower(b[i]));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+int Compare(int64_t a, int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
+
+//! Whether `cmp` (value compared with a bound) satisfies that bound as the lower/upper end.
+bool WithinLower(const RangeBound& b, int cmp) {
+  return b.unbounded || cmp > 0 || (cmp == 0 && b.inclusive);
+}
+bool WithinUpper(const RangeBound& b, int cmp) {
+  return b.unbounded || cmp < 0 || (cmp == 0 && b.inclusive);
+}
+
+bool InRange(const Node& node, std::string_view value) {
+  const RangeBound& lo = node.lower;
+  const RangeBound& hi = node.upper;
+  if (lo.unbounded && hi.unbounded) return true;
+  switch (node.range_type) {
+    case RangeType::kInt:
+    case RangeType::kTime: {
+      int64_t v = 0;
+      if (node.range_type == RangeType::kInt) {
+        auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc() || ptr != value.data() + value.size() || value.empty()) return false;
+      } else {
+        auto t = ParseRfc3339(value);
+        if (!t) return false;
+        v = *t;
+      }
+      return WithinLower(lo, Compare(v, lo.number)) && WithinUpper(hi, Compare(v, hi.number));
+    }
+    case RangeType::kIp: {
+      IpAddress ip;
+      if (!ParseIpAddress(value, &ip)) return false;
+      const uint8_t size = lo.unbounded ? hi.ip.size : lo.ip.size;
+      if (ip.size != size) return false;
+      return (lo.unbounded || WithinLower(lo, std::memcmp(ip.bytes, lo.ip.bytes, size))) &&
+             (hi.unbounded || WithinUpper(hi, std::memcmp(ip.bytes, hi.ip.bytes, size)));
+    }
+    case RangeType::kString:
+      return WithinLower(lo, lo.unbounded ? 0 : CompareIgnoreCase(value, lo.text)) &&
+             WithinUpper(hi, hi.unbounded ? 0 : CompareIgnoreCase(value, hi.text));
+  }
+  return false;
+}
+
+bool InCidr(const Node& node, std::string_view value) {
+  IpAddress ip;
+  if (!ParseIpAddress(value, &ip) || ip.size != node.ip.size) return false;
+  const int full = node.prefix_len / 8;
+  if (std::memcmp(ip.bytes, node.ip.bytes, static_cast<size_t>(full)) != 0) return false;
+  const int rest = node.prefix_len % 8;
+  if (rest == 0) return true;
+  const uint8_t mask = static_cast<uint8_t>(0xff00 >> rest);
+  return (ip.bytes[full] & mask) == node.ip.bytes[full];
+}
+
+bool IpEquals(const Node& node, std::string_view value) {
+  IpAddress ip;
+  return ParseIpAddress(value, &ip) && ip.size == node.ip.size &&
+         std::memcmp(ip.bytes, node.ip.bytes, ip.size) == 0;
+}
+
 }  // namespace
 
 bool Query::Matches(const FieldAccessor& row) const { return MatchNode(root_, row); }
@@ -79,12 +167,26 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
       return row.Get(field::kOriginal, &value) && TextMatches(value, node.text, node.tokens);
     case NodeKind::kFieldEquals:
       return !node.timestamp_field && row.Get(node.field, &value) &&
-             EqualsIgnoreCase(value, node.text);
+             (EqualsIgnoreCase(value, node.text) || (node.ip_equals && IpEquals(node, value)));
     case NodeKind::kFieldGlob:
       return !node.timestamp_field && row.Get(node.field, &value) &&
              GlobMatches(value, node.segments);
     case NodeKind::kFieldExists:
       return node.timestamp_field || row.Get(node.field, &value);
+    case NodeKind::kRegex:
+      if (node.field.empty()) {
+        return row.Get(field::kOriginal, &value) &&
+               RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
+      }
+      return !node.timestamp_field && row.Get(node.field, &value) &&
+             RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
+    case NodeKind::kRange:
+      if (node.timestamp_field) return node.time_folded;
+      return row.Get(node.field, &value) && InRange(node, value);
+    case NodeKind::kCidr:
+      return !node.timestamp_field && row.Get(node.field, &value) && InCidr(node, value);
+    case NodeKind::kWildcard:
+      return row.Get(field::kOriginal, &value) && AnyTokenMatches(value, node.segments);
   }
   return false;
 }
@@ -106,13 +208,34 @@ bool Query::MayMatchNode(uint32_t index, const TokenFilter& has_hash) const {
     case NodeKind::kPhrase:
     case NodeKind::kFieldEquals:
     case NodeKind::kFieldGlob:
+    case NodeKind::kCidr:
       for (uint64_t h : node.required_hashes) {
         if (!has_hash(h)) return false;
       }
       return true;
+    case NodeKind::kRegex: {
+      if (!node.prefilter) return true;
+      // Atoms that may occur: those whose bounded tokens are all in the block.
+      std::vector<int> present;
+      for (size_t i = 0; i < node.atom_hashes.size(); ++i) {
+        bool may = true;
+        for (uint64_t h : node.atom_hashes[i]) {
+          if (!has_hash(h)) {
+            may = false;
+            break;
+          }
+        }
+        if (may) present.push_back(static_cast<int>(i));
+      }
+      std::vector<int> passed;
+      node.prefilter->AllPotentials(present, &passed);
+      return !passed.empty();
+    }
     case NodeKind::kMatchAll:
     case NodeKind::kNot:
     case NodeKind::kFieldExists:
+    case NodeKind::kRange:
+    case NodeKind::kWildcard:
       return true;
   }
   return true;

@@ -1,10 +1,18 @@
 // query/parser.cc
 //! Query::Parse: an on-the-fly lexer and a depth-limited recursive-descent parser that builds
 //! the node array and precomputes what evaluation and pruning need.
+#include <arpa/inet.h>
+#include <re2/filtered_re2.h>
+#include <re2/re2.h>
+
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <optional>
 #include <utility>
 
+#include "core/event.h"
+#include "core/time.h"
 #include "core/tokenize.h"
 #include "query/query.h"
 
@@ -70,6 +78,39 @@ void AddBoundedTokenHashes(std::string_view part, bool open_before, bool open_af
   });
 }
 
+//! Bytes a token can consist of (word bytes, '.', '-').
+bool IsTokenByte(char c) { return IsStrongByte(c); }
+
+std::optional<int64_t> ParseInt64(std::string_view s) {
+  int64_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+//! Whether RE2's prefilter atoms for `pattern` can be turned into token requirements: the
+//! pattern is ASCII, has no \x / \p / \P escapes (which could name non-ASCII characters) and
+//! no case folding flag (folding maps e.g. the Kelvin sign to 'k', which tokens do not).
+bool PrefilterTrustworthy(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(pattern[i]);
+    if (c >= 0x80) return false;
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char e = pattern[i + 1];
+      if (e == 'x' || e == 'p' || e == 'P' || e == 'C') return false;
+      ++i;
+      continue;
+    }
+    if (c == '(' && i + 1 < pattern.size() && pattern[i + 1] == '?') {
+      for (size_t j = i + 2; j < pattern.size() && pattern[j] != ')' && pattern[j] != ':'; ++j) {
+        if (pattern[j] == 'i') return false;
+      }
+    }
+  }
+  return true;
+}
+
 enum class TokKind : uint8_t { kEnd, kLParen, kRParen, kAnd, kOr, kNot, kWord, kPhrase };
 
 struct Tok {
@@ -80,6 +121,19 @@ struct Tok {
 };
 
 }  // namespace
+
+bool ParseIpAddress(std::string_view text, IpAddress* out) {
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof(buf)) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  const bool v6 = text.find(':') != std::string_view::npos;
+  IpAddress ip;
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, ip.bytes) != 1) return false;
+  ip.size = v6 ? 16 : 4;
+  *out = ip;
+  return true;
+}
 
 class Parser {
  public:
@@ -105,10 +159,13 @@ class Parser {
         return *error_;
       }
     }
+    TimeRange bounds;
+    if (!FoldTimeRanges(root, &bounds)) return *error_;
     Query query;
     query.nodes_ = std::move(nodes_);
     query.root_ = root;
     query.referenced_fields_ = CollectFields(query.nodes_, root);
+    query.time_bounds_ = bounds;
     return query;
   }
 
@@ -296,7 +353,8 @@ class Parser {
     }
   }
 
-  //! A bare word: `*`, field:value, field:"value", field:*, field:glob*, or a free-text term.
+  //! A bare word: `*`, field:value, field:"value", field:*, field:glob*, field:/re/,
+  //! field:[a TO b], field:>a, field:cidr, _exists_:field, /re/, a wildcard term or a term.
   uint32_t ParseWord() {
     const size_t pos = next_.pos;
     const size_t end = next_.end;
@@ -307,10 +365,16 @@ class Parser {
       node.position = static_cast<uint32_t>(pos);
       return AddNode(std::move(node));
     }
+    size_t close = 0;
+    if (word[0] == '/' && FindRegexEnd(pos, &close)) return AddRegex(pos, {}, pos, close);
     const size_t colon = word.find(':');
     if (colon != std::string_view::npos && IsFieldName(word.substr(0, colon))) {
       std::string_view field = word.substr(0, colon);
       std::string_view value = word.substr(colon + 1);
+      const size_t vstart = pos + colon + 1;
+      if (field == "_exists_" && !IsFieldName(value)) {
+        return Fail(vstart, "expected a field name after '_exists_:'", "a field name");
+      }
       if (value.empty()) {
         if (end < q_.size() && q_[end] == '"') {
           if (!Peek()) return kNone;  // lexes the quoted value (it starts at `end`)
@@ -321,18 +385,353 @@ class Parser {
         return Fail(end, "missing value after '" + std::string(field) + ":'",
                     "a value, a quoted value or *");
       }
+      if (field == "_exists_") return AddField(NodeKind::kFieldExists, pos, value, {});
+      if (value[0] == '/' && FindRegexEnd(vstart, &close)) {
+        return AddRegex(pos, field, vstart, close);
+      }
+      if (value[0] == '[' || value[0] == '{') return ParseRange(pos, field, vstart);
+      if (value[0] == '>' || value[0] == '<') return ParseComparison(pos, field, vstart, end);
       if (value == "*") return AddField(NodeKind::kFieldExists, pos, field, {});
+      const size_t slash = value.find('/');
+      if (slash != std::string_view::npos) {
+        IpAddress ip;
+        if (ParseIpAddress(value.substr(0, slash), &ip)) {
+          return AddCidr(pos, field, value, vstart, slash, ip);
+        }
+        if (TypeOfField(field) == FieldType::kIp && value.find('*') == std::string_view::npos) {
+          return Fail(vstart, "bad CIDR: '" + std::string(value.substr(0, slash)) +
+                                  "' is not an IP address",
+                      "an IPv4 or IPv6 network such as 10.0.0.0/8 or 2001:db8::/32");
+        }
+      }
       if (value.find('*') != std::string_view::npos) {
         return AddField(NodeKind::kFieldGlob, pos, field, value);
       }
       return AddField(NodeKind::kFieldEquals, pos, field, value);
     }
-    const size_t star = word.find('*');
-    if (star != std::string_view::npos) {
-      return Fail(pos + star, "wildcards are only supported in field values",
-                  "a term without '*' (quote it to search for a literal '*')");
+    if (word.find('*') != std::string_view::npos) {
+      for (size_t i = 0; i < word.size(); ++i) {
+        if (word[i] != '*' && !IsTokenByte(word[i])) {
+          return Fail(pos + i,
+                      "a free-text wildcard matches single tokens; '" + std::string(1, word[i]) +
+                          "' is never part of a token",
+                      "letters, digits, '_', '.', '-' and '*' (or a field glob, a regex, or "
+                      "quotes for a literal '*')");
+        }
+      }
+      Node node;
+      node.kind = NodeKind::kWildcard;
+      node.position = static_cast<uint32_t>(pos);
+      node.text = std::string(word);
+      node.segments = GlobSegments(word);
+      return AddNode(std::move(node));
     }
     return AddText(NodeKind::kTerm, pos, std::string(word));
+  }
+
+  // --- regular expressions -------------------------------------------------------------------
+
+  //! Whether the '/' at q_[start] opens a regex: a later unescaped '/' closes it, the pattern is
+  //! not empty, and the closing '/' ends the word. Sets *close to the closing '/'.
+  bool FindRegexEnd(size_t start, size_t* close) const {
+    const size_t n = q_.size();
+    size_t i = start + 1;
+    while (i < n && q_[i] != '/') i += q_[i] == '\\' ? 2 : 1;
+    if (i >= n || i == start + 1) return false;
+    if (i + 1 < n && !EndsWord(q_[i + 1])) return false;
+    *close = i;
+    return true;
+  }
+
+  //! A regex between the '/' at `open` and the '/' at `close`; `field` empty for free text.
+  uint32_t AddRegex(size_t pos, std::string_view field, size_t open, size_t close) {
+    pos_ = close + 1;  // the regex may extend past the lexed word
+    if (++regex_count_ > kMaxRegexes) {
+      return Fail(open, "too many regular expressions (at most " + std::to_string(kMaxRegexes) +
+                            ")",
+                  "fewer regular expressions");
+    }
+    std::string_view raw = q_.substr(open + 1, close - open - 1);
+    std::string pattern;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\\' && i + 1 < raw.size()) {
+        if (raw[i + 1] != '/') pattern.push_back('\\');
+        pattern.push_back(raw[++i]);
+      } else {
+        pattern.push_back(raw[i]);
+      }
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(kRegexMaxMem);
+    auto re = std::make_shared<const RE2>(pattern, options);
+    if (!re->ok()) {
+      size_t at = open + 1;
+      const std::string& arg = re->error_arg();
+      if (!arg.empty()) {
+        const size_t found = raw.find(arg);
+        if (found != std::string_view::npos) at = open + 1 + found;
+      }
+      std::string message = re->error_code() == RE2::ErrorPatternTooLarge
+                                ? "regular expression is too large"
+                                : "bad regular expression: " + re->error();
+      return Fail(at, std::move(message), "a valid RE2 regular expression");
+    }
+    Node node;
+    node.kind = NodeKind::kRegex;
+    node.position = static_cast<uint32_t>(pos);
+    node.field = std::string(field);
+    node.timestamp_field = field == field::kTimestamp;
+    if (PrefilterTrustworthy(pattern)) {
+      auto filter = std::make_shared<re2::FilteredRE2>();
+      int id = 0;
+      if (filter->Add(pattern, options, &id) == RE2::NoError) {
+        std::vector<std::string> atoms;
+        filter->Compile(&atoms);
+        bool any = false;
+        for (const std::string& atom : atoms) {
+          node.atom_hashes.emplace_back();
+          const bool ascii = std::all_of(atom.begin(), atom.end(),
+                                         [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+          if (ascii) AddBoundedTokenHashes(atom, true, true, &node.atom_hashes.back());
+          any = any || !node.atom_hashes.back().empty();
+        }
+        if (any) {
+          node.prefilter = std::move(filter);
+        } else {
+          node.atom_hashes.clear();
+        }
+      }
+    }
+    node.text = std::move(pattern);
+    node.regex = std::move(re);
+    return AddNode(std::move(node));
+  }
+
+  // --- ranges --------------------------------------------------------------------------------
+
+  struct LexedBound {
+    RangeBound bound;
+    size_t pos = 0;
+  };
+
+  //! A range bound at q_[*i]: '*', a quoted string, or bytes up to a space, ']' or '}'.
+  bool LexBound(size_t* i, LexedBound* out, const char* what) {
+    const size_t n = q_.size();
+    out->pos = *i;
+    if (*i < n && q_[*i] == '"') {
+      Tok t;
+      if (!LexQuoted(*i, &t)) return false;
+      out->bound.unbounded = false;
+      out->bound.text = std::move(t.phrase);
+      *i = t.end;
+      return true;
+    }
+    size_t j = *i;
+    while (j < n && !IsSpace(q_[j]) && q_[j] != ']' && q_[j] != '}') ++j;
+    if (j == *i) {
+      Fail(*i, std::string("missing ") + what + " in range", what);
+      return false;
+    }
+    std::string_view text = q_.substr(*i, j - *i);
+    out->bound.unbounded = text == "*";
+    if (!out->bound.unbounded) out->bound.text = std::string(text);
+    *i = j;
+    return true;
+  }
+
+  //! field:[a TO b] / field:{a TO b} / mixed, starting at the bracket q_[open].
+  uint32_t ParseRange(size_t pos, std::string_view field, size_t open) {
+    const size_t n = q_.size();
+    size_t i = open + 1;
+    auto skip = [&] {
+      while (i < n && IsSpace(q_[i])) ++i;
+    };
+    LexedBound lo, hi;
+    lo.bound.inclusive = q_[open] == '[';
+    skip();
+    if (!LexBound(&i, &lo, "a lower bound")) return kNone;
+    const size_t after_lo = i;
+    skip();
+    if (i == after_lo || q_.substr(i, 2) != "TO" || i + 2 >= n || !IsSpace(q_[i + 2])) {
+      return Fail(i, "expected TO in range", "'TO' between spaces");
+    }
+    i += 2;
+    skip();
+    if (!LexBound(&i, &hi, "an upper bound")) return kNone;
+    skip();
+    if (i >= n || (q_[i] != ']' && q_[i] != '}')) {
+      return Fail(i, "range is not closed", "']' or '}'");
+    }
+    hi.bound.inclusive = q_[i] == ']';
+    ++i;
+    if (i < n && !EndsWord(q_[i])) {
+      return Fail(i, "unexpected text after range", "a space, ')' or the end");
+    }
+    pos_ = i;
+    return AddRange(pos, field, std::move(lo), std::move(hi));
+  }
+
+  //! field:>a, field:>=a, field:<a, field:<=a; the value starts at q_[vstart], the lexed word
+  //! ends at `end`.
+  uint32_t ParseComparison(size_t pos, std::string_view field, size_t vstart, size_t end) {
+    const bool greater = q_[vstart] == '>';
+    const bool inclusive = vstart + 1 < end && q_[vstart + 1] == '=';
+    const size_t bstart = vstart + (inclusive ? 2 : 1);
+    LexedBound b;
+    b.pos = bstart;
+    b.bound.inclusive = inclusive;
+    b.bound.unbounded = false;
+    if (bstart == end) {
+      if (end < q_.size() && q_[end] == '"') {
+        if (!Peek()) return kNone;
+        b.bound.text = std::move(next_.phrase);
+        Consume();
+      } else {
+        return Fail(bstart, "missing bound after '" + std::string(q_.substr(vstart, bstart - vstart)) +
+                                "'",
+                    "a number, an address, a time or a value");
+      }
+    } else {
+      b.bound.text = std::string(q_.substr(bstart, end - bstart));
+      if (b.bound.text == "*") return Fail(bstart, "'*' is not a bound", "a value");
+    }
+    LexedBound open;  // unbounded side
+    open.bound.inclusive = true;
+    open.pos = bstart;
+    return greater ? AddRange(pos, field, std::move(b), std::move(open))
+                   : AddRange(pos, field, std::move(open), std::move(b));
+  }
+
+  uint32_t AddRange(size_t pos, std::string_view field, LexedBound lo, LexedBound hi) {
+    const FieldType ftype = TypeOfField(field);
+    LexedBound* bounds[2] = {&lo, &hi};
+    bool all_int = true, all_ip = true;
+    int ip_size = 0;
+    for (LexedBound* b : bounds) {
+      if (b->bound.unbounded) continue;
+      const std::string& t = b->bound.text;
+      if (auto v = ParseInt64(t)) b->bound.number = *v; else all_int = false;
+      if (ParseIpAddress(t, &b->bound.ip)) {
+        if (ip_size != 0 && ip_size != b->bound.ip.size) {
+          return Fail(b->pos, "IPv4 and IPv6 bounds cannot be mixed", "bounds of one family");
+        }
+        ip_size = b->bound.ip.size;
+      } else {
+        all_ip = false;
+      }
+      if (ftype == FieldType::kTime) {
+        if (auto ns = ParseRfc3339(t)) {
+          b->bound.number = *ns;
+        } else {
+          return Fail(b->pos, "bad time bound for " + std::string(field),
+                      "an RFC 3339 time such as 2026-11-26T12:00:00Z or 2026-11-26");
+        }
+      }
+      if (ftype == FieldType::kInt && !all_int) {
+        return Fail(b->pos, std::string(field) + " is a number: bad bound '" + t + "'",
+                    "an integer");
+      }
+      if (ftype == FieldType::kIp && !all_ip) {
+        return Fail(b->pos, std::string(field) + " is an IP address: bad bound '" + t + "'",
+                    "an IPv4 or IPv6 address");
+      }
+    }
+    Node node;
+    node.kind = NodeKind::kRange;
+    node.position = static_cast<uint32_t>(pos);
+    node.field = std::string(field);
+    node.timestamp_field = field == field::kTimestamp;
+    switch (ftype) {
+      case FieldType::kTime: node.range_type = RangeType::kTime; break;
+      case FieldType::kInt: node.range_type = RangeType::kInt; break;
+      case FieldType::kIp: node.range_type = RangeType::kIp; break;
+      case FieldType::kString:
+        node.range_type = all_int ? RangeType::kInt : all_ip ? RangeType::kIp : RangeType::kString;
+        break;
+    }
+    node.lower = std::move(lo.bound);
+    node.upper = std::move(hi.bound);
+    return AddNode(std::move(node));
+  }
+
+  // --- CIDR ----------------------------------------------------------------------------------
+
+  uint32_t AddCidr(size_t pos, std::string_view field, std::string_view value, size_t vstart,
+                   size_t slash, IpAddress ip) {
+    std::string_view len_text = value.substr(slash + 1);
+    const int max_len = ip.size * 8;
+    std::optional<int64_t> len;
+    if (!len_text.empty() && len_text.size() <= 3 &&
+        std::all_of(len_text.begin(), len_text.end(), IsAsciiDigit)) {
+      len = ParseInt64(len_text);
+    }
+    if (!len || *len > max_len) {
+      return Fail(vstart + slash + 1, "bad CIDR prefix length '" + std::string(len_text) + "'",
+                  ip.size == 4 ? "0 to 32 after an IPv4 address" : "0 to 128 after an IPv6 address");
+    }
+    Node node;
+    node.kind = NodeKind::kCidr;
+    node.position = static_cast<uint32_t>(pos);
+    node.field = std::string(field);
+    node.text = std::string(value);
+    node.timestamp_field = field == field::kTimestamp;
+    node.prefix_len = static_cast<int>(*len);
+    for (int b = 0; b < ip.size; ++b) {
+      const int keep = std::clamp(node.prefix_len - 8 * b, 0, 8);
+      ip.bytes[b] &= static_cast<uint8_t>(0xff00 >> keep);
+    }
+    node.ip = ip;
+    // An IPv4 value inside a /8, /16 or /24 has the covered octets as word tokens.
+    if (ip.size == 4) {
+      for (int b = 0; b < node.prefix_len / 8 && b < 4; ++b) {
+        AddHash(HashTokenLower(std::to_string(ip.bytes[b])), &node.required_hashes);
+      }
+    }
+    return AddNode(std::move(node));
+  }
+
+  //! Folds the @timestamp ranges ANDed at the top level into *bounds; fails if a @timestamp
+  //! range is anywhere else.
+  bool FoldTimeRanges(uint32_t root, TimeRange* bounds) {
+    std::vector<uint32_t> stack{root};
+    while (!stack.empty()) {
+      Node& node = nodes_[stack.back()];
+      stack.pop_back();
+      if (node.kind == NodeKind::kAnd) {
+        stack.insert(stack.end(), node.children.begin(), node.children.end());
+      } else if (node.kind == NodeKind::kRange && node.timestamp_field) {
+        node.time_folded = true;
+        if (!node.lower.unbounded) {
+          const int64_t from = node.lower.number + (node.lower.inclusive ? 0 : 1);
+          bounds->from_ns = std::max(bounds->from_ns, from);
+        }
+        if (!node.upper.unbounded) {
+          const int64_t to = node.upper.number + (node.upper.inclusive ? 1 : 0);
+          bounds->to_ns = std::min(bounds->to_ns, to);
+        }
+      }
+    }
+    stack.push_back(root);
+    std::vector<uint32_t> folded;
+    while (!stack.empty()) {
+      const Node& node = nodes_[stack.back()];
+      stack.pop_back();
+      if (node.kind == NodeKind::kRange && node.timestamp_field) {
+        if (!node.time_folded) {
+          Fail(node.position, "a @timestamp range must be ANDed with the rest of the query",
+               "the range outside OR and NOT, or the from/to parameters");
+          return false;
+        }
+        folded.push_back(static_cast<uint32_t>(&node - nodes_.data()));
+      }
+      stack.insert(stack.end(), node.children.begin(), node.children.end());
+    }
+    // Contradictory bounds: the folded ranges match nothing.
+    if (bounds->Empty()) {
+      for (uint32_t k : folded) nodes_[k].time_folded = false;
+    }
+    return true;
   }
 
   uint32_t MissingOperand(std::string_view after) {
@@ -383,23 +782,44 @@ class Parser {
     node.timestamp_field = field == field::kTimestamp;
     if (kind == NodeKind::kFieldEquals) {
       AddBoundedTokenHashes(value, false, false, &node.required_hashes);
-    } else if (kind == NodeKind::kFieldGlob) {
-      std::vector<std::string_view> parts;
-      size_t start = 0;
-      while (true) {
-        const size_t star = value.find('*', start);
-        parts.push_back(value.substr(start, star == std::string_view::npos ? std::string_view::npos
-                                                                          : star - start));
-        if (star == std::string_view::npos) break;
-        start = star + 1;
+      if (TypeOfField(field) == FieldType::kIp && ParseIpAddress(value, &node.ip)) {
+        node.ip_equals = true;
+        // IPv6 text has many spellings (2001:DB8::1, 2001:db8:0::1): no token is certain.
+        // Dotted IPv4 without leading zeros has one.
+        if (node.ip.size == 16) node.required_hashes.clear();
       }
+    } else if (kind == NodeKind::kFieldGlob) {
+      std::vector<std::string_view> parts = SplitStars(value);
       for (size_t i = 0; i < parts.size(); ++i) {
         AddBoundedTokenHashes(parts[i], i > 0, i + 1 < parts.size(), &node.required_hashes);
-        const bool edge = i == 0 || i + 1 == parts.size();
-        if (edge || !parts[i].empty()) node.segments.push_back(Lower(parts[i]));
       }
+      node.segments = GlobSegments(value);
     }
     return AddNode(std::move(node));
+  }
+
+  static std::vector<std::string_view> SplitStars(std::string_view value) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    while (true) {
+      const size_t star = value.find('*', start);
+      parts.push_back(value.substr(start, star == std::string_view::npos ? std::string_view::npos
+                                                                        : star - start));
+      if (star == std::string_view::npos) break;
+      start = star + 1;
+    }
+    return parts;
+  }
+
+  //! The lowercased literal parts of a glob: first and last always, empty middle ones dropped.
+  static std::vector<std::string> GlobSegments(std::string_view value) {
+    std::vector<std::string_view> parts = SplitStars(value);
+    std::vector<std::string> segments;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const bool edge = i == 0 || i + 1 == parts.size();
+      if (edge || !parts[i].empty()) segments.push_back(Lower(parts[i]));
+    }
+    return segments;
   }
 
   //! An AND/OR of `kids`, simplified: match-all children vanish from an AND and absorb an OR;
@@ -435,11 +855,20 @@ class Parser {
       switch (node.kind) {
         case NodeKind::kTerm:
         case NodeKind::kPhrase:
+        case NodeKind::kWildcard:
           add(field::kOriginal);
           break;
+        case NodeKind::kRegex:
+          if (node.field.empty()) {
+            add(field::kOriginal);
+            break;
+          }
+          [[fallthrough]];
         case NodeKind::kFieldEquals:
         case NodeKind::kFieldGlob:
         case NodeKind::kFieldExists:
+        case NodeKind::kRange:
+        case NodeKind::kCidr:
           if (!node.timestamp_field) add(node.field);
           break;
         default:
@@ -455,6 +884,7 @@ class Parser {
   Tok next_;
   bool has_next_ = false;
   int depth_ = 0;
+  int regex_count_ = 0;
   std::optional<ParseError> error_;
   std::vector<Node> nodes_;
 };

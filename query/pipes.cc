@@ -282,22 +282,37 @@ std::vector<std::string> Pipeline::AggregateFields() const {
 
 std::variant<Pipeline, ParseError> ParsePipeline(std::string_view text) {
   // Top-level '|': outside "quotes" and /regex/ (a '/' that starts a value or a term).
+  // A /regex/ starts a word (after start, space, '(', ':', '-' or '!') and its closing '/' ends
+  // the word, as in the filter parser; a '/' without such a closing one is an ordinary byte.
+  auto regex_end = [&](size_t open) -> size_t {
+    for (size_t j = open + 1; j < text.size(); ++j) {
+      if (text[j] == '\\') {
+        ++j;
+        continue;
+      }
+      if (text[j] == '/') {
+        char next = j + 1 < text.size() ? text[j + 1] : ' ';
+        if (next == ' ' || next == '\t' || next == ')' || next == '|') return j;
+      }
+    }
+    return std::string_view::npos;
+  };
   std::vector<size_t> cuts;
-  bool in_quote = false, in_regex = false;
+  bool in_quote = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if ((in_quote || in_regex) && c == '\\') {
+    if (in_quote && c == '\\') {
       ++i;
       continue;
     }
     if (in_quote) {
       if (c == '"') in_quote = false;
-    } else if (in_regex) {
-      if (c == '/') in_regex = false;
     } else if (c == '"') {
       in_quote = true;
-    } else if (c == '/' && (i == 0 || text[i - 1] == ':' || text[i - 1] == ' ' || text[i - 1] == '(')) {
-      in_regex = true;
+    } else if (c == '/' && (i == 0 || text[i - 1] == ':' || text[i - 1] == ' ' || text[i - 1] == '(' ||
+                            text[i - 1] == '-' || text[i - 1] == '!')) {
+      size_t end = regex_end(i);
+      if (end != std::string_view::npos) i = end;
     } else if (c == '|') {
       if (i + 1 < text.size() && text[i + 1] == '|') {  // "||" is the OR operator
         ++i;

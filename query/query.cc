@@ -1,5 +1,7 @@
 // query/query.cc
 //! Query construction and its canonical text form.
+#include <algorithm>
+
 #include "query/query.h"
 
 namespace kamatama::query {
@@ -28,11 +30,31 @@ std::string_view NodeKindName(NodeKind kind) {
     case NodeKind::kFieldEquals: return "FIELD";
     case NodeKind::kFieldGlob: return "GLOB";
     case NodeKind::kFieldExists: return "EXISTS";
+    case NodeKind::kRegex: return "REGEX";
+    case NodeKind::kRange: return "RANGE";
+    case NodeKind::kCidr: return "CIDR";
+    case NodeKind::kWildcard: return "WILDCARD";
   }
   return "?";
 }
 
 Query::Query() : nodes_(1) {}
+
+std::vector<std::string> Query::Fields() const {
+  std::vector<const Node*> named;
+  for (const Node& node : nodes_) {
+    if (!node.field.empty()) named.push_back(&node);
+  }
+  std::stable_sort(named.begin(), named.end(),
+                   [](const Node* a, const Node* b) { return a->position < b->position; });
+  std::vector<std::string> fields;
+  for (const Node* node : named) {
+    if (std::find(fields.begin(), fields.end(), node->field) == fields.end()) {
+      fields.push_back(node->field);
+    }
+  }
+  return fields;
+}
 
 std::string Query::ToString() const {
   std::string out;
@@ -46,9 +68,46 @@ void Query::AppendNode(uint32_t index, std::string* out) const {
   out->append(NodeKindName(node.kind));
   switch (node.kind) {
     case NodeKind::kTerm:
+    case NodeKind::kWildcard:
       out->push_back(' ');
       out->append(node.text);
       break;
+    case NodeKind::kRegex:
+      if (!node.field.empty()) {
+        out->push_back(' ');
+        out->append(node.field);
+      }
+      out->push_back(' ');
+      AppendQuoted(node.text, out);
+      break;
+    case NodeKind::kCidr:
+      out->push_back(' ');
+      out->append(node.field);
+      out->push_back(' ');
+      out->append(node.text);
+      break;
+    case NodeKind::kRange: {
+      static constexpr std::string_view kTypes[] = {"string", "int", "ip", "time"};
+      out->push_back(' ');
+      out->append(node.field);
+      out->push_back(' ');
+      out->append(kTypes[static_cast<int>(node.range_type)]);
+      auto bound = [&](const RangeBound& b) {
+        if (b.unbounded) {
+          out->push_back('*');
+        } else if (node.range_type == RangeType::kString) {
+          AppendQuoted(b.text, out);
+        } else {
+          out->append(b.text);
+        }
+      };
+      out->append(node.lower.inclusive || node.lower.unbounded ? " [" : " {");
+      bound(node.lower);
+      out->append(" TO ");
+      bound(node.upper);
+      out->push_back(node.upper.inclusive || node.upper.unbounded ? ']' : '}');
+      break;
+    }
     case NodeKind::kPhrase:
       out->push_back(' ');
       AppendQuoted(node.text, out);

@@ -21,6 +21,18 @@ namespace kamatama::query {
 inline constexpr size_t kMaxQueryBytes = 64 * 1024;
 //! Deepest nesting of parentheses and NOTs accepted.
 inline constexpr int kMaxDepth = 100;
+//! Most regular expressions accepted in one query.
+inline constexpr int kMaxRegexes = 16;
+//! RE2 memory budget per regular expression (compiled program and DFA cache).
+inline constexpr int64_t kRegexMaxMem = 8 << 20;
+
+//! A half-open time interval [from_ns, to_ns) in nanoseconds since the epoch (UTC).
+struct TimeRange {
+  int64_t from_ns = INT64_MIN;
+  int64_t to_ns = INT64_MAX;
+  bool Empty() const { return from_ns >= to_ns; }
+  bool operator==(const TimeRange&) const = default;
+};
 
 //! Why a query did not parse.
 struct ParseError {
@@ -57,6 +69,18 @@ class Query {
   //! "event.original" if there is any free text.
   const std::vector<std::string>& ReferencedFields() const { return referenced_fields_; }
 
+  //! Every field name written in the query (field:..., _exists_:...), distinct, in order of
+  //! first appearance, including @timestamp and fields of subtrees simplified away; not
+  //! event.original for free text. For warning about unknown fields.
+  std::vector<std::string> Fields() const;
+
+  //! The @timestamp interval implied by the @timestamp ranges ANDed at the top level of the
+  //! query ([INT64_MIN, INT64_MAX) if none). Matches treats those ranges as true (the rows cannot
+  //! tell their @timestamp), so the caller must restrict the scan to this interval; if it is
+  //! Empty(), nothing matches (and Matches returns false). A @timestamp range anywhere else
+  //! (under OR or NOT) is a ParseError.
+  const TimeRange& TimeBounds() const { return time_bounds_; }
+
   //! Whether the query matches every row (empty query, `*`, or simplified to it).
   bool MatchesAll() const { return nodes_[root_].kind == NodeKind::kMatchAll; }
 
@@ -73,6 +97,7 @@ class Query {
   std::vector<Node> nodes_;  //!< all nodes; children refer to them by index
   uint32_t root_ = 0;
   std::vector<std::string> referenced_fields_;
+  TimeRange time_bounds_;
 };
 
 }  // namespace kamatama::query

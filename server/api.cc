@@ -207,6 +207,11 @@ Response Api::Search(const Request& req) {
   const query::Pipeline& pipeline = std::get<query::Pipeline>(pipeline_or);
   auto parsed = query::Query::Parse(pipeline.filter);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return error_response(*e);
+  {  // @timestamp ranges ANDed at the top of the query narrow the scanned time range.
+    const auto& tb = std::get<query::Query>(parsed).TimeBounds();
+    so.from_ns = std::max(so.from_ns, tb.from_ns);
+    so.to_ns = std::min(so.to_ns, tb.to_ns);
+  }
   if (!pipeline.stages.empty()) return RunPipeline(pipeline, std::get<query::Query>(parsed), so, t0);
   const query::Query& q = std::get<query::Query>(parsed);
   QueryFilter filter(q);

@@ -58,6 +58,10 @@ TEST(Pipes, SplitRespectsQuotesRegexAndOr) {
   EXPECT_EQ(p.stages[0].kind, StageKind::kHead);
   EXPECT_EQ(p.stages[0].n, 5u);
   EXPECT_TRUE(P("sshd").stages.empty());
+  EXPECT_TRUE(P("-/a|b/ !/c|d/").stages.empty());  // negated regexes keep their '|'
+  Pipeline q = P("path:/usr/bin | head 1");          // an unclosed '/' is an ordinary byte
+  EXPECT_EQ(q.filter, "path:/usr/bin ");
+  EXPECT_EQ(q.stages.size(), 1u);
 }
 
 TEST(Pipes, StatsByWithAllAggregations) {

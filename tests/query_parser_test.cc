@@ -5,10 +5,12 @@
 #include <cctype>
 #include <random>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <vector>
 
 #include "core/event.h"
+#include "core/time.h"
 #include "core/tokenize.h"
 #include "query/query.h"
 
@@ -192,9 +194,9 @@ TEST(QueryParse, ErrorPositions) {
       {"NOT AND a", 4, "after NOT, found AND"},
       {"AND a", 0, "unexpected AND"},
       {"|| a", 0, "unexpected ||"},
-      // wildcards in free text: the '*'
-      {"foo*", 3, "wildcards"},
-      {"a f*o", 3, "wildcards"},
+      // wildcards in free text: a byte that is never part of a token
+      {"sshd[*]", 4, "free-text wildcard"},
+      {"a f*o:", 5, "free-text wildcard"},
       // empty phrase
       {"a \"\"", 2, "empty phrase"},
   };
@@ -658,6 +660,481 @@ TEST(QueryHostile, RandomBytes) {
     for (size_t k = 0; k < len; ++k) {
       s.push_back(bytes ? static_cast<char>(rng() & 0xff) : syntax[rng() % syntax.size()]);
     }
+    Exercise(s);
+  }
+}
+
+// --- regex, ranges, CIDR, _exists_, free-text wildcards -------------------------------------
+
+TEST(QueryParseExt, Trees) {
+  EXPECT_EQ(Tree("host.name:/web[0-9]+/"), R"((REGEX host.name "web[0-9]+"))");
+  EXPECT_EQ(Tree("/fail(ed)? pass/"), R"((REGEX "fail(ed)? pass"))");
+  EXPECT_EQ(Tree(R"(url.path:/\/api\/v[12]/)"), R"((REGEX url.path "/api/v[12]"))");
+  EXPECT_EQ(Tree(R"(/a\\/ b)"), R"((AND (REGEX "a\\\\") (TERM b)))");  // \\ then the closing /
+  EXPECT_EQ(Tree("-/x y/ z"), R"((AND (NOT (REGEX "x y")) (TERM z)))");
+  EXPECT_EQ(Tree(R"x((/a\)/))x"), R"x((REGEX "a\\)"))x");
+  // Not a regex: the closing '/' does not end the word, or the pattern is empty.
+  EXPECT_EQ(Tree("/usr/bin/ssh"), "(TERM /usr/bin/ssh)");
+  EXPECT_EQ(Tree("url.path:/api/v1/users"), R"((FIELD url.path "/api/v1/users"))");
+  EXPECT_EQ(Tree("//"), "(TERM //)");
+  EXPECT_EQ(Tree("/"), "(TERM /)");
+
+  EXPECT_EQ(Tree("destination.port:[1 TO 1023]"), "(RANGE destination.port int [1 TO 1023])");
+  EXPECT_EQ(Tree("destination.port:{1 TO 1023}"), "(RANGE destination.port int {1 TO 1023})");
+  EXPECT_EQ(Tree("destination.port:[1 TO 1023}"), "(RANGE destination.port int [1 TO 1023})");
+  EXPECT_EQ(Tree("destination.port:[ 1024  TO * ] x"),
+            "(AND (RANGE destination.port int [1024 TO *]) (TERM x))");
+  EXPECT_EQ(Tree("destination.port:>1023"), "(RANGE destination.port int {1023 TO *])");
+  EXPECT_EQ(Tree("destination.port:>=1024"), "(RANGE destination.port int [1024 TO *])");
+  EXPECT_EQ(Tree("destination.port:<1024"), "(RANGE destination.port int [* TO 1024})");
+  EXPECT_EQ(Tree("destination.port:<=1023"), "(RANGE destination.port int [* TO 1023])");
+  EXPECT_EQ(Tree("event.code:[4624 TO 4625]"), "(RANGE event.code int [4624 TO 4625])");
+  EXPECT_EQ(Tree("user.name:[a TO m}"), R"((RANGE user.name string ["a" TO "m"}))");
+  EXPECT_EQ(Tree(R"(user.name:>"b c")"), R"((RANGE user.name string {"b c" TO *]))");
+  EXPECT_EQ(Tree("source.ip:[10.0.0.0 TO 10.0.0.255]"),
+            "(RANGE source.ip ip [10.0.0.0 TO 10.0.0.255])");
+  EXPECT_EQ(Tree("x.addr:[::1 TO ::ff]"), "(RANGE x.addr ip [::1 TO ::ff])");
+  EXPECT_EQ(Tree("event.ingested:>=2026-11-26T12:00:00Z"),
+            "(RANGE event.ingested time [2026-11-26T12:00:00Z TO *])");
+  EXPECT_EQ(Tree("(destination.port:[1 TO 2])"), "(RANGE destination.port int [1 TO 2])");
+
+  EXPECT_EQ(Tree("source.ip:10.0.0.0/8"), "(CIDR source.ip 10.0.0.0/8)");
+  EXPECT_EQ(Tree("source.ip:2001:db8::/32"), "(CIDR source.ip 2001:db8::/32)");
+  EXPECT_EQ(Tree("other:192.168.0.0/16"), "(CIDR other 192.168.0.0/16)");
+  EXPECT_EQ(Tree("url.path:a/b"), R"((FIELD url.path "a/b"))");
+  EXPECT_EQ(Tree("source.ip:2001:db8::1"), R"((FIELD source.ip "2001:db8::1"))");
+
+  EXPECT_EQ(Tree("_exists_:user.name"), "(EXISTS user.name)");
+  EXPECT_EQ(Tree("NOT _exists_:error.message"), "(NOT (EXISTS error.message))");
+
+  EXPECT_EQ(Tree("adm*"), "(WILDCARD adm*)");
+  EXPECT_EQ(Tree("*.exe sshd"), "(AND (WILDCARD *.exe) (TERM sshd))");
+  EXPECT_EQ(Tree("-10.1.*"), "(NOT (WILDCARD 10.1.*))");
+}
+
+TEST(QueryParseExt, ErrorPositions) {
+  const ErrorCase cases[] = {
+      // bad regex: inside the pattern where RE2 points, else at its first byte
+      {"host.name:/ab(c/", 11, "missing )"},
+      {"a /x[/", 4, "missing ]"},
+      {"f:/a{1001}/", 4, "repetition"},
+      {"/(?P<n>a/", 1, "bad regular expression"},
+      // bad ranges
+      {"destination.port:[1 2]", 20, "expected TO"},
+      {"destination.port:[1TO 2]", 22, "expected TO"},
+      {"destination.port:[1 TO 2", 24, "not closed"},
+      {"destination.port:[1 TO 2)", 25, "not closed"},
+      {"destination.port:[ TO 2]", 22, "expected TO"},
+      {"destination.port:[]", 18, "missing a lower bound"},
+      {"destination.port:[1 TO ]", 23, "missing an upper bound"},
+      {"destination.port:[1 TO 2]x", 25, "after range"},
+      {"destination.port:[a TO 2]", 18, "is a number"},
+      {"destination.port:>http", 18, "is a number"},
+      {"destination.port:>", 18, "missing bound"},
+      {"destination.port:>=", 19, "missing bound"},
+      {"destination.port:>*", 18, "not a bound"},
+      {"source.ip:[10.0.0.1 TO ::1]", 23, "cannot be mixed"},
+      {"source.ip:>web1", 11, "is an IP address"},
+      {"@timestamp:[yesterday TO *]", 12, "bad time bound"},
+      {"event.ingested:<12:00", 16, "bad time bound"},
+      {"user.name:[\"a TO b]", 11, "unterminated"},
+      // @timestamp ranges must fold into TimeBounds
+      {"a OR @timestamp:>2026-01-01", 5, "@timestamp range"},
+      {"NOT @timestamp:>2026-01-01", 4, "@timestamp range"},
+      // bad CIDR
+      {"source.ip:10.0.0.0/33", 19, "prefix length"},
+      {"source.ip:10.0.0.0/", 19, "prefix length"},
+      {"source.ip:10.0.0.0/x", 19, "prefix length"},
+      {"source.ip:2001:db8::/129", 21, "prefix length"},
+      {"source.ip:10.0.0.0/0008", 19, "prefix length"},
+      {"source.ip:10.0.0.300/8", 10, "not an IP address"},
+      {"source.ip:web/8", 10, "not an IP address"},
+      // _exists_
+      {"_exists_:\"x\"", 9, "field name"},
+      {"_exists_:a:b", 9, "field name"},
+  };
+  for (const ErrorCase& c : cases) {
+    ParseError err = MustFail(c.query);
+    EXPECT_EQ(err.position, c.position) << "[" << c.query << "] " << err.message;
+    EXPECT_NE(err.message.find(c.message_part), std::string::npos)
+        << "[" << c.query << "] " << err.message;
+    EXPECT_FALSE(err.expected.empty()) << c.query;
+  }
+}
+
+TEST(QueryParseExt, FieldsAndTimeBounds) {
+  EXPECT_EQ(MustParse("@timestamp:>2026-01-01 (sshd host.name:web1 OR (* OR nosuch.f:x)) "
+                      "_exists_:user.name destination.port:>1 source.ip:10.0.0.0/8 "
+                      "host.name:/x/ /free/ ad*")
+                .Fields(),
+            (std::vector<std::string>{"@timestamp", "host.name", "nosuch.f", "user.name",
+                                      "destination.port", "source.ip"}));
+  EXPECT_TRUE(MustParse("sshd \"a b\" /x/ ad*").Fields().empty());
+  EXPECT_EQ(MustParse("/x/ ad* destination.port:>1 source.ip:::1/128").ReferencedFields(),
+            (std::vector<std::string>{"event.original", "destination.port", "source.ip"}));
+  EXPECT_TRUE(MustParse("@timestamp:>2026-01-01").ReferencedFields().empty());
+
+  const int64_t day = kNanosPerDay;
+  const int64_t d0 = 20418 * day;  // 2025-11-26
+  EXPECT_EQ(Query().TimeBounds(), TimeRange{});
+  EXPECT_EQ(MustParse("sshd").TimeBounds(), TimeRange{});
+  EXPECT_EQ(MustParse("@timestamp:[2025-11-26 TO 2025-11-27}").TimeBounds(),
+            (TimeRange{d0, d0 + day}));
+  EXPECT_EQ(MustParse("@timestamp:{2025-11-26 TO 2025-11-27]").TimeBounds(),
+            (TimeRange{d0 + 1, d0 + day + 1}));
+  EXPECT_EQ(MustParse("@timestamp:>=2025-11-26T01:00:00+01:00").TimeBounds(),
+            (TimeRange{d0, INT64_MAX}));
+  EXPECT_EQ(MustParse("@timestamp:<2025-11-27").TimeBounds(), (TimeRange{INT64_MIN, d0 + day}));
+  // Several, also under nested ANDs, intersect; ranges folded away are not errors.
+  EXPECT_EQ(MustParse("(sshd @timestamp:>=2025-11-26) AND @timestamp:<2025-11-27 "
+                      "@timestamp:[2025-11-20 TO *]")
+                .TimeBounds(),
+            (TimeRange{d0, d0 + day}));
+  EXPECT_EQ(MustParse("* OR @timestamp:>2025-01-01").TimeBounds(), TimeRange{});
+
+  // Folded ranges match every row (the caller narrows the scan); contradictory ones none.
+  Event e;
+  e.original = "sshd x";
+  EXPECT_TRUE(MustParse("@timestamp:>2025-11-26 sshd").Matches(EventAccessor(e)));
+  Query empty = MustParse("@timestamp:>2025-11-27 @timestamp:<2025-11-26 sshd");
+  EXPECT_TRUE(empty.TimeBounds().Empty());
+  EXPECT_FALSE(empty.Matches(EventAccessor(e)));
+}
+
+class QueryExtMatchTest : public ::testing::Test {
+ protected:
+  QueryExtMatchTest() {
+    auto add = [&](std::string original,
+                   std::vector<std::pair<std::string, std::string>> fields) {
+      Event e;
+      e.original = std::move(original);
+      for (auto& [n, v] : fields) e.Add(n, v);
+      events_.push_back(std::move(e));
+    };
+    add("sshd[1]: Failed password for root from 10.1.2.3 port 22",
+        {{"host.name", "web1"}, {"user.name", "root"}, {"source.ip", "10.1.2.3"},
+         {"destination.port", "22"}, {"event.code", "4625"}});
+    add("sshd[2]: Accepted publickey for Administrator from 2001:db8::7 port 9",
+        {{"host.name", "WEB2"}, {"user.name", "Administrator"}, {"source.ip", "2001:DB8:0::7"},
+         {"destination.port", "9"}, {"event.code", "abc"}});
+    add(R"(C:\Windows\System32\cmd.exe /c whoami 192.168.1.200 ::ffff:10.0.0.1)",
+        {{"host.name", "win-01"}, {"process.name", "CMD.EXE"}, {"source.ip", "::ffff:10.0.0.1"},
+         {"destination.port", "10"}, {"event.ingested", "2025-11-26T12:00:00Z"},
+         {"destination.ip", "192.168.1.200"}});
+    add("GET /api/v2/users HTTP/1.1 10.200.0.1 zzz",
+        {{"url.path", "/api/v2/users"}, {"source.ip", "10.200.0.1"},
+         {"destination.port", "08080"}, {"user.name", "bob"}});
+  }
+
+  //! Which events match, e.g. "1--1".
+  std::string Which(std::string_view text) {
+    Query q = MustParse(text);
+    std::string out;
+    for (const Event& e : events_) out.push_back(q.Matches(EventAccessor(e)) ? '1' : '-');
+    return out;
+  }
+
+  std::vector<Event> events_;
+};
+
+TEST_F(QueryExtMatchTest, Regex) {
+  EXPECT_EQ(Which("host.name:/web[0-9]/"), "1---");     // case-sensitive, whole value
+  EXPECT_EQ(Which("host.name:/(?i)web[0-9]/"), "11--");
+  EXPECT_EQ(Which("host.name:/web/"), "----");          // whole value: web1 is not web
+  EXPECT_EQ(Which("host.name:/web.*/"), "1---");
+  EXPECT_EQ(Which("/(Failed|Accepted) \\w+ for/"), "11--");  // free text: anywhere
+  EXPECT_EQ(Which("/failed/"), "----");
+  EXPECT_EQ(Which("/(?i)failed/"), "1---");
+  EXPECT_EQ(Which("/^GET /"), "---1");
+  EXPECT_EQ(Which(R"(url.path:/\/api\/v[0-9]+\/.*/)"), "---1");
+  EXPECT_EQ(Which(R"(/System32\\cmd\.exe/)"), "--1-");
+  EXPECT_EQ(Which("NOT /sshd/"), "--11");
+  EXPECT_EQ(Which("user.name:/root|bob/ OR /whoami/"), "1-11");
+  EXPECT_EQ(Which("nosuch:/.*/"), "----");
+}
+
+TEST_F(QueryExtMatchTest, NumericRanges) {
+  EXPECT_EQ(Which("destination.port:[9 TO 10]"), "-11-");
+  EXPECT_EQ(Which("destination.port:{9 TO 10]"), "--1-");
+  EXPECT_EQ(Which("destination.port:[9 TO 10}"), "-1--");
+  EXPECT_EQ(Which("destination.port:<10"), "-1--");   // "9" < "10" numerically
+  EXPECT_EQ(Which("destination.port:>9"), "1-11");   // 08080 is 8080
+  EXPECT_EQ(Which("destination.port:>=22"), "1--1");
+  EXPECT_EQ(Which("destination.port:<=22"), "111-");
+  EXPECT_EQ(Which("destination.port:[* TO *]"), "1111");
+  EXPECT_EQ(Which("destination.port:[100 TO 1]"), "----");
+  EXPECT_EQ(Which("destination.port:[-5 TO 9]"), "-1--");
+  // A string field with integer bounds: integer values compare numerically, others never match.
+  EXPECT_EQ(Which("event.code:[4600 TO 4700]"), "1---");
+  EXPECT_EQ(Which("event.code:>100"), "1---");
+}
+
+TEST_F(QueryExtMatchTest, StringRanges) {
+  // Lexicographic, ignoring ASCII case.
+  EXPECT_EQ(Which("user.name:[a TO c]"), "-1-1");
+  EXPECT_EQ(Which("user.name:[A TO Administrator}"), "----");
+  EXPECT_EQ(Which("user.name:[A TO administrator]"), "-1--");
+  EXPECT_EQ(Which("user.name:>bob"), "1---");
+  EXPECT_EQ(Which("user.name:>=BOB"), "1--1");
+  EXPECT_EQ(Which("host.name:[web1 TO web2]"), "11--");
+  // "9" > "10" as strings: host.name is a string field and these bounds are not integers.
+  EXPECT_EQ(Which("url.path:[/api TO /b]"), "---1");
+}
+
+TEST_F(QueryExtMatchTest, IpRangesAndTimes) {
+  EXPECT_EQ(Which("source.ip:[10.0.0.0 TO 10.255.255.255]"), "1--1");
+  EXPECT_EQ(Which("source.ip:[10.1.2.3 TO 10.1.2.3]"), "1---");
+  EXPECT_EQ(Which("source.ip:{10.1.2.3 TO 10.200.0.1]"), "---1");
+  EXPECT_EQ(Which("source.ip:>=2001:db8::"), "-1--");  // IPv6 bounds never match IPv4
+  EXPECT_EQ(Which("source.ip:[::ffff:0:0 TO ::ffff:ffff:ffff]"), "--1-");
+  EXPECT_EQ(Which("destination.ip:>192.168.1.9"), "--1-");  // by value, not text ("2" < "9")
+  EXPECT_EQ(Which("event.ingested:[2025-11-26 TO 2025-11-27}"), "--1-");
+  EXPECT_EQ(Which("event.ingested:>2025-11-26T12:00:00Z"), "----");
+  EXPECT_EQ(Which("event.ingested:>=2025-11-26T13:00:00+01:00"), "--1-");
+}
+
+TEST_F(QueryExtMatchTest, Cidr) {
+  EXPECT_EQ(Which("source.ip:10.0.0.0/8"), "1--1");
+  EXPECT_EQ(Which("source.ip:10.1.0.0/16"), "1---");
+  EXPECT_EQ(Which("source.ip:10.1.2.3/32"), "1---");
+  EXPECT_EQ(Which("source.ip:10.1.2.77/24"), "1---");  // host bits ignored
+  EXPECT_EQ(Which("source.ip:10.128.0.0/9"), "---1");
+  EXPECT_EQ(Which("source.ip:0.0.0.0/0"), "1--1");      // every IPv4 address, no IPv6
+  EXPECT_EQ(Which("source.ip:2001:db8::/32"), "-1--");
+  EXPECT_EQ(Which("source.ip:2001:db8:0:0::/64"), "-1--");
+  EXPECT_EQ(Which("source.ip:2001:db9::/32"), "----");
+  EXPECT_EQ(Which("source.ip:2001:db8::6/127"), "-1--");
+  EXPECT_EQ(Which("source.ip:2001:db8::6/128"), "----");
+  EXPECT_EQ(Which("source.ip:::/0"), "-11-");            // every IPv6 address
+  EXPECT_EQ(Which("source.ip:::ffff:0:0/96"), "--1-");   // v4-mapped is IPv6
+  EXPECT_EQ(Which("destination.ip:192.168.0.0/16"), "--1-");
+  // Exact addresses on IP fields compare by value.
+  EXPECT_EQ(Which("source.ip:2001:db8::7"), "-1--");
+  EXPECT_EQ(Which("source.ip:2001:0DB8:0000::0007"), "-1--");
+  EXPECT_EQ(Which("source.ip:10.0.0.1"), "----");        // not ::ffff:10.0.0.1
+  EXPECT_EQ(Which("source.ip:::ffff:10.0.0.1"), "--1-");
+  EXPECT_EQ(Which("source.ip:10.1.2.3"), "1---");
+}
+
+TEST_F(QueryExtMatchTest, ExistsAndWildcards) {
+  EXPECT_EQ(Which("_exists_:process.name"), "--1-");
+  EXPECT_EQ(Which("NOT _exists_:event.code"), "--11");
+  EXPECT_EQ(Which("adm*"), "-1--");
+  EXPECT_EQ(Which("ADM*"), "-1--");
+  EXPECT_EQ(Which("*.exe"), "--1-");
+  EXPECT_EQ(Which("*.EXE"), "--1-");
+  EXPECT_EQ(Which("pass*"), "1---");
+  EXPECT_EQ(Which("*word"), "1---");
+  EXPECT_EQ(Which("*ass*"), "1---");
+  EXPECT_EQ(Which("10.*"), "1-11");    // compounds 10.1.2.3, 10.0.0.1 and 10.200.0.1
+  EXPECT_EQ(Which("192.168.*"), "--1-");
+  EXPECT_EQ(Which("ss*d"), "11--");
+  EXPECT_EQ(Which("z*z"), "---1");
+  EXPECT_EQ(Which("z*zz*z"), "----");  // needs four z's in one token
+  EXPECT_EQ(Which("**"), "1111");
+  EXPECT_EQ(Which("\"adm*\""), "----");  // quoted: literal
+}
+
+// --- pruning with the new constructs -------------------------------------------------------
+
+TEST(QueryMayMatchExt, Prunes) {
+  std::vector<Event> events = SampleEvents();
+  auto set = TokenSet(events[0]);
+  auto filter = FilterOf(set);
+  EXPECT_FALSE(MustParse("/Accepted publickey for/").MayMatch(filter));  // "publickey" bounded
+  EXPECT_FALSE(MustParse("/x (Accepted|Rejected) y/").MayMatch(filter));
+  EXPECT_TRUE(MustParse("/x (Accepted|Failed) y/").MayMatch(filter));
+  EXPECT_TRUE(MustParse("/(?i)x Accepted y/").MayMatch(filter));  // case folding: no pruning
+  EXPECT_TRUE(MustParse("/Accepted/").MayMatch(filter));  // atom touches the edges: not a token
+  EXPECT_FALSE(MustParse("source.ip:172.16.0.0/12").MayMatch(filter));
+  EXPECT_FALSE(MustParse("source.ip:10.9.0.0/16").MayMatch(filter));
+  EXPECT_TRUE(MustParse("source.ip:10.1.2.0/24").MayMatch(filter));
+  EXPECT_TRUE(MustParse("source.ip:2001:db8::/32").MayMatch(filter));
+  EXPECT_TRUE(MustParse("destination.port:>1").MayMatch(filter));
+  EXPECT_TRUE(MustParse("zz*").MayMatch(filter));
+}
+
+//! Queries with the new constructs built from pieces of the sample events.
+class ExtQueryGen {
+ public:
+  ExtQueryGen(const std::vector<Event>& events, uint32_t seed)
+      : events_(events), rng_(seed), base_(events, seed + 1) {}
+
+  std::string Make(int depth = 0) {
+    switch (Pick(depth > 3 ? 6 : 10)) {
+      case 0: return Regex(true);
+      case 1: return Regex(false);
+      case 2: return Range();
+      case 3: return Cidr();
+      case 4: return Wildcard();
+      case 5: return base_.Make(3);
+      case 6: return Make(depth + 1) + " " + Make(depth + 1);
+      case 7: return Make(depth + 1) + " OR " + Make(depth + 1);
+      case 8: return "NOT " + Make(depth + 1);
+      default: return "_exists_:" + AnyField().first;
+    }
+  }
+
+ private:
+  size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  const Event& AnyEvent() { return events_[Pick(events_.size())]; }
+  std::pair<std::string, std::string> AnyField() {
+    const Event& e = AnyEvent();
+    if (e.fields.empty()) return {"host.name", "web1"};
+    return e.fields[Pick(e.fields.size())];
+  }
+  std::string_view Substring(std::string_view s) {
+    if (s.empty()) return s;
+    size_t a = Pick(s.size()), b = Pick(s.size());
+    if (a > b) std::swap(a, b);
+    return s.substr(a, b - a + 1);
+  }
+  //! A regex from a substring: metacharacters escaped, some bytes turned into '.', a '.*' or an
+  //! alternation inserted, sometimes (?i).
+  std::string Regex(bool free_text) {
+    std::string pattern;
+    std::string value;
+    std::string field;
+    if (free_text) {
+      value = std::string(AnyEvent().original);
+    } else {
+      std::tie(field, value) = AnyField();
+    }
+    std::string_view piece = free_text ? Substring(value) : std::string_view(value);
+    for (char c : piece) {
+      const size_t r = Pick(20);
+      if (r == 0) {
+        pattern += ".";
+      } else if (r == 1) {
+        pattern += ".*";
+      } else if (r == 2) {
+        pattern += "(?:zz|";
+        pattern += std::isalnum(static_cast<unsigned char>(c)) ? std::string(1, c) : ".";
+        pattern += ")";
+      } else if (std::isalnum(static_cast<unsigned char>(c)) ||
+                 static_cast<unsigned char>(c) >= 0x80) {
+        pattern.push_back(c);
+      } else if (c == '/') {
+        pattern += "\\/";
+      } else {
+        pattern += "\\";
+        pattern.push_back(c);
+      }
+    }
+    if (pattern.empty() || pattern.back() == '\\') pattern = "x";
+    if (Pick(4) == 0) pattern = "(?i)" + pattern;
+    return (free_text ? "" : field + ":") + "/" + pattern + "/";
+  }
+  std::string Range() {
+    auto [name, value] = AnyField();
+    if (value.empty() || value.find_first_of(" ]}\"") != std::string::npos) return name + ":*";
+    const char* open[] = {"[", "{"};
+    const char* close[] = {"]", "}"};
+    switch (Pick(4)) {
+      case 0: return name + ":" + open[Pick(2)] + value + " TO *" + close[Pick(2)];
+      case 1: return name + ":" + open[Pick(2)] + "* TO " + value + close[Pick(2)];
+      case 2: return name + (Pick(2) ? ":>=" : ":<=") + value;
+      default: return name + ":" + open[Pick(2)] + value + " TO " + value + close[Pick(2)];
+    }
+  }
+  std::string Cidr() {
+    const char* ips[] = {"10.1.2.3", "192.168.0.10", "192.168.0.255", "10.1.2.30", "2001:db8::1"};
+    std::string ip = ips[Pick(5)];
+    const size_t len = Pick(ip.find(':') != std::string::npos ? 129 : 33);
+    return std::string(Pick(2) ? "source.ip" : "destination.ip") + ":" + ip + "/" +
+           std::to_string(len);
+  }
+  std::string Wildcard() {
+    std::vector<std::string_view> tokens;
+    ForEachToken(AnyEvent().original, [&](std::string_view t) { tokens.push_back(t); });
+    if (tokens.empty()) return "ss*";
+    std::string t(tokens[Pick(tokens.size())]);
+    const size_t a = Pick(t.size() + 1);
+    t.replace(a, std::min<size_t>(Pick(3), t.size() - a), "*");
+    return t;
+  }
+
+  const std::vector<Event>& events_;
+  std::mt19937 rng_;
+  QueryGen base_;
+};
+
+TEST(QueryMayMatchExt, NeverWrongOnSamples) {
+  std::vector<Event> events = SampleEvents();
+  std::vector<std::unordered_set<uint64_t>> sets;
+  for (const Event& e : events) sets.push_back(TokenSet(e));
+  int matched = 0, parsed_ok = 0;
+  auto check = [&](const std::string& text) {
+    auto parsed = Query::Parse(text);
+    if (!std::holds_alternative<Query>(parsed)) return;
+    ++parsed_ok;
+    const Query& q = std::get<Query>(parsed);
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (q.Matches(EventAccessor(events[i]))) {
+        ++matched;
+        EXPECT_TRUE(q.MayMatch(FilterOf(sets[i])))
+            << "query [" << text << "] matches [" << events[i].original << "] but was pruned";
+      }
+    }
+  };
+  for (const char* q : {"/Failed password/", "/ Failed password /", "/(Failed|Accepted) /",
+                        "source.ip:10.0.0.0/8", "source.ip:192.168.0.0/24",
+                        "destination.ip:192.168.0.255/32", "/sshd\\[1234\\]: Failed/",
+                        "host.name:/win-01\\.corp\\..*/", "/ ssh2$/", "file.path:/.*cmd\\.exe/",
+                        "guid:/3f2504e0-4f89-.*/", "/caf\xc3\xa9 /", "/ na.ve-test /"}) {
+    ASSERT_TRUE(std::holds_alternative<Query>(Query::Parse(q))) << q;
+    check(q);
+  }
+  ExtQueryGen gen(events, 777);
+  for (int i = 0; i < 20000; ++i) check(gen.Make());
+  EXPECT_GT(parsed_ok, 15000);
+  EXPECT_GT(matched, 5000);
+}
+
+// --- hostile regexes -----------------------------------------------------------------------
+
+TEST(QueryHostileExt, Regexes) {
+  // Exponential for backtracking engines, linear in RE2.
+  Event e;
+  e.original = std::string(100000, 'a');
+  Query q = MustParse("/(a*)*b/");
+  EXPECT_FALSE(q.Matches(EventAccessor(e)));
+  EXPECT_FALSE(MustParse("/(a|aa)*c/").Matches(EventAccessor(e)));
+  EXPECT_TRUE(MustParse("/(a*)*$/").Matches(EventAccessor(e)));
+  e.Add("user.name", std::string(50000, 'a') + "!");
+  EXPECT_FALSE(MustParse("user.name:/(a+)+/").Matches(EventAccessor(e)));
+
+  // About 10 KB of pattern with huge repetition counts errors cleanly, at the regex.
+  std::string big = "x /";
+  while (big.size() < 10000) big += "(\\pL{1000}){1000}";
+  big += "/";
+  ParseError err = MustFail(big);
+  EXPECT_GE(err.position, 3u);
+  EXPECT_LT(err.position, big.size());
+  EXPECT_FALSE(err.expected.empty());
+  err = MustFail("f:/\\pL{1000}/");  // within RE2's repetition limit, beyond max_mem
+  EXPECT_EQ(err.position, 3u);
+  EXPECT_NE(err.message.find("too large"), std::string::npos) << err.message;
+  std::string wide = "/";
+  for (int i = 0; i < 1250; ++i) wide += "\\pL{200}";
+  err = MustFail(wide + "/");
+  EXPECT_NE(err.message.find("too large"), std::string::npos) << err.message;
+
+  // The number of regexes is bounded.
+  std::string many;
+  for (int i = 0; i < kMaxRegexes; ++i) many += "/a" + std::to_string(i) + "/ OR ";
+  EXPECT_TRUE(std::holds_alternative<Query>(Query::Parse(many + "x")));
+  err = MustFail(many + "/last/");
+  EXPECT_EQ(err.position, many.size());
+  EXPECT_NE(err.message.find("too many"), std::string::npos);
+
+  // Random syntax including the new constructs never crashes.
+  std::mt19937 rng(7);
+  const std::string syntax = "()[]{}/\\\"*:<>=!-TO .f_@0a:1/8";
+  for (int i = 0; i < 20000; ++i) {
+    const size_t len = std::uniform_int_distribution<size_t>(0, 40)(rng);
+    std::string s = i % 3 == 0 ? "f:" : i % 3 == 1 ? "source.ip:" : "";
+    for (size_t k = 0; k < len; ++k) s.push_back(syntax[rng() % syntax.size()]);
     Exercise(s);
   }
 }

@@ -205,3 +205,25 @@ TEST_F(ServerTest, PipesReturnColumnsAndRows) {
   r = ParseJson(p, body);
   EXPECT_EQ(int64_t(r["position"]), 19);
 }
+
+TEST_F(ServerTest, RegexRangesCidrAndTimeBounds) {
+  std::string file = *dir_ + "/filters.ndjson";
+  {
+    std::ofstream out(file);
+    out << R"({"@timestamp":"2026-11-18T01:00:00Z","source":{"ip":"10.1.2.3"},"destination":{"port":22},"user":{"name":"admin7"},"message":"fltmarker one"})" << "\n";
+    out << R"({"@timestamp":"2026-11-18T02:00:00Z","source":{"ip":"192.168.9.9"},"destination":{"port":443},"user":{"name":"bob"},"message":"fltmarker two"})" << "\n";
+    out << R"({"@timestamp":"2026-11-18T03:00:00Z","source":{"ip":"2001:db8::5"},"destination":{"port":8080},"user":{"name":"adm"},"message":"fltmarker three"})" << "\n";
+  }
+  int code;
+  server_->Post("/api/v1/ingest", file, &code);
+  ASSERT_EQ(code, 200);
+  EXPECT_EQ(server_->CountMatches("fltmarker source.ip:10.0.0.0/8"), 1u);
+  EXPECT_EQ(server_->CountMatches("fltmarker source.ip:2001:db8::/32"), 1u);
+  EXPECT_EQ(server_->CountMatches("fltmarker destination.port:[1 TO 1023]"), 2u);
+  EXPECT_EQ(server_->CountMatches("fltmarker destination.port:>1000"), 1u);
+  EXPECT_EQ(server_->CountMatches("fltmarker user.name:/adm(in)?[0-9]*/"), 2u);
+  EXPECT_EQ(server_->CountMatches("fltmarker user.name:adm*"), 2u);
+  EXPECT_EQ(server_->CountMatches("fltmarker @timestamp:>=2026-11-18T02:00:00Z"), 2u);
+  std::string body = server_->Search("fltmarker user.name:/(/", "", &code);
+  EXPECT_EQ(code, 400) << body;
+}
