@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <future>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -141,6 +142,10 @@ Response Api::Handle(const Request& req) {
     if (req.method != "GET") return JsonError(405, "use GET");
     return Search(req);
   }
+  if (req.path == "/api/v1/histogram" || req.path == "/api/v1/fields") {
+    if (req.method != "GET") return JsonError(405, "use GET");
+    return req.path == "/api/v1/histogram" ? HistogramCounts(req) : FieldsSummary(req);
+  }
   if (req.path == "/api/v1/ingest") {
     if (req.method != "POST") return JsonError(405, "use POST");
     return Ingest(req);
@@ -155,44 +160,35 @@ Response Api::Metrics() {
   return r;
 }
 
-Response Api::Search(const Request& req) {
-  static Counter& ok_count = GetCounter("kamatama_queries_total", "result=\"ok\"", "Searches run");
+std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   static Counter& err_count = GetCounter("kamatama_queries_total", "result=\"error\"", "Searches run");
-  static Histogram& latency = GetHistogram("kamatama_query_seconds", "", "Search latency");
-  int64_t t0 = store::NowSteady();
+  Prepared p;
+  p.t0 = store::NowSteady();
   int64_t now = NowNanos();
+  auto fail = [&](Response r) {
+    err_count.Add();
+    return r;
+  };
   std::string qtext;
   if (auto* q = Param(req, "q")) qtext = *q;
-  store::ScanOptions so;
-  if (auto* f = Param(req, "from"); f && !f->empty()) {
-    auto t = ParseApiTime(*f, now);
-    if (!t) {
-      err_count.Add();
-      return JsonError(400, fmt::format("bad 'from' time: {}", *f));
+  store::ScanOptions& so = p.so;
+  for (const char* name : {"from", "to"}) {
+    if (auto* f = Param(req, name); f && !f->empty()) {
+      auto t = ParseApiTime(*f, now);
+      if (!t) return fail(JsonError(400, fmt::format("bad '{}' time: {}", name, *f)));
+      (std::string_view(name) == "from" ? so.from_ns : so.to_ns) = *t;
     }
-    so.from_ns = *t;
-  }
-  if (auto* f = Param(req, "to"); f && !f->empty()) {
-    auto t = ParseApiTime(*f, now);
-    if (!t) {
-      err_count.Add();
-      return JsonError(400, fmt::format("bad 'to' time: {}", *f));
-    }
-    so.to_ns = *t;
   }
   so.limit = cfg_.query.default_limit;
   if (auto* l = Param(req, "limit"); l && !l->empty()) {
     size_t v = 0;
     auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
-    if (ec != std::errc() || ptr != l->data() + l->size()) {
-      err_count.Add();
-      return JsonError(400, "bad 'limit': an integer is expected");
-    }
+    if (ec != std::errc() || ptr != l->data() + l->size())
+      return fail(JsonError(400, "bad 'limit': an integer is expected"));
     so.limit = std::min(v, cfg_.query.max_limit);
   }
-  so.deadline_ns = t0 + cfg_.query.timeout_ns;
+  so.deadline_ns = p.t0 + cfg_.query.timeout_ns;
   auto error_response = [&](const query::ParseError& e) {
-    err_count.Add();
     Response r;
     r.status = 400;
     r.body = "{\"error\":";
@@ -200,20 +196,32 @@ Response Api::Search(const Request& req) {
     r.body += fmt::format(",\"position\":{},\"expected\":", e.position);
     AppendJsonString(&r.body, e.expected);
     r.body += "}";
-    return r;
+    return fail(std::move(r));
   };
   auto pipeline_or = query::ParsePipeline(qtext);
   if (auto* e = std::get_if<query::ParseError>(&pipeline_or)) return error_response(*e);
-  const query::Pipeline& pipeline = std::get<query::Pipeline>(pipeline_or);
-  auto parsed = query::Query::Parse(pipeline.filter);
+  p.pipeline = std::get<query::Pipeline>(std::move(pipeline_or));
+  auto parsed = query::Query::Parse(p.pipeline.filter);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return error_response(*e);
-  {  // @timestamp ranges ANDed at the top of the query narrow the scanned time range.
-    const auto& tb = std::get<query::Query>(parsed).TimeBounds();
-    so.from_ns = std::max(so.from_ns, tb.from_ns);
-    so.to_ns = std::min(so.to_ns, tb.to_ns);
-  }
-  if (!pipeline.stages.empty()) return RunPipeline(pipeline, std::get<query::Query>(parsed), so, t0);
-  const query::Query& q = std::get<query::Query>(parsed);
+  p.query = std::get<query::Query>(std::move(parsed));
+  // @timestamp ranges ANDed at the top of the query narrow the scanned time range.
+  const auto& tb = p.query->TimeBounds();
+  so.from_ns = std::max(so.from_ns, tb.from_ns);
+  so.to_ns = std::min(so.to_ns, tb.to_ns);
+  return p;
+}
+
+Response Api::Search(const Request& req) {
+  static Counter& ok_count = GetCounter("kamatama_queries_total", "result=\"ok\"", "Searches run");
+  static Counter& err_count = GetCounter("kamatama_queries_total", "result=\"error\"", "Searches run");
+  static Histogram& latency = GetHistogram("kamatama_query_seconds", "", "Search latency");
+  auto prepared = Prepare(req);
+  if (auto* r = std::get_if<Response>(&prepared)) return std::move(*r);
+  Prepared& p = std::get<Prepared>(prepared);
+  const int64_t t0 = p.t0;
+  store::ScanOptions& so = p.so;
+  if (!p.pipeline.stages.empty()) return RunPipeline(p.pipeline, *p.query, so, t0);
+  const query::Query& q = *p.query;
   QueryFilter filter(q);
   store::ScanResult res;
   Status s = store_->Scan(filter, so, &res);
@@ -306,6 +314,106 @@ Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q
   r.body += fmt::format(
       "],\"matched\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f}}}",
       res.matched, res.scanned, res.complete && groups_complete && !res.timed_out, res.timed_out, took / 1e6);
+  return r;
+}
+
+Response Api::HistogramCounts(const Request& req) {
+  auto prepared = Prepare(req);
+  if (auto* r = std::get_if<Response>(&prepared)) return std::move(*r);
+  Prepared& p = std::get<Prepared>(prepared);
+  if (!p.pipeline.stages.empty()) return JsonError(400, "the histogram takes a filter, not pipes");
+  int64_t now = NowNanos();
+  store::ScanOptions& so = p.so;
+  if (so.to_ns == INT64_MAX) so.to_ns = now;
+  if (so.from_ns == INT64_MIN) so.from_ns = so.to_ns - kNanosPerDay;
+  if (so.from_ns >= so.to_ns) return JsonError(400, "'from' must be before 'to'");
+  size_t buckets = 60;
+  if (auto* b = Param(req, "buckets"); b && !b->empty()) {
+    auto [ptr, ec] = std::from_chars(b->data(), b->data() + b->size(), buckets);
+    if (ec != std::errc() || ptr != b->data() + b->size() || buckets == 0 || buckets > 2000)
+      return JsonError(400, "bad 'buckets': an integer from 1 to 2000 is expected");
+  }
+  const int64_t span = so.to_ns - so.from_ns;
+  const int64_t width = std::max<int64_t>(1, (span + static_cast<int64_t>(buckets) - 1) / static_cast<int64_t>(buckets));
+  std::vector<uint64_t> counts(buckets, 0);
+  const int64_t from = so.from_ns;
+  so.visit = [&](const FieldAccessor&, int64_t ts) {
+    size_t i = static_cast<size_t>((ts - from) / width);
+    if (i < counts.size()) ++counts[i];
+  };
+  QueryFilter filter(*p.query);
+  store::ScanResult res;
+  Status s = store_->Scan(filter, so, &res);
+  if (!s.ok()) return JsonError(500, "histogram failed: " + s.ToString());
+  Response r;
+  r.body = "{\"from\":";
+  AppendJsonString(&r.body, FormatRfc3339(so.from_ns));
+  r.body += ",\"to\":";
+  AppendJsonString(&r.body, FormatRfc3339(so.to_ns));
+  r.body += fmt::format(",\"interval_ms\":{},\"buckets\":[", width / 1'000'000);
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (i) r.body.push_back(',');
+    r.body += "{\"time\":";
+    AppendJsonString(&r.body, FormatRfc3339(from + static_cast<int64_t>(i) * width));
+    r.body += fmt::format(",\"count\":{}}}", counts[i]);
+  }
+  r.body += fmt::format("],\"matched\":{},\"complete\":{},\"took_ms\":{:.3f}}}", res.matched,
+                        res.complete && !res.timed_out, (store::NowSteady() - p.t0) / 1e6);
+  return r;
+}
+
+Response Api::FieldsSummary(const Request& req) {
+  auto prepared = Prepare(req);
+  if (auto* r = std::get_if<Response>(&prepared)) return std::move(*r);
+  Prepared& p = std::get<Prepared>(prepared);
+  if (!p.pipeline.stages.empty()) return JsonError(400, "the field summary takes a filter, not pipes");
+  store::ScanOptions& so = p.so;
+  // The newest `limit` events (default 1,000, at most query.max_limit) are summarised.
+  if (!Param(req, "limit")) so.limit = std::min<size_t>(1000, cfg_.query.max_limit);
+  QueryFilter filter(*p.query);
+  store::ScanResult res;
+  Status s = store_->Scan(filter, so, &res);
+  if (!s.ok()) return JsonError(500, "field summary failed: " + s.ToString());
+  struct FieldStats {
+    uint64_t count = 0;
+    std::unordered_map<std::string, uint64_t> values;
+    bool values_capped = false;
+  };
+  std::map<std::string, FieldStats> stats;
+  for (const auto& ev : res.events) {
+    for (const auto& [name, value] : ev.fields) {
+      FieldStats& f = stats[name];
+      ++f.count;
+      auto it = f.values.find(value);
+      if (it != f.values.end()) ++it->second;
+      else if (f.values.size() < 10000) f.values.emplace(value, 1);
+      else f.values_capped = true;
+    }
+  }
+  Response r;
+  r.body = fmt::format("{{\"sampled\":{},\"matched\":{},\"fields\":[", res.events.size(), res.matched);
+  bool first = true;
+  for (auto& [name, f] : stats) {
+    if (!first) r.body.push_back(',');
+    first = false;
+    std::vector<std::pair<std::string_view, uint64_t>> top(f.values.begin(), f.values.end());
+    size_t k = std::min<size_t>(10, top.size());
+    std::partial_sort(top.begin(), top.begin() + k, top.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    r.body += "{\"name\":";
+    AppendJsonString(&r.body, name);
+    r.body += fmt::format(",\"count\":{},\"distinct\":{},\"distinct_capped\":{},\"top\":[", f.count,
+                          f.values.size(), f.values_capped);
+    for (size_t i = 0; i < k; ++i) {
+      if (i) r.body.push_back(',');
+      r.body += "{\"value\":";
+      AppendJsonString(&r.body, top[i].first);
+      r.body += fmt::format(",\"count\":{}}}", top[i].second);
+    }
+    r.body += "]}";
+  }
+  r.body += fmt::format("],\"took_ms\":{:.3f}}}", (store::NowSteady() - p.t0) / 1e6);
   return r;
 }
 

@@ -6,11 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <variant>
 #include <string>
 
 #include "ingest/pipeline.h"
 #include "server/config.h"
 #include "query/pipes.h"
+#include "query/query.h"
 #include "store/store.h"
 
 namespace kamatama::server {
@@ -45,7 +48,17 @@ class Api {
   void SetReady(bool ready) { ready_ = ready; }
 
  private:
+  struct Prepared {
+    store::ScanOptions so;
+    query::Pipeline pipeline;
+    std::optional<query::Query> query;
+    int64_t t0 = 0;
+  };
+  //! Parses q, from, to and limit; a Response when they are invalid (400 with the position).
+  std::variant<Prepared, Response> Prepare(const Request& req);
   Response Search(const Request& req);
+  Response HistogramCounts(const Request& req);
+  Response FieldsSummary(const Request& req);
   Response Ingest(const Request& req);
   Response RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0);
   Response Metrics();

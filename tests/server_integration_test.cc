@@ -227,3 +227,49 @@ TEST_F(ServerTest, RegexRangesCidrAndTimeBounds) {
   std::string body = server_->Search("fltmarker user.name:/(/", "", &code);
   EXPECT_EQ(code, 400) << body;
 }
+
+TEST_F(ServerTest, HistogramAndFieldSummary) {
+  std::string file = *dir_ + "/hist.ndjson";
+  {
+    std::ofstream out(file);
+    // 6 events: 3 in the first hour, 1 in the second, 2 in the fourth.
+    const char* times[] = {"00:05", "00:10", "00:50", "01:30", "03:01", "03:59"};
+    const char* users[] = {"ann", "ann", "ben", "ann", "cy", "ben"};
+    for (int i = 0; i < 6; ++i) {
+      out << "{\"@timestamp\":\"2026-11-17T" << times[i] << ":00Z\",\"user.name\":\"" << users[i]
+          << "\",\"message\":\"histmarker\"}\n";
+    }
+  }
+  int code;
+  server_->Post("/api/v1/ingest", file, &code);
+  ASSERT_EQ(code, 200);
+  simdjson::dom::parser p;
+  std::string body = server_->Get("/api/v1/histogram?q=histmarker&from=2026-11-17T00:00:00Z&to=2026-11-17T04:00:00Z&buckets=4", &code);
+  ASSERT_EQ(code, 200) << body;
+  auto r = ParseJson(p, body);
+  auto b = r["buckets"].get_array();
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_EQ(std::string_view(b.at(0)["time"]), "2026-11-17T00:00:00.000Z");
+  EXPECT_EQ(int64_t(b.at(0)["count"]), 3);
+  EXPECT_EQ(int64_t(b.at(1)["count"]), 1);
+  EXPECT_EQ(int64_t(b.at(2)["count"]), 0);
+  EXPECT_EQ(int64_t(b.at(3)["count"]), 2);
+  EXPECT_EQ(int64_t(r["interval_ms"]), 3600000);
+
+  body = server_->Get("/api/v1/fields?q=histmarker&from=2026-11-17T00:00:00Z&to=2026-11-18T00:00:00Z", &code);
+  ASSERT_EQ(code, 200) << body;
+  r = ParseJson(p, body);
+  EXPECT_EQ(int64_t(r["sampled"]), 6);
+  bool found = false;
+  for (auto f : r["fields"].get_array()) {
+    if (std::string_view(f["name"]) != "user.name") continue;
+    found = true;
+    EXPECT_EQ(int64_t(f["count"]), 6);
+    EXPECT_EQ(int64_t(f["distinct"]), 3);
+    EXPECT_EQ(std::string_view(f["top"].at(0)["value"]), "ann");
+    EXPECT_EQ(int64_t(f["top"].at(0)["count"]), 3);
+  }
+  EXPECT_TRUE(found) << body;
+  server_->Get("/api/v1/histogram?q=histmarker&buckets=0", &code);
+  EXPECT_EQ(code, 400);
+}
