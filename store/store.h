@@ -29,9 +29,9 @@ namespace kamatama::store {
 struct StoreOptions {
   std::string dir = "data";
   int max_age_days = 0;               //!< 0 keeps everything
-  size_t block_max_events = 8192;     //!< a block is sealed at this many events
+  size_t block_max_events = 2048;     //!< a block is sealed at this many events (smaller blocks prune better)
   size_t block_max_bytes = 8u << 20;  //!< ... or this many bytes of original lines
-  size_t max_open_days = 3;           //!< days with an open builder; more seals the least recent
+  size_t max_open_days = 8;           //!< days with an open builder; more seals the least recent
   size_t cache_mb = 256;              //!< RocksDB block cache
   size_t write_buffer_mb = 64;        //!< memtable budget shared by all partitions
 };
