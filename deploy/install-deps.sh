@@ -16,7 +16,12 @@ PKGS=(
   rsyslog bsdutils curl python3 procps
   # peers of the benchmark (bench/run.sh)
   ripgrep zstd sqlite3
+  # headless browser for the web UI end-to-end test (tests/ui)
+  chromium
 )
+# Node.js and npm run the UI test (playwright-core); a node/npm already on PATH is kept.
+if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PKGS+=(npm); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

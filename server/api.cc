@@ -14,6 +14,7 @@
 #include "parsers/parse.h"
 #include "query/pipes.h"
 #include "query/query.h"
+#include "server/web_routes.h"
 
 namespace kamatama::server {
 
@@ -132,6 +133,7 @@ Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
 }
 
 Response Api::Handle(const Request& req) {
+  if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {
     return ready_ ? Response{200, "text/plain; charset=utf-8", "ready\n"}
