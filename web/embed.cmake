@@ -12,9 +12,10 @@ foreach(f IN LISTS files)
   string(SUBSTRING "${sha}" 0 20 etag)
   string(LENGTH "${hex}" hexlen)
   math(EXPR size "${hexlen} / 2")
-  # 0x.. per byte; a line break every 32 bytes keeps the file editor- and compiler-friendly.
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){32})" "\\1\n" bytes "${bytes}")
+  # One string literal of \xHH escapes (every byte escaped, so no escape runs into the next
+  # character), split into lines of 32 bytes; adjacent literals are concatenated by the compiler.
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" bytes "${hex}")
+  string(REGEX REPLACE "((\\\\x[0-9a-f][0-9a-f]){32})" "\\1\"\n\"" bytes "${bytes}")
   get_filename_component(ext "${f}" LAST_EXT)
   string(TOLOWER "${ext}" ext)
   set(type "application/octet-stream")
@@ -37,8 +38,7 @@ foreach(f IN LISTS files)
   elseif(ext STREQUAL ".woff2")
     set(type "font/woff2")
   endif()
-  # size 0 would be an empty array: always keep one trailing NUL that is not counted.
-  string(APPEND arrays "// ${f}\nalignas(8) const char k${i}[] = {\n${bytes}0x00};\n")
+  string(APPEND arrays "// ${f}\nconstexpr char k${i}[] =\n\"${bytes}\";\n")
   string(APPEND table "  {\"/ui/${f}\", \"${type}\", {k${i}, ${size}}, \"\\\"${etag}\\\"\"},\n")
   math(EXPR i "${i} + 1")
 endforeach()

@@ -1,0 +1,93 @@
+// api.js: same-origin calls to the kamatama HTTP API (docs/api.md). All paths are relative.
+
+export class ApiError extends Error {
+  constructor(status, body, message) {
+    super(message);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+// Listeners for a 401 (the login page comes later: for now the UI shows a message).
+const unauthorizedListeners = [];
+export function onUnauthorized(fn) { unauthorizedListeners.push(fn); }
+
+export function apiUrl(path, params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  }
+  const qs = u.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+// GET a JSON endpoint; throws ApiError with the parsed error body ({error, position, expected}).
+export async function getJson(path, params, signal) {
+  let res;
+  try {
+    res = await fetch(apiUrl(path, params), {
+      signal, credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store',
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, {}, 'cannot reach the server: ' + e.message);
+  }
+  let body = null;
+  const text = await res.text();
+  try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  if (res.status === 401) {
+    for (const fn of unauthorizedListeners) fn();
+    throw new ApiError(401, body, 'not logged in');
+  }
+  if (!res.ok) {
+    const msg = body && typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
+    throw new ApiError(res.status, body, msg);
+  }
+  if (body === null || typeof body !== 'object') throw new ApiError(res.status, {}, 'the server did not answer JSON');
+  return body;
+}
+
+export const api = {
+  search: (p, signal) => getJson('/api/v1/search', p, signal),
+  histogram: (p, signal) => getJson('/api/v1/histogram', p, signal),
+  fields: (p, signal) => getJson('/api/v1/fields', p, signal),
+  fieldnames: (signal) => getJson('/api/v1/fieldnames', {}, signal),
+  sources: (signal) => getJson('/api/v1/sources', {}, signal),
+  exportUrl: (p) => apiUrl('/api/v1/export', p),
+  tailUrl: (q) => {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${proto}//${location.host}${apiUrl('/api/v1/tail', { q })}`;
+  },
+};
+
+// UTF-8 byte offset (as the server reports error positions) -> index in the JS string.
+export function byteToIndex(s, byte) {
+  let b = 0;
+  let i = 0;
+  while (i < s.length && b < byte) {
+    const cp = s.codePointAt(i);
+    b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return i;
+}
+
+// --- Timestamps with nanosecond precision, as BigInt nanoseconds since the epoch. ---------
+
+export function tsToNs(ts) {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(ts || '');
+  if (!m) {
+    const t = Date.parse(ts);
+    return isNaN(t) ? null : BigInt(t) * 1000000n;
+  }
+  const sec = Date.parse(m[1] + 'Z');
+  if (isNaN(sec)) return null;
+  return BigInt(sec) * 1000000n + BigInt((m[2] || '').padEnd(9, '0') || '0');
+}
+
+export function nsToTs(ns) {
+  const ms = ns / 1000000n;
+  const frac = ns - (ms / 1000n) * 1000000000n;
+  const d = new Date(Number((ms / 1000n) * 1000n));
+  return d.toISOString().slice(0, 19) + '.' + frac.toString().padStart(9, '0') + 'Z';
+}

@@ -1,0 +1,111 @@
+// app.js: entry point. Routing between the Search and Sources pages from the URL, history,
+// theme, keyboard shortcuts, the 401 banner.
+import { el, replace, localOffsetLabel } from './dom.js';
+import { onUnauthorized } from './api.js';
+import { readState, writeState, stateToSearch } from './state.js';
+import { SearchPage } from './search.js';
+import { SourcesPage } from './sources.js';
+
+const THEMES = ['auto', 'dark', 'light'];
+
+class App {
+  constructor() {
+    this.main = document.getElementById('app');
+    this.banner = document.getElementById('banner');
+    this.pages = {};
+    this.current = null;
+    this.setupHeader();
+    this.setupTheme();
+    onUnauthorized(() => {
+      this.banner.hidden = false;
+      replace(this.banner, 'Not logged in: the server asks for authentication. Sign in, then reload this page.');
+    });
+    window.addEventListener('popstate', () => this.apply(readState()));
+    document.addEventListener('keydown', (e) => this.onKey(e));
+    let resizeTimer = null;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => this.current?.redraw(), 150);
+    });
+    this.apply(readState(), true);
+  }
+
+  setupHeader() {
+    const nav = document.getElementById('nav');
+    this.navSearch = el('a', { href: '/', class: 'tab', id: 'nav-search' }, 'Search');
+    this.navSources = el('a', { href: '/?view=sources', class: 'tab', id: 'nav-sources' }, 'Sources');
+    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources']]) {
+      a.addEventListener('click', (e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        const s = this.state || readState();
+        this.navigate({ ...s, view });
+      });
+    }
+    nav.append(this.navSearch, this.navSources);
+    const tz = document.getElementById('tz');
+    tz.textContent = `times in UTC · local ${localOffsetLabel()}`;
+  }
+
+  setupTheme() {
+    const btn = document.getElementById('theme');
+    let theme = 'auto';
+    try { theme = localStorage.getItem('kamatama.theme') || 'auto'; } catch { /* storage disabled */ }
+    if (!THEMES.includes(theme)) theme = 'auto';
+    const applyTheme = () => {
+      if (theme === 'auto') document.documentElement.removeAttribute('data-theme');
+      else document.documentElement.setAttribute('data-theme', theme);
+      btn.textContent = theme === 'auto' ? '◐ auto' : theme === 'dark' ? '● dark' : '○ light';
+      btn.title = 'Theme: ' + theme + ' (click to change)';
+    };
+    btn.addEventListener('click', () => {
+      theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
+      try { localStorage.setItem('kamatama.theme', theme); } catch { /* ignore */ }
+      applyTheme();
+      this.current?.redraw();
+    });
+    applyTheme();
+  }
+
+  page(view) {
+    if (!this.pages[view]) this.pages[view] = view === 'sources' ? new SourcesPage(this) : new SearchPage(this);
+    return this.pages[view];
+  }
+
+  // Shows a state (from the URL or a user action).
+  apply(state, first = false) {
+    this.state = state;
+    const page = this.page(state.view);
+    if (this.current !== page) {
+      this.current?.leave();
+      this.current = page;
+      replace(this.main, page.root);
+    }
+    this.navSearch.classList.toggle('active', state.view === 'search');
+    this.navSources.classList.toggle('active', state.view === 'sources');
+    this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
+    document.title = state.view === 'sources' ? 'Sources · kamatama' : `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
+    page.show(state);
+    if (first && state.view === 'search' && !state.q) page.focusQuery();
+  }
+
+  // A user action: record it in the URL (a history entry) and show it.
+  navigate(state) {
+    writeState(state);
+    this.apply(state);
+  }
+
+  onKey(e) {
+    const t = e.target;
+    const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t?.isContentEditable;
+    if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      if (this.state.view !== 'search') this.navigate({ ...this.state, view: 'search' });
+      this.current.focusQuery();
+    } else if (e.key === 'Escape') {
+      if (this.current?.closeDetail?.()) e.preventDefault();
+    }
+  }
+}
+
+window.kamatama = new App();

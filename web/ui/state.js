@@ -1,0 +1,56 @@
+// state.js: the view in the URL (permalinks). ?view=search|sources&q=...&range=24h or
+// &from=...&to=... . Back/forward re-apply the state; a pasted link reproduces the view.
+
+export const RANGES = [
+  ['15m', 'Last 15 minutes', 15 * 60e3],
+  ['1h', 'Last hour', 3600e3],
+  ['24h', 'Last 24 hours', 86400e3],
+  ['7d', 'Last 7 days', 7 * 86400e3],
+  ['30d', 'Last 30 days', 30 * 86400e3],
+];
+export const DEFAULT_RANGE = '24h';
+
+export function readState(search = location.search) {
+  const p = new URLSearchParams(search);
+  const from = p.get('from') || '';
+  const to = p.get('to') || '';
+  let range = p.get('range') || '';
+  if (!RANGES.some(([k]) => k === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
+  return {
+    view: p.get('view') === 'sources' ? 'sources' : 'search',
+    q: p.get('q') ?? '',
+    range,
+    from: range === 'custom' ? from : '',
+    to: range === 'custom' ? to : '',
+  };
+}
+
+export function stateToSearch(s) {
+  const p = new URLSearchParams();
+  if (s.view === 'sources') p.set('view', 'sources');
+  if (s.q) p.set('q', s.q);
+  if (s.range === 'custom') {
+    if (s.from) p.set('from', s.from);
+    if (s.to) p.set('to', s.to);
+  } else if (s.range && s.range !== DEFAULT_RANGE) {
+    p.set('range', s.range);
+  }
+  const qs = p.toString();
+  return qs ? `?${qs}` : '';
+}
+
+// Updates the URL: push a history entry when the view changed, unless `replace`.
+export function writeState(s, replace = false) {
+  const target = location.pathname + stateToSearch(s);
+  if (target === location.pathname + location.search) return;
+  if (replace) history.replaceState(null, '', target);
+  else history.pushState(null, '', target);
+}
+
+// Absolute times for the API, fixed at the moment a search runs so that the histogram, the
+// results, the field summary and the export all describe the same range.
+export function resolveRange(s, now = Date.now()) {
+  if (s.range === 'custom') return { from: s.from || '', to: s.to || '' };
+  const r = RANGES.find(([k]) => k === s.range) || RANGES.find(([k]) => k === DEFAULT_RANGE);
+  return { from: new Date(now - r[2]).toISOString(), to: new Date(now).toISOString() };
+}
