@@ -9,7 +9,7 @@ PKGS=(
   # libraries
   librocksdb-dev libboost-dev libboost-system-dev libsimdjson-dev libre2-dev
   libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libssl-dev
-  libzstd-dev libbenchmark-dev
+  libzstd-dev libbenchmark-dev zlib1g-dev libsnappy-dev
   # fuzzing (libFuzzer ships with clang's runtime)
   clang libclang-rt-14-dev
   # real peers used by the tests

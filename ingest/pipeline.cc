@@ -120,6 +120,7 @@ void Pipeline::Run() {
         sync |= static_cast<bool>(b.done);
         n += b.events.size();
         uint64_t exp = 0;
+        if (observer_ && s.ok()) observer_(b.events);
         if (s.ok()) s = store_->Append(&b.events, b.raws, &exp);
         expired.Add(exp);
         n -= exp;

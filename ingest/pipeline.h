@@ -58,6 +58,10 @@ class Pipeline {
 
   size_t QueuedBytes() const;
 
+  //! Called on the writer thread with each batch's events just before they are stored (live
+  //! tail). Set before Start(); must be quick and must not block.
+  void SetObserver(std::function<void(const std::vector<Event>&)> observer) { observer_ = std::move(observer); }
+
  private:
   void Run();
 
@@ -70,6 +74,7 @@ class Pipeline {
   size_t queued_bytes_ = 0;
   bool stopping_ = false;
   std::thread writer_;
+  std::function<void(const std::vector<Event>&)> observer_;
 };
 
 }  // namespace kamatama::ingest
