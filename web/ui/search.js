@@ -123,7 +123,7 @@ export class SearchPage {
     this.cursor = null;
     this.setExportLinks();
     this.root.classList.toggle('pipe-mode', this.isPipe);
-    this.root.classList.add('loading');
+    this.root.classList.add('loading', 'busy');
     replace(this.status, 'Searching…');
     if (this.tail) this.restartTail();
     this.tailBtn.disabled = this.isPipe;
@@ -140,7 +140,7 @@ export class SearchPage {
       else this.renderEvents(res);
     } catch (e) {
       if (e.name === 'AbortError' || seq !== this.seq) return;
-      this.root.classList.remove('loading');
+      this.root.classList.remove('loading', 'busy');
       this.showSearchError(e);
       clear(this.results);
       clear(this.histBox);
@@ -160,6 +160,8 @@ export class SearchPage {
       replace(this.sidebar, el('div', { class: 'muted pad' }, 'Fields are listed for plain searches (without pipes).'));
     }
     this.root.classList.remove('loading');
+    // 'busy' until the histogram and the field summary are in as well (tests wait on it).
+    Promise.allSettled([histP, fieldsP]).then(() => { if (seq === this.seq) this.root.classList.remove('busy'); });
   }
 
   bucketCount() {
@@ -349,6 +351,11 @@ export class SearchPage {
 
   renderHistogram(h) {
     this.lastHist = h;
+    // The search stops after a page; the histogram counts every match in the same range.
+    if (this.lastRes && this.lastRes.complete === false && this.range.from && typeof h.matched === 'number' && h.complete !== false) {
+      this.lastRes = { ...this.lastRes, matched: h.matched, complete: true };
+      this.renderStatus(this.lastRes, this.shownLabel());
+    }
     drawHistogram(this.histBox, h, (from, to) => this.app.navigate({ ...this.state, q: this.queryBar.value, range: 'custom', from, to }));
     this.histBox.title = `${fmtInt(h.matched ?? 0)} events; drag across the chart to zoom into a range`;
   }

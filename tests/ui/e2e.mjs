@@ -1,0 +1,606 @@
+// tests/ui/e2e.mjs: end-to-end test of the kamatama web UI in headless Chromium.
+//
+// Starts the real `kamatama serve` on free loopback ports (as tests/harness.h does), ingests a
+// few hundred realistic lines of several families, hosts and days through POST /api/v1/ingest,
+// then drives the UI with playwright-core and the system Chromium (no browser download):
+// search + histogram, sidebar filter, detail panel, permalinks and history, live tail, export,
+// pipes (table + charts), the sources page, keyboard shortcuts, and an XSS / control-character
+// pass over every page. Screenshots of each state go to --out.
+//
+//   node tests/ui/e2e.mjs --binary build/kamatama --out build/tests/ui-output \
+//        --node-modules build/tests/ui-node/node_modules [--chromium /usr/bin/chromium]
+//
+// Exit 0 when every check passed, 1 otherwise; the whole run is bounded (--timeout, 240 s).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// ---- arguments --------------------------------------------------------------------------
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const BINARY = args.binary || process.env.KMT_BINARY;
+const OUT = path.resolve(args.out || 'ui-output');
+const NODE_MODULES = path.resolve(args['node-modules'] || path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules'));
+const CHROMIUM = args.chromium || '/usr/bin/chromium';
+const TIMEOUT_S = Number(args.timeout || 240);
+if (!BINARY) { console.error('usage: e2e.mjs --binary PATH --out DIR --node-modules DIR'); process.exit(2); }
+fs.mkdirSync(OUT, { recursive: true });
+
+const require = createRequire(path.join(NODE_MODULES, 'noop.js'));
+const { chromium } = require('playwright-core');
+
+// ---- results ----------------------------------------------------------------------------
+const results = [];
+let current = 'setup';
+function check(name, ok, detail = '') {
+  results.push({ section: current, name, ok: !!ok, detail: ok ? '' : String(detail) });
+  console.log(`${ok ? '  ok  ' : '  FAIL'} [${current}] ${name}${ok ? '' : ' -- ' + detail}`);
+  return !!ok;
+}
+async function section(name, fn) {
+  current = name;
+  console.log(`\n== ${name}`);
+  try {
+    await fn();
+  } catch (e) {
+    check('section ran to the end', false, (e && e.stack) || e);
+  }
+}
+
+// ---- server -------------------------------------------------------------------------------
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kmt_ui_e2e_'));
+let server = null;
+let base = '';
+
+function startServer() {
+  // A larger max_frame so that the 100 KB field of the XSS test fits in one JSON line.
+  const cfg = path.join(tmp, 'kamatama.yaml');
+  fs.writeFileSync(cfg, 'syslog:\n  max_frame: 256KiB\n');
+  const log = fs.openSync(path.join(OUT, 'server.log'), 'w');
+  server = spawn(BINARY, ['serve', '--config', cfg, '--data-dir', path.join(tmp, 'data'),
+    '--syslog-udp', '127.0.0.1:0', '--syslog-tcp', '127.0.0.1:0', '--http', '127.0.0.1:0'],
+  { stdio: ['ignore', log, log] });
+  const deadline = Date.now() + 30000;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const text = fs.readFileSync(path.join(OUT, 'server.log'), 'utf8');
+      const m = /http listening on (\S+)/.exec(text);
+      if (m) { base = `http://${m[1]}`; return resolve(); }
+      if (server.exitCode !== null) return reject(new Error('server exited during start-up:\n' + text));
+      if (Date.now() > deadline) return reject(new Error('server did not start:\n' + text));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+function stopServer() {
+  if (server && server.exitCode === null) server.kill('SIGTERM');
+}
+
+async function ingest(lines) {
+  const res = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
+  const body = await res.json();
+  if (res.status !== 200 || body.rejected) throw new Error(`ingest: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+  return body;
+}
+
+async function apiJson(p) {
+  const res = await fetch(base + p);
+  return { status: res.status, body: await res.json().catch(() => null), headers: res.headers };
+}
+
+// ---- sample data ------------------------------------------------------------------------
+// Deterministic: counts per host and family are known. Times spread over the last 5 days,
+// newest first, the first few within the last 15 minutes.
+const NOW = Date.now();
+const iso = (ms) => new Date(ms).toISOString();
+const expect = { hosts: {}, families: {}, deny_fw1: 0, total: 0 };
+function sample() {
+  const lines = [];
+  const add = (host, family, line) => {
+    expect.hosts[host] = (expect.hosts[host] || 0) + 1;
+    expect.families[family] = (expect.families[family] || 0) + 1;
+    expect.total++;
+    lines.push(line);
+  };
+  const N = 340;
+  const span = 5 * 86400e3;
+  const ts = (i) => iso(NOW - 20e3 - Math.floor((i / N) * span) - (i % 7) * 1000);
+  for (let i = 0; i < N; i++) {
+    const t = ts(i);
+    const k = i % 17;
+    const ip = `203.0.113.${(i * 7) % 250 + 1}`;
+    if (k < 6) {
+      const host = k < 4 ? 'fw1' : 'fw2';
+      const deny = i % 3 !== 0;
+      if (host === 'fw1' && deny) expect.deny_fw1++;
+      add(host, 'firewall', `<4>1 ${t} ${host} kernel - - - [UFW ${deny ? 'BLOCK' : 'ALLOW'}] IN=eth0 OUT= MAC=00:16:3e:04:13:6f:00:16:3e:00:00:01:08:00 SRC=${ip} DST=10.0.0.5 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=0 DF PROTO=TCP SPT=${40000 + i} DPT=${i % 2 ? 443 : 22} WINDOW=64240 RES=0x00 SYN URGP=0`);
+    } else if (k < 9) {
+      const user = ['root', 'admin', 'oracle'][i % 3];
+      if (i % 4) add('bastion', 'auth', `<38>1 ${t} bastion sshd ${1000 + i} - - Failed password for ${user} from ${ip} port ${50000 + i} ssh2`);
+      else add('bastion', 'auth', `<38>1 ${t} bastion sshd ${1000 + i} - - Accepted publickey for alice from 10.0.0.${i % 200} port ${50000 + i} ssh2: RSA SHA256:abcdefghijklmnop`);
+    } else if (k < 11) {
+      add('dns1', 'dns', `<30>1 ${t} dns1 dnsmasq 55 - - query[A] host${i % 9}.example.com from 10.0.0.${i % 50 + 2}`);
+    } else if (k < 12) {
+      add('dhcp1', 'dhcp', `<30>1 ${t} dhcp1 dhcpd 64305 - - DHCPACK on 10.150.60.${i % 200} to 4c:55:41:a0:fa:${(i % 90 + 10).toString(16)} (laptop-${i % 5}) via eth0`);
+    } else if (k < 14) {
+      add('proxy1', 'proxy', `<13>1 ${t} proxy1 squid 123 - - ${Math.floor(Date.parse(t) / 1000)}.049   5006 10.105.21.${i % 200} TCP_MISS/200 1785 GET http://www.example.org/page${i % 4} - DIRECT/93.184.216.34 text/html`);
+    } else if (k < 16) {
+      add('mx1', 'mail', `<22>1 ${t} mx1 postfix/smtpd ${300 + i} - - connect from unknown[198.51.100.${i % 200}]`);
+    } else {
+      add('mx1', 'antivirus', `<30>1 ${t} mx1 clamd 99 - - /var/spool/amavis/msg-${i}.eml: Eicar-Test-Signature FOUND`);
+    }
+  }
+  return lines;
+}
+
+// ---- browser helpers ----------------------------------------------------------------------
+const pageProblems = []; // {kind, text, url}
+const uiResponses = [];  // {url, status, csp, xfo}
+function watch(page) {
+  page.on('dialog', async (d) => { pageProblems.push({ kind: 'dialog', text: d.message(), url: page.url() }); await d.dismiss().catch(() => {}); });
+  page.on('pageerror', (e) => pageProblems.push({ kind: 'pageerror', text: String(e), url: page.url() }));
+  page.on('console', (m) => { if (m.type() === 'error') pageProblems.push({ kind: 'console', text: m.text(), url: page.url() }); });
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (u.origin !== base) return;
+    const h = r.headers();
+    uiResponses.push({ url: u.pathname + u.search, status: r.status(), csp: h['content-security-policy'] || '', xfo: h['x-frame-options'] || '', ct: h['content-type'] || '' });
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: false }).catch((e) => console.log('screenshot failed', name, e.message));
+}
+
+async function idle(page) {
+  await page.waitForFunction(() => !document.querySelector('.search-page.loading, .search-page.busy'), null, { timeout: 15000 });
+}
+
+async function runQuery(page, q, { range } = {}) {
+  if (range) await page.selectOption('#range', range).catch(() => {});
+  await page.fill('#q', q);
+  const resp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'), { timeout: 15000 });
+  await page.press('#q', 'Enter');
+  await resp;
+  await idle(page);
+}
+
+// A value button in the field sidebar (its <details> opened first).
+async function sideValue(page, field, text) {
+  const d = page.locator(`#sidebar details[data-field="${field}"]`);
+  await d.waitFor();
+  await d.evaluate((e) => { e.open = true; });
+  return d.locator('li', { hasText: text }).first();
+}
+
+async function matchedCount(page) {
+  const t = await page.textContent('#matched', { timeout: 10000 });
+  return Number(String(t).replace(/[^0-9]/g, ''));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- the test -----------------------------------------------------------------------------
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async function main() {
+  await startServer();
+  console.log('server at', base, 'output in', OUT);
+  const ing = await ingest(sample());
+  check(`ingested ${expect.total} sample lines`, ing.accepted === expect.total, JSON.stringify(ing));
+
+  const userDataDir = fs.mkdtempSync(path.join(tmp, 'chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    viewport: { width: 1280, height: 800 },
+    timeout: 60000,
+  });
+  context.setDefaultTimeout(10000);
+  const page = watch(await context.newPage());
+
+  await section('ui assets and headers', async () => {
+    const r = await fetch(base + '/');
+    check('GET / is 200 text/html', r.status === 200 && (r.headers.get('content-type') || '').startsWith('text/html'), `${r.status} ${r.headers.get('content-type')}`);
+    check('CSP header on /', r.headers.get('content-security-policy') === CSP, r.headers.get('content-security-policy'));
+    check('X-Frame-Options DENY', r.headers.get('x-frame-options') === 'DENY', r.headers.get('x-frame-options'));
+    check('Referrer-Policy no-referrer', r.headers.get('referrer-policy') === 'no-referrer', r.headers.get('referrer-policy'));
+    const etag = r.headers.get('etag');
+    check('ETag on /', !!etag, 'none');
+    const html = await r.text();
+    check('index.html has no inline script/style', !/<script(?![^>]*\bsrc=)[^>]*>/i.test(html) && !/<style/i.test(html) && !/\sstyle=/i.test(html) && !/\son[a-z]+=/i.test(html), html.slice(0, 300));
+    if (etag) {
+      const r304 = await fetch(base + '/', { headers: { 'If-None-Match': etag } });
+      check('If-None-Match answers 304', r304.status === 304, r304.status);
+    }
+    const js = await fetch(base + '/ui/app.js');
+    check('/ui/app.js is JavaScript', js.status === 200 && /javascript/.test(js.headers.get('content-type') || ''), `${js.status} ${js.headers.get('content-type')}`);
+    for (const bad of ['/ui/../server/api.cc', '/ui/%2e%2e/CMakeLists.txt', '/ui/nope.js', '/ui//app.js']) {
+      const rb = await fetch(base + bad);
+      check(`${bad} is refused`, rb.status === 404 || rb.status === 400, rb.status);
+    }
+    const post = await fetch(base + '/', { method: 'POST', body: 'x' });
+    check('POST / is 405', post.status === 405, post.status);
+  });
+
+  await section('search and histogram', async () => {
+    await page.goto(base + '/?range=7d');
+    await idle(page);
+    check('query bar focused on load', await page.evaluate(() => document.activeElement?.id === 'q'), 'not focused');
+    const hist = page.waitForResponse((r) => r.url().includes('/api/v1/histogram?'));
+    await runQuery(page, 'host.name:fw1');
+    const h = await (await hist).json();
+    check(`matched = ${expect.hosts.fw1} for host.name:fw1`, (await matchedCount(page)) === expect.hosts.fw1, await page.textContent('#status'));
+    const sum = (h.buckets || []).reduce((a, b) => a + b.count, 0);
+    check('histogram buckets sum to the match count', sum === expect.hosts.fw1 && h.matched === expect.hosts.fw1, `sum ${sum} matched ${h.matched}`);
+    const bars = await page.locator('#histogram svg rect.bar').count();
+    check('histogram bars drawn', bars > 0 && bars <= (h.buckets || []).length, bars);
+    const rows = await page.locator('#events tbody tr').count();
+    check('first page of results shown (newest first)', rows === expect.hosts.fw1, rows);
+    const times = await page.locator('#events tbody td.c-time').allTextContents();
+    check('results sorted newest first', times.every((t, i) => i === 0 || times[i - 1] >= t), times.slice(0, 3).join(', '));
+    const firstSum = await page.textContent('#events tbody tr:first-child td.c-sum');
+    check('firewall summary "action tcp src:port → dst:port"', /^(deny|allow|drop) tcp 203\.0\.113\.\d+:\d+ → 10\.0\.0\.5:(22|443)/.test(firstSum), firstSum);
+    await shot(page, '01-search');
+
+    // paging: everything in 7 days, 100 per page
+    await runQuery(page, '');
+    check(`exact total ${expect.total} shown for an empty query`, (await matchedCount(page)) === expect.total, await page.textContent('#status'));
+    for (let i = 0; i < 5 && (await page.locator('#load-more').count()); i++) {
+      await page.click('#load-more');
+      await page.waitForFunction((n) => document.querySelectorAll('#events tbody tr').length > n, (i + 1) * 100 - 1).catch(() => {});
+    }
+    await page.waitForFunction(() => !document.querySelector('#load-more') && /End of results/.test(document.querySelector('#more')?.textContent || ''), null, { timeout: 15000 }).catch(() => {});
+    const all = await page.locator('#events tbody tr').count();
+    check(`paging reaches all ${expect.total} events without duplicates or gaps`, all === expect.total, all);
+
+    // paging when many events share the last timestamp of a page (to is exclusive)
+    const tieTs = iso(NOW - 3600e3);
+    await ingest(Array.from({ length: 130 }, (_, i) => JSON.stringify({ '@timestamp': tieTs, host: { name: 'tiehost' }, message: `tie ${i}` })));
+    await runQuery(page, 'host.name:tiehost');
+    await page.click('#load-more');
+    await page.waitForFunction(() => /End of results/.test(document.querySelector('#more')?.textContent || ''), null, { timeout: 10000 }).catch(() => {});
+    const tieMsgs = await page.locator('#events tbody td.c-sum').allTextContents();
+    check('paging through 130 events with one timestamp shows each once', tieMsgs.length === 130 && new Set(tieMsgs).size === 130, `${tieMsgs.length} rows, ${new Set(tieMsgs).size} distinct`);
+
+    // drag-zoom on the histogram narrows the range
+    await runQuery(page, 'host.name:fw1');
+    const box = await page.locator('#histogram svg').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + 40);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.98, box.y + 40, { steps: 5 });
+    const zoom = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
+    await page.mouse.up();
+    await zoom;
+    await idle(page);
+    const u = new URL(page.url());
+    check('drag-zoom sets an absolute from/to in the URL', u.searchParams.get('from') && u.searchParams.get('to') && (await page.inputValue('#range')) === 'custom', page.url());
+    const zoomed = await matchedCount(page);
+    check('zoomed range has fewer matches', zoomed > 0 && zoomed < expect.hosts.fw1, zoomed);
+    await shot(page, '02-zoomed');
+    await page.goBack();
+    await idle(page);
+    check('back undoes the zoom', (await page.inputValue('#range')) === '7d' && (await matchedCount(page)) === expect.hosts.fw1, page.url());
+  });
+
+  await section('query errors', async () => {
+    await page.fill('#q', 'a AND (b');
+    await page.press('#q', 'Enter');
+    await page.waitForSelector('.query-error:not([hidden])');
+    const t = await page.textContent('.query-error');
+    check('400 message and expected shown', /never closed/.test(t) && /expected/.test(t), t);
+    check('error marker at the reported position', (await page.locator('.query-error mark.err-at').count()) === 1, 'no marker');
+    await shot(page, '03-query-error');
+  });
+
+  await section('field sidebar', async () => {
+    await page.goto(base + '/?range=7d&q=' + encodeURIComponent('host.name:fw1'));
+    await idle(page);
+    const val = (await sideValue(page, 'event.action', 'deny')).locator('button.value');
+    await shot(page, '04-sidebar');
+    await val.click();
+    await idle(page);
+    const q = await page.inputValue('#q');
+    check('click on a value adds field:value', q === 'host.name:fw1 event.action:deny', q);
+    check('new results for the added filter', (await matchedCount(page)) === expect.deny_fw1, `${await matchedCount(page)} vs ${expect.deny_fw1}`);
+    // exclude: NOT field:value
+    await (await sideValue(page, 'destination.port', '443')).locator('button.exclude').click();
+    await idle(page);
+    const q2 = await page.inputValue('#q');
+    check('the − button adds NOT field:value', q2 === 'host.name:fw1 event.action:deny NOT destination.port:443', q2);
+    // values that need quoting: a host name with spaces and quotes, via the API round trip
+    await ingest([JSON.stringify({ '@timestamp': iso(NOW - 60e3), host: { name: 'odd "host" (x)' }, message: 'quoting test' })]);
+    await runQuery(page, 'quoting');
+    await (await sideValue(page, 'host.name', 'odd')).locator('button.value').click();
+    await idle(page);
+    const q3 = await page.inputValue('#q');
+    check('a value with spaces and quotes is quoted', q3 === 'quoting host.name:"odd \\"host\\" (x)"', q3);
+    check('the quoted filter matches that event', (await matchedCount(page)) === 1, await page.textContent('#status'));
+    // click a field name: "| top 10 field"
+    await runQuery(page, 'host.name:fw1');
+    await page.locator('#sidebar details[data-field="source.ip"] button.field-name').click();
+    await idle(page);
+    const q4 = await page.inputValue('#q');
+    check('click on a field runs | top 10 field', q4 === 'host.name:fw1 | top 10 source.ip', q4);
+    check('top table shown', (await page.locator('#pipe-table tbody tr').count()) === 10, await page.locator('#pipe-table tbody tr').count());
+  });
+
+  await section('detail panel', async () => {
+    await runQuery(page, 'host.name:bastion');
+    await page.click('#events tbody tr:first-child td.c-sum');
+    await page.waitForSelector('#detail:not([hidden])');
+    const fields = await page.locator('#detail-fields th').allTextContents();
+    check('every field listed', ['@timestamp', 'host.name', 'event.dataset', 'source.ip', 'user.name', 'event.ingested'].every((f) => fields.includes(f)), fields.join(','));
+    const orig = await page.textContent('#detail-original');
+    check('original line shown', /^<38>1 \S+ bastion sshd \d+ - - (Failed password|Accepted publickey)/.test(orig), orig.slice(0, 120));
+    await shot(page, '05-detail');
+    await page.keyboard.press('Escape');
+    check('Esc closes the detail panel', await page.locator('#detail').isHidden(), 'still visible');
+  });
+
+  await section('permalinks and history', async () => {
+    await page.selectOption('#range', '7d');
+    await idle(page);
+    await runQuery(page, 'host.name:dns1 OR host.name:dhcp1');
+    const url = page.url();
+    const n = await matchedCount(page);
+    check('URL holds the query and range', new URL(url).searchParams.get('q') === 'host.name:dns1 OR host.name:dhcp1' && new URL(url).searchParams.get('range') === '7d', url);
+    const p2 = watch(await context.newPage());
+    await p2.goto(url);
+    await idle(p2);
+    check('pasted link reproduces the query', (await p2.inputValue('#q')) === 'host.name:dns1 OR host.name:dhcp1', await p2.inputValue('#q'));
+    check('pasted link reproduces the range', (await p2.inputValue('#range')) === '7d', await p2.inputValue('#range'));
+    check('pasted link reproduces the results', (await matchedCount(p2)) === n && n === expect.hosts.dns1 + expect.hosts.dhcp1, `${await matchedCount(p2)} vs ${n}`);
+    await shot(p2, '06-permalink');
+    await p2.close();
+    await runQuery(page, 'host.name:proxy1');
+    await page.goBack();
+    await idle(page);
+    check('back restores the previous query', (await page.inputValue('#q')) === 'host.name:dns1 OR host.name:dhcp1', await page.inputValue('#q'));
+    await page.goForward();
+    await idle(page);
+    check('forward re-applies the next query', (await page.inputValue('#q')) === 'host.name:proxy1' && (await matchedCount(page)) === expect.hosts.proxy1, await page.inputValue('#q'));
+  });
+
+  await section('keyboard', async () => {
+    await page.click('#status');
+    await page.keyboard.press('/');
+    check('/ focuses the query bar', await page.evaluate(() => document.activeElement?.id === 'q'), 'not focused');
+    await page.fill('#q', 'host.n');
+    await page.waitForSelector('#q-suggest:not([hidden]) li');
+    const sugg = await page.locator('#q-suggest li').allTextContents();
+    check('field-name completion offers host.name', sugg.includes('host.name'), sugg.join(','));
+    await page.keyboard.press('Tab');
+    check('Tab accepts the completion', (await page.inputValue('#q')) === 'host.name:', await page.inputValue('#q'));
+    await page.keyboard.type('mx1');
+    const resp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
+    await page.keyboard.press('Enter');
+    await resp;
+    await idle(page);
+    check('Enter runs the query', (await matchedCount(page)) === expect.hosts.mx1, await page.textContent('#status'));
+  });
+
+  await section('pipes', async () => {
+    await runQuery(page, '* | stats count() by host.name');
+    const rows = await page.locator('#pipe-table tbody tr').count();
+    const hosts = Object.keys(expect.hosts).length;
+    check('stats table has one row per host', rows >= hosts, `${rows} rows for ${hosts} hosts`);
+    const fw1 = await page.locator('#pipe-table tbody tr', { hasText: 'fw1' }).locator('td.num').first().textContent();
+    check('stats count for fw1', Number(fw1.replace(/\D/g, '')) === expect.hosts.fw1, fw1);
+    check('stats bar chart drawn', (await page.locator('#chart svg rect.bar').count()) === rows, await page.locator('#chart svg rect.bar').count());
+    check('no histogram/sidebar fetch for pipes', await page.locator('#histogram svg').count() === 0, 'histogram shown');
+    await shot(page, '07-stats');
+    await runQuery(page, 'host.name:fw1 OR host.name:fw2 | timechart span=1d count() by host.name');
+    check('timechart draws lines', (await page.locator('#chart svg polyline.line').count()) === 2, await page.locator('#chart svg polyline.line').count());
+    check('timechart table shown', (await page.locator('#pipe-table tbody tr').count()) > 0, 'no rows');
+    await shot(page, '08-timechart');
+  });
+
+  await section('export', async () => {
+    await runQuery(page, 'host.name:dhcp1');
+    const nd = await page.getAttribute('#export-ndjson', 'href');
+    const csv = await page.getAttribute('#export-csv', 'href');
+    check('export links carry the query and range', /^\/api\/v1\/export\?/.test(nd) && new URL(base + nd).searchParams.get('q') === 'host.name:dhcp1' && new URL(base + nd).searchParams.get('format') === 'ndjson', nd);
+    const r = await page.request.get(base + nd);
+    const text = await r.text();
+    const lines = text.split('\n').filter((l) => l.trim());
+    check('NDJSON export: 200 attachment', r.status() === 200 && /attachment/.test(r.headers()['content-disposition'] || ''), `${r.status()} ${r.headers()['content-disposition']}`);
+    let parsed = 0;
+    for (const l of lines) { try { if (JSON.parse(l)['host.name'] === 'dhcp1') parsed++; } catch { /* counted below */ } }
+    check(`NDJSON export has the ${expect.hosts.dhcp1} events`, parsed === expect.hosts.dhcp1 && lines.length === parsed, `${parsed}/${lines.length}`);
+    const rc = await page.request.get(base + csv);
+    const ctext = await rc.text();
+    const clines = ctext.split(/\r?\n/).filter((l) => l.trim());
+    check('CSV export: header + one row per event', rc.status() === 200 && clines.length === expect.hosts.dhcp1 + 1 && /timestamp/.test(clines[0]), `${rc.status()} ${clines.length} lines; ${clines[0]}`);
+  });
+
+  await section('live tail', async () => {
+    await runQuery(page, 'host.name:tailhost');
+    await page.click('#tail-toggle');
+    await page.waitForFunction(() => /live/.test(document.querySelector('#tail-status')?.textContent || ''), null, { timeout: 10000 });
+    await ingest([`<38>1 ${iso(Date.now())} tailhost sshd 4242 - - Failed password for tailuser1 from 192.0.2.77 port 4444 ssh2`,
+      `<38>1 ${iso(Date.now())} otherhost sshd 4243 - - Failed password for nottail from 192.0.2.78 port 4444 ssh2`]);
+    await page.waitForSelector('#events tbody tr:has-text("tailuser1")', { timeout: 10000 });
+    check('a new matching event appears', true);
+    check('a non-matching event does not', (await page.locator('#events tbody tr', { hasText: 'nottail' }).count()) === 0, 'shown');
+    await page.click('#tail-pause');
+    await ingest([`<38>1 ${iso(Date.now())} tailhost sshd 4244 - - Failed password for tailuser2 from 192.0.2.77 port 4445 ssh2`]);
+    await page.waitForSelector('#tail-waiting', { timeout: 10000 });
+    check('paused: the event waits', /1 waiting/.test(await page.textContent('#tail-waiting')) && (await page.locator('#events tbody tr', { hasText: 'tailuser2' }).count()) === 0, await page.textContent('#tail-status'));
+    await shot(page, '09-tail-paused');
+    await page.click('#tail-pause');
+    await page.waitForSelector('#events tbody tr:has-text("tailuser2")', { timeout: 5000 });
+    check('resume shows the waiting event', true);
+    await page.click('#tail-toggle');
+  });
+
+  await section('sources', async () => {
+    await page.click('#nav-sources');
+    await page.waitForSelector('#sources-table', { timeout: 10000 });
+    const fams = await page.locator('#sources-table tr.family-row td.fam-name').allTextContents();
+    check('every family listed', ['firewall', 'proxy', 'mail', 'dns', 'dhcp', 'antivirus', 'auth', 'sysmon', 'other'].every((f) => fams.includes(f)), fams.join(','));
+    const hostRows = await page.locator('#sources-table tr.host-row').evaluateAll((rs) => rs.map((r) => `${r.dataset.family}/${r.dataset.host}`));
+    check('hosts under their families', ['firewall/fw1', 'firewall/fw2', 'auth/bastion', 'dns/dns1', 'dhcp/dhcp1', 'proxy/proxy1', 'mail/mx1'].every((h) => hostRows.includes(h)), hostRows.join(','));
+    const fw1 = await page.locator('#sources-table tr.host-row[data-host="fw1"] td.num').first().textContent();
+    check('fw1 event count', Number(fw1.replace(/\D/g, '')) === expect.hosts.fw1, fw1);
+    check('disk cards shown', (await page.locator('#disk .card').count()) >= 4, 'no cards');
+    check('URL says view=sources', new URL(page.url()).searchParams.get('view') === 'sources', page.url());
+    await shot(page, '10-sources');
+    await page.goBack();
+    await page.waitForSelector('#events, #pipe-table');
+    check('back returns to the search', new URL(page.url()).searchParams.get('view') !== 'sources', page.url());
+  });
+
+  await section('themes and widths', async () => {
+    await page.goto(base + '/?range=7d&q=' + encodeURIComponent('host.name:bastion'));
+    await idle(page);
+    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await bg();
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await bg();
+    check('prefers-color-scheme switches the theme', dark !== light, `${dark} / ${light}`);
+    await shot(page, '11-light');
+    await page.click('#theme'); // auto -> dark
+    check('toggle forces dark', (await page.getAttribute('html', 'data-theme')) === 'dark' && (await bg()) === dark, await page.getAttribute('html', 'data-theme'));
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.click('#events tbody tr:first-child');
+    await shot(page, '12-wide-dark-detail');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    check('no horizontal overflow at 1920', !overflow, 'overflows');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    check('no horizontal overflow at 1280', !(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)), 'overflows');
+    await page.click('#theme'); // dark -> light
+    await page.click('#theme'); // light -> auto
+  });
+
+  await section('xss and control characters', async () => {
+    const big = 'A'.repeat(100 * 1024 - 7) + 'THE-END';
+    const t = iso(Date.now() - 5e3);
+    const evil = [
+      JSON.stringify({ '@timestamp': t, host: { name: '<img src=x onerror=alert(2)>' }, message: '<script>alert(1)</script> xsscase', event: { dataset: 'firewall.evil' }, source: { ip: '"><img src=x onerror=alert(1)>' }, 'destination.port': 443 }),
+      JSON.stringify({ '@timestamp': t, host: { name: 'evilhost' }, message: 'xsscase link', url: { original: 'javascript:alert(1)' }, event: { dataset: 'proxy.evil' }, 'user.name': '"><svg onload=alert(3)>' }),
+      JSON.stringify({ '@timestamp': t, host: { name: 'evilhost' }, message: 'xsscase \u001b[31mRED\u001b[0m ansi and rtl \u202egnp.exe', 'file.name': 'invoice\u202efdp.exe' }),
+      JSON.stringify({ '@timestamp': t, host: { name: 'evilhost' }, message: 'xsscase big', 'big.field': big }),
+      `<38>1 ${t} evilhost sshd 1 - - xsscase Failed password for <script>alert(4)</script> from 192.0.2.1 port 1 ssh2`,
+    ];
+    const r = await ingest(evil);
+    check('xss lines ingested', r.accepted === evil.length, JSON.stringify(r).slice(0, 200));
+    await page.goto(base + '/?range=1h&q=xsscase');
+    await idle(page);
+    await page.waitForSelector('#sidebar details');
+    const rowsText = await page.locator('#events tbody').textContent();
+    check('script tag shown as text', rowsText.includes('<script>alert(1)</script>'), rowsText.slice(0, 300));
+    check('ANSI escape shown visibly', rowsText.includes('\\x1b[31mRED'), 'no \\x1b');
+    check('RTL override shown visibly', rowsText.includes('\\u202egnp.exe'), 'no \\u202e');
+    await shot(page, '13-xss-results');
+    const side = await page.locator('#sidebar').textContent();
+    check('sidebar shows payloads as text', side.includes('<img src=x onerror=alert(2)>'), side.slice(0, 300));
+    await shot(page, '14-xss-sidebar');
+    // detail of each event
+    const n = await page.locator('#events tbody tr').count();
+    for (let i = 0; i < n; i++) {
+      await page.locator('#events tbody tr').nth(i).click();
+      await page.waitForSelector('#detail:not([hidden])');
+      const dt = await page.textContent('#detail');
+      if (dt.includes('big')) {
+        check('100 KB value is cut with a "show all" control', dt.length < 20000 && (await page.locator('#detail .show-all').count()) > 0, dt.length);
+        await shot(page, '15-xss-detail-big');
+        await page.locator('#detail tr[data-field="big.field"] .show-all').click();
+        const full = await page.textContent('#detail tr[data-field="big.field"] td.dval');
+        check('show all reveals the whole value', full.length >= big.length && full.includes('THE-END'), full.length);
+      }
+      if (dt.includes('javascript:alert(1)')) {
+        check('javascript: URL shown as text, not a link', (await page.locator('#detail a').count()) === 0, 'link in detail');
+        await shot(page, '16-xss-detail');
+      }
+      await page.keyboard.press('Escape');
+    }
+    // sidebar values and the sources page with hostile host names
+    await page.click('#nav-sources');
+    await page.waitForSelector('#sources-table');
+    const st = await page.locator('#sources-table').textContent();
+    check('sources page shows the hostile host name as text', st.includes('<img src=x onerror=alert(2)>'), 'missing');
+    await shot(page, '17-xss-sources');
+    // tail with a hostile line
+    await page.goto(base + '/?range=1h&q=xsstail');
+    await idle(page);
+    await page.click('#tail-toggle');
+    await page.waitForFunction(() => /live/.test(document.querySelector('#tail-status')?.textContent || ''), null, { timeout: 10000 });
+    await ingest([JSON.stringify({ '@timestamp': iso(Date.now()), host: { name: 'evilhost' }, message: 'xsstail <img src=x onerror=alert(5)> \u202e\u001b[1m' })]);
+    await page.waitForSelector('#events tbody tr:has-text("xsstail")', { timeout: 10000 });
+    const tailText = await page.locator('#events tbody tr', { hasText: 'xsstail' }).first().textContent();
+    check('tail event shown literally', tailText.includes('<img src=x onerror=alert(5)>') && tailText.includes('\\u202e') && tailText.includes('\\x1b[1m'), tailText);
+    await shot(page, '18-xss-tail');
+    await page.click('#tail-toggle');
+
+    // nothing from the data became markup
+    const dom = await page.evaluate(() => ({
+      imgs: document.querySelectorAll('img').length,
+      scripts: [...document.querySelectorAll('script')].map((s) => s.getAttribute('src')),
+      handlers: [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name)),
+      hrefs: [...document.querySelectorAll('[href]')].map((e) => e.getAttribute('href')).filter((h) => !/^\/(ui\/|api\/|\?|$)/.test(h)),
+      styles: document.querySelectorAll('style').length,
+      svgsInData: document.querySelectorAll('#events svg, #detail svg, #sidebar svg').length,
+    }));
+    check('no <img> created', dom.imgs === 0, dom.imgs);
+    check('only the app script', dom.scripts.length === 1 && dom.scripts[0] === '/ui/app.js', dom.scripts.join(','));
+    check('no inline event handler attributes', dom.handlers.length === 0, dom.handlers.join(','));
+    check('no links other than the UI and API', dom.hrefs.length === 0, dom.hrefs.join(','));
+    check('no <style> or svg built from data', dom.styles === 0 && dom.svgsInData === 0, JSON.stringify(dom));
+  });
+
+  await section('page integrity (all pages)', async () => {
+    const dialogs = pageProblems.filter((p) => p.kind === 'dialog');
+    check('no dialog fired', dialogs.length === 0, JSON.stringify(dialogs));
+    const errors = pageProblems.filter((p) => p.kind === 'pageerror');
+    check('no page error', errors.length === 0, JSON.stringify(errors).slice(0, 1500));
+    const csp = pageProblems.filter((p) => p.kind === 'console' && /Content Security Policy|Refused to/i.test(p.text));
+    check('no CSP violation', csp.length === 0, JSON.stringify(csp).slice(0, 1500));
+    const otherConsole = pageProblems.filter((p) => p.kind === 'console' && !/Failed to load resource|Content Security Policy|Refused to/i.test(p.text));
+    check('no other console error', otherConsole.length === 0, JSON.stringify(otherConsole).slice(0, 1500));
+    const ui = uiResponses.filter((r) => r.url === '/' || r.url.startsWith('/?') || r.url.startsWith('/ui/'));
+    const noCsp = ui.filter((r) => r.csp !== CSP || r.xfo !== 'DENY');
+    check(`CSP and X-Frame-Options on every UI response (${ui.length})`, ui.length > 0 && noCsp.length === 0, JSON.stringify(noCsp.slice(0, 5)));
+    const api = uiResponses.filter((r) => r.url.startsWith('/api/'));
+    const apiNoCsp = api.filter((r) => !r.csp);
+    check(`CSP on every API response (${api.length})`, apiNoCsp.length === 0, `${apiNoCsp.length} without, e.g. ${JSON.stringify(apiNoCsp.slice(0, 3))}`);
+    const notJson = api.filter((r) => r.status !== 101 && r.status !== 304 && !/json|ndjson|csv|text\/plain/.test(r.ct));
+    check('API responses are data, never HTML', notJson.length === 0, JSON.stringify(notJson.slice(0, 3)));
+    const nf = pageProblems.filter((p) => p.kind === 'console' && /Failed to load resource/.test(p.text));
+    if (nf.length) console.log('  note: failed resource loads:', JSON.stringify(nf.slice(0, 8)));
+  });
+
+  await context.close();
+}
+
+const guard = setTimeout(() => {
+  console.error(`\nui_e2e: timed out after ${TIMEOUT_S} s`);
+  stopServer();
+  process.exit(1);
+}, TIMEOUT_S * 1000);
+
+let failed = false;
+try {
+  await main();
+} catch (e) {
+  console.error('ui_e2e: aborted:', (e && e.stack) || e);
+  failed = true;
+} finally {
+  clearTimeout(guard);
+  stopServer();
+}
+const bad = results.filter((r) => !r.ok);
+fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ results, problems: pageProblems }, null, 1));
+console.log(`\nui_e2e: ${results.length - bad.length}/${results.length} checks passed; screenshots in ${OUT}`);
+for (const b of bad) console.log(`  FAILED [${b.section}] ${b.name}: ${b.detail.slice(0, 300)}`);
+if (!failed && bad.length === 0) fs.rmSync(tmp, { recursive: true, force: true });
+process.exit(failed || bad.length ? 1 : 0);
