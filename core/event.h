@@ -50,6 +50,15 @@ struct Event {
   bool Remove(std::string_view name);
   //! Adds a tag to the comma-free `tags` list (space separated is avoided: tags are a list).
   void AddTag(std::string_view tag);
+  //! Approximate heap bytes held by the event (for memory caps).
+  size_t ApproxBytes() const {
+    size_t n = sizeof(Event) + original.capacity() + fields.capacity() * sizeof(fields[0]);
+    for (const auto& [k, v] : fields) {
+      if (k.capacity() > 15) n += k.capacity();
+      if (v.capacity() > 15) n += v.capacity();
+    }
+    return n;
+  }
 };
 
 }  // namespace kamatama

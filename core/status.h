@@ -10,7 +10,7 @@ namespace kamatama {
 
 class [[nodiscard]] Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kIoError, kCorruption, kBusy, kNotFound };
+  enum class Code { kOk, kInvalidArgument, kIoError, kCorruption, kBusy, kNotFound, kResourceExhausted };
 
   Status() = default;
   static Status OK() { return Status(); }
@@ -19,6 +19,7 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
+  static Status ResourceExhausted(std::string msg) { return Status(Code::kResourceExhausted, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -4,6 +4,9 @@
 #include <charconv>
 #include <future>
 #include <unordered_map>
+#include <set>
+
+#include <sys/statvfs.h>
 
 #include <fmt/format.h>
 
@@ -14,6 +17,7 @@
 #include "parsers/parse.h"
 #include "query/pipes.h"
 #include "query/query.h"
+#include "server/shipper_routes.h"
 #include "server/web_routes.h"
 
 namespace kamatama::server {
@@ -44,6 +48,12 @@ bool IsInteger(std::string_view s) {
     if (s[i] < '0' || s[i] > '9') return false;
   }
   return true;
+}
+
+// A failed scan: 422 when the query hit its memory cap (the client must narrow it), else 500.
+Response ScanError(const Status& s, std::string_view what) {
+  if (s.code() == Status::Code::kResourceExhausted) return JsonError(422, s.message());
+  return JsonError(500, fmt::format("{} failed: {}", what, s.ToString()));
 }
 
 const std::string* Param(const Request& req, const std::string& name) {
@@ -121,7 +131,8 @@ void AppendEventJson(const Event& ev, std::string* out) {
 }
 
 Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
-    : cfg_(cfg), store_(store), pipeline_(pipeline) {
+    : cfg_(cfg), store_(store), pipeline_(pipeline), tails_(cfg.query.max_tails) {
+  if (pipeline_) pipeline_->SetObserver([this](const std::vector<Event>& evs) { tails_.Publish(evs); });
   RegisterGauge("kamatama_partitions", "Day partitions in the store",
                 [this] { return static_cast<double>(store_->Stats().partitions); });
   RegisterGauge("kamatama_store_disk_bytes", "Bytes of the data directory",
@@ -133,6 +144,9 @@ Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
 }
 
 Response Api::Handle(const Request& req) {
+  // Shipper dialects (Elasticsearch _bulk, Loki, Splunk HEC, GELF): before the web UI, which
+  // also serves `/` (see LooksLikeElasticClient).
+  if (auto r = HandleShipperRoute(req, ShipperContext{cfg_, pipeline_})) return std::move(*r);
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {
@@ -152,6 +166,12 @@ Response Api::Handle(const Request& req) {
     if (req.method != "POST") return JsonError(405, "use POST");
     return Ingest(req);
   }
+  if (req.path == "/api/v1/export" || req.path == "/api/v1/fieldnames" || req.path == "/api/v1/sources") {
+    if (req.method != "GET") return JsonError(405, "use GET");
+    if (req.path == "/api/v1/export") return Export(req);
+    return req.path == "/api/v1/fieldnames" ? FieldNames() : Sources(req);
+  }
+  if (req.path == "/api/v1/tail") return JsonError(426, "the live tail is a WebSocket: send an Upgrade request");
   return JsonError(404, "no such endpoint");
 }
 
@@ -190,6 +210,8 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
     so.limit = std::min(v, cfg_.query.max_limit);
   }
   so.deadline_ns = p.t0 + cfg_.query.timeout_ns;
+  so.cancelled = req.cancelled;
+  so.max_memory_bytes = cfg_.query.max_memory;
   auto error_response = [&](const query::ParseError& e) {
     Response r;
     r.status = 400;
@@ -229,7 +251,7 @@ Response Api::Search(const Request& req) {
   Status s = store_->Scan(filter, so, &res);
   if (!s.ok()) {
     err_count.Add();
-    return JsonError(500, "search failed: " + s.ToString());
+    return ScanError(s, "search");
   }
   int64_t took = store::NowSteady() - t0;
   latency.Observe(took / 1e9);
@@ -241,8 +263,10 @@ Response Api::Search(const Request& req) {
     if (i) r.body.push_back(',');
     AppendEventJson(res.events[i], &r.body);
   }
+  r.body += "]";
+  AppendWarnings(UnknownFieldWarnings(q, p.pipeline), &r.body);
   r.body += fmt::format(
-      "],\"matched\":{},\"returned\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f},"
+      ",\"matched\":{},\"returned\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f},"
       "\"blocks\":{{\"total\":{},\"pruned\":{},\"read\":{}}}}}",
       res.matched, res.events.size(), res.scanned, res.complete, res.timed_out, took / 1e6, res.blocks_total,
       res.blocks_pruned, res.blocks_read);
@@ -264,32 +288,37 @@ bool LooksNumeric(std::string_view s) {
 }
 }  // namespace
 
-Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0) {
-  static Counter& ok_count = GetCounter("kamatama_queries_total", "result=\"ok\"", "Searches run");
-  static Histogram& latency = GetHistogram("kamatama_query_seconds", "", "Search latency");
+Status Api::ComputeTable(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so,
+                         query::Table* table, store::ScanResult* res, bool* groups_complete) {
   QueryFilter filter(q);
-  store::ScanResult res;
-  query::Table table;
-  bool groups_complete = true;
+  *groups_complete = true;
   if (pipeline.Aggregates()) {
     query::Aggregator agg(pipeline.stages[0], cfg_.query.max_groups);
     so.visit = [&agg](const FieldAccessor& row, int64_t ts) { agg.Add(row, ts); };
     so.visit_fields = pipeline.AggregateFields();
-    Status s = store_->Scan(filter, so, &res);
-    if (!s.ok()) return JsonError(500, "search failed: " + s.ToString());
-    groups_complete = agg.complete();
-    table = agg.Finish();
-    s = query::ApplyStages(pipeline.stages, 1, &table);
-    if (!s.ok()) return JsonError(400, s.ToString());
-  } else {
-    so.limit = cfg_.query.max_limit;
-    Status s = store_->Scan(filter, so, &res);
-    if (!s.ok()) return JsonError(500, "search failed: " + s.ToString());
-    std::vector<std::string> cols;
-    if (pipeline.stages[0].kind == query::StageKind::kFields) cols = pipeline.stages[0].fields;
-    table = query::EventsToTable(res.events, cols);
-    s = query::ApplyStages(pipeline.stages, 0, &table);
-    if (!s.ok()) return JsonError(400, s.ToString());
+    if (Status s = store_->Scan(filter, so, res); !s.ok()) return s;
+    *groups_complete = agg.complete();
+    *table = agg.Finish();
+    return query::ApplyStages(pipeline.stages, 1, table);
+  }
+  so.limit = cfg_.query.max_limit;
+  if (Status s = store_->Scan(filter, so, res); !s.ok()) return s;
+  std::vector<std::string> cols;
+  if (pipeline.stages[0].kind == query::StageKind::kFields) cols = pipeline.stages[0].fields;
+  *table = query::EventsToTable(res->events, cols);
+  return query::ApplyStages(pipeline.stages, 0, table);
+}
+
+Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0) {
+  static Counter& ok_count = GetCounter("kamatama_queries_total", "result=\"ok\"", "Searches run");
+  static Histogram& latency = GetHistogram("kamatama_query_seconds", "", "Search latency");
+  store::ScanResult res;
+  query::Table table;
+  bool groups_complete = true;
+  Status s = ComputeTable(pipeline, q, so, &table, &res, &groups_complete);
+  if (!s.ok()) {
+    if (s.code() == Status::Code::kInvalidArgument) return JsonError(400, s.ToString());
+    return ScanError(s, "search");
   }
   int64_t took = store::NowSteady() - t0;
   latency.Observe(took / 1e9);
@@ -313,8 +342,10 @@ Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q
     }
     r.body.push_back(']');
   }
+  r.body += "]";
+  AppendWarnings(UnknownFieldWarnings(q, pipeline), &r.body);
   r.body += fmt::format(
-      "],\"matched\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f}}}",
+      ",\"matched\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f}}}",
       res.matched, res.scanned, res.complete && groups_complete && !res.timed_out, res.timed_out, took / 1e6);
   return r;
 }
@@ -346,7 +377,7 @@ Response Api::HistogramCounts(const Request& req) {
   QueryFilter filter(*p.query);
   store::ScanResult res;
   Status s = store_->Scan(filter, so, &res);
-  if (!s.ok()) return JsonError(500, "histogram failed: " + s.ToString());
+  if (!s.ok()) return ScanError(s, "histogram");
   Response r;
   r.body = "{\"from\":";
   AppendJsonString(&r.body, FormatRfc3339(so.from_ns));
@@ -375,7 +406,7 @@ Response Api::FieldsSummary(const Request& req) {
   QueryFilter filter(*p.query);
   store::ScanResult res;
   Status s = store_->Scan(filter, so, &res);
-  if (!s.ok()) return JsonError(500, "field summary failed: " + s.ToString());
+  if (!s.ok()) return ScanError(s, "field summary");
   struct FieldStats {
     uint64_t count = 0;
     std::unordered_map<std::string, uint64_t> values;
@@ -497,6 +528,402 @@ Response Api::Ingest(const Request& req) {
   Response r;
   r.body = fmt::format("{{\"accepted\":{},\"rejected\":{},\"errors\":[{}]}}", accepted, rejected, errors);
   return r;
+}
+
+namespace {
+// One CSV cell (RFC 4180). Cells a spreadsheet would run as a formula get a leading quote:
+// log lines are written by attackers.
+void AppendCsvCell(std::string_view v, std::string* out) {
+  bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
+                                v[0] == '\r');
+  if (formula && LooksNumeric(v)) formula = false;  // -5 is a number, not a formula
+  bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out->append(v);
+    return;
+  }
+  out->push_back('"');
+  if (formula) out->push_back('\'');
+  for (char c : v) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+std::vector<std::string> SplitFields(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view f = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
+    while (!f.empty() && f.back() == ' ') f.remove_suffix(1);
+    if (!f.empty()) out.emplace_back(f);
+  }
+  return out;
+}
+
+std::string_view EventValue(const Event& ev, const std::string& name, std::string* tmp) {
+  if (name == "@timestamp") return *tmp = FormatRfc3339(ev.timestamp_ns);
+  if (name == "event.ingested") return *tmp = FormatRfc3339(ev.ingested_ns);
+  if (name == field::kOriginal) return ev.original;
+  const std::string* v = ev.Get(name);
+  return v ? std::string_view(*v) : std::string_view();
+}
+
+// The family a dataset belongs to on the sources page.
+std::string_view FamilyOf(std::string_view dataset) {
+  std::string_view head = dataset.substr(0, dataset.find('.'));
+  for (std::string_view f : {"firewall", "proxy", "mail", "dns", "dhcp", "antivirus", "auth", "sysmon"}) {
+    if (head == f) return f;
+  }
+  if (head == "powershell" || head == "windows") return "sysmon";
+  return "other";
+}
+}  // namespace
+
+Response Api::Export(const Request& req) {
+  static Counter& exports = GetCounter("kamatama_exports_total", "", "Exports started");
+  static Counter& exported = GetCounter("kamatama_exported_events_total", "", "Events written by exports");
+  std::string format = "ndjson";
+  if (auto* f = Param(req, "format"); f && !f->empty()) format = *f;
+  if (format != "ndjson" && format != "csv") return JsonError(400, "bad 'format': ndjson or csv is expected");
+  auto prepared = Prepare(req);
+  if (auto* r = std::get_if<Response>(&prepared)) return std::move(*r);
+  auto p = std::make_shared<Prepared>(std::get<Prepared>(std::move(prepared)));
+  // An export has no result limit unless one is given, and its own deadline.
+  p->so.limit = 0;
+  if (auto* l = Param(req, "limit"); l && !l->empty()) p->so.limit = std::stoull(*l);  // validated by Prepare
+  p->so.deadline_ns = cfg_.query.export_timeout_ns ? p->t0 + cfg_.query.export_timeout_ns : 0;
+  p->so.max_memory_bytes = 0;  // nothing is held: events are written as they are found
+  std::vector<std::string> columns;
+  if (auto* f = Param(req, "fields")) columns = SplitFields(*f);
+  Response r;
+  r.content_type = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
+  r.headers.emplace_back("Content-Disposition",
+                         fmt::format("attachment; filename=\"kamatama-export-{}.{}\"",
+                                     FormatRfc3339(NowNanos()).substr(0, 19), format));
+  for (char& c : r.headers.back().second) {
+    if (c == ':') c = '-';
+  }
+  exports.Add();
+  if (!p->pipeline.stages.empty()) {
+    // Pipes give a bounded table: computed first, then written.
+    store::ScanResult res;
+    query::Table table;
+    bool complete = true;
+    Status s = ComputeTable(p->pipeline, *p->query, p->so, &table, &res, &complete);
+    if (!s.ok()) {
+      if (s.code() == Status::Code::kInvalidArgument) return JsonError(400, s.ToString());
+      return ScanError(s, "export");
+    }
+    std::string body;
+    if (format == "csv") {
+      for (size_t i = 0; i < table.columns.size(); ++i) {
+        if (i) body.push_back(',');
+        AppendCsvCell(table.columns[i], &body);
+      }
+      body += "\r\n";
+    }
+    for (const auto& row : table.rows) {
+      if (format == "csv") {
+        for (size_t i = 0; i < row.size(); ++i) {
+          if (i) body.push_back(',');
+          AppendCsvCell(row[i], &body);
+        }
+        body += "\r\n";
+      } else {
+        body.push_back('{');
+        for (size_t i = 0; i < row.size() && i < table.columns.size(); ++i) {
+          if (i) body.push_back(',');
+          AppendJsonString(&body, table.columns[i]);
+          body.push_back(':');
+          if (row[i].empty()) body += "null";
+          else if (LooksNumeric(row[i])) body += row[i];
+          else AppendJsonString(&body, row[i]);
+        }
+        body += "}\n";
+      }
+    }
+    r.body = std::move(body);
+    return r;
+  }
+  if (format == "csv" && columns.empty())
+    columns = {"@timestamp", "host.name", "event.dataset", "event.action", "source.ip", "destination.ip",
+               "user.name", "message"};
+  store::Store* store = store_;
+  r.stream = [p, store, format, columns](const BodyWriter& write) {
+    std::string line, tmp;
+    if (format == "csv") {
+      for (size_t i = 0; i < columns.size(); ++i) {
+        if (i) line.push_back(',');
+        AppendCsvCell(columns[i], &line);
+      }
+      line += "\r\n";
+      if (!write(line)) return;
+    }
+    QueryFilter filter(*p->query);
+    store::ScanOptions so = p->so;
+    uint64_t n = 0;
+    bool client_gone = false;
+    so.visit_event = [&](Event&& ev) {
+      line.clear();
+      if (format == "csv") {
+        for (size_t i = 0; i < columns.size(); ++i) {
+          if (i) line.push_back(',');
+          AppendCsvCell(EventValue(ev, columns[i], &tmp), &line);
+        }
+        line += "\r\n";
+      } else if (columns.empty()) {
+        AppendEventJson(ev, &line);
+        line.push_back('\n');
+      } else {
+        line.push_back('{');
+        for (size_t i = 0; i < columns.size(); ++i) {
+          if (i) line.push_back(',');
+          AppendJsonString(&line, columns[i]);
+          line.push_back(':');
+          AppendJsonString(&line, EventValue(ev, columns[i], &tmp));
+        }
+        line += "}\n";
+      }
+      ++n;
+      if (!write(line)) {
+        client_gone = true;
+        return false;
+      }
+      return !so.limit || n < so.limit;
+    };
+    store::ScanResult res;
+    Status s = store->Scan(filter, so, &res);
+    exported.Add(n);
+    if (client_gone) return;
+    // The status line is gone already: an error or a cut is reported in-band, last.
+    if (!s.ok() || res.timed_out) {
+      line.clear();
+      std::string why = s.ok() ? "export stopped at query.export_timeout" : "export failed: " + s.ToString();
+      if (format == "csv") {
+        line = "# ";
+        line += why;
+        line += "\r\n";
+      } else {
+        line = "{\"error\":";
+        AppendJsonString(&line, why);
+        line += "}\n";
+      }
+      write(line);
+    }
+  };
+  return r;
+}
+
+Response Api::FieldNames() {
+  Response r;
+  r.body = "{\"fields\":[";
+  bool first = true;
+  for (const auto& name : store_->FieldNames()) {
+    if (!first) r.body.push_back(',');
+    first = false;
+    AppendJsonString(&r.body, name);
+  }
+  r.body += "]}";
+  return r;
+}
+
+std::vector<std::string> Api::UnknownFieldWarnings(const query::Query& q, const query::Pipeline& p) {
+  std::vector<std::string> names = q.Fields();
+  for (const auto& f : p.AggregateFields()) names.push_back(f);
+  for (const auto& st : p.stages) {
+    for (const auto& f : st.fields) names.push_back(f);
+    for (const auto& f : st.by) names.push_back(f);
+    if (!st.where_field.empty()) names.push_back(st.where_field);
+  }
+  if (names.empty()) return {};
+  std::vector<std::string> known = store_->FieldNames();
+  std::vector<std::string> warnings;
+  std::vector<std::string> seen;
+  for (const auto& n : names) {
+    if (n.empty() || n == "@timestamp" || n == "count" || n == "_time") continue;
+    if (std::binary_search(known.begin(), known.end(), n)) continue;
+    if (std::find(seen.begin(), seen.end(), n) != seen.end()) continue;
+    seen.push_back(n);
+    // Names made by the pipes themselves (count, dc(x) ...) are not fields of events.
+    if (n.find('(') != std::string::npos) continue;
+    warnings.push_back(fmt::format("unknown field '{}': no stored event has it, so it matches nothing", n));
+  }
+  return warnings;
+}
+
+void Api::AppendWarnings(const std::vector<std::string>& warnings, std::string* body) {
+  *body += ",\"warnings\":[";
+  for (size_t i = 0; i < warnings.size(); ++i) {
+    if (i) body->push_back(',');
+    AppendJsonString(body, warnings[i]);
+  }
+  body->push_back(']');
+}
+
+Api::TailStart Api::OpenTail(const Request& req) {
+  static Counter& tails = GetCounter("kamatama_tails_total", "", "Live tail sessions opened");
+  TailStart out;
+  auto fail = [&](std::string_view msg, size_t position, bool has_position) {
+    out.error_json = "{\"type\":\"error\",\"error\":";
+    AppendJsonString(&out.error_json, msg);
+    if (has_position) out.error_json += fmt::format(",\"position\":{}", position);
+    out.error_json += "}";
+    return out;
+  };
+  std::string qtext;
+  if (auto* q = Param(req, "q")) qtext = *q;
+  auto pipeline_or = query::ParsePipeline(qtext);
+  if (auto* e = std::get_if<query::ParseError>(&pipeline_or)) return fail(e->message, e->position, true);
+  auto& pipeline = std::get<query::Pipeline>(pipeline_or);
+  if (!pipeline.stages.empty()) return fail("the live tail takes a filter, not pipes", pipeline.stages[0].position, true);
+  auto parsed = query::Query::Parse(pipeline.filter);
+  if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
+  out.subscriber = tails_.Subscribe(std::get<query::Query>(std::move(parsed)), cfg_.query.tail_buffer);
+  if (!out.subscriber)
+    return fail(fmt::format("too many live tails (query.max_tails = {})", cfg_.query.max_tails), 0, false);
+  tails.Add();
+  return out;
+}
+
+Response Api::Sources(const Request& req) {
+  const int64_t steady = store::NowSteady();
+  {
+    std::lock_guard lock(sources_mu_);
+    if (!sources_cache_.empty() && steady - sources_at_ < 30LL * 1'000'000'000 && !Param(req, "refresh"))
+      return Response{200, "application/json", sources_cache_};
+  }
+  const int64_t now = NowNanos();
+  const int64_t today = DayOf(now);
+  constexpr int kDays = 30;
+  struct HostStats {
+    std::set<std::string> datasets;
+    uint64_t events = 0;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    uint64_t per_day[kDays] = {};
+    uint64_t recent = 0;  // events in the last 7 days
+    int64_t recent_first = INT64_MAX;
+  };
+  std::map<std::pair<std::string, std::string>, HostStats> hosts;  // (family, host)
+  store::ScanOptions so;
+  so.limit = 0;
+  so.cancelled = req.cancelled;
+  so.deadline_ns = steady + cfg_.query.timeout_ns;
+  so.visit_fields = {std::string(field::kDataset), std::string(field::kHostName), std::string(field::kObserverIp)};
+  std::string ds_buf;
+  so.visit = [&](const FieldAccessor& row, int64_t ts) {
+    std::string_view ds, host;
+    if (!row.Get(field::kDataset, &ds)) ds = "unknown";
+    if (!row.Get(field::kHostName, &host) && !row.Get(field::kObserverIp, &host)) host = "unknown";
+    auto key = std::make_pair(std::string(FamilyOf(ds)), std::string(host));
+    HostStats& h = hosts[key];
+    if (h.datasets.size() < 16 && !h.datasets.count(std::string(ds))) h.datasets.emplace(ds);
+    ++h.events;
+    h.first = std::min(h.first, ts);
+    h.last = std::max(h.last, ts);
+    int64_t age_days = today - DayOf(ts);
+    if (age_days >= 0 && age_days < kDays) ++h.per_day[age_days];
+    if (now - ts <= 7 * kNanosPerDay) {
+      ++h.recent;
+      h.recent_first = std::min(h.recent_first, ts);
+    }
+  };
+  query::Query all;
+  QueryFilter filter(all);
+  store::ScanResult res;
+  Status s = store_->Scan(filter, so, &res);
+  if (!s.ok()) return ScanError(s, "sources");
+  auto st = store_->Stats();
+  struct statvfs vfs{};
+  uint64_t total = 0, free_bytes = 0;
+  if (::statvfs(cfg_.storage.dir.c_str(), &vfs) == 0) {
+    total = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+    free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  }
+  const int64_t days_kept = st.partitions ? std::max<int64_t>(1, today - st.oldest_day + 1) : 0;
+  const uint64_t per_day = days_kept ? st.disk_bytes / static_cast<uint64_t>(days_kept) : 0;
+  std::string b = "{\"now\":";
+  AppendJsonString(&b, FormatRfc3339(now));
+  b += fmt::format(",\"complete\":{},\"disk\":{{\"total_bytes\":{},\"free_bytes\":{},\"store_bytes\":{},"
+                   "\"bytes_per_day\":{},\"days_left\":{},\"days_capacity\":{}}},\"retention_days\":{},\"oldest_day\":",
+                   res.complete && !res.timed_out, total, free_bytes, st.disk_bytes, per_day,
+                   per_day ? static_cast<int64_t>(free_bytes / per_day) : -1,
+                   per_day ? static_cast<int64_t>((free_bytes + st.disk_bytes) / per_day) : -1,
+                   cfg_.storage.max_age_days);
+  if (st.partitions) AppendJsonString(&b, FormatRfc3339(st.oldest_day * kNanosPerDay).substr(0, 10));
+  else b += "null";
+  b += ",\"families\":[";
+  std::string current;
+  bool first_family = true, first_host = true;
+  uint64_t fam_events = 0;
+  int64_t fam_first = INT64_MAX, fam_last = INT64_MIN;
+  auto close_family = [&] {
+    if (current.empty()) return;
+    b += fmt::format("],\"events\":{},\"first_seen\":", fam_events);
+    AppendJsonString(&b, FormatRfc3339(fam_first));
+    b += ",\"last_seen\":";
+    AppendJsonString(&b, FormatRfc3339(fam_last));
+    b += "}";
+  };
+  for (auto& [key, h] : hosts) {
+    if (key.first != current) {
+      close_family();
+      if (!first_family) b.push_back(',');
+      first_family = false;
+      current = key.first;
+      b += "{\"family\":";
+      AppendJsonString(&b, current);
+      b += ",\"hosts\":[";
+      first_host = true;
+      fam_events = 0;
+      fam_first = INT64_MAX;
+      fam_last = INT64_MIN;
+    }
+    fam_events += h.events;
+    fam_first = std::min(fam_first, h.first);
+    fam_last = std::max(fam_last, h.last);
+    if (!first_host) b.push_back(',');
+    first_host = false;
+    b += "{\"host\":";
+    AppendJsonString(&b, key.second);
+    b += ",\"datasets\":[";
+    bool fd = true;
+    for (const auto& d : h.datasets) {
+      if (!fd) b.push_back(',');
+      fd = false;
+      AppendJsonString(&b, d);
+    }
+    b += fmt::format("],\"events\":{},\"first_seen\":", h.events);
+    AppendJsonString(&b, FormatRfc3339(h.first));
+    b += ",\"last_seen\":";
+    AppendJsonString(&b, FormatRfc3339(h.last));
+    b += ",\"per_day\":[";
+    for (int d = kDays - 1; d >= 0; --d) {
+      b += "{\"day\":";
+      AppendJsonString(&b, FormatRfc3339((today - d) * kNanosPerDay).substr(0, 10));
+      b += fmt::format(",\"count\":{}}}", h.per_day[d]);
+      if (d) b.push_back(',');
+    }
+    // Usual gap: the mean interval between its events over the last 7 days. A source is
+    // silent when nothing came for 5 times that, and at least 5 minutes.
+    int64_t gap_s = -1;
+    if (h.recent >= 2) gap_s = (h.last - h.recent_first) / static_cast<int64_t>(h.recent - 1) / 1'000'000'000;
+    int64_t quiet_s = (now - h.last) / 1'000'000'000;
+    bool silent = h.recent < 2 ? quiet_s > 7 * 86400 : quiet_s > std::max<int64_t>(300, 5 * gap_s);
+    b += fmt::format("],\"typical_gap_s\":{},\"silent_for_s\":{},\"silent\":{}}}", gap_s, std::max<int64_t>(0, quiet_s),
+                     silent);
+  }
+  close_family();
+  b += fmt::format("],\"took_ms\":{:.3f}}}", (store::NowSteady() - steady) / 1e6);
+  {
+    std::lock_guard lock(sources_mu_);
+    sources_cache_ = b;
+    sources_at_ = steady;
+  }
+  return Response{200, "application/json", std::move(b)};
 }
 
 }  // namespace kamatama::server

@@ -4,14 +4,20 @@
 //! worker threads. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <vector>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <variant>
 #include <string>
 
 #include "ingest/pipeline.h"
 #include "server/config.h"
+#include "server/tail.h"
 #include "query/pipes.h"
 #include "query/query.h"
 #include "store/store.h"
@@ -22,14 +28,34 @@ struct Request {
   std::string method;
   std::string path;                           //!< decoded path without the query string
   std::multimap<std::string, std::string> params;  //!< decoded query parameters
+  //! Header fields, names lower-cased (values as sent).
+  std::multimap<std::string, std::string> headers;
   std::string body;
   std::string client;                         //!< peer address
+  //! Set by the HTTP layer when the client goes away; long handlers stop early. May be null.
+  const std::atomic<bool>* cancelled = nullptr;
+  //! The header value, or null.
+  const std::string* Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
 };
 
+//! Sends one piece of a streamed body; blocks until it is on its way and returns false once the
+//! client has gone (the producer should then stop).
+using BodyWriter = std::function<bool(std::string_view piece)>;
+
 struct Response {
+  Response() = default;
+  Response(int s, std::string type, std::string b) : status(s), content_type(std::move(type)), body(std::move(b)) {}
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  //! Extra header fields (Content-Disposition, Retry-After, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
+  //! When set, the body is produced by this function on the worker thread after the header is
+  //! sent (chunked transfer encoding), and `body` is ignored. For exports of any size.
+  std::function<void(const BodyWriter&)> stream;
 };
 
 //! Splits a request target into the decoded path and parameters; false on bad escapes.
@@ -47,6 +73,14 @@ class Api {
   //! Ready once start-up finished (the listeners are bound).
   void SetReady(bool ready) { ready_ = ready; }
 
+  //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
+  //! `{"type":"error",...}` to send before closing).
+  struct TailStart {
+    std::shared_ptr<TailSubscriber> subscriber;
+    std::string error_json;
+  };
+  TailStart OpenTail(const Request& req);
+
  private:
   struct Prepared {
     store::ScanOptions so;
@@ -57,9 +91,17 @@ class Api {
   //! Parses q, from, to and limit; a Response when they are invalid (400 with the position).
   std::variant<Prepared, Response> Prepare(const Request& req);
   Response Search(const Request& req);
+  Response Export(const Request& req);
+  Response FieldNames();
+  Response Sources(const Request& req);
+  //! Warnings for fields the query names that no stored event has (they match nothing).
+  std::vector<std::string> UnknownFieldWarnings(const query::Query& q, const query::Pipeline& p);
+  static void AppendWarnings(const std::vector<std::string>& warnings, std::string* body);
   Response HistogramCounts(const Request& req);
   Response FieldsSummary(const Request& req);
   Response Ingest(const Request& req);
+  Status ComputeTable(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so,
+                      query::Table* table, store::ScanResult* res, bool* groups_complete);
   Response RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0);
   Response Metrics();
 
@@ -67,6 +109,10 @@ class Api {
   store::Store* store_;
   ingest::Pipeline* pipeline_;
   std::atomic<bool> ready_{false};
+  TailHub tails_;
+  std::mutex sources_mu_;
+  int64_t sources_at_ = 0;  // steady time of the cached /api/v1/sources answer
+  std::string sources_cache_;
 };
 
 }  // namespace kamatama::server

@@ -98,7 +98,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   if (root.IsNull()) return Status::OK();  // an empty file keeps every default
   Reader r(path);
   try {
-    r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads"});
+    r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
+                     "ingest", "gelf"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -145,13 +146,52 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     r.Keys(parse, "parse", {"future_margin"});
     if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
     auto q = root["query"];
-    r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups"});
+    r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups", "max_memory", "export_timeout",
+                        "max_tails", "tail_buffer", "threads"});
     if (q) {
       r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
       r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
       r.Duration(q["timeout"], "query.timeout", &cfg->query.timeout_ns);
       r.Count(q["max_groups"], "query.max_groups", &cfg->query.max_groups);
+      r.Size(q["max_memory"], "query.max_memory", &cfg->query.max_memory);
+      r.Duration(q["export_timeout"], "query.export_timeout", &cfg->query.export_timeout_ns);
+      r.Count(q["max_tails"], "query.max_tails", &cfg->query.max_tails);
+      r.Size(q["tail_buffer"], "query.tail_buffer", &cfg->query.tail_buffer);
+      int threads = static_cast<int>(cfg->query.threads);
+      r.Int(q["threads"], "query.threads", 0, 64, &threads);
+      cfg->query.threads = static_cast<unsigned>(threads);
     }
+    // ---- shipper dialects (issue 7) ----
+    auto ing = root["ingest"];
+    r.Keys(ing, "ingest", {"max_inflated_bytes", "max_line", "hec_tokens", "es_version", "id_max_age"});
+    if (ing) {
+      r.Size(ing["max_inflated_bytes"], "ingest.max_inflated_bytes", &cfg->shippers.max_inflated_bytes);
+      r.Size(ing["max_line"], "ingest.max_line", &cfg->shippers.max_line);
+      if (auto t = ing["hec_tokens"]; t && r.status.ok()) {
+        if (!t.IsSequence()) {
+          r.Fail("ingest.hec_tokens", "must be a list of strings");
+        } else {
+          cfg->shippers.hec_tokens.clear();
+          for (const auto& tok : t) cfg->shippers.hec_tokens.push_back(tok.as<std::string>());
+        }
+      }
+      r.Str(ing["es_version"], "ingest.es_version", &cfg->shippers.es_version);
+      r.Duration(ing["id_max_age"], "ingest.id_max_age", &cfg->shippers.id_max_age_ns);
+    }
+    auto gelf = root["gelf"];
+    r.Keys(gelf, "gelf", {"udp", "tcp", "max_message", "max_pending_messages", "max_pending_bytes", "chunk_timeout",
+                          "idle_timeout", "max_connections"});
+    if (gelf) {
+      r.Str(gelf["udp"], "gelf.udp", &cfg->gelf.udp_listen);
+      r.Str(gelf["tcp"], "gelf.tcp", &cfg->gelf.tcp_listen);
+      r.Size(gelf["max_message"], "gelf.max_message", &cfg->gelf.max_message);
+      r.Count(gelf["max_pending_messages"], "gelf.max_pending_messages", &cfg->gelf.chunks.max_pending_messages);
+      r.Size(gelf["max_pending_bytes"], "gelf.max_pending_bytes", &cfg->gelf.chunks.max_pending_bytes);
+      r.Duration(gelf["chunk_timeout"], "gelf.chunk_timeout", &cfg->gelf.chunks.timeout_ns);
+      r.Duration(gelf["idle_timeout"], "gelf.idle_timeout", &cfg->gelf.idle_timeout_ns);
+      r.Count(gelf["max_connections"], "gelf.max_connections", &cfg->gelf.max_connections);
+    }
+    // ---- end shipper dialects ----
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(fmt::format("{}: {}", path, e.what()));
   }

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
+#include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
 #include "ingest/syslog_server.h"
 #include "parsers/parse.h"
@@ -27,7 +29,23 @@ struct QueryOptions {
   size_t max_limit = 10000;
   int64_t timeout_ns = 30LL * 1'000'000'000;
   size_t max_groups = 100000;  //!< groups one stats/top/timechart may hold (memory cap)
+  size_t max_memory = 256u << 20;  //!< bytes of events one search may hold
+  int64_t export_timeout_ns = 0;   //!< an export stops after this long (0 = never)
+  size_t max_tails = 32;           //!< live tail sessions at once
+  size_t tail_buffer = 4u << 20;   //!< bytes waiting for one slow tail client before drops
+  unsigned threads = 0;            //!< threads evaluating one query (0 = cores, at most 8)
 };
+
+// ---- shipper dialects (issue 7) ----
+//! Limits and settings of the shipper endpoints (server/shipper_routes.h): `ingest:` in YAML.
+struct ShipperOptions {
+  size_t max_inflated_bytes = 64u << 20;  //!< a decompressed request body may not exceed this (413)
+  size_t max_line = 1u << 20;             //!< one NDJSON line / document / entry
+  std::vector<std::string> hec_tokens;    //!< accepted Splunk HEC tokens; empty accepts any
+  std::string es_version = "8.17.0";      //!< the Elasticsearch version announced on GET /
+  int64_t id_max_age_ns = 7LL * 86400 * 1'000'000'000;  //!< _id dedupe window
+};
+// ---- end shipper dialects ----
 
 struct Config {
   store::StoreOptions storage;
@@ -36,6 +54,8 @@ struct Config {
   ParseOptions parse;
   HttpOptions http;
   QueryOptions query;
+  ShipperOptions shippers;    // `ingest:` (issue 7)
+  ingest::GelfOptions gelf;   // `gelf:` (issue 7)
   int io_threads = 2;
 };
 

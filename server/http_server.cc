@@ -9,7 +9,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <future>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +27,7 @@ namespace kamatama::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using asio::ip::tcp;
 
 class HttpServer::Impl {
@@ -68,6 +74,137 @@ class HttpServer::Impl {
     res->set("Cache-Control", "no-store");
   }
 
+  // Sends the header, then the body that r.stream produces on the worker pool, in chunks.
+  asio::awaitable<void> WriteStreamed(beast::tcp_stream& stream, unsigned version, Response r) {
+    http::response<http::empty_body> hres{static_cast<http::status>(r.status), version};
+    hres.set(http::field::server, "kamatama");
+    hres.set("X-Content-Type-Options", "nosniff");
+    hres.set("Cache-Control", "no-store");
+    hres.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) hres.set(k, v);
+    hres.keep_alive(false);
+    hres.chunked(true);
+    http::response_serializer<http::empty_body> sr{hres};
+    boost::system::error_code ec;
+    stream.expires_after(std::chrono::seconds(60));
+    co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    auto ex = co_await asio::this_coro::executor;
+    // The producer blocks in `send` until its piece is written by this connection's executor.
+    auto send = [this, ex, &stream](std::string_view piece) -> bool {
+      auto done = std::make_shared<std::promise<bool>>();
+      auto fut = done->get_future();
+      asio::post(ex, [&stream, piece, done] {
+        stream.expires_after(std::chrono::seconds(60));
+        asio::async_write(stream, http::make_chunk(asio::const_buffer(piece.data(), piece.size())),
+                          [done](const boost::system::error_code& wec, size_t) { done->set_value(!wec); });
+      });
+      while (fut.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+        if (stopping_) return false;
+      }
+      return fut.get();
+    };
+    Response* rp = &r;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this, ex, rp, send](auto handler) {
+          asio::post(pool_, [this, ex, rp, send, h = std::move(handler)]() mutable {
+            std::string buf;
+            bool ok = true;
+            BodyWriter writer = [&](std::string_view piece) {
+              if (!ok) return false;
+              buf.append(piece);
+              if (buf.size() >= (64u << 10)) {
+                ok = send(buf);
+                buf.clear();
+              }
+              return ok;
+            };
+            try {
+              rp->stream(writer);
+            } catch (const std::exception& e) {
+              fmt::print(stderr, "kamatama: streamed response threw: {}\n", e.what());
+              ok = false;
+            }
+            if (ok && !buf.empty()) send(buf);
+            asio::post(ex, std::move(h));
+          });
+        },
+        asio::use_awaitable);
+    if (stopping_) co_return;
+    stream.expires_after(std::chrono::seconds(60));
+    co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.socket().close(ec);
+  }
+
+  // A live tail over WebSocket: each new matching event is sent as one text message.
+  asio::awaitable<void> Tail(beast::tcp_stream stream, http::request<http::string_body> msg, Request req) {
+    auto ex = co_await asio::this_coro::executor;
+    Api::TailStart start = api_->OpenTail(req);
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    beast::get_lowest_layer(ws).expires_never();
+    websocket::stream_base::timeout to{};
+    to.handshake_timeout = std::chrono::seconds(30);
+    to.idle_timeout = std::chrono::seconds(60);
+    to.keep_alive_pings = true;  // a ping after 30 s of silence; a dead peer is dropped after 60 s
+    ws.set_option(to);
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "kamatama"); }));
+    ws.read_message_max(64u << 10);
+    boost::system::error_code ec;
+    co_await ws.async_accept(msg, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    ws.text(true);
+    if (!start.subscriber) {
+      co_await ws.async_write(asio::buffer(start.error_json), asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) co_await ws.async_close(websocket::close_code::policy_error, asio::redirect_error(asio::use_awaitable, ec));
+      co_return;
+    }
+    auto closed = std::make_shared<bool>(false);
+    auto reader_done = std::make_shared<bool>(false);
+    // The client sends nothing we need; reading is how its close frame and pongs are seen.
+    asio::co_spawn(
+        ex,
+        [&ws, closed, reader_done]() -> asio::awaitable<void> {
+          beast::flat_buffer b;
+          boost::system::error_code rec;
+          for (;;) {
+            co_await ws.async_read(b, asio::redirect_error(asio::use_awaitable, rec));
+            if (rec) break;
+            b.consume(b.size());
+          }
+          *closed = true;
+          *reader_done = true;
+        },
+        asio::detached);
+    asio::steady_timer timer(ex);
+    std::vector<std::string> events;
+    uint64_t dropped = 0;
+    while (!*closed && !stopping_) {
+      timer.expires_after(std::chrono::milliseconds(200));
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      start.subscriber->Take(&events, &dropped);
+      if (dropped) {
+        std::string note = fmt::format("{{\"type\":\"dropped\",\"count\":{}}}", dropped);
+        co_await ws.async_write(asio::buffer(note), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      for (const auto& e : events) {
+        co_await ws.async_write(asio::buffer(e), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      if (ec) break;
+    }
+    start.subscriber.reset();
+    if (!*reader_done) {
+      beast::get_lowest_layer(ws).socket().close(ec);
+      while (!*reader_done && !stopping_) {
+        timer.expires_after(std::chrono::milliseconds(5));
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+  }
+
   asio::awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -100,6 +237,11 @@ class HttpServer::Impl {
         Request req;
         req.method = std::string(msg.method_string());
         req.client = client;
+        for (const auto& f : msg) {
+          std::string name(f.name_string());
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          req.headers.emplace(std::move(name), std::string(f.value()));
+        }
         std::string_view target(msg.target().data(), msg.target().size());
         if (!ParseTarget(target, &req.path, &req.params)) {
           res.result(http::status::bad_request);
@@ -109,10 +251,33 @@ class HttpServer::Impl {
           req.body = std::move(msg.body());
           bool head = msg.method() == http::verb::head;
           if (head) req.method = "GET";
+          if (websocket::is_upgrade(msg) && req.path == "/api/v1/tail") {
+            co_await Tail(std::move(stream), parser.release(), std::move(req));
+            co_return;
+          }
+          // A client that disconnects while its (long) request runs cancels it.
+          auto cancelled = std::make_shared<std::atomic<bool>>(false);
+          auto watching = std::make_shared<bool>(true);
+          req.cancelled = cancelled.get();
+          auto& sock = stream.socket();
+          sock.async_wait(tcp::socket::wait_read, [cancelled, watching, &sock](const boost::system::error_code& wec) {
+            if (!*watching || wec) return;
+            char c;
+            ssize_t n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) cancelled->store(true);
+          });
           Response r;
           co_await RunHandler(&req, &r);
+          *watching = false;
+          sock.cancel(ec);
+          ec = {};
+          if (r.stream && !head && r.status == 200) {
+            co_await WriteStreamed(stream, msg.version(), std::move(r));
+            break;  // a streamed body ends the connection
+          }
           res.result(static_cast<http::status>(r.status));
           res.set(http::field::content_type, r.content_type);
+          for (auto& [k, v] : r.headers) res.set(k, v);
           if (!head) res.body() = std::move(r.body);
         }
         res.version(msg.version());

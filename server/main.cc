@@ -18,6 +18,7 @@
 
 #include "core/json.h"
 #include "core/time.h"
+#include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
 #include "ingest/syslog_server.h"
 #include "parsers/parse.h"
@@ -48,6 +49,7 @@ int Serve(server::Config cfg) {
   RaiseFileLimit();
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
+  cfg.storage.scan_threads = cfg.query.threads;
   ParseOptions parse = cfg.parse;
   Status s = store::Store::Open(cfg.storage, [parse](const RawRecord& r) { return ParseRecord(r, parse); }, &store);
   if (!s.ok()) {
@@ -58,13 +60,17 @@ int Serve(server::Config cfg) {
   Log(fmt::format("store: {} partition(s), {} event(s) in blocks, {} recovered from the write-ahead log",
                   st.partitions, st.events_in_blocks, st.events_in_memory));
   ingest::Pipeline pipeline(store.get(), cfg.pipeline);
+  server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
   pipeline.Start();
   boost::asio::io_context io;
   ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
-  server::Api api(cfg, store.get(), &pipeline);
   server::HttpServer http(cfg.http, &api);
+  ingest::GelfServer gelf(io, &pipeline, cfg.parse, cfg.gelf);  // issue 7: GELF UDP/TCP
   int rc = 0;
   if (s = syslog.Start(); !s.ok()) {
+    Log("error: " + s.ToString());
+    rc = 1;
+  } else if (s = gelf.Start(); !s.ok()) {
     Log("error: " + s.ToString());
     rc = 1;
   } else if (s = http.Start(); !s.ok()) {
@@ -74,6 +80,8 @@ int Serve(server::Config cfg) {
   if (rc == 0) {
     if (!cfg.syslog.udp_listen.empty()) Log("syslog udp listening on " + syslog.udp_address());
     if (!cfg.syslog.tcp_listen.empty()) Log("syslog tcp listening on " + syslog.tcp_address());
+    if (!cfg.gelf.udp_listen.empty()) Log("gelf udp listening on " + gelf.udp_address());
+    if (!cfg.gelf.tcp_listen.empty()) Log("gelf tcp listening on " + gelf.tcp_address());
     Log("http listening on " + http.address());
     api.SetReady(true);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -90,6 +98,7 @@ int Serve(server::Config cfg) {
     for (auto& t : threads) t.join();
   }
   syslog.Stop();
+  gelf.Stop();
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
   pipeline.Stop();
   st = store->Stats();

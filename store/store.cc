@@ -12,6 +12,8 @@
 #include <map>
 #include <mutex>
 #include <queue>
+#include <set>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -137,9 +139,15 @@ class TopK {
   int64_t MinTs() const { return heap_.top().timestamp_ns; }
   void Push(Event ev) {
     if (!WouldKeep(ev.timestamp_ns)) return;
+    bytes_ += ev.ApproxBytes();
     heap_.push(std::move(ev));
-    if (heap_.size() > limit_) heap_.pop();
+    if (heap_.size() > limit_) {
+      bytes_ -= heap_.top().ApproxBytes();
+      heap_.pop();
+    }
   }
+  //! Approximate bytes of the events held.
+  size_t Bytes() const { return bytes_; }
   std::vector<Event> TakeNewestFirst() {
     std::vector<Event> out;
     out.reserve(heap_.size());
@@ -156,6 +164,7 @@ class TopK {
     bool operator()(const Event& a, const Event& b) const { return a.timestamp_ns > b.timestamp_ns; }
   };
   size_t limit_;
+  size_t bytes_ = 0;
   std::priority_queue<Event, std::vector<Event>, Newer> heap_;  // top = oldest kept
 };
 }  // namespace
@@ -180,6 +189,8 @@ class Store::Impl {
   std::map<int64_t, std::shared_ptr<Partition>> partitions;
   std::map<int64_t, std::shared_ptr<Builder>> builders;
   std::vector<Sealed> sealed;  // written to the batch, searchable from memory until committed
+  std::set<std::string, std::less<>> known_fields;  // column names of every block
+  unsigned scan_threads = 1;
   int64_t expired_before_day = INT64_MIN;  // retention cut: days before this are gone
 
   ~Impl() {
@@ -273,6 +284,10 @@ class Store::Impl {
         BlockHeader h;
         KMT_RETURN(DecodeHeader(std::string_view(it->value().data(), it->value().size()), &h));
         h.id = id;
+        {
+          std::lock_guard lock(mu);
+          known_fields.insert(h.columns.begin(), h.columns.end());
+        }
         p->blocks.push_back(std::move(h));
       }
       it->Seek(BlockKey(id + 1, KeyKind::kHeader));
@@ -379,6 +394,7 @@ class Store::Impl {
     std::lock_guard lock(mu);
     for (auto& sb : sealed) {
       auto it = partitions.find(sb.day);
+      known_fields.insert(sb.header.columns.begin(), sb.header.columns.end());
       if (it != partitions.end()) it->second->blocks.push_back(std::move(sb.header));
     }
     sealed.clear();
@@ -399,6 +415,9 @@ Store::~Store() = default;
 Status Store::Open(const StoreOptions& options, Reparse reparse, std::unique_ptr<Store>* out) {
   auto impl = std::make_unique<Impl>();
   impl->opt = options;
+  impl->scan_threads = options.scan_threads
+                           ? options.scan_threads
+                           : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   impl->reparse = std::move(reparse);
   KMT_RETURN(impl->OpenDb());
   out->reset(new Store(std::move(impl)));
@@ -558,6 +577,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     BlockHeader header;
   };
   std::vector<Candidate> cands;
+  std::vector<Event> memory_hits;
   const rocksdb::Snapshot* snap = nullptr;
   {
     std::lock_guard lock(m.mu);
@@ -579,6 +599,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         if (filter.Matches(row)) {
           ++res->matched;
           if (so.visit) so.visit(row, ev.timestamp_ns);
+          else if (so.visit_event) memory_hits.push_back(ev);  // handed over once unlocked
           else if (top.WouldKeep(ev.timestamp_ns)) top.Push(ev);
         }
       }
@@ -592,98 +613,212 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     ~SnapshotRelease() { db->ReleaseSnapshot(s); }
   } release{m.db.get(), snap};
   res->blocks_total = cands.size();
+  if (!so.visit && so.visit_event) {
+    std::sort(memory_hits.begin(), memory_hits.end(),
+              [](const Event& a, const Event& b) { return a.timestamp_ns > b.timestamp_ns; });
+    for (auto& ev : memory_hits) {
+      if (!so.visit_event(std::move(ev))) {
+        res->complete = false;
+        return Status::OK();
+      }
+    }
+    memory_hits.clear();
+  }
   std::sort(cands.begin(), cands.end(),
             [](const Candidate& a, const Candidate& b) { return a.header.max_ts > b.header.max_ts; });
 
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snap;
+  // Blocks are evaluated by up to `threads` threads, each taking the next candidate (newest
+  // first). Shared state (the top-k, stop flags, callbacks) is guarded by `mu`; reading and
+  // decoding, the expensive part, runs unlocked.
+  const bool whole_events = !so.visit && so.visit_event;
+  unsigned threads = so.parallelism ? so.parallelism : m.scan_threads;
+  if (whole_events) threads = 1;  // keeps the export in block order
+  threads = static_cast<unsigned>(std::min<size_t>(threads, cands.size()));
+  std::mutex mu;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> matched{res->matched}, scanned{res->scanned}, pruned{0}, read{0};
+  Status error;
   const auto& refs = filter.ReferencedFields();
-  rocksdb::PinnableSlice filter_data, times_data;
-  std::vector<int64_t> ts, ing;
-  for (size_t ci = 0; ci < cands.size(); ++ci) {
-    const Candidate& c = cands[ci];
-    if (top.Full() && c.header.max_ts < top.MinTs()) {
-      res->complete = false;
-      break;
-    }
-    if ((so.deadline_ns && NowSteady() > so.deadline_ns) || (so.cancelled && so.cancelled->load())) {
-      res->complete = false;
-      res->timed_out = true;
-      break;
-    }
-    filter_data.Reset();
-    auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kFilter), &filter_data);
-    if (s.ok()) {
-      std::string_view fd(filter_data.data(), filter_data.size());
-      if (!filter.MayMatch([fd](uint64_t h) { return TokenBloom::MayContain(fd, h); })) {
-        ++res->blocks_pruned;
-        continue;
+
+  auto worker = [&]() -> Status {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    rocksdb::PinnableSlice filter_data, times_data;
+    std::vector<int64_t> ts, ing;
+    std::vector<uint32_t> hits;
+    while (!stop.load(std::memory_order_relaxed)) {
+      size_t ci = next.fetch_add(1);
+      if (ci >= cands.size()) break;
+      const Candidate& c = cands[ci];
+      {
+        std::lock_guard lock(mu);
+        if (top.Full() && c.header.max_ts < top.MinTs()) {
+          res->complete = false;
+          stop = true;
+          break;
+        }
       }
-    }
-    ++res->blocks_read;
-    times_data.Reset();
-    s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kTimes), &times_data);
-    if (!s.ok()) return FromRocks(s);
-    KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header.count, c.header.min_ts,
-                           &ts, &ing));
-    // Decode the referenced columns (event.original first: message may be stored relative to it).
-    std::unordered_map<std::string, std::pair<rocksdb::PinnableSlice, DecodedColumn>> cols;
-    auto load = [&](const std::string& name) -> Status {
-      if (cols.count(name)) return Status::OK();
-      if (std::find(c.header.columns.begin(), c.header.columns.end(), name) == c.header.columns.end())
-        return Status::OK();
-      const DecodedColumn* orig = nullptr;
-      if (name == field::kMessage) {
-        std::string o(field::kOriginal);
-        if (!cols.count(o)) {
-          auto st = [&]() -> Status {
+      if ((so.deadline_ns && NowSteady() > so.deadline_ns) || (so.cancelled && so.cancelled->load())) {
+        std::lock_guard lock(mu);
+        res->complete = false;
+        res->timed_out = true;
+        stop = true;
+        break;
+      }
+      if (so.use_token_filters) {
+        filter_data.Reset();
+        auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kFilter), &filter_data);
+        if (s.ok()) {
+          std::string_view fd(filter_data.data(), filter_data.size());
+          if (!filter.MayMatch([fd](uint64_t h) { return TokenBloom::MayContain(fd, h); })) {
+            ++pruned;
+            continue;
+          }
+        }
+      }
+      ++read;
+      times_data.Reset();
+      auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kTimes), &times_data);
+      if (!s.ok()) return FromRocks(s);
+      KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header.count,
+                             c.header.min_ts, &ts, &ing));
+      // Decode the referenced columns (event.original first: message may be stored relative to it).
+      std::unordered_map<std::string, std::pair<rocksdb::PinnableSlice, DecodedColumn>> cols;
+      auto load = [&](const std::string& name) -> Status {
+        if (cols.count(name)) return Status::OK();
+        if (std::find(c.header.columns.begin(), c.header.columns.end(), name) == c.header.columns.end())
+          return Status::OK();
+        const DecodedColumn* orig = nullptr;
+        if (name == field::kMessage) {
+          std::string o(field::kOriginal);
+          if (!cols.count(o)) {
             auto& slot = cols[o];
             auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, o), &slot.first);
             if (!rs.ok()) return FromRocks(rs);
-            return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count, nullptr,
-                                &slot.second);
-          }();
-          if (!st.ok()) return st;
+            KMT_RETURN(DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count,
+                                    nullptr, &slot.second));
+          }
+          orig = &cols[o].second;
         }
-        orig = &cols[o].second;
+        auto& slot = cols[name];
+        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, name), &slot.first);
+        if (!rs.ok()) return FromRocks(rs);
+        return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count, orig,
+                            &slot.second);
+      };
+      for (const auto& r : refs) KMT_RETURN(load(r));
+      for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
+      BlockRow row;
+      for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
+      hits.clear();
+      uint64_t in_range = 0;
+      for (uint32_t i = 0; i < c.header.count; ++i) {
+        if (ts[i] < so.from_ns || ts[i] >= so.to_ns) continue;
+        ++in_range;
+        row.row = i;
+        if (filter.Matches(row)) hits.push_back(i);
       }
-      auto& slot = cols[name];
-      auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, name), &slot.first);
-      if (!rs.ok()) return FromRocks(rs);
-      return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count, orig, &slot.second);
-    };
-    for (const auto& r : refs) KMT_RETURN(load(r));
-    for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
-    BlockRow row;
-    for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
-    std::vector<uint32_t> hits;
-    for (uint32_t i = 0; i < c.header.count; ++i) {
-      if (ts[i] < so.from_ns || ts[i] >= so.to_ns) continue;
-      ++res->scanned;
-      row.row = i;
-      if (!filter.Matches(row)) continue;
-      ++res->matched;
-      if (so.visit) so.visit(row, ts[i]);
-      else if (top.WouldKeep(ts[i])) hits.push_back(i);
-    }
-    if (hits.empty()) continue;
-    for (const auto& name : c.header.columns) KMT_RETURN(load(name));
-    for (uint32_t i : hits) {
-      if (!top.WouldKeep(ts[i])) continue;
-      Event ev;
-      ev.timestamp_ns = ts[i];
-      ev.ingested_ns = ing[i];
-      for (const auto& name : c.header.columns) {
-        const DecodedColumn& col = cols[name].second;
-        if (!col.present[i]) continue;
-        if (name == field::kOriginal) ev.original.assign(col.values[i]);
-        else ev.Add(name, col.values[i]);
+      scanned += in_range;
+      matched += hits.size();
+      if (hits.empty()) continue;
+      if (so.visit) {
+        std::lock_guard lock(mu);
+        for (uint32_t i : hits) {
+          row.row = i;
+          so.visit(row, ts[i]);
+        }
+        continue;
       }
-      top.Push(std::move(ev));
+      if (!whole_events) {
+        std::lock_guard lock(mu);
+        size_t keep = 0;
+        for (uint32_t i : hits) {
+          if (top.WouldKeep(ts[i])) hits[keep++] = i;
+        }
+        hits.resize(keep);
+        if (hits.empty()) continue;
+      }
+      for (const auto& name : c.header.columns) KMT_RETURN(load(name));
+      std::vector<Event> events;
+      events.reserve(hits.size());
+      for (uint32_t i : hits) {
+        Event& ev = events.emplace_back();
+        ev.timestamp_ns = ts[i];
+        ev.ingested_ns = ing[i];
+        for (const auto& name : c.header.columns) {
+          const DecodedColumn& col = cols[name].second;
+          if (!col.present[i]) continue;
+          if (name == field::kOriginal) ev.original.assign(col.values[i]);
+          else ev.Add(name, col.values[i]);
+        }
+      }
+      std::lock_guard lock(mu);
+      for (auto& ev : events) {
+        if (whole_events) {
+          if (stop) break;
+          if (!so.visit_event(std::move(ev))) {
+            res->complete = false;
+            stop = true;
+          }
+          continue;
+        }
+        top.Push(std::move(ev));
+      }
+      if (so.max_memory_bytes && top.Bytes() > so.max_memory_bytes) {
+        return Status::ResourceExhausted(fmt::format(
+            "the query holds more than {} MiB of events (query.max_memory); lower the limit or narrow the query",
+            so.max_memory_bytes >> 20));
+      }
     }
+    return Status::OK();
+  };
+  auto run_worker = [&] {
+    Status s = worker();
+    if (!s.ok()) {
+      std::lock_guard lock(mu);
+      if (error.ok()) error = std::move(s);
+      stop = true;
+    }
+  };
+  if (threads <= 1) {
+    run_worker();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run_worker);
+    run_worker();
+    for (auto& t : pool) t.join();
   }
+  res->matched = matched;
+  res->scanned = scanned;
+  res->blocks_pruned = pruned;
+  res->blocks_read = read;
+  if (!error.ok()) return error;
   res->events = top.TakeNewestFirst();
   return Status::OK();
+}
+
+std::vector<std::string> Store::FieldNames() const {
+  Impl& m = *impl_;
+  std::set<std::string, std::less<>> names;
+  {
+    std::lock_guard lock(m.mu);
+    names = m.known_fields;
+    auto add = [&](const std::vector<Event>& evs) {
+      for (const Event& ev : evs) {
+        for (const auto& [k, v] : ev.fields) {
+          if (!names.count(k)) names.insert(k);
+        }
+      }
+    };
+    for (auto& [day, b] : m.builders) add(b->events);
+    for (auto& s : m.sealed) add(s.builder->events);
+  }
+  names.insert("@timestamp");
+  names.insert("event.ingested");
+  names.insert("event.original");
+  return {names.begin(), names.end()};
 }
 
 StoreStats Store::Stats() const {

@@ -34,6 +34,7 @@ struct StoreOptions {
   size_t max_open_days = 8;           //!< days with an open builder; more seals the least recent
   size_t cache_mb = 256;              //!< RocksDB block cache
   size_t write_buffer_mb = 64;        //!< memtable budget shared by all partitions
+  unsigned scan_threads = 0;          //!< threads per query (0 = hardware concurrency, at most 8)
 };
 
 struct ScanOptions {
@@ -47,6 +48,15 @@ struct ScanOptions {
   //! Called from the scanning thread, one row at a time.
   std::function<void(const FieldAccessor& row, int64_t ts_ns)> visit;
   std::vector<std::string> visit_fields;
+  //! If set (and `visit` is not), called with every matching event in full, newest block first
+  //! (not strictly sorted), with no limit; return false to stop. For exports of any size.
+  std::function<bool(Event&& ev)> visit_event;
+  //! Threads evaluating blocks at once (0 = the store's default, 1 = the calling thread only).
+  unsigned parallelism = 0;
+  //! Skip blocks by their token filters (false only to prove pruning changes no result).
+  bool use_token_filters = true;
+  //! Bytes of events a query may hold (0 = no cap); beyond it Scan fails with ResourceExhausted.
+  size_t max_memory_bytes = 0;
 };
 
 struct ScanResult {
@@ -97,6 +107,8 @@ class Store {
   //! Newest-first search; thread-safe.
   Status Scan(const RowFilter& filter, const ScanOptions& options, ScanResult* result) const;
   StoreStats Stats() const;
+  //! Every field name of stored or buffered events, sorted (for completion and query warnings).
+  std::vector<std::string> FieldNames() const;
 
  private:
   class Impl;
