@@ -383,9 +383,10 @@ bool LokiTimestamp(simdjson::dom::element e, std::string* ns) {
 
 bool DecodeLokiJson(std::string_view body, const LokiOptions& opt, LokiResult* out) {
   // A private parser: the entries are re-parsed (IsJsonObject) with the thread's parser.
-  simdjson::dom::parser parser(kMaxJsonDepth + 1);
+  simdjson::dom::parser parser;
   simdjson::dom::element root;
-  auto err = parser.parse(body.data(), body.size(), true).get(root);
+  auto err = parser.allocate(body.size(), kMaxJsonDepth + 1);
+  if (!err) err = parser.parse(body.data(), body.size(), true).get(root);
   simdjson::dom::array streams;
   if (err || root["streams"].get(streams)) {
     out->first_error = err ? std::string("invalid JSON: ") + simdjson::error_message(err) : "no \"streams\" array";
@@ -585,7 +586,7 @@ void DecodeHecEvents(std::string_view body, const HecOptions& opt, HecResult* ou
     out->error_code = 5;
     return;
   }
-  simdjson::dom::parser parser(kMaxJsonDepth + 1);
+  simdjson::dom::parser parser;
   simdjson::dom::document_stream stream;
   size_t batch = std::max<size_t>(body.size() + 64, simdjson::dom::MINIMAL_BATCH_SIZE);
   if (parser.parse_many(body.data(), body.size(), batch).get(stream)) {

@@ -10,7 +10,11 @@ namespace kamatama::ingest {
 
 namespace {
 simdjson::dom::parser& Parser() {
-  thread_local simdjson::dom::parser parser(kMaxJsonDepth + 1);
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p;
+    if (p.allocate(64 * 1024, kMaxJsonDepth + 1) != simdjson::SUCCESS) return simdjson::dom::parser();
+    return p;
+  }();
   return parser;
 }
 

@@ -278,9 +278,7 @@ Response EsBulk(const Request& req, const ShipperContext& ctx, std::string_view 
   bool errors = false;
   std::string b;
   b.reserve(64 + items.size() * 96);
-  b += "{\"took\":" + std::to_string((store::NowSteady() - t0) / 1'000'000) + ",\"errors\":";
-  size_t errors_at = b.size();
-  b += "false,\"items\":[";
+  b += "\"items\":[";
   for (size_t i = 0; i < items.size(); ++i) {
     const ingest::BulkItem& it = items[i];
     if (i) b.push_back(',');
@@ -306,8 +304,9 @@ Response EsBulk(const Request& req, const ShipperContext& ctx, std::string_view 
     b += ",\"status\":" + std::to_string(it.status) + "}}";
   }
   b += "]}";
-  if (errors) b.replace(errors_at, 5, "true ");  // same length keeps the offsets valid
-  return EsJson(200, std::move(b));
+  std::string head = "{\"took\":" + std::to_string((store::NowSteady() - t0) / 1'000'000) +
+                     (errors ? ",\"errors\":true," : ",\"errors\":false,");
+  return EsJson(200, head + b);
 }
 
 std::optional<Response> HandleElastic(const Request& req, const ShipperContext& ctx) {
