@@ -52,7 +52,8 @@ export const api = {
   histogram: (p, signal) => getJson('/api/v1/histogram', p, signal),
   fields: (p, signal) => getJson('/api/v1/fields', p, signal),
   fieldnames: (signal) => getJson('/api/v1/fieldnames', {}, signal),
-  sources: (signal) => getJson('/api/v1/sources', {}, signal),
+  // The server caches the summary for a while; `refresh` asks for a fresh one.
+  sources: (signal, refresh = false) => getJson('/api/v1/sources', refresh ? { refresh: 1 } : {}, signal),
   exportUrl: (p) => apiUrl('/api/v1/export', p),
   tailUrl: (q) => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -132,6 +132,8 @@ export class SearchPage {
     const searchP = api.search({ ...full, limit: PAGE }, signal);
     const histP = this.isPipe ? null : api.histogram({ ...this.params(), buckets: this.bucketCount() }, signal);
     const fieldsP = this.isPipe ? null : api.fields({ ...this.params(), limit: 500 }, signal);
+    // Handled below once the search answered; until then keep them from being "unhandled".
+    for (const p of [histP, fieldsP]) p?.catch(() => {});
     try {
       const res = await searchP;
       if (seq !== this.seq) return;
@@ -222,7 +224,8 @@ export class SearchPage {
     this.results.append(table, this.moreRow);
     this.lastRes = res;
     this.appendEvents(evs);
-    this.more = evs.length >= PAGE && res.complete === false;
+    // A full page may have older events behind it (a page that comes back short ends it).
+    this.more = evs.length >= PAGE;
     this.updateMore();
     this.renderStatus(res, this.shownLabel());
     this.results.scrollTop = 0;
@@ -296,7 +299,7 @@ export class SearchPage {
         fresh.push(ev);
       }
       this.appendEvents(fresh);
-      this.more = evs.length >= PAGE + pp.ties && res.complete === false && fresh.length > 0;
+      this.more = evs.length >= PAGE + pp.ties && fresh.length > 0;
       if (this.events.length >= MAX_ROWS) this.more = false;
       this.renderStatus(this.lastRes, this.shownLabel());
     } catch (e) {

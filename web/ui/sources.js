@@ -15,7 +15,7 @@ export class SourcesPage {
     this.table = el('div', { class: 'sources-table-box' });
     this.status = el('div', { class: 'status', role: 'status' });
     const reload = el('button', { type: 'button', id: 'sources-reload' }, 'Refresh');
-    reload.addEventListener('click', () => this.load());
+    reload.addEventListener('click', () => this.load(true));
     this.root = el('div', { class: 'page sources-page' },
       el('div', { class: 'toolbar' }, el('h2', null, 'Sources'), el('span', { class: 'muted' }, 'what is sending, how much, and for how long it is kept'), el('span', { class: 'grow' }), reload),
       this.status, this.summary, this.table);
@@ -26,12 +26,12 @@ export class SourcesPage {
   focusQuery() {}
   redraw() {}
 
-  async load() {
+  async load(refresh = false) {
     if (this.abort) this.abort.abort();
     this.abort = new AbortController();
     replace(this.status, 'Loading…');
     try {
-      const res = await api.sources(this.abort.signal);
+      const res = await api.sources(this.abort.signal, refresh);
       this.render(res);
       replace(this.status, el('span', { class: 'muted' }, `as of ${fmtUtc(String(res.now ?? new Date().toISOString())).slice(0, 19)} UTC`));
     } catch (e) {
