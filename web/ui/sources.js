@@ -48,12 +48,13 @@ export class SourcesPage {
     const storeBytes = num(disk.store_bytes);
     const retention = num(res.retention_days);
     const card = (label, value, sub, cls) => el('div', { class: `card ${cls || ''}` }, el('div', { class: 'card-label' }, label), el('div', { class: 'card-value' }, value), sub ? el('div', { class: 'card-sub muted' }, sub) : null);
-    const daysLeft = num(disk.days_left);
+    // days_left is unknown (negative) while the store is not growing
+    const daysLeft = num(disk.days_left) !== null && disk.days_left >= 0 ? disk.days_left : null;
     replace(this.summary,
       card('Stored', fmtBytes(storeBytes ?? NaN), `${fmtInt(totalEvents)} events`),
       card('Growth', num(disk.bytes_per_day) !== null ? `${fmtBytes(disk.bytes_per_day)}/day` : '–', 'at the current rate'),
       card('Disk free', fmtBytes(num(disk.free_bytes) ?? NaN), num(disk.total_bytes) !== null ? `of ${fmtBytes(disk.total_bytes)}` : ''),
-      card('Disk holds', daysLeft !== null ? `${fmtInt(Math.floor(daysLeft))} days` : '–', 'more at the current rate', daysLeft !== null && retention && daysLeft < retention ? 'bad' : daysLeft !== null && daysLeft < 14 ? 'bad' : ''),
+      card('Disk holds', daysLeft === null ? '–' : daysLeft > 3650 ? '> 10 years' : `${fmtInt(Math.floor(daysLeft))} days`, 'more at the current rate', daysLeft !== null && retention && daysLeft < retention ? 'bad' : daysLeft !== null && daysLeft < 14 ? 'bad' : ''),
       card('Retention', retention ? `${fmtInt(retention)} days` : retention === 0 ? 'unlimited' : '–', typeof res.oldest_day === 'string' ? `oldest day kept ${res.oldest_day}` : ''));
 
     const byName = new Map(families.map((f) => [String(f.family), f]));
@@ -121,7 +122,7 @@ export class SourcesPage {
       lastCell,
       el('td', { title: isFinite(firstSeen) ? fmtLocal(firstSeen) : '' }, isFinite(firstSeen) ? fmtUtc(obj.first_seen).slice(0, 16) : '–'),
       el('td', { class: 'num' }, share !== null && events ? fmtBytes(share) : '–'),
-      el('td', { class: 'num' }, holds !== null && isFinite(holds) ? `${fmtInt(Math.floor(holds))} d` : '–'));
+      el('td', { class: 'num' }, holds === null || !isFinite(holds) ? '–' : holds > 3650 ? '> 10 y' : `${fmtInt(Math.floor(holds))} d`));
   }
 }
 
