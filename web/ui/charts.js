@@ -27,8 +27,12 @@ function timeLabel(ms, spanMs) {
   return iso.slice(0, 10);
 }
 
+// The drawable width of a container (its content box).
 function width(container) {
-  return Math.max(300, Math.floor(container.clientWidth || container.getBoundingClientRect().width || 800));
+  const cs = getComputedStyle(container);
+  const pad = (parseFloat(cs.paddingLeft) || 0) + (parseFloat(cs.paddingRight) || 0);
+  const w = (container.clientWidth || container.getBoundingClientRect().width || 800) - pad;
+  return Math.max(300, Math.floor(w));
 }
 
 // Histogram of {from, to, interval_ms, buckets:[{time,count}]}. onZoom(fromIso, toIso) after a
