@@ -134,8 +134,8 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
         c.udp_bytes.Add(n);
         std::string sender = from.address().to_string();
         const char* reason = nullptr;
-        auto r = chunks_.Add(std::string_view(buf.data(), n), fmt::format("{}:{}", sender, from.port()),
-                             store::NowSteady(), &message, &reason);
+        // Keyed by the sender's address, not its port: a sender may use a socket per chunk.
+        auto r = chunks_.Add(std::string_view(buf.data(), n), sender, store::NowSteady(), &message, &reason);
         if (r == GelfReassembler::Result::kDropped) Dropped(reason).Add();
         if (r != GelfReassembler::Result::kComplete) continue;
         c.udp.Add();

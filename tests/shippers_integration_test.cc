@@ -1,0 +1,368 @@
+// tests/shippers_integration_test.cc: the shipper dialects against a real server: recorded request
+// bodies (tests/data/shippers, see its README) replayed with curl and searched back by field;
+// _bulk retries stored once, also across a restart; a gzip bomb refused; GELF over real UDP and
+// TCP sockets, chunked out of order, and incomplete chunks expiring.
+#include <snappy.h>
+#include <zlib.h>
+
+#include "harness.h"
+
+using namespace kmt_test;
+
+namespace {
+
+const std::string kData = std::string(KMT_SOURCE_DIR) + "/tests/data/shippers/";
+
+std::string Gzip(const std::string& in, int level = 6) {
+  z_stream zs{};
+  deflateInit2(&zs, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+simdjson::dom::element Json(simdjson::dom::parser& p, const std::string& s) {
+  auto r = p.parse(s);
+  EXPECT_FALSE(r.error()) << "not JSON: " << s;
+  return r.value();
+}
+
+std::string After(const std::string& log, const std::string& key) {
+  size_t p = log.rfind(key);
+  if (p == std::string::npos) return "";
+  p += key.size();
+  return log.substr(p, log.find('\n', p) - p);
+}
+
+void Varint(std::string* o, uint64_t v) {
+  while (v >= 0x80) {
+    o->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  o->push_back(static_cast<char>(v));
+}
+void Bytes(std::string* o, int field, std::string_view b) {
+  Varint(o, (static_cast<uint64_t>(field) << 3) | 2);
+  Varint(o, b.size());
+  o->append(b);
+}
+
+class ShippersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(TempDir("shippers"));
+    WriteFile(*dir_ + "/kamatama.yaml",
+              "gelf:\n  udp: 127.0.0.1:0\n  tcp: 127.0.0.1:0\n  chunk_timeout: 1s\n"
+              "ingest:\n  max_inflated_bytes: 16MiB\n  hec_tokens: [\"s3cret\"]\n");
+    server_ = new Server(*dir_, {"--config", *dir_ + "/kamatama.yaml"});
+    server_->Start();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->Stop(), 0);
+    delete server_;
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  //! curl with extra arguments; returns the body, *code = HTTP status.
+  static std::string Curl(const std::string& args, const std::string& path, int* code, std::string* headers = nullptr) {
+    std::string hfile = *dir_ + "/headers.txt";
+    std::string out = Shell("curl -s -m 60 -D " + ShellQuote(hfile) + " -w '\\n%{http_code}' " + args + " " +
+                            ShellQuote(server_->Url(path)));
+    if (headers) *headers = ReadFile(hfile);
+    size_t nl = out.rfind('\n');
+    *code = nl == std::string::npos ? -1 : std::atoi(out.c_str() + nl + 1);
+    return nl == std::string::npos ? out : out.substr(0, nl);
+  }
+  static std::string PostFile(const std::string& path, const std::string& file, int* code, const std::string& extra = "") {
+    return Curl("-H 'Content-Type: application/x-ndjson' " + extra + " --data-binary @" + ShellQuote(file), path, code);
+  }
+  static std::string GelfUdp() { return After(server_->log(), "gelf udp listening on "); }
+  static std::string GelfTcp() { return After(server_->log(), "gelf tcp listening on "); }
+  //! The first event of a search, as JSON text ("" if none).
+  static std::string First(const std::string& q) {
+    std::string body = server_->Search(q, "&limit=1");
+    simdjson::dom::parser p;
+    auto r = p.parse(body);
+    if (r.error() || r.value()["events"].get_array().size() == 0) return "";
+    return simdjson::minify(r.value()["events"].at(0).value());
+  }
+  static std::string FieldOf(const std::string& q, const std::string& field) {
+    std::string ev = First(q);
+    if (ev.empty()) return "<no event>";
+    simdjson::dom::parser p;
+    std::string_view v;
+    if (p.parse(ev).value()[field].get(v)) return "<absent>";
+    return std::string(v);
+  }
+  inline static std::string* dir_ = nullptr;
+  inline static Server* server_ = nullptr;
+};
+
+}  // namespace
+
+TEST_F(ShippersTest, ElasticsearchProbes) {
+  int code;
+  std::string headers;
+  std::string body = Curl("-H 'x-elastic-client-meta: es=8.11.0,go=1.21'", "/", &code, &headers);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(headers.find("X-Elastic-Product: Elasticsearch"), std::string::npos) << headers;
+  simdjson::dom::parser p;
+  EXPECT_EQ(std::string_view(Json(p, body)["version"]["number"]), "8.17.0");
+  Curl("-I", "/", &code);  // HEAD, as Beats and Vector send it first
+  EXPECT_EQ(code, 200);
+  // A browser asking for HTML never gets the banner.
+  body = Curl("-H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8'", "/", &code);
+  EXPECT_EQ(body.find("You Know, for Search"), std::string::npos);
+  body = Curl("", "/_license", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(std::string_view(Json(p, body)["license"]["type"]), "basic");
+  body = Curl("-X PUT -H 'Content-Type: application/json' -d '{\"index_patterns\":[\"winlogbeat-*\"]}'",
+              "/_index_template/winlogbeat-8.11.0", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(body, "{\"acknowledged\":true}");
+  Curl("", "/_ilm/policy/winlogbeat", &code);
+  EXPECT_EQ(code, 200);
+  Curl("", "/_nodes/_local", &code);
+  EXPECT_EQ(code, 200);
+}
+
+TEST_F(ShippersTest, WinlogbeatGzipBulkRetryAndRestart) {
+  std::string gz = *dir_ + "/wlb.ndjson.gz";
+  WriteFile(gz, Gzip(ReadFile(kData + "winlogbeat_bulk.ndjson")));
+  int code;
+  std::string body = PostFile("/_bulk", gz, &code, "-H 'Content-Encoding: gzip'");
+  ASSERT_EQ(code, 200) << body;
+  simdjson::dom::parser p;
+  auto r = Json(p, body);
+  EXPECT_FALSE(bool(r["errors"]));
+  ASSERT_EQ(r["items"].get_array().size(), 3u);
+  EXPECT_EQ(int64_t(r["items"].at(0)["create"]["status"]), 201);
+  EXPECT_EQ(std::string_view(r["items"].at(0)["create"]["_id"]), "wlb-sysmon-3");
+
+  // Searched back: Sysmon and Security events went through their parsers.
+  EXPECT_EQ(FieldOf("event.dataset:sysmon.process_create", "process.executable"), "C:\\Windows\\Sysmon.exe");
+  EXPECT_EQ(FieldOf("winlog.record_id:5", "event.dataset"), "sysmon.process_terminate");
+  EXPECT_EQ(FieldOf("event.code:4741", "event.dataset").rfind("auth.windows_security", 0), 0u);
+  EXPECT_EQ(FieldOf("event.code:4741", "user.name"), "at_adm");
+  EXPECT_EQ(server_->CountMatches("agent.type:winlogbeat"), 3u);
+
+  // A retry of the same batch stores nothing: 409 per create.
+  body = PostFile("/_bulk", gz, &code, "-H 'Content-Encoding: gzip'");
+  ASSERT_EQ(code, 200) << body;
+  r = Json(p, body);
+  EXPECT_TRUE(bool(r["errors"]));
+  for (auto item : r["items"].get_array()) {
+    EXPECT_EQ(int64_t(item["create"]["status"]), 409);
+    EXPECT_EQ(std::string_view(item["create"]["error"]["type"]), "version_conflict_engine_exception");
+  }
+  EXPECT_EQ(server_->CountMatches("agent.type:winlogbeat"), 3u);
+
+  // ... also after a restart (the seen ids are persisted).
+  ASSERT_EQ(server_->Stop(), 0);
+  server_->Start();
+  body = PostFile("/_bulk", gz, &code, "-H 'Content-Encoding: gzip'");
+  r = Json(p, body);
+  EXPECT_EQ(int64_t(r["items"].at(2)["create"]["status"]), 409) << body;
+  EXPECT_EQ(server_->CountMatches("agent.type:winlogbeat"), 3u);
+}
+
+TEST_F(ShippersTest, VectorFilebeatFluentBitBulk) {
+  int code;
+  simdjson::dom::parser p;
+  std::string body = PostFile("/_bulk", kData + "vector_bulk.ndjson", &code);
+  ASSERT_EQ(code, 200) << body;
+  auto r = Json(p, body);
+  EXPECT_TRUE(bool(r["errors"]));
+  EXPECT_EQ(int64_t(r["items"].at(0)["index"]["status"]), 201);
+  EXPECT_EQ(int64_t(r["items"].at(1)["index"]["status"]), 400);  // the broken document only
+  EXPECT_EQ(int64_t(r["items"].at(2)["index"]["status"]), 201);
+  EXPECT_EQ(server_->CountMatches("zzvectorzz"), 2u);
+  EXPECT_EQ(server_->CountMatches("zzbrokenzz"), 0u);
+
+  body = PostFile("/filebeat-8.11.0/_bulk", kData + "filebeat_bulk.ndjson", &code);
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(server_->CountMatches("zzfilebeatzz AND log.file.path:\"/var/log/app.log\""), 2u);
+  body = PostFile("/fluent-bit/_bulk", kData + "fluentbit_bulk.ndjson", &code);
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(FieldOf("zzfluentbitzz", "stream"), "stdout");
+
+  // A malformed action line refuses the whole request (ES: 400 with an error object).
+  std::string bad = *dir_ + "/bad.ndjson";
+  WriteFile(bad, "{\"message\":\"no action\"}\n");
+  body = PostFile("/_bulk", bad, &code);
+  EXPECT_EQ(code, 400);
+  EXPECT_EQ(int64_t(Json(p, body)["status"]), 400);
+}
+
+TEST_F(ShippersTest, GzipBombIsRefusedQuickly) {
+  // 256 MiB of zeros, about 256 KB gzipped; the cap is 16 MiB.
+  std::string zeros(1 << 20, '0');
+  std::string plain;
+  std::string bomb;
+  {
+    z_stream zs{};
+    deflateInit2(&zs, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+    std::vector<char> buf(1 << 16);
+    for (int i = 0; i < 256; ++i) {
+      zs.next_in = reinterpret_cast<Bytef*>(zeros.data());
+      zs.avail_in = static_cast<uInt>(zeros.size());
+      int flush = i == 255 ? Z_FINISH : Z_NO_FLUSH;
+      do {
+        zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+        zs.avail_out = static_cast<uInt>(buf.size());
+        deflate(&zs, flush);
+        bomb.append(buf.data(), buf.size() - zs.avail_out);
+      } while (zs.avail_out == 0);
+    }
+    deflateEnd(&zs);
+  }
+  std::string f = *dir_ + "/bomb.gz";
+  WriteFile(f, bomb);
+  for (const std::string path : {"/_bulk", "/loki/api/v1/push", "/gelf"}) {
+    auto t0 = std::chrono::steady_clock::now();
+    int code;
+    std::string extra = path == "/loki/api/v1/push" ? "-H 'Content-Type: application/json' " : "";
+    Curl(extra + "-H 'Content-Encoding: gzip' --data-binary @" + ShellQuote(f), path, &code);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(code, 413) << path;
+    EXPECT_LT(ms, 3000) << path;
+  }
+  int code;
+  Curl("-H 'Authorization: Splunk s3cret' -H 'Content-Encoding: gzip' --data-binary @" + ShellQuote(f),
+       "/services/collector/event", &code);
+  EXPECT_EQ(code, 413);
+  EXPECT_TRUE(server_->Alive());
+  EXPECT_GE(server_->Metric("kamatama_http_bodies_rejected_total{reason=\"too_large\"}"), 4);
+}
+
+TEST_F(ShippersTest, LokiJsonAndProtobuf) {
+  int code;
+  std::string body = Curl("-H 'Content-Type: application/json' --data-binary @" + ShellQuote(kData + "loki_fluentbit.json"),
+                          "/loki/api/v1/push", &code);
+  EXPECT_EQ(code, 204) << body;
+  EXPECT_EQ(server_->CountMatches("labels.job:fluent-bit"), 2u);
+  EXPECT_EQ(FieldOf("zzlokizz AND msg:*", "level"), "warn");
+
+  // Promtail / Alloy: snappy-compressed protobuf, no Content-Encoding header.
+  std::string stream, entry, ts;
+  Bytes(&stream, 1, R"({filename="/var/log/auth.log", job="varlogs", host="promtail-host"})");
+  Varint(&ts, 8);
+  Varint(&ts, 1795082527);
+  Bytes(&entry, 1, ts);
+  Bytes(&entry, 2, "zzpromtailzz a line");
+  Bytes(&stream, 2, entry);
+  std::string req, compressed;
+  Bytes(&req, 1, stream);
+  snappy::Compress(req.data(), req.size(), &compressed);
+  std::string f = *dir_ + "/push.pb";
+  WriteFile(f, compressed);
+  body = Curl("-H 'Content-Type: application/x-protobuf' --data-binary @" + ShellQuote(f), "/loki/api/v1/push", &code);
+  EXPECT_EQ(code, 204) << body;
+  EXPECT_EQ(FieldOf("zzpromtailzz", "labels.filename"), "/var/log/auth.log");
+  EXPECT_EQ(FieldOf("zzpromtailzz", "host.name"), "promtail-host");
+  EXPECT_EQ(FieldOf("zzpromtailzz", "@timestamp"), "2026-11-19T10:02:07.000Z");
+}
+
+TEST_F(ShippersTest, SplunkHec) {
+  int code;
+  const std::string auth = "-H 'Authorization: Splunk s3cret' ";
+  std::string body = Curl(auth + "--data-binary @" + ShellQuote(kData + "hec_vector.json"), "/services/collector/event", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(body, "{\"text\":\"Success\",\"code\":0}");
+  body = Curl(auth + "--data-binary @" + ShellQuote(kData + "hec_fluentbit.json"), "/services/collector", &code);
+  EXPECT_EQ(body, "{\"text\":\"Success\",\"code\":0}");
+  EXPECT_EQ(server_->CountMatches("zzheczz"), 4u);
+  EXPECT_EQ(FieldOf("zzheczz AND labels.env:prod", "splunk.sourcetype"), "_json");
+
+  body = Curl("--data-binary @" + ShellQuote(kData + "hec_vector.json"), "/services/collector/event", &code);
+  EXPECT_EQ(code, 401);
+  EXPECT_EQ(body, "{\"text\":\"Token is required\",\"code\":2}");
+  body = Curl("-H 'Authorization: Splunk wrong' -d '{\"event\":\"x\"}'", "/services/collector/event", &code);
+  EXPECT_EQ(code, 403);
+  EXPECT_EQ(body, "{\"text\":\"Invalid token\",\"code\":4}");
+  body = Curl(auth + "-d '{\"event\":\"zzhecokzz\"}{\"time\":1}'", "/services/collector/event", &code);
+  EXPECT_EQ(code, 400);
+  EXPECT_EQ(body, "{\"text\":\"Event field is required\",\"code\":12,\"invalid-event-number\":1}");
+  EXPECT_EQ(server_->CountMatches("zzhecokzz"), 1u);
+  body = Curl(auth + "--data-binary 'zzhecrawzz one\nzzhecrawzz two\n'", "/services/collector/raw?sourcetype=app", &code);
+  EXPECT_EQ(body, "{\"text\":\"Success\",\"code\":0}");
+  EXPECT_EQ(server_->CountMatches("zzhecrawzz"), 2u);
+  body = Curl(auth + "-H 'X-Splunk-Request-Channel: 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba' -d '{\"event\":\"a\"}'",
+              "/services/collector/event", &code);
+  EXPECT_NE(body.find("\"ackId\":"), std::string::npos) << body;
+  body = Curl("", "/services/collector/health", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(body, "{\"text\":\"HEC is healthy\",\"code\":17}");
+}
+
+TEST_F(ShippersTest, GelfUdpTcpHttp) {
+  const std::string msg = ReadFile(kData + "gelf_docker.json");
+  // Whole gzip datagram.
+  SendUdp(GelfUdp(), Gzip(msg));
+  EXPECT_TRUE(Eventually([] { return server_->CountMatches("zzgelfzz AND container.name:web") == 1; }));
+
+  // Chunked, zlib-compressed, out of order: 2, 0, 1.
+  std::string big = msg;
+  big.replace(big.find("zzgelfzz"), 8, "zzchunkedzz");
+  std::string z;
+  {
+    uLongf n = compressBound(big.size());
+    z.resize(n);
+    compress(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(big.data()), big.size());
+    z.resize(n);
+  }
+  auto chunk = [](const std::string& id, int seq, int count, std::string_view payload) {
+    std::string c = "\x1e\x0f" + id;
+    c.push_back(static_cast<char>(seq));
+    c.push_back(static_cast<char>(count));
+    c.append(payload);
+    return c;
+  };
+  size_t third = z.size() / 3;
+  std::string_view zv = z;
+  SendUdp(GelfUdp(), chunk("MSGID001", 2, 3, zv.substr(2 * third)));
+  SendUdp(GelfUdp(), chunk("MSGID001", 0, 3, zv.substr(0, third)));
+  SendUdp(GelfUdp(), chunk("MSGID001", 1, 3, zv.substr(third, third)));
+  EXPECT_TRUE(Eventually([] { return server_->CountMatches("zzchunkedzz") == 1; }));
+
+  // Incomplete: one chunk of two; expires after gelf.chunk_timeout (1 s) and is counted.
+  double before = std::max(0.0, server_->Metric("kamatama_events_dropped_total{reason=\"gelf_expired\"}"));
+  SendUdp(GelfUdp(), chunk("MSGID002", 0, 2, zv.substr(0, third)));
+  EXPECT_TRUE(Eventually([&] {
+    return server_->Metric("kamatama_events_dropped_total{reason=\"gelf_expired\"}") >= before + 1;
+  }));
+
+  // TCP: NUL-delimited, two messages in one write, then one split across writes.
+  {
+    TcpClient c(GelfTcp());
+    ASSERT_TRUE(c.ok());
+    std::string a = msg, b = msg;
+    a.replace(a.find("zzgelfzz"), 8, "zzgelftcpzz");
+    b.replace(b.find("zzgelfzz"), 8, "zzgelftcpzz");
+    ASSERT_TRUE(c.Send(a + std::string(1, '\0') + b + std::string(1, '\0') + b.substr(0, 20)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(c.Send(b.substr(20) + std::string(1, '\0')));
+  }
+  EXPECT_TRUE(Eventually([] { return server_->CountMatches("zzgelftcpzz") == 3; }));
+
+  // HTTP.
+  std::string h = msg;
+  h.replace(h.find("zzgelfzz"), 8, "zzgelfhttpzz");
+  std::string f = *dir_ + "/gelf.json";
+  WriteFile(f, h);
+  int code;
+  Curl("--data-binary @" + ShellQuote(f), "/gelf", &code);
+  EXPECT_EQ(code, 202);
+  EXPECT_EQ(FieldOf("zzgelfhttpzz", "container.image.name"), "nginx:1.25");
+  EXPECT_GE(server_->Metric("kamatama_received_total{transport=\"gelf_udp\"}"), 2);
+}
