@@ -134,7 +134,9 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
   if (ec != std::errc() || ptr == s.data() || value < 0) return std::nullopt;
   std::string_view unit(ptr, s.data() + s.size() - ptr);
   int64_t mult;
-  if (unit == "ms") mult = 1'000'000;
+  if (unit == "ns") mult = 1;
+  else if (unit == "us") mult = 1'000;
+  else if (unit == "ms") mult = 1'000'000;
   else if (unit == "s") mult = kNanosPerSecond;
   else if (unit == "m") mult = 60 * kNanosPerSecond;
   else if (unit == "h") mult = 3600 * kNanosPerSecond;

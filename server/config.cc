@@ -73,10 +73,11 @@ class Reader {
     Int(n, where, 1, 1'000'000'000, &v);
     if (n && status.ok()) *out = static_cast<size_t>(v);
   }
-  void Duration(const YAML::Node& n, const std::string& where, int64_t* out) {
+  void Duration(const YAML::Node& n, const std::string& where, int64_t* out, bool zero_ok = false) {
     if (!n || !status.ok()) return;
     auto d = n.IsScalar() ? ParseDuration(n.as<std::string>()) : std::nullopt;
-    if (!d || *d == 0) return Fail(where, "must be a duration like 500ms, 1s, 10m, 1d");
+    if (!d || (*d == 0 && !zero_ok))
+      return Fail(where, zero_ok ? "must be a duration like 0s, 30m, 2h" : "must be a duration like 500ms, 1s, 10m, 1d");
     *out = *d;
   }
   void Fail(const std::string& where, const std::string& what) {
@@ -154,7 +155,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Duration(q["timeout"], "query.timeout", &cfg->query.timeout_ns);
       r.Count(q["max_groups"], "query.max_groups", &cfg->query.max_groups);
       r.Size(q["max_memory"], "query.max_memory", &cfg->query.max_memory);
-      r.Duration(q["export_timeout"], "query.export_timeout", &cfg->query.export_timeout_ns);
+      r.Duration(q["export_timeout"], "query.export_timeout", &cfg->query.export_timeout_ns, true);
       r.Count(q["max_tails"], "query.max_tails", &cfg->query.max_tails);
       r.Size(q["tail_buffer"], "query.tail_buffer", &cfg->query.tail_buffer);
       int threads = static_cast<int>(cfg->query.threads);

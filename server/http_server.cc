@@ -72,6 +72,11 @@ class HttpServer::Impl {
     res->set(http::field::server, "kamatama");
     res->set("X-Content-Type-Options", "nosniff");
     res->set("Cache-Control", "no-store");
+    // API answers are data, never a page: nothing in them may run or be framed. The UI's
+    // own responses (server/web_routes.cc) set their policy over this one.
+    res->set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    res->set("X-Frame-Options", "DENY");
+    res->set("Referrer-Policy", "no-referrer");
   }
 
   // Sends the header, then the body that r.stream produces on the worker pool, in chunks.
@@ -80,6 +85,8 @@ class HttpServer::Impl {
     hres.set(http::field::server, "kamatama");
     hres.set("X-Content-Type-Options", "nosniff");
     hres.set("Cache-Control", "no-store");
+    hres.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    hres.set("X-Frame-Options", "DENY");
     hres.set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) hres.set(k, v);
     hres.keep_alive(false);

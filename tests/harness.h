@@ -159,6 +159,7 @@ class Server {
   }
 
   const std::string& udp() const { return udp_; }
+  const std::string& http_address() const { return http_; }
   const std::string& tcp() const { return tcp_; }
   std::string udp_port() const { return udp_.substr(udp_.rfind(':') + 1); }
   std::string tcp_port() const { return tcp_.substr(tcp_.rfind(':') + 1); }
@@ -237,6 +238,7 @@ class TcpClient {
   }
   ~TcpClient() { Close(); }
   bool ok() const { return ok_; }
+  int fd() const { return fd_; }
   bool Send(const std::string& data) {
     size_t off = 0;
     while (off < data.size()) {
