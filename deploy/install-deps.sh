@@ -13,7 +13,7 @@ PKGS=(
   # fuzzing (libFuzzer ships with clang's runtime)
   clang libclang-rt-14-dev
   # real peers used by the tests
-  rsyslog bsdutils curl python3 procps
+  rsyslog rsyslog-openssl bsdutils curl python3 procps openssl
   # peers of the benchmark (bench/run.sh)
   ripgrep zstd sqlite3
   # headless browser for the web UI end-to-end test (tests/ui)

@@ -5,10 +5,15 @@
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <charconv>
 #include <list>
 #include <mutex>
@@ -19,6 +24,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "ingest/framing.h"
+#include "ingest/tls.h"
 
 namespace kamatama::ingest {
 
@@ -40,6 +46,31 @@ bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
 }
 
 namespace {
+// The `drops` column of the socket with this inode in /proc/net/udp{,6}.
+uint64_t UdpSocketDrops(unsigned long inode) {
+  for (const char* path : {"/proc/self/net/udp", "/proc/self/net/udp6"}) {
+    std::FILE* f = std::fopen(path, "r");
+    if (!f) continue;
+    char line[512];
+    uint64_t found = UINT64_MAX;
+    while (std::fgets(line, sizeof line, f)) {
+      // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+      char tok[13][128];
+      if (std::sscanf(line, "%127s %127s %127s %127s %127s %127s %127s %127s %127s %127s %127s %127s %127s", tok[0],
+                      tok[1], tok[2], tok[3], tok[4], tok[5], tok[6], tok[7], tok[8], tok[9], tok[10], tok[11],
+                      tok[12]) != 13)
+        continue;
+      if (std::strtoul(tok[9], nullptr, 10) == inode) {
+        found = std::strtoull(tok[12], nullptr, 10);
+        break;
+      }
+    }
+    std::fclose(f);
+    if (found != UINT64_MAX) return found;
+  }
+  return 0;
+}
+
 struct Counters {
   Counter& tcp_frames = GetCounter("kamatama_received_total", "transport=\"tcp\"", "Messages received");
   Counter& udp_frames = GetCounter("kamatama_received_total", "transport=\"udp\"", "Messages received");
@@ -48,6 +79,8 @@ struct Counters {
   Counter& truncated = GetCounter("kamatama_truncated_total", "", "Frames cut at the maximum frame size");
   Counter& udp_dropped = GetCounter("kamatama_events_dropped_total", "reason=\"udp_queue_full\"",
                                     "Events dropped, by reason");
+  Counter& udp_store_unavailable = GetCounter("kamatama_events_dropped_total", "reason=\"udp_store_unavailable\"",
+                                              "Events dropped, by reason");
   Counter& conn_refused = GetCounter("kamatama_connections_refused_total", "",
                                      "TCP connections closed at once because max_connections was reached");
   Counter& partial = GetCounter("kamatama_incomplete_frames_total", "",
@@ -68,7 +101,7 @@ Counters& C() {
 class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(asio::io_context& io, Pipeline* p, ParseOptions parse, SyslogOptions opt)
-      : io_(io), pipeline_(p), parse_(std::move(parse)), opt_(std::move(opt)), acceptor_(io), udp_(io) {}
+      : io_(io), pipeline_(p), parse_(std::move(parse)), opt_(std::move(opt)), acceptor_(io), udp_(io), tls_acceptor_(io) {}
 
   asio::io_context& io_;
   Pipeline* pipeline_;
@@ -76,6 +109,8 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
   SyslogOptions opt_;
   tcp::acceptor acceptor_;
   udp::socket udp_;
+  tcp::acceptor tls_acceptor_;                    // syslog over TLS (RFC 5425), issue 8
+  std::shared_ptr<asio::ssl::context> tls_ctx_;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
   std::mutex conns_mu_;
@@ -112,19 +147,35 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  asio::awaitable<void> Session(std::shared_ptr<tcp::socket> sock) {
+  // `stream` is the socket itself, or a TLS stream over it (then the handshake comes first; RFC
+  // 5425 frames are octet-counted, which the framer detects like on plain TCP).
+  template <class Stream>
+  asio::awaitable<void> Session(std::shared_ptr<Stream> stream, std::shared_ptr<tcp::socket> sock) {
     auto self = shared_from_this();
     boost::system::error_code ec;
     auto ep = sock->remote_endpoint(ec);
     std::string observer = ec ? "" : ep.address().to_string();
     auto deadline = std::make_shared<int64_t>(store::NowSteady() + opt_.idle_timeout_ns);
     asio::co_spawn(sock->get_executor(), Watchdog(sock, deadline), asio::detached);
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) {
+      static Counter& failed = GetCounter("kamatama_tls_handshake_failures_total", "listener=\"syslog\"",
+                                          "TLS handshakes that failed (no or bad client certificate, not TLS, ...)");
+      *deadline = store::NowSteady() + std::min<int64_t>(opt_.idle_timeout_ns, 30LL * 1'000'000'000);
+      co_await stream->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        failed.Add();
+        sock->close(ec);
+        connections_--;
+        co_return;
+      }
+      *deadline = store::NowSteady() + opt_.idle_timeout_ns;
+    }
     SyslogFramer framer(opt_.max_frame);
     std::vector<char> buf(64 * 1024);
     asio::steady_timer wait(sock->get_executor());
     Counters& c = C();
     for (;;) {
-      size_t n = co_await sock->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      size_t n = co_await stream->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
       if (ec || n == 0) break;
       *deadline = store::NowSteady() + opt_.idle_timeout_ns;
       c.tcp_bytes.Add(n);
@@ -151,12 +202,12 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
     connections_--;
   }
 
-  asio::awaitable<void> Accept() {
+  asio::awaitable<void> Accept(tcp::acceptor& acceptor, bool tls) {
     auto self = shared_from_this();
     for (;;) {
       boost::system::error_code ec;
       tcp::socket s(asio::make_strand(io_));
-      co_await acceptor_.async_accept(s, asio::redirect_error(asio::use_awaitable, ec));
+      co_await acceptor.async_accept(s, asio::redirect_error(asio::use_awaitable, ec));
       if (stopping_) co_return;
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
@@ -171,13 +222,21 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
         continue;
       }
       connections_++;
-      auto sock = std::make_shared<tcp::socket>(std::move(s));
+      std::shared_ptr<tcp::socket> sock;
+      std::shared_ptr<asio::ssl::stream<tcp::socket>> tls_stream;
+      if (tls) {
+        tls_stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(s), *tls_ctx_);
+        sock = std::shared_ptr<tcp::socket>(tls_stream, &tls_stream->next_layer());  // shares ownership
+      } else {
+        sock = std::make_shared<tcp::socket>(std::move(s));
+      }
       {
         std::lock_guard lock(conns_mu_);
         conns_.remove_if([](const std::weak_ptr<tcp::socket>& w) { return w.expired(); });
         conns_.push_back(sock);
       }
-      asio::co_spawn(sock->get_executor(), Session(sock), asio::detached);
+      if (tls) asio::co_spawn(sock->get_executor(), Session(tls_stream, sock), asio::detached);
+      else asio::co_spawn(sock->get_executor(), Session(sock, sock), asio::detached);
     }
   }
 
@@ -207,7 +266,11 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       c.udp_frames.Add(batch.events.size());
       c.parsed.Add(batch.events.size());
       size_t k = batch.events.size();
-      if (!pipeline_->TrySubmit(batch)) c.udp_dropped.Add(k);
+      if (!pipeline_->TrySubmit(batch)) {
+        // reliability (issue 9): say why (a full queue, or a full disk / read-only store).
+        if (pipeline_->State() == IngestState::kOk) c.udp_dropped.Add(k);
+        else c.udp_store_unavailable.Add(k);
+      }
     }
   }
 };
@@ -233,7 +296,24 @@ Status SyslogServer::Start() {
     if (!ec) m.acceptor_.bind(ep, ec);
     if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return Status::IoError(fmt::format("cannot listen on syslog TCP {}: {}", m.opt_.tcp_listen, ec.message()));
-    asio::co_spawn(m.io_, m.Accept(), asio::detached);
+    asio::co_spawn(m.io_, m.Accept(m.acceptor_, false), asio::detached);
+  }
+  if (!m.opt_.tls_listen.empty()) {
+    TlsFiles files{m.opt_.tls_cert, m.opt_.tls_key, m.opt_.tls_client_ca, m.opt_.tls_client_certs};
+    if (Status s = MakeServerTlsContext(files, &m.tls_ctx_); !s.ok()) return s;
+    std::string host;
+    uint16_t port;
+    if (!SplitHostPort(m.opt_.tls_listen, &host, &port))
+      return Status::InvalidArgument("bad syslog TLS address: " + m.opt_.tls_listen);
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) return Status::InvalidArgument("bad syslog TLS address: " + m.opt_.tls_listen);
+    tcp::endpoint ep(addr, port);
+    m.tls_acceptor_.open(ep.protocol(), ec);
+    if (!ec) m.tls_acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) m.tls_acceptor_.bind(ep, ec);
+    if (!ec) m.tls_acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IoError(fmt::format("cannot listen on syslog TLS {}: {}", m.opt_.tls_listen, ec.message()));
+    asio::co_spawn(m.io_, m.Accept(m.tls_acceptor_, true), asio::detached);
   }
   if (!m.opt_.udp_listen.empty()) {
     std::string host;
@@ -250,6 +330,14 @@ Status SyslogServer::Start() {
     // SO_RCVBUFFORCE works as root beyond rmem_max; fall back to SO_RCVBUF.
     if (setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
       setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    // reliability (issue 9): datagrams the kernel dropped because the receive buffer was full.
+    struct stat st {};
+    if (::fstat(m.udp_.native_handle(), &st) == 0) {
+      unsigned long inode = st.st_ino;
+      RegisterGauge("kamatama_udp_receive_buffer_drops",
+                    "Syslog UDP datagrams the kernel dropped because the socket's receive buffer was full",
+                    [inode] { return static_cast<double>(UdpSocketDrops(inode)); });
+    }
     asio::co_spawn(m.io_, m.ReceiveUdp(), asio::detached);
   }
   return Status::OK();
@@ -260,6 +348,7 @@ void SyslogServer::Stop() {
   if (m.stopping_.exchange(true)) return;
   boost::system::error_code ec;
   m.acceptor_.close(ec);
+  m.tls_acceptor_.close(ec);
   m.udp_.close(ec);
   std::lock_guard lock(m.conns_mu_);
   for (auto& w : m.conns_) {
@@ -270,6 +359,11 @@ void SyslogServer::Stop() {
 std::string SyslogServer::udp_address() const {
   boost::system::error_code ec;
   auto ep = impl_->udp_.local_endpoint(ec);
+  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+std::string SyslogServer::tls_address() const {
+  boost::system::error_code ec;
+  auto ep = impl_->tls_acceptor_.local_endpoint(ec);
   return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
 std::string SyslogServer::tcp_address() const {

@@ -27,6 +27,10 @@ struct SyslogOptions {
   size_t max_connections = 10000;
   std::string source;                         //!< parser override for everything received here
   size_t udp_receive_buffer = 8u << 20;
+  // Syslog over TLS (RFC 5425, octet counting; issue 8). Empty tls_listen disables.
+  std::string tls_listen;                     //!< e.g. "0.0.0.0:6514"
+  std::string tls_cert, tls_key, tls_client_ca;
+  std::string tls_client_certs = "none";      //!< none | optional | require
 };
 
 class SyslogServer {
@@ -41,6 +45,7 @@ class SyslogServer {
   //! The bound addresses as "host:port" (useful with port 0).
   std::string udp_address() const;
   std::string tcp_address() const;
+  std::string tls_address() const;
 
  private:
   class Impl;

@@ -1,6 +1,8 @@
 // parsers/parse.cc
 #include "parsers/parse.h"
 
+#include <cctype>
+
 #include <string>
 
 #include "parsers/json_event.h"
@@ -53,6 +55,16 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
     if (!parsed) ev.Set(field::kDataset, is_syslog ? "syslog.generic" : "syslog.raw");
   }
   if (!rec.observer.empty()) ev.Set(field::kObserverIp, rec.observer);
+  // kamatama.* datasets (kamatama.audit) are reserved for the server's own events: a sender
+  // cannot forge an audit entry, or hide its events from non-admins, by claiming one.
+  if (const std::string* ds = ev.Get(field::kDataset); ds && !(rec.flags & kRawInternal)) {
+    std::string lower = *ds;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.rfind("kamatama", 0) == 0) {
+      ev.Set("kamatama.claimed_dataset", *ds);
+      ev.Set(field::kDataset, "reserved.spoofed");
+    }
+  }
   if (rec.flags & kRawTruncated) {
     ev.AddTag("truncated");
     ev.Set(field::kErrorMessage, "line truncated at " + std::to_string(rec.data.size()) + " bytes");

@@ -8,6 +8,11 @@
 
 namespace kamatama {
 
+//! RawRecord flag: written by kamatama itself (the audit log, server/auth_routes.cc). Only such
+//! records may carry the reserved kamatama.* datasets; others get event.dataset
+//! "reserved.spoofed" and their claim in kamatama.claimed_dataset.
+inline constexpr uint8_t kRawInternal = 4;
+
 struct ParseOptions {
   SyslogOptions syslog;
 };

@@ -1,5 +1,6 @@
 // server/api.cc
 #include "server/api.h"
+#include "server/admin_routes.h"
 
 #include <charconv>
 #include <future>
@@ -143,10 +144,36 @@ Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
   });
 }
 
-Response Api::Handle(const Request& req) {
+Response Api::Handle(Request& req) {
+  // Issue 8: every request is checked against the route table before dispatch (auth.h).
+  const RouteRule* rule = FindRoute(req);
+  const bool open = (rule && !rule->auth) || (req.path == "/metrics" && cfg_.auth.metrics_anonymous);
+  if (!open) {
+    if (auto refused = Authorize(req, rule)) return std::move(*refused);
+  }
+  Response r = Dispatch(req);
+  if (rule && (rule->perm == kPermSearch || rule->perm == kPermExport) && req.path != "/metrics" &&
+      req.path != "/api/v1/fieldnames" && req.path != "/api/v1/sources" && !r.stream) {
+    std::vector<std::pair<std::string, std::string>> extra;
+    auto q = req.params.find("q");
+    extra.emplace_back("kamatama.query", q == req.params.end() ? "" : q->second);
+    if (r.results >= 0) extra.emplace_back("kamatama.results", std::to_string(r.results));
+    extra.emplace_back("http.response.status_code", std::to_string(r.status));
+    Audit(req, req.principal, req.path.substr(8), r.status < 400 ? "success" : "failure", extra);
+  }
+  return r;
+}
+
+Response Api::Dispatch(Request& req) {
+  if (req.path == "/api/v1/login") return Login(req);
+  if (req.path == "/api/v1/logout") return Logout(req);
+  if (req.path == "/api/v1/me") return Me(req);
+  if (req.path == "/api/v1/users" || req.path.rfind("/api/v1/users/", 0) == 0) return Users(req);
+  if (req.path == "/api/v1/tokens" || req.path.rfind("/api/v1/tokens/", 0) == 0) return Tokens(req);
   // Shipper dialects (Elasticsearch _bulk, Loki, Splunk HEC, GELF): before the web UI, which
   // also serves `/` (see LooksLikeElasticClient).
   if (auto r = HandleShipperRoute(req, ShipperContext{cfg_, pipeline_})) return std::move(*r);
+  if (auto r = HandleAdminRoute(req, store_)) return std::move(*r);  // issue 10: /api/v1/admin/backup
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {
@@ -228,6 +255,12 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   auto parsed = query::Query::Parse(p.pipeline.filter);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return error_response(*e);
   p.query = std::get<query::Query>(std::move(parsed));
+  if (!req.principal.Has(kPermAdmin)) {
+    // Only admins see the audit log (issue 8): the filter can never match kamatama.audit events.
+    auto restricted = query::Query::Parse(RestrictFilter(req.principal, p.pipeline.filter));
+    if (auto* e = std::get_if<query::ParseError>(&restricted)) return error_response(*e);
+    p.query = std::get<query::Query>(std::move(restricted));
+  }
   // @timestamp ranges ANDed at the top of the query narrow the scanned time range.
   const auto& tb = p.query->TimeBounds();
   so.from_ns = std::max(so.from_ns, tb.from_ns);
@@ -257,6 +290,7 @@ Response Api::Search(const Request& req) {
   latency.Observe(took / 1e9);
   ok_count.Add();
   Response r;
+  r.results = static_cast<int64_t>(res.matched);
   r.body.reserve(256 + res.events.size() * 512);
   r.body += "{\"events\":[";
   for (size_t i = 0; i < res.events.size(); ++i) {
@@ -324,6 +358,7 @@ Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q
   latency.Observe(took / 1e9);
   ok_count.Add();
   Response r;
+  r.results = static_cast<int64_t>(table.rows.size());
   r.body = "{\"columns\":[";
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (i) r.body.push_back(',');
@@ -453,8 +488,10 @@ Response Api::FieldsSummary(const Request& req) {
 Response Api::Ingest(const Request& req) {
   static Counter& http_events = GetCounter("kamatama_received_total", "transport=\"http\"", "Messages received");
   static Counter& http_bytes = GetCounter("kamatama_received_bytes_total", "transport=\"http\"", "Bytes received");
-  static Counter& rejected_count = GetCounter("kamatama_events_dropped_total", "reason=\"invalid_json\"",
-                                              "Events dropped, by reason");
+  // reliability (issue 9): refused lines count as received and rejected (received = stored +
+  // rejected + dropped).
+  static Counter& rejected_count = GetCounter("kamatama_events_rejected_total", "reason=\"invalid_json\"",
+                                              "Events refused with an error answer to their sender, by reason");
   static Counter& parsed_count = GetCounter("kamatama_events_parsed_total", "", "Events parsed");
   static Counter& truncated_count = GetCounter("kamatama_truncated_total", "", "Frames cut at the maximum frame size");
   http_bytes.Add(req.body.size());
@@ -514,17 +551,25 @@ Response Api::Ingest(const Request& req) {
   }
   rejected_count.Add(rejected);
   size_t accepted = batch.events.size();
-  http_events.Add(accepted);
+  http_events.Add(accepted + rejected);
   parsed_count.Add(accepted);
   Status result;
   if (accepted > 0) {
     std::promise<Status> done;
     auto fut = done.get_future();
     batch.done = [&done](Status s) { done.set_value(std::move(s)); };
-    pipeline_->Submit(std::move(batch));
+    pipeline_->Submit(std::move(batch), 10'000'000'000);  // queue full for 10 s: 429
     result = fut.get();
   }
-  if (!result.ok()) return JsonError(503, "not stored: " + result.ToString());
+  if (!result.ok()) {
+    // reliability (issue 9): nothing of the body is stored; say when to come back.
+    int code = result.code() == Status::Code::kResourceExhausted ? 507
+               : result.message() == "ingest queue full"          ? 429
+                                                                   : 503;
+    Response r = JsonError(code, "not stored: " + result.ToString());
+    r.headers.emplace_back("Retry-After", std::to_string(pipeline_->RetryAfterSeconds()));
+    return r;
+  }
   Response r;
   r.body = fmt::format("{{\"accepted\":{},\"rejected\":{},\"errors\":[{}]}}", accepted, rejected, errors);
   return r;
@@ -653,7 +698,13 @@ Response Api::Export(const Request& req) {
     columns = {"@timestamp", "host.name", "event.dataset", "event.action", "source.ip", "destination.ip",
                "user.name", "message"};
   store::Store* store = store_;
-  r.stream = [p, store, format, columns](const BodyWriter& write) {
+  auto audit = [this, req_copy = std::make_shared<Request>(Request{req.method, req.path, req.params, {}, {}, req.client})
+                                  , who = req.principal](uint64_t n, bool ok) {
+    auto q = req_copy->params.find("q");
+    Audit(*req_copy, who, "export", ok ? "success" : "failure",
+          {{"kamatama.query", q == req_copy->params.end() ? "" : q->second}, {"kamatama.results", std::to_string(n)}});
+  };
+  r.stream = [p, store, format, columns, audit](const BodyWriter& write) {
     std::string line, tmp;
     if (format == "csv") {
       for (size_t i = 0; i < columns.size(); ++i) {
@@ -698,6 +749,7 @@ Response Api::Export(const Request& req) {
     store::ScanResult res;
     Status s = store->Scan(filter, so, &res);
     exported.Add(n);
+    audit(n, s.ok());
     if (client_gone) return;
     // The status line is gone already: an error or a cut is reported in-band, last.
     if (!s.ok() || res.timed_out) {
@@ -764,9 +816,15 @@ void Api::AppendWarnings(const std::vector<std::string>& warnings, std::string* 
   body->push_back(']');
 }
 
-Api::TailStart Api::OpenTail(const Request& req) {
+Api::TailStart Api::OpenTail(Request& req) {
   static Counter& tails = GetCounter("kamatama_tails_total", "", "Live tail sessions opened");
   TailStart out;
+  // Issue 8: the tail needs the tail permission, and a browser's WebSocket must come from our
+  // own page (cross-site WebSocket hijacking: cookies ride along on cross-site handshakes).
+  if (auto refused = Authorize(req, FindRoute(req))) {
+    out.refused = std::move(*refused);
+    return out;
+  }
   auto fail = [&](std::string_view msg, size_t position, bool has_position) {
     out.error_json = "{\"type\":\"error\",\"error\":";
     AppendJsonString(&out.error_json, msg);
@@ -782,6 +840,9 @@ Api::TailStart Api::OpenTail(const Request& req) {
   if (!pipeline.stages.empty()) return fail("the live tail takes a filter, not pipes", pipeline.stages[0].position, true);
   auto parsed = query::Query::Parse(pipeline.filter);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
+  if (!req.principal.Has(kPermAdmin)) parsed = query::Query::Parse(RestrictFilter(req.principal, pipeline.filter));
+  if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
+  Audit(req, req.principal, "tail", "success", {{"kamatama.query", qtext}});
   out.subscriber = tails_.Subscribe(std::get<query::Query>(std::move(parsed)), cfg_.query.tail_buffer);
   if (!out.subscriber)
     return fail(fmt::format("too many live tails (query.max_tails = {})", cfg_.query.max_tails), 0, false);
@@ -817,6 +878,7 @@ Response Api::Sources(const Request& req) {
   so.visit = [&](const FieldAccessor& row, int64_t ts) {
     std::string_view ds, host;
     if (!row.Get(field::kDataset, &ds)) ds = "unknown";
+    if (ds == "kamatama.audit") return;  // the audit log is not a source (and admin-only)
     if (!row.Get(field::kHostName, &host) && !row.Get(field::kObserverIp, &host)) host = "unknown";
     auto key = std::make_pair(std::string(FamilyOf(ds)), std::string(host));
     HostStats& h = hosts[key];

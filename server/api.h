@@ -16,6 +16,7 @@
 #include <string>
 
 #include "ingest/pipeline.h"
+#include "server/auth.h"
 #include "server/config.h"
 #include "server/tail.h"
 #include "query/pipes.h"
@@ -34,6 +35,11 @@ struct Request {
   std::string client;                         //!< peer address
   //! Set by the HTTP layer when the client goes away; long handlers stop early. May be null.
   const std::atomic<bool>* cancelled = nullptr;
+  //! Who sent it: set by Api::Handle from the credentials before dispatch (issue 8).
+  Principal principal;
+  //! The verified client certificate's subject (mutual TLS), if any.
+  std::string client_cert_subject;
+  bool tls = false;
   //! The header value, or null.
   const std::string* Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -56,6 +62,8 @@ struct Response {
   //! When set, the body is produced by this function on the worker thread after the header is
   //! sent (chunked transfer encoding), and `body` is ignored. For exports of any size.
   std::function<void(const BodyWriter&)> stream;
+  //! Events or rows answered, for the audit log (-1: not a search).
+  int64_t results = -1;
 };
 
 //! Splits a request target into the decoded path and parameters; false on bad escapes.
@@ -69,7 +77,12 @@ void AppendEventJson(const Event& ev, std::string* out);
 class Api {
  public:
   Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline);
-  Response Handle(const Request& req);
+  //! Reads the users/tokens file (<data_dir>/auth.db); with no users, creates "admin" (its
+  //! password is logged once through `log`, unless KAMATAMA_ADMIN_PASSWORD gave it).
+  Status InitAuth(const std::function<void(const std::string&)>& log);
+  //! Authenticates and authorises the request with the route table (auth.h) and dispatches it.
+  //! Sets req.principal.
+  Response Handle(Request& req);
   //! Ready once start-up finished (the listeners are bound).
   void SetReady(bool ready) { ready_ = ready; }
 
@@ -78,8 +91,14 @@ class Api {
   struct TailStart {
     std::shared_ptr<TailSubscriber> subscriber;
     std::string error_json;
+    //! Refused before the WebSocket handshake (401/403/429): answer this as plain HTTP.
+    std::optional<Response> refused;
   };
-  TailStart OpenTail(const Request& req);
+  TailStart OpenTail(Request& req);
+
+  //! Writes an audit event (dataset kamatama.audit) through the pipeline.
+  void Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
+             const std::vector<std::pair<std::string, std::string>>& extra = {});
 
  private:
   struct Prepared {
@@ -104,6 +123,20 @@ class Api {
                       query::Table* table, store::ScanResult* res, bool* groups_complete);
   Response RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0);
   Response Metrics();
+  // ---- security (issue 8) ----
+  //! Authentication, permission, CSRF and rate checks for a request: a refusal, or nullopt.
+  std::optional<Response> Authorize(Request& req, const RouteRule* rule);
+  Response Dispatch(Request& req);
+  Response Login(const Request& req);
+  Response Logout(const Request& req);
+  Response Me(const Request& req);
+  Response Users(const Request& req);
+  Response Tokens(const Request& req);
+  //! The user's filter, or for principals without the admin permission the same filter that can
+  //! never match kamatama.audit events. Empty when the query does not parse (the caller reports it).
+  std::string RestrictFilter(const Principal& who, const std::string& filter) const;
+  std::unique_ptr<AuthStore> auth_store_;
+  std::unique_ptr<Authenticator> auth_;
 
   const Config& cfg_;
   store::Store* store_;

@@ -80,6 +80,29 @@ class Reader {
       return Fail(where, zero_ok ? "must be a duration like 0s, 30m, 2h" : "must be a duration like 500ms, 1s, 10m, 1d");
     *out = *d;
   }
+  void Bool(const YAML::Node& n, const std::string& where, bool* out) {
+    if (!n || !status.ok()) return;
+    auto v = n.IsScalar() ? n.as<std::string>() : std::string();
+    if (v == "true" || v == "yes" || v == "on") *out = true;
+    else if (v == "false" || v == "no" || v == "off") *out = false;
+    else Fail(where, "must be true or false");
+  }
+  void Number(const YAML::Node& n, const std::string& where, double* out) {
+    if (!n || !status.ok()) return;
+    try {
+      double v = n.as<double>();
+      if (v < 0) return Fail(where, "must be a number >= 0");
+      *out = v;
+    } catch (const YAML::Exception&) {
+      Fail(where, "must be a number");
+    }
+  }
+  void OneOf(const YAML::Node& n, const std::string& where, std::set<std::string> allowed, std::string* out) {
+    if (!n || !status.ok()) return;
+    auto v = n.IsScalar() ? n.as<std::string>() : std::string();
+    if (!allowed.count(v)) return Fail(where, "must be one of none, optional, require");
+    *out = v;
+  }
   void Fail(const std::string& where, const std::string& what) {
     if (status.ok()) status = Status::InvalidArgument(fmt::format("{}: {}: {}", path_, where, what));
   }
@@ -100,12 +123,15 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   Reader r(path);
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf"});
+                     "ingest", "gelf", "auth", "tls"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
-    r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "source", "udp_receive_buffer"});
+    r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "source", "udp_receive_buffer",
+                           "tls", "client_certs"});
     if (sys) {
+      r.Str(sys["tls"], "syslog.tls", &cfg->syslog.tls_listen);
+      r.OneOf(sys["client_certs"], "syslog.client_certs", {"none", "optional", "require"}, &cfg->syslog.tls_client_certs);
       r.Str(sys["udp"], "syslog.udp", &cfg->syslog.udp_listen);
       r.Str(sys["tcp"], "syslog.tcp", &cfg->syslog.tcp_listen);
       r.Size(sys["max_frame"], "syslog.max_frame", &cfg->syslog.max_frame);
@@ -115,8 +141,14 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Size(sys["udp_receive_buffer"], "syslog.udp_receive_buffer", &cfg->syslog.udp_receive_buffer);
     }
     auto http = root["http"];
-    r.Keys(http, "http", {"listen", "max_body", "max_header", "read_timeout", "worker_threads"});
+    r.Keys(http, "http", {"listen", "max_body", "max_header", "read_timeout", "worker_threads", "tls", "client_certs",
+                          "max_connections", "max_connections_per_ip", "header_timeout"});
     if (http) {
+      r.Bool(http["tls"], "http.tls", &cfg->http.tls);
+      r.OneOf(http["client_certs"], "http.client_certs", {"none", "optional", "require"}, &cfg->http.client_certs);
+      r.Count(http["max_connections"], "http.max_connections", &cfg->http.max_connections);
+      r.Count(http["max_connections_per_ip"], "http.max_connections_per_ip", &cfg->http.max_connections_per_ip);
+      r.Duration(http["header_timeout"], "http.header_timeout", &cfg->http.header_timeout_ns);
       r.Str(http["listen"], "http.listen", &cfg->http.listen);
       r.Size(http["max_body"], "http.max_body", &cfg->http.max_body);
       r.Size(http["max_header"], "http.max_header", &cfg->http.max_header);
@@ -124,7 +156,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Int(http["worker_threads"], "http.worker_threads", 1, 256, &cfg->http.worker_threads);
     }
     auto st = root["storage"];
-    r.Keys(st, "storage", {"sync_interval", "block_events", "block_bytes", "cache", "write_buffer", "queue"});
+    r.Keys(st, "storage", {"sync_interval", "block_events", "block_bytes", "cache", "write_buffer", "queue",
+                          "min_free"});  // min_free: reliability (issue 9)
     if (st) {
       r.Duration(st["sync_interval"], "storage.sync_interval", &cfg->pipeline.sync_interval_ns);
       r.Count(st["block_events"], "storage.block_events", &cfg->storage.block_max_events);
@@ -136,12 +169,21 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Size(st["write_buffer"], "storage.write_buffer", &mb);
       if (mb) cfg->storage.write_buffer_mb = std::max<size_t>(1, mb >> 20);
       r.Size(st["queue"], "storage.queue", &cfg->pipeline.max_queue_bytes);
+      size_t min_free = cfg->pipeline.min_free_bytes;  // reliability (issue 9)
+      r.Size(st["min_free"], "storage.min_free", &min_free);
+      cfg->pipeline.min_free_bytes = min_free;
     }
     auto ret = root["retention"];
-    r.Keys(ret, "retention", {"max_age_days", "check_interval"});
+    r.Keys(ret, "retention", {"max_age_days", "check_interval", "min_free", "max_size"});
     if (ret) {
       r.Int(ret["max_age_days"], "retention.max_age_days", 0, 100000, &cfg->storage.max_age_days);
       r.Duration(ret["check_interval"], "retention.check_interval", &cfg->pipeline.retention_check_ns);
+      size_t v = cfg->pipeline.retention_min_free_bytes;  // reliability (issue 9)
+      r.Size(ret["min_free"], "retention.min_free", &v);
+      cfg->pipeline.retention_min_free_bytes = v;
+      v = cfg->pipeline.retention_max_bytes;
+      r.Size(ret["max_size"], "retention.max_size", &v);
+      cfg->pipeline.retention_max_bytes = v;
     }
     auto parse = root["parse"];
     r.Keys(parse, "parse", {"future_margin"});
@@ -193,9 +235,42 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Count(gelf["max_connections"], "gelf.max_connections", &cfg->gelf.max_connections);
     }
     // ---- end shipper dialects ----
+    // ---- security (issue 8) ----
+    auto tls = root["tls"];
+    r.Keys(tls, "tls", {"cert", "key", "client_ca"});
+    if (tls) {
+      r.Str(tls["cert"], "tls.cert", &cfg->http.tls_cert);
+      r.Str(tls["key"], "tls.key", &cfg->http.tls_key);
+      r.Str(tls["client_ca"], "tls.client_ca", &cfg->http.tls_client_ca);
+    }
+    auto auth = root["auth"];
+    r.Keys(auth, "auth", {"session_idle", "session_max", "max_failures", "failure_window", "lockout", "search_rate",
+                          "search_burst", "metrics_anonymous"});
+    if (auth) {
+      r.Duration(auth["session_idle"], "auth.session_idle", &cfg->auth.session_idle_ns);
+      r.Duration(auth["session_max"], "auth.session_max", &cfg->auth.session_max_ns);
+      r.Int(auth["max_failures"], "auth.max_failures", 0, 1000000, &cfg->auth.max_failures);
+      r.Duration(auth["failure_window"], "auth.failure_window", &cfg->auth.failure_window_ns);
+      r.Duration(auth["lockout"], "auth.lockout", &cfg->auth.lockout_ns);
+      r.Number(auth["search_rate"], "auth.search_rate", &cfg->auth.search_rate);
+      r.Number(auth["search_burst"], "auth.search_burst", &cfg->auth.search_burst);
+      r.Bool(auth["metrics_anonymous"], "auth.metrics_anonymous", &cfg->auth.metrics_anonymous);
+    }
+    // ---- end security ----
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(fmt::format("{}: {}", path, e.what()));
   }
+  // TLS settings shared by HTTPS and syslog over TLS (issue 8).
+  cfg->syslog.tls_cert = cfg->http.tls_cert;
+  cfg->syslog.tls_key = cfg->http.tls_key;
+  cfg->syslog.tls_client_ca = cfg->http.tls_client_ca;
+  cfg->auth.secure_cookies = cfg->http.tls;
+  if (r.status.ok() && (cfg->http.tls || !cfg->syslog.tls_listen.empty()) &&
+      (cfg->http.tls_cert.empty() || cfg->http.tls_key.empty()))
+    return Status::InvalidArgument(path + ": http.tls and syslog.tls need tls.cert and tls.key");
+  if (r.status.ok() && (cfg->http.client_certs != "none" || cfg->syslog.tls_client_certs != "none") &&
+      cfg->http.tls_client_ca.empty())
+    return Status::InvalidArgument(path + ": client_certs needs tls.client_ca");
   return r.status;
 }
 

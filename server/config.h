@@ -12,6 +12,7 @@
 #include "ingest/pipeline.h"
 #include "ingest/syslog_server.h"
 #include "parsers/parse.h"
+#include "server/auth.h"
 #include "store/store.h"
 
 namespace kamatama::server {
@@ -22,6 +23,13 @@ struct HttpOptions {
   size_t max_header = 64u << 10;      //!< bytes of request headers
   int64_t read_timeout_ns = 60LL * 1'000'000'000;
   int worker_threads = 8;             //!< threads that run searches and wait for ingest durability
+  // ---- security (issue 8) ----
+  bool tls = false;                   //!< HTTPS on `listen` with tls.cert/tls.key
+  std::string client_certs = "none";  //!< none | optional | require (verified against tls.client_ca)
+  size_t max_connections = 1000;      //!< open connections on the listener
+  size_t max_connections_per_ip = 64; //!< open connections from one address
+  int64_t header_timeout_ns = 10LL * 1'000'000'000;  //!< the request header (and an idle keep-alive) must arrive within this
+  std::string tls_cert, tls_key, tls_client_ca;       //!< copied from `tls:`
 };
 
 struct QueryOptions {
@@ -56,6 +64,7 @@ struct Config {
   QueryOptions query;
   ShipperOptions shippers;    // `ingest:` (issue 7)
   ingest::GelfOptions gelf;   // `gelf:` (issue 7)
+  AuthOptions auth;           // `auth:` (issue 8)
   int io_threads = 2;
 };
 

@@ -9,18 +9,22 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <future>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "core/metrics.h"
 #include "ingest/syslog_server.h"
+#include "ingest/tls.h"
 
 namespace kamatama::server {
 
@@ -29,6 +33,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
+namespace ssl = asio::ssl;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+template <class Stream>
+tcp::socket& Sock(Stream& s) {
+  return beast::get_lowest_layer(s).socket();
+}
+template <class Stream>
+void Expire(Stream& s, std::chrono::nanoseconds d) {
+  beast::get_lowest_layer(s).expires_after(d);
+}
+}  // namespace
 
 class HttpServer::Impl {
  public:
@@ -48,10 +65,26 @@ class HttpServer::Impl {
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;
   std::atomic<bool> stopping_{false};
+  std::shared_ptr<ssl::context> tls_;  // HTTPS when set (http.tls)
+  // Connections open, in total and per address (touched only on the io thread). Shared with
+  // the sessions' guards, which may be destroyed with the io_context after the other members.
+  struct ConnCounts {
+    size_t open = 0;
+    std::unordered_map<std::string, size_t> per_ip;
+  };
+  std::shared_ptr<ConnCounts> counts_ = std::make_shared<ConnCounts>();
+  struct ConnGuard {
+    std::shared_ptr<ConnCounts> c;
+    std::string ip;
+    ~ConnGuard() {
+      --c->open;
+      if (auto it = c->per_ip.find(ip); it != c->per_ip.end() && --it->second == 0) c->per_ip.erase(it);
+    }
+  };
 
   // Runs the (blocking) handler on the worker pool and resumes on the connection's executor.
   // The request and response live in this coroutine's frame, which stays put while suspended.
-  asio::awaitable<void> RunHandler(const Request* req, Response* res) {
+  asio::awaitable<void> RunHandler(Request* req, Response* res) {
     auto ex = co_await asio::this_coro::executor;
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
         [this, ex, req, res](auto handler) {
@@ -80,7 +113,8 @@ class HttpServer::Impl {
   }
 
   // Sends the header, then the body that r.stream produces on the worker pool, in chunks.
-  asio::awaitable<void> WriteStreamed(beast::tcp_stream& stream, unsigned version, Response r) {
+  template <class Stream>
+  asio::awaitable<void> WriteStreamed(Stream& stream, unsigned version, Response r) {
     http::response<http::empty_body> hres{static_cast<http::status>(r.status), version};
     hres.set(http::field::server, "kamatama");
     hres.set("X-Content-Type-Options", "nosniff");
@@ -93,7 +127,7 @@ class HttpServer::Impl {
     hres.chunked(true);
     http::response_serializer<http::empty_body> sr{hres};
     boost::system::error_code ec;
-    stream.expires_after(std::chrono::seconds(60));
+    Expire(stream, std::chrono::seconds(60));
     co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     auto ex = co_await asio::this_coro::executor;
@@ -102,7 +136,7 @@ class HttpServer::Impl {
       auto done = std::make_shared<std::promise<bool>>();
       auto fut = done->get_future();
       asio::post(ex, [&stream, piece, done] {
-        stream.expires_after(std::chrono::seconds(60));
+        Expire(stream, std::chrono::seconds(60));
         asio::async_write(stream, http::make_chunk(asio::const_buffer(piece.data(), piece.size())),
                           [done](const boost::system::error_code& wec, size_t) { done->set_value(!wec); });
       });
@@ -138,17 +172,34 @@ class HttpServer::Impl {
         },
         asio::use_awaitable);
     if (stopping_) co_return;
-    stream.expires_after(std::chrono::seconds(60));
+    Expire(stream, std::chrono::seconds(60));
     co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.socket().close(ec);
+    Sock(stream).shutdown(tcp::socket::shutdown_send, ec);
+    Sock(stream).close(ec);
   }
 
   // A live tail over WebSocket: each new matching event is sent as one text message.
-  asio::awaitable<void> Tail(beast::tcp_stream stream, http::request<http::string_body> msg, Request req) {
+  template <class Stream>
+  asio::awaitable<void> Tail(Stream stream, http::request<http::string_body> msg, Request req) {
     auto ex = co_await asio::this_coro::executor;
     Api::TailStart start = api_->OpenTail(req);
-    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    boost::system::error_code ec;
+    if (start.refused) {
+      // Not authorised: a plain HTTP answer, no upgrade.
+      http::response<http::string_body> res{static_cast<http::status>(start.refused->status), msg.version()};
+      SetCommonHeaders(&res);
+      res.set(http::field::content_type, start.refused->content_type);
+      for (auto& [k, v] : start.refused->headers) res.set(k, v);
+      res.body() = std::move(start.refused->body);
+      res.keep_alive(false);
+      res.prepare_payload();
+      Expire(stream, std::chrono::seconds(10));
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      Sock(stream).shutdown(tcp::socket::shutdown_send, ec);
+      Sock(stream).close(ec);
+      co_return;
+    }
+    websocket::stream<Stream> ws(std::move(stream));
     beast::get_lowest_layer(ws).expires_never();
     websocket::stream_base::timeout to{};
     to.handshake_timeout = std::chrono::seconds(30);
@@ -158,7 +209,6 @@ class HttpServer::Impl {
     ws.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "kamatama"); }));
     ws.read_message_max(64u << 10);
-    boost::system::error_code ec;
     co_await ws.async_accept(msg, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     ws.text(true);
@@ -212,18 +262,45 @@ class HttpServer::Impl {
     }
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+  asio::awaitable<void> Session(tcp::socket socket, std::string client) {
+    ConnGuard guard{counts_, client};
+    if (!tls_) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await Serve(stream, client, std::string(), false);
+      co_return;
+    }
+    static Counter& failed = GetCounter("kamatama_tls_handshake_failures_total", "listener=\"http\"",
+                                        "TLS handshakes that failed (no or bad client certificate, not TLS, ...)");
+    TlsStream stream(beast::tcp_stream(std::move(socket)), *tls_);
+    boost::system::error_code ec;
+    Expire(stream, std::chrono::nanoseconds(opt_.header_timeout_ns));
+    co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      failed.Add();
+      Sock(stream).close(ec);
+      co_return;
+    }
+    co_await Serve(stream, client, ingest::PeerSubject(stream.native_handle()), true);
+  }
+
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, std::string client, std::string cert_subject, bool tls) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
-    std::string client = ec ? "" : ep.address().to_string();
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(opt_.max_header));
       parser.body_limit(opt_.max_body);
-      stream.expires_after(std::chrono::nanoseconds(opt_.read_timeout_ns));
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      // Slow clients: the header (or the next request on a kept-alive connection) must come
+      // within http.header_timeout, the whole request within http.read_timeout.
+      const auto started = std::chrono::steady_clock::now();
+      Expire(stream, std::chrono::nanoseconds(std::min(opt_.header_timeout_ns, opt_.read_timeout_ns)));
+      co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec && !parser.is_done()) {
+        auto left = std::chrono::nanoseconds(opt_.read_timeout_ns) - (std::chrono::steady_clock::now() - started);
+        Expire(stream, std::max<std::chrono::nanoseconds>(left, std::chrono::milliseconds(1)));
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
           ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
         break;
@@ -244,6 +321,8 @@ class HttpServer::Impl {
         Request req;
         req.method = std::string(msg.method_string());
         req.client = client;
+        req.tls = tls;
+        req.client_cert_subject = cert_subject;
         for (const auto& f : msg) {
           std::string name(f.name_string());
           for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -266,7 +345,7 @@ class HttpServer::Impl {
           auto cancelled = std::make_shared<std::atomic<bool>>(false);
           auto watching = std::make_shared<bool>(true);
           req.cancelled = cancelled.get();
-          auto& sock = stream.socket();
+          auto& sock = Sock(stream);
           sock.async_wait(tcp::socket::wait_read, [cancelled, watching, &sock](const boost::system::error_code& wec) {
             if (!*watching || wec) return;
             char c;
@@ -291,12 +370,12 @@ class HttpServer::Impl {
       }
       res.keep_alive(keep_alive);
       res.prepare_payload();
-      stream.expires_after(std::chrono::seconds(60));
+      Expire(stream, std::chrono::seconds(60));
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !keep_alive) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.socket().close(ec);
+    Sock(stream).shutdown(tcp::socket::shutdown_send, ec);
+    Sock(stream).close(ec);
   }
 
   asio::awaitable<void> Accept() {
@@ -310,8 +389,22 @@ class HttpServer::Impl {
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
+      // Limits (issue 8): connections in total and per address; the rest are closed at once.
+      static Counter& refused = GetCounter("kamatama_http_connections_refused_total", "",
+                                           "HTTP connections closed at once by http.max_connections(_per_ip)");
+      auto rep = s.remote_endpoint(ec);
+      std::string client = ec ? "" : rep.address().to_string();
+      ConnCounts& cc = *counts_;
+      if (cc.open >= opt_.max_connections || cc.per_ip[client] >= opt_.max_connections_per_ip) {
+        refused.Add();
+        if (cc.per_ip[client] == 0) cc.per_ip.erase(client);
+        s.close(ec);
+        continue;
+      }
+      ++cc.open;
+      ++cc.per_ip[client];
       auto ex = s.get_executor();
-      asio::co_spawn(ex, Session(std::move(s)), asio::detached);
+      asio::co_spawn(ex, Session(std::move(s), std::move(client)), asio::detached);
     }
   }
 };
@@ -321,6 +414,10 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   Impl& m = *impl_;
+  if (m.opt_.tls) {
+    ingest::TlsFiles files{m.opt_.tls_cert, m.opt_.tls_key, m.opt_.tls_client_ca, m.opt_.client_certs};
+    if (Status s = ingest::MakeServerTlsContext(files, &m.tls_); !s.ok()) return s;
+  }
   std::string host;
   uint16_t port;
   if (!ingest::SplitHostPort(m.opt_.listen, &host, &port))

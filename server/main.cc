@@ -21,9 +21,11 @@
 #include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
 #include "ingest/syslog_server.h"
+#include "ops/ops.h"
 #include "parsers/parse.h"
 #include "parsers/registry.h"
 #include "server/api.h"
+#include "server/auth_cli.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "store/store.h"
@@ -45,7 +47,7 @@ void RaiseFileLimit() {
   }
 }
 
-int Serve(server::Config cfg) {
+int Serve(server::Config cfg, const std::function<Status(server::Config*)>& reload_config) {
   RaiseFileLimit();
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
@@ -57,10 +59,15 @@ int Serve(server::Config cfg) {
     return 1;
   }
   auto st = store->Stats();
+  if (!store->FormatNote().empty()) Log("store: " + store->FormatNote());
   Log(fmt::format("store: {} partition(s), {} event(s) in blocks, {} recovered from the write-ahead log",
                   st.partitions, st.events_in_blocks, st.events_in_memory));
   ingest::Pipeline pipeline(store.get(), cfg.pipeline);
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
+  if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin
+    Log("error: " + as.ToString());
+    return 1;
+  }
   pipeline.Start();
   boost::asio::io_context io;
   ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
@@ -80,14 +87,29 @@ int Serve(server::Config cfg) {
   if (rc == 0) {
     if (!cfg.syslog.udp_listen.empty()) Log("syslog udp listening on " + syslog.udp_address());
     if (!cfg.syslog.tcp_listen.empty()) Log("syslog tcp listening on " + syslog.tcp_address());
+    if (!cfg.syslog.tls_listen.empty()) Log("syslog tls listening on " + syslog.tls_address());  // RFC 5425
     if (!cfg.gelf.udp_listen.empty()) Log("gelf udp listening on " + gelf.udp_address());
     if (!cfg.gelf.tcp_listen.empty()) Log("gelf tcp listening on " + gelf.tcp_address());
     Log("http listening on " + http.address());
     api.SetReady(true);
+    ops::NotifyReady(fmt::format("running; http on {}", http.address()));  // systemd Type=notify
+    // SIGHUP: reload what can change live (issue 10, ops/reload.cc).
+    boost::asio::signal_set hup(io, SIGHUP);
+    std::function<void()> arm_hup = [&] {
+      hup.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        Log("received SIGHUP, reloading the configuration");
+        ops::Reload(reload_config, &cfg, store.get(), Log);
+        arm_hup();
+      });
+    };
+    arm_hup();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       Log(fmt::format("received signal {}, shutting down", sig));
+      ops::NotifyStopping();
+      hup.cancel();
       api.SetReady(false);
       // Listeners are closed below, once no io thread runs: Asio objects are not thread-safe.
       io.stop();
@@ -192,7 +214,11 @@ int main(int argc, char** argv) {
   parse->add_flag("--stats", stats, "print per-dataset counts and the lines no parser understood, not the events");
   app.add_subcommand("version", "print the version");
   app.add_subcommand("datasets", "list the source parsers (datasets) built in");
+  ops::AddCommands(&app);  // check-config, backup, restore, import (issue 10)
+  server::AddSecurityCommands(&app);  // user, token, cert (issue 8)
   CLI11_PARSE(app, argc, argv);
+  if (int rc = server::RunSecurityCommand(app); rc >= 0) return rc;
+  if (int rc = ops::RunCommand(app); rc >= 0) return rc;
 
   if (app.got_subcommand("version")) {
     fmt::print("kamatama 0.1.0\n");
@@ -205,18 +231,23 @@ int main(int argc, char** argv) {
   server::Config cfg;
   if (app.got_subcommand("parse")) return Parse(files, source, stats, cfg.parse);
 
-  if (!config_path.empty()) {
-    Status s = server::LoadConfigFile(config_path, &cfg);
-    if (!s.ok()) {
-      fmt::print(stderr, "kamatama: {}\n", s.ToString());
-      return 2;
-    }
-  }
   udp_set = udp_opt->count() > 0;
   tcp_set = tcp_opt->count() > 0;
-  if (!data_dir.empty()) cfg.storage.dir = data_dir;
-  if (udp_set) cfg.syslog.udp_listen = udp;
-  if (tcp_set) cfg.syslog.tcp_listen = tcp;
-  if (!http_addr.empty()) cfg.http.listen = http_addr;
-  return Serve(cfg);
+  // The file, then the flags; the same again on SIGHUP (issue 10).
+  auto load = [&](server::Config* c) -> Status {
+    if (!config_path.empty()) {
+      Status s = ops::LoadConfig(config_path, c);
+      if (!s.ok()) return s;
+    }
+    if (!data_dir.empty()) c->storage.dir = data_dir;
+    if (udp_set) c->syslog.udp_listen = udp;
+    if (tcp_set) c->syslog.tcp_listen = tcp;
+    if (!http_addr.empty()) c->http.listen = http_addr;
+    return ops::ValidateConfig(config_path.empty() ? "command line" : config_path, *c);
+  };
+  if (Status s = load(&cfg); !s.ok()) {
+    fmt::print(stderr, "kamatama: {}\n", s.ToString());
+    return 2;
+  }
+  return Serve(cfg, load);
 }

@@ -74,6 +74,27 @@ inline std::string TempDir(const std::string& name) {
   return dir.string();
 }
 
+//! The first admin's password: every test server is started with it in KAMATAMA_ADMIN_PASSWORD
+//! (issue 8: the API needs authentication), and Url() carries it as HTTP Basic credentials.
+inline constexpr const char* kAdminUser = "admin";
+inline constexpr const char* kAdminPassword = "kmt-test-admin-pw";
+
+//! Base64 of "user:password", for raw HTTP requests.
+inline std::string BasicCredentials(const std::string& user, const std::string& pw) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string in = user + ":" + pw, out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) v |= static_cast<uint8_t>(in[i + 2]);
+    out.push_back(t[(v >> 18) & 63]);
+    out.push_back(t[(v >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? t[(v >> 6) & 63] : '=');
+    out.push_back(i + 2 < in.size() ? t[v & 63] : '=');
+  }
+  return out;
+}
+
 //! The kamatama server as a child process.
 class Server {
  public:
@@ -92,6 +113,7 @@ class Server {
     args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = ::fork();
     if (pid_ == 0) {
+      ::setenv("KAMATAMA_ADMIN_PASSWORD", kAdminPassword, 1);
       FILE* f = std::fopen(log_.c_str(), "a");
       ::dup2(fileno(f), 2);
       ::dup2(fileno(f), 1);
@@ -133,8 +155,16 @@ class Server {
     return rc;
   }
   bool Alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  pid_t pid() const { return pid_; }
 
-  std::string Url(const std::string& path) const { return "http://" + http_ + path; }
+  //! The URL with the admin's credentials (curl sends them as HTTP Basic).
+  std::string Url(const std::string& path) const {
+    return std::string("http://") + kAdminUser + ":" + kAdminPassword + "@" + http_ + path;
+  }
+  //! The URL without credentials.
+  std::string AnonUrl(const std::string& path) const { return "http://" + http_ + path; }
+  //! An "Authorization: Basic ..." header line (CRLF-terminated) for raw HTTP requests.
+  static std::string AuthHeader() { return "Authorization: Basic " + BasicCredentials(kAdminUser, kAdminPassword) + "\r\n"; }
   //! GET through curl; returns the body, *code = HTTP status.
   std::string Get(const std::string& path, int* code = nullptr) const {
     std::string out = Shell("curl -s -m 30 -w '\\n%{http_code}' " + ShellQuote(Url(path)));

@@ -119,7 +119,7 @@ TEST_F(QueryApiTest, ExportStopsWhenTheClientGoesAway) {
   // Read the first bytes of a ~15 MB export, then hang up.
   {
     TcpClient c(server_->http_address());
-    ASSERT_TRUE(c.Send("GET /api/v1/export?q=bigexport HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(c.Send("GET /api/v1/export?q=bigexport HTTP/1.1\r\nHost: x\r\n" + Server::AuthHeader() + "\r\n"));
     char buf[4096];
     ASSERT_GT(::recv(c.fd(), buf, sizeof buf, 0), 0);
   }
@@ -192,6 +192,9 @@ class TailClient {
     asio::ip::tcp::resolver res(io_);
     auto eps = res.resolve(hostport.substr(0, colon), hostport.substr(colon + 1));
     asio::connect(ws_.next_layer(), eps);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+      req.set(beast::http::field::authorization, "Basic " + BasicCredentials(kAdminUser, kAdminPassword));
+    }));
     ws_.handshake(hostport, "/api/v1/tail?q=" + UrlEncode(q));
   }
   // The next message, or "" after timeout_ms (the stream is not read again after a timeout).

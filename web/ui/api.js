@@ -8,9 +8,54 @@ export class ApiError extends Error {
   }
 }
 
-// Listeners for a 401 (the login page comes later: for now the UI shows a message).
+// Listeners for a 401: the app shows the login form.
 const unauthorizedListeners = [];
 export function onUnauthorized(fn) { unauthorizedListeners.push(fn); }
+
+// The session's CSRF token (from /api/v1/login or /api/v1/me), sent as X-CSRF-Token on every
+// state-changing request. It lives only in memory; the session cookie itself is HttpOnly.
+let csrfToken = '';
+
+async function sendJson(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method, credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, {}, 'cannot reach the server: ' + e.message);
+  }
+  const text = await res.text();
+  let parsed = null;
+  try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+  if (!res.ok) {
+    const msg = parsed && typeof parsed.error === 'string' ? parsed.error : `HTTP ${res.status}`;
+    throw new ApiError(res.status, parsed, msg);
+  }
+  return parsed || {};
+}
+
+// Who is logged in ({user, role, permissions, csrf}), or null when nobody is (401).
+export async function whoAmI() {
+  const res = await fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } });
+  if (res.status === 401) return null;
+  if (!res.ok) throw new ApiError(res.status, {}, `HTTP ${res.status}`);
+  const me = await res.json();
+  csrfToken = typeof me.csrf === 'string' ? me.csrf : '';
+  return me;
+}
+
+export async function login(user, password) {
+  const me = await sendJson('POST', '/api/v1/login', { user, password });
+  csrfToken = typeof me.csrf === 'string' ? me.csrf : '';
+  return me;
+}
+
+export async function logout() {
+  try { await sendJson('POST', '/api/v1/logout'); } finally { csrfToken = ''; }
+}
 
 export function apiUrl(path, params) {
   const u = new URLSearchParams();

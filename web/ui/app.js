@@ -1,7 +1,8 @@
 // app.js: entry point. Routing between the Search and Sources pages from the URL, history,
-// theme, keyboard shortcuts, the 401 banner.
+// theme, keyboard shortcuts, the login form (shown whenever the API answers 401).
 import { el, replace, localOffsetLabel } from './dom.js';
-import { onUnauthorized } from './api.js';
+import { onUnauthorized, whoAmI, logout } from './api.js';
+import { LoginPage } from './login.js';
 import { readState, writeState, stateToSearch } from './state.js';
 import { SearchPage } from './search.js';
 import { SourcesPage } from './sources.js';
@@ -16,18 +17,47 @@ class App {
     this.current = null;
     this.setupHeader();
     this.setupTheme();
-    onUnauthorized(() => {
-      this.banner.hidden = false;
-      replace(this.banner, 'Not logged in: the server asks for authentication. Sign in, then reload this page.');
-    });
-    window.addEventListener('popstate', () => this.apply(readState()));
+    onUnauthorized(() => this.showLogin('Your session has ended: sign in again.'));
+    window.addEventListener('popstate', () => { if (this.me) this.apply(readState()); });
     document.addEventListener('keydown', (e) => this.onKey(e));
     let resizeTimer = null;
     window.addEventListener('resize', () => {
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(() => this.current?.redraw(), 150);
     });
+    this.start();
+  }
+
+  // Logged in already (a session cookie)? Then the app, else the login form.
+  async start() {
+    let me = null;
+    try { me = await whoAmI(); } catch (e) { this.showLogin('Cannot reach the server: ' + e.message); return; }
+    if (!me) { this.showLogin(''); return; }
+    this.loggedIn(me);
+  }
+
+  loggedIn(me) {
+    this.me = me;
+    this.banner.hidden = true;
+    this.whoami.textContent = `${me.user} (${me.role})`;
+    this.logoutBtn.hidden = false;
+    document.body.classList.remove('logged-out');
+    this.current = null;
     this.apply(readState(), true);
+  }
+
+  showLogin(message) {
+    this.me = null;
+    this.current?.leave();
+    this.current = null;
+    this.pages = {};  // nothing from the previous session stays on screen
+    this.whoami.textContent = '';
+    this.logoutBtn.hidden = true;
+    document.body.classList.add('logged-out');
+    document.title = 'Sign in · kamatama';
+    const login = new LoginPage((me) => this.loggedIn(me), message);
+    replace(this.main, login.root);
+    login.focus();
   }
 
   setupHeader() {
@@ -43,6 +73,12 @@ class App {
       });
     }
     nav.append(this.navSearch, this.navSources);
+    this.whoami = document.getElementById('whoami');
+    this.logoutBtn = document.getElementById('logout');
+    this.logoutBtn.addEventListener('click', async () => {
+      try { await logout(); } catch { /* the session is gone either way */ }
+      this.showLogin('Signed out.');
+    });
     const tz = document.getElementById('tz');
     tz.textContent = `times in UTC · local ${localOffsetLabel()}`;
   }
@@ -96,6 +132,7 @@ class App {
   }
 
   onKey(e) {
+    if (!this.me) return;
     const t = e.target;
     const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t?.isContentEditable;
     if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {

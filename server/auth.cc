@@ -1,0 +1,828 @@
+// server/auth.cc
+#include "server/auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/time.h"
+#include "server/api.h"
+#include "server/shipper_routes.h"
+
+namespace kamatama::server {
+
+// ------------------------------------------------------------------ roles
+
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kAdmin: return "admin";
+    case Role::kAnalyst: return "analyst";
+    case Role::kViewer: return "viewer";
+  }
+  return "viewer";
+}
+
+bool ParseRole(std::string_view s, Role* out) {
+  if (s == "admin") *out = Role::kAdmin;
+  else if (s == "analyst") *out = Role::kAnalyst;
+  else if (s == "viewer") *out = Role::kViewer;
+  else return false;
+  return true;
+}
+
+uint32_t RolePerms(Role r) {
+  switch (r) {
+    case Role::kAdmin: return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin;
+    case Role::kAnalyst: return kPermSearch | kPermExport | kPermTail;
+    case Role::kViewer: return kPermSearch;
+  }
+  return 0;
+}
+
+uint32_t ScopePerms(std::string_view scope) {
+  if (scope == "ingest") return kPermIngest;
+  if (scope == "search") return kPermSearch | kPermExport | kPermTail;
+  if (scope == "admin") return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin;
+  return 0;
+}
+
+std::string PermNames(uint32_t perms) {
+  std::string out;
+  for (auto [bit, name] : {std::pair<uint32_t, const char*>{kPermSearch, "search"}, {kPermExport, "export"},
+                           {kPermTail, "tail"}, {kPermIngest, "ingest"}, {kPermAdmin, "admin"}}) {
+    if (!(perms & bit)) continue;
+    if (!out.empty()) out.push_back(',');
+    out += name;
+  }
+  return out;
+}
+
+uint32_t TokenRecord::Perms() const {
+  uint32_t p = 0;
+  for (const auto& s : scopes) p |= ScopePerms(s);
+  return p;
+}
+
+// ------------------------------------------------------------------ route table
+
+const std::vector<RouteRule>& RouteTable() {
+  static const std::vector<RouteRule> table = {
+      // Public: probes, the login itself and the static UI (no data in it).
+      {"*", "/healthz", false, 0, "/healthz", "liveness"},
+      {"*", "/readyz", false, 0, "/readyz", "readiness"},
+      {"*", "/api/v1/login", false, 0, "/api/v1/login", "password login, sets the session cookie"},
+      {"GET", "/index.html", false, 0, "/index.html", "web UI"},
+      {"GET", "/ui/*", false, 0, "/ui/app.js", "web UI assets"},
+      {"GET", "/ui", false, 0, "/ui", "web UI assets"},
+      {"GET", "/favicon.ico", false, 0, "/favicon.ico", "web UI icon"},
+      // GET / is the UI for a browser and the Elasticsearch banner for a shipper (see FindRoute).
+      {"GET", "/", false, 0, "/", "web UI (browsers)"},
+      {"*", "/services/collector/health*", false, 0, "/services/collector/health", "Splunk HEC health (as Splunk)"},
+      // Any authenticated principal.
+      {"*", "/api/v1/logout", true, 0, "/api/v1/logout", "ends the session"},
+      {"*", "/api/v1/me", true, 0, "/api/v1/me", "who am I, my permissions, the CSRF token"},
+      {"*", "/metrics", true, kPermSearch, "/metrics", "Prometheus metrics (public with auth.metrics_anonymous)"},
+      // Search family.
+      {"*", "/api/v1/search", true, kPermSearch, "/api/v1/search?q=x", "search"},
+      {"*", "/api/v1/histogram", true, kPermSearch, "/api/v1/histogram", "counts over time"},
+      {"*", "/api/v1/fields", true, kPermSearch, "/api/v1/fields", "field summary"},
+      {"*", "/api/v1/fieldnames", true, kPermSearch, "/api/v1/fieldnames", "field names"},
+      {"*", "/api/v1/sources", true, kPermSearch, "/api/v1/sources", "sources summary"},
+      {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
+      {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
+      // Writing events.
+      {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
+      {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},
+      {"*", "/loki/*", true, kPermIngest, "/loki/api/v1/push", "Loki push"},
+      {"*", "/services/collector*", true, kPermIngest, "/services/collector/event", "Splunk HEC"},
+      {"*", "/gelf", true, kPermIngest, "/gelf", "GELF over HTTP"},
+      {"*", "/_*", true, kPermIngest, "/_bulk", "Elasticsearch _bulk and set-up probes"},
+      {"*", "*/_bulk", true, kPermIngest, "/logs-x/_bulk", "Elasticsearch _bulk into an index"},
+      {"*", "/", true, kPermIngest, "/", "Elasticsearch banner (non-browser GET /)"},
+      // Administration.
+      {"*", "/api/v1/users", true, kPermAdmin, "/api/v1/users", "list and create users"},
+      {"*", "/api/v1/users/*", true, kPermAdmin, "/api/v1/users/nobody", "change or delete a user"},
+      {"*", "/api/v1/tokens", true, kPermAdmin, "/api/v1/tokens", "list and create API tokens"},
+      {"*", "/api/v1/tokens/*", true, kPermAdmin, "/api/v1/tokens/0000000000000000", "revoke an API token"},
+      {"*", "/api/v1/admin/*", true, kPermAdmin, "/api/v1/admin/backup", "backups and other administration"},
+  };
+  return table;
+}
+
+namespace {
+bool PatternMatches(std::string_view pattern, std::string_view path) {
+  if (pattern.size() > 1 && pattern[0] == '*') {  // "*/_bulk": /<one segment>/_bulk
+    std::string_view tail = pattern.substr(1);
+    if (path.size() <= tail.size() + 1 || path.substr(path.size() - tail.size()) != tail) return false;
+    std::string_view index = path.substr(1, path.size() - tail.size() - 1);
+    return path[0] == '/' && index.find('/') == std::string_view::npos;
+  }
+  if (!pattern.empty() && pattern.back() == '*') return path.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
+  return pattern == path;
+}
+}  // namespace
+
+const RouteRule* FindRoute(const Request& req) {
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  for (const auto& r : RouteTable()) {
+    std::string_view m = r.method;
+    if (m != "*" && !(m == "GET" && get) && m != req.method) continue;
+    if (!PatternMatches(r.pattern, req.path)) continue;
+    // GET / from an Elasticsearch client is the shipper banner, not the UI.
+    if (std::string_view(r.pattern) == "/" && !r.auth && LooksLikeElasticClient(req)) continue;
+    return &r;
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------------ crypto helpers
+
+namespace {
+std::string Hex(const unsigned char* p, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string s(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    s[2 * i] = d[p[i] >> 4];
+    s[2 * i + 1] = d[p[i] & 15];
+  }
+  return s;
+}
+bool Unhex(std::string_view h, std::string* out) {
+  if (h.size() % 2) return false;
+  out->clear();
+  auto v = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+  for (size_t i = 0; i < h.size(); i += 2) {
+    int a = v(h[i]), b = v(h[i + 1]);
+    if (a < 0 || b < 0) return false;
+    out->push_back(static_cast<char>(a * 16 + b));
+  }
+  return true;
+}
+bool Scrypt(std::string_view pw, std::string_view salt, int log_n, int r, int p, unsigned char* out, size_t n) {
+  if (log_n < 1 || log_n > 22 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  uint64_t N = 1ull << log_n;
+  uint64_t maxmem = 128ull * N * r * p + (16u << 20);
+  return EVP_PBE_scrypt(pw.data(), pw.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), N,
+                        static_cast<uint64_t>(r), static_cast<uint64_t>(p), maxmem, out, n) == 1;
+}
+}  // namespace
+
+std::string RandomHex(size_t bytes) {
+  std::string buf(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()), static_cast<int>(bytes)) != 1) std::abort();
+  return Hex(reinterpret_cast<const unsigned char*>(buf.data()), bytes);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  return Hex(md, sizeof md);
+}
+
+bool ConstantTimeEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string HashPassword(std::string_view password, int log_n) {
+  std::string salt(16, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), 16) != 1) std::abort();
+  unsigned char out[32];
+  if (!Scrypt(password, salt, log_n, 8, 1, out, sizeof out)) std::abort();
+  return fmt::format("$scrypt$ln={},r=8,p=1${}${}", log_n, Hex(reinterpret_cast<const unsigned char*>(salt.data()), 16),
+                     Hex(out, sizeof out));
+}
+
+bool VerifyPassword(std::string_view password, std::string_view encoded) {
+  // $scrypt$ln=15,r=8,p=1$salt$hash
+  if (encoded.substr(0, 8) != "$scrypt$") return false;
+  encoded.remove_prefix(8);
+  size_t d1 = encoded.find('$');
+  if (d1 == std::string_view::npos) return false;
+  std::string params(encoded.substr(0, d1));
+  std::string_view rest = encoded.substr(d1 + 1);
+  size_t d2 = rest.find('$');
+  if (d2 == std::string_view::npos) return false;
+  int log_n = 0, r = 0, p = 0;
+  if (std::sscanf(params.c_str(), "ln=%d,r=%d,p=%d", &log_n, &r, &p) != 3) return false;
+  std::string salt, want;
+  if (!Unhex(rest.substr(0, d2), &salt) || !Unhex(rest.substr(d2 + 1), &want) || want.size() != 32) return false;
+  unsigned char got[32];
+  if (!Scrypt(password, salt, log_n, r, p, got, sizeof got)) return false;
+  return CRYPTO_memcmp(got, want.data(), 32) == 0;
+}
+
+bool Base64Decode(std::string_view in, std::string* out) {
+  std::string s(in);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  if (s.size() % 4 == 2) s += "==";
+  else if (s.size() % 4 == 3) s += "=";
+  if (s.size() % 4 || s.size() > 8192) return false;
+  for (char c : s) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) return false;
+  }
+  out->assign(s.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()), reinterpret_cast<const unsigned char*>(s.data()),
+                          static_cast<int>(s.size()));
+  if (n < 0) return false;
+  size_t pad = 0;
+  if (!s.empty() && s.back() == '=') ++pad;
+  if (s.size() > 1 && s[s.size() - 2] == '=') ++pad;
+  out->resize(static_cast<size_t>(n) - pad);
+  return true;
+}
+
+std::string Base64Encode(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+bool ValidName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '@' || c == '-')) return false;
+  }
+  return true;
+}
+
+bool ValidPassword(std::string_view pw, std::string* why) {
+  if (pw.size() < 8) {
+    *why = "the password must have at least 8 characters";
+    return false;
+  }
+  if (pw.size() > 1024) {
+    *why = "the password is longer than 1024 bytes";
+    return false;
+  }
+  return true;
+}
+
+// ------------------------------------------------------------------ AuthStore
+
+namespace {
+int64_t FileMtime(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+std::vector<std::string> SplitTabs(const std::string& line) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t t = line.find('\t', start);
+    out.push_back(line.substr(start, t - start));
+    if (t == std::string::npos) break;
+    start = t + 1;
+  }
+  return out;
+}
+// An exclusive lock on <path>.lock for the duration of a change.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) {
+    fd_ = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+}  // namespace
+
+Status AuthStore::ReadLocked(std::map<std::string, UserRecord>* users, std::map<std::string, TokenRecord>* tokens) const {
+  users->clear();
+  tokens->clear();
+  std::ifstream in(path_);
+  if (!in) {
+    if (::access(path_.c_str(), F_OK) != 0) return Status::OK();
+    return Status::IoError("cannot read " + path_);
+  }
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty() || line[0] == '#') continue;
+    auto f = SplitTabs(line);
+    if (f[0] == "user" && f.size() >= 5) {
+      UserRecord u;
+      u.name = f[1];
+      if (!ParseRole(f[2], &u.role)) return Status::InvalidArgument(fmt::format("{}:{}: bad role", path_, lineno));
+      u.hash = f[3];
+      u.created_ns = std::atoll(f[4].c_str());
+      (*users)[u.name] = std::move(u);
+    } else if (f[0] == "token" && f.size() >= 8) {
+      TokenRecord t;
+      t.id = f[1];
+      t.name = f[2];
+      std::stringstream ss(f[3]);
+      std::string s;
+      while (std::getline(ss, s, ',')) {
+        if (!s.empty()) t.scopes.push_back(s);
+      }
+      t.hash = f[4];
+      t.created_ns = std::atoll(f[5].c_str());
+      t.expires_ns = std::atoll(f[6].c_str());
+      t.created_by = f[7];
+      (*tokens)[t.id] = std::move(t);
+    } else {
+      return Status::InvalidArgument(fmt::format("{}:{}: unreadable line", path_, lineno));
+    }
+  }
+  return Status::OK();
+}
+
+Status AuthStore::WriteLocked(const std::map<std::string, UserRecord>& users,
+                              const std::map<std::string, TokenRecord>& tokens) const {
+  std::string body = "# kamatama users and API tokens (hashes only). Change with `kamatama user|token` or the API.\n";
+  for (const auto& [n, u] : users)
+    body += fmt::format("user\t{}\t{}\t{}\t{}\n", u.name, RoleName(u.role), u.hash, u.created_ns);
+  for (const auto& [id, t] : tokens) {
+    std::string scopes;
+    for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
+    body += fmt::format("token\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", t.id, t.name, scopes, t.hash, t.created_ns, t.expires_ns,
+                        t.created_by);
+  }
+  std::string tmp = path_ + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("cannot write " + tmp);
+  ::fchmod(fd, 0600);
+  size_t off = 0;
+  while (off < body.size()) {
+    ssize_t n = ::write(fd, body.data() + off, body.size() - off);
+    if (n <= 0) {
+      ::close(fd);
+      return Status::IoError("cannot write " + tmp);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) return Status::IoError("cannot sync " + tmp);
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) return Status::IoError("cannot rename " + tmp);
+  return Status::OK();
+}
+
+Status AuthStore::Load() {
+  FileLock lock(path_);
+  std::lock_guard g(mu_);
+  Status s = ReadLocked(&users_, &tokens_);
+  mtime_ns_ = FileMtime(path_);
+  checked_at_ = NowNanos();
+  if (s.ok() && mtime_ns_ >= 0) ::chmod(path_.c_str(), 0600);
+  return s;
+}
+
+void AuthStore::MaybeReload() {
+  int64_t now = NowNanos();
+  {
+    std::lock_guard g(mu_);
+    if (now - checked_at_ < 1'000'000'000) return;
+    checked_at_ = now;
+    if (FileMtime(path_) == mtime_ns_) return;
+  }
+  Load();
+}
+
+template <class F>
+Status AuthStore::Mutate(F&& change) {
+  FileLock lock(path_);
+  if (!lock.ok()) return Status::IoError("cannot lock " + path_ + ".lock");
+  std::map<std::string, UserRecord> users;
+  std::map<std::string, TokenRecord> tokens;
+  if (Status s = ReadLocked(&users, &tokens); !s.ok()) return s;
+  if (Status s = change(users, tokens); !s.ok()) return s;
+  if (Status s = WriteLocked(users, tokens); !s.ok()) return s;
+  std::lock_guard g(mu_);
+  users_ = std::move(users);
+  tokens_ = std::move(tokens);
+  mtime_ns_ = FileMtime(path_);
+  return Status::OK();
+}
+
+Status AuthStore::AddUser(const std::string& name, Role role, const std::string& password) {
+  if (!ValidName(name)) return Status::InvalidArgument("a user name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+  std::string why;
+  if (!ValidPassword(password, &why)) return Status::InvalidArgument(why);
+  std::string hash = HashPassword(password, log_n_);
+  return Mutate([&](auto& users, auto&) {
+    if (users.count(name)) return Status::InvalidArgument("user " + name + " exists");
+    users[name] = UserRecord{name, role, hash, NowNanos()};
+    return Status::OK();
+  });
+}
+
+Status AuthStore::SetPassword(const std::string& name, const std::string& password) {
+  std::string why;
+  if (!ValidPassword(password, &why)) return Status::InvalidArgument(why);
+  std::string hash = HashPassword(password, log_n_);
+  return Mutate([&](auto& users, auto&) {
+    auto it = users.find(name);
+    if (it == users.end()) return Status::NotFound("no user " + name);
+    it->second.hash = hash;
+    return Status::OK();
+  });
+}
+
+Status AuthStore::SetRole(const std::string& name, Role role) {
+  return Mutate([&](auto& users, auto&) {
+    auto it = users.find(name);
+    if (it == users.end()) return Status::NotFound("no user " + name);
+    if (it->second.role == Role::kAdmin && role != Role::kAdmin) {
+      size_t admins = 0;
+      for (const auto& [n, u] : users) admins += u.role == Role::kAdmin;
+      if (admins <= 1) return Status::InvalidArgument("cannot demote the last admin");
+    }
+    it->second.role = role;
+    return Status::OK();
+  });
+}
+
+Status AuthStore::DeleteUser(const std::string& name) {
+  return Mutate([&](auto& users, auto&) {
+    auto it = users.find(name);
+    if (it == users.end()) return Status::NotFound("no user " + name);
+    if (it->second.role == Role::kAdmin) {
+      size_t admins = 0;
+      for (const auto& [n, u] : users) admins += u.role == Role::kAdmin;
+      if (admins <= 1) return Status::InvalidArgument("cannot delete the last admin");
+    }
+    users.erase(it);
+    return Status::OK();
+  });
+}
+
+Status AuthStore::CreateToken(const std::string& name, const std::vector<std::string>& scopes, int64_t expires_ns,
+                              const std::string& created_by, std::string* secret, TokenRecord* rec) {
+  if (!ValidName(name)) return Status::InvalidArgument("a token name is 1 to 64 of A-Z a-z 0-9 . _ @ -");
+  if (scopes.empty()) return Status::InvalidArgument("a token needs at least one scope: ingest, search, admin");
+  for (const auto& s : scopes) {
+    if (!ScopePerms(s)) return Status::InvalidArgument("unknown scope '" + s + "': ingest, search or admin");
+  }
+  TokenRecord t;
+  t.id = RandomHex(8);
+  std::string key = RandomHex(32);
+  t.name = name;
+  t.scopes = scopes;
+  t.hash = Sha256Hex(key);
+  t.created_ns = NowNanos();
+  t.expires_ns = expires_ns;
+  t.created_by = ValidName(created_by) ? created_by : "cli";
+  Status s = Mutate([&](auto&, auto& tokens) {
+    tokens[t.id] = t;
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+  *secret = "kmt_" + t.id + "_" + key;
+  if (rec) *rec = t;
+  return Status::OK();
+}
+
+Status AuthStore::RevokeToken(const std::string& id) {
+  return Mutate([&](auto&, auto& tokens) {
+    if (!tokens.erase(id)) return Status::NotFound("no token " + id);
+    return Status::OK();
+  });
+}
+
+std::vector<UserRecord> AuthStore::Users() const {
+  std::lock_guard g(mu_);
+  std::vector<UserRecord> out;
+  for (const auto& [n, u] : users_) out.push_back(u);
+  return out;
+}
+std::vector<TokenRecord> AuthStore::Tokens() const {
+  std::lock_guard g(mu_);
+  std::vector<TokenRecord> out;
+  for (const auto& [n, t] : tokens_) out.push_back(t);
+  return out;
+}
+std::optional<UserRecord> AuthStore::FindUser(const std::string& name) const {
+  std::lock_guard g(mu_);
+  auto it = users_.find(name);
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+std::optional<TokenRecord> AuthStore::FindToken(const std::string& id) const {
+  std::lock_guard g(mu_);
+  auto it = tokens_.find(id);
+  if (it == tokens_.end()) return std::nullopt;
+  return it->second;
+}
+size_t AuthStore::UserCount() const {
+  std::lock_guard g(mu_);
+  return users_.size();
+}
+
+// ------------------------------------------------------------------ Authenticator
+
+Status Authenticator::Bootstrap(std::string* generated, bool* created) {
+  *created = false;
+  if (store_->UserCount() > 0) return Status::OK();
+  std::string pw;
+  if (const char* env = std::getenv("KAMATAMA_ADMIN_PASSWORD"); env && *env) {
+    pw = env;
+  } else {
+    pw = RandomHex(12);
+    *generated = pw;
+  }
+  Status s = store_->AddUser("admin", Role::kAdmin, pw);
+  if (s.ok()) *created = true;
+  return s;
+}
+
+bool Authenticator::IsLocked(const std::string& key, int64_t now) {
+  auto it = failures_.find(key);
+  return it != failures_.end() && it->second.locked_until > now;
+}
+
+void Authenticator::Failed(const std::string& key, int64_t now, bool* now_locked) {
+  if (failures_.size() > 100000) {  // bounded: forget stale entries
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      if (it->second.locked_until <= now &&
+          (it->second.times.empty() || now - it->second.times.back() > opt_.failure_window_ns))
+        it = failures_.erase(it);
+      else
+        ++it;
+    }
+  }
+  Failures& f = failures_[key];
+  f.times.push_back(now);
+  f.times.erase(std::remove_if(f.times.begin(), f.times.end(),
+                               [&](int64_t t) { return now - t > opt_.failure_window_ns; }),
+                f.times.end());
+  if (opt_.max_failures > 0 && static_cast<int>(f.times.size()) >= opt_.max_failures) {
+    f.locked_until = now + opt_.lockout_ns;
+    f.times.clear();
+    *now_locked = true;
+  }
+}
+
+Authenticator::Result Authenticator::CheckPassword(const std::string& user, const std::string& password,
+                                                   const std::string& client) {
+  Result r;
+  r.user = user;
+  const int64_t now = NowNanos();
+  const std::string ukey = "u:" + user, akey = "a:" + client;
+  {
+    std::lock_guard g(mu_);
+    if (IsLocked(ukey, now) || IsLocked(akey, now)) {
+      r.outcome = Outcome::kLocked;
+      r.reason = IsLocked(ukey, now) ? "account locked after repeated failures" : "address locked after repeated failures";
+      return r;
+    }
+  }
+  store_->MaybeReload();
+  auto u = store_->FindUser(user);
+  const std::string cache_key = Sha256Hex(pepper_ + '\0' + user + '\0' + password);
+  bool ok = false;
+  if (u) {
+    std::lock_guard g(mu_);
+    auto it = verified_.find(cache_key);
+    ok = it != verified_.end() && it->second.second > now && ConstantTimeEqual(it->second.first, u->hash);
+  }
+  if (!ok) {
+    // Unknown users cost the same KDF time, so timing does not tell which names exist.
+    static const std::string dummy = HashPassword("kamatama-dummy-password", 15);
+    ok = VerifyPassword(password, u ? u->hash : dummy) && u.has_value();
+    if (ok) {
+      std::lock_guard g(mu_);
+      if (verified_.size() > 10000) verified_.clear();
+      verified_[cache_key] = {u->hash, now + 300LL * 1'000'000'000};
+    }
+  }
+  std::lock_guard g(mu_);
+  if (!ok) {
+    bool locked_u = false, locked_a = false;
+    Failed(ukey, now, &locked_u);
+    Failed(akey, now, &locked_a);
+    r.outcome = Outcome::kBad;
+    r.reason = locked_u ? "wrong password; account now locked" : locked_a ? "wrong password; address now locked"
+                                                                           : "wrong user name or password";
+    return r;
+  }
+  failures_.erase(ukey);
+  r.outcome = Outcome::kOk;
+  r.who.name = u->name;
+  r.who.role = u->role;
+  r.who.perms = RolePerms(u->role);
+  r.who.method = "basic";
+  return r;
+}
+
+Authenticator::Result Authenticator::CheckToken(std::string_view token) {
+  Result r;
+  // kmt_<16 hex id>_<64 hex secret>
+  if (token.size() != 4 + 16 + 1 + 64 || token.substr(0, 4) != "kmt_" || token[20] != '_') {
+    r.outcome = Outcome::kBad;
+    r.reason = "malformed token";
+    return r;
+  }
+  store_->MaybeReload();
+  auto t = store_->FindToken(std::string(token.substr(4, 16)));
+  // Compare hashes (fixed length) in constant time; an unknown id costs the same.
+  std::string got = Sha256Hex(token.substr(21));
+  if (!ConstantTimeEqual(got, t ? t->hash : std::string(64, '0')) || !t) {
+    r.outcome = Outcome::kBad;
+    r.reason = "unknown or revoked token";
+    return r;
+  }
+  if (t->expires_ns && t->expires_ns <= NowNanos()) {
+    r.outcome = Outcome::kBad;
+    r.reason = "token expired";
+    return r;
+  }
+  r.outcome = Outcome::kOk;
+  r.who.name = t->name;
+  r.who.token_id = t->id;
+  r.who.method = "token";
+  r.who.perms = t->Perms();
+  r.who.role = (r.who.perms & kPermAdmin) ? Role::kAdmin : Role::kViewer;
+  r.user = t->name;
+  return r;
+}
+
+namespace {
+std::string CookieValue(const std::string& header, std::string_view name) {
+  std::string_view h = header;
+  while (!h.empty()) {
+    size_t semi = h.find(';');
+    std::string_view item = h.substr(0, semi);
+    h = semi == std::string_view::npos ? std::string_view() : h.substr(semi + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (item.size() > name.size() && item.substr(0, name.size()) == name && item[name.size()] == '=')
+      return std::string(item.substr(name.size() + 1));
+  }
+  return "";
+}
+}  // namespace
+
+Authenticator::Result Authenticator::Authenticate(const Request& req) {
+  Result r;
+  if (const std::string* a = req.Header("authorization")) {
+    std::string_view v = *a;
+    auto scheme_is = [&](std::string_view s) {
+      if (v.size() <= s.size() || v[s.size()] != ' ') return false;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(v[i])) != s[i]) return false;
+      }
+      return true;
+    };
+    if (scheme_is("basic")) {
+      std::string decoded;
+      std::string_view b64 = v.substr(6);
+      while (!b64.empty() && b64.front() == ' ') b64.remove_prefix(1);
+      size_t colon;
+      if (!Base64Decode(b64, &decoded) || (colon = decoded.find(':')) == std::string::npos) {
+        r.outcome = Outcome::kBad;
+        r.reason = "malformed Basic credentials";
+        return r;
+      }
+      std::string user = decoded.substr(0, colon), pw = decoded.substr(colon + 1);
+      // A shipper may put an API token as the Basic password (any user name).
+      if (pw.size() == 85 && pw.substr(0, 4) == "kmt_") return CheckToken(pw);
+      return CheckPassword(user, pw, req.client);
+    }
+    if (scheme_is("bearer") || scheme_is("apikey")) {
+      std::string_view t = v.substr(v.find(' ') + 1);
+      while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+      return CheckToken(t);
+    }
+    if (scheme_is("splunk")) {
+      std::string_view t = v.substr(7);
+      while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+      for (const auto& h : hec_tokens_) {
+        if (ConstantTimeEqual(Sha256Hex(h), Sha256Hex(t))) {
+          r.outcome = Outcome::kOk;
+          r.who.name = "hec";
+          r.who.method = "hec";
+          r.who.perms = kPermIngest;
+          return r;
+        }
+      }
+      return CheckToken(t);
+    }
+    r.outcome = Outcome::kBad;
+    r.reason = "unsupported Authorization scheme";
+    return r;
+  }
+  if (const std::string* c = req.Header("cookie")) {
+    std::string id = CookieValue(*c, "kamatama_session");
+    if (id.empty()) return r;
+    const int64_t now = NowNanos();
+    Session s;
+    {
+      std::lock_guard g(mu_);
+      auto it = sessions_.find(Sha256Hex(id));
+      if (it == sessions_.end() || now - it->second.last > opt_.session_idle_ns ||
+          now - it->second.created > opt_.session_max_ns) {
+        if (it != sessions_.end()) sessions_.erase(it);
+        r.outcome = Outcome::kBad;
+        r.reason = "session expired";
+        return r;
+      }
+      it->second.last = now;
+      s = it->second;
+    }
+    store_->MaybeReload();
+    auto u = store_->FindUser(s.user);
+    if (!u) {
+      r.outcome = Outcome::kBad;
+      r.reason = "user deleted";
+      return r;
+    }
+    r.outcome = Outcome::kOk;
+    r.who.name = u->name;
+    r.who.role = u->role;  // the current role: a change applies to open sessions at once
+    r.who.perms = RolePerms(u->role);
+    r.who.method = "session";
+    r.who.session_id = id;
+    r.who.csrf = s.csrf;
+    r.user = u->name;
+  }
+  return r;
+}
+
+Authenticator::Result Authenticator::Login(const std::string& user, const std::string& password,
+                                           const std::string& client) {
+  Result r = CheckPassword(user, password, client);
+  if (r.outcome != Outcome::kOk) return r;
+  std::string id = RandomHex(32);
+  Session s;
+  s.user = user;
+  s.csrf = RandomHex(32);
+  s.created = s.last = NowNanos();
+  {
+    std::lock_guard g(mu_);
+    if (sessions_.size() > 10000) {
+      for (auto it = sessions_.begin(); it != sessions_.end();) {
+        if (s.last - it->second.last > opt_.session_idle_ns) it = sessions_.erase(it);
+        else ++it;
+      }
+    }
+    sessions_[Sha256Hex(id)] = s;
+  }
+  r.who.method = "session";
+  r.who.session_id = id;
+  r.who.csrf = s.csrf;
+  return r;
+}
+
+void Authenticator::Logout(const std::string& session_id) {
+  std::lock_guard g(mu_);
+  sessions_.erase(Sha256Hex(session_id));
+}
+
+void Authenticator::EndSessions(const std::string& user) {
+  std::lock_guard g(mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second.user == user) it = sessions_.erase(it);
+    else ++it;
+  }
+  for (auto it = verified_.begin(); it != verified_.end();) it = verified_.erase(it);
+}
+
+bool Authenticator::AllowSearch(const Principal& p, int* retry_s) {
+  if (opt_.search_rate <= 0) return true;
+  const int64_t now = NowNanos();
+  std::lock_guard g(mu_);
+  if (buckets_.size() > 100000) buckets_.clear();
+  Bucket& b = buckets_[p.Key()];
+  if (b.at == 0) b.tokens = opt_.search_burst;
+  else b.tokens = std::min(opt_.search_burst, b.tokens + (now - b.at) / 1e9 * opt_.search_rate);
+  b.at = now;
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return true;
+  }
+  *retry_s = std::max(1, static_cast<int>((1 - b.tokens) / opt_.search_rate + 0.999));
+  return false;
+}
+
+std::string Authenticator::SessionCookie(const std::string& id) const {
+  std::string c = "kamatama_session=" + id + "; Path=/; HttpOnly; SameSite=Strict";
+  if (opt_.secure_cookies) c += "; Secure";
+  if (id.empty()) c += "; Max-Age=0";
+  return c;
+}
+
+}  // namespace kamatama::server

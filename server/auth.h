@@ -1,0 +1,233 @@
+// server/auth.h
+//! Authentication and authorisation (issue 8, docs/security.md): local users with roles, API
+//! tokens with scopes, browser sessions with CSRF tokens, lock-out after repeated failures,
+//! per-principal search rate limits, and the route table that says which permission every HTTP
+//! route needs. Passwords are hashed with scrypt (OpenSSL EVP_PBE_scrypt); API tokens are 256-bit
+//! random secrets stored as SHA-256 (a fast hash is enough for a secret that cannot be guessed).
+//! Users and tokens live in `<data_dir>/auth.db`: a 0600 text file replaced by atomic rename.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+
+namespace kamatama::server {
+
+struct Request;
+
+// ------------------------------------------------------------------ roles and permissions
+
+enum Perm : uint32_t {
+  kPermSearch = 1,   //!< search, histogram, fields, field names, sources
+  kPermExport = 2,   //!< /api/v1/export
+  kPermTail = 4,     //!< the live tail (WebSocket)
+  kPermIngest = 8,   //!< /api/v1/ingest and the shipper dialects
+  kPermAdmin = 16,   //!< users, tokens, settings; sees the kamatama.audit dataset
+};
+
+enum class Role { kViewer, kAnalyst, kAdmin };
+const char* RoleName(Role r);
+bool ParseRole(std::string_view s, Role* out);
+uint32_t RolePerms(Role r);
+//! Permissions of a token scope ("ingest", "search", "admin"); 0 for an unknown scope.
+uint32_t ScopePerms(std::string_view scope);
+//! Human-readable list of permission names ("search,export").
+std::string PermNames(uint32_t perms);
+
+//! Who sent a request.
+struct Principal {
+  std::string name;      //!< user name, or the token's name
+  std::string method;    //!< "session", "basic", "token", "hec"; empty = anonymous
+  std::string token_id;  //!< for tokens
+  Role role = Role::kViewer;
+  uint32_t perms = 0;
+  std::string session_id, csrf;  //!< for sessions
+  bool authenticated() const { return !method.empty(); }
+  bool Has(uint32_t p) const { return (perms & p) == p; }
+  //! The key for per-principal limits ("user:alice", "token:ab12...").
+  std::string Key() const { return token_id.empty() ? "user:" + name : "token:" + token_id; }
+};
+
+// ------------------------------------------------------------------ route table
+
+//! What a route needs. `perm` == 0 with `auth` true: any authenticated principal.
+struct RouteRule {
+  const char* method;   //!< "GET", "POST", ... or "*"
+  const char* pattern;  //!< exact path, or a prefix ending in '*'; "*/_bulk" = any index's _bulk
+  bool auth;            //!< false: public
+  uint32_t perm;
+  const char* example;  //!< a concrete path for tests
+  const char* what;
+};
+//! Every route the server answers, in match order (first match wins). Api::Handle consults it
+//! for every request before dispatch; a path not in it needs authentication and answers 404.
+const std::vector<RouteRule>& RouteTable();
+//! The rule for a request (method and path; `GET /` depends on the Accept header, see
+//! LooksLikeElasticClient). Null: not a known route (authentication required, then 404).
+const RouteRule* FindRoute(const Request& req);
+
+// ------------------------------------------------------------------ crypto helpers
+
+//! scrypt with N = 2^log_n, r = 8, p = 1 and a 16-byte random salt:
+//! "$scrypt$ln=15,r=8,p=1$<salt hex>$<hash hex>".
+std::string HashPassword(std::string_view password, int log_n = 15);
+bool VerifyPassword(std::string_view password, std::string_view encoded);
+std::string RandomHex(size_t bytes);
+std::string Sha256Hex(std::string_view data);
+bool ConstantTimeEqual(std::string_view a, std::string_view b);
+//! Base64 decoding (standard alphabet, padding optional); false if invalid.
+bool Base64Decode(std::string_view in, std::string* out);
+std::string Base64Encode(std::string_view in);
+//! Names of users and tokens: 1 to 64 of [A-Za-z0-9._@-].
+bool ValidName(std::string_view name);
+//! Password policy: at least 8 bytes, at most 1024.
+bool ValidPassword(std::string_view pw, std::string* why);
+
+// ------------------------------------------------------------------ the users/tokens file
+
+struct UserRecord {
+  std::string name;
+  Role role = Role::kViewer;
+  std::string hash;
+  int64_t created_ns = 0;
+};
+
+struct TokenRecord {
+  std::string id;  //!< 16 hex digits, public (shown in lists, used to revoke)
+  std::string name;
+  std::vector<std::string> scopes;
+  std::string hash;  //!< SHA-256 hex of the secret part
+  int64_t created_ns = 0;
+  int64_t expires_ns = 0;  //!< 0 = never
+  std::string created_by;
+  uint32_t Perms() const;
+};
+
+//! The users and tokens file. Every change takes an exclusive lock (flock on `<path>.lock`),
+//! re-reads the file, applies the change and writes a new file (0600) renamed over the old one,
+//! so the CLI and a running server can both change it. Thread-safe.
+class AuthStore {
+ public:
+  explicit AuthStore(std::string path) : path_(std::move(path)) {}
+  //! Reads the file; a missing file is empty.
+  Status Load();
+  //! Re-reads the file if it changed on disk (at most once a second).
+  void MaybeReload();
+
+  Status AddUser(const std::string& name, Role role, const std::string& password);
+  Status SetPassword(const std::string& name, const std::string& password);
+  Status SetRole(const std::string& name, Role role);
+  Status DeleteUser(const std::string& name);
+  //! Creates a token; *secret is the full token string (shown once): "kmt_<id>_<secret>".
+  Status CreateToken(const std::string& name, const std::vector<std::string>& scopes, int64_t expires_ns,
+                     const std::string& created_by, std::string* secret, TokenRecord* rec);
+  Status RevokeToken(const std::string& id);
+
+  std::vector<UserRecord> Users() const;
+  std::vector<TokenRecord> Tokens() const;
+  std::optional<UserRecord> FindUser(const std::string& name) const;
+  std::optional<TokenRecord> FindToken(const std::string& id) const;
+  size_t UserCount() const;
+  const std::string& path() const { return path_; }
+  //! Scrypt cost for new hashes (tests lower it).
+  void set_log_n(int n) { log_n_ = n; }
+
+ private:
+  template <class F>
+  Status Mutate(F&& change);
+  Status ReadLocked(std::map<std::string, UserRecord>* users, std::map<std::string, TokenRecord>* tokens) const;
+  Status WriteLocked(const std::map<std::string, UserRecord>& users,
+                     const std::map<std::string, TokenRecord>& tokens) const;
+
+  std::string path_;
+  int log_n_ = 15;
+  mutable std::mutex mu_;
+  std::map<std::string, UserRecord> users_;
+  std::map<std::string, TokenRecord> tokens_;
+  int64_t mtime_ns_ = -1;
+  int64_t checked_at_ = 0;
+};
+
+// ------------------------------------------------------------------ the authenticator
+
+struct AuthOptions {
+  int64_t session_idle_ns = 30LL * 60 * 1'000'000'000;     //!< a session unused this long ends
+  int64_t session_max_ns = 12LL * 3600 * 1'000'000'000;    //!< and every session after this long
+  int max_failures = 10;                                   //!< failed logins before a lock-out
+  int64_t failure_window_ns = 15LL * 60 * 1'000'000'000;   //!< failures counted over this window
+  int64_t lockout_ns = 15LL * 60 * 1'000'000'000;          //!< how long the lock-out lasts
+  double search_rate = 50;                                  //!< searches per second per principal (0: no limit)
+  double search_burst = 200;                                //!< bucket size
+  bool metrics_anonymous = false;                           //!< /metrics without authentication
+  bool secure_cookies = false;                              //!< Secure flag (set under HTTPS)
+};
+
+class Authenticator {
+ public:
+  Authenticator(AuthStore* store, AuthOptions opt, std::vector<std::string> hec_tokens = {})
+      : store_(store), opt_(std::move(opt)), hec_tokens_(std::move(hec_tokens)) {}
+
+  //! With no users: creates "admin" with KAMATAMA_ADMIN_PASSWORD, or a random password returned
+  //! in *generated (to be logged once). *created says whether a user was made.
+  Status Bootstrap(std::string* generated, bool* created);
+
+  enum class Outcome { kOk, kNone, kBad, kLocked };
+  struct Result {
+    Outcome outcome = Outcome::kNone;
+    Principal who;
+    std::string user;    //!< the user name tried (for the audit), if any
+    std::string reason;  //!< for failures
+  };
+  //! Credentials of a request: session cookie, Authorization Basic/Bearer, or (HEC) Splunk.
+  Result Authenticate(const Request& req);
+  //! A login with a password (POST /api/v1/login): on success a new session.
+  Result Login(const std::string& user, const std::string& password, const std::string& client);
+  void Logout(const std::string& session_id);
+  //! Ends every session of a user (password change, deletion).
+  void EndSessions(const std::string& user);
+  //! Token bucket of searches for the principal; false when over the rate (*retry_s to wait).
+  bool AllowSearch(const Principal& p, int* retry_s);
+  //! The Set-Cookie value for a session (or to clear it when id is empty).
+  std::string SessionCookie(const std::string& id) const;
+  const AuthOptions& options() const { return opt_; }
+  AuthStore* store() { return store_; }
+
+ private:
+  Result CheckPassword(const std::string& user, const std::string& password, const std::string& client);
+  Result CheckToken(std::string_view token);
+  bool IsLocked(const std::string& key, int64_t now);
+  void Failed(const std::string& key, int64_t now, bool* now_locked);
+
+  struct Session {
+    std::string user, csrf;
+    int64_t created = 0, last = 0;
+  };
+  struct Failures {
+    std::vector<int64_t> times;
+    int64_t locked_until = 0;
+  };
+  struct Bucket {
+    double tokens = 0;
+    int64_t at = 0;
+  };
+  AuthStore* store_;
+  AuthOptions opt_;
+  std::vector<std::string> hec_tokens_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Session> sessions_;
+  std::unordered_map<std::string, Failures> failures_;
+  std::unordered_map<std::string, Bucket> buckets_;
+  //! Verified (user, password) pairs: SHA-256(pepper, user, password) -> (hash, expiry), so
+  //! scripts using Basic do not pay the KDF on every request.
+  std::unordered_map<std::string, std::pair<std::string, int64_t>> verified_;
+  std::string pepper_ = RandomHex(32);
+};
+
+}  // namespace kamatama::server

@@ -1,0 +1,414 @@
+// server/auth_routes.cc: the security half of Api (issue 8): authorisation before dispatch,
+// login/logout/me, users and tokens endpoints, and the audit log. See docs/security.md.
+#include <simdjson.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/json.h"
+#include "core/metrics.h"
+#include "core/time.h"
+#include "parsers/parse.h"
+#include "server/api.h"
+
+namespace kamatama::server {
+
+namespace {
+Response Err(int status, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = "{\"error\":";
+  AppendJsonString(&r.body, message);
+  r.body += "}";
+  return r;
+}
+
+Response HecError(int status, std::string_view text, int code) {
+  Response r;
+  r.status = status;
+  r.body = "{\"text\":";
+  AppendJsonString(&r.body, text);
+  r.body += ",\"code\":" + std::to_string(code) + "}";
+  return r;
+}
+
+//! No Origin header (not a browser, or a same-origin GET), or an Origin equal to our Host.
+bool SameOrigin(const Request& req) {
+  const std::string* o = req.Header("origin");
+  if (!o) return true;
+  const std::string* h = req.Header("host");
+  if (!h) return false;
+  std::string_view ov = *o;
+  size_t p = ov.find("://");
+  if (p == std::string_view::npos) return false;  // "null" and other opaque origins
+  return ov.substr(p + 3) == *h;
+}
+
+bool StateChanging(const std::string& m) { return m != "GET" && m != "HEAD" && m != "OPTIONS"; }
+
+Counter& AuthFailures() {
+  return GetCounter("kamatama_auth_failures_total", "", "Failed authentications (bad password, token, session)");
+}
+
+void Log(const std::string& msg) {
+  fmt::print(stderr, "{} kamatama: {}\n", FormatRfc3339(NowNanos()), msg);
+  std::fflush(stderr);
+}
+
+std::string PrincipalJson(const Principal& p) {
+  std::string b = "{\"user\":";
+  AppendJsonString(&b, p.name);
+  b += ",\"role\":";
+  AppendJsonString(&b, p.token_id.empty() ? RoleName(p.role) : "token");
+  b += ",\"method\":";
+  AppendJsonString(&b, p.method);
+  b += ",\"permissions\":[";
+  std::string names = PermNames(p.perms);
+  bool first = true;
+  size_t start = 0;
+  while (start < names.size()) {
+    size_t c = names.find(',', start);
+    if (!first) b.push_back(',');
+    first = false;
+    AppendJsonString(&b, names.substr(start, c - start));
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  b += "]";
+  if (!p.csrf.empty()) {
+    b += ",\"csrf\":";
+    AppendJsonString(&b, p.csrf);
+  }
+  b += "}";
+  return b;
+}
+}  // namespace
+
+Status Api::InitAuth(const std::function<void(const std::string&)>& log) {
+  auth_store_ = std::make_unique<AuthStore>(cfg_.storage.dir + "/auth.db");
+  if (Status s = auth_store_->Load(); !s.ok()) return s;
+  auth_ = std::make_unique<Authenticator>(auth_store_.get(), cfg_.auth, cfg_.shippers.hec_tokens);
+  std::string generated;
+  bool created = false;
+  if (Status s = auth_->Bootstrap(&generated, &created); !s.ok()) return Status::InvalidArgument("creating the first admin: " + s.ToString());
+  if (created && !generated.empty()) {
+    log(fmt::format("no users yet: created user 'admin' with password {} (shown only this once; change it with "
+                    "`kamatama user passwd admin`)", generated));
+  } else if (created) {
+    log("no users yet: created user 'admin' with the password in KAMATAMA_ADMIN_PASSWORD");
+  }
+  log(fmt::format("auth: {} user(s), {} API token(s) in {}", auth_store_->UserCount(), auth_store_->Tokens().size(),
+                  auth_store_->path()));
+  return Status::OK();
+}
+
+std::string Api::RestrictFilter(const Principal& who, const std::string& filter) const {
+  if (who.Has(kPermAdmin)) return filter;
+  // The user's filter already parsed on its own, so its parentheses, quotes and regexes are
+  // balanced: it cannot close our group early. The space keeps a trailing backslash inside.
+  if (filter.find_first_not_of(" \t\r\n") == std::string::npos) return "NOT event.dataset:kamatama.audit";
+  return "(" + filter + " ) AND NOT event.dataset:kamatama.audit";
+}
+
+std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
+  if (!auth_) return Err(503, "authentication is not initialised");
+  const bool hec = req.path.rfind("/services/collector", 0) == 0;
+  Authenticator::Result res = auth_->Authenticate(req);
+  if (res.outcome != Authenticator::Outcome::kOk) {
+    if (res.outcome != Authenticator::Outcome::kNone) {
+      AuthFailures().Add();
+      Principal anon;
+      anon.name = res.user;
+      Audit(req, anon, "authentication", "failure", {{"error.message", res.reason}});
+      Log(fmt::format("authentication failure from {} (user '{}'): {}", req.client, SanitizeUtf8(res.user), res.reason));
+    }
+    if (hec) {
+      if (res.outcome == Authenticator::Outcome::kNone) return HecError(401, "Token is required", 2);
+      return HecError(403, "Invalid token", 4);
+    }
+    if (res.outcome == Authenticator::Outcome::kLocked) {
+      Response r = Err(429, res.reason);
+      r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, cfg_.auth.lockout_ns / 1'000'000'000)));
+      return r;
+    }
+    Response r = Err(401, res.outcome == Authenticator::Outcome::kNone ? "authentication required" : res.reason);
+    // No Basic challenge: a browser must never cache a password for this origin (CSRF).
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"kamatama\"");
+    return r;
+  }
+  req.principal = res.who;
+  const Principal& who = req.principal;
+  if (hec && who.method != "hec" && who.method != "token") return HecError(401, "Token is required", 2);
+  if (rule && rule->perm && !who.Has(rule->perm)) {
+    Audit(req, who, "access.denied", "failure", {{"kamatama.permission", PermNames(rule->perm)}});
+    return Err(403, fmt::format("forbidden: {} needs the '{}' permission", req.path, PermNames(rule->perm)));
+  }
+  if (who.method == "session") {
+    // Cookies ride along on cross-site requests: refuse any other origin, and require the
+    // session's CSRF token (sent by the UI as X-CSRF-Token) on every state-changing request.
+    if (!SameOrigin(req)) return Err(403, "cross-origin request refused");
+    if (StateChanging(req.method)) {
+      const std::string* t = req.Header("x-csrf-token");
+      if (!t || !ConstantTimeEqual(*t, who.csrf)) return Err(403, "missing or wrong CSRF token (X-CSRF-Token header)");
+    }
+  }
+  if (req.path == "/api/v1/tail" && !SameOrigin(req)) return Err(403, "cross-origin WebSocket refused");
+  if (rule && (rule->perm & (kPermSearch | kPermExport | kPermTail)) && req.path != "/metrics") {
+    int retry = 1;
+    if (!auth_->AllowSearch(who, &retry)) {
+      GetCounter("kamatama_rate_limited_total", "", "Searches refused by auth.search_rate").Add();
+      Response r = Err(429, fmt::format("too many searches (auth.search_rate = {}/s)", cfg_.auth.search_rate));
+      r.headers.emplace_back("Retry-After", std::to_string(retry));
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+void Api::Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
+                const std::vector<std::pair<std::string, std::string>>& extra) {
+  static Counter& written = GetCounter("kamatama_audit_events_total", "", "Audit events written");
+  static Counter& lost = GetCounter("kamatama_audit_events_lost_total", "", "Audit events that could not be queued");
+  if (!pipeline_) return;
+  std::string j = "{\"@timestamp\":";
+  AppendJsonString(&j, FormatRfc3339(NowNanos()));
+  auto add = [&](std::string_view k, std::string_view v) {
+    if (v.empty()) return;
+    j += ",";
+    AppendJsonString(&j, k);
+    j += ":";
+    AppendJsonString(&j, v);
+  };
+  add("event.dataset", "kamatama.audit");
+  add("event.kind", "event");
+  add("event.action", action);
+  add("event.outcome", outcome);
+  add("user.name", who.name.empty() ? "-" : who.name);
+  if (who.authenticated()) add("user.roles", who.token_id.empty() ? RoleName(who.role) : "token");
+  add("kamatama.auth.method", who.method);
+  add("kamatama.token.id", who.token_id);
+  add("source.ip", req.client);
+  add("http.request.method", req.method);
+  add("url.path", req.path);
+  if (const std::string* ua = req.Header("user-agent")) add("user_agent.original", ua->substr(0, 512));
+  for (const auto& [k, v] : extra) add(k, v);
+  std::string msg = fmt::format("{} {} by {} from {}", action, outcome, who.name.empty() ? "-" : who.name, req.client);
+  add("message", msg);
+  j += "}";
+  RawRecord raw;
+  raw.received_ns = NowNanos();
+  raw.data = std::move(j);
+  raw.flags = kRawJson | kRawInternal;
+  ingest::Batch b;
+  b.events.push_back(ParseRecord(raw, cfg_.parse));
+  b.raws.push_back(std::move(raw));
+  // Not waiting for durability (that would add the sync interval to every search), but not
+  // dropped either while the queue is merely full.
+  for (int i = 0; i < 1000; ++i) {
+    if (pipeline_->TrySubmit(b)) {
+      written.Add();
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  lost.Add();
+  Log(fmt::format("audit event lost (queue full): {}", msg));
+}
+
+Response Api::Login(const Request& req) {
+  if (req.method != "POST") return Err(405, "use POST");
+  if (!auth_) return Err(503, "authentication is not initialised");
+  if (!SameOrigin(req)) return Err(403, "cross-origin request refused");
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(req.body);
+  std::string_view user, password;
+  if (doc.error() || doc.value()["user"].get(user) || doc.value()["password"].get(password))
+    return Err(400, "send {\"user\": \"...\", \"password\": \"...\"} as JSON");
+  Authenticator::Result r = auth_->Login(std::string(user), std::string(password), req.client);
+  Principal who = r.who;
+  if (r.outcome != Authenticator::Outcome::kOk) {
+    AuthFailures().Add();
+    who.name = std::string(user);
+    Audit(req, who, "login", "failure", {{"error.message", r.reason}});
+    Log(fmt::format("login failure from {} (user '{}'): {}", req.client, SanitizeUtf8(user), r.reason));
+    if (r.outcome == Authenticator::Outcome::kLocked) {
+      Response resp = Err(429, r.reason);
+      resp.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, cfg_.auth.lockout_ns / 1'000'000'000)));
+      return resp;
+    }
+    return Err(401, r.reason);
+  }
+  Audit(req, who, "login", "success");
+  Response resp{200, "application/json", PrincipalJson(who)};
+  resp.headers.emplace_back("Set-Cookie", auth_->SessionCookie(who.session_id));
+  return resp;
+}
+
+Response Api::Logout(const Request& req) {
+  if (req.method != "POST") return Err(405, "use POST");
+  if (!req.principal.session_id.empty()) auth_->Logout(req.principal.session_id);
+  Audit(req, req.principal, "logout", "success");
+  Response resp{200, "application/json", "{\"ok\":true}"};
+  resp.headers.emplace_back("Set-Cookie", auth_->SessionCookie(""));
+  return resp;
+}
+
+Response Api::Me(const Request& req) {
+  if (req.method != "GET") return Err(405, "use GET");
+  return Response{200, "application/json", PrincipalJson(req.principal)};
+}
+
+Response Api::Users(const Request& req) {
+  AuthStore* st = auth_store_.get();
+  std::string name = req.path.size() > 14 ? req.path.substr(14) : "";
+  if (name.empty()) {
+    if (req.method == "GET") {
+      std::string b = "{\"users\":[";
+      bool first = true;
+      for (const auto& u : st->Users()) {
+        if (!first) b.push_back(',');
+        first = false;
+        b += "{\"name\":";
+        AppendJsonString(&b, u.name);
+        b += ",\"role\":";
+        AppendJsonString(&b, RoleName(u.role));
+        b += ",\"created\":";
+        AppendJsonString(&b, FormatRfc3339(u.created_ns));
+        b += "}";
+      }
+      b += "]}";
+      return Response{200, "application/json", std::move(b)};
+    }
+    if (req.method != "POST") return Err(405, "use GET or POST");
+  } else if (req.method != "PUT" && req.method != "DELETE") {
+    return Err(405, "use PUT or DELETE");
+  }
+  simdjson::dom::parser parser;
+  std::string_view jname, jrole, jpw;
+  bool has_role = false, has_pw = false;
+  if (req.method != "DELETE") {
+    auto doc = parser.parse(req.body);
+    if (doc.error() || !doc.value().is_object()) return Err(400, "the body must be a JSON object");
+    has_role = !doc.value()["role"].get(jrole);
+    has_pw = !doc.value()["password"].get(jpw);
+    if (name.empty() && doc.value()["name"].get(jname)) return Err(400, "'name' is required");
+  }
+  Role role = Role::kViewer;
+  if (has_role && !ParseRole(jrole, &role)) return Err(400, "'role' must be admin, analyst or viewer");
+  Status s;
+  std::string action, target = name.empty() ? std::string(jname) : name;
+  if (name.empty()) {
+    action = "user.create";
+    if (!has_pw) return Err(400, "'password' is required");
+    s = st->AddUser(target, has_role ? role : Role::kViewer, std::string(jpw));
+  } else if (req.method == "DELETE") {
+    action = "user.delete";
+    s = st->DeleteUser(name);
+    if (s.ok()) auth_->EndSessions(name);
+  } else {
+    action = "user.update";
+    if (!has_role && !has_pw) return Err(400, "give 'role' and/or 'password'");
+    if (has_role) s = st->SetRole(name, role);
+    if (s.ok() && has_pw) {
+      s = st->SetPassword(name, std::string(jpw));
+      if (s.ok()) auth_->EndSessions(name);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> extra = {{"kamatama.target", target}};
+  if (has_role) extra.emplace_back("kamatama.role", std::string(jrole));
+  if (has_pw) extra.emplace_back("kamatama.password_changed", "true");
+  if (!s.ok()) {
+    extra.emplace_back("error.message", s.message());
+    Audit(req, req.principal, action, "failure", extra);
+    return Err(s.code() == Status::Code::kNotFound ? 404 : 400, s.message());
+  }
+  Audit(req, req.principal, action, "success", extra);
+  std::string b = "{\"name\":";
+  AppendJsonString(&b, target);
+  b += ",\"ok\":true}";
+  return Response{name.empty() ? 201 : 200, "application/json", std::move(b)};
+}
+
+Response Api::Tokens(const Request& req) {
+  AuthStore* st = auth_store_.get();
+  std::string id = req.path.size() > 15 ? req.path.substr(15) : "";
+  auto token_json = [](const TokenRecord& t, std::string* b) {
+    *b += "{\"id\":";
+    AppendJsonString(b, t.id);
+    *b += ",\"name\":";
+    AppendJsonString(b, t.name);
+    *b += ",\"scopes\":[";
+    for (size_t i = 0; i < t.scopes.size(); ++i) {
+      if (i) b->push_back(',');
+      AppendJsonString(b, t.scopes[i]);
+    }
+    *b += "],\"created\":";
+    AppendJsonString(b, FormatRfc3339(t.created_ns));
+    *b += ",\"expires\":";
+    if (t.expires_ns) AppendJsonString(b, FormatRfc3339(t.expires_ns));
+    else *b += "null";
+    *b += ",\"created_by\":";
+    AppendJsonString(b, t.created_by);
+  };
+  if (!id.empty()) {
+    if (req.method != "DELETE") return Err(405, "use DELETE");
+    Status s = st->RevokeToken(id);
+    Audit(req, req.principal, "token.revoke", s.ok() ? "success" : "failure", {{"kamatama.target", id}});
+    if (!s.ok()) return Err(404, s.message());
+    return Response{200, "application/json", "{\"ok\":true}"};
+  }
+  if (req.method == "GET") {
+    std::string b = "{\"tokens\":[";
+    bool first = true;
+    for (const auto& t : st->Tokens()) {
+      if (!first) b.push_back(',');
+      first = false;
+      token_json(t, &b);
+      b += "}";
+    }
+    b += "]}";
+    return Response{200, "application/json", std::move(b)};
+  }
+  if (req.method != "POST") return Err(405, "use GET or POST");
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(req.body);
+  std::string_view name;
+  if (doc.error() || doc.value()["name"].get(name)) return Err(400, "send {\"name\": \"...\", \"scopes\": [...]}");
+  std::vector<std::string> scopes;
+  simdjson::dom::array arr;
+  if (doc.value()["scopes"].get(arr)) return Err(400, "'scopes' must be a list: ingest, search, admin");
+  for (auto v : arr) {
+    std::string_view sc;
+    if (v.get(sc)) return Err(400, "'scopes' must be a list of strings");
+    scopes.emplace_back(sc);
+  }
+  int64_t expires = 0;
+  std::string_view exp;
+  if (!doc.value()["expires"].get(exp) && !exp.empty()) {
+    auto t = ParseApiTime(std::string(exp[0] == '-' ? "" : "now+") + std::string(exp), NowNanos());
+    if (!t) t = ParseApiTime(std::string(exp), NowNanos());
+    if (!t || *t <= NowNanos()) return Err(400, "'expires' must be a duration like 90d or a future time");
+    expires = *t;
+  }
+  std::string secret;
+  TokenRecord rec;
+  Status s = st->CreateToken(std::string(name), scopes, expires, req.principal.name, &secret, &rec);
+  std::string scope_list;
+  for (const auto& sc : scopes) scope_list += (scope_list.empty() ? "" : ",") + sc;
+  if (!s.ok()) {
+    Audit(req, req.principal, "token.create", "failure", {{"kamatama.target", std::string(name)}, {"error.message", s.message()}});
+    return Err(400, s.message());
+  }
+  Audit(req, req.principal, "token.create", "success",
+        {{"kamatama.target", rec.id}, {"kamatama.token.name", rec.name}, {"kamatama.scopes", scope_list}});
+  std::string b;
+  token_json(rec, &b);
+  b += ",\"token\":";
+  AppendJsonString(&b, secret);
+  b += "}";
+  return Response{201, "application/json", std::move(b)};
+}
+
+}  // namespace kamatama::server

@@ -1,0 +1,249 @@
+// tests/auth_test.cc: unit tests of server/auth.h: the scrypt KDF, the users/tokens file,
+// tokens, sessions, lock-out, rate limits and the route table.
+#include "server/auth.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/time.h"
+#include "server/api.h"
+
+namespace kamatama::server {
+namespace {
+
+std::string TmpFile(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("kmt_auth_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string p = (dir / name).string();
+  std::filesystem::remove(p);
+  return p;
+}
+
+std::string Slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Kdf, HashesAreSaltedAndVerify) {
+  std::string h1 = HashPassword("correct horse", 10), h2 = HashPassword("correct horse", 10);
+  EXPECT_EQ(h1.rfind("$scrypt$ln=10,r=8,p=1$", 0), 0u) << h1;
+  EXPECT_NE(h1, h2) << "a random salt per hash";
+  EXPECT_TRUE(VerifyPassword("correct horse", h1));
+  EXPECT_FALSE(VerifyPassword("correct horsE", h1));
+  EXPECT_FALSE(VerifyPassword("", h1));
+  EXPECT_FALSE(VerifyPassword("correct horse", "$scrypt$garbage"));
+  EXPECT_FALSE(VerifyPassword("correct horse", "plain"));
+  EXPECT_EQ(h1.find("correct"), std::string::npos);
+}
+
+TEST(Kdf, DefaultCostIsSlow) {
+  // The default (N = 2^15, r = 8: 32 MiB) must cost real time per guess. Reported for docs.
+  auto t0 = std::chrono::steady_clock::now();
+  std::string h = HashPassword("x-password");
+  auto t1 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(VerifyPassword("x-password", h));
+  double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+  std::printf("scrypt ln=15 r=8 p=1: %.1f ms per hash\n", ms);
+  EXPECT_GT(ms, 10.0);
+}
+
+TEST(Crypto, HelpersBehave) {
+  EXPECT_TRUE(ConstantTimeEqual("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEqual("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEqual("abc", "abcd"));
+  std::string out;
+  ASSERT_TRUE(Base64Decode(Base64Encode("admin:pa:ss"), &out));
+  EXPECT_EQ(out, "admin:pa:ss");
+  ASSERT_TRUE(Base64Decode("YQ", &out));  // padding optional
+  EXPECT_EQ(out, "a");
+  EXPECT_FALSE(Base64Decode("!!!!", &out));
+  EXPECT_EQ(RandomHex(16).size(), 32u);
+  EXPECT_NE(RandomHex(16), RandomHex(16));
+  EXPECT_TRUE(ValidName("alice.b-c_d@x"));
+  EXPECT_FALSE(ValidName("a b"));
+  EXPECT_FALSE(ValidName("a\tb"));
+  EXPECT_FALSE(ValidName(""));
+}
+
+TEST(AuthStoreTest, UsersAndTokensPersistHashedWith0600) {
+  std::string path = TmpFile("users.db");
+  {
+    AuthStore st(path);
+    st.set_log_n(10);
+    ASSERT_TRUE(st.Load().ok());
+    ASSERT_TRUE(st.AddUser("alice", Role::kAnalyst, "alice-password").ok());
+    EXPECT_FALSE(st.AddUser("alice", Role::kViewer, "another-password").ok()) << "duplicate";
+    EXPECT_FALSE(st.AddUser("bob", Role::kViewer, "short").ok()) << "password policy";
+    EXPECT_FALSE(st.AddUser("b\tob", Role::kViewer, "long-enough").ok()) << "name policy";
+    ASSERT_TRUE(st.AddUser("root", Role::kAdmin, "root-password").ok());
+    EXPECT_FALSE(st.DeleteUser("root").ok()) << "the last admin stays";
+    EXPECT_FALSE(st.SetRole("root", Role::kViewer).ok()) << "the last admin stays admin";
+    std::string secret;
+    TokenRecord rec;
+    EXPECT_FALSE(st.CreateToken("fw", {"write"}, 0, "root", &secret, &rec).ok()) << "unknown scope";
+    ASSERT_TRUE(st.CreateToken("fw", {"ingest"}, 0, "root", &secret, &rec).ok());
+    EXPECT_EQ(secret.rfind("kmt_" + rec.id + "_", 0), 0u);
+    EXPECT_EQ(secret.size(), 85u);
+    std::string file = Slurp(path);
+    EXPECT_EQ(file.find("alice-password"), std::string::npos);
+    EXPECT_EQ(file.find(secret.substr(21)), std::string::npos) << "only the token's hash is stored";
+    EXPECT_NE(file.find(Sha256Hex(secret.substr(21))), std::string::npos);
+    struct stat sb{};
+    ASSERT_EQ(::stat(path.c_str(), &sb), 0);
+    EXPECT_EQ(sb.st_mode & 0777, 0600u);
+  }
+  AuthStore again(path);
+  ASSERT_TRUE(again.Load().ok());
+  ASSERT_EQ(again.Users().size(), 2u);
+  auto alice = again.FindUser("alice");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->role, Role::kAnalyst);
+  EXPECT_TRUE(VerifyPassword("alice-password", alice->hash));
+  ASSERT_EQ(again.Tokens().size(), 1u);
+  EXPECT_EQ(again.Tokens()[0].scopes, std::vector<std::string>{"ingest"});
+  ASSERT_TRUE(again.RevokeToken(again.Tokens()[0].id).ok());
+  EXPECT_TRUE(again.Tokens().empty());
+}
+
+Request Req(const std::string& auth, const std::string& cookie = "") {
+  Request r;
+  r.method = "GET";
+  r.path = "/api/v1/search";
+  r.client = "192.0.2.1";
+  if (!auth.empty()) r.headers.emplace("authorization", auth);
+  if (!cookie.empty()) r.headers.emplace("cookie", cookie);
+  return r;
+}
+
+TEST(AuthenticatorTest, BasicBearerAndSessions) {
+  std::string path = TmpFile("a.db");
+  AuthStore st(path);
+  st.set_log_n(10);
+  ASSERT_TRUE(st.Load().ok());
+  ASSERT_TRUE(st.AddUser("vic", Role::kViewer, "vic-password").ok());
+  AuthOptions opt;
+  opt.session_idle_ns = 300'000'000;  // 0.3 s
+  Authenticator auth(&st, opt, {"hec-secret"});
+  using O = Authenticator::Outcome;
+  EXPECT_EQ(auth.Authenticate(Req("")).outcome, O::kNone);
+  auto r = auth.Authenticate(Req("Basic " + Base64Encode("vic:vic-password")));
+  ASSERT_EQ(r.outcome, O::kOk);
+  EXPECT_EQ(r.who.name, "vic");
+  EXPECT_EQ(r.who.perms, RolePerms(Role::kViewer));
+  EXPECT_EQ(auth.Authenticate(Req("Basic " + Base64Encode("vic:wrong"))).outcome, O::kBad);
+  EXPECT_EQ(auth.Authenticate(Req("Basic " + Base64Encode("nobody:vic-password"))).outcome, O::kBad);
+  EXPECT_EQ(auth.Authenticate(Req("Basic !!")).outcome, O::kBad);
+  EXPECT_EQ(auth.Authenticate(Req("Digest x")).outcome, O::kBad);
+
+  std::string tok;
+  TokenRecord rec;
+  ASSERT_TRUE(st.CreateToken("shipper", {"ingest"}, 0, "t", &tok, &rec).ok());
+  r = auth.Authenticate(Req("Bearer " + tok));
+  ASSERT_EQ(r.outcome, O::kOk);
+  EXPECT_EQ(r.who.perms, static_cast<uint32_t>(kPermIngest)) << "an ingest token cannot read";
+  EXPECT_EQ(auth.Authenticate(Req("Basic " + Base64Encode("x:" + tok))).outcome, O::kOk) << "token as Basic password";
+  std::string forged = tok;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(auth.Authenticate(Req("Bearer " + forged)).outcome, O::kBad);
+  EXPECT_EQ(auth.Authenticate(Req("Splunk hec-secret")).outcome, O::kOk);
+  EXPECT_EQ(auth.Authenticate(Req("Splunk " + tok)).outcome, O::kOk);
+  EXPECT_EQ(auth.Authenticate(Req("Splunk nope")).outcome, O::kBad);
+  ASSERT_TRUE(st.CreateToken("short", {"search"}, NowNanos() + 200'000'000, "t", &tok, &rec).ok());
+  EXPECT_EQ(auth.Authenticate(Req("Bearer " + tok)).outcome, O::kOk);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(auth.Authenticate(Req("Bearer " + tok)).outcome, O::kBad) << "expired";
+
+  auto login = auth.Login("vic", "vic-password", "192.0.2.1");
+  ASSERT_EQ(login.outcome, O::kOk);
+  std::string cookie = "other=1; kamatama_session=" + login.who.session_id;
+  r = auth.Authenticate(Req("", cookie));
+  ASSERT_EQ(r.outcome, O::kOk);
+  EXPECT_EQ(r.who.method, "session");
+  EXPECT_EQ(r.who.csrf, login.who.csrf);
+  EXPECT_EQ(auth.Authenticate(Req("", "kamatama_session=deadbeef")).outcome, O::kBad);
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  EXPECT_EQ(auth.Authenticate(Req("", cookie)).outcome, O::kBad) << "idle expiry";
+  login = auth.Login("vic", "vic-password", "192.0.2.1");
+  cookie = "kamatama_session=" + login.who.session_id;
+  auth.Logout(login.who.session_id);
+  EXPECT_EQ(auth.Authenticate(Req("", cookie)).outcome, O::kBad) << "logged out";
+  std::string c = auth.SessionCookie("abc");
+  EXPECT_NE(c.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(c.find("SameSite=Strict"), std::string::npos);
+}
+
+TEST(AuthenticatorTest, LockOutAfterRepeatedFailures) {
+  AuthStore st(TmpFile("lock.db"));
+  st.set_log_n(10);
+  ASSERT_TRUE(st.Load().ok());
+  ASSERT_TRUE(st.AddUser("eve", Role::kViewer, "eve-password").ok());
+  AuthOptions opt;
+  opt.max_failures = 5;
+  opt.lockout_ns = 500'000'000;
+  Authenticator auth(&st, opt);
+  using O = Authenticator::Outcome;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(auth.Login("eve", "wrong-" + std::to_string(i), "198.51.100.7").outcome, O::kBad);
+  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.8").outcome, O::kLocked) << "the account is locked";
+  EXPECT_EQ(auth.Login("other", "x-password", "198.51.100.7").outcome, O::kLocked) << "and the address";
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.8").outcome, O::kOk) << "the lock-out ends";
+}
+
+TEST(AuthenticatorTest, SearchRateLimit) {
+  AuthStore st(TmpFile("rate.db"));
+  ASSERT_TRUE(st.Load().ok());
+  AuthOptions opt;
+  opt.search_rate = 1;
+  opt.search_burst = 2;
+  Authenticator auth(&st, opt);
+  Principal a, b;
+  a.name = "a";
+  b.token_id = "b";
+  int retry = 0;
+  EXPECT_TRUE(auth.AllowSearch(a, &retry));
+  EXPECT_TRUE(auth.AllowSearch(a, &retry));
+  EXPECT_FALSE(auth.AllowSearch(a, &retry));
+  EXPECT_GE(retry, 1);
+  EXPECT_TRUE(auth.AllowSearch(b, &retry)) << "buckets are per principal";
+}
+
+TEST(RouteTableTest, EveryExampleFindsARuleAndUnknownPathsNone) {
+  for (const auto& rule : RouteTable()) {
+    Request r;
+    r.method = std::string(rule.method) == "*" ? "POST" : rule.method;
+    r.path = rule.example;
+    size_t q = r.path.find('?');
+    if (q != std::string::npos) r.path.resize(q);
+    if (r.path == "/" && !rule.auth) r.headers.emplace("accept", "text/html");
+    const RouteRule* found = FindRoute(r);
+    ASSERT_NE(found, nullptr) << rule.example;
+    EXPECT_EQ(found->auth, rule.auth) << rule.example;
+    EXPECT_EQ(found->perm, rule.perm) << rule.example;
+  }
+  Request r;
+  r.method = "GET";
+  for (const char* p : {"/api/v1/nope", "/api/v2/search", "/x/y/_bulk", "/healthz/x", "/uix"}) {
+    r.path = p;
+    EXPECT_EQ(FindRoute(r), nullptr) << p;
+  }
+  r.path = "/";  // no text/html: an Elasticsearch client
+  ASSERT_NE(FindRoute(r), nullptr);
+  EXPECT_EQ(FindRoute(r)->perm, static_cast<uint32_t>(kPermIngest));
+  r.path = "/api/v1/search";
+  EXPECT_EQ(FindRoute(r)->perm, static_cast<uint32_t>(kPermSearch));
+  EXPECT_TRUE(RolePerms(Role::kViewer) == kPermSearch);
+  EXPECT_FALSE(RolePerms(Role::kAnalyst) & kPermAdmin);
+  EXPECT_FALSE(ScopePerms("ingest") & kPermSearch);
+}
+
+}  // namespace
+}  // namespace kamatama::server

@@ -1,0 +1,550 @@
+// tests/security_integration_test.cc (issue 8): the real server, through curl, openssl and
+// rsyslog. The route table (server/auth.h) is enumerated: every route is tried anonymously and
+// with every role and token scope, and must refuse exactly those without the permission.
+// Then: sessions and CSRF, the audit log (with the right user, admins only, not forgeable),
+// brute-force lock-out, HTTPS, syslog over TLS (RFC 5425) from rsyslog, mutual TLS.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <sys/stat.h>
+
+#include <map>
+
+#include "harness.h"
+#include "server/auth.h"
+
+using namespace kmt_test;
+using kamatama::server::RouteTable;
+
+namespace {
+
+struct Who {
+  std::string label;
+  std::string curl_auth;  // curl arguments
+  uint32_t perms;         // 0 = anonymous
+  bool token;
+};
+
+std::string JsonField(const std::string& body, const char* key) {
+  simdjson::dom::parser p;
+  auto r = p.parse(body);
+  if (r.error()) return "";
+  std::string_view v;
+  if (r.value()[key].get(v)) return "";
+  return std::string(v);
+}
+
+class SecurityTest : public SharedServerTest {
+ protected:
+  static std::string Curl(const std::string& args, const std::string& path, int* code, std::string* headers = nullptr) {
+    std::string hfile = *dir_ + "/h.txt";
+    std::string out = Shell("curl -s -m 30 -D " + ShellQuote(hfile) + " -w '\\n%{http_code}' " + args + " " +
+                            ShellQuote(server_->AnonUrl(path)));
+    if (headers) *headers = ReadFile(hfile);
+    size_t nl = out.rfind('\n');
+    *code = nl == std::string::npos ? -1 : std::atoi(out.c_str() + nl + 1);
+    return nl == std::string::npos ? out : out.substr(0, nl);
+  }
+  static std::string Admin() { return std::string("-u ") + kAdminUser + ":" + kAdminPassword + " "; }
+  static std::string MakeToken(const std::string& name, const std::string& scopes) {
+    int code;
+    std::string b = Curl(Admin() + "-H 'Content-Type: application/json' -d '{\"name\":\"" + name + "\",\"scopes\":[" + scopes + "]}'",
+                         "/api/v1/tokens", &code);
+    EXPECT_EQ(code, 201) << b;
+    return JsonField(b, "token");
+  }
+  static void MakeUser(const std::string& name, const std::string& role) {
+    int code;
+    std::string b = Curl(Admin() + "-H 'Content-Type: application/json' -d '{\"name\":\"" + name + "\",\"role\":\"" + role +
+                             "\",\"password\":\"" + name + "-password\"}'",
+                         "/api/v1/users", &code);
+    EXPECT_EQ(code, 201) << b;
+  }
+  //! Audit events matching `q` (admin search).
+  static std::string AuditSearch(const std::string& q) {
+    return server_->Search("event.dataset:kamatama.audit AND " + q, "&limit=1000");
+  }
+};
+
+TEST_F(SecurityTest, EveryRouteRefusesAnonymousAndRolesWithoutThePermission) {
+  using namespace kamatama::server;
+  MakeUser("viewer1", "viewer");
+  MakeUser("analyst1", "analyst");
+  std::string ingest_tok = MakeToken("fwd", "\"ingest\"");
+  std::string search_tok = MakeToken("script", "\"search\"");
+  std::string admin_tok = MakeToken("automation", "\"admin\"");
+  ASSERT_FALSE(ingest_tok.empty());
+  const std::vector<Who> who = {
+      {"anonymous", "", 0, false},
+      {"viewer", "-u viewer1:viewer1-password", RolePerms(Role::kViewer), false},
+      {"analyst", "-u analyst1:analyst1-password", RolePerms(Role::kAnalyst), false},
+      {"admin", Admin(), RolePerms(Role::kAdmin), false},
+      {"ingest token", "-H 'Authorization: Bearer " + ingest_tok + "'", ScopePerms("ingest"), true},
+      {"search token", "-H 'Authorization: Bearer " + search_tok + "'", ScopePerms("search"), true},
+      {"admin token", "-H 'Authorization: Bearer " + admin_tok + "'", ScopePerms("admin"), true},
+  };
+  size_t checked = 0;
+  for (const auto& rule : RouteTable()) {
+    for (const char* method : {"GET", "POST", "DELETE"}) {
+      if (std::string_view(rule.method) != "*" && std::string_view(rule.method) != method) continue;
+      for (const auto& w : who) {
+        bool allowed = !rule.auth || (w.perms != 0 && (w.perms & rule.perm) == rule.perm);
+        std::string path = rule.example;
+        // The HEC takes only Splunk/Bearer tokens, never a user's password.
+        if (path.rfind("/services/collector", 0) == 0 && rule.auth) allowed = allowed && w.token;
+        std::string args = w.curl_auth + " -X " + method;
+        if (std::string_view(method) == "POST") args += " --data-binary ''";
+        if (path == "/" && !rule.auth) args += " -H 'Accept: text/html'";
+        if (path == "/api/v1/tail") args += " -H 'Origin: http://" + server_->http_address() + "'";
+        int code;
+        std::string body = Curl(args, path, &code);
+        bool refused = code == 401 || code == 403;
+        EXPECT_EQ(refused, !allowed) << method << " " << path << " as " << w.label << ": " << code << " " << body;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 300u);
+  // A path in no rule needs authentication, then does not exist.
+  int code;
+  Curl("", "/api/v1/nosuch", &code);
+  EXPECT_EQ(code, 401);
+  Curl(Admin(), "/api/v1/nosuch", &code);
+  EXPECT_EQ(code, 404);
+  // An ingest token writes but cannot read anything back.
+  std::string auth = "-H 'Authorization: Bearer " + ingest_tok + "' ";
+  Curl(auth + "--data-binary '{\"message\":\"zzingestonlyzz\"}'", "/api/v1/ingest", &code);
+  EXPECT_EQ(code, 200);
+  for (const char* p : {"/api/v1/search?q=zzingestonlyzz", "/api/v1/export?q=*", "/api/v1/fields", "/api/v1/sources",
+                        "/api/v1/fieldnames", "/api/v1/histogram", "/metrics", "/api/v1/tokens", "/api/v1/users"}) {
+    std::string b = Curl(auth, p, &code);
+    EXPECT_EQ(code, 403) << p << " " << b;
+    EXPECT_EQ(b.find("zzingestonlyzz"), std::string::npos);
+  }
+  // The same token on the tail WebSocket: refused before the upgrade.
+  std::string b = Curl(auth + "-H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' "
+                              "-H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='",
+                       "/api/v1/tail?q=*", &code);
+  EXPECT_EQ(code, 403) << b;
+  // A cross-site WebSocket (Origin of another site) is refused even for an admin.
+  b = Curl(Admin() + "-H 'Origin: https://evil.example' -H 'Connection: Upgrade' -H 'Upgrade: websocket' "
+                     "-H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='",
+           "/api/v1/tail?q=*", &code);
+  EXPECT_EQ(code, 403) << b;
+  // Revoked tokens stop working at once.
+  std::string id = search_tok.substr(4, 16);
+  Curl(Admin() + "-X DELETE", "/api/v1/tokens/" + id, &code);
+  EXPECT_EQ(code, 200);
+  Curl("-H 'Authorization: Bearer " + search_tok + "'", "/api/v1/search?q=x", &code);
+  EXPECT_EQ(code, 401);
+  // The token list never shows secrets.
+  b = Curl(Admin(), "/api/v1/tokens", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(b.find(ingest_tok.substr(21)), std::string::npos);
+  EXPECT_NE(b.find("\"fwd\""), std::string::npos);
+}
+
+TEST_F(SecurityTest, SessionsCookiesAndCsrf) {
+  std::string jar = *dir_ + "/jar.txt";
+  int code;
+  std::string headers;
+  std::string b = Curl("-c " + jar + " -H 'Content-Type: application/json' -d '{\"user\":\"admin\",\"password\":\"" +
+                           std::string(kAdminPassword) + "\"}'",
+                       "/api/v1/login", &code, &headers);
+  ASSERT_EQ(code, 200) << b;
+  std::string csrf = JsonField(b, "csrf");
+  ASSERT_EQ(csrf.size(), 64u) << b;
+  EXPECT_NE(headers.find("kamatama_session="), std::string::npos);
+  EXPECT_NE(headers.find("HttpOnly"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("SameSite=Strict"), std::string::npos) << headers;
+  EXPECT_EQ(headers.find("Secure"), std::string::npos) << "no Secure flag on plain HTTP";
+  b = Curl("-b " + jar, "/api/v1/me", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(JsonField(b, "csrf"), csrf);
+  Curl("-b " + jar, "/api/v1/search?q=x", &code);
+  EXPECT_EQ(code, 200);
+  // Cross-site requests riding on the cookie are refused.
+  Curl("-b " + jar + " -H 'Origin: https://evil.example'", "/api/v1/search?q=x", &code);
+  EXPECT_EQ(code, 403);
+  // A state-changing request needs the CSRF token.
+  std::string create = "-H 'Content-Type: application/json' -d '{\"name\":\"csrfuser\",\"role\":\"viewer\",\"password\":\"csrf-password\"}'";
+  b = Curl("-b " + jar + " " + create, "/api/v1/users", &code);
+  EXPECT_EQ(code, 403) << b;
+  b = Curl("-b " + jar + " -H 'X-CSRF-Token: " + std::string(64, 'a') + "' " + create, "/api/v1/users", &code);
+  EXPECT_EQ(code, 403) << b;
+  b = Curl("-b " + jar + " -H 'X-CSRF-Token: " + csrf + "' " + create, "/api/v1/users", &code);
+  EXPECT_EQ(code, 201) << b;
+  // Logout ends the session.
+  Curl("-b " + jar + " -X POST -H 'X-CSRF-Token: " + csrf + "'", "/api/v1/logout", &code, &headers);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(headers.find("Max-Age=0"), std::string::npos);
+  Curl("-b " + jar, "/api/v1/me", &code);
+  EXPECT_EQ(code, 401);
+  // Wrong password, unknown user: the same answer.
+  std::string w1 = Curl("-H 'Content-Type: application/json' -d '{\"user\":\"admin\",\"password\":\"nope-nope\"}'",
+                        "/api/v1/login", &code);
+  EXPECT_EQ(code, 401);
+  std::string w2 = Curl("-H 'Content-Type: application/json' -d '{\"user\":\"ghost\",\"password\":\"nope-nope\"}'",
+                        "/api/v1/login", &code);
+  EXPECT_EQ(code, 401);
+  EXPECT_EQ(w1, w2);
+}
+
+TEST_F(SecurityTest, AuditRecordsWhoDidWhatAndOnlyAdminsSeeIt) {
+  MakeUser("auditee", "analyst");
+  MakeUser("peeker", "viewer");
+  int code;
+  const std::string an = "-u auditee:auditee-password ";
+  Curl(an, "/api/v1/search?q=zzauditneedlezz&limit=5", &code);
+  EXPECT_EQ(code, 200);
+  Curl(an, "/api/v1/export?q=zzauditexportzz", &code);
+  EXPECT_EQ(code, 200);
+  Curl("-H 'Content-Type: application/json' -d '{\"user\":\"auditee\",\"password\":\"wrong-password\"}'", "/api/v1/login", &code);
+  EXPECT_EQ(code, 401);
+  Curl("-H 'Content-Type: application/json' -d '{\"user\":\"auditee\",\"password\":\"auditee-password\"}'", "/api/v1/login", &code);
+  EXPECT_EQ(code, 200);
+  std::string tok = MakeToken("audited", "\"ingest\"");
+  Curl(Admin() + "-X DELETE", "/api/v1/tokens/" + tok.substr(4, 16), &code);
+  Curl(Admin() + "-X PUT -H 'Content-Type: application/json' -d '{\"role\":\"viewer\"}'", "/api/v1/users/auditee", &code);
+  EXPECT_EQ(code, 200);
+  Curl(Admin() + "-X DELETE", "/api/v1/users/peeker", &code);
+  EXPECT_EQ(code, 200);
+  Curl(an + "-X DELETE", "/api/v1/users/admin", &code);  // refused: audited as access.denied
+  EXPECT_EQ(code, 403);
+
+  struct Expect {
+    std::string q;
+    std::string user;
+  };
+  std::vector<Expect> expects = {
+      {"event.action:search AND kamatama.query:zzauditneedlezz", "auditee"},
+      {"event.action:export AND kamatama.query:zzauditexportzz", "auditee"},
+      {"event.action:login AND event.outcome:failure", "auditee"},
+      {"event.action:login AND event.outcome:success", "auditee"},
+      {"event.action:token.create AND kamatama.token.name:audited", "admin"},
+      {"event.action:token.revoke", "admin"},
+      {"event.action:user.update AND kamatama.target:auditee AND kamatama.role:viewer", "admin"},
+      {"event.action:user.delete AND kamatama.target:peeker", "admin"},
+      {"event.action:access.denied AND url.path:\"/api/v1/users/admin\"", "auditee"},
+  };
+  for (const auto& e : expects) {
+    std::string body;
+    ASSERT_TRUE(Eventually([&] {
+      body = AuditSearch(e.q);
+      return body.find("\"user.name\":\"" + e.user + "\"") != std::string::npos;
+    })) << e.q << "\n" << body;
+    EXPECT_NE(body.find("\"source.ip\":\"127.0.0.1\""), std::string::npos) << body;
+  }
+  std::string body = AuditSearch("event.action:search AND kamatama.query:zzauditneedlezz");
+  EXPECT_NE(body.find("\"kamatama.results\":\"0\""), std::string::npos) << body;
+  body = AuditSearch("event.action:export AND kamatama.query:zzauditexportzz");
+  EXPECT_NE(body.find("\"kamatama.results\":"), std::string::npos) << body;
+
+  // Not for analysts and viewers, whatever the query.
+  MakeUser("peeker2", "analyst");
+  for (const std::string q : {"event.dataset:kamatama.audit", "*", "zzauditneedlezz", "NOT NOT event.dataset:kamatama.audit",
+                              "x OR event.dataset:kamatama.audit", "event.dataset:kamatama.audit | stats count()",
+                              "event.dataset:kamatama.audit) OR (x"}) {
+    std::string b = Curl("-u peeker2:peeker2-password -G --data-urlencode " + ShellQuote("q=" + q) + " -d limit=10000",
+                         "/api/v1/search", &code);
+    EXPECT_EQ(b.find("kamatama.audit"), std::string::npos) << q << ": " << b.substr(0, 300);
+    EXPECT_EQ(b.find("\"count\"],\"rows\":[[1"), std::string::npos) << b;
+    b = Curl("-u peeker2:peeker2-password -G --data-urlencode " + ShellQuote("q=" + q), "/api/v1/export", &code);
+    EXPECT_EQ(b.find("kamatama.audit"), std::string::npos) << q;
+  }
+  // A sender cannot forge an audit event.
+  Curl(Admin() + "--data-binary '{\"event.dataset\":\"kamatama.audit\",\"event.action\":\"login\",\"user.name\":\"forger\"}'",
+       "/api/v1/ingest", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(AuditSearch("user.name:forger").find("forger"), std::string::npos);
+  EXPECT_NE(server_->Search("user.name:forger").find("reserved.spoofed"), std::string::npos);
+  // There is no way to delete audit events through the API.
+  for (const char* m : {"DELETE", "PUT", "POST"}) {
+    Curl(Admin() + "-X " + m, "/api/v1/search?q=event.dataset:kamatama.audit", &code);
+    EXPECT_EQ(code, 405) << m;
+  }
+}
+
+TEST_F(SecurityTest, UserAndTokenCommandLine) {
+  std::string data = *dir_ + "/cli-data";
+  int st;
+  std::string bin = KMT_BINARY;
+  Shell("KAMATAMA_PASSWORD=cli-password-1 " + bin + " user add cliuser --role analyst --data-dir " + data, &st);
+  EXPECT_EQ(st, 0);
+  std::string out = Shell(bin + " user list --data-dir " + data, &st);
+  EXPECT_NE(out.find("cliuser\tanalyst"), std::string::npos) << out;
+  Shell("echo cli-password-2 | " + bin + " user passwd cliuser --password-stdin --data-dir " + data, &st);
+  EXPECT_EQ(st, 0);
+  std::string tok = Shell(bin + " token create fw01 --scope ingest --expires 30d --data-dir " + data + " 2>/dev/null", &st);
+  EXPECT_EQ(st, 0);
+  EXPECT_EQ(tok.rfind("kmt_", 0), 0u) << tok;
+  out = Shell(bin + " token list --data-dir " + data, &st);
+  EXPECT_NE(out.find("fw01\tingest"), std::string::npos) << out;
+  EXPECT_EQ(out.find(tok.substr(21, 64)), std::string::npos);
+  Shell(bin + " token revoke " + tok.substr(4, 16) + " --data-dir " + data, &st);
+  EXPECT_EQ(st, 0);
+  Shell(bin + " user del cliuser --data-dir " + data, &st);
+  EXPECT_EQ(st, 0);
+  out = Shell(bin + " user list --data-dir " + data, &st);
+  EXPECT_EQ(out.find("cliuser"), std::string::npos);
+  struct stat sb{};
+  ASSERT_EQ(::stat((data + "/auth.db").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600u);
+  // The running server sees CLI changes to its own file.
+  Shell("KAMATAMA_PASSWORD=live-password-1 " + bin + " user add liveuser --role viewer --data-dir " + server_->dir() + "/data", &st);
+  EXPECT_EQ(st, 0);
+  int code;
+  EXPECT_TRUE(Eventually([&] {
+    Curl("-u liveuser:live-password-1", "/api/v1/me", &code);
+    return code == 200;
+  }, 5000));
+}
+
+TEST(SecurityFirstStart, RandomAdminPasswordIsLoggedOnce) {
+  std::string dir = TempDir("sec_first");
+  std::string log = dir + "/out.log";
+  std::string bin = KMT_BINARY;
+  // Without KAMATAMA_ADMIN_PASSWORD: a random password, printed once.
+  std::string cmd = "env -u KAMATAMA_ADMIN_PASSWORD timeout -s TERM 3 " + bin + " serve --data-dir " + dir +
+                    "/data --syslog-udp '' --syslog-tcp '' --http 127.0.0.1:0 > " + log + " 2>&1";
+  Shell(cmd);
+  std::string first = ReadFile(log);
+  size_t p = first.find("created user 'admin' with password ");
+  ASSERT_NE(p, std::string::npos) << first;
+  std::string pw = first.substr(p + 35, first.find(' ', p + 35) - p - 35);
+  EXPECT_EQ(pw.size(), 24u) << pw;
+  Shell(cmd);
+  EXPECT_EQ(ReadFile(log).find("created user"), std::string::npos) << "only on the first start";
+  EXPECT_EQ(ReadFile(dir + "/data/auth.db").find(pw), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SecurityBruteForce, TwentyWrongPasswordsLockAndTheRightOneWorksLater) {
+  std::string dir = TempDir("sec_brute");
+  {
+    std::ofstream c(dir + "/k.yaml");
+    c << "auth:\n  max_failures: 20\n  failure_window: 10m\n  lockout: 3s\n";
+  }
+  Server s(dir, {"--config", dir + "/k.yaml"});
+  s.Start();
+  auto try_login = [&](const std::string& pw) {
+    std::string out = Shell("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{\"user\":\"admin\",\"password\":\"" +
+                            pw + "\"}' " + ShellQuote(s.AnonUrl("/api/v1/login")));
+    return std::atoi(out.c_str());
+  };
+  for (int i = 0; i < 19; ++i) EXPECT_EQ(try_login("guess-" + std::to_string(i)), 401) << i;
+  EXPECT_EQ(try_login("guess-19"), 401);
+  // Locked now: even the right password is refused, by login and by HTTP Basic.
+  EXPECT_EQ(try_login(kAdminPassword), 429);
+  int code;
+  s.Get("/api/v1/me", &code);
+  EXPECT_EQ(code, 429);
+  EXPECT_NE(s.log().find("login failure from 127.0.0.1 (user 'admin')"), std::string::npos) << "failures are logged";
+  std::this_thread::sleep_for(std::chrono::milliseconds(3300));
+  EXPECT_EQ(try_login(kAdminPassword), 200);
+  s.Get("/api/v1/me", &code);
+  EXPECT_EQ(code, 200);
+  std::string audit;
+  EXPECT_TRUE(Eventually([&] {
+    audit = s.Search("event.dataset:kamatama.audit AND event.action:login AND event.outcome:failure", "&limit=100");
+    return audit.find("\"matched\":21") != std::string::npos || audit.find("\"matched\":22") != std::string::npos;
+  })) << audit.substr(0, 400);
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+// ------------------------------------------------------------------ TLS
+
+class TlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(TempDir("sec_tls"));
+    const std::string& d = *dir_;
+    int st;
+    Shell(std::string(KMT_BINARY) + " cert self-signed --out " + d + "/tls --host localhost", &st);
+    ASSERT_EQ(st, 0);
+    // A client CA and a client certificate signed by it (forwarders), and a stranger's one.
+    std::string cmds =
+        "cd " + d + "/tls && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=kmt-client-ca 2>/dev/null && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -out client.csr -subj /CN=fw01 2>/dev/null && "
+        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout stranger.key -out stranger.pem -days 2 -subj /CN=fw01 2>/dev/null";
+    Shell(cmds, &st);
+    ASSERT_EQ(st, 0);
+    std::ofstream c(d + "/k.yaml");
+    c << "tls:\n  cert: " << d << "/tls/cert.pem\n  key: " << d << "/tls/key.pem\n  client_ca: " << d << "/tls/ca.pem\n"
+      << "http:\n  tls: true\n  client_certs: optional\n"
+      << "syslog:\n  tls: 127.0.0.1:0\n  client_certs: require\n";
+    c.close();
+    server_ = new Server(d, {"--config", d + "/k.yaml"});
+    server_->Start();
+    std::string log = server_->log();
+    size_t p = log.find("syslog tls listening on ");
+    ASSERT_NE(p, std::string::npos) << log;
+    syslog_tls_ = new std::string(log.substr(p + 24, log.find('\n', p) - p - 24));
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->Stop(), 0);
+    delete server_;
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+    delete syslog_tls_;
+  }
+  static std::string Port(const std::string& hostport) { return hostport.substr(hostport.rfind(':') + 1); }
+  static std::string Https(const std::string& path) { return "https://localhost:" + Port(server_->http_address()) + path; }
+  static std::string Tls(const std::string& f) { return *dir_ + "/tls/" + f; }
+  inline static std::string* dir_ = nullptr;
+  inline static std::string* syslog_tls_ = nullptr;
+  inline static Server* server_ = nullptr;
+};
+
+TEST_F(TlsTest, SelfSignedCertificateFiles) {
+  struct stat sb{};
+  ASSERT_EQ(::stat(Tls("key.pem").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600u);
+  std::string text = Shell("openssl x509 -in " + Tls("cert.pem") + " -noout -text");
+  EXPECT_NE(text.find("DNS:localhost"), std::string::npos) << text;
+  EXPECT_NE(text.find("IP Address:127.0.0.1"), std::string::npos);
+}
+
+TEST_F(TlsTest, HttpsWithCurlAndOpensslClient) {
+  int st;
+  std::string out = Shell("curl -s -m 20 --cacert " + Tls("cert.pem") + " -w ' %{http_code} %{time_appconnect} %{time_connect}' " +
+                              ShellQuote(Https("/healthz")),
+                          &st);
+  EXPECT_EQ(st, 0) << out;
+  EXPECT_EQ(out.rfind("ok\n 200 ", 0), 0u) << out;
+  std::printf("HTTPS: handshake done %s s after start (connect, appconnect)\n", out.substr(8).c_str());
+  // Untrusted certificate: curl refuses (exit 60), and plain HTTP on the TLS port gets nothing.
+  Shell("curl -s -m 20 " + ShellQuote(Https("/healthz")) + " -o /dev/null", &st);
+  EXPECT_EQ(st, 60);
+  out = Shell("curl -s -m 5 -o /dev/null -w '%{http_code}' " + ShellQuote("http://" + server_->http_address() + "/healthz"));
+  EXPECT_NE(out, "200");
+  // Authenticated search over HTTPS; the session cookie is Secure under TLS.
+  std::string auth = std::string(" -u ") + kAdminUser + ":" + kAdminPassword + " ";
+  out = Shell("curl -s -m 20 --cacert " + Tls("cert.pem") + auth + "-w '%{http_code}' " + ShellQuote(Https("/api/v1/search?q=x")));
+  EXPECT_EQ(out.substr(out.size() - 3), "200") << out;
+  std::string headers = Shell("curl -s -m 20 -D - -o /dev/null --cacert " + Tls("cert.pem") +
+                              " -H 'Content-Type: application/json' -d '{\"user\":\"admin\",\"password\":\"" + kAdminPassword + "\"}' " +
+                              ShellQuote(Https("/api/v1/login")));
+  EXPECT_NE(headers.find("Secure"), std::string::npos) << headers;
+  // openssl s_client verifies the chain and speaks HTTP through it.
+  out = Shell("printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' | timeout 20 openssl s_client -quiet "
+              "-verify_return_error -CAfile " + Tls("cert.pem") + " -servername localhost -connect 127.0.0.1:" +
+              Port(server_->http_address()) + " 2>&1");
+  EXPECT_NE(out.find("HTTP/1.1 200"), std::string::npos) << out;
+  out = Shell("timeout 20 openssl s_client -brief -tls1_1 -connect 127.0.0.1:" + Port(server_->http_address()) + " </dev/null 2>&1", &st);
+  EXPECT_NE(st, 0) << "TLS 1.1 is refused: " << out;
+}
+
+TEST_F(TlsTest, SyslogOverTlsNeedsAClientCertificate) {
+  const std::string port = Port(*syslog_tls_);
+  // RFC 5425: octet-counted frames inside TLS, with the forwarders' client certificate.
+  std::string frame = "<14>1 2026-11-20T10:00:00Z fw01 app - - - zzsyslogtlszz over tls";
+  std::string msg = std::to_string(frame.size()) + " " + frame;
+  int st;
+  Shell("printf '%s' " + ShellQuote(msg) + " | timeout 10 openssl s_client -quiet -CAfile " + Tls("cert.pem") + " -cert " +
+            Tls("client.pem") + " -key " + Tls("client.key") + " -connect 127.0.0.1:" + port + " >/dev/null 2>&1",
+        &st);
+  EXPECT_TRUE(Eventually([&] { return server_->CountMatches("zzsyslogtlszz") == 1; })) << server_->log();
+  // Without a certificate, or with one from another CA: the handshake fails, nothing is stored.
+  for (const std::string& creds : {std::string(), " -cert " + Tls("stranger.pem") + " -key " + Tls("stranger.key")}) {
+    std::string f = "<14>1 2026-11-20T10:00:00Z fw01 app - - - zznocertzz refused";
+    std::string out = Shell("printf '%s' " + ShellQuote(std::to_string(f.size()) + " " + f) +
+                            " | timeout 10 openssl s_client -quiet -CAfile " + Tls("cert.pem") + creds +
+                            " -connect 127.0.0.1:" + port + " 2>&1");
+    (void)out;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(server_->CountMatches("zznocertzz"), 0u);
+  std::string m = Shell("curl -s --cacert " + Tls("cert.pem") + " -u admin:" + kAdminPassword + " " + ShellQuote(Https("/metrics")));
+  EXPECT_NE(m.find("kamatama_tls_handshake_failures_total{listener=\"syslog\"} 2"), std::string::npos) << m;
+}
+
+TEST_F(TlsTest, RsyslogForwardsOverTls) {
+  if (Shell("command -v rsyslogd").empty()) GTEST_SKIP() << "rsyslogd not installed";
+  bool ossl = std::filesystem::exists("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so");
+  bool gtls = std::filesystem::exists("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so");
+  if (!ossl && !gtls) GTEST_SKIP() << "no rsyslog TLS driver (deploy/install-deps.sh installs rsyslog-openssl)";
+  std::string rdir = *dir_ + "/rsyslog";
+  std::filesystem::create_directories(rdir + "/work");
+  // A free UDP port for rsyslog's input.
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  int in_port = ntohs(a.sin_port);
+  ::close(fd);
+  {
+    std::ofstream conf(rdir + "/rsyslog.conf");
+    conf << "global(workDirectory=\"" << rdir << "/work\" DefaultNetstreamDriver=\"" << (ossl ? "ossl" : "gtls") << "\"\n"
+         << "  DefaultNetstreamDriverCAFile=\"" << Tls("cert.pem") << "\"\n"
+         << "  DefaultNetstreamDriverCertFile=\"" << Tls("client.pem") << "\"\n"
+         << "  DefaultNetstreamDriverKeyFile=\"" << Tls("client.key") << "\")\n"
+         << "module(load=\"imudp\")\n"
+         << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << in_port << "\")\n"
+         << "action(type=\"omfwd\" target=\"localhost\" port=\"" << Port(*syslog_tls_)
+         << "\" protocol=\"tcp\" TCP_Framing=\"octet-counted\" StreamDriver=\"" << (ossl ? "ossl" : "gtls")
+         << "\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\" StreamDriverPermittedPeers=\"localhost\""
+         << " template=\"RSYSLOG_SyslogProtocol23Format\")\n";
+  }
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::string log = rdir + "/rsyslogd.out";
+    FILE* f = std::fopen(log.c_str(), "w");
+    ::dup2(fileno(f), 1);
+    ::dup2(fileno(f), 2);
+    std::string conf = rdir + "/rsyslog.conf", pidf = rdir + "/rsyslogd.pid";
+    ::execlp("rsyslogd", "rsyslogd", "-n", "-f", conf.c_str(), "-i", pidf.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  bool found = Eventually(
+      [&] {
+        Shell("logger -n 127.0.0.1 -P " + std::to_string(in_port) + " -d --rfc3164 -t rstls 'via rsyslog tls zzrsyslogtlszz'");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::string b = Shell("curl -s --cacert " + Tls("cert.pem") + " -u admin:" + kAdminPassword + " " +
+                              ShellQuote(Https("/api/v1/search?q=zzrsyslogtlszz")));
+        return b.find("zzrsyslogtlszz") != std::string::npos;
+      },
+      20000);
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(found) << ReadFile(rdir + "/rsyslogd.out") << server_->log();
+  std::string b = Shell("curl -s --cacert " + Tls("cert.pem") + " -u admin:" + kAdminPassword + " " +
+                        ShellQuote(Https("/api/v1/search?q=zzrsyslogtlszz&limit=1")));
+  EXPECT_NE(b.find("\"process.name\":\"rstls\""), std::string::npos) << b;
+}
+
+TEST(MutualTls, HttpsRefusesClientsWithoutTheRightCertificate) {
+  std::string d = TempDir("sec_mtls");
+  int st;
+  Shell(std::string(KMT_BINARY) + " cert self-signed --out " + d + "/tls", &st);
+  ASSERT_EQ(st, 0);
+  Shell("cd " + d + "/tls && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=ca 2>/dev/null && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout c.key -out c.csr -subj /CN=script 2>/dev/null && "
+        "openssl x509 -req -in c.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out c.pem -days 2 2>/dev/null && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout x.key -out x.pem -days 2 -subj /CN=script 2>/dev/null",
+        &st);
+  ASSERT_EQ(st, 0);
+  {
+    std::ofstream c(d + "/k.yaml");
+    c << "tls:\n  cert: " << d << "/tls/cert.pem\n  key: " << d << "/tls/key.pem\n  client_ca: " << d << "/tls/ca.pem\n"
+      << "http:\n  tls: true\n  client_certs: require\n";
+  }
+  Server s(d, {"--config", d + "/k.yaml"});
+  s.Start();
+  std::string url = "https://localhost:" + s.http_address().substr(s.http_address().rfind(':') + 1) + "/healthz";
+  std::string base = "curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert " + d + "/tls/cert.pem ";
+  EXPECT_EQ(Shell(base + "--cert " + d + "/tls/c.pem --key " + d + "/tls/c.key " + ShellQuote(url)), "200");
+  EXPECT_NE(Shell(base + ShellQuote(url)), "200") << "no client certificate";
+  EXPECT_NE(Shell(base + "--cert " + d + "/tls/x.pem --key " + d + "/tls/x.key " + ShellQuote(url)), "200")
+      << "a certificate from another CA";
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(d);
+}
+
+}  // namespace
