@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
+
 #include "core/metrics.h"
 #include "core/time.h"
 
@@ -32,6 +36,8 @@ bool Pipeline::TrySubmit(Batch& batch) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
+    // Disk full or read-only: refuse, so that TCP readers stop reading (reliability, issue 9).
+    if (state_.load() != 0) return false;
     // An oversized batch is still accepted into an empty queue, so progress is always possible.
     if (queued_bytes_ > 0 && queued_bytes_ + bytes > opt_.max_queue_bytes) return false;
     queued_bytes_ += bytes;
@@ -41,14 +47,25 @@ bool Pipeline::TrySubmit(Batch& batch) {
   return true;
 }
 
-void Pipeline::Submit(Batch batch) {
+void Pipeline::Submit(Batch batch, int64_t timeout_ns) {
   size_t bytes = batch.Bytes();
   {
     std::unique_lock lock(mu_);
-    room_cv_.wait(lock, [&] { return stopping_ || queued_bytes_ == 0 || queued_bytes_ + bytes <= opt_.max_queue_bytes; });
-    if (stopping_) {
+    auto room = [&] {
+      return stopping_ || state_.load() != 0 || queued_bytes_ == 0 || queued_bytes_ + bytes <= opt_.max_queue_bytes;
+    };
+    bool has_room = true;
+    if (timeout_ns < 0) room_cv_.wait(lock, room);
+    else has_room = room_cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns), room);
+    if (stopping_ || state_.load() != 0 || !has_room) {
+      Status why = stopping_             ? Status::Busy("server is shutting down")
+                   : state_.load() == 1 ? Status::ResourceExhausted(state_msg_)
+                   : state_.load() == 2 ? Status::IoError(state_msg_)
+                                        : Status::Busy("ingest queue full");
       lock.unlock();
-      if (batch.done) batch.done(Status::Busy("server is shutting down"));
+      std::vector<Batch> one;
+      one.push_back(std::move(batch));
+      FailBatches(&one, why);
       return;
     }
     queued_bytes_ += bytes;
@@ -79,6 +96,140 @@ void Pipeline::Stop() {
   if (writer_.joinable()) writer_.join();
 }
 
+std::string Pipeline::StateMessage() const {
+  std::lock_guard lock(mu_);
+  return state_msg_;
+}
+
+int Pipeline::RetryAfterSeconds() const {
+  switch (State()) {
+    case IngestState::kOk: return 1;
+    case IngestState::kDiskFull: return std::max<int>(1, static_cast<int>(opt_.disk_check_ns / 1'000'000'000) * 5);
+    case IngestState::kReadOnly: return 60;
+  }
+  return 1;
+}
+
+namespace {
+Counter& Rejected(std::string_view reason) {
+  return GetCounter("kamatama_events_rejected_total", fmt::format("reason=\"{}\"", reason),
+                    "Events refused with an error answer to their sender, by reason");
+}
+Counter& Dropped(std::string_view reason) {
+  return GetCounter("kamatama_events_dropped_total", fmt::format("reason=\"{}\"", reason), "Events dropped, by reason");
+}
+void Log(const std::string& msg) {
+  fmt::print(stderr, "{} kamatama: {}\n", FormatRfc3339(NowNanos()), msg);
+  std::fflush(stderr);
+}
+}  // namespace
+
+void Pipeline::SetState(IngestState st, std::string msg) {
+  {
+    std::lock_guard lock(mu_);
+    state_msg_ = std::move(msg);
+    state_.store(static_cast<int>(st));
+  }
+  room_cv_.notify_all();
+}
+
+bool Pipeline::Retryable(const Status& s) const {
+  // NoSpace on a write may be retried once there is room; on an fsync it may not (the kernel may
+  // have dropped the dirty pages: retrying could acknowledge data that is not on disk).
+  return s.code() == Status::Code::kResourceExhausted && s.message().find("sync") == std::string::npos;
+}
+
+// Answers (or counts) batches that will never be stored.
+void Pipeline::FailBatches(std::vector<Batch>* batches, const Status& s) {
+  const char* reason = s.code() == Status::Code::kResourceExhausted      ? "disk_full"
+                       : s.code() == Status::Code::kBusy && s.message() == "ingest queue full" ? "queue_full"
+                       : s.code() == Status::Code::kBusy                     ? "shutdown"
+                                                                              : "store_failed";
+  for (auto& b : *batches) {
+    if (b.done) {
+      Rejected(reason).Add(b.events.size());
+      b.done(s);
+    } else {
+      Dropped(reason).Add(b.events.size());
+    }
+  }
+  batches->clear();
+}
+
+void Pipeline::EnterReadOnly(const Status& s, const char* what) {
+  GetCounter("kamatama_store_errors_total", "", "Failed store writes").Add();
+  std::string msg = fmt::format("{} failed: {}; the store is read-only: nothing more is stored or acknowledged "
+                                "until the server is restarted (searches keep working)",
+                                what, s.ToString());
+  Log("error: " + msg);
+  SetState(IngestState::kReadOnly, msg);
+  Status err = Status::IoError(msg);
+  FailBatches(&held_, err);
+  held_events_ = 0;
+}
+
+void Pipeline::TryResume(int64_t now) {
+  last_retry_ = now;
+  if (opt_.min_free_bytes > 0 && store_->FreeBytes() < opt_.min_free_bytes) return;
+  if (store_dirty_) {
+    Status s = store_->Resume();
+    if (s.ok()) s = store_->Commit(true);
+    if (!s.ok()) {
+      if (!Retryable(s)) EnterReadOnly(s, "store write (retry after disk full)");
+      return;
+    }
+    store_dirty_ = false;
+    GetCounter("kamatama_events_stored_total", "", "Events written to the store").Add(held_events_);
+    for (auto& b : held_) {
+      if (b.done) b.done(Status::OK());
+    }
+    held_.clear();
+    held_events_ = 0;
+  }
+  Log(fmt::format("disk has room again: ingest resumed after {:.1f} s", (NowNanos() - paused_since_) / 1e9));
+  SetState(IngestState::kOk, "");
+  cv_.notify_all();
+}
+
+void Pipeline::CheckDisk(int64_t now) {
+  last_disk_check_ = now;
+  uint64_t free = store_->FreeBytes();
+  GetCounter("kamatama_disk_checks_total", "", "Free-space checks of the data directory").Add();
+  // Early retention (oldest day first, never the current day): by free space, then by size.
+  // Not while a failed commit is pending (the drop commits the batch first).
+  if (!store_dirty_ && State() != IngestState::kReadOnly) {
+    const int64_t today = DayOf(now);
+    for (int i = 0; i < 2; ++i) {
+      const char* reason = nullptr;
+      if (opt_.retention_min_free_bytes > 0 && free < opt_.retention_min_free_bytes) reason = "min_free";
+      else if (opt_.retention_max_bytes > 0 && store_->Stats().disk_bytes > opt_.retention_max_bytes) reason = "max_size";
+      if (!reason) break;
+      store::Store::DroppedDay d;
+      Status s = store_->DropOldestDay(today, &d);
+      if (!s.ok()) {
+        Log("retention: " + s.ToString());
+        break;
+      }
+      if (d.day == 0 && d.events == 0) break;  // only the current day left
+      GetCounter("kamatama_retention_dropped_days_total", fmt::format("reason=\"{}\"", reason),
+                 "Day partitions dropped by retention, by reason").Add();
+      GetCounter("kamatama_retention_dropped_events_total", fmt::format("reason=\"{}\"", reason),
+                 "Events dropped with their day by retention, by reason").Add(d.events);
+      Log(fmt::format("retention ({}): dropped day {} ({} event(s), {} bytes of lines)", reason,
+                      FormatRfc3339(d.day * kNanosPerDay).substr(0, 10), d.events, d.raw_bytes));
+      free = store_->FreeBytes();
+    }
+  }
+  if (State() == IngestState::kOk && opt_.min_free_bytes > 0 && free < opt_.min_free_bytes) {
+    paused_since_ = now;
+    GetCounter("kamatama_disk_full_total", "", "Times ingest paused because the disk was full").Add();
+    std::string msg = fmt::format("disk almost full ({} bytes free, storage.min_free is {}): ingest paused", free,
+                                  opt_.min_free_bytes);
+    Log(msg);
+    SetState(IngestState::kDiskFull, msg);
+  }
+}
+
 void Pipeline::Run() {
   Counter& stored = GetCounter("kamatama_events_stored_total", "", "Events written to the store");
   Counter& expired = GetCounter("kamatama_events_dropped_total", "reason=\"expired\"",
@@ -86,44 +237,103 @@ void Pipeline::Run() {
   Counter& write_errors = GetCounter("kamatama_store_errors_total", "", "Failed store writes");
   Histogram& commit_latency =
       GetHistogram("kamatama_store_commit_seconds", "", "Time to write (and sync) one group commit");
+  RegisterGauge("kamatama_ingest_paused", "1 while ingest is paused because the disk is full",
+                [this] { return State() == IngestState::kDiskFull ? 1.0 : 0.0; });
+  RegisterGauge("kamatama_store_read_only", "1 once a failed write or fsync made the store read-only",
+                [this] { return State() == IngestState::kReadOnly ? 1.0 : 0.0; });
+  RegisterGauge("kamatama_disk_free_bytes", "Free bytes on the data directory's file system",
+                [this] { return static_cast<double>(store_->FreeBytes()); });
   int64_t last_sync = NowNanos();
   int64_t last_idle_check = last_sync;
   int64_t last_retention = 0;
-  std::vector<Batch> work;
+  std::vector<Batch> work, refused;
+  // A full disk: the failed commit's batches are held; everything else waits in the queue.
+  auto enter_disk_full = [&](const Status& s, const char* what) {
+    write_errors.Add();
+    store_dirty_ = true;
+    if (State() == IngestState::kOk) {
+      paused_since_ = NowNanos();
+      GetCounter("kamatama_disk_full_total", "", "Times ingest paused because the disk was full").Add();
+      std::string msg = fmt::format("{} failed, disk full: {}; ingest paused, retrying", what, s.ToString());
+      Log(msg);
+      SetState(IngestState::kDiskFull, msg);
+    }
+  };
   for (;;) {
     bool stopping;
+    const bool ok_state = State() == IngestState::kOk;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::nanoseconds(opt_.sync_interval_ns / 2 + 1),
-                   [&] { return stopping_ || !queue_.empty(); });
-      while (!queue_.empty()) {
-        work.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      int64_t wait_ns = ok_state ? opt_.sync_interval_ns / 2 + 1 : opt_.retry_ns;
+      cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
+                   [&] { return stopping_ || (state_.load() == 0 && !queue_.empty()); });
+      const int st = state_.load();
+      for (auto it = queue_.begin(); it != queue_.end();) {
+        // Paused: HTTP batches are answered at once (507), syslog batches wait. Read-only: all go.
+        if (st == 0 || st == 2 || it->done) {
+          queued_bytes_ -= std::min(queued_bytes_, it->Bytes());
+          (st == 0 ? work : refused).push_back(std::move(*it));
+          it = queue_.erase(it);
+        } else {
+          ++it;
+        }
       }
-      queued_bytes_ = 0;
+      if (queue_.empty()) queued_bytes_ = 0;
       stopping = stopping_;
     }
     room_cv_.notify_all();
+    if (!refused.empty()) {
+      FailBatches(&refused, State() == IngestState::kDiskFull ? Status::ResourceExhausted(StateMessage())
+                                                              : Status::IoError(StateMessage()));
+    }
     int64_t now = NowNanos();
-    if (now - last_retention >= opt_.retention_check_ns) {
+    if (State() == IngestState::kOk && now - last_retention >= opt_.retention_check_ns) {
       int dropped = 0;
-      Status s = store_->EnforceRetention(now, &dropped);
+      std::vector<store::Store::DroppedDay> days;
+      Status s = store_->EnforceRetention(now, &dropped, &days);
       if (!s.ok()) fmt::print(stderr, "kamatama: retention: {}\n", s.ToString());
       else if (dropped) fmt::print(stderr, "kamatama: retention dropped {} day partition(s)\n", dropped);
+      for (const auto& d : days) {
+        GetCounter("kamatama_retention_dropped_days_total", "reason=\"max_age\"",
+                   "Day partitions dropped by retention, by reason").Add();
+        GetCounter("kamatama_retention_dropped_events_total", "reason=\"max_age\"",
+                   "Events dropped with their day by retention, by reason").Add(d.events);
+        Log(fmt::format("retention (max_age): dropped day {} ({} event(s), {} bytes of lines)",
+                        FormatRfc3339(d.day * kNanosPerDay).substr(0, 10), d.events, d.raw_bytes));
+      }
       last_retention = now;
     }
+    if (now - last_disk_check_ >= opt_.disk_check_ns) CheckDisk(now);
+    if (State() == IngestState::kDiskFull && (now - last_retry_ >= opt_.retry_ns || stopping)) TryResume(now);
     if (!work.empty()) {
       bool sync = false;
       Status s;
       uint64_t n = 0;
+      size_t appended = 0;
       for (auto& b : work) {
+        if (!s.ok()) break;
         sync |= static_cast<bool>(b.done);
         n += b.events.size();
         uint64_t exp = 0;
-        if (observer_ && s.ok()) observer_(b.events);
-        if (s.ok()) s = store_->Append(&b.events, b.raws, &exp);
+        if (observer_) observer_(b.events);
+        s = store_->Append(&b.events, b.raws, &exp);
         expired.Add(exp);
         n -= exp;
+        ++appended;
+      }
+      if (!s.ok()) {
+        // The batch that failed and those after it were not (wholly) appended: refuse them.
+        n -= work[appended - 1].events.size();
+        std::vector<Batch> rest(std::make_move_iterator(work.begin() + static_cast<long>(appended) - 1),
+                                std::make_move_iterator(work.end()));
+        work.resize(appended - 1);
+        if (Retryable(s)) {
+          enter_disk_full(s, "store write");
+          FailBatches(&rest, Status::ResourceExhausted(StateMessage()));
+        } else {
+          EnterReadOnly(s, "store write");
+          FailBatches(&rest, Status::IoError(StateMessage()));
+        }
       }
       int64_t t0 = NowNanos();
       if (s.ok()) s = store_->Commit(sync);
@@ -131,33 +341,55 @@ void Pipeline::Run() {
       if (s.ok()) {
         stored.Add(n);
         if (sync) last_sync = NowNanos();
+        for (auto& b : work) {
+          if (b.done) b.done(s);
+        }
+        work.clear();
+      } else if (State() != IngestState::kReadOnly && Retryable(s)) {
+        if (State() == IngestState::kOk) enter_disk_full(s, "store write");
+        for (auto& b : work) held_.push_back(std::move(b));
+        held_events_ += n;
+        work.clear();
+        last_retry_ = NowNanos();
       } else {
-        write_errors.Add();
-        fmt::print(stderr, "kamatama: store write failed: {}\n", s.ToString());
+        if (State() != IngestState::kReadOnly) EnterReadOnly(s, sync ? "store write with fsync" : "store write");
+        FailBatches(&work, Status::IoError(StateMessage()));
       }
-      for (auto& b : work) {
-        if (b.done) b.done(s);
-      }
-      work.clear();
     }
     now = NowNanos();
-    if (now - last_sync >= opt_.sync_interval_ns) {
+    if (State() == IngestState::kOk && now - last_sync >= opt_.sync_interval_ns) {
       Status s = store_->SyncWal();
-      if (!s.ok()) fmt::print(stderr, "kamatama: WAL sync failed: {}\n", s.ToString());
+      if (!s.ok()) EnterReadOnly(s, "WAL sync");
       last_sync = now;
     }
-    if (now - last_idle_check >= opt_.idle_seal_ns / 4) {
+    if (State() == IngestState::kOk && now - last_idle_check >= opt_.idle_seal_ns / 4) {
       Status s = store_->FlushIdle(now, opt_.idle_seal_ns);
-      if (!s.ok()) fmt::print(stderr, "kamatama: sealing idle blocks failed: {}\n", s.ToString());
+      if (!s.ok() && Retryable(s)) enter_disk_full(s, "sealing idle blocks");
+      else if (!s.ok()) EnterReadOnly(s, "sealing idle blocks");
       last_idle_check = now;
     }
     if (stopping) {
+      if (State() == IngestState::kDiskFull) {
+        // One last try happened above; give up on what cannot be written.
+        Log("stopping while the disk is full: events not yet written are lost");
+        FailBatches(&held_, Status::ResourceExhausted(StateMessage()));
+        std::vector<Batch> rest;
+        {
+          std::lock_guard lock(mu_);
+          for (auto& b : queue_) rest.push_back(std::move(b));
+          queue_.clear();
+          queued_bytes_ = 0;
+        }
+        FailBatches(&rest, Status::ResourceExhausted(StateMessage()));
+        break;
+      }
       std::lock_guard lock(mu_);
       if (queue_.empty()) break;
     }
   }
+  if (State() != IngestState::kOk) return;  // nothing more may be written
   Status s = store_->FlushIdle(NowNanos(), 0);
-  if (!s.ok()) fmt::print(stderr, "kamatama: final flush failed: {}\n", s.ToString());
+  if (!s.ok()) Log("final flush failed: " + s.ToString());
 }
 
 }  // namespace kamatama::ingest

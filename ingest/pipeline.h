@@ -6,13 +6,24 @@
 //! up (TCP backpressure) or counts a drop (UDP). The writer drains every queued batch into one
 //! store write (group commit): batches with a completion callback (HTTP ingest) are written with
 //! a WAL sync and acknowledged only after it; the rest is synced at least every sync_interval.
+//!
+//! Failures (docs/reliability.md):
+//! - disk full (RocksDB NoSpace on a write, or free space under storage.min_free): ingest pauses.
+//!   The failed group commit is kept by the store and retried every retry interval; its
+//!   callbacks fire when it succeeds. TrySubmit refuses (TCP readers stop reading), Submit fails
+//!   at once, and HTTP answers 507. Searches keep working. Ingest resumes by itself.
+//! - any other write error, and every failed fsync: the store goes read-only for good. Nothing
+//!   more is acknowledged or stored (a failed fsync may have lost data the kernel had accepted,
+//!   so retrying and acknowledging would lie: the PostgreSQL fsync lesson). Restart to recover.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -40,7 +51,15 @@ struct PipelineOptions {
   int64_t sync_interval_ns = 1'000'000'000;
   int64_t idle_seal_ns = 300LL * 1'000'000'000;   //!< seal a day's block after this long idle
   int64_t retention_check_ns = 3600LL * 1'000'000'000;
+  // reliability (issue 9)
+  uint64_t min_free_bytes = 16u << 20;    //!< storage.min_free: pause ingest below this much free disk
+  uint64_t retention_min_free_bytes = 0;  //!< retention.min_free: drop the oldest day below this
+  uint64_t retention_max_bytes = 0;       //!< retention.max_size: drop the oldest day above this
+  int64_t disk_check_ns = 1'000'000'000;  //!< how often free space and store size are checked
+  int64_t retry_ns = 500'000'000;         //!< how often a paused writer tries to resume
 };
+
+enum class IngestState { kOk = 0, kDiskFull = 1, kReadOnly = 2 };
 
 class Pipeline {
  public:
@@ -50,7 +69,9 @@ class Pipeline {
   //! Queues the batch unless the queue is full; on false the batch is left untouched.
   bool TrySubmit(Batch& batch);
   //! Queues the batch, waiting for room (for callers that may block, like tests and `parse`).
-  void Submit(Batch batch);
+  //! Fails the batch (calls done, counts the events as rejected) at once when ingest is paused or
+  //! read-only, and with Busy after timeout_ns (if >= 0) without room.
+  void Submit(Batch batch, int64_t timeout_ns = -1);
 
   void Start();
   //! Stops accepting, writes everything queued, seals blocks and syncs.
@@ -58,12 +79,26 @@ class Pipeline {
 
   size_t QueuedBytes() const;
 
+  //! kOk; kDiskFull (paused, resumes by itself); kReadOnly (a write or sync failed: restart).
+  IngestState State() const { return static_cast<IngestState>(state_.load()); }
+  //! Why ingest is paused or stopped (empty when kOk), for answers and logs.
+  std::string StateMessage() const;
+  //! Seconds a sender should wait before retrying (Retry-After), by state.
+  int RetryAfterSeconds() const;
+
   //! Called on the writer thread with each batch's events just before they are stored (live
   //! tail). Set before Start(); must be quick and must not block.
   void SetObserver(std::function<void(const std::vector<Event>&)> observer) { observer_ = std::move(observer); }
 
  private:
   void Run();
+  // reliability (issue 9)
+  void SetState(IngestState st, std::string msg);
+  bool Retryable(const Status& s) const;  // a full disk on a write (not on a sync)
+  void EnterReadOnly(const Status& s, const char* what);
+  void TryResume(int64_t now);
+  void CheckDisk(int64_t now);
+  void FailBatches(std::vector<Batch>* batches, const Status& s);
 
   store::Store* store_;
   PipelineOptions opt_;
@@ -75,6 +110,15 @@ class Pipeline {
   bool stopping_ = false;
   std::thread writer_;
   std::function<void(const std::vector<Event>&)> observer_;
+  // reliability (issue 9); writer-thread state except state_ and state_msg_ (under mu_)
+  std::atomic<int> state_{0};
+  std::string state_msg_;
+  std::vector<Batch> held_;      // written to the store batch; the commit failed for lack of space
+  uint64_t held_events_ = 0;
+  bool store_dirty_ = false;     // the store keeps an uncommitted batch (failed commit)
+  int64_t paused_since_ = 0;
+  int64_t last_retry_ = 0;
+  int64_t last_disk_check_ = 0;
 };
 
 }  // namespace kamatama::ingest

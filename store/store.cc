@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include <rocksdb/db.h>
+#include <sys/statvfs.h>  // reliability (issue 9): FreeBytes
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -84,6 +85,8 @@ bool DecodeRaw(std::string_view in, RawRecord* r) {
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::OK();
   if (s.IsCorruption()) return Status::Corruption(s.ToString());
+  // reliability: a full disk is the one write error that may be retried (see ingest/pipeline.cc).
+  if (s.IsNoSpace()) return Status::ResourceExhausted(s.ToString());
   if (s.IsIOError()) return Status::IoError(s.ToString());
   return Status::IoError(s.ToString());
 }
@@ -271,6 +274,7 @@ class Store::Impl {
     for (auto& [day, p] : partitions) {
       if (!p->blocks.empty()) next_seq = std::max(next_seq, p->blocks.back().id + 1);
     }
+    KMT_RETURN(ApplyRetentionCut());  // reliability (issue 9)
     return Recover();
   }
 
@@ -388,8 +392,10 @@ class Store::Impl {
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     auto s = db->Write(wo, &batch);
-    batch.Clear();
+    // reliability: a failed write keeps its batch, so that the writer can retry it once the
+    // disk has room again (after Resume); the events stay in their builders meanwhile.
     if (!s.ok()) return FromRocks(s);
+    batch.Clear();
     unsynced = !sync;
     std::lock_guard lock(mu);
     for (auto& sb : sealed) {
@@ -407,6 +413,81 @@ class Store::Impl {
     if (s.ok()) unsynced = false;
     return FromRocks(s);
   }
+
+  // ---- reliability (issue 9): all-or-nothing retention drops ----
+  // The retention cut (first kept day) is written, synced, to the default column family before
+  // any partition is dropped, and Open completes a drop that a crash interrupted: a day is either
+  // all there (blocks and pending rows) or all gone.
+  static constexpr char kRetentionCutKey[] = "kamatama.retention_cut";
+
+  Status DropDaysBefore(int64_t first_kept_day, std::vector<Store::DroppedDay>* out) {
+    KMT_RETURN(CommitBatch(false));
+    std::vector<std::shared_ptr<Partition>> victims;
+    std::vector<std::pair<int64_t, std::shared_ptr<Builder>>> builder_days;
+    {
+      std::lock_guard lock(mu);
+      for (auto it = partitions.begin(); it != partitions.end() && it->first < first_kept_day; ++it)
+        victims.push_back(it->second);
+      for (auto it = builders.begin(); it != builders.end() && it->first < first_kept_day; ++it)
+        builder_days.emplace_back(it->first, it->second);
+      if (victims.empty() && builder_days.empty()) {
+        expired_before_day = std::max(expired_before_day, first_kept_day);
+        return Status::OK();
+      }
+    }
+    std::string cut;
+    PutFixed64BE(&cut, static_cast<uint64_t>(first_kept_day + kDayBias));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    KMT_RETURN(FromRocks(db->Put(wo, db->DefaultColumnFamily(), kRetentionCutKey, cut)));
+    std::map<int64_t, Store::DroppedDay> days;
+    {
+      std::lock_guard lock(mu);
+      expired_before_day = std::max(expired_before_day, first_kept_day);
+      for (auto& p : victims) {
+        auto& d = days[p->day];
+        for (auto& h : p->blocks) {
+          d.events += h.count;
+          d.raw_bytes += h.raw_bytes;
+        }
+        partitions.erase(p->day);
+      }
+      for (auto& [day, b] : builder_days) {
+        auto& d = days[day];
+        d.events += b->events.size();
+        d.raw_bytes += b->bytes;
+        builders.erase(day);
+      }
+    }
+    for (auto& p : victims) KMT_RETURN(FromRocks(db->DropColumnFamily(p->cf)));
+    KMT_RETURN(FromRocks(db->DeleteRange(wo, pending_cf, PendingKey(-kDayBias, 0), PendingKey(first_kept_day, 0))));
+    for (auto& [day, d] : days) {
+      d.day = day;
+      if (out) out->push_back(d);
+    }
+    return Status::OK();
+  }
+
+  // At open: applies a recorded retention cut (finishing an interrupted drop).
+  Status ApplyRetentionCut() {
+    std::string v;
+    auto s = db->Get(rocksdb::ReadOptions(), db->DefaultColumnFamily(), kRetentionCutKey, &v);
+    if (s.IsNotFound()) return Status::OK();
+    KMT_RETURN(FromRocks(s));
+    if (v.size() != 8) return Status::Corruption("bad retention cut");
+    int64_t cut = static_cast<int64_t>(DecodeFixed64BE(v.data())) - kDayBias;
+    expired_before_day = cut;
+    std::vector<std::shared_ptr<Partition>> victims;
+    for (auto it = partitions.begin(); it != partitions.end() && it->first < cut;) {
+      victims.push_back(it->second);
+      it = partitions.erase(it);
+    }
+    for (auto& p : victims) KMT_RETURN(FromRocks(db->DropColumnFamily(p->cf)));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db->DeleteRange(wo, pending_cf, PendingKey(-kDayBias, 0), PendingKey(cut, 0)));
+  }
+  // ---- end reliability ----
 };
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -532,41 +613,46 @@ Status Store::FlushIdle(int64_t now_ns, int64_t idle_ns) {
   return m.CommitBatch(true);
 }
 
-Status Store::EnforceRetention(int64_t now_ns, int* dropped) {
+Status Store::EnforceRetention(int64_t now_ns, int* dropped, std::vector<DroppedDay>* dropped_days) {
   Impl& m = *impl_;
   *dropped = 0;
   if (m.opt.max_age_days <= 0) return Status::OK();
   // A day is dropped once all of it is older than max_age_days.
   int64_t cutoff_ns = now_ns - static_cast<int64_t>(m.opt.max_age_days) * kNanosPerDay;
   int64_t first_kept_day = DayOf(cutoff_ns);
-  KMT_RETURN(m.CommitBatch(false));
-  std::vector<std::shared_ptr<Partition>> victims;
-  std::vector<int64_t> builder_days;
+  // reliability (issue 9): crash-atomic drop, see Impl::DropDaysBefore.
+  std::vector<DroppedDay> days;
+  Status s = m.DropDaysBefore(first_kept_day, &days);
+  *dropped = static_cast<int>(days.size());
+  if (dropped_days) *dropped_days = std::move(days);
+  return s;
+}
+
+// ---- reliability (issue 9) ----
+Status Store::DropOldestDay(int64_t before_day, DroppedDay* out) {
+  Impl& m = *impl_;
+  *out = DroppedDay();
+  int64_t oldest = INT64_MAX;
   {
     std::lock_guard lock(m.mu);
-    m.expired_before_day = std::max(m.expired_before_day, first_kept_day);
-    for (auto it = m.partitions.begin(); it != m.partitions.end() && it->first < first_kept_day;) {
-      victims.push_back(it->second);
-      it = m.partitions.erase(it);
-    }
-    for (auto it = m.builders.begin(); it != m.builders.end() && it->first < first_kept_day;) {
-      builder_days.push_back(it->first);
-      it = m.builders.erase(it);
-    }
+    if (!m.partitions.empty()) oldest = m.partitions.begin()->first;
+    if (!m.builders.empty()) oldest = std::min(oldest, m.builders.begin()->first);
   }
-  for (auto& p : victims) {
-    auto s = m.db->DropColumnFamily(p->cf);
-    if (!s.ok()) return FromRocks(s);
-    ++*dropped;
-  }
-  if (!builder_days.empty() || !victims.empty()) {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    auto s = m.db->DeleteRange(wo, m.pending_cf, PendingKey(-kDayBias, 0), PendingKey(first_kept_day, 0));
-    if (!s.ok()) return FromRocks(s);
-  }
+  if (oldest == INT64_MAX || oldest >= before_day) return Status::OK();
+  std::vector<DroppedDay> days;
+  KMT_RETURN(m.DropDaysBefore(oldest + 1, &days));
+  if (!days.empty()) *out = days.front();
   return Status::OK();
 }
+
+Status Store::Resume() { return FromRocks(impl_->db->Resume()); }
+
+uint64_t Store::FreeBytes() const {
+  struct statvfs v {};
+  if (::statvfs(impl_->opt.dir.c_str(), &v) != 0) return UINT64_MAX;
+  return static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
+}
+// ---- end reliability ----
 
 Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* res) const {
   Impl& m = *impl_;

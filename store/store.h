@@ -102,7 +102,23 @@ class Store {
   //! Seals builders that got no event for idle_ns (all of them if idle_ns == 0).
   Status FlushIdle(int64_t now_ns, int64_t idle_ns);
   //! Drops every day partition entirely older than max_age_days; *dropped = partitions dropped.
-  Status EnforceRetention(int64_t now_ns, int* dropped);
+  //! A drop is all-or-nothing across a crash. `dropped_days` (optional) says what went.
+  struct DroppedDay {
+    int64_t day = 0;         //!< days since the epoch (0 with DropOldestDay: nothing dropped)
+    uint64_t events = 0;
+    uint64_t raw_bytes = 0;  //!< bytes of original lines
+  };
+  Status EnforceRetention(int64_t now_ns, int* dropped, std::vector<DroppedDay>* dropped_days = nullptr);
+  // ---- reliability (issue 9) ----
+  //! Drops the oldest day partition if it lies before `before_day` (size and free-space
+  //! retention, which never drop the current day); out->events == 0 && out->day == 0 if none.
+  Status DropOldestDay(int64_t before_day, DroppedDay* out);
+  //! After a failed write (disk full): clears RocksDB's background error so that the kept batch
+  //! can be committed again. Never call it after a failed sync (see ingest/pipeline.cc).
+  Status Resume();
+  //! Bytes available to the server on the data directory's file system.
+  uint64_t FreeBytes() const;
+  // ---- end reliability ----
 
   //! Newest-first search; thread-safe.
   Status Scan(const RowFilter& filter, const ScanOptions& options, ScanResult* result) const;
