@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 
-.PHONY: all deps configure build run test test-unit test-asan bench bench-smoke fuzz fuzz-smoke clean
+.PHONY: package all deps configure build run test test-unit test-asan bench bench-smoke fuzz fuzz-smoke clean
 
 all: build
 
@@ -16,6 +16,11 @@ configure: deps
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Debian package (CPack DEB) from the kamatama binary only: $(BUILD_DIR)/kamatama_*.deb
+package: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target kamatama
+	cd $(BUILD_DIR) && cpack -G DEB
 
 run: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target kamatama

@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>  // reliability (issue 9): FreeBytes
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/backup_engine.h>  // operations (issue 10)
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -170,6 +171,41 @@ class TopK {
   size_t bytes_ = 0;
   std::priority_queue<Event, std::vector<Event>, Newer> heap_;  // top = oldest kept
 };
+// ---- operations (issue 10): on-disk format version (store/FORMAT.md) ----
+constexpr char kFormatKey[] = "kamatama.format_version";  // in the default column family
+
+// Reads the format marker. A new store gets the current version; a store written before the
+// marker existed is version 0 (same layout) and is migrated by writing the marker; a store of a
+// newer version is refused before anything else is read or written.
+Status CheckStoreFormat(rocksdb::DB* db, bool existed, const std::string& dir, std::string* note) {
+  std::string v;
+  auto s = db->Get(rocksdb::ReadOptions(), db->DefaultColumnFamily(), kFormatKey, &v);
+  int found = 0;
+  if (s.ok()) {
+    found = -1;
+    if (!v.empty() && v.size() < 6 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      found = std::stoi(v);
+    if (found < 0) return Status::Corruption(fmt::format("store in {}: unreadable format version '{}'", dir, v));
+    if (found > Store::kFormatVersion)
+      return Status::InvalidArgument(fmt::format(
+          "store in {} has on-disk format version {}, but this kamatama only reads versions up to {}: "
+          "it was written by a newer kamatama; run that version (or newer) on it, or restore an older backup",
+          dir, found, Store::kFormatVersion));
+    if (found == Store::kFormatVersion) return Status::OK();
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s);
+  }
+  // Version 0 -> 1: the layout is unchanged, only the marker is added.
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db->Put(wo, db->DefaultColumnFamily(), kFormatKey, std::to_string(Store::kFormatVersion));
+  if (!s.ok()) return FromRocks(s);
+  if (existed)
+    *note = fmt::format("migrated store format version {} -> {} (format marker written; no data rewritten)", found,
+                        Store::kFormatVersion);
+  return Status::OK();
+}
+// ---- end operations ----
 }  // namespace
 
 class Store::Impl {
@@ -195,6 +231,10 @@ class Store::Impl {
   std::set<std::string, std::less<>> known_fields;  // column names of every block
   unsigned scan_threads = 1;
   int64_t expired_before_day = INT64_MIN;  // retention cut: days before this are gone
+  // operations (issue 10)
+  std::string format_note;
+  std::atomic<int> live_max_age_days{-1};  // set by SetMaxAgeDays (config reload)
+  std::mutex backup_mu;
 
   ~Impl() {
     if (!db) return;
@@ -275,6 +315,7 @@ class Store::Impl {
       if (!p->blocks.empty()) next_seq = std::max(next_seq, p->blocks.back().id + 1);
     }
     KMT_RETURN(ApplyRetentionCut());  // reliability (issue 9)
+    KMT_RETURN(CheckStoreFormat(db.get(), ls.ok(), opt.dir, &format_note));  // operations (issue 10)
     return Recover();
   }
 
@@ -616,6 +657,7 @@ Status Store::FlushIdle(int64_t now_ns, int64_t idle_ns) {
 Status Store::EnforceRetention(int64_t now_ns, int* dropped, std::vector<DroppedDay>* dropped_days) {
   Impl& m = *impl_;
   *dropped = 0;
+  if (int v = m.live_max_age_days.load(); v >= 0) m.opt.max_age_days = v;  // config reload (issue 10)
   if (m.opt.max_age_days <= 0) return Status::OK();
   // A day is dropped once all of it is older than max_age_days.
   int64_t cutoff_ns = now_ns - static_cast<int64_t>(m.opt.max_age_days) * kNanosPerDay;
@@ -930,5 +972,100 @@ StoreStats Store::Stats() const {
   }
   return st;
 }
+
+// ---- operations (issue 10): format note, backup/restore, live retention ----
+const std::string& Store::FormatNote() const { return impl_->format_note; }
+
+void Store::SetMaxAgeDays(int days) { impl_->live_max_age_days.store(std::max(0, days)); }
+
+namespace {
+Status OpenBackupEngine(const std::string& dir, bool create, rocksdb::BackupEngine** out) {
+  std::error_code ec;
+  if (create) std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot create backup directory {}: {}", dir, ec.message()));
+  if (!create && !std::filesystem::exists(std::filesystem::path(dir) / "meta"))
+    return Status::NotFound(fmt::format("{} holds no kamatama backup (no meta/ directory)", dir));
+  rocksdb::BackupEngineOptions bo(dir);
+  bo.max_background_operations = 2;
+  auto s = rocksdb::BackupEngine::Open(bo, rocksdb::Env::Default(), out);
+  if (!s.ok()) return Status::IoError(fmt::format("cannot open backup directory {}: {}", dir, s.ToString()));
+  return Status::OK();
+}
+Store::BackupInfo FromRocksInfo(const rocksdb::BackupInfo& i) {
+  Store::BackupInfo b;
+  b.id = i.backup_id;
+  b.timestamp = i.timestamp;
+  b.bytes = i.size;
+  b.files = i.number_files;
+  b.metadata = i.app_metadata;
+  return b;
+}
+}  // namespace
+
+Status Store::Backup(const std::string& backup_dir, BackupInfo* out) {
+  Impl& m = *impl_;
+  std::unique_lock lock(m.backup_mu, std::try_to_lock);
+  if (!lock.owns_lock()) return Status::Busy("a backup is already running");
+  rocksdb::BackupEngine* raw = nullptr;
+  KMT_RETURN(OpenBackupEngine(backup_dir, true, &raw));
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  // No flush: the live WAL files are copied with the table files, which keeps the day column
+  // families and `pending` consistent with each other (a block and the deletion of its pending
+  // rows are one write batch). Table files already in an older backup are not copied again.
+  rocksdb::CreateBackupOptions co;
+  co.flush_before_backup = false;
+  rocksdb::BackupID id = 0;
+  auto s = engine->CreateNewBackupWithMetadata(co, m.db.get(), fmt::format("kamatama-format={}", kFormatVersion), &id);
+  if (!s.ok()) return Status::IoError(fmt::format("backup to {} failed: {}", backup_dir, s.ToString()));
+  rocksdb::BackupInfo info;
+  auto si = engine->GetBackupInfo(id, &info);
+  if (!si.ok()) return FromRocks(si);
+  *out = FromRocksInfo(info);
+  return Status::OK();
+}
+
+Status Store::ListBackups(const std::string& backup_dir, std::vector<BackupInfo>* out) {
+  rocksdb::BackupEngine* raw = nullptr;
+  KMT_RETURN(OpenBackupEngine(backup_dir, false, &raw));
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  std::vector<rocksdb::BackupInfo> infos;
+  engine->GetBackupInfo(&infos);
+  out->clear();
+  for (const auto& i : infos) out->push_back(FromRocksInfo(i));
+  return Status::OK();
+}
+
+Status Store::Restore(const std::string& backup_dir, uint32_t id, const std::string& data_dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(data_dir, ec) && !std::filesystem::is_empty(data_dir, ec))
+    return Status::InvalidArgument(
+        fmt::format("{} is not empty: restore only into a new or empty data directory", data_dir));
+  rocksdb::BackupEngine* raw = nullptr;
+  KMT_RETURN(OpenBackupEngine(backup_dir, false, &raw));
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+  std::vector<rocksdb::BackupInfo> infos;
+  engine->GetBackupInfo(&infos);
+  if (infos.empty()) return Status::NotFound(fmt::format("{} holds no backup", backup_dir));
+  if (id == 0) id = infos.back().backup_id;
+  const rocksdb::BackupInfo* info = nullptr;
+  for (const auto& i : infos) {
+    if (i.backup_id == id) info = &i;
+  }
+  if (!info) return Status::NotFound(fmt::format("{} holds no backup {}", backup_dir, id));
+  if (info->app_metadata.rfind("kamatama-format=", 0) == 0) {
+    int v = std::atoi(info->app_metadata.c_str() + 16);
+    if (v > kFormatVersion)
+      return Status::InvalidArgument(fmt::format(
+          "backup {} has store format version {}; this kamatama reads up to {}: restore it with a newer kamatama", id,
+          v, kFormatVersion));
+  }
+  rocksdb::Status s = engine->VerifyBackup(id, /*verify_with_checksum=*/true);
+  if (!s.ok()) return Status::Corruption(fmt::format("backup {} in {} is damaged: {}", id, backup_dir, s.ToString()));
+  std::filesystem::create_directories(data_dir, ec);
+  s = engine->RestoreDBFromBackup(id, data_dir, data_dir);
+  if (!s.ok()) return Status::IoError(fmt::format("restore of backup {} into {} failed: {}", id, data_dir, s.ToString()));
+  return Status::OK();
+}
+// ---- end operations ----
 
 }  // namespace kamatama::store

@@ -126,6 +126,31 @@ class Store {
   //! Every field name of stored or buffered events, sorted (for completion and query warnings).
   std::vector<std::string> FieldNames() const;
 
+  // ---- operations (issue 10): on-disk format version, backup/restore, live retention ----
+  //! On-disk format version this build writes and reads (store/FORMAT.md). A store with a
+  //! higher version is refused at Open; a lower one is migrated (and FormatNote() says so).
+  static constexpr int kFormatVersion = 1;
+  //! What Open did about the format, for the log ("" when nothing to say).
+  const std::string& FormatNote() const;
+  struct BackupInfo {
+    uint32_t id = 0;
+    int64_t timestamp = 0;     //!< seconds since the epoch
+    uint64_t bytes = 0;        //!< size of this backup (files shared with older backups included)
+    uint32_t files = 0;
+    std::string metadata;      //!< "kamatama-format=N"
+  };
+  //! Adds a consistent, incremental backup (RocksDB BackupEngine) of the live store to
+  //! backup_dir (created if needed). Thread-safe, concurrent with the writer and scans; every
+  //! event committed before the call is in it. One backup at a time (Busy otherwise).
+  Status Backup(const std::string& backup_dir, BackupInfo* out);
+  //! The backups in backup_dir, oldest first.
+  static Status ListBackups(const std::string& backup_dir, std::vector<BackupInfo>* out);
+  //! Restores backup `id` (0 = the latest) from backup_dir into data_dir, which must not hold a store.
+  static Status Restore(const std::string& backup_dir, uint32_t id, const std::string& data_dir);
+  //! Changes retention.max_age_days on a running store (applied at the next EnforceRetention).
+  void SetMaxAgeDays(int days);
+  // ---- end operations ----
+
  private:
   class Impl;
   explicit Store(std::unique_ptr<Impl> impl);

@@ -1,0 +1,43 @@
+// ops/ops.h
+//! Running kamatama as infrastructure (issue 10): configuration checks and live reload, systemd
+//! notification, and the administration commands `check-config`, `backup`, `restore`, `import`.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+#include "server/config.h"
+#include "store/store.h"
+
+namespace CLI {
+class App;
+}
+
+namespace kamatama::ops {
+
+//! Loads `path` over *cfg (server::LoadConfigFile) and checks what parsing alone cannot
+//! (listen addresses). Errors read `FILE: KEY: what is wrong`; `serve` and `check-config` print
+//! the same message.
+Status LoadConfig(const std::string& path, server::Config* cfg);
+//! The checks of LoadConfig that do not need the file (also run on flags: `--http nonsense`).
+Status ValidateConfig(const std::string& where, const server::Config& cfg);
+
+//! Registers the subcommands check-config, backup, restore and import on `app`.
+void AddCommands(CLI::App* app);
+//! Runs the subcommand chosen, if it is one of ours; returns its exit status, or -1.
+int RunCommand(const CLI::App& app);
+
+//! sd_notify(3) (no-op outside systemd): READY=1 once the store is open and listeners are bound,
+//! RELOADING=1 around a SIGHUP reload, STOPPING=1 at shutdown. `status` is shown by systemctl.
+void NotifyReady(const std::string& status);
+void NotifyReloading();
+void NotifyStopping();
+
+//! SIGHUP: reads the configuration again with `load` and applies what can change live (see
+//! docs/operations.md) to *live and the store; every change and every key that needs a restart
+//! is logged with `log`. A file that does not load leaves everything as it was (logged).
+void Reload(const std::function<Status(server::Config*)>& load, server::Config* live, store::Store* store,
+            const std::function<void(const std::string&)>& log);
+
+}  // namespace kamatama::ops

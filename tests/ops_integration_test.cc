@@ -1,0 +1,298 @@
+// tests/ops_integration_test.cc: operating kamatama (issue 10): check-config, SIGHUP reload,
+// sd_notify, backup during ingest + restore, the on-disk format version (an old-format fixture
+// and a refused newer store), import of a .tar.gz of rotated/compressed logs (twice), and the
+// Debian package with its systemd unit.
+#include <rocksdb/db.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "harness.h"
+
+using namespace kmt_test;
+
+namespace {
+std::string Bin() { return KMT_BINARY; }
+std::string BuildDir() { return std::filesystem::path(KMT_BINARY).parent_path().string(); }
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+// The number of the log lines matching `needle` at or after `from` in the server log.
+bool LogHas(const Server& s, const std::string& needle) { return s.log().find(needle) != std::string::npos; }
+}  // namespace
+
+TEST(Ops, CheckConfigNamesTheKeyAndServeRefusesWithTheSameMessage) {
+  std::string dir = TempDir("ops_check");
+  WriteFile(dir + "/typo.yaml", "retention:\n  max_age_dayz: 3\n");
+  WriteFile(dir + "/addr.yaml", "syslog:\n  tcp: 0.0.0.0\n");
+  WriteFile(dir + "/limits.yaml", "query:\n  default_limit: 500\n  max_limit: 100\n");
+  struct Case {
+    std::string file, message;
+  } cases[] = {{"typo.yaml", "typo.yaml: retention.max_age_dayz: unknown key"},
+               {"addr.yaml", "addr.yaml: syslog.tcp: must be HOST:PORT with a port from 0 to 65535, or \"\" to disable (got '0.0.0.0')"},
+               {"limits.yaml", "limits.yaml: query.default_limit: must not exceed query.max_limit (500 > 100)"}};
+  for (const auto& c : cases) {
+    int st = 0;
+    std::string out = Shell(Bin() + " check-config " + ShellQuote(dir + "/" + c.file) + " 2>&1", &st);
+    EXPECT_EQ(st, 2) << out;
+    EXPECT_NE(out.find(c.message), std::string::npos) << out;
+    std::string served = Shell(Bin() + " serve --data-dir " + ShellQuote(dir + "/data") + " --config " +
+                                   ShellQuote(dir + "/" + c.file) + " 2>&1",
+                               &st);
+    EXPECT_EQ(st, 2) << served;
+    EXPECT_EQ(served, out) << "serve must refuse with the check-config message";
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/data")) << "nothing opened on an invalid configuration";
+  int st = 0;
+  std::string out = Shell(Bin() + " check-config " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/deploy/kamatama.yaml"), &st);
+  EXPECT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("kamatama.yaml: OK"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Ops, SighupReloadsWhatCanChangeLiveAndKeepsTheOldConfigOnError) {
+  std::string dir = TempDir("ops_reload");
+  std::string cfg = dir + "/k.yaml";
+  WriteFile(cfg, "retention:\n  max_age_days: 0\nquery:\n  max_limit: 10000\n");
+  Server s(dir, {"--config", cfg});
+  s.Start();
+  WriteFile(cfg, "retention:\n  max_age_days: 30\nquery:\n  max_limit: 50\nhttp:\n  max_body: 1MiB\n");
+  ::kill(s.pid(), SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return LogHas(s, "configuration reloaded: "); }, 5000)) << s.log();
+  EXPECT_TRUE(LogHas(s, "retention.max_age_days 0 -> 30")) << s.log();
+  EXPECT_TRUE(LogHas(s, "query.max_limit 10000 -> 50")) << s.log();
+  EXPECT_TRUE(LogHas(s, "changed but applied only after a restart: http.max_body")) << s.log();
+  // The new max_limit is in force: 60 events, limit=1000 gives 50.
+  std::string body;
+  for (int i = 0; i < 60; ++i) body += "<13>Nov 26 10:00:00 h app: reloadmarker " + std::to_string(i) + "\n";
+  WriteFile(dir + "/b.txt", body);
+  int code = 0;
+  s.Post("/api/v1/ingest", dir + "/b.txt", &code);
+  ASSERT_EQ(code, 200);
+  EXPECT_EQ(s.CountMatches("reloadmarker"), 50u);
+  // An invalid file: logged with the exact key, nothing changes, the server keeps running.
+  WriteFile(cfg, "query:\n  max_limt: 5\n");
+  ::kill(s.pid(), SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return LogHas(s, "reload failed: "); }, 5000)) << s.log();
+  EXPECT_TRUE(LogHas(s, "k.yaml: query.max_limt: unknown key; the running configuration is kept")) << s.log();
+  EXPECT_TRUE(s.Alive());
+  EXPECT_EQ(s.CountMatches("reloadmarker"), 50u);
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Ops, SdNotifyReadyReloadingStopping) {
+  std::string dir = TempDir("ops_notify");
+  std::string sock = dir + "/notify.sock";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", sock.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto next = [&] {
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  ::setenv("NOTIFY_SOCKET", sock.c_str(), 1);
+  Server s(dir);
+  s.Start();
+  ::unsetenv("NOTIFY_SOCKET");
+  std::string m = next();
+  EXPECT_NE(m.find("READY=1"), std::string::npos) << m;
+  EXPECT_NE(m.find("STATUS=running; http on " + s.http_address()), std::string::npos) << m;
+  ::kill(s.pid(), SIGHUP);
+  m = next();
+  EXPECT_NE(m.find("RELOADING=1"), std::string::npos) << m;
+  m = next();
+  EXPECT_NE(m.find("READY=1"), std::string::npos) << m;
+  ::kill(s.pid(), SIGTERM);
+  m = next();
+  EXPECT_NE(m.find("STOPPING=1"), std::string::npos) << m;
+  EXPECT_EQ(s.Stop(), 0);
+  ::close(fd);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
+  std::string dir = TempDir("ops_backup");
+  std::string backups = dir + "/backups";
+  Server s(dir);
+  s.Start();
+  constexpr int kPerBatch = 500;
+  std::atomic<bool> stop{false}, backup_began{false};
+  std::mutex mu;
+  std::vector<int> acked_before;  // batches answered 200 before the backup began
+  int batches = 0;
+  std::thread ingest([&] {
+    for (int b = 0; !stop; ++b) {
+      std::string body;
+      for (int i = 0; i < kPerBatch; ++i)
+        body += "<14>Nov 26 11:" + std::to_string(10 + b % 50) + ":00 web" + std::to_string(i % 5) +
+                " app[1]: request done bkb" + std::to_string(b) + " n" + std::to_string(i) + "\n";
+      std::string file = dir + "/batch" + std::to_string(b % 2) + ".txt";
+      WriteFile(file, body);
+      int code = 0;
+      s.Post("/api/v1/ingest", file, &code);
+      std::lock_guard lock(mu);
+      ++batches;
+      if (code == 200 && !backup_began) acked_before.push_back(b);
+    }
+  });
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mu);
+    return acked_before.size() >= 8;
+  }, 60000));
+  backup_began = true;  // from here on, acknowledged batches may or may not be in the backup
+  auto t0 = std::chrono::steady_clock::now();
+  int st = 0;
+  std::string out = Shell(Bin() + " backup --to " + ShellQuote(backups) + " --server http://" + s.http_address() +
+                              " --user " + kAdminUser + ":" + kAdminPassword + " 2>&1",
+                          &st);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"backup_id\":1"), std::string::npos) << out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  ingest.join();
+  // A second backup is incremental: table files already backed up are shared, not copied.
+  out = Shell(Bin() + " backup --to " + ShellQuote(backups) + " --server http://" + s.http_address() + " --user " +
+                  kAdminUser + ":" + kAdminPassword + " 2>&1",
+              &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\"backup_id\":2"), std::string::npos) << out;
+  // Without credentials the endpoint is refused.
+  out = Shell(Bin() + " backup --to " + ShellQuote(backups) + " --server http://" + s.http_address() + " 2>&1", &st);
+  EXPECT_NE(st, 0) << out;
+  uint64_t events_at_stop = static_cast<uint64_t>(s.Metric("kamatama_events_stored_total"));
+  EXPECT_EQ(s.Stop(), 0);
+  std::fprintf(stderr, "[ops] backup 1 during ingest of %d x %d events took %.2f s (CLI round trip); %lu events stored at stop\n",
+               batches, kPerBatch, secs, static_cast<unsigned long>(events_at_stop));
+  std::fprintf(stderr, "[ops] %s", Shell(Bin() + " backup --list --to " + ShellQuote(backups)).c_str());
+  std::fprintf(stderr, "[ops] backup dir: %s", Shell("du -sh " + ShellQuote(backups)).c_str());
+
+  // Restore backup 1 into a new directory and find every batch acknowledged before it began.
+  std::string dir2 = TempDir("ops_restore");
+  out = Shell(Bin() + " restore --from " + ShellQuote(backups) + " --backup-id 1 --data-dir " +
+                  ShellQuote(dir2 + "/data") + " 2>&1",
+              &st);
+  ASSERT_EQ(st, 0) << out;
+  // Restoring over an existing store is refused.
+  out = Shell(Bin() + " restore --from " + ShellQuote(backups) + " --data-dir " + ShellQuote(dir2 + "/data") + " 2>&1", &st);
+  EXPECT_NE(st, 0);
+  EXPECT_NE(out.find("not empty"), std::string::npos) << out;
+  Server r(dir2);
+  r.Start();
+  ASSERT_GE(acked_before.size(), 8u);
+  for (int b : acked_before) EXPECT_EQ(r.CountMatches("bkb" + std::to_string(b)), static_cast<size_t>(kPerBatch)) << "batch " << b;
+  EXPECT_EQ(r.Stop(), 0);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir2);
+}
+
+TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
+  std::string dir = TempDir("ops_format");
+  int st = 0;
+  // tests/fixtures/store-format0.tar.gz: written by kamatama before the format marker existed
+  // (3000 sshd events of 2026-11-20, sealed block and pending rows still in the WAL).
+  Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/store-format0.tar.gz") + " -C " +
+            ShellQuote(dir),
+        &st);
+  ASSERT_EQ(st, 0);
+  {
+    Server s(dir);
+    s.Start();
+    EXPECT_TRUE(LogHas(s, "migrated store format version 0 -> 1")) << s.log();
+    EXPECT_EQ(s.CountMatches("fixmarker"), 3000u);
+    EXPECT_EQ(s.CountMatches("fixmarker AND host.name:fixhost3"), 429u);  // i % 7 == 3 for i < 3000
+    EXPECT_EQ(s.CountMatches("n2999"), 1u);
+    EXPECT_EQ(s.Stop(), 0);
+  }
+  {
+    Server s(dir);  // second start: already version 1, nothing to migrate
+    s.Start();
+    EXPECT_EQ(s.log().find("migrated"), s.log().rfind("migrated")) << "migrated only once";
+    EXPECT_EQ(s.CountMatches("fixmarker"), 3000u);
+    EXPECT_EQ(s.Stop(), 0);
+  }
+  // Pretend a newer kamatama wrote format 99: this one must refuse it without touching it.
+  {
+    rocksdb::Options o;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, dir + "/data", &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir + "/data", descs, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "kamatama.format_version", "99").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  std::string out = Shell(Bin() + " serve --data-dir " + ShellQuote(dir + "/data") +
+                              " --syslog-udp '' --syslog-tcp '' --http 127.0.0.1:0 2>&1",
+                          &st);
+  EXPECT_EQ(st, 1) << out;
+  EXPECT_NE(out.find("has on-disk format version 99, but this kamatama only reads versions up to 1"), std::string::npos)
+      << out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Ops, ImportTarGzOfRotatedAndCompressedLogsTwiceStoresOnce) {
+  std::string dir = TempDir("ops_import");
+  std::string logs = dir + "/srv/var/log";
+  auto lines = [](const std::string& prog, int n, int day) {
+    std::string s;
+    for (int i = 0; i < n; ++i)
+      s += "<38>Nov " + std::to_string(day) + " 0" + std::to_string(i % 10) + ":00:00 srv " + prog + "[7]: impmarker " +
+           prog + " line " + std::to_string(i) + "\n";
+    return s;
+  };
+  WriteFile(logs + "/syslog", lines("cron", 1000, 26));
+  WriteFile(logs + "/syslog.1", lines("kernel", 500, 25));
+  WriteFile(logs + "/syslog.2", lines("dhclient", 700, 24));
+  WriteFile(logs + "/auth.log.3", lines("sshd", 300, 23));
+  WriteFile(logs + "/wtmp", std::string("\0\0\0\x07binary", 10) + std::string(100, '\0'));
+  WriteFile(logs + "/empty.log", "");
+  int st = 0;
+  Shell("gzip -9 " + ShellQuote(logs + "/syslog.2"), &st);
+  ASSERT_EQ(st, 0);
+  Shell("zstd -q --rm " + ShellQuote(logs + "/auth.log.3"), &st);
+  ASSERT_EQ(st, 0);
+  Shell("tar czf " + ShellQuote(dir + "/varlog.tar.gz") + " -C " + ShellQuote(dir + "/srv") + " var", &st);
+  ASSERT_EQ(st, 0);
+  std::string data = dir + "/data";
+  std::string out = Shell(Bin() + " import --data-dir " + ShellQuote(data) + " " + ShellQuote(dir + "/varlog.tar.gz") + " 2>&1", &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("(1 skipped as binary), 2500 line(s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("2500 event(s) stored, 0 line(s) already imported"), std::string::npos) << out;
+  std::fprintf(stderr, "[ops] first import: %s", out.c_str());
+  out = Shell(Bin() + " import --data-dir " + ShellQuote(data) + " " + ShellQuote(dir + "/varlog.tar.gz") + " 2>&1", &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("0 event(s) stored, 2500 line(s) already imported"), std::string::npos) << out;
+  // The same content unpacked, as a directory: still nothing new.
+  out = Shell(Bin() + " import --data-dir " + ShellQuote(data) + " " + ShellQuote(logs) + " 2>&1", &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("0 event(s) stored, 2500 line(s) already imported"), std::string::npos) << out;
+  // A running server holds the store: import refuses with a clear message.
+  Server s(dir);
+  s.Start();
+  out = Shell(Bin() + " import --data-dir " + ShellQuote(data) + " " + ShellQuote(logs + "/syslog") + " 2>&1", &st);
+  EXPECT_EQ(st, 1);
+  EXPECT_NE(out.find("is in use by a running kamatama server"), std::string::npos) << out;
+  EXPECT_EQ(s.CountMatches("impmarker"), 2500u);
+  EXPECT_EQ(s.CountMatches("impmarker AND process.name:sshd"), 300u);
+  EXPECT_EQ(s.CountMatches("impmarker AND process.name:dhclient"), 700u);
+  // Year-less RFC 3164 timestamps take their year from the file's modification time.
+  EXPECT_NE(s.Search("impmarker AND process.name:cron", "&limit=1").find("-11-26T0"), std::string::npos);
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(dir);
+}
