@@ -255,8 +255,8 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   auto parsed = query::Query::Parse(p.pipeline.filter);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return error_response(*e);
   p.query = std::get<query::Query>(std::move(parsed));
-  if (!req.principal.Has(kPermAdmin)) {
-    // Only admins see the audit log (issue 8): the filter can never match kamatama.audit events.
+  {
+    // Only admins see the audit log, and only when they name it (issue 8, RestrictFilter).
     auto restricted = query::Query::Parse(RestrictFilter(req.principal, p.pipeline.filter));
     if (auto* e = std::get_if<query::ParseError>(&restricted)) return error_response(*e);
     p.query = std::get<query::Query>(std::move(restricted));
@@ -840,7 +840,7 @@ Api::TailStart Api::OpenTail(Request& req) {
   if (!pipeline.stages.empty()) return fail("the live tail takes a filter, not pipes", pipeline.stages[0].position, true);
   auto parsed = query::Query::Parse(pipeline.filter);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
-  if (!req.principal.Has(kPermAdmin)) parsed = query::Query::Parse(RestrictFilter(req.principal, pipeline.filter));
+  parsed = query::Query::Parse(RestrictFilter(req.principal, pipeline.filter));
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
   Audit(req, req.principal, "tail", "success", {{"kamatama.query", qtext}});
   out.subscriber = tails_.Subscribe(std::get<query::Query>(std::move(parsed)), cfg_.query.tail_buffer);
