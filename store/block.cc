@@ -348,4 +348,81 @@ Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* or
   return Status::Corruption("unknown column kind");
 }
 
+Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32_t>& rows,
+                   const std::vector<std::string_view>* original_rows, std::vector<std::string_view>* values,
+                   std::vector<uint8_t>* present) {
+  values->assign(rows.size(), {});
+  present->assign(rows.size(), 0);
+  if (rows.empty()) return Status::OK();
+  if (in.size() < 2) return Status::Corruption("short column");
+  auto kind = static_cast<ColumnKind>(in[0]);
+  bool has_bitmap = in[1] == 1;
+  in.remove_prefix(2);
+  std::string_view bitmap;
+  if (has_bitmap) {
+    size_t bytes = (count + 7) / 8;
+    if (in.size() < bytes) return Status::Corruption("short column bitmap");
+    bitmap = in.substr(0, bytes);
+    in.remove_prefix(bytes);
+  }
+  auto is_present = [&](uint32_t i) { return !has_bitmap || ((bitmap[i / 8] >> (i % 8)) & 1); };
+  std::vector<std::string_view> dict;
+  if (kind == ColumnKind::kDict) {
+    uint64_t n;
+    if (!GetVarint(&in, &n) || n > in.size()) return Status::Corruption("bad dict column");
+    dict.resize(n);
+    for (auto& d : dict) {
+      if (!GetLengthPrefixed(&in, &d)) return Status::Corruption("bad dict entry");
+    }
+  } else if (kind == ColumnKind::kSuffixOfOriginal && !original_rows) {
+    return Status::Corruption("suffix column without original");
+  } else if (kind != ColumnKind::kPlain && kind != ColumnKind::kSuffixOfOriginal) {
+    return Status::Corruption("unknown column kind");
+  }
+  // Walk the present rows in order, keeping only the wanted ones.
+  size_t k = 0;
+  const uint32_t last = rows.back();
+  if (last >= count) return Status::Corruption("row out of range");
+  for (uint32_t i = 0; i <= last; ++i) {
+    while (k < rows.size() && rows[k] < i) ++k;
+    if (k == rows.size()) break;
+    if (!is_present(i)) continue;
+    const bool want = rows[k] == i;
+    std::string_view v;
+    switch (kind) {
+      case ColumnKind::kPlain:
+        if (!GetLengthPrefixed(&in, &v)) return Status::Corruption("bad plain column");
+        break;
+      case ColumnKind::kDict: {
+        uint64_t idx;
+        if (!GetVarint(&in, &idx) || idx >= dict.size()) return Status::Corruption("bad dict index");
+        v = dict[idx];
+        break;
+      }
+      case ColumnKind::kSuffixOfOriginal: {
+        uint64_t x;
+        if (!GetVarint(&in, &x)) return Status::Corruption("bad suffix column");
+        uint64_t len = x >> 1;
+        if (x & 1) {
+          if (want) {
+            std::string_view orig = (*original_rows)[k];
+            if (len > orig.size()) return Status::Corruption("bad suffix length");
+            v = orig.substr(orig.size() - len);
+          }
+        } else {
+          if (len > in.size()) return Status::Corruption("bad suffix literal");
+          v = in.substr(0, len);
+          in.remove_prefix(len);
+        }
+        break;
+      }
+    }
+    if (want) {
+      (*values)[k] = v;
+      (*present)[k] = 1;
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace kamatama::store

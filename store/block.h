@@ -73,4 +73,11 @@ Status DecodeTimes(std::string_view in, uint32_t count, int64_t min_ts, std::vec
 //! `original` is needed only for columns stored relative to event.original (message).
 Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* original, DecodedColumn* out);
 
+//! Decodes only `rows` (ascending) of a column: (*present)[k] and (*values)[k] for rows[k].
+//! `original_rows` (same order as rows) is needed only for columns stored relative to
+//! event.original. Cheaper than DecodeColumn when few rows are wanted from a wide block.
+Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32_t>& rows,
+                   const std::vector<std::string_view>* original_rows, std::vector<std::string_view>* values,
+                   std::vector<uint8_t>* present);
+
 }  // namespace kamatama::store

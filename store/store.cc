@@ -867,18 +867,53 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         hits.resize(keep);
         if (hits.empty()) continue;
       }
-      for (const auto& name : c.header.columns) KMT_RETURN(load(name));
-      std::vector<Event> events;
-      events.reserve(hits.size());
-      for (uint32_t i : hits) {
-        Event& ev = events.emplace_back();
-        ev.timestamp_ns = ts[i];
-        ev.ingested_ns = ing[i];
-        for (const auto& name : c.header.columns) {
-          const DecodedColumn& col = cols[name].second;
-          if (!col.present[i]) continue;
-          if (name == field::kOriginal) ev.original.assign(col.values[i]);
-          else ev.Add(name, col.values[i]);
+      // Materialise only the hit rows: columns not decoded for the filter are walked once for
+      // just those rows (a wide block may have hundreds of sparse columns).
+      std::vector<Event> events(hits.size());
+      for (size_t k = 0; k < hits.size(); ++k) {
+        events[k].timestamp_ns = ts[hits[k]];
+        events[k].ingested_ns = ing[hits[k]];
+        events[k].fields.reserve(c.header.columns.size());
+      }
+      rocksdb::PinnableSlice orig_slice, col_slice;
+      std::vector<std::string_view> orig_rows, vals;
+      std::vector<uint8_t> pres;
+      bool have_orig = false;
+      {
+        const std::string orig_name(field::kOriginal);
+        if (auto it = cols.find(orig_name); it != cols.end()) {
+          orig_rows.resize(hits.size());
+          for (size_t k = 0; k < hits.size(); ++k)
+            orig_rows[k] = it->second.second.present[hits[k]] ? it->second.second.values[hits[k]] : std::string_view();
+          have_orig = true;
+        } else if (std::find(c.header.columns.begin(), c.header.columns.end(), orig_name) != c.header.columns.end()) {
+          auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, orig_name), &orig_slice);
+          if (!rs.ok()) return FromRocks(rs);
+          KMT_RETURN(ExtractRows(std::string_view(orig_slice.data(), orig_slice.size()), c.header.count, hits,
+                                 nullptr, &orig_rows, &pres));
+          have_orig = true;
+        }
+      }
+      for (const auto& name : c.header.columns) {
+        const bool is_orig = name == field::kOriginal;
+        if (is_orig) {
+          for (size_t k = 0; k < hits.size(); ++k) events[k].original.assign(orig_rows[k]);
+          continue;
+        }
+        if (auto it = cols.find(name); it != cols.end()) {
+          const DecodedColumn& col = it->second.second;
+          for (size_t k = 0; k < hits.size(); ++k) {
+            if (col.present[hits[k]]) events[k].Add(name, col.values[hits[k]]);
+          }
+          continue;
+        }
+        col_slice.Reset();
+        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, name), &col_slice);
+        if (!rs.ok()) return FromRocks(rs);
+        KMT_RETURN(ExtractRows(std::string_view(col_slice.data(), col_slice.size()), c.header.count, hits,
+                               have_orig ? &orig_rows : nullptr, &vals, &pres));
+        for (size_t k = 0; k < hits.size(); ++k) {
+          if (pres[k]) events[k].Add(name, vals[k]);
         }
       }
       std::lock_guard lock(mu);

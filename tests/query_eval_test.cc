@@ -244,7 +244,18 @@ TEST_F(QueryEval, NewestFirstWithLimitIsTheSameInParallel) {
         Event ev = EventOf(i);
         if (parsed.Matches(EventAccessor(ev))) want.push_back(i);
       }
-      for (size_t k = 0; k < 50; ++k) EXPECT_EQ(*res.events[k].Get("event.id"), std::to_string(want[k])) << q;
+      for (size_t k = 0; k < 50; ++k) {
+        EXPECT_EQ(*res.events[k].Get("event.id"), std::to_string(want[k])) << q;
+        // Every field comes back exactly (sparse columns included).
+        Event orig = EventOf(want[k]);
+        auto sorted = [](std::vector<std::pair<std::string, std::string>> f) {
+          std::sort(f.begin(), f.end());
+          return f;
+        };
+        EXPECT_EQ(sorted(res.events[k].fields), sorted(orig.fields)) << q << " event " << want[k];
+        EXPECT_EQ(res.events[k].original, orig.original);
+        EXPECT_EQ(res.events[k].timestamp_ns, orig.timestamp_ns);
+      }
       EXPECT_FALSE(res.complete) << "the scan should stop early once the newest 50 are certain";
     }
   }
