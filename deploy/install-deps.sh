@@ -16,6 +16,8 @@ PKGS=(
   clang libclang-rt-14-dev
   # real peers used by the tests
   rsyslog rsyslog-openssl bsdutils curl python3 procps openssl
+  # reliability test: RFC 3164 years around New Year (tests/reliability_integration_test.cc)
+  faketime
   # peers of the benchmark (bench/run.sh)
   ripgrep zstd sqlite3
   # headless browser for the web UI end-to-end test (tests/ui)

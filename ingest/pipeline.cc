@@ -172,8 +172,14 @@ void Pipeline::TryResume(int64_t now) {
   last_retry_ = now;
   if (opt_.min_free_bytes > 0 && store_->FreeBytes() < opt_.min_free_bytes) return;
   if (store_dirty_) {
-    Status s = store_->Resume();
-    if (s.ok()) s = store_->Commit(true);
+    // RocksDB refuses to resume while it still lacks space or is recovering by itself: wait.
+    if (Status r = store_->Resume(); !r.ok()) {
+      if (r.ToString() != last_resume_error_) Log("disk full: store not resumed yet: " + r.ToString());
+      last_resume_error_ = r.ToString();
+      return;
+    }
+    last_resume_error_.clear();
+    Status s = store_->Commit(true);
     if (!s.ok()) {
       if (!Retryable(s)) EnterReadOnly(s, "store write (retry after disk full)");
       return;

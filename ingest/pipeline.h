@@ -119,6 +119,7 @@ class Pipeline {
   int64_t paused_since_ = 0;
   int64_t last_retry_ = 0;
   int64_t last_disk_check_ = 0;
+  std::string last_resume_error_;
 };
 
 }  // namespace kamatama::ingest

@@ -225,6 +225,7 @@ Response EsBulk(const Request& req, const ShipperContext& ctx, std::string_view 
             it.status = 200;  // "index" of an existing id: already stored, nothing to do
           }
           dupes.Add();
+          events.Add();  // accounting (issue 9): received = stored + rejected + dropped
           continue;
         }
         if (d.in_flight.count(key)) {
@@ -249,12 +250,14 @@ Response EsBulk(const Request& req, const ShipperContext& ctx, std::string_view 
   size_t bad = 0;
   for (const auto& it : items) bad += it.status == 400 && it.error_type == "mapper_parsing_exception";
   bad_json.Add(bad);
+  events.Add(bad);  // accounting (issue 9)
 
   if (!store_items.empty()) {
     std::vector<RawRecord> raws;
     raws.reserve(store_items.size());
     for (size_t i : store_items) raws.push_back(std::move(items[i].raw));
     Status err;
+    events.Add(store_items.size());  // accounting (issue 9): counted before the outcome
     SubmitResult res = SubmitDurably(ctx.pipeline, MakeBatch(std::move(raws), ctx.cfg.parse), &err);
     if (res == SubmitResult::kBusy) {
       release();
@@ -264,7 +267,6 @@ Response EsBulk(const Request& req, const ShipperContext& ctx, std::string_view 
       release();
       return EsError(503, "unavailable_shards_exception", "not stored: " + err.ToString());
     }
-    events.Add(store_items.size());
     for (size_t i : store_items) items[i].status = 201;
     if (!keys.empty()) {
       Status err2;
@@ -399,13 +401,14 @@ std::optional<Response> HandleLoki(const Request& req, const ShipperContext& ctx
   bool ok = json ? ingest::DecodeLokiJson(*body, lo, &res) : ingest::DecodeLokiProto(*body, lo, &res);
   if (!ok) return text(400, "cannot decode the push request: " + res.first_error + "\n");
   rejected.Add(res.rejected);
+  events.Add(res.rejected);  // accounting (issue 9)
   if (!res.records.empty()) {
     size_t n = res.records.size();
     Status err;
+    events.Add(n);  // accounting (issue 9): counted before the outcome
     SubmitResult sr = SubmitDurably(ctx.pipeline, MakeBatch(std::move(res.records), ctx.cfg.parse), &err);
     if (sr == SubmitResult::kBusy) return text(429, "kamatama's ingest queue is full; retry later\n");
-    if (sr == SubmitResult::kFailed) return text(500, "not stored: " + err.ToString() + "\n");
-    events.Add(n);
+    if (sr == SubmitResult::kFailed) return text(507, "not stored: " + err.ToString() + "\n");
   }
   if (res.rejected > 0) {
     // Like Loki: the valid entries are stored, the answer reports the refused ones (not retried).
@@ -500,17 +503,21 @@ std::optional<Response> HandleHec(const Request& req, const ShipperContext& ctx)
   if (!res.records.empty()) {
     size_t n = res.records.size();
     Status err;
+    events.Add(n);  // accounting (issue 9): counted before the outcome
     SubmitResult sr = SubmitDurably(ctx.pipeline, MakeBatch(std::move(res.records), ctx.cfg.parse), &err);
-    if (sr == SubmitResult::kBusy) return Hec(503, "Server is busy", 9);
-    if (sr == SubmitResult::kFailed) return Hec(500, "Internal server error", 8);
-    events.Add(n);
+    if (sr == SubmitResult::kBusy) {
+      Response r = Hec(503, "Server is busy", 9);
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    if (sr == SubmitResult::kFailed) return Hec(503, "Internal server error", 8);
   }
   switch (res.error_code) {
     case 0: break;
     case 5: return Hec(400, "No data", 5);
-    case 12: bad.Add(); return Hec(400, "Event field is required", 12, res.invalid_event);
-    case 13: bad.Add(); return Hec(400, "Event field cannot be blank", 13, res.invalid_event);
-    default: bad.Add(); return Hec(400, "Invalid data format", 6, res.invalid_event);
+    case 12: bad.Add(), events.Add(); return Hec(400, "Event field is required", 12, res.invalid_event);
+    case 13: bad.Add(), events.Add(); return Hec(400, "Event field cannot be blank", 13, res.invalid_event);
+    default: bad.Add(), events.Add(); return Hec(400, "Invalid data format", 6, res.invalid_event);
   }
   const bool channel = req.Header("x-splunk-request-channel") || Param(req, "channel");
   return Hec(200, "Success", 0, -1, channel ? g_next_ack++ : -1);
@@ -559,17 +566,18 @@ std::optional<Response> HandleGelfHttp(const Request& req, const ShipperContext&
     raws.push_back(std::move(r));
   }
   bad.Add(refused);
+  events.Add(refused);  // accounting (issue 9)
   if (!raws.empty()) {
     size_t n = raws.size();
     Status err;
+    events.Add(n);  // accounting (issue 9): counted before the outcome
     SubmitResult sr = SubmitDurably(ctx.pipeline, MakeBatch(std::move(raws), ctx.cfg.parse), &err);
     if (sr == SubmitResult::kBusy) {
       Response r = text(429, "ingest queue full; retry later\n");
       r.headers.emplace_back("Retry-After", "1");
       return r;
     }
-    if (sr == SubmitResult::kFailed) return text(500, "not stored: " + err.ToString() + "\n");
-    events.Add(n);
+    if (sr == SubmitResult::kFailed) return text(507, "not stored: " + err.ToString() + "\n");
   }
   if (refused > 0) return text(400, fmt::format("{} message(s) refused; first: {}\n", refused, first_error));
   return Response{202, "text/plain; charset=utf-8", ""};
@@ -591,7 +599,19 @@ SubmitResult SubmitDurably(ingest::Pipeline* pipeline, ingest::Batch batch, Stat
   batch.done = [&done](Status s) { done.set_value(std::move(s)); };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
   while (!pipeline->TrySubmit(batch)) {
-    if (std::chrono::steady_clock::now() >= deadline) return SubmitResult::kBusy;
+    // reliability (issue 9): disk full or read-only store: refuse at once; count what is refused.
+    if (pipeline->State() != ingest::IngestState::kOk) {
+      bool full = pipeline->State() == ingest::IngestState::kDiskFull;
+      GetCounter("kamatama_events_rejected_total", full ? "reason=\"disk_full\"" : "reason=\"store_failed\"",
+                 "Events refused with an error answer to their sender, by reason").Add(batch.events.size());
+      *error = full ? Status::ResourceExhausted(pipeline->StateMessage()) : Status::IoError(pipeline->StateMessage());
+      return SubmitResult::kFailed;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      GetCounter("kamatama_events_rejected_total", "reason=\"queue_full\"",
+                 "Events refused with an error answer to their sender, by reason").Add(batch.events.size());
+      return SubmitResult::kBusy;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   Status s = fut.get();

@@ -3,6 +3,9 @@
 
 #include <rocksdb/db.h>
 #include <sys/statvfs.h>  // reliability (issue 9): FreeBytes
+#include <cstdarg>        // reliability (issue 9): DiagnosticLog
+#include <rocksdb/listener.h>
+#include <cstdio>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/backup_engine.h>  // operations (issue 10)
@@ -82,6 +85,50 @@ bool DecodeRaw(std::string_view in, RawRecord* r) {
   r->data.assign(in);
   return true;
 }
+
+// ---- reliability (issue 9) ----
+// RocksDB's own diagnostic LOG, written through stdio with write errors ignored: RocksDB's
+// default file logger aborts the process (assert) on the line after a failed write, which is
+// what happens when the disk is full. Rotated at 8 MiB (LOG -> LOG.old).
+class DiagnosticLog final : public rocksdb::Logger {
+ public:
+  explicit DiagnosticLog(std::string path) : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), path_(std::move(path)) {
+    f_ = std::fopen(path_.c_str(), "a");
+  }
+  ~DiagnosticLog() override {
+    if (f_) std::fclose(f_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    std::lock_guard lock(mu_);
+    if (!f_) return;
+    std::fprintf(f_, "%s ", FormatRfc3339(NowNanos()).c_str());
+    std::vfprintf(f_, format, ap);
+    std::fputc('\n', f_);
+    std::fflush(f_);
+    if (std::ftell(f_) > (8L << 20)) {
+      std::fclose(f_);
+      std::rename(path_.c_str(), (path_ + ".old").c_str());
+      f_ = std::fopen(path_.c_str(), "a");
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::string path_;
+  std::FILE* f_ = nullptr;
+};
+
+// RocksDB would recover from a full disk by itself only once free space exceeds the largest
+// write buffer (64 MiB for `pending`), and meanwhile refuses Resume() as busy. The writer
+// (ingest/pipeline.cc) decides instead: it calls Resume() and retries when there is room.
+class ManualRecovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+// ---- end reliability ----
 
 Status FromRocks(const rocksdb::Status& s) {
   if (s.ok()) return Status::OK();
@@ -265,6 +312,8 @@ class Store::Impl {
     o.keep_log_file_num = 3;
     o.max_log_file_size = 8u << 20;
     o.bytes_per_sync = 1u << 20;
+    o.info_log = std::make_shared<DiagnosticLog>(opt.dir + "/LOG");  // reliability (issue 9)
+    o.listeners.push_back(std::make_shared<ManualRecovery>());         // reliability (issue 9)
     cache = rocksdb::NewLRUCache(opt.cache_mb << 20);
     rocksdb::BlockBasedTableOptions t;
     t.block_cache = cache;
@@ -314,8 +363,8 @@ class Store::Impl {
     for (auto& [day, p] : partitions) {
       if (!p->blocks.empty()) next_seq = std::max(next_seq, p->blocks.back().id + 1);
     }
-    KMT_RETURN(ApplyRetentionCut());  // reliability (issue 9)
     KMT_RETURN(CheckStoreFormat(db.get(), ls.ok(), opt.dir, &format_note));  // operations (issue 10)
+    KMT_RETURN(ApplyRetentionCut());  // reliability (issue 9)
     return Recover();
   }
 
