@@ -31,10 +31,38 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 size_t FindIgnoreCase(std::string_view hay, std::string_view needle, size_t from) {
   if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
   if (needle.size() > hay.size() || from > hay.size() - needle.size()) return std::string_view::npos;
-  const char lo = AsciiLower(needle[0]);
-  const char up = (lo >= 'a' && lo <= 'z') ? static_cast<char>(lo - 32) : lo;
+  auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  // Without letters case does not matter: glibc's memmem (two-way, vectorised) does it all.
+  size_t anchor = needle.size();
+  bool letters = false;
+  for (size_t i = 0; i < needle.size(); ++i) {
+    char c = needle[i];
+    if (is_letter(c)) letters = true;
+    // A punctuation byte is rarer in logs than letters or digits: the best anchor to scan for.
+    else if (anchor == needle.size() && !(c >= '0' && c <= '9') && c != ' ') anchor = i;
+  }
+  if (!letters) {
+    const void* p = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - hay.data()) : std::string_view::npos;
+  }
   const char* base = hay.data();
   const char* limit = base + (hay.size() - needle.size()) + 1;  // one past the last start
+  if (anchor < needle.size()) {
+    // Scan for the case-free anchor byte, then compare the whole needle around it.
+    const char a = needle[anchor];
+    const char* p = base + from + anchor;
+    const char* end = limit + anchor;
+    while (p < end) {
+      p = static_cast<const char*>(std::memchr(p, a, static_cast<size_t>(end - p)));
+      if (!p) break;
+      size_t pos = static_cast<size_t>(p - base) - anchor;
+      if (EqualsIgnoreCase(hay.substr(pos, needle.size()), needle)) return pos;
+      ++p;
+    }
+    return std::string_view::npos;
+  }
+  const char lo = AsciiLower(needle[0]);
+  const char up = (lo >= 'a' && lo <= 'z') ? static_cast<char>(lo - 32) : lo;
   // Next occurrence of each case of the first byte, recomputed only once consumed.
   auto next = [&](const char* from_ptr, char c) -> const char* {
     if (from_ptr >= limit) return nullptr;

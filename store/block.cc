@@ -379,10 +379,20 @@ Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32
   } else if (kind != ColumnKind::kPlain && kind != ColumnKind::kSuffixOfOriginal) {
     return Status::Corruption("unknown column kind");
   }
-  // Walk the present rows in order, keeping only the wanted ones.
+  // Walk the present rows in order, keeping only the wanted ones, up to the last wanted row
+  // that is present (a sparse column absent from every wanted row is not walked at all).
   size_t k = 0;
-  const uint32_t last = rows.back();
-  if (last >= count) return Status::Corruption("row out of range");
+  if (rows.back() >= count) return Status::Corruption("row out of range");
+  uint32_t last = 0;
+  bool any = false;
+  for (size_t j = rows.size(); j-- > 0;) {
+    if (is_present(rows[j])) {
+      last = rows[j];
+      any = true;
+      break;
+    }
+  }
+  if (!any) return Status::OK();
   for (uint32_t i = 0; i <= last; ++i) {
     while (k < rows.size() && rows[k] < i) ++k;
     if (k == rows.size()) break;

@@ -83,6 +83,20 @@ TEST(Tokenize, HasTokenRespectsBoundaries) {
   EXPECT_EQ(FindIgnoreCase("short", "longer needle"), std::string_view::npos);
 }
 
+TEST(Tokenize, FindIgnoreCaseEveryStrategy) {
+  // No letters (memmem), a punctuation anchor, letters only (first byte in both cases).
+  EXPECT_EQ(FindIgnoreCase("src=10.0.0.1 dst=198.51.100.77 x", "198.51.100.77"), 17u);
+  EXPECT_EQ(FindIgnoreCase("198.51.100.7", "198.51.100.77"), std::string_view::npos);
+  EXPECT_EQ(FindIgnoreCase("a_b zz_ZZ ZZ_Needle_USER!", "zz_needle_user"), 10u);
+  EXPECT_EQ(FindIgnoreCase("_zz_needle_use", "zz_needle_user"), std::string_view::npos);
+  EXPECT_EQ(FindIgnoreCase("user=ROOT", "=root"), 4u);  // anchor at offset 0
+  EXPECT_EQ(FindIgnoreCase("x.EXE", ".exe"), 1u);
+  EXPECT_EQ(FindIgnoreCase("aaa.exe.exe", ".exe", 4), 7u);  // from past the first match
+  EXPECT_EQ(FindIgnoreCase("abc-", "c-"), 2u);           // anchor at the very end
+  EXPECT_EQ(FindIgnoreCase("Powershell", "SHELL"), 5u);
+  EXPECT_EQ(FindIgnoreCase("1234", "34", 3), std::string_view::npos);
+}
+
 TEST(Event, SetGetTags) {
   Event ev;
   ev.Set("host.name", "a");
