@@ -2,7 +2,7 @@
 """Writes N deterministic, realistic syslog lines to stdout for benchmarks.
 
 Mix (per 100 lines): 34 firewall (iptables/ufw), 26 DNS (dnsmasq), 8 Sysmon JSON (process
-create / network / DNS query), 8 sshd (failures mostly from a few attacker IPs), 10 Squid,
+create / network / DNS query), 8 sshd (failures mostly from a few attacker IPs, a quarter of them for root), 10 Squid,
 6 Postfix, 5 dhcpd, 3 ClamAV. Cardinalities: 3,000 hosts, 5,000 users, ~300k source IPs.
 Timestamps spread evenly over the 30 days before --end (default 2026-11-26T00:00:00Z), as RFC 3164
 (no year) or RFC 3339 for Sysmon JSON.
@@ -83,7 +83,8 @@ for i in range(n):
                 % (t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), h, img, img, u, sha))
     elif k < 76:
         ip = rng.choice(attackers) if rng.random() < 0.8 else src
-        line = (f"<38>{bsd} {h} sshd[{rng.randrange(1000, 60000)}]: Failed password for invalid user {u} "
+        who = "root" if rng.random() < 0.25 else f"invalid user {u}"
+        line = (f"<38>{bsd} {h} sshd[{rng.randrange(1000, 60000)}]: Failed password for {who} "
                 f"from {ip} port {rng.randrange(1024, 65535)} ssh2")
     elif k < 86:
         line = (f"<134>{bsd} {h} squid[{rng.randrange(100, 999)}]: {int(t.timestamp())}.{rng.randrange(1000):03d} "

@@ -35,7 +35,10 @@ int Connect(const std::string& hostport) {
 // Reads one metric value from /metrics over a plain HTTP/1.0 request.
 double Metric(const std::string& http, const std::string& name) {
   int fd = Connect(http);
-  std::string req = "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n";
+  std::string req = "GET /metrics HTTP/1.0\r\nHost: x\r\n";
+  // The server is locked by default: KMT_AUTHORIZATION holds the Authorization header value.
+  if (const char* auth = std::getenv("KMT_AUTHORIZATION")) req += std::string("Authorization: ") + auth + "\r\n";
+  req += "\r\n";
   ::send(fd, req.data(), req.size(), 0);
   std::string resp;
   char buf[65536];
