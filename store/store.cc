@@ -818,21 +818,50 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   Status error;
   const auto& refs = filter.ReferencedFields();
 
+  constexpr size_t kChunk = 32;
+  const size_t chunk = std::clamp<size_t>(cands.size() / (std::max(threads, 1u) * 4), 1, kChunk);
   auto worker = [&]() -> Status {
     rocksdb::ReadOptions ro;
     ro.snapshot = snap;
-    rocksdb::PinnableSlice filter_data, times_data;
+    rocksdb::PinnableSlice times_data;
     std::vector<int64_t> ts, ing;
     std::vector<uint32_t> hits;
+    // Candidates are claimed in chunks whose token filters are fetched with one MultiGet
+    // (far cheaper than one Get each when most blocks are pruned).
+    size_t chunk_first = 0, chunk_pos = 0, chunk_end = 0;
+    std::vector<std::string> fkeys;
+    std::vector<rocksdb::Slice> fkey_slices;
+    std::vector<rocksdb::ColumnFamilyHandle*> fcfs;
+    std::vector<rocksdb::PinnableSlice> fvalues(kChunk);
+    std::vector<rocksdb::Status> fstatus(kChunk);
     while (!stop.load(std::memory_order_relaxed)) {
-      size_t ci = next.fetch_add(1);
-      if (ci >= cands.size()) break;
+      if (chunk_pos == chunk_end) {
+        size_t b = next.fetch_add(chunk);
+        if (b >= cands.size()) break;
+        chunk_first = chunk_pos = b;
+        chunk_end = std::min(b + chunk, cands.size());
+        if (so.use_token_filters) {
+          const size_t n = chunk_end - b;
+          fkeys.clear();
+          fkey_slices.clear();
+          fcfs.clear();
+          for (size_t j = b; j < chunk_end; ++j) {
+            fkeys.push_back(BlockKey(cands[j].header.id, KeyKind::kFilter));
+            fcfs.push_back(cands[j].part->cf);
+          }
+          for (const auto& k : fkeys) fkey_slices.emplace_back(k);
+          for (size_t j = 0; j < n; ++j) fvalues[j].Reset();
+          m.db->MultiGet(ro, n, fcfs.data(), fkey_slices.data(), fvalues.data(), fstatus.data());
+        }
+      }
+      const size_t ci = chunk_pos++;
       const Candidate& c = cands[ci];
       {
         std::lock_guard lock(mu);
         if (top.Full() && c.header.max_ts < top.MinTs()) {
+          // This block and every later one (older max_ts) are too old; other threads may still
+          // hold newer blocks of their chunks, so only this thread stops.
           res->complete = false;
-          stop = true;
           break;
         }
       }
@@ -844,10 +873,9 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         break;
       }
       if (so.use_token_filters) {
-        filter_data.Reset();
-        auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kFilter), &filter_data);
-        if (s.ok()) {
-          std::string_view fd(filter_data.data(), filter_data.size());
+        const size_t j = ci - chunk_first;
+        if (fstatus[j].ok()) {
+          std::string_view fd(fvalues[j].data(), fvalues[j].size());
           if (!filter.MayMatch([fd](uint64_t h) { return TokenBloom::MayContain(fd, h); })) {
             ++pruned;
             continue;
