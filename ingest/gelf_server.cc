@@ -111,7 +111,9 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
       boost::system::error_code ec;
       co_await expiry_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (stopping_) co_return;
-      C().expired.Add(chunks_.Expire(store::NowSteady()));
+      size_t gone = chunks_.Expire(store::NowSteady());
+      C().expired.Add(gone);
+      C().udp.Add(gone);  // accounting (issue 9): received = stored + rejected + dropped
     }
   }
 
@@ -136,7 +138,7 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
         const char* reason = nullptr;
         // Keyed by the sender's address, not its port: a sender may use a socket per chunk.
         auto r = chunks_.Add(std::string_view(buf.data(), n), sender, store::NowSteady(), &message, &reason);
-        if (r == GelfReassembler::Result::kDropped) Dropped(reason).Add();
+        if (r == GelfReassembler::Result::kDropped) Dropped(reason).Add(), c.udp.Add();  // accounting (issue 9)
         if (r != GelfReassembler::Result::kComplete) continue;
         c.udp.Add();
         Add(&batch, message, sender, now);
@@ -180,6 +182,7 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
         if (!discarding) {
           if (frame.size() + piece.size() > opt_.max_message) {
             Dropped("gelf_too_large").Add();
+            c.tcp.Add();  // accounting (issue 9)
             frame.clear();
             discarding = true;
           } else {
@@ -204,7 +207,7 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
         co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
     }
-    if (!frame.empty()) Dropped("gelf_incomplete").Add();
+    if (!frame.empty()) Dropped("gelf_incomplete").Add(), C().tcp.Add();  // accounting (issue 9)
     sock->close(ec);
     connections_--;
   }

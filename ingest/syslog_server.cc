@@ -171,17 +171,33 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       *deadline = store::NowSteady() + opt_.idle_timeout_ns;
     }
     SyslogFramer framer(opt_.max_frame);
-    std::vector<char> buf(64 * 1024);
+    // Memory (reliability, issue 9): plain TCP waits for data without a buffer and reads into one
+    // buffer per thread, so an idle or paused connection holds no 64 KiB read buffer.
+    constexpr bool kPlain = std::is_same_v<Stream, tcp::socket>;
+    std::vector<char> buf(kPlain ? 0 : 64 * 1024);
+    if constexpr (kPlain) sock->non_blocking(true, ec);
     asio::steady_timer wait(sock->get_executor());
     Counters& c = C();
     for (;;) {
-      size_t n = co_await stream->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      size_t n = 0;
+      const char* data = nullptr;
+      if constexpr (kPlain) {
+        co_await sock->async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        thread_local std::vector<char> tbuf(64 * 1024);
+        n = sock->read_some(asio::buffer(tbuf), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+        data = tbuf.data();
+      } else {
+        n = co_await stream->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        data = buf.data();
+      }
       if (ec || n == 0) break;
       *deadline = store::NowSteady() + opt_.idle_timeout_ns;
       c.tcp_bytes.Add(n);
       Batch batch;
       int64_t now = NowNanos();
-      framer.Feed(std::string_view(buf.data(), n), [&](std::string_view f, bool truncated) {
+      framer.Feed(std::string_view(data, n), [&](std::string_view f, bool truncated) {
         AddRecord(&batch, f, truncated, observer, now);
       });
       if (batch.events.empty()) continue;
