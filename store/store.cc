@@ -755,6 +755,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   };
   std::vector<Candidate> cands;
   std::vector<Event> memory_hits;
+  std::vector<std::pair<int64_t, const Event*>> memory_top;
   const rocksdb::Snapshot* snap = nullptr;
   {
     std::lock_guard lock(m.mu);
@@ -777,12 +778,19 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           ++res->matched;
           if (so.visit) so.visit(row, ev.timestamp_ns);
           else if (so.visit_event) memory_hits.push_back(ev);  // handed over once unlocked
-          else if (top.WouldKeep(ev.timestamp_ns)) top.Push(ev);
+          else if (so.limit) memory_top.emplace_back(ev.timestamp_ns, &ev);
         }
       }
     };
     for (auto& [day, b] : m.builders) scan_events(b->events);
     for (auto& s : m.sealed) scan_events(s.builder->events);
+    // Copy only the newest `limit` in-memory matches (copying every match costs more than the scan).
+    if (memory_top.size() > so.limit) {
+      std::nth_element(memory_top.begin(), memory_top.begin() + static_cast<ptrdiff_t>(so.limit), memory_top.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      memory_top.resize(so.limit);
+    }
+    for (const auto& [ts, ev] : memory_top) top.Push(*ev);
   }
   struct SnapshotRelease {
     rocksdb::DB* db;
