@@ -16,6 +16,7 @@ struct Family {
   std::map<std::string, std::unique_ptr<Counter>> counters;  // by labels
   std::map<std::string, std::unique_ptr<Histogram>> histograms;
   std::function<double()> gauge;
+  std::function<std::vector<std::pair<std::string, double>>()> labeled_gauge;
 };
 struct Registry {
   std::mutex mu;
@@ -62,6 +63,16 @@ void RegisterGauge(std::string_view name, std::string_view help, std::function<d
   f.gauge = std::move(fn);
 }
 
+void RegisterLabeledGauge(std::string_view name, std::string_view help,
+                          std::function<std::vector<std::pair<std::string, double>>()> fn) {
+  Registry& r = Reg();
+  std::lock_guard lock(r.mu);
+  Family& f = r.families[std::string(name)];
+  f.type = "gauge";
+  f.help = help;
+  f.labeled_gauge = std::move(fn);
+}
+
 void Histogram::Observe(double seconds) {
   size_t i = 0;
   while (i < kNumBounds && seconds > kBounds[i]) ++i;
@@ -77,6 +88,9 @@ std::string RenderMetrics() {
   for (auto& [name, f] : r.families) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, f.help, name, f.type);
     if (f.gauge) out += fmt::format("{} {}\n", name, f.gauge());
+    if (f.labeled_gauge) {
+      for (const auto& [labels, v] : f.labeled_gauge()) out += fmt::format("{}{{{}}} {}\n", name, labels, v);
+    }
     for (auto& [labels, c] : f.counters) {
       if (labels.empty()) out += fmt::format("{} {}\n", name, c->Get());
       else out += fmt::format("{}{{{}}} {}\n", name, labels, c->Get());

@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace kamatama {
 
@@ -23,6 +25,11 @@ Counter& GetCounter(std::string_view name, std::string_view labels, std::string_
 
 //! A gauge computed when /metrics is read.
 void RegisterGauge(std::string_view name, std::string_view help, std::function<double()> fn);
+//! A gauge with one series per label set (labels like `family="dns"`), all computed when
+//! /metrics is read. Like RegisterGauge's, `fn` runs under the registry's lock: it must not
+//! register or look up metrics.
+void RegisterLabeledGauge(std::string_view name, std::string_view help,
+                          std::function<std::vector<std::pair<std::string, double>>()> fn);
 
 //! Latency histogram in seconds with fixed buckets.
 class Histogram {

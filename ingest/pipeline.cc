@@ -79,6 +79,23 @@ size_t Pipeline::QueuedBytes() const {
   return queued_bytes_;
 }
 
+// self-monitoring (issue 10)
+size_t Pipeline::QueuedEvents() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& b : queue_) n += b.events.size();
+  return n;
+}
+int64_t Pipeline::OldestQueuedNs() const {
+  std::lock_guard lock(mu_);
+  int64_t oldest = 0;
+  for (const auto& b : queue_) {  // batches are queued in arrival order: the first non-empty one
+    for (const auto& e : b.events) oldest = oldest == 0 ? e.ingested_ns : std::min(oldest, e.ingested_ns);
+    if (oldest) break;
+  }
+  return oldest;
+}
+
 void Pipeline::Start() {
   RegisterGauge("kamatama_queue_bytes", "Bytes waiting between receivers and the store writer",
                 [this] { return static_cast<double>(QueuedBytes()); });
@@ -192,8 +209,10 @@ void Pipeline::TryResume(int64_t now) {
     held_.clear();
     held_events_ = 0;
   }
-  Log(fmt::format("disk has room again: ingest resumed after {:.1f} s", (NowNanos() - paused_since_) / 1e9));
+  std::string resumed = fmt::format("disk has room again: ingest resumed after {:.1f} s", (NowNanos() - paused_since_) / 1e9);
+  Log(resumed);
   SetState(IngestState::kOk, "");
+  Notify("info", "ingest_resumed", resumed, {{"kamatama.disk.free_bytes", std::to_string(store_->FreeBytes())}});  // issue 10
   cv_.notify_all();
 }
 
@@ -221,8 +240,12 @@ void Pipeline::CheckDisk(int64_t now) {
                  "Day partitions dropped by retention, by reason").Add();
       GetCounter("kamatama_retention_dropped_events_total", fmt::format("reason=\"{}\"", reason),
                  "Events dropped with their day by retention, by reason").Add(d.events);
-      Log(fmt::format("retention ({}): dropped day {} ({} event(s), {} bytes of lines)", reason,
-                      FormatRfc3339(d.day * kNanosPerDay).substr(0, 10), d.events, d.raw_bytes));
+      std::string dropped = fmt::format("retention ({}): dropped day {} ({} event(s), {} bytes of lines)", reason,
+                                        FormatRfc3339(d.day * kNanosPerDay).substr(0, 10), d.events, d.raw_bytes);
+      Log(dropped);
+      Notify("warning", "retention_dropped", dropped,  // issue 10: dropped before its age
+             {{"kamatama.retention.reason", reason}, {"kamatama.retention.day", FormatRfc3339(d.day * kNanosPerDay).substr(0, 10)},
+              {"kamatama.retention.events", std::to_string(d.events)}});
       free = store_->FreeBytes();
     }
   }
@@ -233,6 +256,7 @@ void Pipeline::CheckDisk(int64_t now) {
                                   opt_.min_free_bytes);
     Log(msg);
     SetState(IngestState::kDiskFull, msg);
+    Notify("error", "ingest_paused", msg, {{"kamatama.disk.free_bytes", std::to_string(free)}});  // issue 10
   }
 }
 
@@ -263,6 +287,7 @@ void Pipeline::Run() {
       std::string msg = fmt::format("{} failed, disk full: {}; ingest paused, retrying", what, s.ToString());
       Log(msg);
       SetState(IngestState::kDiskFull, msg);
+      Notify("error", "ingest_paused", msg, {{"kamatama.disk.free_bytes", std::to_string(store_->FreeBytes())}});  // issue 10
     }
   };
   for (;;) {
@@ -304,8 +329,12 @@ void Pipeline::Run() {
                    "Day partitions dropped by retention, by reason").Add();
         GetCounter("kamatama_retention_dropped_events_total", "reason=\"max_age\"",
                    "Events dropped with their day by retention, by reason").Add(d.events);
-        Log(fmt::format("retention (max_age): dropped day {} ({} event(s), {} bytes of lines)",
-                        FormatRfc3339(d.day * kNanosPerDay).substr(0, 10), d.events, d.raw_bytes));
+        std::string dropped = fmt::format("retention (max_age): dropped day {} ({} event(s), {} bytes of lines)",
+                                          FormatRfc3339(d.day * kNanosPerDay).substr(0, 10), d.events, d.raw_bytes);
+        Log(dropped);
+        Notify("info", "retention_dropped", dropped,  // issue 10
+               {{"kamatama.retention.reason", "max_age"}, {"kamatama.retention.day", FormatRfc3339(d.day * kNanosPerDay).substr(0, 10)},
+                {"kamatama.retention.events", std::to_string(d.events)}});
       }
       last_retention = now;
     }

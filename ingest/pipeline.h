@@ -24,6 +24,8 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -90,6 +92,20 @@ class Pipeline {
   //! tail). Set before Start(); must be quick and must not block.
   void SetObserver(std::function<void(const std::vector<Event>&)> observer) { observer_ = std::move(observer); }
 
+  // ---- self-monitoring (issue 10, server/selfmon.h) ----
+  //! Told (on the writer thread, after the line is logged) when ingest pauses ("ingest_paused")
+  //! or resumes ("ingest_resumed") and when retention drops a day ("retention_dropped"): level
+  //! (info, warning, error), action, the logged message and extra fields. Set before Start();
+  //! must be quick, must not block and must not submit to this pipeline.
+  using Notifier = std::function<void(std::string_view level, std::string_view action, const std::string& message,
+                                      const std::vector<std::pair<std::string, std::string>>& fields)>;
+  void SetNotifier(Notifier notifier) { notifier_ = std::move(notifier); }
+  //! Events waiting in the queue (for /metrics).
+  size_t QueuedEvents() const;
+  //! Arrival time (event.ingested) of the oldest event waiting in the queue; 0 when it is empty.
+  int64_t OldestQueuedNs() const;
+  // ---- end self-monitoring ----
+
  private:
   void Run();
   // reliability (issue 9)
@@ -110,6 +126,11 @@ class Pipeline {
   bool stopping_ = false;
   std::thread writer_;
   std::function<void(const std::vector<Event>&)> observer_;
+  Notifier notifier_;  // self-monitoring (issue 10)
+  void Notify(std::string_view level, std::string_view action, const std::string& message,
+              const std::vector<std::pair<std::string, std::string>>& fields = {}) {
+    if (notifier_) notifier_(level, action, message, fields);
+  }
   // reliability (issue 9); writer-thread state except state_ and state_msg_ (under mu_)
   std::atomic<int> state_{0};
   std::string state_msg_;

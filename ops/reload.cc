@@ -110,6 +110,12 @@ std::map<std::string, std::string> Describe(const server::Config& c) {
   n("gelf.chunk_timeout", c.gelf.chunks.timeout_ns);
   n("gelf.idle_timeout", c.gelf.idle_timeout_ns);
   n("gelf.max_connections", c.gelf.max_connections);
+  // self-monitoring (issue 10): applied after a restart
+  n("monitor.interval", c.monitor.interval_ns);
+  n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));
+  n("monitor.repeat", c.monitor.repeat_ns);
+  n("monitor.source_silence", c.monitor.source_silence_ns);
+  n("monitor.login_burst", c.monitor.login_burst);
   return m;
 }
 }  // namespace

@@ -18,6 +18,7 @@
 #include "parsers/parse.h"
 #include "query/pipes.h"
 #include "query/query.h"
+#include "server/selfmon.h"
 #include "server/shipper_routes.h"
 #include "server/web_routes.h"
 
@@ -133,7 +134,12 @@ void AppendEventJson(const Event& ev, std::string* out) {
 
 Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
     : cfg_(cfg), store_(store), pipeline_(pipeline), tails_(cfg.query.max_tails) {
-  if (pipeline_) pipeline_->SetObserver([this](const std::vector<Event>& evs) { tails_.Publish(evs); });
+  if (pipeline_) {
+    pipeline_->SetObserver([this](const std::vector<Event>& evs) {
+      tails_.Publish(evs);
+      if (monitor_) monitor_->Observe(evs);  // issue 10: per-source last-seen, ingest lag
+    });
+  }
   RegisterGauge("kamatama_partitions", "Day partitions in the store",
                 [this] { return static_cast<double>(store_->Stats().partitions); });
   RegisterGauge("kamatama_store_disk_bytes", "Bytes of the data directory",
@@ -618,14 +624,7 @@ std::string_view EventValue(const Event& ev, const std::string& name, std::strin
 }
 
 // The family a dataset belongs to on the sources page.
-std::string_view FamilyOf(std::string_view dataset) {
-  std::string_view head = dataset.substr(0, dataset.find('.'));
-  for (std::string_view f : {"firewall", "proxy", "mail", "dns", "dhcp", "antivirus", "auth", "sysmon"}) {
-    if (head == f) return f;
-  }
-  if (head == "powershell" || head == "windows") return "sysmon";
-  return "other";
-}
+std::string_view FamilyOf(std::string_view dataset) { return SourceFamily(dataset); }  // server/selfmon.h
 }  // namespace
 
 Response Api::Export(const Request& req) {
@@ -878,7 +877,8 @@ Response Api::Sources(const Request& req) {
   so.visit = [&](const FieldAccessor& row, int64_t ts) {
     std::string_view ds, host;
     if (!row.Get(field::kDataset, &ds)) ds = "unknown";
-    if (ds == "kamatama.audit") return;  // the audit log is not a source (and admin-only)
+    // The audit log and the server's own events are not sources (and admin-only).
+    if (ds == "kamatama.audit" || ds == kInternalDataset) return;
     if (!row.Get(field::kHostName, &host) && !row.Get(field::kObserverIp, &host)) host = "unknown";
     auto key = std::make_pair(std::string(FamilyOf(ds)), std::string(host));
     HostStats& h = hosts[key];

@@ -25,6 +25,8 @@
 
 namespace kamatama::server {
 
+class SelfMonitor;  // server/selfmon.h (issue 10)
+
 struct Request {
   std::string method;
   std::string path;                           //!< decoded path without the query string
@@ -85,6 +87,9 @@ class Api {
   Response Handle(Request& req);
   //! Ready once start-up finished (the listeners are bound).
   void SetReady(bool ready) { ready_ = ready; }
+  //! Self-monitoring (issue 10): gets every stored batch (source silence) and login lock-outs.
+  //! Set before the pipeline starts.
+  void SetMonitor(SelfMonitor* monitor) { monitor_ = monitor; }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -132,9 +137,11 @@ class Api {
   Response Me(const Request& req);
   Response Users(const Request& req);
   Response Tokens(const Request& req);
-  //! The user's filter, or for principals without the admin permission the same filter that can
-  //! never match kamatama.audit events. Empty when the query does not parse (the caller reports it).
+  //! The user's filter, restricted so that it never matches kamatama.audit or kamatama.internal
+  //! events, except those datasets an admin names in it. Empty when the query does not parse.
   std::string RestrictFilter(const Principal& who, const std::string& filter) const;
+  //! Self-monitoring (issue 10): reports a failure that started a lock-out.
+  void ReportLockout(const Authenticator::Result& r, const std::string& client);
   std::unique_ptr<AuthStore> auth_store_;
   std::unique_ptr<Authenticator> auth_;
 
@@ -142,6 +149,7 @@ class Api {
   store::Store* store_;
   ingest::Pipeline* pipeline_;
   std::atomic<bool> ready_{false};
+  SelfMonitor* monitor_ = nullptr;  // issue 10
   TailHub tails_;
   std::mutex sources_mu_;
   int64_t sources_at_ = 0;  // steady time of the cached /api/v1/sources answer

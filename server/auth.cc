@@ -618,6 +618,7 @@ Authenticator::Result Authenticator::CheckPassword(const std::string& user, cons
     r.outcome = Outcome::kBad;
     r.reason = locked_u ? "wrong password; account now locked" : locked_a ? "wrong password; address now locked"
                                                                            : "wrong user name or password";
+    r.locked_now = locked_u && locked_a ? "user,address" : locked_u ? "user" : locked_a ? "address" : "";  // issue 10
     return r;
   }
   failures_.erase(ukey);

@@ -184,6 +184,8 @@ class Authenticator {
     Principal who;
     std::string user;    //!< the user name tried (for the audit), if any
     std::string reason;  //!< for failures
+    //! "user", "address" or "user,address" when this failure started a lock-out (issue 10).
+    std::string locked_now;
   };
   //! Credentials of a request: session cookie, Authorization Basic/Bearer, or (HEC) Splunk.
   Result Authenticate(const Request& req);

@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "parsers/parse.h"
 #include "server/api.h"
+#include "server/selfmon.h"
 
 namespace kamatama::server {
 
@@ -107,14 +108,34 @@ Status Api::InitAuth(const std::function<void(const std::string&)>& log) {
 std::string Api::RestrictFilter(const Principal& who, const std::string& filter) const {
   // Admins see the audit log when they ask for it by name (event.dataset:kamatama.audit);
   // otherwise it stays out of their results too, like a separate index (an audit entry holds
-  // the query text, so it would match the next search for the same words).
+  // the query text, so it would match the next search for the same words). The server's own
+  // warnings and errors (kamatama.internal, issue 10) are kept apart the same way.
   std::string lower = filter;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (who.Has(kPermAdmin) && lower.find("kamatama.audit") != std::string::npos) return filter;
+  std::string hide;
+  for (const char* ds : {"kamatama.audit", "kamatama.internal"}) {
+    if (who.Has(kPermAdmin) && lower.find(ds) != std::string::npos) continue;
+    hide += hide.empty() ? "NOT event.dataset:" : " AND NOT event.dataset:";
+    hide += ds;
+  }
+  if (hide.empty()) return filter;
   // The user's filter already parsed on its own, so its parentheses, quotes and regexes are
   // balanced: it cannot close our group early. The space keeps a trailing backslash inside.
-  if (filter.find_first_not_of(" \t\r\n") == std::string::npos) return "NOT event.dataset:kamatama.audit";
-  return "(" + filter + " ) AND NOT event.dataset:kamatama.audit";
+  if (filter.find_first_not_of(" \t\r\n") == std::string::npos) return hide;
+  return "(" + filter + " ) AND " + hide;
+}
+
+// Self-monitoring (issue 10): a failure that started a lock-out is a burst of failed logins.
+void Api::ReportLockout(const Authenticator::Result& r, const std::string& client) {
+  if (!monitor_ || r.locked_now.empty()) return;
+  const bool user = r.locked_now.find("user") != std::string::npos;
+  monitor_->Report("warning", "login_failures_burst", user ? "user:" + r.user : "address:" + client,
+                   fmt::format("failed logins: {} locked after {} failures within auth.failure_window (user '{}' from {})",
+                               user ? "account" : "address", cfg_.auth.max_failures, SanitizeUtf8(r.user), client),
+                   {{"user.name", r.user.empty() ? "-" : r.user},
+                    {"source.ip", client},
+                    {"kamatama.auth.locked", r.locked_now}},
+                   /*log=*/true);
 }
 
 std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
@@ -128,6 +149,7 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
       anon.name = res.user;
       Audit(req, anon, "authentication", "failure", {{"error.message", res.reason}});
       Log(fmt::format("authentication failure from {} (user '{}'): {}", req.client, SanitizeUtf8(res.user), res.reason));
+      ReportLockout(res, req.client);  // issue 10
     }
     if (hec) {
       if (res.outcome == Authenticator::Outcome::kNone) return HecError(401, "Token is required", 2);
@@ -238,6 +260,7 @@ Response Api::Login(const Request& req) {
     who.name = std::string(user);
     Audit(req, who, "login", "failure", {{"error.message", r.reason}});
     Log(fmt::format("login failure from {} (user '{}'): {}", req.client, SanitizeUtf8(user), r.reason));
+    ReportLockout(r, req.client);  // issue 10
     if (r.outcome == Authenticator::Outcome::kLocked) {
       Response resp = Err(429, r.reason);
       resp.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, cfg_.auth.lockout_ns / 1'000'000'000)));

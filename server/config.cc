@@ -123,7 +123,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   Reader r(path);
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls"});
+                     "ingest", "gelf", "auth", "tls", "monitor"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -257,6 +257,40 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Bool(auth["metrics_anonymous"], "auth.metrics_anonymous", &cfg->auth.metrics_anonymous);
     }
     // ---- end security ----
+    // ---- self-monitoring (issue 10) ----
+    auto mon = root["monitor"];
+    r.Keys(mon, "monitor", {"interval", "disk_low", "repeat", "source_silence", "login_burst"});
+    if (mon) {
+      r.Duration(mon["interval"], "monitor.interval", &cfg->monitor.interval_ns);
+      if (auto d = mon["disk_low"]; d && r.status.ok()) {
+        std::string v = d.IsScalar() ? d.as<std::string>() : std::string();
+        size_t bytes = 0;
+        double pct = -1;
+        if (!v.empty() && v.back() == '%') {
+          try {
+            size_t used = 0;
+            pct = std::stod(v.substr(0, v.size() - 1), &used);
+            if (used != v.size() - 1) pct = -1;
+          } catch (const std::exception&) {
+            pct = -1;
+          }
+          if (pct < 0 || pct > 100) r.Fail("monitor.disk_low", "must be a share like 10% (0% to 100%) or a size like 5GiB");
+          else {
+            cfg->monitor.disk_low_ratio = pct / 100;
+            cfg->monitor.disk_low_bytes = 0;
+          }
+        } else if (ParseSize(v, &bytes)) {
+          cfg->monitor.disk_low_bytes = bytes;
+          cfg->monitor.disk_low_ratio = 0;  // a size of 0 turns the check off
+        } else {
+          r.Fail("monitor.disk_low", "must be a share like 10% (0% to 100%) or a size like 5GiB");
+        }
+      }
+      r.Duration(mon["repeat"], "monitor.repeat", &cfg->monitor.repeat_ns, true);
+      r.Duration(mon["source_silence"], "monitor.source_silence", &cfg->monitor.source_silence_ns);
+      r.Int(mon["login_burst"], "monitor.login_burst", 0, 1000000, &cfg->monitor.login_burst);
+    }
+    // ---- end self-monitoring ----
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(fmt::format("{}: {}", path, e.what()));
   }

@@ -13,6 +13,7 @@
 #include "ingest/syslog_server.h"
 #include "parsers/parse.h"
 #include "server/auth.h"
+#include "server/selfmon.h"
 #include "store/store.h"
 
 namespace kamatama::server {
@@ -65,6 +66,7 @@ struct Config {
   ShipperOptions shippers;    // `ingest:` (issue 7)
   ingest::GelfOptions gelf;   // `gelf:` (issue 7)
   AuthOptions auth;           // `auth:` (issue 8)
+  MonitorOptions monitor;     // `monitor:` (issue 10, self-monitoring)
   int io_threads = 2;
 };
 

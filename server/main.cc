@@ -28,6 +28,7 @@
 #include "server/auth_cli.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/selfmon.h"
 #include "store/store.h"
 
 namespace {
@@ -64,11 +65,18 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
                   st.partitions, st.events_in_blocks, st.events_in_memory));
   ingest::Pipeline pipeline(store.get(), cfg.pipeline);
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
+  // Self-monitoring (issue 10): kamatama.internal events and the gauges operators alert on.
+  server::MonitorOptions mon_opt = cfg.monitor;
+  mon_opt.data_dir = cfg.storage.dir;
+  server::SelfMonitor monitor(mon_opt, cfg.parse, store.get(), &pipeline);
+  api.SetMonitor(&monitor);
+  pipeline.SetNotifier(monitor.PipelineNotifier());
   if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin
     Log("error: " + as.ToString());
     return 1;
   }
   pipeline.Start();
+  monitor.Start();
   boost::asio::io_context io;
   ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
   server::HttpServer http(cfg.http, &api);
@@ -122,6 +130,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   syslog.Stop();
   gelf.Stop();
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
+  monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
   st = store->Stats();
   store.reset();
