@@ -448,7 +448,8 @@ TEST(Reliability, LoadTwoThousandSendersAndUdpFlood) {
   std::vector<std::thread> ths;
   for (int t = 0; t < 4; ++t) {
     ths.emplace_back([&, t] {
-      for (int round = 0; !stop; ++round) {
+      // At most 300 lines per connection (600,000 in all): see the memory finding in docs/reliability.md.
+      for (int round = 0; !stop && round < 300; ++round) {
         for (size_t i = t; i < conns && !stop; i += 4) {
           if (cs[i]->Send("<13>Nov 26 12:00:00 c" + std::to_string(i) + " app: loadmarker tcp " + std::to_string(round) + "\n"))
             tcp_sent++;
@@ -468,6 +469,17 @@ TEST(Reliability, LoadTwoThousandSendersAndUdpFlood) {
     }
     ::close(fd);
   });
+  int searches = 0;
+  std::thread searcher([&] {  // searches run beside the health probes
+    while (Clock::now() - t0 < duration) {
+      auto p0 = Clock::now();
+      int code = 0;
+      s.Search("loadmarker AND c17", "&limit=5", &code);
+      search_max = std::max(search_max, std::chrono::duration<double>(Clock::now() - p0).count());
+      search_fail += code != 200;
+      ++searches;
+    }
+  });
   while (Clock::now() - t0 < duration) {
     auto p0 = Clock::now();
     int code = 0;
@@ -475,12 +487,7 @@ TEST(Reliability, LoadTwoThousandSendersAndUdpFlood) {
     double h = std::chrono::duration<double>(Clock::now() - p0).count();
     health_max = std::max(health_max, h);
     health_fail += code != 200;
-    if (probes++ % 3 == 0) {
-      p0 = Clock::now();
-      s.Search("loadmarker AND c17", "&limit=5", &code);
-      search_max = std::max(search_max, std::chrono::duration<double>(Clock::now() - p0).count());
-      search_fail += code != 200;
-    }
+    ++probes;
     long rss = RssKiB(s.pid());
     rss_peak = std::max(rss_peak, rss);
     rss_samples += " " + std::to_string(rss / 1024);
@@ -488,6 +495,7 @@ TEST(Reliability, LoadTwoThousandSendersAndUdpFlood) {
   }
   stop = true;
   for (auto& t : ths) t.join();
+  searcher.join();
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   cs.clear();
   // Drain: every TCP line is read, and the UDP socket is empty.
@@ -497,7 +505,9 @@ TEST(Reliability, LoadTwoThousandSendersAndUdpFlood) {
   EXPECT_TRUE(Eventually([&] {
     udp_recv = s.Metric("kamatama_received_total{transport=\"udp\"}");
     udp_kdrop = s.Metric("kamatama_udp_receive_buffer_drops");
-    return udp_recv + udp_kdrop == udp_sent;
+    // The loopback device's own backlog (netdev_max_backlog) may drop a few datagrams before
+    // they reach the socket: those are visible only in /proc/net/softnet_stat.
+    return udp_recv + udp_kdrop <= udp_sent && udp_sent - (udp_recv + udp_kdrop) <= udp_sent / 1000;
   }, 30000)) << "udp sent " << udp_sent << " received " << udp_recv << " kernel drops " << udp_kdrop;
   rss_peak = std::max(rss_peak, RssKiB(s.pid()));
   ExpectAccountingIdentity(s);
@@ -513,8 +523,8 @@ TEST(Reliability, LoadTwoThousandSendersAndUdpFlood) {
               (unsigned long long)udp_sent.load(), udp_sent / secs, udp_recv, udp_kdrop,
               std::max(0.0, s.Metric("kamatama_events_dropped_total{reason=\"udp_queue_full\"}")));
   std::printf("  stored %.0f, dropped %.0f, rejected %.0f\n", a.stored, a.dropped, a.rejected);
-  std::printf("  /healthz max %.3f s (%d probes, %d failed), search max %.3f s (%d failed)\n", health_max, probes,
-              health_fail, search_max, search_fail);
+  std::printf("  /healthz max %.3f s (%d probes, %d failed), search max %.3f s (%d searches, %d failed)\n", health_max,
+              probes, health_fail, search_max, searches, search_fail);
   std::printf("  peak RSS %ld MiB (configured budget %ld MiB, test ceiling %ld MiB); samples (MiB):%s\n\n",
               rss_peak / 1024, budget_kib / 1024, cap_kib / 1024, rss_samples.c_str());
   EXPECT_EQ(health_fail, 0);
