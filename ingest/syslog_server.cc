@@ -110,7 +110,9 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor_;
   udp::socket udp_;
   tcp::acceptor tls_acceptor_;                    // syslog over TLS (RFC 5425), issue 8
-  std::shared_ptr<asio::ssl::context> tls_ctx_;
+  std::shared_ptr<asio::ssl::context> tls_ctx_;  // swapped by ReloadTls under tls_mu_
+  std::mutex tls_mu_;
+  std::vector<std::shared_ptr<asio::ssl::context>> retired_tls_;  // kept: connections may still use them
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
   std::mutex conns_mu_;
@@ -241,7 +243,12 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       std::shared_ptr<tcp::socket> sock;
       std::shared_ptr<asio::ssl::stream<tcp::socket>> tls_stream;
       if (tls) {
-        tls_stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(s), *tls_ctx_);
+        std::shared_ptr<asio::ssl::context> ctx;
+        {
+          std::lock_guard lock(tls_mu_);
+          ctx = tls_ctx_;
+        }
+        tls_stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(s), *ctx);
         sock = std::shared_ptr<tcp::socket>(tls_stream, &tls_stream->next_layer());  // shares ownership
       } else {
         sock = std::make_shared<tcp::socket>(std::move(s));
@@ -377,6 +384,18 @@ std::string SyslogServer::udp_address() const {
   auto ep = impl_->udp_.local_endpoint(ec);
   return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
+Status SyslogServer::ReloadTls(const SyslogOptions& opt) {
+  Impl& m = *impl_;
+  if (m.opt_.tls_listen.empty()) return Status::OK();
+  TlsFiles files{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.tls_client_certs};
+  std::shared_ptr<asio::ssl::context> next;
+  if (Status s = MakeServerTlsContext(files, &next); !s.ok()) return s;
+  std::lock_guard lock(m.tls_mu_);
+  m.retired_tls_.push_back(std::move(m.tls_ctx_));
+  m.tls_ctx_ = std::move(next);
+  return Status::OK();
+}
+
 std::string SyslogServer::tls_address() const {
   boost::system::error_code ec;
   auto ep = impl_->tls_acceptor_.local_endpoint(ec);

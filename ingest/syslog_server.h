@@ -46,6 +46,9 @@ class SyslogServer {
   std::string udp_address() const;
   std::string tcp_address() const;
   std::string tls_address() const;
+  //! New certificate, key and client CA for TLS connections accepted from now on (SIGHUP); on
+  //! an error the current ones stay. A no-op without a TLS listener.
+  Status ReloadTls(const SyslogOptions& opt);
 
  private:
   class Impl;

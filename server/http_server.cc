@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -65,7 +66,13 @@ class HttpServer::Impl {
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;
   std::atomic<bool> stopping_{false};
-  std::shared_ptr<ssl::context> tls_;  // HTTPS when set (http.tls)
+  std::shared_ptr<ssl::context> tls_;  // HTTPS when set (http.tls); swapped by ReloadTls under tls_mu_
+  std::mutex tls_mu_;
+  std::vector<std::shared_ptr<ssl::context>> retired_tls_;  // kept: sessions may still use them
+  std::shared_ptr<ssl::context> CurrentTls() {
+    std::lock_guard lock(tls_mu_);
+    return tls_;
+  }
   // Connections open, in total and per address (touched only on the io thread). Shared with
   // the sessions' guards, which may be destroyed with the io_context after the other members.
   struct ConnCounts {
@@ -271,7 +278,8 @@ class HttpServer::Impl {
     }
     static Counter& failed = GetCounter("kamatama_tls_handshake_failures_total", "listener=\"http\"",
                                         "TLS handshakes that failed (no or bad client certificate, not TLS, ...)");
-    TlsStream stream(beast::tcp_stream(std::move(socket)), *tls_);
+    auto ctx = CurrentTls();
+    TlsStream stream(beast::tcp_stream(std::move(socket)), *ctx);
     boost::system::error_code ec;
     Expire(stream, std::chrono::nanoseconds(opt_.header_timeout_ns));
     co_await stream.async_handshake(ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
@@ -444,6 +452,18 @@ void HttpServer::Stop() {
   boost::system::error_code ec;
   m.acceptor_.close(ec);
   m.pool_.join();
+}
+
+Status HttpServer::ReloadTls(const HttpOptions& opt) {
+  Impl& m = *impl_;
+  if (!m.opt_.tls) return Status::OK();
+  ingest::TlsFiles files{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.client_certs};
+  std::shared_ptr<ssl::context> next;
+  if (Status s = ingest::MakeServerTlsContext(files, &next); !s.ok()) return s;
+  std::lock_guard lock(m.tls_mu_);
+  m.retired_tls_.push_back(std::move(m.tls_));
+  m.tls_ = std::move(next);
+  return Status::OK();
 }
 
 std::string HttpServer::address() const {

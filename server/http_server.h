@@ -19,6 +19,9 @@ class HttpServer {
   Status Start();
   void Stop();
   std::string address() const;
+  //! New certificate, key and client CA for connections accepted from now on (SIGHUP); on an
+  //! error the current ones stay. A no-op without HTTPS.
+  Status ReloadTls(const HttpOptions& opt);
 
  private:
   class Impl;

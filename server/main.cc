@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+
+#include <csignal>
 #include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
@@ -28,6 +30,7 @@
 #include "server/auth_cli.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/reload_hooks.h"
 #include "server/selfmon.h"
 #include "store/store.h"
 
@@ -80,6 +83,15 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   boost::asio::io_context io;
   ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
   server::HttpServer http(cfg.http, &api);
+  // SIGHUP re-reads the certificate, key and client CA files (renewed in place or at new paths):
+  // connections accepted afterwards use them, established ones keep theirs.
+  if (cfg.http.tls || !cfg.syslog.tls_listen.empty()) {
+    server::AddReloadHook("tls certificates", [&http, &syslog](const server::Config& next) {
+      Status hs = http.ReloadTls(next.http);
+      Status ss = syslog.ReloadTls(next.syslog);
+      return !hs.ok() ? hs : ss;
+    });
+  }
   ingest::GelfServer gelf(io, &pipeline, cfg.parse, cfg.gelf);  // issue 7: GELF UDP/TCP
   int rc = 0;
   if (s = syslog.Start(); !s.ok()) {
@@ -126,6 +138,9 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     for (int i = 1; i < cfg.io_threads; ++i) threads.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : threads) t.join();
+    // The drain below must not be cut short by a second SIGTERM (a service manager or an admin
+    // repeating it): it is ignored from here on. SIGINT (a second Ctrl-C) and SIGKILL still stop.
+    std::signal(SIGTERM, SIG_IGN);
   }
   syslog.Stop();
   gelf.Stop();

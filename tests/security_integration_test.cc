@@ -556,4 +556,43 @@ TEST(MutualTls, HttpsRefusesClientsWithoutTheRightCertificate) {
   std::filesystem::remove_all(d);
 }
 
+TEST(TlsReload, SighupLoadsRenewedCertificatesForNewConnections) {
+  std::string d = TempDir("sec_tls_reload");
+  int st;
+  Shell(std::string(KMT_BINARY) + " cert self-signed --out " + d + "/a --host localhost", &st);
+  ASSERT_EQ(st, 0);
+  Shell(std::string(KMT_BINARY) + " cert self-signed --out " + d + "/b --host localhost", &st);
+  ASSERT_EQ(st, 0);
+  std::filesystem::create_directories(d + "/live");
+  std::filesystem::copy_file(d + "/a/cert.pem", d + "/live/cert.pem");
+  std::filesystem::copy_file(d + "/a/key.pem", d + "/live/key.pem");
+  {
+    std::ofstream c(d + "/k.yaml");
+    c << "tls:\n  cert: " << d << "/live/cert.pem\n  key: " << d << "/live/key.pem\nhttp:\n  tls: true\n";
+  }
+  Server s(d, {"--config", d + "/k.yaml"});
+  s.Start();
+  std::string url = "https://localhost:" + s.http_address().substr(s.http_address().rfind(':') + 1) + "/healthz";
+  auto code_with = [&](const std::string& ca) {
+    return Shell("curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert " + d + "/" + ca + "/cert.pem " + ShellQuote(url));
+  };
+  EXPECT_EQ(code_with("a"), "200");
+  EXPECT_NE(code_with("b"), "200");
+  // Renew in place (as certbot or an internal CA would), then SIGHUP.
+  std::filesystem::copy_file(d + "/b/cert.pem", d + "/live/cert.pem", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(d + "/b/key.pem", d + "/live/key.pem", std::filesystem::copy_options::overwrite_existing);
+  ::kill(s.pid(), SIGHUP);
+  EXPECT_TRUE(Eventually([&] { return code_with("b") == "200"; }, 10000)) << s.log();
+  EXPECT_NE(code_with("a"), "200");
+  EXPECT_NE(s.log().find("tls certificates reloaded"), std::string::npos) << s.log();
+  // A broken file is refused and the certificate in use stays.
+  { std::ofstream(d + "/live/key.pem") << "not a key"; }
+  ::kill(s.pid(), SIGHUP);
+  EXPECT_TRUE(Eventually([&] { return s.log().find("tls certificates not applied") != std::string::npos; }, 10000))
+      << s.log();
+  EXPECT_EQ(code_with("b"), "200");
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(d);
+}
+
 }  // namespace
