@@ -31,6 +31,12 @@ std::string BlockKey(uint64_t block_id, KeyKind kind, std::string_view column) {
   return key;
 }
 
+std::string FilterKey(uint64_t block_id) {
+  std::string key("\xff" "F");
+  PutFixed64BE(&key, block_id);
+  return key;
+}
+
 std::string EncodeHeader(const BlockHeader& h) {
   std::string out;
   PutVarint(&out, kFormatVersion);

@@ -25,6 +25,14 @@ enum class KeyKind : char { kHeader = 0, kFilter = 1, kTimes = 2, kColumn = 3 };
 
 std::string BlockKey(uint64_t block_id, KeyKind kind, std::string_view column = {});
 
+//! Where a block's token filter lives since store format 2: after every block key ("\xff" "F"
+//! id), so the filters of a day sit together in their own table blocks, and a search that prunes
+//! most blocks reads only filters, not the column data stored beside them. Block ids stay below
+//! 2^56, so no block key starts with 0xff. Blocks written by format 1 keep theirs at
+//! BlockKey(id, kFilter), read as a fallback.
+std::string FilterKey(uint64_t block_id);
+inline bool IsFilterKey(std::string_view key) { return !key.empty() && static_cast<unsigned char>(key[0]) == 0xff; }
+
 struct BlockHeader {
   uint64_t id = 0;
   uint32_t count = 0;

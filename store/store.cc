@@ -242,7 +242,9 @@ Status CheckStoreFormat(rocksdb::DB* db, bool existed, const std::string& dir, s
   } else if (!s.IsNotFound()) {
     return FromRocks(s);
   }
-  // Version 0 -> 1: the layout is unchanged, only the marker is added.
+  // Version 0 -> 1: the layout is unchanged, only the marker is added. Version 1 -> 2: new
+  // blocks keep their token filter under FilterKey(id); older blocks are read the old way
+  // (lazily, nothing is rewritten).
   rocksdb::WriteOptions wo;
   wo.sync = true;
   s = db->Put(wo, db->DefaultColumnFamily(), kFormatKey, std::to_string(Store::kFormatVersion));
@@ -372,6 +374,7 @@ class Store::Impl {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), p->cf));
     for (it->SeekToFirst(); it->Valid();) {
       auto key = it->key();
+      if (IsFilterKey(std::string_view(key.data(), key.size()))) break;  // filters follow every block
       if (key.size() < 9) return Status::Corruption("bad block key");
       uint64_t id = DecodeFixed64BE(key.data());
       if (static_cast<KeyKind>(key[8]) == KeyKind::kHeader) {
@@ -455,7 +458,7 @@ class Store::Impl {
     uint64_t id = b->max_seq;
     EncodeBlock(id, evs, &blk);
     batch.Put(p->cf, BlockKey(id, KeyKind::kHeader), blk.header_value);
-    batch.Put(p->cf, BlockKey(id, KeyKind::kFilter), blk.filter);
+    batch.Put(p->cf, FilterKey(id), blk.filter);
     batch.Put(p->cf, BlockKey(id, KeyKind::kTimes), blk.times);
     for (const auto& [name, data] : blk.columns) batch.Put(p->cf, BlockKey(id, KeyKind::kColumn, name), data);
     batch.DeleteRange(pending_cf, PendingKey(day, 0), PendingKey(day, b->max_seq + 1));
@@ -854,7 +857,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           fkey_slices.clear();
           fcfs.clear();
           for (size_t j = b; j < chunk_end; ++j) {
-            fkeys.push_back(BlockKey(cands[j].header.id, KeyKind::kFilter));
+            fkeys.push_back(FilterKey(cands[j].header.id));
             fcfs.push_back(cands[j].part->cf);
           }
           for (const auto& k : fkeys) fkey_slices.emplace_back(k);
@@ -882,6 +885,11 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       }
       if (so.use_token_filters) {
         const size_t j = ci - chunk_first;
+        if (fstatus[j].IsNotFound()) {
+          // A block written by store format 1 keeps its filter beside its columns.
+          fvalues[j].Reset();
+          fstatus[j] = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kFilter), &fvalues[j]);
+        }
         if (fstatus[j].ok()) {
           std::string_view fd(fvalues[j].data(), fvalues[j].size());
           if (!filter.MayMatch([fd](uint64_t h) { return TokenBloom::MayContain(fd, h); })) {

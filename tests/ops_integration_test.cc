@@ -210,7 +210,7 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   {
     Server s(dir);
     s.Start();
-    EXPECT_TRUE(LogHas(s, "migrated store format version 0 -> 1")) << s.log();
+    EXPECT_TRUE(LogHas(s, "migrated store format version 0 -> 2")) << s.log();
     EXPECT_EQ(s.CountMatches("fixmarker"), 3000u);
     EXPECT_EQ(s.CountMatches("fixmarker AND host.name:fixhost3"), 429u);  // i % 7 == 3 for i < 3000
     EXPECT_EQ(s.CountMatches("n2999"), 1u);
@@ -241,7 +241,7 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
                               " --syslog-udp '' --syslog-tcp '' --http 127.0.0.1:0 2>&1",
                           &st);
   EXPECT_EQ(st, 1) << out;
-  EXPECT_NE(out.find("has on-disk format version 99, but this kamatama only reads versions up to 1"), std::string::npos)
+  EXPECT_NE(out.find("has on-disk format version 99, but this kamatama only reads versions up to 2"), std::string::npos)
       << out;
   std::filesystem::remove_all(dir);
 }
