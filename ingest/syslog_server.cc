@@ -17,6 +17,7 @@
 #include <charconv>
 #include <list>
 #include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -115,6 +116,24 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
   std::vector<std::shared_ptr<asio::ssl::context>> retired_tls_;  // kept: connections may still use them
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
+  std::mutex per_ip_mu_;
+  std::unordered_map<std::string, size_t> per_ip_;  // open TCP/TLS connections by peer address
+  // Counts a connection from `addr`; false when the address is at syslog.max_connections_per_ip.
+  bool AcquireIp(const std::string& addr) {
+    std::lock_guard lock(per_ip_mu_);
+    size_t& n = per_ip_[addr];
+    if (opt_.max_connections_per_ip && n >= opt_.max_connections_per_ip) {
+      if (n == 0) per_ip_.erase(addr);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void ReleaseIp(const std::string& addr) {
+    std::lock_guard lock(per_ip_mu_);
+    auto it = per_ip_.find(addr);
+    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+  }
   std::mutex conns_mu_;
   std::list<std::weak_ptr<tcp::socket>> conns_;
 
@@ -152,11 +171,9 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
   // `stream` is the socket itself, or a TLS stream over it (then the handshake comes first; RFC
   // 5425 frames are octet-counted, which the framer detects like on plain TCP).
   template <class Stream>
-  asio::awaitable<void> Session(std::shared_ptr<Stream> stream, std::shared_ptr<tcp::socket> sock) {
+  asio::awaitable<void> Session(std::shared_ptr<Stream> stream, std::shared_ptr<tcp::socket> sock, std::string observer) {
     auto self = shared_from_this();
     boost::system::error_code ec;
-    auto ep = sock->remote_endpoint(ec);
-    std::string observer = ec ? "" : ep.address().to_string();
     auto deadline = std::make_shared<int64_t>(store::NowSteady() + opt_.idle_timeout_ns);
     asio::co_spawn(sock->get_executor(), Watchdog(sock, deadline), asio::detached);
     if constexpr (!std::is_same_v<Stream, tcp::socket>) {
@@ -168,6 +185,7 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
         failed.Add();
         sock->close(ec);
         connections_--;
+        ReleaseIp(observer);
         co_return;
       }
       *deadline = store::NowSteady() + opt_.idle_timeout_ns;
@@ -218,6 +236,7 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
     if (framer.Pending() > 0) c.partial.Add();
     sock->close(ec);
     connections_--;
+    ReleaseIp(observer);
   }
 
   asio::awaitable<void> Accept(tcp::acceptor& acceptor, bool tls) {
@@ -239,6 +258,16 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
         s.close(ec);
         continue;
       }
+      std::string peer;
+      {
+        auto ep = s.remote_endpoint(ec);
+        if (!ec) peer = ep.address().to_string();
+        if (ec || !AcquireIp(peer)) {
+          C().conn_refused.Add();
+          s.close(ec);
+          continue;
+        }
+      }
       connections_++;
       std::shared_ptr<tcp::socket> sock;
       std::shared_ptr<asio::ssl::stream<tcp::socket>> tls_stream;
@@ -258,8 +287,8 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
         conns_.remove_if([](const std::weak_ptr<tcp::socket>& w) { return w.expired(); });
         conns_.push_back(sock);
       }
-      if (tls) asio::co_spawn(sock->get_executor(), Session(tls_stream, sock), asio::detached);
-      else asio::co_spawn(sock->get_executor(), Session(sock, sock), asio::detached);
+      if (tls) asio::co_spawn(sock->get_executor(), Session(tls_stream, sock, peer), asio::detached);
+      else asio::co_spawn(sock->get_executor(), Session(sock, sock, peer), asio::detached);
     }
   }
 

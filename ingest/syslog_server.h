@@ -25,6 +25,7 @@ struct SyslogOptions {
   size_t max_frame = 64 * 1024;               //!< longer frames are truncated and flagged
   int64_t idle_timeout_ns = 600LL * 1'000'000'000;
   size_t max_connections = 10000;
+  size_t max_connections_per_ip = 2048;  //!< TCP/TLS connections from one address (0 = no limit)
   std::string source;                         //!< parser override for everything received here
   size_t udp_receive_buffer = 8u << 20;
   // Syslog over TLS (RFC 5425, octet counting; issue 8). Empty tls_listen disables.

@@ -127,7 +127,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
-    r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "source", "udp_receive_buffer",
+    r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "max_connections_per_ip", "source", "udp_receive_buffer",
                            "tls", "client_certs"});
     if (sys) {
       r.Str(sys["tls"], "syslog.tls", &cfg->syslog.tls_listen);
@@ -137,6 +137,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Size(sys["max_frame"], "syslog.max_frame", &cfg->syslog.max_frame);
       r.Duration(sys["idle_timeout"], "syslog.idle_timeout", &cfg->syslog.idle_timeout_ns);
       r.Count(sys["max_connections"], "syslog.max_connections", &cfg->syslog.max_connections);
+      r.Count(sys["max_connections_per_ip"], "syslog.max_connections_per_ip", &cfg->syslog.max_connections_per_ip);
       r.Str(sys["source"], "syslog.source", &cfg->syslog.source);
       r.Size(sys["udp_receive_buffer"], "syslog.udp_receive_buffer", &cfg->syslog.udp_receive_buffer);
     }

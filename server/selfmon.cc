@@ -458,6 +458,19 @@ void SelfMonitor::CheckSources(int64_t now) {
     }
     silent_ = silent;
   }
+  // One event per silent source, but a burst (a whole site offline, or old data imported) is
+  // summarised after the first kMaxEach so the log and the store are not flooded.
+  constexpr size_t kMaxEach = 20;
+  if (fresh.size() > kMaxEach) {
+    std::string names;
+    for (size_t i = kMaxEach; i < fresh.size() && i < kMaxEach + 50; ++i)
+      names += (names.empty() ? "" : ", ") + fresh[i].host + " (" + fresh[i].family + ")";
+    Report("warning", "source_silent", "many",
+           fmt::format("{} more sources went silent: {}{}", fresh.size() - kMaxEach, names,
+                       fresh.size() > kMaxEach + 50 ? ", ..." : ""),
+           {{"kamatama.source.count", std::to_string(fresh.size() - kMaxEach)}});
+    fresh.resize(kMaxEach);
+  }
   for (const auto& s : fresh) {
     Report("warning", "source_silent", s.family + "/" + s.host,
            fmt::format("source silent: {} ({}) sent nothing for {} s (usually every {} s)", s.host, s.family,

@@ -595,4 +595,35 @@ TEST(TlsReload, SighupLoadsRenewedCertificatesForNewConnections) {
   std::filesystem::remove_all(d);
 }
 
+TEST(SyslogLimits, ConnectionsPerSourceAddress) {
+  std::string d = TempDir("sec_syslog_per_ip");
+  { std::ofstream(d + "/k.yaml") << "syslog:\n  max_connections_per_ip: 3\n"; }
+  Server s(d, {"--config", d + "/k.yaml"});
+  s.Start();
+  std::vector<std::unique_ptr<TcpClient>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(std::make_unique<TcpClient>(s.tcp()));
+    ASSERT_TRUE(open.back()->Send("<13>Nov 26 10:00:0" + std::to_string(i) + " h1 app: perip ok" + std::to_string(i) + "\n"));
+  }
+  ASSERT_TRUE(Eventually([&] { return s.CountMatches("perip") == 3; }));
+  // The fourth connection from the same address is closed at once; its line is not stored.
+  TcpClient extra(s.tcp());
+  char c;
+  timeval tv{5, 0};
+  ::setsockopt(extra.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  EXPECT_EQ(::recv(extra.fd(), &c, 1, 0), 0) << "expected the server to close the 4th connection";
+  extra.Send("<13>Nov 26 10:00:09 h1 app: perip refused\n");
+  // Closing one frees a place.
+  open[0]->Close();
+  EXPECT_TRUE(Eventually([&] {
+    TcpClient again(s.tcp());
+    again.Send("<13>Nov 26 10:00:10 h1 app: perip again\n");
+    return s.CountMatches("again") >= 1;
+  }));
+  EXPECT_EQ(s.CountMatches("refused"), 0u);
+  EXPECT_GE(s.Metric("kamatama_connections_refused_total"), 1) << s.Get("/metrics");
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(d);
+}
+
 }  // namespace
