@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -144,7 +145,9 @@ struct Partition {
   int64_t day = 0;
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf = nullptr;
-  std::vector<BlockHeader> blocks;  // ascending id
+  // Ascending id. A deque: appending never moves existing headers, so a scan may point at them
+  // after releasing the store's lock (the partition itself is kept alive by its shared_ptr).
+  std::deque<BlockHeader> blocks;
   ~Partition() {
     if (db && cf) db->DestroyColumnFamilyHandle(cf);
   }
@@ -754,7 +757,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   TopK top(so.visit ? 0 : so.limit);
   struct Candidate {
     std::shared_ptr<Partition> part;
-    BlockHeader header;
+    const BlockHeader* h;
+    const BlockHeader& header() const { return *h; }
   };
   std::vector<Candidate> cands;
   std::vector<Event> memory_hits;
@@ -768,7 +772,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     for (auto it = m.partitions.lower_bound(first_day); it != m.partitions.end() && it->first <= last_day; ++it) {
       for (const auto& h : it->second->blocks) {
         if (h.max_ts < so.from_ns || h.min_ts >= so.to_ns) continue;
-        cands.push_back({it->second, h});
+        cands.push_back({it->second, &h});
       }
     }
     // Events still in memory (builders, and sealed blocks not yet committed).
@@ -813,7 +817,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     memory_hits.clear();
   }
   std::sort(cands.begin(), cands.end(),
-            [](const Candidate& a, const Candidate& b) { return a.header.max_ts > b.header.max_ts; });
+            [](const Candidate& a, const Candidate& b) { return a.header().max_ts > b.header().max_ts; });
 
   // Blocks are evaluated by up to `threads` threads, each taking the next candidate (newest
   // first). Shared state (the top-k, stop flags, callbacks) is guarded by `mu`; reading and
@@ -857,7 +861,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           fkey_slices.clear();
           fcfs.clear();
           for (size_t j = b; j < chunk_end; ++j) {
-            fkeys.push_back(FilterKey(cands[j].header.id));
+            fkeys.push_back(FilterKey(cands[j].header().id));
             fcfs.push_back(cands[j].part->cf);
           }
           for (const auto& k : fkeys) fkey_slices.emplace_back(k);
@@ -869,7 +873,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       const Candidate& c = cands[ci];
       {
         std::lock_guard lock(mu);
-        if (top.Full() && c.header.max_ts < top.MinTs()) {
+        if (top.Full() && c.header().max_ts < top.MinTs()) {
           // This block and every later one (older max_ts) are too old; other threads may still
           // hold newer blocks of their chunks, so only this thread stops.
           res->complete = false;
@@ -888,7 +892,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         if (fstatus[j].IsNotFound()) {
           // A block written by store format 1 keeps its filter beside its columns.
           fvalues[j].Reset();
-          fstatus[j] = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kFilter), &fvalues[j]);
+          fstatus[j] = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kFilter), &fvalues[j]);
         }
         if (fstatus[j].ok()) {
           std::string_view fd(fvalues[j].data(), fvalues[j].size());
@@ -900,32 +904,32 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       }
       ++read;
       times_data.Reset();
-      auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kTimes), &times_data);
+      auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kTimes), &times_data);
       if (!s.ok()) return FromRocks(s);
-      KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header.count,
-                             c.header.min_ts, &ts, &ing));
+      KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header().count,
+                             c.header().min_ts, &ts, &ing));
       // Decode the referenced columns (event.original first: message may be stored relative to it).
       std::unordered_map<std::string, std::pair<rocksdb::PinnableSlice, DecodedColumn>> cols;
       auto load = [&](const std::string& name) -> Status {
         if (cols.count(name)) return Status::OK();
-        if (std::find(c.header.columns.begin(), c.header.columns.end(), name) == c.header.columns.end())
+        if (std::find(c.header().columns.begin(), c.header().columns.end(), name) == c.header().columns.end())
           return Status::OK();
         const DecodedColumn* orig = nullptr;
         if (name == field::kMessage) {
           std::string o(field::kOriginal);
           if (!cols.count(o)) {
             auto& slot = cols[o];
-            auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, o), &slot.first);
+            auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, o), &slot.first);
             if (!rs.ok()) return FromRocks(rs);
-            KMT_RETURN(DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count,
+            KMT_RETURN(DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header().count,
                                     nullptr, &slot.second));
           }
           orig = &cols[o].second;
         }
         auto& slot = cols[name];
-        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, name), &slot.first);
+        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, name), &slot.first);
         if (!rs.ok()) return FromRocks(rs);
-        return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header.count, orig,
+        return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header().count, orig,
                             &slot.second);
       };
       for (const auto& r : refs) KMT_RETURN(load(r));
@@ -934,7 +938,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
       hits.clear();
       uint64_t in_range = 0;
-      for (uint32_t i = 0; i < c.header.count; ++i) {
+      for (uint32_t i = 0; i < c.header().count; ++i) {
         if (ts[i] < so.from_ns || ts[i] >= so.to_ns) continue;
         ++in_range;
         row.row = i;
@@ -959,6 +963,13 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         }
         hits.resize(keep);
         if (hits.empty()) continue;
+        // At most `limit` rows of one block can enter the result: materialise only its newest.
+        if (hits.size() > so.limit) {
+          std::nth_element(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(so.limit), hits.end(),
+                           [&](uint32_t a, uint32_t b) { return ts[a] > ts[b]; });
+          hits.resize(so.limit);
+          std::sort(hits.begin(), hits.end());
+        }
       }
       // Materialise only the hit rows: columns not decoded for the filter are walked once for
       // just those rows (a wide block may have hundreds of sparse columns).
@@ -966,7 +977,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       for (size_t k = 0; k < hits.size(); ++k) {
         events[k].timestamp_ns = ts[hits[k]];
         events[k].ingested_ns = ing[hits[k]];
-        events[k].fields.reserve(c.header.columns.size());
+        events[k].fields.reserve(c.header().columns.size());
       }
       rocksdb::PinnableSlice orig_slice, col_slice;
       std::vector<std::string_view> orig_rows, vals;
@@ -979,15 +990,15 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           for (size_t k = 0; k < hits.size(); ++k)
             orig_rows[k] = it->second.second.present[hits[k]] ? it->second.second.values[hits[k]] : std::string_view();
           have_orig = true;
-        } else if (std::find(c.header.columns.begin(), c.header.columns.end(), orig_name) != c.header.columns.end()) {
-          auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, orig_name), &orig_slice);
+        } else if (std::find(c.header().columns.begin(), c.header().columns.end(), orig_name) != c.header().columns.end()) {
+          auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, orig_name), &orig_slice);
           if (!rs.ok()) return FromRocks(rs);
-          KMT_RETURN(ExtractRows(std::string_view(orig_slice.data(), orig_slice.size()), c.header.count, hits,
+          KMT_RETURN(ExtractRows(std::string_view(orig_slice.data(), orig_slice.size()), c.header().count, hits,
                                  nullptr, &orig_rows, &pres));
           have_orig = true;
         }
       }
-      for (const auto& name : c.header.columns) {
+      for (const auto& name : c.header().columns) {
         const bool is_orig = name == field::kOriginal;
         if (is_orig) {
           for (size_t k = 0; k < hits.size(); ++k) events[k].original.assign(orig_rows[k]);
@@ -1001,9 +1012,9 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           continue;
         }
         col_slice.Reset();
-        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header.id, KeyKind::kColumn, name), &col_slice);
+        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, name), &col_slice);
         if (!rs.ok()) return FromRocks(rs);
-        KMT_RETURN(ExtractRows(std::string_view(col_slice.data(), col_slice.size()), c.header.count, hits,
+        KMT_RETURN(ExtractRows(std::string_view(col_slice.data(), col_slice.size()), c.header().count, hits,
                                have_orig ? &orig_rows : nullptr, &vals, &pres));
         for (size_t k = 0; k < hits.size(); ++k) {
           if (pres[k]) events[k].Add(name, vals[k]);
