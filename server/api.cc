@@ -795,7 +795,8 @@ std::vector<std::string> Api::UnknownFieldWarnings(const query::Query& q, const 
   std::vector<std::string> warnings;
   std::vector<std::string> seen;
   for (const auto& n : names) {
-    if (n.empty() || n == "@timestamp" || n == "count" || n == "_time") continue;
+    // event.dataset: every event has one (and the server adds it to non-admin filters).
+    if (n.empty() || n == "@timestamp" || n == "count" || n == "_time" || n == "event.dataset") continue;
     if (std::binary_search(known.begin(), known.end(), n)) continue;
     if (std::find(seen.begin(), seen.end(), n) != seen.end()) continue;
     seen.push_back(n);
