@@ -9,24 +9,13 @@
 
 namespace kamatama::server {
 
-namespace {
-Response Error(int status, std::string_view message) {
-  Response r;
-  r.status = status;
-  r.body = "{\"error\":";
-  AppendJsonString(&r.body, message);
-  r.body += "}";
-  return r;
-}
-}  // namespace
-
 std::optional<Response> HandleAdminRoute(const Request& req, store::Store* store) {
   if (req.path.rfind("/api/v1/admin/", 0) != 0) return std::nullopt;
-  if (req.path != "/api/v1/admin/backup") return Error(404, "no such admin endpoint");
-  if (req.method != "POST") return Error(405, "use POST");
+  if (req.path != "/api/v1/admin/backup") return JsonError(404, "no such admin endpoint");
+  if (req.method != "POST") return JsonError(405, "use POST");
   auto it = req.params.find("to");
   if (it == req.params.end() || it->second.empty() || it->second[0] != '/')
-    return Error(400, "give the backup directory on the server as an absolute path: ?to=/var/backups/kamatama");
+    return JsonError(400, "give the backup directory on the server as an absolute path: ?to=/var/backups/kamatama");
   static Counter& ok = GetCounter("kamatama_backups_total", "result=\"ok\"", "Backups made, by result");
   static Counter& failed = GetCounter("kamatama_backups_total", "result=\"failed\"", "Backups made, by result");
   static Histogram& secs = GetHistogram("kamatama_backup_seconds", "", "Time to make one backup");
@@ -37,7 +26,7 @@ std::optional<Response> HandleAdminRoute(const Request& req, store::Store* store
   if (!s.ok()) {
     failed.Add();
     fmt::print(stderr, "{} kamatama: backup to {} failed: {}\n", FormatRfc3339(NowNanos()), it->second, s.ToString());
-    return Error(s.code() == Status::Code::kBusy ? 409 : 500, s.ToString());
+    return JsonError(s.code() == Status::Code::kBusy ? 409 : 500, s.ToString());
   }
   ok.Add();
   secs.Observe(seconds);

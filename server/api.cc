@@ -32,14 +32,6 @@ int HexValue(char c) {
   return -1;
 }
 
-Response JsonError(int status, std::string_view message) {
-  Response r;
-  r.status = status;
-  r.body = "{\"error\":";
-  AppendJsonString(&r.body, message);
-  r.body += "}";
-  return r;
-}
 
 bool IsInteger(std::string_view s) {
   if (s.empty() || s.size() > 18) return false;
@@ -75,6 +67,15 @@ class QueryFilter final : public RowFilter {
   const query::Query& q_;
 };
 }  // namespace
+
+Response JsonError(int status, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = "{\"error\":";
+  AppendJsonString(&r.body, message);
+  r.body += "}";
+  return r;
+}
 
 bool UrlDecode(std::string_view in, bool plus_is_space, std::string* out) {
   out->clear();

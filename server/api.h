@@ -73,6 +73,9 @@ bool ParseTarget(std::string_view target, std::string* path, std::multimap<std::
 //! Percent-decoding ('+' as space when `plus_is_space`); false on a bad escape.
 bool UrlDecode(std::string_view in, bool plus_is_space, std::string* out);
 
+//! A response with `{"error": message}` and the given status.
+Response JsonError(int status, std::string_view message);
+
 //! Appends an event as a JSON object with flat dotted keys (integers as numbers).
 void AppendEventJson(const Event& ev, std::string* out);
 

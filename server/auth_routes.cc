@@ -17,14 +17,6 @@
 namespace kamatama::server {
 
 namespace {
-Response Err(int status, std::string_view message) {
-  Response r;
-  r.status = status;
-  r.body = "{\"error\":";
-  AppendJsonString(&r.body, message);
-  r.body += "}";
-  return r;
-}
 
 Response HecError(int status, std::string_view text, int code) {
   Response r;
@@ -139,7 +131,7 @@ void Api::ReportLockout(const Authenticator::Result& r, const std::string& clien
 }
 
 std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
-  if (!auth_) return Err(503, "authentication is not initialised");
+  if (!auth_) return JsonError(503, "authentication is not initialised");
   const bool hec = req.path.rfind("/services/collector", 0) == 0;
   Authenticator::Result res = auth_->Authenticate(req);
   if (res.outcome != Authenticator::Outcome::kOk) {
@@ -156,11 +148,11 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
       return HecError(403, "Invalid token", 4);
     }
     if (res.outcome == Authenticator::Outcome::kLocked) {
-      Response r = Err(429, res.reason);
+      Response r = JsonError(429, res.reason);
       r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, cfg_.auth.lockout_ns / 1'000'000'000)));
       return r;
     }
-    Response r = Err(401, res.outcome == Authenticator::Outcome::kNone ? "authentication required" : res.reason);
+    Response r = JsonError(401, res.outcome == Authenticator::Outcome::kNone ? "authentication required" : res.reason);
     // No Basic challenge: a browser must never cache a password for this origin (CSRF).
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"kamatama\"");
     return r;
@@ -170,23 +162,23 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
   if (hec && who.method != "hec" && who.method != "token") return HecError(401, "Token is required", 2);
   if (rule && rule->perm && !who.Has(rule->perm)) {
     Audit(req, who, "access.denied", "failure", {{"kamatama.permission", PermNames(rule->perm)}});
-    return Err(403, fmt::format("forbidden: {} needs the '{}' permission", req.path, PermNames(rule->perm)));
+    return JsonError(403, fmt::format("forbidden: {} needs the '{}' permission", req.path, PermNames(rule->perm)));
   }
   if (who.method == "session") {
     // Cookies ride along on cross-site requests: refuse any other origin, and require the
     // session's CSRF token (sent by the UI as X-CSRF-Token) on every state-changing request.
-    if (!SameOrigin(req)) return Err(403, "cross-origin request refused");
+    if (!SameOrigin(req)) return JsonError(403, "cross-origin request refused");
     if (StateChanging(req.method)) {
       const std::string* t = req.Header("x-csrf-token");
-      if (!t || !ConstantTimeEqual(*t, who.csrf)) return Err(403, "missing or wrong CSRF token (X-CSRF-Token header)");
+      if (!t || !ConstantTimeEqual(*t, who.csrf)) return JsonError(403, "missing or wrong CSRF token (X-CSRF-Token header)");
     }
   }
-  if (req.path == "/api/v1/tail" && !SameOrigin(req)) return Err(403, "cross-origin WebSocket refused");
+  if (req.path == "/api/v1/tail" && !SameOrigin(req)) return JsonError(403, "cross-origin WebSocket refused");
   if (rule && (rule->perm & (kPermSearch | kPermExport | kPermTail)) && req.path != "/metrics") {
     int retry = 1;
     if (!auth_->AllowSearch(who, &retry)) {
       GetCounter("kamatama_rate_limited_total", "", "Searches refused by auth.search_rate").Add();
-      Response r = Err(429, fmt::format("too many searches (auth.search_rate = {}/s)", cfg_.auth.search_rate));
+      Response r = JsonError(429, fmt::format("too many searches (auth.search_rate = {}/s)", cfg_.auth.search_rate));
       r.headers.emplace_back("Retry-After", std::to_string(retry));
       return r;
     }
@@ -245,14 +237,14 @@ void Api::Audit(const Request& req, const Principal& who, std::string_view actio
 }
 
 Response Api::Login(const Request& req) {
-  if (req.method != "POST") return Err(405, "use POST");
-  if (!auth_) return Err(503, "authentication is not initialised");
-  if (!SameOrigin(req)) return Err(403, "cross-origin request refused");
+  if (req.method != "POST") return JsonError(405, "use POST");
+  if (!auth_) return JsonError(503, "authentication is not initialised");
+  if (!SameOrigin(req)) return JsonError(403, "cross-origin request refused");
   simdjson::dom::parser parser;
   auto doc = parser.parse(req.body);
   std::string_view user, password;
   if (doc.error() || doc.value()["user"].get(user) || doc.value()["password"].get(password))
-    return Err(400, "send {\"user\": \"...\", \"password\": \"...\"} as JSON");
+    return JsonError(400, "send {\"user\": \"...\", \"password\": \"...\"} as JSON");
   Authenticator::Result r = auth_->Login(std::string(user), std::string(password), req.client);
   Principal who = r.who;
   if (r.outcome != Authenticator::Outcome::kOk) {
@@ -262,11 +254,11 @@ Response Api::Login(const Request& req) {
     Log(fmt::format("login failure from {} (user '{}'): {}", req.client, SanitizeUtf8(user), r.reason));
     ReportLockout(r, req.client);  // issue 10
     if (r.outcome == Authenticator::Outcome::kLocked) {
-      Response resp = Err(429, r.reason);
+      Response resp = JsonError(429, r.reason);
       resp.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, cfg_.auth.lockout_ns / 1'000'000'000)));
       return resp;
     }
-    return Err(401, r.reason);
+    return JsonError(401, r.reason);
   }
   Audit(req, who, "login", "success");
   Response resp{200, "application/json", PrincipalJson(who)};
@@ -275,7 +267,7 @@ Response Api::Login(const Request& req) {
 }
 
 Response Api::Logout(const Request& req) {
-  if (req.method != "POST") return Err(405, "use POST");
+  if (req.method != "POST") return JsonError(405, "use POST");
   if (!req.principal.session_id.empty()) auth_->Logout(req.principal.session_id);
   Audit(req, req.principal, "logout", "success");
   Response resp{200, "application/json", "{\"ok\":true}"};
@@ -284,7 +276,7 @@ Response Api::Logout(const Request& req) {
 }
 
 Response Api::Me(const Request& req) {
-  if (req.method != "GET") return Err(405, "use GET");
+  if (req.method != "GET") return JsonError(405, "use GET");
   return Response{200, "application/json", PrincipalJson(req.principal)};
 }
 
@@ -309,27 +301,27 @@ Response Api::Users(const Request& req) {
       b += "]}";
       return Response{200, "application/json", std::move(b)};
     }
-    if (req.method != "POST") return Err(405, "use GET or POST");
+    if (req.method != "POST") return JsonError(405, "use GET or POST");
   } else if (req.method != "PUT" && req.method != "DELETE") {
-    return Err(405, "use PUT or DELETE");
+    return JsonError(405, "use PUT or DELETE");
   }
   simdjson::dom::parser parser;
   std::string_view jname, jrole, jpw;
   bool has_role = false, has_pw = false;
   if (req.method != "DELETE") {
     auto doc = parser.parse(req.body);
-    if (doc.error() || !doc.value().is_object()) return Err(400, "the body must be a JSON object");
+    if (doc.error() || !doc.value().is_object()) return JsonError(400, "the body must be a JSON object");
     has_role = !doc.value()["role"].get(jrole);
     has_pw = !doc.value()["password"].get(jpw);
-    if (name.empty() && doc.value()["name"].get(jname)) return Err(400, "'name' is required");
+    if (name.empty() && doc.value()["name"].get(jname)) return JsonError(400, "'name' is required");
   }
   Role role = Role::kViewer;
-  if (has_role && !ParseRole(jrole, &role)) return Err(400, "'role' must be admin, analyst or viewer");
+  if (has_role && !ParseRole(jrole, &role)) return JsonError(400, "'role' must be admin, analyst or viewer");
   Status s;
   std::string action, target = name.empty() ? std::string(jname) : name;
   if (name.empty()) {
     action = "user.create";
-    if (!has_pw) return Err(400, "'password' is required");
+    if (!has_pw) return JsonError(400, "'password' is required");
     s = st->AddUser(target, has_role ? role : Role::kViewer, std::string(jpw));
   } else if (req.method == "DELETE") {
     action = "user.delete";
@@ -337,7 +329,7 @@ Response Api::Users(const Request& req) {
     if (s.ok()) auth_->EndSessions(name);
   } else {
     action = "user.update";
-    if (!has_role && !has_pw) return Err(400, "give 'role' and/or 'password'");
+    if (!has_role && !has_pw) return JsonError(400, "give 'role' and/or 'password'");
     if (has_role) s = st->SetRole(name, role);
     if (s.ok() && has_pw) {
       s = st->SetPassword(name, std::string(jpw));
@@ -350,7 +342,7 @@ Response Api::Users(const Request& req) {
   if (!s.ok()) {
     extra.emplace_back("error.message", s.message());
     Audit(req, req.principal, action, "failure", extra);
-    return Err(s.code() == Status::Code::kNotFound ? 404 : 400, s.message());
+    return JsonError(s.code() == Status::Code::kNotFound ? 404 : 400, s.message());
   }
   Audit(req, req.principal, action, "success", extra);
   std::string b = "{\"name\":";
@@ -381,10 +373,10 @@ Response Api::Tokens(const Request& req) {
     AppendJsonString(b, t.created_by);
   };
   if (!id.empty()) {
-    if (req.method != "DELETE") return Err(405, "use DELETE");
+    if (req.method != "DELETE") return JsonError(405, "use DELETE");
     Status s = st->RevokeToken(id);
     Audit(req, req.principal, "token.revoke", s.ok() ? "success" : "failure", {{"kamatama.target", id}});
-    if (!s.ok()) return Err(404, s.message());
+    if (!s.ok()) return JsonError(404, s.message());
     return Response{200, "application/json", "{\"ok\":true}"};
   }
   if (req.method == "GET") {
@@ -399,17 +391,17 @@ Response Api::Tokens(const Request& req) {
     b += "]}";
     return Response{200, "application/json", std::move(b)};
   }
-  if (req.method != "POST") return Err(405, "use GET or POST");
+  if (req.method != "POST") return JsonError(405, "use GET or POST");
   simdjson::dom::parser parser;
   auto doc = parser.parse(req.body);
   std::string_view name;
-  if (doc.error() || doc.value()["name"].get(name)) return Err(400, "send {\"name\": \"...\", \"scopes\": [...]}");
+  if (doc.error() || doc.value()["name"].get(name)) return JsonError(400, "send {\"name\": \"...\", \"scopes\": [...]}");
   std::vector<std::string> scopes;
   simdjson::dom::array arr;
-  if (doc.value()["scopes"].get(arr)) return Err(400, "'scopes' must be a list: ingest, search, admin");
+  if (doc.value()["scopes"].get(arr)) return JsonError(400, "'scopes' must be a list: ingest, search, admin");
   for (auto v : arr) {
     std::string_view sc;
-    if (v.get(sc)) return Err(400, "'scopes' must be a list of strings");
+    if (v.get(sc)) return JsonError(400, "'scopes' must be a list of strings");
     scopes.emplace_back(sc);
   }
   int64_t expires = 0;
@@ -417,7 +409,7 @@ Response Api::Tokens(const Request& req) {
   if (!doc.value()["expires"].get(exp) && !exp.empty()) {
     auto t = ParseApiTime(std::string(exp[0] == '-' ? "" : "now+") + std::string(exp), NowNanos());
     if (!t) t = ParseApiTime(std::string(exp), NowNanos());
-    if (!t || *t <= NowNanos()) return Err(400, "'expires' must be a duration like 90d or a future time");
+    if (!t || *t <= NowNanos()) return JsonError(400, "'expires' must be a duration like 90d or a future time");
     expires = *t;
   }
   std::string secret;
@@ -427,7 +419,7 @@ Response Api::Tokens(const Request& req) {
   for (const auto& sc : scopes) scope_list += (scope_list.empty() ? "" : ",") + sc;
   if (!s.ok()) {
     Audit(req, req.principal, "token.create", "failure", {{"kamatama.target", std::string(name)}, {"error.message", s.message()}});
-    return Err(400, s.message());
+    return JsonError(400, s.message());
   }
   Audit(req, req.principal, "token.create", "success",
         {{"kamatama.target", rec.id}, {"kamatama.token.name", rec.name}, {"kamatama.scopes", scope_list}});
