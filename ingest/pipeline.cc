@@ -189,7 +189,14 @@ void Pipeline::TryResume(int64_t now) {
   last_retry_ = now;
   if (opt_.min_free_bytes > 0 && store_->FreeBytes() < opt_.min_free_bytes) return;
   if (store_dirty_) {
-    // RocksDB refuses to resume while it still lacks space or is recovering by itself: wait.
+    if (uint64_t need = store_->BytesNeededToResume(), free = store_->FreeBytes(); free < need) {
+      std::string wait = fmt::format("disk full: waiting for {:.1f} MiB free to resume ({:.1f} MiB now)",
+                                     need / 1048576.0, free / 1048576.0);
+      if (last_resume_error_.rfind("disk full: waiting", 0) != 0) Log(wait);
+      last_resume_error_ = wait;
+      return;
+    }
+    // The store reopens RocksDB; if that fails (still no room), try again later.
     if (Status r = store_->Resume(); !r.ok()) {
       if (r.ToString() != last_resume_error_) Log("disk full: store not resumed yet: " + r.ToString());
       last_resume_error_ = r.ToString();
@@ -199,6 +206,8 @@ void Pipeline::TryResume(int64_t now) {
     Status s = store_->Commit(true);
     if (!s.ok()) {
       if (!Retryable(s)) EnterReadOnly(s, "store write (retry after disk full)");
+      else if (s.ToString() != last_resume_error_) Log("disk full: held events not written yet: " + s.ToString());
+      last_resume_error_ = s.ToString();
       return;
     }
     store_dirty_ = false;

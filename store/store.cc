@@ -19,6 +19,7 @@
 #include <mutex>
 #include <queue>
 #include <set>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -275,6 +276,9 @@ class Store::Impl {
   std::vector<Sealed> sealing;  // sealed in the current batch, not yet committed
   bool unsynced = false;
 
+  // Held shared by every reader of `db` outside the writer thread (scans, backups) and
+  // exclusively by Reopen, which replaces `db` (reliability: recovery from a full disk).
+  mutable std::shared_mutex db_mu;
   // Shared state, guarded by mu.
   mutable std::mutex mu;
   std::map<int64_t, std::shared_ptr<Partition>> partitions;
@@ -304,7 +308,9 @@ class Store::Impl {
     db->Close();
   }
 
-  Status OpenDb() {
+  // `initial`: the first open (format check, retention cut, pending rows into builders). A reopen
+  // after a full disk keeps the builders, the sealed blocks and the failed batch in memory.
+  Status OpenDb(bool initial = true) {
     std::error_code ec;
     std::filesystem::create_directories(opt.dir, ec);
     if (ec) return Status::IoError(fmt::format("cannot create data directory {}: {}", opt.dir, ec.message()));
@@ -358,6 +364,7 @@ class Store::Impl {
         p->db = db.get();
         p->cf = handles[i];
         KMT_RETURN(LoadHeaders(p.get()));
+        std::lock_guard lock(mu);
         partitions[day] = std::move(p);
       } else if (names[i] == rocksdb::kDefaultColumnFamilyName) {
         db->DestroyColumnFamilyHandle(handles[i]);  // the DB keeps its own default handle
@@ -368,6 +375,7 @@ class Store::Impl {
     for (auto& [day, p] : partitions) {
       if (!p->blocks.empty()) next_seq = std::max(next_seq, p->blocks.back().id + 1);
     }
+    if (!initial) return Status::OK();
     KMT_RETURN(CheckStoreFormat(db.get(), ls.ok(), opt.dir, &format_note));  // operations (issue 10)
     KMT_RETURN(ApplyRetentionCut());  // reliability (issue 9)
     return Recover();
@@ -497,10 +505,36 @@ class Store::Impl {
     for (auto& sb : sealed) {
       auto it = partitions.find(sb.day);
       known_fields.insert(sb.header.columns.begin(), sb.header.columns.end());
-      if (it != partitions.end()) it->second->blocks.push_back(std::move(sb.header));
+      if (it == partitions.end()) continue;
+      // After a reopen (full disk) the write-ahead log may already have held this batch.
+      auto& blocks = it->second->blocks;
+      auto at = std::lower_bound(blocks.begin(), blocks.end(), sb.header.id,
+                                 [](const BlockHeader& h, uint64_t id) { return h.id < id; });
+      if (at != blocks.end() && at->id == sb.header.id) continue;
+      blocks.push_back(std::move(sb.header));
     }
     sealed.clear();
     return Status::OK();
+  }
+
+  // reliability (issue 9): recovery from a full disk by closing and reopening RocksDB. Its own
+  // DB::Resume() (7.x) can wait forever for a flush that the background error orphaned (a flush
+  // scheduled just before a failed WAL write is dropped but stays queued); a reopen replays the
+  // write-ahead log instead. Scans wait (db_mu); `batch` keeps the failed write (column family
+  // ids are stable), and re-writing it is idempotent (same keys, same values).
+  Status Reopen() {
+    std::unique_lock dbl(db_mu);
+    {
+      std::lock_guard lock(mu);
+      partitions.clear();  // their column family handles, while the old DB is still open
+    }
+    if (db) {
+      if (pending_cf) db->DestroyColumnFamilyHandle(pending_cf);
+      pending_cf = nullptr;
+      (void)db->Close();  // the background error stops it from flushing: nothing to wait for
+      db.reset();
+    }
+    return OpenDb(false);  // on failure `db` stays null: scans refuse, the writer retries
   }
 
   Status SyncIfNeeded() {
@@ -742,7 +776,15 @@ Status Store::DropOldestDay(int64_t before_day, DroppedDay* out) {
   return Status::OK();
 }
 
-Status Store::Resume() { return FromRocks(impl_->db->Resume()); }
+Status Store::Resume() { return impl_->Reopen(); }
+
+uint64_t Store::BytesNeededToResume() const {
+  uint64_t memtables = 0;
+  if (impl_->db) (void)impl_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &memtables);
+  // A new WAL is preallocated at 1.1x the largest write buffer, capped by the total budget.
+  const uint64_t wal = std::min<uint64_t>((64u << 20) * 11 / 10, static_cast<uint64_t>(impl_->opt.write_buffer_mb) << 20);
+  return memtables + wal + (1u << 20);  // and a little for the MANIFEST and OPTIONS files
+}
 
 uint64_t Store::FreeBytes() const {
   struct statvfs v {};
@@ -764,6 +806,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   std::vector<Event> memory_hits;
   std::vector<std::pair<int64_t, const Event*>> memory_top;
   const rocksdb::Snapshot* snap = nullptr;
+  std::shared_lock db_lock(m.db_mu);  // reliability: no reopen while scanning
+  if (!m.db) return Status::Busy("the store is reopening after a full disk; retry");
   {
     std::lock_guard lock(m.mu);
     snap = m.db->GetSnapshot();
@@ -1153,6 +1197,8 @@ Status Store::Backup(const std::string& backup_dir, BackupInfo* out) {
   // rows are one write batch). Table files already in an older backup are not copied again.
   rocksdb::CreateBackupOptions co;
   co.flush_before_backup = false;
+  std::shared_lock db_lock(m.db_mu);  // reliability: no reopen while copying
+  if (!m.db) return Status::Busy("the store is reopening after a full disk; retry");
   rocksdb::BackupID id = 0;
   auto s = engine->CreateNewBackupWithMetadata(co, m.db.get(), fmt::format("kamatama-format={}", kFormatVersion), &id);
   if (!s.ok()) return Status::IoError(fmt::format("backup to {} failed: {}", backup_dir, s.ToString()));

@@ -113,9 +113,14 @@ class Store {
   //! Drops the oldest day partition if it lies before `before_day` (size and free-space
   //! retention, which never drop the current day); out->events == 0 && out->day == 0 if none.
   Status DropOldestDay(int64_t before_day, DroppedDay* out);
-  //! After a failed write (disk full): clears RocksDB's background error so that the kept batch
-  //! can be committed again. Never call it after a failed sync (see ingest/pipeline.cc).
+  //! After a failed write (disk full): reopens RocksDB (replaying its write-ahead log) so that
+  //! the kept batch can be committed again; scans wait meanwhile. Writer thread only. Never call
+  //! it after a failed sync (see ingest/pipeline.cc). On failure the store refuses scans (Busy)
+  //! until a later Resume() succeeds.
   Status Resume();
+  //! Free bytes Resume() needs: the replayed memtables are flushed and a new write-ahead log is
+  //! opened. With less, it would only fail again.
+  uint64_t BytesNeededToResume() const;
   //! Bytes available to the server on the data directory's file system.
   uint64_t FreeBytes() const;
   // ---- end reliability ----

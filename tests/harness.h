@@ -148,7 +148,18 @@ class Server {
     if (pid_ <= 0) return -1;
     ::kill(pid_, sig);
     int st = 0;
-    ::waitpid(pid_, &st, 0);
+    // A server that does not stop within two minutes is hung: kill it (and say so) rather than
+    // hang the test binary until ctest's timeout.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (::waitpid(pid_, &st, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        std::fprintf(stderr, "server %d did not stop within 2 minutes of signal %d: killed\n", pid_, sig);
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &st, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     pid_ = -1;
     int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     if (rc != 0 && sig == SIGTERM) std::fprintf(stderr, "server exited with %d; its log:\n%s\n", rc, log().c_str());

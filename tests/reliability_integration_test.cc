@@ -358,6 +358,17 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
     s.Post("/api/v1/ingest", dir + "/b.ndjson", &c);
     b_code = c;
   });
+  // On a failed ASSERT the senders may be blocked on the paused server: kill it, then join them.
+  struct JoinSenders {
+    Server& s;
+    std::thread& a;
+    std::thread& b;
+    ~JoinSenders() {
+      if (a.joinable() || b.joinable()) s.Stop(SIGKILL);
+      if (a.joinable()) a.join();
+      if (b.joinable()) b.join();
+    }
+  } join_senders{s, tcp, http_b};
   ASSERT_TRUE(Eventually([&] { return s.Metric("kamatama_ingest_paused") == 1; }, 30000)) << s.log();
   auto paused_at = Clock::now();
   // Paused: HTTP ingest is refused with 507 and Retry-After; searches and health keep working.
