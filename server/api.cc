@@ -184,8 +184,16 @@ Response Api::Dispatch(Request& req) {
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {
-    return ready_ ? Response{200, "text/plain; charset=utf-8", "ready\n"}
-                  : Response{503, "text/plain; charset=utf-8", "starting\n"};
+    if (!ready_) return Response{503, "text/plain; charset=utf-8", "starting\n"};
+    // Not ready while nothing can be stored (reliability): a paused or read-only store says why.
+    if (pipeline_ && pipeline_->State() != ingest::IngestState::kOk) {
+      Response r{503, "text/plain; charset=utf-8",
+                 std::string(pipeline_->State() == ingest::IngestState::kDiskFull ? "ingest paused: " : "read-only: ") +
+                     pipeline_->StateMessage() + "\n"};
+      r.headers.emplace_back("Retry-After", std::to_string(pipeline_->RetryAfterSeconds()));
+      return r;
+    }
+    return Response{200, "text/plain; charset=utf-8", "ready\n"};
   }
   if (req.path == "/metrics") return Metrics();
   if (req.path == "/api/v1/search") {

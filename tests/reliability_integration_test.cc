@@ -267,6 +267,9 @@ TEST(Reliability, FailedFsyncStopsAcknowledgingForGood) {
   EXPECT_NE(hdr.find("Retry-After:"), std::string::npos) << hdr;
   EXPECT_EQ(s.Metric("kamatama_store_read_only"), 1);
   EXPECT_NE(s.log().find("read-only"), std::string::npos) << s.log();
+  std::string ready = s.Get("/readyz", &code);
+  EXPECT_EQ(code, 503);
+  EXPECT_EQ(ready.rfind("read-only: ", 0), 0u) << ready;
   // Searches keep working.
   EXPECT_EQ(s.CountMatches("relmarker"), s.CountMatches("relmarker"));
   s.Search("relmarker", "", &code);
@@ -378,6 +381,9 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
   EXPECT_NE(hdr.find("Retry-After:"), std::string::npos) << hdr;
   s.Get("/healthz", &code);
   EXPECT_EQ(code, 200);
+  std::string ready = s.Get("/readyz", &code);
+  EXPECT_EQ(code, 503);  // not ready: nothing new can be stored
+  EXPECT_NE(ready.find("ingest paused"), std::string::npos) << ready;
   EXPECT_EQ(s.CountMatches("da1 OR da2 OR da499"), 3u);
   s.Search("relmarker", "&limit=10", &code);
   EXPECT_EQ(code, 200);
@@ -392,6 +398,8 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
   ASSERT_TRUE(Eventually([&] { return s.Metric("kamatama_ingest_paused") == 0; }, 30000)) << s.log();
   std::printf("disk full: ingest paused for %.1f s\n",
               std::chrono::duration<double>(Clock::now() - paused_at).count());
+  s.Get("/readyz", &code);
+  EXPECT_EQ(code, 200);
   http_b.join();
   tcp.join();
   WriteIds(dir + "/d.ndjson", ids("dd", 500), ts);

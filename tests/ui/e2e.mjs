@@ -79,8 +79,15 @@ function startServer() {
   });
 }
 
+// Stops the server and waits for it to exit (it syncs and flushes its store on SIGTERM: removing
+// the data directory before that races with its last writes). SIGKILL after 60 s.
 function stopServer() {
-  if (server && server.exitCode === null) server.kill('SIGTERM');
+  if (!server || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => server.kill('SIGKILL'), 60000);
+    server.once('exit', () => { clearTimeout(kill); resolve(); });
+    server.kill('SIGTERM');
+  });
 }
 
 async function ingest(lines) {
@@ -644,11 +651,17 @@ try {
   failed = true;
 } finally {
   clearTimeout(guard);
-  stopServer();
+  await stopServer();
 }
 const bad = results.filter((r) => !r.ok);
 fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ results, problems: pageProblems }, null, 1));
 console.log(`\nui_e2e: ${results.length - bad.length}/${results.length} checks passed; screenshots in ${OUT}`);
 for (const b of bad) console.log(`  FAILED [${b.section}] ${b.name}: ${b.detail.slice(0, 300)}`);
-if (!failed && bad.length === 0) fs.rmSync(tmp, { recursive: true, force: true });
+if (!failed && bad.length === 0) {
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  } catch (e) {
+    console.log(`  note: could not remove ${tmp}: ${e.message}`);
+  }
+}
 process.exit(failed || bad.length ? 1 : 0);
