@@ -2,8 +2,10 @@
 #include "query/pipes.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -358,44 +360,123 @@ struct Aggregator::Impl {
   // millions of rows spends its time here).
   std::vector<std::pair<std::string, std::vector<AggState>>> groups;
   std::vector<uint64_t> hashes;  // per group
-  std::vector<int32_t> slots;    // power of two; -1 = empty
+  // Open addressing, power-of-two size, 32-byte slots holding the full hash and, for keys of up
+  // to 19 bytes (an IP, a user name, a port), the key itself: a probe compares within the slot
+  // and does not touch the group (a stats by a high-cardinality field lives here).
+  struct Slot {
+    uint64_t h = 0;
+    int32_t g = -1;  // -1 = empty
+    uint8_t len = 0;  // kLongKey: compare groups[g].first
+    char k[19] = {};
+  };
+  static_assert(sizeof(Slot) == 32);
+  static constexpr uint8_t kLongKey = 255;
+  std::vector<Slot> slots;
+  std::vector<double> hot;  // per group: counts not yet added to its states (see Defer)
   std::string key;
 
   // The group of `k`, or -1.
   int32_t Find(std::string_view k, uint64_t h) const {
     if (slots.empty()) return -1;
-    size_t mask = slots.size() - 1;
+    const size_t mask = slots.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      int32_t g = slots[i];
-      if (g < 0) return -1;
-      if (hashes[g] == h && groups[g].first == k) return g;
+      const Slot& e = slots[i];
+      if (e.g < 0) return -1;
+      if (e.h != h) continue;
+      if (e.len != kLongKey ? (e.len == k.size() && std::memcmp(e.k, k.data(), k.size()) == 0)
+                            : groups[static_cast<size_t>(e.g)].first == k)
+        return e.g;
+    }
+  }
+  void Place(uint64_t h, size_t g) {
+    const size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    while (slots[i].g >= 0) i = (i + 1) & mask;
+    Slot& e = slots[i];
+    e.h = h;
+    e.g = static_cast<int32_t>(g);
+    const std::string& k = groups[g].first;
+    if (k.size() <= sizeof e.k) {
+      e.len = static_cast<uint8_t>(k.size());
+      std::memcpy(e.k, k.data(), k.size());
+    } else {
+      e.len = kLongKey;
     }
   }
   int32_t Insert(std::string_view k, uint64_t h, size_t n_states) {
-    if ((groups.size() + 1) * 2 > slots.size()) {
-      slots.assign(std::max<size_t>(64, slots.size() * 2), -1);
-      size_t mask = slots.size() - 1;
-      for (size_t g = 0; g < groups.size(); ++g) {
-        size_t i = hashes[g] & mask;
-        while (slots[i] >= 0) i = (i + 1) & mask;
-        slots[i] = static_cast<int32_t>(g);
-      }
-    }
-    size_t mask = slots.size() - 1;
-    size_t i = h & mask;
-    while (slots[i] >= 0) i = (i + 1) & mask;
-    slots[i] = static_cast<int32_t>(groups.size());
     groups.emplace_back(std::string(k), std::vector<AggState>(n_states));
     hashes.push_back(h);
-    return slots[i];
+    hot.push_back(0);
+    if (groups.size() * 2 > slots.size()) {
+      slots.assign(std::max<size_t>(64, slots.size() * 2), Slot{});
+      for (size_t g = 0; g < groups.size(); ++g) Place(hashes[g], g);
+    } else {
+      Place(h, groups.size() - 1);
+    }
+    return static_cast<int32_t>(groups.size() - 1);
+  }
+  // Adds the deferred counts to the groups' states.
+  void Settle() {
+    for (size_t g = 0; g < hot.size(); ++g) {
+      if (hot[g] == 0) continue;
+      for (auto& st : groups[g].second) st.count += hot[g];
+      hot[g] = 0;
+    }
   }
 
-  Impl(const Stage& s, size_t m) : stage(s), max_groups(m) {}
+  // Rows whose aggregations are all plain counts (top, rare, `stats count()`) are counted a few
+  // rows late: their slot is prefetched when the row arrives and probed kRing rows later, so
+  // that the cache misses of a high-cardinality group table overlap instead of adding up.
+  static constexpr size_t kRing = 16;
+  bool counts_only = false;
+  struct Pending {
+    uint64_t h = 0;
+    std::string key;
+  };
+  std::array<Pending, kRing> ring;
+  size_t ring_head = 0, ring_n = 0;
+
+  void Count(std::string_view k, uint64_t h) {
+    int32_t g = Find(k, h);
+    if (g < 0) {
+      if (groups.size() >= max_groups) {
+        complete = false;
+        return;
+      }
+      g = Insert(k, h, stage.aggs.empty() ? 1 : stage.aggs.size());
+    }
+    hot[static_cast<size_t>(g)] += 1;
+  }
+  void Defer(uint64_t h) {
+    if (!slots.empty()) __builtin_prefetch(&slots[h & (slots.size() - 1)]);
+    if (ring_n == kRing) {
+      Pending& old = ring[ring_head];
+      Count(old.key, old.h);
+      ring_head = (ring_head + 1) % kRing;
+      --ring_n;
+    }
+    Pending& p = ring[(ring_head + ring_n) % kRing];
+    p.h = h;
+    p.key.swap(key);
+    ++ring_n;
+  }
+  void Flush() {
+    for (; ring_n > 0; --ring_n, ring_head = (ring_head + 1) % kRing) Count(ring[ring_head].key, ring[ring_head].h);
+    Settle();
+  }
+
+  Impl(const Stage& s, size_t m) : stage(s), max_groups(m) {
+    counts_only = std::all_of(s.aggs.begin(), s.aggs.end(),
+                              [](const Agg& a) { return a.fn == AggFn::kCount && a.field.empty(); });
+  }
 };
 
 Aggregator::Aggregator(const Stage& stage, size_t max_groups) : impl_(std::make_unique<Impl>(stage, max_groups)) {}
 Aggregator::~Aggregator() = default;
-bool Aggregator::complete() const { return impl_->complete; }
+bool Aggregator::complete() const {
+  impl_->Flush();
+  return impl_->complete;
+}
 
 void Aggregator::Add(const FieldAccessor& row, int64_t ts_ns) {
   Impl& m = *impl_;
@@ -417,6 +498,10 @@ void Aggregator::Add(const FieldAccessor& row, int64_t ts_ns) {
     m.key.push_back('\x1f');
   }
   const uint64_t h = std::hash<std::string_view>()(m.key) * 0x9E3779B97F4A7C15ULL;
+  if (m.counts_only) {
+    m.Defer(h);
+    return;
+  }
   int32_t g = m.Find(m.key, h);
   if (g < 0) {
     if (m.groups.size() >= m.max_groups) {
@@ -465,8 +550,51 @@ void Aggregator::Add(const FieldAccessor& row, int64_t ts_ns) {
   }
 }
 
+void Aggregator::Merge(Aggregator&& other) {
+  Impl& m = *impl_;
+  Impl& o = *other.impl_;
+  m.Flush();
+  o.Flush();
+  m.complete = m.complete && o.complete;
+  for (size_t og = 0; og < o.groups.size(); ++og) {
+    auto& [key, states] = o.groups[og];
+    const uint64_t h = o.hashes[og];
+    int32_t g = m.Find(key, h);
+    if (g < 0) {
+      if (m.groups.size() >= m.max_groups) {
+        m.complete = false;
+        continue;
+      }
+      g = m.Insert(key, h, states.size());
+      m.groups[static_cast<size_t>(g)].second = std::move(states);
+      continue;
+    }
+    auto& mine = m.groups[static_cast<size_t>(g)].second;
+    for (size_t i = 0; i < mine.size() && i < states.size(); ++i) {
+      Impl::AggState& a = mine[i];
+      Impl::AggState& b = states[i];
+      a.count += b.count;
+      a.sum += b.sum;
+      if (b.min && (!a.min || *b.min < *a.min)) a.min = b.min;
+      if (b.max && (!a.max || *b.max > *a.max)) a.max = b.max;
+      if (!b.smin.empty() && (a.smin.empty() || b.smin < a.smin)) a.smin = std::move(b.smin);
+      if (!b.smax.empty() && (a.smax.empty() || b.smax > a.smax)) a.smax = std::move(b.smax);
+      if (a.distinct.size() < b.distinct.size()) std::swap(a.distinct, b.distinct);
+      for (auto& v : b.distinct) {
+        if (a.distinct.size() >= 1'000'000) break;
+        a.distinct.insert(v);
+      }
+    }
+  }
+  o.groups.clear();
+  o.hashes.clear();
+  o.hot.clear();
+  o.slots.clear();
+}
+
 Table Aggregator::Finish() {
   Impl& m = *impl_;
+  m.Flush();
   const Stage& st = m.stage;
   Table t;
   bool timechart = st.kind == StageKind::kTimechart;

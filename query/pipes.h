@@ -69,6 +69,9 @@ class Aggregator {
   Aggregator(const Stage& stage, size_t max_groups);
   ~Aggregator();
   void Add(const FieldAccessor& row, int64_t ts_ns);
+  //! Adds another aggregator's groups (of the same stage) into this one: parallel scans keep
+  //! one aggregator per thread and merge them at the end.
+  void Merge(Aggregator&& other);
   //! False if the group limit was reached (the result is then partial).
   bool complete() const;
   Table Finish();

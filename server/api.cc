@@ -342,12 +342,15 @@ Status Api::ComputeTable(const query::Pipeline& pipeline, const query::Query& q,
   QueryFilter filter(q);
   *groups_complete = true;
   if (pipeline.Aggregates()) {
-    query::Aggregator agg(pipeline.stages[0], cfg_.query.max_groups);
-    so.visit = [&agg](const FieldAccessor& row, int64_t ts) { agg.Add(row, ts); };
+    // One aggregator per scanning thread (no lock per row), merged at the end.
+    std::vector<std::unique_ptr<query::Aggregator>> aggs(store::ScanOptions::kMaxScanWorkers);
+    for (auto& a : aggs) a = std::make_unique<query::Aggregator>(pipeline.stages[0], cfg_.query.max_groups);
+    so.visit_worker = [&aggs](unsigned w, const FieldAccessor& row, int64_t ts) { aggs[w]->Add(row, ts); };
     so.visit_fields = pipeline.AggregateFields();
     if (Status s = store_->Scan(filter, so, res); !s.ok()) return s;
-    *groups_complete = agg.complete();
-    *table = agg.Finish();
+    for (size_t w = 1; w < aggs.size(); ++w) aggs[0]->Merge(std::move(*aggs[w]));
+    *groups_complete = aggs[0]->complete();
+    *table = aggs[0]->Finish();
     return query::ApplyStages(pipeline.stages, 1, table);
   }
   so.limit = cfg_.query.max_limit;
@@ -420,14 +423,21 @@ Response Api::HistogramCounts(const Request& req) {
   const int64_t width = std::max<int64_t>(1, (span + static_cast<int64_t>(buckets) - 1) / static_cast<int64_t>(buckets));
   std::vector<uint64_t> counts(buckets, 0);
   const int64_t from = so.from_ns;
-  so.visit = [&](const FieldAccessor&, int64_t ts) {
+  // Counted per scanning thread (each sizes its own counts on first use), summed at the end.
+  std::vector<std::vector<uint64_t>> per_worker(store::ScanOptions::kMaxScanWorkers);
+  so.visit_worker = [&](unsigned w, const FieldAccessor&, int64_t ts) {
+    auto& c = per_worker[w];
+    if (c.empty()) c.assign(buckets, 0);
     size_t i = static_cast<size_t>((ts - from) / width);
-    if (i < counts.size()) ++counts[i];
+    if (i < c.size()) ++c[i];
   };
   QueryFilter filter(*p.query);
   store::ScanResult res;
   Status s = store_->Scan(filter, so, &res);
   if (!s.ok()) return ScanError(s, "histogram");
+  for (const auto& c : per_worker) {
+    for (size_t i = 0; i < c.size(); ++i) counts[i] += c[i];
+  }
   Response r;
   r.body = "{\"from\":";
   AppendJsonString(&r.body, FormatRfc3339(so.from_ns));

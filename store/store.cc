@@ -796,7 +796,8 @@ uint64_t Store::FreeBytes() const {
 Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* res) const {
   Impl& m = *impl_;
   *res = ScanResult();
-  TopK top(so.visit ? 0 : so.limit);
+  const bool visiting = so.visit || so.visit_worker;
+  TopK top(visiting ? 0 : so.limit);
   struct Candidate {
     std::shared_ptr<Partition> part;
     const BlockHeader* h;
@@ -827,7 +828,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         EventAccessor row(ev);
         if (filter.Matches(row)) {
           ++res->matched;
-          if (so.visit) so.visit(row, ev.timestamp_ns);
+          if (so.visit_worker) so.visit_worker(0, row, ev.timestamp_ns);
+          else if (so.visit) so.visit(row, ev.timestamp_ns);
           else if (so.visit_event) memory_hits.push_back(ev);  // handed over once unlocked
           else if (so.limit) memory_top.emplace_back(ev.timestamp_ns, &ev);
         }
@@ -849,7 +851,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     ~SnapshotRelease() { db->ReleaseSnapshot(s); }
   } release{m.db.get(), snap};
   res->blocks_total = cands.size();
-  if (!so.visit && so.visit_event) {
+  if (!visiting && so.visit_event) {
     std::sort(memory_hits.begin(), memory_hits.end(),
               [](const Event& a, const Event& b) { return a.timestamp_ns > b.timestamp_ns; });
     for (auto& ev : memory_hits) {
@@ -866,10 +868,10 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   // Blocks are evaluated by up to `threads` threads, each taking the next candidate (newest
   // first). Shared state (the top-k, stop flags, callbacks) is guarded by `mu`; reading and
   // decoding, the expensive part, runs unlocked.
-  const bool whole_events = !so.visit && so.visit_event;
+  const bool whole_events = !visiting && so.visit_event;
   unsigned threads = so.parallelism ? so.parallelism : m.scan_threads;
   if (whole_events) threads = 1;  // keeps the export in block order
-  threads = static_cast<unsigned>(std::min<size_t>(threads, cands.size()));
+  threads = static_cast<unsigned>(std::min<size_t>({threads, cands.size(), ScanOptions::kMaxScanWorkers}));
   std::mutex mu;
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
@@ -879,7 +881,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
 
   constexpr size_t kChunk = 32;
   const size_t chunk = std::clamp<size_t>(cands.size() / (std::max(threads, 1u) * 4), 1, kChunk);
-  auto worker = [&]() -> Status {
+  auto worker = [&](unsigned self) -> Status {
     rocksdb::ReadOptions ro;
     ro.snapshot = snap;
     rocksdb::PinnableSlice times_data;
@@ -977,7 +979,6 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
                             &slot.second);
       };
       for (const auto& r : refs) KMT_RETURN(load(r));
-      for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
       BlockRow row;
       for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
       hits.clear();
@@ -991,6 +992,19 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       scanned += in_range;
       matched += hits.size();
       if (hits.empty()) continue;
+      if (visiting && !so.visit_fields.empty()) {
+        // The fields the visitor reads, decoded only for blocks with a hit.
+        for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
+        row.cols.clear();
+        for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
+      }
+      if (so.visit_worker) {
+        for (uint32_t i : hits) {
+          row.row = i;
+          so.visit_worker(self, row, ts[i]);
+        }
+        continue;
+      }
       if (so.visit) {
         std::lock_guard lock(mu);
         for (uint32_t i : hits) {
@@ -1084,8 +1098,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     }
     return Status::OK();
   };
-  auto run_worker = [&] {
-    Status s = worker();
+  auto run_worker = [&](unsigned self) {
+    Status s = worker(self);
     if (!s.ok()) {
       std::lock_guard lock(mu);
       if (error.ok()) error = std::move(s);
@@ -1093,12 +1107,12 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     }
   };
   if (threads <= 1) {
-    run_worker();
+    run_worker(0);
   } else {
     std::vector<std::thread> pool;
     pool.reserve(threads - 1);
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run_worker);
-    run_worker();
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run_worker, t);
+    run_worker(0);
     for (auto& t : pool) t.join();
   }
   res->matched = matched;

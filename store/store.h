@@ -47,6 +47,11 @@ struct ScanOptions {
   //! @timestamp; the row gives the filter's fields plus `visit_fields`. `events` stays empty.
   //! Called from the scanning thread, one row at a time.
   std::function<void(const FieldAccessor& row, int64_t ts_ns)> visit;
+  //! Like `visit`, but called with no lock held, from up to kMaxScanWorkers threads at once;
+  //! `worker` (< kMaxScanWorkers) says which, so that the caller can keep one accumulator per
+  //! worker and merge them at the end. Used instead of `visit` when set.
+  std::function<void(unsigned worker, const FieldAccessor& row, int64_t ts_ns)> visit_worker;
+  static constexpr unsigned kMaxScanWorkers = 64;
   std::vector<std::string> visit_fields;
   //! If set (and `visit` is not), called with every matching event in full, newest block first
   //! (not strictly sorted), with no limit; return false to stop. For exports of any size.

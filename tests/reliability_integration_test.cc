@@ -465,10 +465,11 @@ TEST(Reliability, LoadTwoThousandSendersAndUdpFlood) {
   int health_fail = 0, search_fail = 0, probes = 0;
   auto t0 = Clock::now();
   std::vector<std::thread> ths;
+  const int rounds = std::getenv("KMT_LOAD_ROUNDS") ? std::atoi(std::getenv("KMT_LOAD_ROUNDS")) : 300;
   for (int t = 0; t < 4; ++t) {
     ths.emplace_back([&, t] {
-      // At most 300 lines per connection (600,000 in all): see the memory finding in docs/reliability.md.
-      for (int round = 0; !stop && round < 300; ++round) {
+      // At most `rounds` lines per connection (600,000 in all by default).
+      for (int round = 0; !stop && round < rounds; ++round) {
         for (size_t i = t; i < conns && !stop; i += 4) {
           if (cs[i]->Send("<13>Nov 26 12:00:00 c" + std::to_string(i) + " app: loadmarker tcp " + std::to_string(round) + "\n"))
             tcp_sent++;

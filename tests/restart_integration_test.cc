@@ -2,6 +2,8 @@
 // SIGKILL), and retention drops old days.
 #include <simdjson.h>
 
+#include <set>
+
 #include "core/time.h"
 #include "harness.h"
 
@@ -84,7 +86,12 @@ TEST(Restart, RetentionDropsOldDays) {
     s.Start();
     ASSERT_TRUE(Eventually([&] { return s.CountMatches("oldmarker") == 0; }));
     EXPECT_EQ(s.CountMatches("newmarker"), 100u);
-    EXPECT_EQ(s.Metric("kamatama_partitions"), 1);
+    // What is left: the new events' day, and the day(s) of the first run's audit events (the
+    // searches above are audited), which differ when the test runs just after midnight UTC.
+    std::set<int64_t> days{kamatama::DayOf(now - 3600 * kamatama::kNanosPerSecond), kamatama::DayOf(now),
+                           kamatama::DayOf(kamatama::NowNanos())};
+    EXPECT_GE(s.Metric("kamatama_partitions"), 1);
+    EXPECT_LE(s.Metric("kamatama_partitions"), static_cast<double>(days.size()));
     EXPECT_NE(s.log().find("retention dropped 1 day partition"), std::string::npos) << s.log();
     EXPECT_EQ(s.Stop(), 0);
   }
