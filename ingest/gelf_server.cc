@@ -169,6 +169,19 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
           sock->close(ignored);
         }
       });
+      // Memory (reliability): read only when the pipeline has room (see Pipeline::HasRoom).
+      while (!pipeline_->HasRoom() && !stopping_) {
+        c.backpressure.Add();
+        wait.expires_after(std::chrono::milliseconds(2));
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        idle.expires_after(std::chrono::nanoseconds(opt_.idle_timeout_ns));
+        idle.async_wait([sock](const boost::system::error_code& e) {
+          if (!e) {
+            boost::system::error_code ignored;
+            sock->close(ignored);
+          }
+        });
+      }
       size_t n = co_await sock->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
       idle.cancel();
       if (ec || n == 0) break;
@@ -200,11 +213,19 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
       }
       if (batch.events.empty()) continue;
       c.parsed.Add(batch.events.size());
-      while (!pipeline_->TrySubmit(batch)) {
-        if (stopping_) co_return;
-        c.backpressure.Add();
-        wait.expires_after(std::chrono::milliseconds(2));
-        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (!pipeline_->TrySubmit(batch)) {
+        const size_t held = batch.Bytes();
+        pipeline_->Hold(held);
+        while (!pipeline_->TrySubmit(batch)) {
+          if (stopping_) {
+            pipeline_->Release(held);
+            co_return;
+          }
+          c.backpressure.Add();
+          wait.expires_after(std::chrono::milliseconds(2));
+          co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        pipeline_->Release(held);
       }
     }
     if (!frame.empty()) Dropped("gelf_incomplete").Add(), C().tcp.Add();  // accounting (issue 9)

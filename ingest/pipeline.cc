@@ -74,6 +74,12 @@ void Pipeline::Submit(Batch batch, int64_t timeout_ns) {
   cv_.notify_one();
 }
 
+bool Pipeline::HasRoom() const {
+  if (state_.load() != 0) return false;
+  std::lock_guard lock(mu_);
+  return queued_bytes_ + held_bytes_.load(std::memory_order_relaxed) < opt_.max_queue_bytes;
+}
+
 size_t Pipeline::QueuedBytes() const {
   std::lock_guard lock(mu_);
   return queued_bytes_;
@@ -99,6 +105,9 @@ int64_t Pipeline::OldestQueuedNs() const {
 void Pipeline::Start() {
   RegisterGauge("kamatama_queue_bytes", "Bytes waiting between receivers and the store writer",
                 [this] { return static_cast<double>(QueuedBytes()); });
+  RegisterGauge("kamatama_receiver_held_bytes",
+                "Bytes of parsed batches that receivers hold while the queue is full (bounded: see HasRoom)",
+                [this] { return static_cast<double>(HeldBytes()); });
   writer_ = std::thread([this] { Run(); });
 }
 

@@ -81,6 +81,17 @@ class Pipeline {
 
   size_t QueuedBytes() const;
 
+  //! Memory (reliability, issue 9). A parsed event takes 10-20 times the bytes of its line, so
+  //! a TCP receiver must not read (and parse) while the queue is full: it would hold a refused
+  //! batch per connection (2,000 connections held gigabytes). Receivers wait for HasRoom()
+  //! before each read, and count a batch the queue refused with Hold() until it is queued
+  //! (Release()): together with the queue it stays under storage.queue, plus one read per
+  //! receiving thread.
+  bool HasRoom() const;
+  void Hold(size_t bytes) { held_bytes_.fetch_add(bytes, std::memory_order_relaxed); }
+  void Release(size_t bytes) { held_bytes_.fetch_sub(bytes, std::memory_order_relaxed); }
+  size_t HeldBytes() const { return held_bytes_.load(std::memory_order_relaxed); }
+
   //! kOk; kDiskFull (paused, resumes by itself); kReadOnly (a write or sync failed: restart).
   IngestState State() const { return static_cast<IngestState>(state_.load()); }
   //! Why ingest is paused or stopped (empty when kOk), for answers and logs.
@@ -123,6 +134,7 @@ class Pipeline {
   std::condition_variable room_cv_;   // Submit waits for room
   std::deque<Batch> queue_;
   size_t queued_bytes_ = 0;
+  std::atomic<size_t> held_bytes_{0};  // refused batches that receivers hold (see Hold)
   bool stopping_ = false;
   std::thread writer_;
   std::function<void(const std::vector<Event>&)> observer_;

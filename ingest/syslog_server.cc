@@ -168,6 +168,19 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
+  // Waits (counting backpressure) until the pipeline has room to take more; false if stopping.
+  asio::awaitable<bool> WaitForRoom(asio::steady_timer& wait, int64_t* deadline) {
+    while (!pipeline_->HasRoom()) {
+      if (stopping_) co_return false;
+      C().backpressure.Add();
+      boost::system::error_code ec;
+      wait.expires_after(std::chrono::milliseconds(2));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      *deadline = store::NowSteady() + opt_.idle_timeout_ns;  // not idle: we are not reading
+    }
+    co_return true;
+  }
+
   // `stream` is the socket itself, or a TLS stream over it (then the handshake comes first; RFC
   // 5425 frames are octet-counted, which the framer detects like on plain TCP).
   template <class Stream>
@@ -204,11 +217,15 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       if constexpr (kPlain) {
         co_await sock->async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
+        // Memory (reliability): read only when there is room (see Pipeline::HasRoom); from here
+        // to the submit or hold below nothing waits, so at most one read per thread overshoots.
+        if (!co_await WaitForRoom(wait, deadline.get())) co_return;
         thread_local std::vector<char> tbuf(64 * 1024);
         n = sock->read_some(asio::buffer(tbuf), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
         data = tbuf.data();
       } else {
+        if (!co_await WaitForRoom(wait, deadline.get())) co_return;
         n = co_await stream->async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
         data = buf.data();
       }
@@ -224,13 +241,22 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       size_t frames = batch.events.size();
       c.tcp_frames.Add(frames);
       c.parsed.Add(frames);
-      // Backpressure: hold the connection (and stop reading) until the pipeline has room.
-      while (!pipeline_->TrySubmit(batch)) {
-        if (stopping_) co_return;
-        c.backpressure.Add();
-        wait.expires_after(std::chrono::milliseconds(2));
-        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        *deadline = store::NowSteady() + opt_.idle_timeout_ns;
+      // Backpressure: hold the connection (and stop reading) until the pipeline has room; the
+      // held batch counts against the queue's limit meanwhile.
+      if (!pipeline_->TrySubmit(batch)) {
+        const size_t held = batch.Bytes();
+        pipeline_->Hold(held);
+        while (!pipeline_->TrySubmit(batch)) {
+          if (stopping_) {
+            pipeline_->Release(held);
+            co_return;
+          }
+          c.backpressure.Add();
+          wait.expires_after(std::chrono::milliseconds(2));
+          co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          *deadline = store::NowSteady() + opt_.idle_timeout_ns;
+        }
+        pipeline_->Release(held);
       }
     }
     if (framer.Pending() > 0) c.partial.Add();
