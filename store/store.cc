@@ -949,11 +949,16 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         }
       }
       ++read;
-      times_data.Reset();
-      auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kTimes), &times_data);
-      if (!s.ok()) return FromRocks(s);
-      KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header().count,
-                             c.header().min_ts, &ts, &ing));
+      if (visiting && !so.need_timestamps && c.header().min_ts >= so.from_ns && c.header().max_ts < so.to_ns) {
+        // Every row is in range and the visitor ignores the time: the times column is not read.
+        ts.assign(c.header().count, c.header().min_ts);
+      } else {
+        times_data.Reset();
+        auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kTimes), &times_data);
+        if (!s.ok()) return FromRocks(s);
+        KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header().count,
+                               c.header().min_ts, &ts, &ing));
+      }
       // Decode the referenced columns (event.original first: message may be stored relative to it).
       std::unordered_map<std::string, std::pair<rocksdb::PinnableSlice, DecodedColumn>> cols;
       auto load = [&](const std::string& name) -> Status {

@@ -53,6 +53,9 @@ struct ScanOptions {
   std::function<void(unsigned worker, const FieldAccessor& row, int64_t ts_ns)> visit_worker;
   static constexpr unsigned kMaxScanWorkers = 64;
   std::vector<std::string> visit_fields;
+  //! false: the visitor ignores `ts_ns`, so blocks wholly inside the range skip their times column
+  //! (the visitor then sees the block's oldest time). Only with `visit` / `visit_worker`.
+  bool need_timestamps = true;
   //! If set (and `visit` is not), called with every matching event in full, newest block first
   //! (not strictly sorted), with no limit; return false to stop. For exports of any size.
   std::function<bool(Event&& ev)> visit_event;

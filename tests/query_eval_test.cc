@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -257,6 +258,45 @@ TEST_F(QueryEval, NewestFirstWithLimitIsTheSameInParallel) {
         EXPECT_EQ(res.events[k].timestamp_ns, orig.timestamp_ns);
       }
       EXPECT_FALSE(res.complete) << "the scan should stop early once the newest 50 are certain";
+    }
+  }
+}
+
+// visit_worker (one accumulator per thread, no lock): counts per user equal the generated ones,
+// with every thread count, and with need_timestamps off (blocks wholly in range skip their times
+// column) the answer over a range that cuts blocks is the same.
+TEST_F(QueryEval, WorkerVisitorsCountExactlyWithOrWithoutTimes) {
+  const int64_t from = kStart + 1000 * kStep + kStep / 2, to = kStart + 4321 * kStep + kStep / 2;
+  std::map<std::string, uint64_t> want;
+  for (int i = 0; i < kEvents; ++i) {
+    Spec sp = SpecOf(i);
+    if (sp.ts >= from && sp.ts < to && sp.action == "deny") ++want[sp.user];
+  }
+  auto parsed = std::get<query::Query>(query::Query::Parse("event.action:deny"));
+  QueryFilter f(parsed);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    for (bool need_ts : {true, false}) {
+      std::vector<std::map<std::string, uint64_t>> per(store::ScanOptions::kMaxScanWorkers);
+      std::vector<int64_t> bad_ts(store::ScanOptions::kMaxScanWorkers, 0);
+      store::ScanOptions so;
+      so.from_ns = from;
+      so.to_ns = to;
+      so.parallelism = threads;
+      so.need_timestamps = need_ts;
+      so.visit_fields = {"user.name"};
+      so.visit_worker = [&](unsigned w, const FieldAccessor& row, int64_t ts) {
+        std::string_view u;
+        ASSERT_TRUE(row.Get("user.name", &u));
+        ++per[w][std::string(u)];
+        if (need_ts && (ts < from || ts >= to)) ++bad_ts[w];
+      };
+      store::ScanResult res;
+      ASSERT_TRUE(store_->Scan(f, so, &res).ok());
+      std::map<std::string, uint64_t> got;
+      for (const auto& m : per)
+        for (const auto& [u, n] : m) got[u] += n;
+      EXPECT_EQ(got, want) << threads << " thread(s), need_timestamps " << need_ts;
+      for (int64_t b : bad_ts) EXPECT_EQ(b, 0);
     }
   }
 }
