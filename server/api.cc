@@ -895,7 +895,11 @@ Response Api::Sources(const Request& req) {
   so.deadline_ns = steady + cfg_.query.timeout_ns;
   so.visit_fields = {std::string(field::kDataset), std::string(field::kHostName), std::string(field::kObserverIp)};
   std::string ds_buf;
+  // The oldest event kept, from the scan: the store's day partitions hold only sealed blocks,
+  // so a young store (or one whose data is still in memory) has none yet.
+  int64_t oldest_ts = INT64_MAX;
   so.visit = [&](const FieldAccessor& row, int64_t ts) {
+    oldest_ts = std::min(oldest_ts, ts);
     std::string_view ds, host;
     if (!row.Get(field::kDataset, &ds)) ds = "unknown";
     // The audit log and the server's own events are not sources (and admin-only).
@@ -926,7 +930,10 @@ Response Api::Sources(const Request& req) {
     total = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
     free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
   }
-  const int64_t days_kept = st.partitions ? std::max<int64_t>(1, today - st.oldest_day + 1) : 0;
+  int64_t oldest_day = oldest_ts == INT64_MAX ? INT64_MAX : DayOf(oldest_ts);
+  if (st.partitions) oldest_day = std::min(oldest_day, st.oldest_day);
+  const bool has_data = oldest_day != INT64_MAX;
+  const int64_t days_kept = has_data ? std::max<int64_t>(1, today - oldest_day + 1) : 0;
   const uint64_t per_day = days_kept ? st.disk_bytes / static_cast<uint64_t>(days_kept) : 0;
   std::string b = "{\"now\":";
   AppendJsonString(&b, FormatRfc3339(now));
@@ -936,7 +943,7 @@ Response Api::Sources(const Request& req) {
                    per_day ? static_cast<int64_t>(free_bytes / per_day) : -1,
                    per_day ? static_cast<int64_t>((free_bytes + st.disk_bytes) / per_day) : -1,
                    cfg_.storage.max_age_days);
-  if (st.partitions) AppendJsonString(&b, FormatRfc3339(st.oldest_day * kNanosPerDay).substr(0, 10));
+  if (has_data) AppendJsonString(&b, FormatRfc3339(oldest_day * kNanosPerDay).substr(0, 10));
   else b += "null";
   b += ",\"families\":[";
   std::string current;

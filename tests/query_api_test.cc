@@ -3,6 +3,7 @@
 // field names, the sources summary, the memory cap and the deadline.
 #include <simdjson.h>
 
+#include <map>
 #include <utility>  // before awaitable.hpp on g++ 12 with Boost 1.74
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -10,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/time.h"
 #include "harness.h"
 
 using namespace kmt_test;
@@ -184,6 +186,40 @@ TEST_F(QueryApiTest, SourcesSummariseFamiliesAndHosts) {
     }
   }
   EXPECT_TRUE(found) << body;
+
+  // Silent sources: "srcquiet" sent every 3 h from 6 days ago until 2 days ago, then stopped;
+  // "srcbusy" sends every 5 minutes, the last a minute ago.
+  using kamatama::FormatRfc3339, kamatama::kNanosPerSecond;
+  const int64_t now = kamatama::NowNanos();
+  constexpr int64_t kHour = 3600 * kNanosPerSecond;
+  const int64_t quiet_last = now - 48 * kHour;
+  std::string nd;
+  auto line = [&](const char* host, int64_t ts) {
+    nd += fmt::format("{{\"@timestamp\":\"{}\",\"host\":{{\"name\":\"{}\"}},\"message\":\"silenttest\"}}\n",
+                      FormatRfc3339(ts), host);
+  };
+  for (int i = 0; i <= 32; ++i) line("srcquiet", quiet_last - i * 3 * kHour);
+  for (int i = 0; i < 24; ++i) line("srcbusy", now - 60 * kNanosPerSecond - i * 300 * kNanosPerSecond);
+  std::string nd_file = *dir_ + "/silent.ndjson";
+  std::ofstream(nd_file) << nd;
+  ASSERT_EQ((server_->Post("/api/v1/ingest", nd_file, &code), code), 200);
+  body = server_->Get("/api/v1/sources?refresh=1", &code);
+  ASSERT_EQ(code, 200) << body;
+  auto r2 = ParseJson(p, body);
+  std::map<std::string, simdjson::dom::element> by_host;
+  for (auto fam : r2["families"].get_array())
+    for (auto h : fam["hosts"].get_array()) by_host[std::string(std::string_view(h["host"]))] = h;
+  ASSERT_TRUE(by_host.count("srcquiet") && by_host.count("srcbusy")) << body;
+  auto quiet = by_host["srcquiet"], busy = by_host["srcbusy"];
+  EXPECT_EQ(uint64_t(quiet["events"]), 33u);
+  EXPECT_EQ(int64_t(quiet["typical_gap_s"]), 3 * 3600);
+  EXPECT_GE(int64_t(quiet["silent_for_s"]), 48 * 3600);
+  EXPECT_LE(int64_t(quiet["silent_for_s"]), 48 * 3600 + 120);
+  EXPECT_TRUE(bool(quiet["silent"])) << body;
+  EXPECT_EQ(int64_t(busy["typical_gap_s"]), 300);
+  EXPECT_FALSE(bool(busy["silent"])) << body;
+  // The oldest day kept covers srcquiet's first event even before any block is sealed.
+  EXPECT_LE(std::string_view(r2["oldest_day"]), FormatRfc3339(quiet_last - 96 * kHour).substr(0, 10)) << body;
 }
 
 // A minimal WebSocket client (Beast) for the live tail.

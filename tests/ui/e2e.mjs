@@ -107,20 +107,29 @@ async function apiJson(p) {
 // newest first, the first few within the last 15 minutes.
 const NOW = Date.now();
 const iso = (ms) => new Date(ms).toISOString();
-const expect = { hosts: {}, families: {}, deny_fw1: 0, total: 0 };
+// expect.times[host]: the timestamps (ms) of that host's sample events.
+const expect = { hosts: {}, families: {}, times: {}, deny_fw1: 0, total: 0 };
 function sample() {
   const lines = [];
+  let t = '';
   const add = (host, family, line) => {
     expect.hosts[host] = (expect.hosts[host] || 0) + 1;
     expect.families[family] = (expect.families[family] || 0) + 1;
+    (expect.times[host] ||= []).push(Date.parse(t));
     expect.total++;
     lines.push(line);
   };
   const N = 340;
   const span = 5 * 86400e3;
   const ts = (i) => iso(NOW - 20e3 - Math.floor((i / N) * span) - (i % 7) * 1000);
+  // dhcp2 sent every 3 hours from 6 days ago until 2 days ago, then stopped: a silent source
+  // (its usual gap is 3 h; nothing for 2 days is more than 5 times that).
+  for (let j = 0; j <= 32; j++) {
+    t = iso(NOW - 2 * 86400e3 - j * 3 * 3600e3);
+    add('dhcp2', 'dhcp', `<30>1 ${t} dhcp2 dhcpd 7301 - - DHCPACK on 10.150.61.${j + 10} to 4c:55:41:a0:fb:${(j + 16).toString(16)} (desk-${j}) via eth1`);
+  }
   for (let i = 0; i < N; i++) {
-    const t = ts(i);
+    t = ts(i);
     const k = i % 17;
     const ip = `203.0.113.${(i * 7) % 250 + 1}`;
     if (k < 6) {
@@ -194,6 +203,119 @@ async function matchedCount(page) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// "12.3 KiB" -> bytes (the UI's binary units); NaN when it is not a size.
+function parseBytes(text) {
+  const m = /^([\d.,]+) (B|KiB|MiB|GiB|TiB|PiB)\b/.exec(String(text).trim());
+  if (!m) return NaN;
+  return Number(m[1].replace(/,/g, '')) * 1024 ** ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'].indexOf(m[2]);
+}
+// The display rounds sizes to 3 significant digits (at least 2 decimals below 10).
+const sameSize = (shown, want) => Math.abs(shown - want) <= Math.max(0.51, want * 0.006);
+// "45 s ago", "3 min ago", "1.5 h ago", "2.0 d ago" -> seconds, and the rounding of that unit.
+function parseAgo(text) {
+  const m = /(\d+(?:\.(\d))?) (s|min|h|d) ago/.exec(String(text));
+  if (!m) return null;
+  const unit = { s: 1, min: 60, h: 3600, d: 86400 }[m[3]];
+  return { s: Number(m[1]) * unit, tol: unit * (m[2] !== undefined ? 0.05 : 0.5) + 1 };
+}
+const dayOf = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+// The values of the Sources page against what was ingested (expect.times) and the disk figures
+// of the same /api/v1/sources answer the page drew.
+async function checkSourceValues(page, src) {
+  const now = Date.parse(src.now);
+  const fams = Array.isArray(src.families) ? src.families : [];
+  const apiHost = (fam, host) => fams.find((f) => f.family === fam)?.hosts?.find((h) => h.host === host);
+  const totalEvents = fams.reduce((a, f) => a + f.events, 0);
+  const { free_bytes: free, store_bytes: store, bytes_per_day: growth, days_left: daysLeft } = src.disk || {};
+  check('API: store size and free disk known', store > 0 && free > 0, JSON.stringify(src.disk));
+
+  // per host: the API's numbers, then the row drawn from them
+  const rates = {};
+  for (const [fam, host] of [['firewall', 'fw1'], ['auth', 'bastion'], ['dhcp', 'dhcp1'], ['dhcp', 'dhcp2']]) {
+    const times = expect.times[host];
+    const n = times.length;
+    const first = Math.min(...times), last = Math.max(...times);
+    const a = apiHost(fam, host);
+    if (!check(`${host}: API has ${n} events, first and last seen`, a && a.events === n && Date.parse(a.first_seen) === first && Date.parse(a.last_seen) === last,
+      JSON.stringify(a).slice(0, 300))) continue;
+    const perDay = new Map();
+    for (const t of times) perDay.set(dayOf(t), (perDay.get(dayOf(t)) || 0) + 1);
+    const wrongDays = (a.per_day || []).filter((d) => d.count !== (perDay.get(d.day) || 0));
+    check(`${host}: API per-day counts are the ingested ones`, a.per_day.length === 30 && a.per_day.at(-1).day === dayOf(now) && wrongDays.length === 0,
+      JSON.stringify(wrongDays.slice(0, 5)));
+
+    const row = page.locator(`#sources-table tr.host-row[data-family="${fam}"][data-host="${host}"]`);
+    const cell = async (cls) => { const c = row.locator(`td.${cls}`); return { text: (await c.textContent()).trim(), title: (await c.getAttribute('title')) || '' }; };
+    const events = await cell('events');
+    check(`${host}: events ${n}`, Number(events.text.replace(/\D/g, '')) === n, events.text);
+    // events per day: all of them are inside the 30-day window, over the days since the first
+    rates[host] = n / Math.max(1, (now - first) / 86400e3);
+    const pd = await cell('per-day');
+    const shownRate = Number(pd.text.replace(/,/g, ''));
+    check(`${host}: ${rates[host].toFixed(2)} events per day`, Math.abs(shownRate - rates[host]) <= (rates[host] < 10 ? 0.051 : 0.51), `${pd.text} (${pd.title})`);
+    // the sparkline: one bar per day of the last 14, titled with that day's count
+    const bars = await row.locator('td.days svg rect').evaluateAll((rs) => rs.map((r) => ({ title: r.querySelector('title')?.textContent, zero: r.classList.contains('zero'), h: Number(r.getAttribute('height')) })));
+    const wantTitles = [];
+    for (let i = 13; i >= 0; i--) { const d = dayOf(now - i * 86400e3); wantTitles.push(`${d}: ${perDay.get(d) || 0} events`); }
+    const gotTitles = bars.map((b) => b.title);
+    check(`${host}: 14 day bars with the per-day counts`, JSON.stringify(gotTitles) === JSON.stringify(wantTitles), `${gotTitles.join('; ')} vs ${wantTitles.join('; ')}`);
+    const counts = wantTitles.map((w) => Number(/: (\d+) events/.exec(w)[1]));
+    const maxH = Math.max(...bars.map((b) => b.h));
+    check(`${host}: empty days drawn empty, the busiest day tallest`, bars.every((b, i) => b.zero === (counts[i] === 0)) && bars.every((b, i) => (counts[i] === Math.max(...counts)) === (b.h === maxH)),
+      JSON.stringify(bars.map((b, i) => [counts[i], b.h])));
+    // last seen: the exact time in the title, "… ago" in the cell
+    const ls = await cell('last-seen');
+    const ago = parseAgo(ls.text);
+    check(`${host}: last seen ${Math.round((now - last) / 1000)} s ago`, Date.parse(ls.title.split('\n')[0]) === last && ago && Math.abs(ago.s - (now - last) / 1000) <= ago.tol, `${ls.text} | ${ls.title}`);
+    const oldest = await cell('oldest');
+    check(`${host}: oldest event kept`, oldest.text === iso(first).slice(0, 16).replace('T', ' '), `${oldest.text} vs ${iso(first)}`);
+    // storage: its share of the store by event count
+    const wantShare = (n / totalEvents) * store;
+    const storage = await cell('storage');
+    check(`${host}: storage ≈ ${Math.round(wantShare)} bytes`, sameSize(parseBytes(storage.text), wantShare), storage.text);
+    // days the free disk holds at this source's rate (the exact figure is in the title)
+    const wantHolds = free / (rates[host] * (store / totalEvents));
+    const holds = await cell('holds');
+    const shownHolds = Number((/^([\d,]+) days/.exec(holds.title) || [])[1]?.replace(/,/g, ''));
+    check(`${host}: disk holds ${Math.floor(wantHolds)} days of it`, Math.abs(shownHolds - Math.floor(wantHolds)) <= Math.max(1, wantHolds * 1e-6) &&
+      holds.text === (wantHolds > 3650 ? '> 10 y' : `${Math.floor(wantHolds).toLocaleString('en-US')} d`), `${holds.text} | ${holds.title}`);
+  }
+  const fwRow = page.locator('#sources-table tr.family-row[data-family="firewall"]');
+  const fwEvents = expect.hosts.fw1 + expect.hosts.fw2;
+  check('firewall family row sums its hosts', Number((await fwRow.locator('td.events').textContent()).replace(/\D/g, '')) === fwEvents, await fwRow.locator('td.events').textContent());
+
+  // silent: dhcp2 stopped 2 days ago after sending every 3 h; fw1 and dhcp1 still send
+  const d2 = apiHost('dhcp', 'dhcp2'), f1 = apiHost('firewall', 'fw1'), d1 = apiHost('dhcp', 'dhcp1');
+  check('API: dhcp2 is silent, usual gap 3 h, silent for 2 days', d2?.silent === true && d2.typical_gap_s === 3 * 3600 && Math.abs(d2.silent_for_s - (now - Math.max(...expect.times.dhcp2)) / 1000) <= 1,
+    JSON.stringify({ silent: d2?.silent, gap: d2?.typical_gap_s, for: d2?.silent_for_s }));
+  check('API: fw1 and dhcp1 are not silent', f1?.silent === false && d1?.silent === false, JSON.stringify([f1?.silent, d1?.silent]));
+  const mark = async (sel) => page.locator(sel).evaluate((td) => ({ silent: td.classList.contains('silent'), badge: td.querySelector('.badge')?.textContent || '', title: td.title }));
+  const m2 = await mark('#sources-table tr.host-row[data-host="dhcp2"] td.last-seen');
+  check('silent host highlighted with a "silent" badge', m2.silent && m2.badge === 'silent' && /usually every 3\.0 h/.test(m2.title), JSON.stringify(m2));
+  const m2f = await mark('#sources-table tr.family-row[data-family="dhcp"] td.last-seen');
+  check('its family row is highlighted too', m2f.silent && m2f.badge === 'silent', JSON.stringify(m2f));
+  for (const [sel, what] of [['tr.host-row[data-host="fw1"]', 'fw1'], ['tr.host-row[data-host="dhcp1"]', 'dhcp1'], ['tr.family-row[data-family="firewall"]', 'firewall family']]) {
+    const m = await mark(`#sources-table ${sel} td.last-seen`);
+    check(`${what} (still sending) not highlighted`, !m.silent && m.badge === '', JSON.stringify(m));
+  }
+
+  // the cards above the table
+  const cards = Object.fromEntries(await page.locator('#disk .card').evaluateAll((cs) => cs.map((c) => [c.querySelector('.card-label')?.textContent,
+    { value: c.querySelector('.card-value')?.textContent || '', sub: c.querySelector('.card-sub')?.textContent || '' }])));
+  check('Stored card: the store size and event count', sameSize(parseBytes(cards.Stored?.value), store) && cards.Stored.sub === `${totalEvents.toLocaleString('en-US')} events`, JSON.stringify(cards.Stored));
+  const oldestAll = Math.min(...Object.values(expect.times).flat());
+  check('API: oldest day kept is the oldest ingested day', src.oldest_day === dayOf(oldestAll), `${src.oldest_day} vs ${dayOf(oldestAll)}`);
+  const daysKept = (Date.parse(dayOf(now)) - Date.parse(src.oldest_day)) / 86400e3 + 1;
+  check('API: growth per day = store size / days kept', growth === Math.floor(store / daysKept), `${growth} vs ${store}/${daysKept}`);
+  check('Growth card', sameSize(parseBytes(cards.Growth?.value), growth) && /\/day$/.test(cards.Growth.value), JSON.stringify(cards.Growth));
+  check('API: disk holds free / growth days', daysLeft === Math.floor(free / growth), `${daysLeft} vs ${free}/${growth}`);
+  check('Disk holds card', cards['Disk holds']?.value === (daysLeft > 3650 ? '> 10 years' : `${daysLeft.toLocaleString('en-US')} days`), JSON.stringify(cards['Disk holds']));
+  const ret = src.retention_days;
+  check('Retention card: setting and oldest day kept', cards.Retention?.value === (ret ? `${ret.toLocaleString('en-US')} days` : 'unlimited') && cards.Retention.sub === `oldest day kept ${src.oldest_day}`,
+    JSON.stringify(cards.Retention));
+}
 
 // ---- the test -----------------------------------------------------------------------------
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -491,7 +613,9 @@ async function main() {
   });
 
   await section('sources', async () => {
+    const srcResp = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/sources');
     await page.click('#nav-sources');
+    const src = await (await srcResp).json();
     await page.waitForSelector('#sources-table', { timeout: 10000 });
     const fams = await page.locator('#sources-table tr.family-row td.fam-name').allTextContents();
     check('every family listed', ['firewall', 'proxy', 'mail', 'dns', 'dhcp', 'antivirus', 'auth', 'sysmon', 'other'].every((f) => fams.includes(f)), fams.join(','));
@@ -501,7 +625,11 @@ async function main() {
     check('fw1 event count', Number(fw1.replace(/\D/g, '')) === expect.hosts.fw1, fw1);
     check('disk cards shown', (await page.locator('#disk .card').count()) >= 4, 'no cards');
     check('URL says view=sources', new URL(page.url()).searchParams.get('view') === 'sources', page.url());
+    await checkSourceValues(page, src);
     await shot(page, '10-sources');
+    await page.locator('#sources-table tr.host-row[data-host="dhcp2"]').scrollIntoViewIfNeeded();
+    await page.locator('#sources-table tr.host-row[data-host="dhcp2"] td.last-seen').hover();
+    await shot(page, '10b-sources-silent');
     await page.goBack();
     await page.waitForSelector('#events, #pipe-table');
     check('back returns to the search', new URL(page.url()).searchParams.get('view') !== 'sources', page.url());

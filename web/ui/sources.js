@@ -65,7 +65,7 @@ export class SourcesPage {
 
     const thead = el('thead', null, el('tr', null,
       el('th', null, 'Family / host'), el('th', null, 'Datasets'), el('th', { class: 'num' }, 'Events'),
-      el('th', { class: 'num' }, 'Per day'), el('th', null, 'Last 14 days'), el('th', null, 'Last seen'),
+      el('th', { class: 'num', title: 'since first seen, over the last 30 days at most' }, 'Per day'), el('th', null, 'Last 14 days'), el('th', null, 'Last seen'),
       el('th', null, 'Oldest kept'), el('th', { class: 'num', title: 'share of the store, estimated from the event count' }, 'Storage ≈'),
       el('th', { class: 'num', title: 'days of this source the free disk space holds at its current rate' }, 'Disk holds')));
     const tbody = el('tbody');
@@ -87,17 +87,25 @@ export class SourcesPage {
     for (const h of hosts) for (const d of arr(h.per_day)) {
       if (d && typeof d.day === 'string') perDay.set(d.day, (perDay.get(d.day) || 0) + (num(d.count) || 0));
     }
-    const dayVals = [...perDay.values()];
-    const avg = dayVals.length ? dayVals.reduce((a, b) => a + b, 0) / dayVals.length : null;
     const lastSeen = Date.parse(obj.last_seen);
     const firstSeen = Date.parse(obj.first_seen);
+    // Events per day: the events of the window the server counts (its per_day days, up to 30)
+    // over the time since the source was first seen in it, at least one day. Averaging over
+    // the whole window would make a source that started 5 days ago look 6 times quieter (and
+    // its disk runway 6 times longer) than it is.
+    const windowDays = [...perDay.keys()].sort();
+    const windowStart = windowDays.length ? Date.parse(windowDays[0] + 'T00:00:00Z') : NaN;
+    const inWindow = [...perDay.values()].reduce((a, b) => a + b, 0);
+    const since = isFinite(firstSeen) && isFinite(windowStart) ? Math.max(firstSeen, windowStart) : windowStart;
+    const spanDays = isFinite(since) ? Math.max(1, (now - since) / 86400e3) : null;
+    const avg = spanDays !== null && windowDays.length ? inWindow / spanDays : null;
     const silent = kind === 'host' ? obj.silent === true : hosts.some((h) => h.silent === true);
     const share = totalEvents > 0 && storeBytes !== null ? (events / totalEvents) * storeBytes : null;
-    let holds = null;
+    let holds = null, bytesPerDay = null;
     const free = num(disk.free_bytes);
     if (share !== null && free !== null && avg && events) {
-      const bytesPerEvent = share / events;
-      holds = free / (avg * bytesPerEvent);
+      bytesPerDay = avg * (share / events);
+      holds = free / bytesPerDay;
     }
     const nameCell = kind === 'family'
       ? el('td', { class: 'fam-name' }, el('button', { type: 'button', class: 'link', title: `search ${name} events` }, name))
@@ -116,13 +124,15 @@ export class SourcesPage {
     return el('tr', { class: kind === 'family' ? `family-row${hosts.length ? '' : ' empty'}` : 'host-row', dataset: { family: family || name, host: kind === 'host' ? name : '' } },
       nameCell,
       el('td', { class: 'datasets muted' }, visibleText(datasets.slice(0, 4).join(', ') + (datasets.length > 4 ? ` +${datasets.length - 4}` : ''))),
-      el('td', { class: 'num' }, events ? fmtInt(events) : kind === 'family' ? '0' : '–'),
-      el('td', { class: 'num' }, avg !== null ? fmtInt(Math.round(avg)) : '–'),
-      el('td', null, sparkline(days, perDay)),
+      el('td', { class: 'num events' }, events ? fmtInt(events) : kind === 'family' ? '0' : '–'),
+      el('td', { class: 'num per-day', title: avg !== null ? `${fmtInt(inWindow)} events in ${spanDays.toFixed(1)} days` : '' },
+        avg === null ? '–' : avg < 10 ? avg.toFixed(1) : fmtInt(Math.round(avg))),
+      el('td', { class: 'days' }, sparkline(days, perDay)),
       lastCell,
-      el('td', { title: isFinite(firstSeen) ? fmtLocal(firstSeen) : '' }, isFinite(firstSeen) ? fmtUtc(obj.first_seen).slice(0, 16) : '–'),
-      el('td', { class: 'num' }, share !== null && events ? fmtBytes(share) : '–'),
-      el('td', { class: 'num' }, holds === null || !isFinite(holds) ? '–' : holds > 3650 ? '> 10 y' : `${fmtInt(Math.floor(holds))} d`));
+      el('td', { class: 'oldest', title: isFinite(firstSeen) ? fmtLocal(firstSeen) : '' }, isFinite(firstSeen) ? fmtUtc(obj.first_seen).slice(0, 16) : '–'),
+      el('td', { class: 'num storage' }, share !== null && events ? fmtBytes(share) : '–'),
+      el('td', { class: 'num holds', title: holds === null || !isFinite(holds) ? '' : `${fmtInt(Math.floor(holds))} days: ${fmtBytes(free)} free at ${fmtBytes(bytesPerDay)} per day` },
+        holds === null || !isFinite(holds) ? '–' : holds > 3650 ? '> 10 y' : `${fmtInt(Math.floor(holds))} d`));
   }
 }
 
