@@ -167,7 +167,7 @@ function watch(page) {
     const u = new URL(r.url());
     if (u.origin !== base) return;
     const h = r.headers();
-    uiResponses.push({ url: u.pathname + u.search, status: r.status(), csp: h['content-security-policy'] || '', xfo: h['x-frame-options'] || '', ct: h['content-type'] || '' });
+    uiResponses.push({ url: u.pathname + u.search, status: r.status(), csp: h['content-security-policy'] || '', xfo: h['x-frame-options'] || '', ct: h['content-type'] || '', nosniff: h['x-content-type-options'] || '' });
   });
   return page;
 }
@@ -356,6 +356,27 @@ async function main() {
     }
     const js = await fetch(base + '/ui/app.js');
     check('/ui/app.js is JavaScript', js.status === 200 && /javascript/.test(js.headers.get('content-type') || ''), `${js.status} ${js.headers.get('content-type')}`);
+    // nosniff, the CSP with frame-ancestors 'none' and X-Frame-Options on the page, an asset,
+    // API answers (plain, streamed, refused) and a 404
+    const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+    const hdrs = (res) => {
+      try { res.body?.cancel().catch(() => {}); } catch { /* already read */ }
+      return { status: res.status, nosniff: res.headers.get('x-content-type-options'), csp: res.headers.get('content-security-policy') || '', xfo: res.headers.get('x-frame-options') };
+    };
+    const targets = [
+      ['GET /', hdrs(r), CSP],
+      ['GET /ui/app.js', hdrs(js), CSP],
+      ['GET /ui/style.css', hdrs(await browserGet('/ui/style.css')), CSP],
+      ['GET /ui/nope.js (404)', hdrs(await fetch(base + '/ui/nope.js')), CSP],
+      ['GET /api/v1/search', hdrs(await fetch(base + '/api/v1/search?q=*&limit=1', { headers: { Authorization: AUTH } })), API_CSP],
+      ['GET /api/v1/fieldnames', hdrs(await fetch(base + '/api/v1/fieldnames', { headers: { Authorization: AUTH } })), API_CSP],
+      ['GET /api/v1/export (streamed)', hdrs(await fetch(base + '/api/v1/export?q=host.name:dhcp1&format=ndjson', { headers: { Authorization: AUTH } })), API_CSP],
+      ['GET /api/v1/search without login (401)', hdrs(await fetch(base + '/api/v1/search?q=*')), API_CSP],
+    ];
+    for (const [what, h, csp] of targets) {
+      check(`${what}: nosniff, CSP with frame-ancestors 'none', X-Frame-Options DENY`,
+        h.nosniff === 'nosniff' && h.csp === csp && /(^|; )frame-ancestors 'none'(;|$)/.test(h.csp) && h.xfo === 'DENY', JSON.stringify(h));
+    }
     for (const bad of ['/ui/../server/api.cc', '/ui/%2e%2e/CMakeLists.txt', '/ui/nope.js', '/ui//app.js']) {
       const rb = await fetch(base + bad);
       check(`${bad} is refused`, rb.status === 404 || rb.status === 400 || rb.status === 401, rb.status);
@@ -756,6 +777,8 @@ async function main() {
     const api = uiResponses.filter((r) => r.url.startsWith('/api/'));
     const apiNoCsp = api.filter((r) => !r.csp);
     check(`CSP on every API response (${api.length})`, apiNoCsp.length === 0, `${apiNoCsp.length} without, e.g. ${JSON.stringify(apiNoCsp.slice(0, 3))}`);
+    const sniffable = uiResponses.filter((r) => r.status !== 101 && r.nosniff !== 'nosniff');
+    check(`X-Content-Type-Options: nosniff on every response the browser got (${uiResponses.length})`, uiResponses.length > 0 && sniffable.length === 0, JSON.stringify(sniffable.slice(0, 5)));
     const notJson = api.filter((r) => r.status !== 101 && r.status !== 304 && !/json|ndjson|csv|text\/plain/.test(r.ct));
     check('API responses are data, never HTML', notJson.length === 0, JSON.stringify(notJson.slice(0, 3)));
     const nf = pageProblems.filter((p) => p.kind === 'console' && /Failed to load resource/.test(p.text));
