@@ -688,29 +688,56 @@ Authenticator::Result Authenticator::Authenticate(const Request& req) {
       }
       return true;
     };
-    if (scheme_is("basic")) {
-      std::string decoded;
-      std::string_view b64 = v.substr(6);
-      while (!b64.empty() && b64.front() == ' ') b64.remove_prefix(1);
-      size_t colon;
-      if (!Base64Decode(b64, &decoded) || (colon = decoded.find(':')) == std::string::npos) {
-        r.outcome = Outcome::kBad;
-        r.reason = "malformed Basic credentials";
-        return r;
-      }
-      std::string user = decoded.substr(0, colon), pw = decoded.substr(colon + 1);
-      // A shipper may put an API token as the Basic password (any user name).
-      if (pw.size() == 85 && pw.substr(0, 4) == "kmt_") return CheckToken(pw);
-      return CheckPassword(user, pw, req.client);
-    }
-    if (scheme_is("bearer") || scheme_is("apikey")) {
+    auto malformed = [&](std::string reason) {
+      r.outcome = Outcome::kBad;
+      r.reason = std::move(reason);
+      r.malformed = true;
+      return r;
+    };
+    // The credentials after "Scheme ", without surrounding blanks.
+    auto credentials = [&] {
       std::string_view t = v.substr(v.find(' ') + 1);
       while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+      return t;
+    };
+    auto is_token = [](std::string_view t) { return t.size() == 85 && t.substr(0, 4) == "kmt_"; };
+    if (scheme_is("basic")) {
+      std::string decoded;
+      size_t colon;
+      if (!Base64Decode(credentials(), &decoded) || (colon = decoded.find(':')) == std::string::npos)
+        return malformed("malformed Basic credentials");
+      std::string user = decoded.substr(0, colon), pw = decoded.substr(colon + 1);
+      // A shipper may put an API token as the Basic password (any user name).
+      if (is_token(pw)) return CheckToken(pw);
+      return CheckPassword(user, pw, req.client);
+    }
+    if (scheme_is("bearer")) {
+      std::string_view t = credentials();
+      if (t.empty()) return malformed("no token after Bearer");
       return CheckToken(t);
     }
+    if (scheme_is("apikey")) {
+      // Elasticsearch API keys: Beats' `api_key: "id:key"` (and Fluent Bit, Vector, the official
+      // clients) send "ApiKey base64(id:key)". The key is a kamatama token; the id is free (as
+      // the Basic user name), or the token's 16-hex id with the key its 64-hex secret. A bare
+      // token after ApiKey works too.
+      std::string_view t = credentials();
+      if (t.empty()) return malformed("no key after ApiKey");
+      if (is_token(t)) return CheckToken(t);
+      std::string decoded;
+      size_t colon;
+      if (!Base64Decode(t, &decoded) || (colon = decoded.find(':')) == std::string::npos)
+        return malformed("malformed ApiKey credentials (expected base64 of id:key)");
+      std::string_view id = std::string_view(decoded).substr(0, colon), key = std::string_view(decoded).substr(colon + 1);
+      if (is_token(key)) return CheckToken(key);
+      if (id.substr(0, 4) == "kmt_") id.remove_prefix(4);
+      if (id.size() == 16 && key.size() == 64) return CheckToken("kmt_" + std::string(id) + "_" + std::string(key));
+      return CheckToken(key);  // refused as a malformed token, counted like any bad credential
+    }
     if (scheme_is("splunk")) {
-      std::string_view t = v.substr(7);
-      while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+      std::string_view t = credentials();
+      if (t.empty()) return malformed("no token after Splunk");
       for (const auto& h : hec_tokens_) {
         if (ConstantTimeEqual(Sha256Hex(h), Sha256Hex(t))) {
           r.outcome = Outcome::kOk;
@@ -722,9 +749,7 @@ Authenticator::Result Authenticator::Authenticate(const Request& req) {
       }
       return CheckToken(t);
     }
-    r.outcome = Outcome::kBad;
-    r.reason = "unsupported Authorization scheme";
-    return r;
+    return malformed("unsupported Authorization scheme");
   }
   if (const std::string* c = req.Header("cookie")) {
     std::string id = CookieValue(*c, "kamatama_session");

@@ -186,8 +186,12 @@ class Authenticator {
     std::string reason;  //!< for failures
     //! "user", "address" or "user,address" when this failure started a lock-out (issue 10).
     std::string locked_now;
+    //! The Authorization header itself is unusable (unknown scheme, undecodable Basic or
+    //! ApiKey, no credentials after the scheme), as opposed to well-formed but wrong
+    //! credentials. The HEC answers the first with code 3, the second with code 4, as Splunk.
+    bool malformed = false;
   };
-  //! Credentials of a request: session cookie, Authorization Basic/Bearer, or (HEC) Splunk.
+  //! Credentials of a request: session cookie, Authorization Basic/Bearer/ApiKey, or (HEC) Splunk.
   Result Authenticate(const Request& req);
   //! A login with a password (POST /api/v1/login): on success a new session.
   Result Login(const std::string& user, const std::string& password, const std::string& client);

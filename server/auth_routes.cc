@@ -144,7 +144,10 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
       ReportLockout(res, req.client);  // issue 10
     }
     if (hec) {
+      // Splunk's codes: no credentials 2, an Authorization header that is not a usable credential
+      // ("Splunk" missing, say) 3, a well-formed token that is not valid 4.
       if (res.outcome == Authenticator::Outcome::kNone) return HecError(401, "Token is required", 2);
+      if (res.malformed) return HecError(401, "Invalid authorization", 3);
       return HecError(403, "Invalid token", 4);
     }
     if (res.outcome == Authenticator::Outcome::kLocked) {

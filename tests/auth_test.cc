@@ -181,6 +181,56 @@ TEST(AuthenticatorTest, BasicBearerAndSessions) {
   EXPECT_NE(c.find("SameSite=Strict"), std::string::npos);
 }
 
+TEST(AuthenticatorTest, ElasticsearchApiKeyAndMalformedHeaders) {
+  AuthStore st(TmpFile("apikey.db"));
+  st.set_log_n(10);
+  ASSERT_TRUE(st.Load().ok());
+  Authenticator auth(&st, AuthOptions{}, {"hec-secret"});
+  using O = Authenticator::Outcome;
+  std::string tok;
+  TokenRecord rec;
+  ASSERT_TRUE(st.CreateToken("winlogbeat", {"ingest"}, 0, "t", &tok, &rec).ok());
+  // Beats' `api_key: "<id>:<key>"` is sent as "ApiKey base64(id:key)": the key is the token and
+  // the id is free, as the Basic user name is.
+  auto r = auth.Authenticate(Req("ApiKey " + Base64Encode("winlogbeat:" + tok)));
+  ASSERT_EQ(r.outcome, O::kOk) << r.reason;
+  EXPECT_EQ(r.who.perms, static_cast<uint32_t>(kPermIngest));
+  EXPECT_EQ(r.who.token_id, rec.id);
+  EXPECT_EQ(r.who.method, "token");
+  // ... or the token split as Elasticsearch shows a key: its id and its secret.
+  r = auth.Authenticate(Req("ApiKey " + Base64Encode(tok.substr(4, 16) + ":" + tok.substr(21))));
+  ASSERT_EQ(r.outcome, O::kOk) << r.reason;
+  EXPECT_EQ(r.who.token_id, rec.id);
+  EXPECT_EQ(auth.Authenticate(Req("ApiKey " + Base64Encode(tok.substr(0, 20) + ":" + tok.substr(21)))).outcome, O::kOk)
+      << "the id may keep its kmt_ prefix";
+  EXPECT_EQ(auth.Authenticate(Req("ApiKey " + tok)).outcome, O::kOk) << "a bare token";
+  std::string forged = tok;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  r = auth.Authenticate(Req("ApiKey " + Base64Encode("winlogbeat:" + forged)));
+  EXPECT_EQ(r.outcome, O::kBad);
+  EXPECT_FALSE(r.malformed) << "well-formed, wrong key";
+  r = auth.Authenticate(Req("ApiKey " + Base64Encode(tok.substr(4, 16) + ":" + std::string(64, 'a'))));
+  EXPECT_EQ(r.outcome, O::kBad);
+  EXPECT_FALSE(r.malformed);
+
+  // Malformed headers (the HEC answers them with code 3) against wrong credentials (code 4).
+  const std::vector<std::string> malformed = {"ApiKey !!!", "ApiKey " + Base64Encode("no colon"), "Basic !!", "Digest x",
+                                              tok, "Splunk ", "Bearer  ", "ApiKey"};
+  for (const auto& h : malformed) {
+    r = auth.Authenticate(Req(h));
+    EXPECT_EQ(r.outcome, O::kBad) << h;
+    EXPECT_TRUE(r.malformed) << h;
+  }
+  const std::vector<std::string> wrong = {"Splunk nope", "Bearer " + forged, "Basic " + Base64Encode("x:" + forged)};
+  for (const auto& h : wrong) {
+    r = auth.Authenticate(Req(h));
+    EXPECT_EQ(r.outcome, O::kBad) << h;
+    EXPECT_FALSE(r.malformed) << h;
+  }
+  EXPECT_EQ(auth.Authenticate(Req("Splunk hec-secret")).outcome, O::kOk);
+  EXPECT_EQ(auth.Authenticate(Req("splunk  " + tok + " ")).outcome, O::kOk) << "scheme case and blanks";
+}
+
 TEST(AuthenticatorTest, LockOutAfterRepeatedFailures) {
   AuthStore st(TmpFile("lock.db"));
   st.set_log_n(10);
