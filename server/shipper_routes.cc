@@ -344,6 +344,21 @@ std::optional<Response> HandleElastic(const Request& req, const ShipperContext& 
     b += "}}}}";
     return EsJson(200, std::move(b));
   }
+  // rsyslog's omelasticsearch checks a server with HEAD /_cat/health before sending.
+  if (p == "/_cat/health") {
+    const int64_t now = NowNanos();
+    const std::string hms = FormatRfc3339(now).substr(11, 8);
+    const std::string epoch = std::to_string(now / kNanosPerSecond);
+    const std::string* format = Param(req, "format");
+    if (format && *format == "json") {
+      return EsJson(200, "[{\"epoch\":\"" + epoch + "\",\"timestamp\":\"" + hms +
+                             "\",\"cluster\":\"kamatama\",\"status\":\"green\",\"node.total\":\"1\","
+                             "\"node.data\":\"1\"}]");
+    }
+    Response r = EsJson(200, epoch + " " + hms + " kamatama green 1 1 - - - - - - - 100.0%\n");
+    r.content_type = "text/plain; charset=UTF-8";
+    return r;
+  }
   if (StartsWith(p, "/_cluster/health")) {
     return EsJson(200, "{\"cluster_name\":\"kamatama\",\"status\":\"green\",\"timed_out\":false,\"number_of_nodes\":1,"
                        "\"number_of_data_nodes\":1}");

@@ -1,7 +1,9 @@
 // tests/shippers_integration_test.cc: the shipper dialects against a real server: recorded request
 // bodies (tests/data/shippers, see its README) replayed with curl and searched back by field;
 // _bulk retries stored once, also across a restart; a gzip bomb refused; GELF over real UDP and
-// TCP sockets, chunked out of order, and incomplete chunks expiring.
+// TCP sockets, chunked out of order, and incomplete chunks expiring; the credential forms of
+// docs/shippers.md on every dialect; a whole-request 429 while the store writer is really stalled
+// (a slow fsync, tests/fsync_shim.cc).
 #include <snappy.h>
 #include <zlib.h>
 
@@ -63,7 +65,8 @@ class ShippersTest : public ::testing::Test {
     dir_ = new std::string(TempDir("shippers"));
     WriteFile(*dir_ + "/kamatama.yaml",
               "gelf:\n  udp: 127.0.0.1:0\n  tcp: 127.0.0.1:0\n  chunk_timeout: 1s\n"
-              "ingest:\n  max_inflated_bytes: 16MiB\n  hec_tokens: [\"s3cret\"]\n");
+              "ingest:\n  max_inflated_bytes: 16MiB\n  hec_tokens: [\"s3cret\"]\n"
+              "http:\n  max_body: 2MiB\n");
     server_ = new Server(*dir_, {"--config", *dir_ + "/kamatama.yaml"});
     server_->Start();
   }
@@ -82,6 +85,27 @@ class ShippersTest : public ::testing::Test {
     size_t nl = out.rfind('\n');
     *code = nl == std::string::npos ? -1 : std::atoi(out.c_str() + nl + 1);
     return nl == std::string::npos ? out : out.substr(0, nl);
+  }
+  //! curl without the admin's credentials: `args` carries the shipper's own.
+  static std::string CurlAnon(const std::string& args, const std::string& path, int* code, std::string* headers = nullptr) {
+    std::string hfile = *dir_ + "/headers.txt";
+    std::string out = Shell("curl -s -m 60 -D " + ShellQuote(hfile) + " -w '\\n%{http_code}' " + args + " " +
+                            ShellQuote(server_->AnonUrl(path)));
+    if (headers) *headers = ReadFile(hfile);
+    size_t nl = out.rfind('\n');
+    *code = nl == std::string::npos ? -1 : std::atoi(out.c_str() + nl + 1);
+    return nl == std::string::npos ? out : out.substr(0, nl);
+  }
+  //! A new API token with the `ingest` scope (docs/security.md), as an admin creates one.
+  static std::string IngestToken(const std::string& name) {
+    int code;
+    std::string b = Curl("-H 'Content-Type: application/json' -d '{\"name\":\"" + name + "\",\"scopes\":[\"ingest\"]}'",
+                         "/api/v1/tokens", &code);
+    EXPECT_EQ(code, 201) << b;
+    simdjson::dom::parser p;
+    std::string_view t;
+    if (p.parse(b).value()["token"].get(t)) return "";
+    return std::string(t);
   }
   static std::string PostFile(const std::string& path, const std::string& file, int* code, const std::string& extra = "") {
     return Curl("-H 'Content-Type: application/x-ndjson' " + extra + " --data-binary @" + ShellQuote(file), path, code);
@@ -123,17 +147,39 @@ TEST_F(ShippersTest, ElasticsearchProbes) {
   // A browser asking for HTML never gets the banner.
   body = Curl("-H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8'", "/", &code);
   EXPECT_EQ(body.find("You Know, for Search"), std::string::npos);
-  body = Curl("", "/_license", &code);
+  const std::string product = "X-Elastic-Product: Elasticsearch";
+  body = Curl("", "/_license", &code, &headers);
   EXPECT_EQ(code, 200);
   EXPECT_EQ(std::string_view(Json(p, body)["license"]["type"]), "basic");
+  EXPECT_NE(headers.find(product), std::string::npos) << headers;
   body = Curl("-X PUT -H 'Content-Type: application/json' -d '{\"index_patterns\":[\"winlogbeat-*\"]}'",
-              "/_index_template/winlogbeat-8.11.0", &code);
+              "/_index_template/winlogbeat-8.11.0", &code, &headers);
   EXPECT_EQ(code, 200);
   EXPECT_EQ(body, "{\"acknowledged\":true}");
-  Curl("", "/_ilm/policy/winlogbeat", &code);
+  EXPECT_NE(headers.find(product), std::string::npos) << headers;
+  // Every stub a shipper probes carries the product header (the Go and Java clients refuse a
+  // server without it).
+  for (const char* path : {"/_ilm/policy/winlogbeat", "/_nodes/_local", "/_xpack", "/_cluster/health",
+                           "/_index_template/filebeat-8.11.0", "/_ingest/pipeline/filebeat", "/_cat/health"}) {
+    Curl("", path, &code, &headers);
+    EXPECT_EQ(code, 200) << path;
+    EXPECT_NE(headers.find(product), std::string::npos) << path << "\n" << headers;
+  }
+  // rsyslog's omelasticsearch checks HEAD /_cat/health before it resumes sending.
+  Curl("-I", "/_cat/health", &code, &headers);
   EXPECT_EQ(code, 200);
-  Curl("", "/_nodes/_local", &code);
+  body = Curl("", "/_cat/health?format=json", &code);
+  EXPECT_EQ(std::string_view(Json(p, body).at(0)["status"]), "green");
+  // ... and the _bulk answers, success or error.
+  std::string f = *dir_ + "/probe_bulk.ndjson";
+  WriteFile(f, "{\"create\":{}}\n{\"message\":\"zzprobebulkzz\"}\n");
+  Curl("-H 'Content-Type: application/x-ndjson' --data-binary @" + ShellQuote(f), "/_bulk", &code, &headers);
   EXPECT_EQ(code, 200);
+  EXPECT_NE(headers.find(product), std::string::npos) << headers;
+  WriteFile(f, "not an action\n");
+  Curl("-H 'Content-Type: application/x-ndjson' --data-binary @" + ShellQuote(f), "/_bulk", &code, &headers);
+  EXPECT_EQ(code, 400);
+  EXPECT_NE(headers.find(product), std::string::npos) << headers;
 }
 
 TEST_F(ShippersTest, WinlogbeatGzipBulkRetryAndRestart) {
@@ -290,6 +336,14 @@ TEST_F(ShippersTest, SplunkHec) {
   body = Curl("-H 'Authorization: Splunk wrong' -d '{\"event\":\"x\"}'", "/services/collector/event", &code);
   EXPECT_EQ(code, 403);
   EXPECT_EQ(body, "{\"text\":\"Invalid token\",\"code\":4}");
+  // The token without "Splunk " in front (the usual mistake) is a malformed header: code 3.
+  body = Curl("-H 'Authorization: s3cret' -d '{\"event\":\"x\"}'", "/services/collector/event", &code);
+  EXPECT_EQ(code, 401);
+  EXPECT_EQ(body, "{\"text\":\"Invalid authorization\",\"code\":3}");
+  // A user's password is not a HEC credential.
+  body = Curl("-d '{\"event\":\"x\"}'", "/services/collector/event", &code);
+  EXPECT_EQ(code, 401);
+  EXPECT_EQ(body, "{\"text\":\"Token is required\",\"code\":2}");
   body = Curl(auth + "-d '{\"event\":\"zzhecokzz\"}{\"time\":1}'", "/services/collector/event", &code);
   EXPECT_EQ(code, 400);
   EXPECT_EQ(body, "{\"text\":\"Event field is required\",\"code\":12,\"invalid-event-number\":1}");
@@ -365,4 +419,206 @@ TEST_F(ShippersTest, GelfUdpTcpHttp) {
   EXPECT_EQ(code, 202);
   EXPECT_EQ(FieldOf("zzgelfhttpzz", "container.image.name"), "nginx:1.25");
   EXPECT_GE(server_->Metric("kamatama_received_total{transport=\"gelf_udp\"}"), 2);
+}
+
+TEST_F(ShippersTest, BulkIndexDuplicatesAndTheSameIdTwiceInOneBatch) {
+  // Vector and Fluent Bit send "index" actions: a retried id answers 200 "updated" (nothing is
+  // stored again), and an id repeated inside one batch is stored once.
+  std::string f = *dir_ + "/dup.ndjson";
+  WriteFile(f,
+            "{\"index\":{\"_index\":\"dup-test\",\"_id\":\"dup-1\"}}\n{\"message\":\"zzdupindexzz one\"}\n"
+            "{\"index\":{\"_index\":\"dup-test\",\"_id\":\"dup-2\"}}\n{\"message\":\"zzdupindexzz two\"}\n"
+            "{\"index\":{\"_index\":\"dup-test\",\"_id\":\"dup-2\"}}\n{\"message\":\"zzdupindexzz zzagainzz\"}\n");
+  int code;
+  simdjson::dom::parser p;
+  std::string body = PostFile("/_bulk", f, &code);
+  ASSERT_EQ(code, 200) << body;
+  auto r = Json(p, body);
+  EXPECT_FALSE(bool(r["errors"])) << body;
+  ASSERT_EQ(r["items"].get_array().size(), 3u);
+  EXPECT_EQ(int64_t(r["items"].at(0)["index"]["status"]), 201);
+  EXPECT_EQ(int64_t(r["items"].at(1)["index"]["status"]), 201);
+  EXPECT_EQ(int64_t(r["items"].at(2)["index"]["status"]), 200);
+  EXPECT_EQ(std::string_view(r["items"].at(2)["index"]["result"]), "updated");
+  EXPECT_EQ(std::string_view(r["items"].at(2)["index"]["_id"]), "dup-2");
+  EXPECT_EQ(server_->CountMatches("zzdupindexzz"), 2u);
+  EXPECT_EQ(server_->CountMatches("zzagainzz"), 0u);
+
+  // The same batch again: every item 200 "updated", no error, nothing stored.
+  body = PostFile("/_bulk", f, &code);
+  ASSERT_EQ(code, 200) << body;
+  r = Json(p, body);
+  EXPECT_FALSE(bool(r["errors"])) << body;
+  for (auto item : r["items"].get_array()) {
+    EXPECT_EQ(int64_t(item["index"]["status"]), 200);
+    EXPECT_EQ(std::string_view(item["index"]["result"]), "updated");
+  }
+  EXPECT_EQ(server_->CountMatches("zzdupindexzz"), 2u);
+}
+
+TEST_F(ShippersTest, DataStreamDatasetChoosesTheParser) {
+  // Elastic Agent and Filebeat data streams name the dataset in the document. The index names no
+  // parser here, so the choice comes from the document: data_stream.dataset first (over
+  // event.dataset), then event.dataset.
+  std::string f = *dir_ + "/ds.ndjson";
+  WriteFile(f,
+            "{\"create\":{}}\n{\"data_stream\":{\"type\":\"logs\",\"dataset\":\"auth.sshd\",\"namespace\":\"default\"},"
+            "\"message\":\"Failed password for invalid user zzdsonezz from 203.0.113.77 port 4242 ssh2\"}\n"
+            "{\"create\":{}}\n{\"data_stream\":{\"dataset\":\"auth.sshd\"},\"event\":{\"dataset\":\"windows.sysmon_operational\"},"
+            "\"message\":\"Failed password for invalid user zzdstwozz from 203.0.113.78 port 4242 ssh2\"}\n"
+            "{\"create\":{}}\n{\"data_stream\":{\"dataset\":\"generic\"},\"event\":{\"dataset\":\"auth.sshd\"},"
+            "\"message\":\"Failed password for invalid user zzdsthreezz from 203.0.113.79 port 4242 ssh2\"}\n"
+            "{\"create\":{}}\n{\"data_stream\":{\"dataset\":\"generic\"},\"message\":\"Failed password for invalid user "
+            "zzdsfourzz from 203.0.113.80 port 4242 ssh2\"}\n");
+  int code;
+  std::string body = PostFile("/logs-generic-default/_bulk", f, &code);
+  ASSERT_EQ(code, 200) << body;
+  simdjson::dom::parser p;
+  EXPECT_FALSE(bool(Json(p, body)["errors"])) << body;
+  EXPECT_EQ(FieldOf("user.name:zzdsonezz", "event.dataset"), "auth.sshd");
+  EXPECT_EQ(FieldOf("user.name:zzdsonezz", "source.ip"), "203.0.113.77");
+  EXPECT_EQ(FieldOf("user.name:zzdsonezz", "event.outcome"), "failure");
+  EXPECT_EQ(FieldOf("user.name:zzdstwozz", "event.dataset"), "auth.sshd");
+  EXPECT_EQ(FieldOf("user.name:zzdsthreezz", "source.ip"), "203.0.113.79");
+  // No hint names a parser: the JSON document is stored with its own fields.
+  EXPECT_EQ(FieldOf("zzdsfourzz", "event.dataset"), "syslog.json");
+  EXPECT_EQ(FieldOf("zzdsfourzz", "source.ip"), "<absent>");
+}
+
+TEST_F(ShippersTest, MaxBodyCapsTheCompressedBytes) {
+  // http.max_body (2 MiB here) counts the bytes on the wire, before any decompression: 3 MiB of
+  // incompressible gzip is refused with 413 on every shipper route.
+  std::string noise(3 << 20, '\0');
+  uint32_t x = 2463534242u;
+  for (char& c : noise) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  std::string f = *dir_ + "/big.gz";
+  WriteFile(f, noise);
+  for (const std::string path : {"/_bulk", "/loki/api/v1/push", "/services/collector/event", "/gelf"}) {
+    int code;
+    std::string body = Curl("-H 'Authorization: Splunk s3cret' -H 'Content-Encoding: gzip' --data-binary @" + ShellQuote(f),
+                            path, &code);
+    EXPECT_EQ(code, 413) << path << ": " << body;
+  }
+  EXPECT_TRUE(server_->Alive());
+}
+
+TEST_F(ShippersTest, CredentialFormsFromTheDocsReachEveryDialect) {
+  // docs/shippers.md: a forwarder gets an API token with the ingest scope and sends it as the
+  // Basic password (Beats username/password, Fluent Bit HTTP_User/HTTP_Passwd, Vector basic,
+  // Promtail/Alloy basic_auth, rsyslog uid/pwd, syslog-ng user/password), as a Bearer token
+  // (Fluent Bit loki bearer_token, Vector bearer, Promtail bearer_token), as an Elasticsearch
+  // API key (Beats api_key: "id:key" sends "ApiKey base64(id:key)"), or as a Splunk token.
+  const std::string tok = IngestToken("docs-forwarder");
+  ASSERT_EQ(tok.size(), 85u);
+  const std::string id = tok.substr(4, 16), secret = tok.substr(21);
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"basic", "-u " + ShellQuote("winlogbeat:" + tok)},
+      {"bearer", "-H " + ShellQuote("Authorization: Bearer " + tok)},
+      {"apikey", "-H " + ShellQuote("Authorization: ApiKey " + BasicCredentials("winlogbeat", tok))},
+      {"apikeysplit", "-H " + ShellQuote("Authorization: ApiKey " + BasicCredentials(id, secret))},
+  };
+  simdjson::dom::parser p;
+  for (const auto& [name, auth] : forms) {
+    const std::string marker = "zzcred" + name + "zz";
+    std::string f = *dir_ + "/cred.ndjson";
+    int code;
+    WriteFile(f, "{\"create\":{}}\n{\"message\":\"" + marker + " bulk\"}\n");
+    std::string body = CurlAnon(auth + " -H 'Content-Type: application/x-ndjson' --data-binary @" + ShellQuote(f), "/_bulk", &code);
+    EXPECT_EQ(code, 200) << name << ": " << body;
+    WriteFile(f, "{\"streams\":[{\"stream\":{\"job\":\"creds\"},\"values\":[[\"1795082527000000000\",\"" + marker +
+                     " loki\"]]}]}");
+    body = CurlAnon(auth + " -H 'Content-Type: application/json' --data-binary @" + ShellQuote(f), "/loki/api/v1/push", &code);
+    EXPECT_EQ(code, 204) << name << ": " << body;
+    WriteFile(f, "{\"event\":\"" + marker + " hec\"}");
+    body = CurlAnon(auth + " --data-binary @" + ShellQuote(f), "/services/collector/event", &code);
+    EXPECT_EQ(code, 200) << name << ": " << body;
+    WriteFile(f, "{\"version\":\"1.1\",\"host\":\"h\",\"short_message\":\"" + marker + " gelf\"}");
+    body = CurlAnon(auth + " --data-binary @" + ShellQuote(f), "/gelf", &code);
+    EXPECT_EQ(code, 202) << name << ": " << body;
+    body = CurlAnon(auth + " --data-binary " + ShellQuote("{\"message\":\"" + marker + " ingest\"}"), "/api/v1/ingest", &code);
+    EXPECT_EQ(code, 200) << name << ": " << body;
+    EXPECT_EQ(server_->CountMatches(marker), 5u) << name;
+  }
+  // HEC's own form, with the same token.
+  int code;
+  std::string body = CurlAnon("-H " + ShellQuote("Authorization: Splunk " + tok) + " -d '{\"event\":\"zzcredsplunkzz\"}'",
+                              "/services/collector/event", &code);
+  EXPECT_EQ(body, "{\"text\":\"Success\",\"code\":0}");
+  EXPECT_EQ(server_->CountMatches("zzcredsplunkzz"), 1u);
+  // Without credentials, or with a malformed header, nothing gets in. (That the ingest token
+  // reads nothing back is tests/security_integration_test.cc's.)
+  CurlAnon("-d x", "/_bulk", &code);
+  EXPECT_EQ(code, 401);
+  body = CurlAnon("-H 'Authorization: ApiKey !!!' -d x", "/_bulk", &code);
+  EXPECT_EQ(code, 401) << body;
+  std::string forged = tok;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  body = CurlAnon("-H " + ShellQuote("Authorization: ApiKey " + BasicCredentials("winlogbeat", forged)) + " -d x", "/_bulk",
+                  &code);
+  EXPECT_EQ(code, 401) << body;
+}
+
+// A whole _bulk request is refused with 429 and Retry-After while the ingest queue stays full for
+// 0.5 s. Provoked for real: a 4 KiB storage.queue and a disk whose fsync takes 3 s (the LD_PRELOAD
+// shim, tests/fsync_shim.cc), so the store writer is stuck with batch A, batch B waits in the
+// queue, and batch C finds no room.
+TEST(ShippersBackpressure, WholeBulkRequestGets429WithRetryAfter) {
+  std::string dir = TempDir("shippers_backpressure");
+  WriteFile(dir + "/bp.yaml", "storage:\n  queue: 4KiB\n");
+  const std::string slow = dir + "/slow-disk";
+  ::setenv("LD_PRELOAD", KMT_FSYNC_SHIM, 1);
+  ::setenv("KMT_FSYNC_DELAY_FILE", slow.c_str(), 1);
+  ::setenv("KMT_FSYNC_DELAY_MS", "3000", 1);
+  Server s(dir, {"--config", dir + "/bp.yaml"});
+  s.Start();
+  ::unsetenv("LD_PRELOAD");
+  ::unsetenv("KMT_FSYNC_DELAY_FILE");
+  ::unsetenv("KMT_FSYNC_DELAY_MS");
+  ASSERT_TRUE(s.Alive());
+  for (const char* n : {"a", "b", "c"}) {
+    std::string body;
+    for (int i = 0; i < 20; ++i)
+      body += std::string("{\"create\":{}}\n{\"message\":\"zzbp") + n + "zz line " + std::to_string(i) + "\"}\n";
+    WriteFile(dir + "/" + n + ".ndjson", body);
+  }
+  auto post = [&](const std::string& n, std::string* headers = nullptr) {
+    std::string out = Shell("curl -s -m 60 -D " + ShellQuote(dir + "/" + n + ".h") + " -w '\\n%{http_code}' " +
+                            "-H 'Content-Type: application/x-ndjson' --data-binary @" + ShellQuote(dir + "/" + n + ".ndjson") +
+                            " " + ShellQuote(s.Url("/_bulk")));
+    if (headers) *headers = ReadFile(dir + "/" + n + ".h");
+    return std::atoi(out.c_str() + out.rfind('\n') + 1);
+  };
+  EXPECT_GT(s.Metric("kamatama_queue_bytes"), -1);  // the admin's password is verified (and cached) now
+  WriteFile(slow, "");
+  int code_a = 0, code_b = 0;
+  std::thread a([&] { code_a = post("a"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::thread b([&] { code_b = post("b"); });
+  // B waits in the queue behind the stalled writer.
+  bool queued = Eventually([&] { return s.Metric("kamatama_queue_bytes") > 0; }, 2000);
+  std::string headers;
+  auto t0 = std::chrono::steady_clock::now();
+  int code_c = post("c", &headers);
+  auto waited = std::chrono::steady_clock::now() - t0;
+  std::filesystem::remove(slow);
+  a.join();
+  b.join();
+  ASSERT_TRUE(queued);
+  EXPECT_EQ(code_c, 429) << headers;
+  EXPECT_NE(headers.find("Retry-After: 1"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("X-Elastic-Product: Elasticsearch"), std::string::npos) << headers;
+  EXPECT_GE(waited, std::chrono::milliseconds(450)) << "refused only after the queue stayed full";
+  // A and B were stored once the disk was fast again (B may itself have been refused if it found
+  // A still queued); C was not stored at all, and its retry is.
+  EXPECT_TRUE(code_a == 200 || code_a == 429) << code_a;
+  EXPECT_TRUE(code_b == 200 || code_b == 429) << code_b;
+  EXPECT_EQ(s.CountMatches("zzbpczz"), 0u);
+  EXPECT_EQ(post("c"), 200);
+  EXPECT_EQ(s.CountMatches("zzbpczz"), 20u);
+  EXPECT_GE(s.Metric("kamatama_events_rejected_total{reason=\"queue_full\"}"), 20);
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(dir);
 }
