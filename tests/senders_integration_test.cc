@@ -1,5 +1,6 @@
-// tests/senders_integration_test.cc: real senders (util-linux logger, rsyslog) to a real server;
-// every line is found again through GET /api/v1/search with its host, program and timestamp.
+// tests/senders_integration_test.cc: real senders (util-linux logger, rsyslog over syslog and
+// through omelasticsearch to /_bulk) to a real server; every line is found again through
+// GET /api/v1/search with its host, program and timestamp.
 #include <simdjson.h>
 
 #include "core/time.h"
@@ -180,4 +181,88 @@ TEST_F(SendersTest, RsyslogForwardsOverTcp) {
   }
   EXPECT_TRUE(saw_5424) << body;
   EXPECT_TRUE(saw_3164) << body;
+}
+
+// rsyslog's omelasticsearch (Debian package rsyslog-elasticsearch) is a real _bulk client: the
+// configuration of docs/shippers.md (ECS field names in a template, bulk mode, an _id per
+// message, an ingest token as the Basic password) forwards lines that come back with their fields.
+TEST_F(SendersTest, RsyslogOmelasticsearchToBulk) {
+  if (Shell("command -v rsyslogd").empty()) GTEST_SKIP() << "rsyslogd not installed (deploy/install-deps.sh installs it)";
+  std::string rdir = *dir_ + "/rsyslog-es";
+  std::filesystem::create_directories(rdir + "/work");
+
+  // An API token with the ingest scope, created by the admin (docs/security.md).
+  std::string made = Shell("curl -s -m 30 -H 'Content-Type: application/json' "
+                           "-d '{\"name\":\"rsyslog-es\",\"scopes\":[\"ingest\"]}' " +
+                           ShellQuote(server_->Url("/api/v1/tokens")));
+  simdjson::dom::parser tp;
+  std::string_view token;
+  ASSERT_FALSE(tp.parse(made).value()["token"].get(token)) << made;
+  const std::string http_port = server_->http_address().substr(server_->http_address().rfind(':') + 1);
+  int in_port = FreePort(SOCK_DGRAM);
+  {
+    std::ofstream conf(rdir + "/rsyslog.conf");
+    conf << "global(workDirectory=\"" << rdir << "/work\")\n"
+         << "module(load=\"imudp\")\n"
+         << "module(load=\"omelasticsearch\")\n"
+         << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << in_port << "\")\n"
+         << "template(name=\"kmt_ecs\" type=\"string\" string=\"{"
+            "\\\"@timestamp\\\":\\\"%timereported:::date-rfc3339%\\\","
+            "\\\"host\\\":{\\\"name\\\":\\\"%hostname:::json%\\\"},"
+            "\\\"process\\\":{\\\"name\\\":\\\"%programname:::json%\\\"},"
+            "\\\"log\\\":{\\\"syslog\\\":{\\\"facility\\\":{\\\"name\\\":\\\"%syslogfacility-text%\\\"},"
+            "\\\"severity\\\":{\\\"name\\\":\\\"%syslogseverity-text%\\\"}}},"
+            "\\\"message\\\":\\\"%$.msg:::json%\\\"}\")\n"
+         << "template(name=\"kmt_id\" type=\"string\" string=\"%uuid%\")\n"
+         << "set $.msg = ltrim($msg);\n"
+         << "action(type=\"omelasticsearch\" server=\"127.0.0.1\" serverport=\"" << http_port << "\"\n"
+         << "       searchIndex=\"rsyslog\" template=\"kmt_ecs\" bulkmode=\"on\" esVersion.major=\"8\"\n"
+         << "       bulkid=\"kmt_id\" dynbulkid=\"on\" uid=\"rsyslog\" pwd=\"" << token << "\"\n"
+         << "       errorFile=\"" << rdir << "/es-errors.json\")\n";
+  }
+  int st;
+  std::string check = Shell("rsyslogd -N1 -f " + ShellQuote(rdir + "/rsyslog.conf") + " 2>&1", &st);
+  if (st != 0 && check.find("could not load module") != std::string::npos)
+    GTEST_SKIP() << "omelasticsearch not installed (deploy/install-deps.sh installs rsyslog-elasticsearch): " << check;
+  ASSERT_EQ(st, 0) << check;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::string log = rdir + "/rsyslogd.out";
+    FILE* f = std::fopen(log.c_str(), "w");
+    ::dup2(fileno(f), 1);
+    ::dup2(fileno(f), 2);
+    std::string conf = rdir + "/rsyslog.conf", pidf = rdir + "/rsyslogd.pid";
+    ::execlp("rsyslogd", "rsyslogd", "-n", "-f", conf.c_str(), "-i", pidf.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for rsyslog's UDP input, then send through it (a datagram sent before it listens is lost).
+  int64_t sent = 0;
+  bool found = Eventually(
+      [&] {
+        sent = kamatama::NowNanos();
+        Shell("logger -n 127.0.0.1 -P " + std::to_string(in_port) + " -d --rfc3164 -p auth.warning -t estag "
+              "'via omelasticsearch marker6es'");
+        return server_->Search("marker6es", "&limit=1").find("marker6es") != std::string::npos;
+      },
+      15000);
+  std::string body = WaitFor("marker6es");
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(found) << ReadFile(rdir + "/rsyslogd.out") << ReadFile(rdir + "/es-errors.json");
+  simdjson::dom::parser p;
+  auto events = p.parse(body).value()["events"].get_array();
+  ASSERT_GE(events.size(), 1u) << body;
+  for (auto ev : events) {
+    EXPECT_EQ(std::string_view(ev["host.name"]), Hostname());
+    EXPECT_EQ(std::string_view(ev["process.name"]), "estag");
+    EXPECT_EQ(std::string_view(ev["message"]), "via omelasticsearch marker6es");
+    EXPECT_EQ(std::string_view(ev["log.syslog.facility.name"]), "auth");
+    EXPECT_EQ(std::string_view(ev["log.syslog.severity.name"]), "warning");
+    EXPECT_EQ(std::string_view(ev["event.dataset"]), "syslog.json");
+    auto ts = kamatama::ParseRfc3339(std::string(std::string_view(ev["@timestamp"])));
+    ASSERT_TRUE(ts);
+    EXPECT_LE(std::llabs(*ts - sent), 20 * kamatama::kNanosPerSecond);
+  }
+  EXPECT_TRUE(ReadFile(rdir + "/es-errors.json").empty()) << ReadFile(rdir + "/es-errors.json");
+  EXPECT_GE(server_->Metric("kamatama_received_total{transport=\"es_bulk\"}"), 1);
 }
