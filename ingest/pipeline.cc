@@ -27,7 +27,32 @@ size_t Batch::Bytes() const {
   return b;
 }
 
-Pipeline::Pipeline(store::Store* store, PipelineOptions opt) : store_(store), opt_(opt) {}
+Pipeline::Pipeline(store::Store* store, PipelineOptions opt)
+    : store_(store),
+      opt_(opt),
+      min_free_bytes_(opt.min_free_bytes),
+      retention_min_free_bytes_(opt.retention_min_free_bytes),
+      retention_max_bytes_(opt.retention_max_bytes) {}
+
+// config reload (issue 10)
+void Pipeline::SetDiskLimits(uint64_t min_free, uint64_t retention_min_free, uint64_t retention_max) {
+  min_free_bytes_.store(min_free);
+  retention_min_free_bytes_.store(retention_min_free);
+  retention_max_bytes_.store(retention_max);
+  disk_check_due_.store(true);
+  {
+    std::lock_guard lock(mu_);  // the writer checks the flag after waking: no lost wake-up
+  }
+  cv_.notify_all();
+}
+
+void Pipeline::RequestRetentionCheck() {
+  retention_due_.store(true);
+  {
+    std::lock_guard lock(mu_);
+  }
+  cv_.notify_all();
+}
 
 Pipeline::~Pipeline() { Stop(); }
 
@@ -196,7 +221,7 @@ void Pipeline::EnterReadOnly(const Status& s, const char* what) {
 
 void Pipeline::TryResume(int64_t now) {
   last_retry_ = now;
-  if (opt_.min_free_bytes > 0 && store_->FreeBytes() < opt_.min_free_bytes) return;
+  if (const uint64_t min_free = min_free_bytes_.load(); min_free > 0 && store_->FreeBytes() < min_free) return;
   if (store_dirty_) {
     if (uint64_t need = store_->BytesNeededToResume(), free = store_->FreeBytes(); free < need) {
       std::string wait = fmt::format("disk full: waiting for {:.1f} MiB free to resume ({:.1f} MiB now)",
@@ -244,8 +269,9 @@ void Pipeline::CheckDisk(int64_t now) {
     const int64_t today = DayOf(now);
     for (int i = 0; i < 2; ++i) {
       const char* reason = nullptr;
-      if (opt_.retention_min_free_bytes > 0 && free < opt_.retention_min_free_bytes) reason = "min_free";
-      else if (opt_.retention_max_bytes > 0 && store_->Stats().disk_bytes > opt_.retention_max_bytes) reason = "max_size";
+      const uint64_t ret_min_free = retention_min_free_bytes_.load(), ret_max = retention_max_bytes_.load();
+      if (ret_min_free > 0 && free < ret_min_free) reason = "min_free";
+      else if (ret_max > 0 && store_->Stats().disk_bytes > ret_max) reason = "max_size";
       if (!reason) break;
       store::Store::DroppedDay d;
       Status s = store_->DropOldestDay(today, &d);
@@ -267,11 +293,11 @@ void Pipeline::CheckDisk(int64_t now) {
       free = store_->FreeBytes();
     }
   }
-  if (State() == IngestState::kOk && opt_.min_free_bytes > 0 && free < opt_.min_free_bytes) {
+  if (const uint64_t min_free = min_free_bytes_.load(); State() == IngestState::kOk && min_free > 0 && free < min_free) {
     paused_since_ = now;
     GetCounter("kamatama_disk_full_total", "", "Times ingest paused because the disk was full").Add();
     std::string msg = fmt::format("disk almost full ({} bytes free, storage.min_free is {}): ingest paused", free,
-                                  opt_.min_free_bytes);
+                                  min_free);
     Log(msg);
     SetState(IngestState::kDiskFull, msg);
     Notify("error", "ingest_paused", msg, {{"kamatama.disk.free_bytes", std::to_string(free)}});  // issue 10
@@ -314,8 +340,9 @@ void Pipeline::Run() {
     {
       std::unique_lock lock(mu_);
       int64_t wait_ns = ok_state ? opt_.sync_interval_ns / 2 + 1 : opt_.retry_ns;
-      cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
-                   [&] { return stopping_ || (state_.load() == 0 && !queue_.empty()); });
+      cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns), [&] {
+        return stopping_ || (state_.load() == 0 && (!queue_.empty() || retention_due_.load())) || disk_check_due_.load();
+      });
       const int st = state_.load();
       for (auto it = queue_.begin(); it != queue_.end();) {
         // Paused: HTTP batches are answered at once (507), syslog batches wait. Read-only: all go.
@@ -336,7 +363,8 @@ void Pipeline::Run() {
                                                               : Status::IoError(StateMessage()));
     }
     int64_t now = NowNanos();
-    if (State() == IngestState::kOk && now - last_retention >= opt_.retention_check_ns) {
+    // A reload that changed retention.max_age_days asks for a check now (issue 10).
+    if (State() == IngestState::kOk && (retention_due_.exchange(false) || now - last_retention >= opt_.retention_check_ns)) {
       int dropped = 0;
       std::vector<store::Store::DroppedDay> days;
       Status s = store_->EnforceRetention(now, &dropped, &days);
@@ -356,7 +384,8 @@ void Pipeline::Run() {
       }
       last_retention = now;
     }
-    if (now - last_disk_check_ >= opt_.disk_check_ns) CheckDisk(now);
+    // A reload that changed a disk limit asks for a check now (issue 10).
+    if (disk_check_due_.exchange(false) || now - last_disk_check_ >= opt_.disk_check_ns) CheckDisk(now);
     if (State() == IngestState::kDiskFull && (now - last_retry_ >= opt_.retry_ns || stopping)) TryResume(now);
     if (!work.empty()) {
       bool sync = false;

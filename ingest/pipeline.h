@@ -117,6 +117,16 @@ class Pipeline {
   int64_t OldestQueuedNs() const;
   // ---- end self-monitoring ----
 
+  // ---- config reload (issue 10, ops/reload.cc) ----
+  //! New storage.min_free, retention.min_free and retention.max_size (bytes, 0 = off) on a
+  //! running pipeline; thread-safe. It wakes the writer, which checks free space and size-based
+  //! retention at once (not after disk_check_ns): ingest may pause, resume or drop a day.
+  void SetDiskLimits(uint64_t min_free, uint64_t retention_min_free, uint64_t retention_max);
+  //! Wakes the writer to run the max-age retention now rather than after
+  //! retention.check_interval (after retention.max_age_days changed). Thread-safe.
+  void RequestRetentionCheck();
+  // ---- end config reload ----
+
  private:
   void Run();
   // reliability (issue 9)
@@ -153,6 +163,13 @@ class Pipeline {
   int64_t last_retry_ = 0;
   int64_t last_disk_check_ = 0;
   std::string last_resume_error_;
+  // config reload (issue 10): the limits of PipelineOptions that SIGHUP may change; the writer
+  // thread reads them through these atomics, never through opt_.
+  std::atomic<uint64_t> min_free_bytes_;
+  std::atomic<uint64_t> retention_min_free_bytes_;
+  std::atomic<uint64_t> retention_max_bytes_;
+  std::atomic<bool> disk_check_due_{false};
+  std::atomic<bool> retention_due_{false};
 };
 
 }  // namespace kamatama::ingest

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "ingest/pipeline.h"
 #include "server/config.h"
 #include "store/store.h"
 
@@ -35,9 +36,11 @@ void NotifyReloading();
 void NotifyStopping();
 
 //! SIGHUP: reads the configuration again with `load` and applies what can change live (see
-//! docs/operations.md) to *live and the store; every change and every key that needs a restart
-//! is logged with `log`. A file that does not load leaves everything as it was (logged).
+//! docs/operations.md) to *live, the store, the pipeline (storage.min_free, retention.min_free,
+//! retention.max_size: checked at once) and the registered reload hooks (server/reload_hooks.h);
+//! every change and every key that needs a restart is logged with `log`. A file that does not
+//! load leaves everything as it was (logged).
 void Reload(const std::function<Status(server::Config*)>& load, server::Config* live, store::Store* store,
-            const std::function<void(const std::string&)>& log);
+            ingest::Pipeline* pipeline, const std::function<void(const std::string&)>& log);
 
 }  // namespace kamatama::ops

@@ -1,10 +1,12 @@
 // ops/reload.cc: configuration validation, SIGHUP reload, systemd notification.
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ops/ops.h"
 #include "server/reload_hooks.h"
@@ -61,10 +63,19 @@ void NotifyReloading() { sd_notify(0, "RELOADING=1\nSTATUS=reloading the configu
 void NotifyStopping() { sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
 
 namespace {
-// Every setting as key -> printable value, to log what a reload changes.
-std::map<std::string, std::string> Describe(const server::Config& c) {
-  std::map<std::string, std::string> m;
-  auto n = [&](const char* k, auto v) { m[k] = fmt::format("{}", v); };
+// One setting: what a reload compares, and what the log shows (secrets are compared, not shown).
+struct Setting {
+  std::string compare, shown;
+};
+
+// Every key of the configuration file (server/config.cc), to log what a reload changes and
+// which changes wait for a restart. A key missing here would be ignored on reload without a word.
+std::map<std::string, Setting> Describe(const server::Config& c) {
+  std::map<std::string, Setting> m;
+  auto n = [&](const char* k, auto v) {
+    std::string s = fmt::format("{}", v);
+    m[k] = Setting{s, s};
+  };
   n("data_dir", c.storage.dir);
   n("io_threads", c.io_threads);
   n("syslog.udp", c.syslog.udp_listen);
@@ -72,21 +83,35 @@ std::map<std::string, std::string> Describe(const server::Config& c) {
   n("syslog.max_frame", c.syslog.max_frame);
   n("syslog.idle_timeout", c.syslog.idle_timeout_ns);
   n("syslog.max_connections", c.syslog.max_connections);
+  n("syslog.max_connections_per_ip", c.syslog.max_connections_per_ip);
   n("syslog.source", c.syslog.source);
   n("syslog.udp_receive_buffer", c.syslog.udp_receive_buffer);
+  n("syslog.tls", c.syslog.tls_listen);
+  n("syslog.client_certs", c.syslog.tls_client_certs);
   n("http.listen", c.http.listen);
   n("http.max_body", c.http.max_body);
   n("http.max_header", c.http.max_header);
   n("http.read_timeout", c.http.read_timeout_ns);
   n("http.worker_threads", c.http.worker_threads);
+  n("http.tls", c.http.tls);
+  n("http.client_certs", c.http.client_certs);
+  n("http.max_connections", c.http.max_connections);
+  n("http.max_connections_per_ip", c.http.max_connections_per_ip);
+  n("http.header_timeout", c.http.header_timeout_ns);
+  n("tls.cert", c.http.tls_cert);
+  n("tls.key", c.http.tls_key);
+  n("tls.client_ca", c.http.tls_client_ca);
   n("storage.sync_interval", c.pipeline.sync_interval_ns);
   n("storage.block_events", c.storage.block_max_events);
   n("storage.block_bytes", c.storage.block_max_bytes);
   n("storage.cache", c.storage.cache_mb);
   n("storage.write_buffer", c.storage.write_buffer_mb);
   n("storage.queue", c.pipeline.max_queue_bytes);
+  n("storage.min_free", c.pipeline.min_free_bytes);
   n("retention.max_age_days", c.storage.max_age_days);
   n("retention.check_interval", c.pipeline.retention_check_ns);
+  n("retention.min_free", c.pipeline.retention_min_free_bytes);
+  n("retention.max_size", c.pipeline.retention_max_bytes);
   n("parse.future_margin", c.parse.syslog.future_margin_ns);
   n("query.default_limit", c.query.default_limit);
   n("query.max_limit", c.query.max_limit);
@@ -99,7 +124,9 @@ std::map<std::string, std::string> Describe(const server::Config& c) {
   n("query.threads", c.query.threads);
   n("ingest.max_inflated_bytes", c.shippers.max_inflated_bytes);
   n("ingest.max_line", c.shippers.max_line);
-  n("ingest.hec_tokens", fmt::format("{} token(s)", c.shippers.hec_tokens.size()));
+  // Tokens are secrets: a changed token is noticed, but only their number is logged.
+  m["ingest.hec_tokens"] = Setting{fmt::format("{}", fmt::join(c.shippers.hec_tokens, "\n")),
+                                   fmt::format("{} token(s)", c.shippers.hec_tokens.size())};
   n("ingest.es_version", c.shippers.es_version);
   n("ingest.id_max_age", c.shippers.id_max_age_ns);
   n("gelf.udp", c.gelf.udp_listen);
@@ -110,7 +137,16 @@ std::map<std::string, std::string> Describe(const server::Config& c) {
   n("gelf.chunk_timeout", c.gelf.chunks.timeout_ns);
   n("gelf.idle_timeout", c.gelf.idle_timeout_ns);
   n("gelf.max_connections", c.gelf.max_connections);
-  // self-monitoring (issue 10): applied after a restart
+  // security (issue 8): read by the authenticator built at start-up
+  n("auth.session_idle", c.auth.session_idle_ns);
+  n("auth.session_max", c.auth.session_max_ns);
+  n("auth.max_failures", c.auth.max_failures);
+  n("auth.failure_window", c.auth.failure_window_ns);
+  n("auth.lockout", c.auth.lockout_ns);
+  n("auth.search_rate", c.auth.search_rate);
+  n("auth.search_burst", c.auth.search_burst);
+  n("auth.metrics_anonymous", c.auth.metrics_anonymous);
+  // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));
   n("monitor.repeat", c.monitor.repeat_ns);
@@ -118,10 +154,17 @@ std::map<std::string, std::string> Describe(const server::Config& c) {
   n("monitor.login_burst", c.monitor.login_burst);
   return m;
 }
+
+// The running configuration takes a key a reload hook applied (only TLS files so far).
+void TakeHookKey(const std::string& key, const server::Config& next, server::Config* live) {
+  if (key == "tls.cert") live->http.tls_cert = live->syslog.tls_cert = next.http.tls_cert;
+  else if (key == "tls.key") live->http.tls_key = live->syslog.tls_key = next.http.tls_key;
+  else if (key == "tls.client_ca") live->http.tls_client_ca = live->syslog.tls_client_ca = next.http.tls_client_ca;
+}
 }  // namespace
 
 void Reload(const std::function<Status(server::Config*)>& load, server::Config* live, store::Store* store,
-            const std::function<void(const std::string&)>& log) {
+            ingest::Pipeline* pipeline, const std::function<void(const std::string&)>& log) {
   NotifyReloading();
   server::Config next;
   Status s = load(&next);
@@ -132,13 +175,28 @@ void Reload(const std::function<Status(server::Config*)>& load, server::Config* 
   }
   auto before = Describe(*live), after = Describe(next);
   // What can change live. Scalars read by request handlers: a handler sees the old or the new value.
+  // Limits of the store writer go through the pipeline's atomics.
   std::vector<std::string> applied, restart;
+  auto& hooks = server::ReloadHooks();
+  std::vector<std::vector<std::pair<std::string, std::string>>> hook_changes(hooks.size());  // key, change
+  bool disk_limits = false;
   for (const auto& [key, value] : after) {
-    if (before[key] == value) continue;
-    std::string change = fmt::format("{} {} -> {}", key, before[key], value);
+    const Setting& old = before[key];
+    if (old.compare == value.compare) continue;
+    std::string change = fmt::format("{} {} -> {}", key, old.shown, value.shown);
     if (key == "retention.max_age_days") {
       live->storage.max_age_days = next.storage.max_age_days;
       store->SetMaxAgeDays(next.storage.max_age_days);
+      if (pipeline) pipeline->RequestRetentionCheck();  // now, not after retention.check_interval
+    } else if (key == "storage.min_free" && pipeline) {
+      live->pipeline.min_free_bytes = next.pipeline.min_free_bytes;
+      disk_limits = true;
+    } else if (key == "retention.min_free" && pipeline) {
+      live->pipeline.retention_min_free_bytes = next.pipeline.retention_min_free_bytes;
+      disk_limits = true;
+    } else if (key == "retention.max_size" && pipeline) {
+      live->pipeline.retention_max_bytes = next.pipeline.retention_max_bytes;
+      disk_limits = true;
     } else if (key == "query.default_limit") live->query.default_limit = next.query.default_limit;
     else if (key == "query.max_limit") live->query.max_limit = next.query.max_limit;
     else if (key == "query.timeout") live->query.timeout_ns = next.query.timeout_ns;
@@ -148,15 +206,35 @@ void Reload(const std::function<Status(server::Config*)>& load, server::Config* 
     else if (key == "ingest.max_inflated_bytes") live->shippers.max_inflated_bytes = next.shippers.max_inflated_bytes;
     else if (key == "ingest.max_line") live->shippers.max_line = next.shippers.max_line;
     else {
-      restart.push_back(key);
+      // A key a registered hook applies (tls.* while HTTPS or syslog TLS is on) is reported with
+      // the hook's result below; anything else waits for a restart.
+      size_t h = 0;
+      while (h < hooks.size() && std::find(hooks[h].keys.begin(), hooks[h].keys.end(), key) == hooks[h].keys.end()) ++h;
+      if (h < hooks.size()) hook_changes[h].emplace_back(key, change);
+      else restart.push_back(key);
       continue;
     }
     applied.push_back(change);
   }
-  for (auto& [what, hook] : server::ReloadHooks()) {
-    Status hs = hook(next);
-    if (hs.ok()) applied.push_back(what + " reloaded");
-    else log(fmt::format("reload: {} not applied: {}", what, hs.ToString()));
+  // The writer checks free space and size-based retention at once with the new limits.
+  if (disk_limits)
+    pipeline->SetDiskLimits(live->pipeline.min_free_bytes, live->pipeline.retention_min_free_bytes,
+                            live->pipeline.retention_max_bytes);
+  for (size_t h = 0; h < hooks.size(); ++h) {
+    Status hs = hooks[h].hook(next);
+    if (hs.ok()) {
+      for (const auto& [key, change] : hook_changes[h]) {
+        applied.push_back(change);
+        TakeHookKey(key, next, live);
+      }
+      applied.push_back(hooks[h].what + " reloaded");
+    } else {
+      std::vector<std::string> changes;
+      for (const auto& kc : hook_changes[h]) changes.push_back(kc.second);
+      log(fmt::format("reload: {} not applied{}: {}", hooks[h].what,
+                      changes.empty() ? std::string() : fmt::format(" ({})", fmt::join(changes, ", ")),
+                      hs.ToString()));
+    }
   }
   log(applied.empty() ? std::string("configuration reloaded: nothing changed that applies live")
                       : fmt::format("configuration reloaded: {}", fmt::join(applied, ", ")));

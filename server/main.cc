@@ -92,7 +92,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
       Status hs = http.ReloadTls(next.http);
       Status ss = syslog.ReloadTls(next.syslog);
       return !hs.ok() ? hs : ss;
-    });
+    }, {"tls.cert", "tls.key", "tls.client_ca"});
   }
   ingest::GelfServer gelf(io, &pipeline, cfg.parse, cfg.gelf);  // issue 7: GELF UDP/TCP
   int rc = 0;
@@ -121,7 +121,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
       hup.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         Log("received SIGHUP, reloading the configuration");
-        ops::Reload(reload_config, &cfg, store.get(), Log);
+        ops::Reload(reload_config, &cfg, store.get(), &pipeline, Log);
         arm_hup();
       });
     };

@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <mutex>
+#include <regex>
+#include <set>
 
+#include "core/time.h"
 #include "harness.h"
 
 using namespace kmt_test;
@@ -61,20 +64,71 @@ TEST(Ops, SighupReloadsWhatCanChangeLiveAndKeepsTheOldConfigOnError) {
   WriteFile(cfg, "retention:\n  max_age_days: 0\nquery:\n  max_limit: 10000\n");
   Server s(dir, {"--config", cfg});
   s.Start();
-  WriteFile(cfg, "retention:\n  max_age_days: 30\nquery:\n  default_limit: 20\n  max_limit: 50\nhttp:\n  max_body: 1MiB\n");
+  ASSERT_FALSE(HasFatalFailure());
+  // 200 events of a day two days ago: inside the 30 days set below, but over a store size limit.
+  const int64_t now = kamatama::NowNanos();
+  const int64_t old_ts = now - 2 * kamatama::kNanosPerDay;
+  const std::string old_day = kamatama::FormatRfc3339(kamatama::DayOf(old_ts) * kamatama::kNanosPerDay).substr(0, 10);
+  std::string old;
+  for (int i = 0; i < 200; ++i)
+    old += "{\"@timestamp\":\"" + kamatama::FormatRfc3339(old_ts + i * 1'000'000LL) + "\",\"message\":\"olddaymarker n" +
+           std::to_string(i) + "\"}\n";
+  WriteFile(dir + "/old.ndjson", old);
+  int code = 0;
+  s.Post("/api/v1/ingest", dir + "/old.ndjson", &code);
+  ASSERT_EQ(code, 200);
+  ASSERT_EQ(s.CountMatches("olddaymarker"), 200u);
+
+  const std::string live_cfg =
+      "retention:\n  max_age_days: 30\n  max_size: 1KiB\nquery:\n  default_limit: 20\n  max_limit: 50\n"
+      "http:\n  max_body: 1MiB\nauth:\n  lockout: 10m\n";
+  WriteFile(cfg, live_cfg);
+  auto hup_at = std::chrono::steady_clock::now();
   ::kill(s.pid(), SIGHUP);
   ASSERT_TRUE(Eventually([&] { return LogHas(s, "configuration reloaded: "); }, 5000)) << s.log();
   EXPECT_TRUE(LogHas(s, "retention.max_age_days 0 -> 30")) << s.log();
   EXPECT_TRUE(LogHas(s, "query.max_limit 10000 -> 50")) << s.log();
-  EXPECT_TRUE(LogHas(s, "changed but applied only after a restart: http.max_body")) << s.log();
-  // The new max_limit is in force: 60 events, limit=1000 gives 50.
+  EXPECT_TRUE(LogHas(s, "retention.max_size 0 -> 1024")) << s.log();
+  // Exactly the keys that wait for a restart, auth.* among them (read once by the authenticator).
+  const std::string restart_tag = "changed but applied only after a restart: ";
+  std::string log = s.log();
+  size_t p = log.find(restart_tag);
+  ASSERT_NE(p, std::string::npos) << log;
+  p += restart_tag.size();
+  EXPECT_EQ(log.substr(p, log.find('\n', p) - p), "auth.lockout, http.max_body") << log;
+  // retention.max_size applies at once: the old day goes (never today), well before
+  // retention.check_interval (1 h).
+  ASSERT_TRUE(Eventually([&] { return LogHas(s, "retention (max_size): dropped day " + old_day + " (200 event(s)"); }, 5000))
+      << s.log();
+  ASSERT_TRUE(Eventually([&] { return s.CountMatches("olddaymarker") == 0; }, 5000));
+  std::fprintf(stderr, "[ops] retention.max_size by SIGHUP: old day gone from search after %.2f s\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - hup_at).count());
+  EXPECT_EQ(s.Metric("kamatama_retention_dropped_days_total{reason=\"max_size\"}"), 1);
+
+  // The new max_limit is in force: 60 events of today, limit=1000 gives 50.
   std::string body;
-  for (int i = 0; i < 60; ++i) body += "<13>Nov 26 10:00:00 h app: reloadmarker " + std::to_string(i) + "\n";
+  for (int i = 0; i < 60; ++i)
+    body += "{\"@timestamp\":\"" + kamatama::FormatRfc3339(now + i) + "\",\"message\":\"reloadmarker " + std::to_string(i) + "\"}\n";
   WriteFile(dir + "/b.txt", body);
-  int code = 0;
   s.Post("/api/v1/ingest", dir + "/b.txt", &code);
   ASSERT_EQ(code, 200);
   EXPECT_EQ(s.CountMatches("reloadmarker"), 50u);
+
+  // storage.min_free applies live too: raised over the free space, ingest pauses (507); put
+  // back, it resumes.
+  WriteFile(cfg, live_cfg + "storage:\n  min_free: 1000000GiB\n");
+  ::kill(s.pid(), SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return s.Metric("kamatama_ingest_paused") == 1; }, 5000)) << s.log();
+  EXPECT_TRUE(LogHas(s, "storage.min_free 16777216 -> 1073741824000000")) << s.log();
+  s.Post("/api/v1/ingest", dir + "/b.txt", &code);
+  EXPECT_EQ(code, 507);
+  WriteFile(cfg, live_cfg);
+  ::kill(s.pid(), SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return s.Metric("kamatama_ingest_paused") == 0; }, 5000)) << s.log();
+  EXPECT_TRUE(LogHas(s, "storage.min_free 1073741824000000 -> 16777216")) << s.log();
+  s.Post("/api/v1/ingest", dir + "/b.txt", &code);
+  EXPECT_EQ(code, 200);
+
   // An invalid file: logged with the exact key, nothing changes, the server keeps running.
   WriteFile(cfg, "query:\n  max_limt: 5\n");
   ::kill(s.pid(), SIGHUP);
@@ -84,6 +138,86 @@ TEST(Ops, SighupReloadsWhatCanChangeLiveAndKeepsTheOldConfigOnError) {
   EXPECT_EQ(s.CountMatches("reloadmarker"), 50u);
   EXPECT_EQ(s.Stop(), 0);
   std::filesystem::remove_all(dir);
+}
+
+// A key that ops/reload.cc does not describe is ignored by a reload without a word: every key
+// server/config.cc accepts (its r.Keys lists) must be there, and nothing else.
+TEST(Ops, ReloadDescribesEveryConfigKey) {
+  const std::string config = ReadFile(std::string(KMT_SOURCE_DIR) + "/server/config.cc");
+  const std::string reload = ReadFile(std::string(KMT_SOURCE_DIR) + "/ops/reload.cc");
+  ASSERT_FALSE(config.empty());
+  ASSERT_FALSE(reload.empty());
+  std::set<std::string> sections, top, accepted, described;
+  const std::regex keys_re(R"re(r\.Keys\(\s*\w+,\s*"([a-z_]*)",\s*\{([^}]*)\})re");
+  const std::regex str_re(R"re("([a-z_]+)")re");
+  for (auto it = std::sregex_iterator(config.begin(), config.end(), keys_re); it != std::sregex_iterator(); ++it) {
+    const std::string section = (*it)[1], list = (*it)[2];
+    if (!section.empty()) sections.insert(section);
+    for (auto k = std::sregex_iterator(list.begin(), list.end(), str_re); k != std::sregex_iterator(); ++k)
+      (section.empty() ? top : accepted).insert(section.empty() ? (*k)[1].str() : section + "." + (*k)[1].str());
+  }
+  for (const auto& k : top) {
+    if (!sections.count(k)) accepted.insert(k);  // data_dir, io_threads
+  }
+  ASSERT_GT(accepted.size(), 60u) << "server/config.cc not understood";
+  const std::regex desc_re(R"re((?:\bn\(|m\[)"([a-z_.]+)")re");
+  for (auto it = std::sregex_iterator(reload.begin(), reload.end(), desc_re); it != std::sregex_iterator(); ++it)
+    described.insert((*it)[1]);
+  for (const auto& k : accepted) EXPECT_TRUE(described.count(k)) << k << " is not compared on reload (ops/reload.cc Describe)";
+  for (const auto& k : described) EXPECT_TRUE(accepted.count(k)) << k << " is described but not a configuration key";
+}
+
+// tls.cert/tls.key/tls.client_ca: applied by the "tls certificates" reload hook while HTTPS (or
+// syslog TLS) is on, so a move to new files is reported as applied; with TLS off they wait for a
+// restart like any other key.
+TEST(Ops, SighupTlsPathsAppliedWithTlsOnAndAfterARestartWithout) {
+  std::string d = TempDir("ops_reload_tls");
+  int st = 0;
+  for (const char* name : {"a", "b"}) {
+    Shell(Bin() + " cert self-signed --out " + ShellQuote(d + "/" + name) + " --host localhost", &st);
+    ASSERT_EQ(st, 0);
+  }
+  auto tls_yaml = [&](const std::string& which, bool on) {
+    return "tls:\n  cert: " + d + "/" + which + "/cert.pem\n  key: " + d + "/" + which + "/key.pem\nhttp:\n  tls: " +
+           (on ? "true" : "false") + "\n";
+  };
+  {
+    WriteFile(d + "/on.yaml", tls_yaml("a", true));
+    Server s(d, {"--config", d + "/on.yaml"});
+    s.Start();
+    ASSERT_FALSE(HasFatalFailure());
+    std::string url = "https://localhost:" + s.http_address().substr(s.http_address().rfind(':') + 1) + "/healthz";
+    auto code_with = [&](const std::string& ca) {
+      return Shell("curl -s -m 20 -o /dev/null -w '%{http_code}' --cacert " + ShellQuote(d + "/" + ca + "/cert.pem") + " " +
+                   ShellQuote(url));
+    };
+    EXPECT_EQ(code_with("a"), "200");
+    WriteFile(d + "/on.yaml", tls_yaml("b", true));  // new paths, not renewed in place
+    ::kill(s.pid(), SIGHUP);
+    ASSERT_TRUE(Eventually([&] { return LogHas(s, "configuration reloaded: "); }, 5000)) << s.log();
+    EXPECT_TRUE(LogHas(s, "tls.cert " + d + "/a/cert.pem -> " + d + "/b/cert.pem")) << s.log();
+    EXPECT_TRUE(LogHas(s, "tls.key " + d + "/a/key.pem -> " + d + "/b/key.pem")) << s.log();
+    EXPECT_TRUE(LogHas(s, "tls certificates reloaded")) << s.log();
+    EXPECT_FALSE(LogHas(s, "applied only after a restart")) << s.log();
+    EXPECT_TRUE(Eventually([&] { return code_with("b") == "200"; }, 5000));
+    EXPECT_NE(code_with("a"), "200");
+    EXPECT_EQ(s.Stop(), 0);
+  }
+  {
+    std::string d2 = d + "/off";
+    std::filesystem::create_directories(d2);
+    WriteFile(d2 + "/off.yaml", tls_yaml("a", false));
+    Server s(d2, {"--config", d2 + "/off.yaml"});
+    s.Start();
+    ASSERT_FALSE(HasFatalFailure());
+    WriteFile(d2 + "/off.yaml", tls_yaml("b", false));
+    ::kill(s.pid(), SIGHUP);
+    ASSERT_TRUE(Eventually([&] { return LogHas(s, "changed but applied only after a restart: "); }, 5000)) << s.log();
+    EXPECT_TRUE(LogHas(s, "changed but applied only after a restart: tls.cert, tls.key\n")) << s.log();
+    EXPECT_TRUE(LogHas(s, "configuration reloaded: nothing changed that applies live")) << s.log();
+    EXPECT_EQ(s.Stop(), 0);
+  }
+  std::filesystem::remove_all(d);
 }
 
 TEST(Ops, SdNotifyReadyReloadingStopping) {
