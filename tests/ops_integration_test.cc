@@ -431,6 +431,82 @@ TEST(Ops, ImportTarGzOfRotatedAndCompressedLogsTwiceStoresOnce) {
   std::filesystem::remove_all(dir);
 }
 
+// The progress line of `kamatama import` is drawn only on a terminal: run it under a
+// pseudo-terminal (util-linux `script`) and read what a person would see.
+TEST(Ops, ImportShowsProgressOnATerminalOnly) {
+  if (Shell("command -v script") == "") GTEST_SKIP() << "script (util-linux) missing";
+  std::string dir = TempDir("ops_import_progress");
+  const int kLines = 150000;
+  std::string text;
+  for (int i = 0; i < kLines; ++i)
+    text += "<38>Nov 26 0" + std::to_string(i % 10) + ":00:00 srv cron[7]: progmarker line " + std::to_string(i) +
+            " with some padding to look like a real log line\n";
+  WriteFile(dir + "/big.log", text);
+  size_t ten = 0;
+  for (int i = 0; i < 10; ++i) ten = text.find('\n', ten) + 1;
+  WriteFile(dir + "/small.log", text.substr(0, ten));  // the first 10 lines
+  const double file_mib = text.size() / 1048576.0;
+  auto import = [&](const std::string& data, const std::string& flags, const std::string& file) {
+    return Bin() + " import " + flags + " --data-dir " + ShellQuote(dir + "/" + data) + " " + ShellQuote(dir + "/" + file);
+  };
+  int st = 0;
+  std::string out = Shell("script -qec " + ShellQuote(import("data", "", "big.log")) + " /dev/null", &st);
+  ASSERT_EQ(st, 0) << out;
+  // Each redraw is "\r\033[K" + the line; the last one ends the line.
+  std::vector<std::string> draws;
+  for (size_t p = out.find("\r\033[K"); p != std::string::npos;) {
+    size_t next = out.find('\r', p + 4);
+    draws.push_back(out.substr(p + 4, (next == std::string::npos ? out.size() : next) - p - 4));
+    p = next == std::string::npos ? next : out.find("\r\033[K", next);
+  }
+  ASSERT_FALSE(draws.empty()) << "no progress line on a terminal:\n" << out;
+  const std::regex line_re(R"(^(\d+) lines, ([\d.]+) MiB, (\d+) lines/s, ([\d.]+) MiB/s, (\d+)% of input, ETA (\d+s|\?)$)");
+  std::smatch m;
+  const std::string& last = draws.back();
+  ASSERT_TRUE(std::regex_match(last, m, line_re)) << "final progress line: '" << last << "'";
+  EXPECT_EQ(std::stoi(m[1]), kLines) << last;                      // every line counted
+  EXPECT_NEAR(std::stod(m[2]), file_mib, 0.15) << last;              // the bytes read
+  EXPECT_GT(std::stoi(m[3]), 0) << last;                             // a rate
+  EXPECT_GT(std::stod(m[4]), 0) << last;
+  EXPECT_EQ(m[5], "100") << last;
+  EXPECT_EQ(m[6], "0s") << last;
+  // The summary after it: the same count, and the time it took.
+  const std::regex summary_re(R"(kamatama import: 1 file\(s\) \(0 skipped as binary\), (\d+) line\(s\), [\d.]+ MiB in ([\d.]+) s)");
+  ASSERT_TRUE(std::regex_search(out, m, summary_re)) << out;
+  EXPECT_EQ(std::stoi(m[1]), kLines);
+  const double seconds = std::stod(m[2]);
+  // Redrawn at most every 200 ms: an import of more than half a second shows it move, with an
+  // estimate of the time left while the input is not read yet.
+  size_t moving = 0;
+  long prev_lines = -1;
+  for (size_t i = 0; i + 1 < draws.size(); ++i) {
+    ASSERT_TRUE(std::regex_match(draws[i], m, line_re)) << "'" << draws[i] << "'";
+    EXPECT_GE(std::stol(m[1]), prev_lines) << "lines go up";
+    prev_lines = std::stol(m[1]);
+    if (std::stoi(m[5]) < 100 && m[6] != "?") ++moving;
+  }
+  std::fprintf(stderr, "[ops] import of %d lines (%.1f MiB) under a pty: %.2f s, %zu progress redraws, last: %s\n", kLines,
+               file_mib, seconds, draws.size(), last.c_str());
+  if (seconds > 0.5) {
+    EXPECT_GE(moving, 1u) << out;
+  }
+  // No terminal (a pipe), or --no-progress: no progress line at all, only the summary (the
+  // final progress line is drawn on a terminal however short the import).
+  out = Shell("script -qec " + ShellQuote(import("data2", "", "small.log")) + " /dev/null", &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_NE(out.find("\033[K10 lines, "), std::string::npos) << out;
+  out = Shell(import("data3", "", "small.log") + " 2>&1", &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_EQ(out.find("lines/s, "), std::string::npos) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << out;
+  EXPECT_NE(out.find(" 10 line(s)"), std::string::npos) << out;
+  out = Shell("script -qec " + ShellQuote(import("data4", "--no-progress", "small.log")) + " /dev/null", &st);
+  ASSERT_EQ(st, 0) << out;
+  EXPECT_EQ(out.find("lines/s, "), std::string::npos) << out;
+  EXPECT_NE(out.find(" 10 line(s)"), std::string::npos) << out;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Ops, DebianPackageInstallsUpgradesRemovesAndPurges) {
   std::string dir = TempDir("ops_package");
   int st = 0;
