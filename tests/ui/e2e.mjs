@@ -490,6 +490,55 @@ async function main() {
     await shot(page, '03-query-error');
   });
 
+  await section('time picker', async () => {
+    await page.goto(base + '/?range=7d&q=' + encodeURIComponent('host.name:fw1'));
+    await idle(page);
+    const opts = await page.locator('#range option').evaluateAll((os) => os.map((o) => o.value));
+    check('picker offers 15m, 1h, 24h, 7d, 30d and a custom range', JSON.stringify(opts) === JSON.stringify(['15m', '1h', '24h', '7d', '30d', 'custom']), JSON.stringify(opts));
+    const fw1 = expect.times.fw1;
+    const inRange = (from, to) => fw1.filter((t) => t >= from && t < to).length;
+    // each relative range: the search asks for exactly that span up to now, and the count is
+    // the number of fw1 events the test put in it
+    for (const [k, ms] of [['15m', 15 * 60e3], ['1h', 3600e3], ['24h', 86400e3], ['30d', 30 * 86400e3], ['7d', 7 * 86400e3]]) {
+      const req = page.waitForRequest((r) => r.url().includes('/api/v1/search?'));
+      await page.selectOption('#range', k);
+      const u = new URL((await req).url());
+      await idle(page);
+      const from = Date.parse(u.searchParams.get('from')), to = Date.parse(u.searchParams.get('to'));
+      const want = inRange(from, to);
+      const shown = await matchedCount(page);
+      check(`${k}: searches the last ${k} and shows its ${want} fw1 events`, to - from === ms && Math.abs(to - Date.now()) < 60e3 && shown === want &&
+        new URL(page.url()).searchParams.get('range') === (k === '24h' ? null : k), `${u.searchParams.get('from')} → ${u.searchParams.get('to')}: ${shown} shown; ${page.url()}`);
+    }
+    // an absolute range typed into from/to (UTC, minutes): the URL holds it as typed, and the
+    // results and the histogram count exactly the fw1 events in [from, to)
+    const fromMs = Math.floor((NOW - 3 * 86400e3) / 60e3) * 60e3, toMs = Math.floor((NOW - 86400e3 - 7 * 3600e3) / 60e3) * 60e3;
+    const typed = (ms) => iso(ms).slice(0, 16).replace('T', ' ');
+    await page.selectOption('#range', 'custom');
+    await page.waitForSelector('#from', { state: 'visible' });
+    await page.fill('#from', typed(fromMs));
+    await page.fill('#to', typed(toMs));
+    const resp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
+    const hist = page.waitForResponse((r) => r.url().includes('/api/v1/histogram?'));
+    await page.press('#to', 'Enter');
+    await resp;
+    await idle(page);
+    const u = new URL(page.url());
+    check('URL holds the typed from and to', u.searchParams.get('from') === typed(fromMs) && u.searchParams.get('to') === typed(toMs) && u.searchParams.get('q') === 'host.name:fw1' && !u.searchParams.has('range'), page.url());
+    const want = inRange(fromMs, toMs);
+    const shown = await matchedCount(page);
+    check(`absolute range shows its ${want} fw1 events`, want > 0 && want < fw1.length && shown === want && (await page.locator('#events tbody tr').count()) === want, `${shown} shown, ${want} expected`);
+    const h = await (await hist).json();
+    check('its histogram counts the same events', (h.buckets || []).reduce((a, b) => a + b.count, 0) === want, JSON.stringify(h).slice(0, 200));
+    const times = await page.locator('#events tbody td.c-time').allTextContents();
+    check('every row inside the range', times.every((t) => { const ms = Date.parse(t.replace(' ', 'T') + 'Z'); return ms >= fromMs && ms < toMs; }), times.join(', '));
+    await shot(page, '02b-custom-range');
+    await page.reload();
+    await idle(page);
+    check('the link reproduces the custom range', (await page.inputValue('#range')) === 'custom' && (await page.inputValue('#from')) === typed(fromMs) &&
+      (await page.inputValue('#to')) === typed(toMs) && (await matchedCount(page)) === want, `${await page.inputValue('#range')} ${await page.inputValue('#from')} ${await page.inputValue('#to')}`);
+  });
+
   await section('field sidebar', async () => {
     await page.goto(base + '/?range=7d&q=' + encodeURIComponent('host.name:fw1'));
     await idle(page);
