@@ -7,6 +7,7 @@
 #include <rocksdb/listener.h>
 #include <cstdio>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/flush_block_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/backup_engine.h>  // operations (issue 10)
 #include <rocksdb/write_batch.h>
@@ -43,6 +44,43 @@ int64_t NowSteady() {
 }
 
 namespace {
+// Cuts RocksDB data blocks so that a wide column never shares a block with narrow ones.
+// RocksDB's size policy appends an entry to the current block unless the block is already ~90%
+// full, so a 20 KB block of small columns plus the 350 KB `event.original` of the same event block
+// became one 370 KB block: reading `event.dataset` (2 KB) decompressed the whole of it. Measured
+// on the 10M-event bench store, reading source.ip and event.dataset of every block: 468 MB of
+// compressed blocks read and 4.3 s (one thread) before, 68 MB and 0.49 s with this policy (and
+// then small enough to stay in the 256 MiB block cache: 0.05 s), store 4% smaller.
+class ColumnBlockPolicy final : public rocksdb::FlushBlockPolicy {
+ public:
+  explicit ColumnBlockPolicy(size_t block_size) : block_size_(block_size), wide_(block_size / 8) {}
+  // Called before each entry is added: true flushes the current block first.
+  bool Update(const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    const size_t add = key.size() + value.size() + 8;  // + entry overhead, roughly
+    // Token filters (keys from 0xff on, all after the block data) stay packed: a search reads
+    // runs of neighbouring filters together.
+    const bool wide = value.size() >= wide_ && !(key.size() > 0 && static_cast<uint8_t>(key[0]) == 0xff);
+    const bool flush = size_ > 0 && (size_ + add > block_size_ || wide || last_wide_);
+    if (flush) size_ = 0;
+    size_ += add;
+    last_wide_ = wide;
+    return flush;
+  }
+
+ private:
+  const size_t block_size_, wide_;
+  size_t size_ = 0;  // bytes in the current block (before prefix compression)
+  bool last_wide_ = false;
+};
+class ColumnBlockPolicyFactory final : public rocksdb::FlushBlockPolicyFactory {
+ public:
+  const char* Name() const override { return "KamatamaColumnBlocks"; }
+  rocksdb::FlushBlockPolicy* NewFlushBlockPolicy(const rocksdb::BlockBasedTableOptions& t,
+                                                 const rocksdb::BlockBuilder&) const override {
+    return new ColumnBlockPolicy(t.block_size);
+  }
+};
+
 constexpr char kPendingCf[] = "pending";
 constexpr int64_t kDayBias = int64_t{1} << 40;  // makes day numbers non-negative in keys
 
@@ -330,6 +368,7 @@ class Store::Impl {
     t.block_cache = cache;
     t.block_size = 64 << 10;
     t.cache_index_and_filter_blocks = true;
+    t.flush_block_policy_factory = std::make_shared<ColumnBlockPolicyFactory>();
     day_cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     day_cf_opts.compression = rocksdb::kZSTD;
     day_cf_opts.bottommost_compression = rocksdb::kZSTD;

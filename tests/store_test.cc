@@ -4,8 +4,13 @@
 #include <filesystem>
 #include <random>
 
+#include <rocksdb/db.h>
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
 #include "core/time.h"
 #include "core/tokenize.h"
+#include "core/varint.h"
 #include <map>
 #include <set>
 #include "query/query.h"
@@ -166,6 +171,78 @@ TEST_F(StoreTest, FlushIdleSealsEverything) {
   Reopen();
   EXPECT_EQ(store_->Stats().events_in_memory, 0u);
   EXPECT_EQ(Scan("x41").events.size(), 1u);
+}
+
+// A narrow column must not share a RocksDB table block with a wide one: reading a block's
+// event.dataset must not decompress its event.original. RocksDB's size policy appends an entry to
+// the current table block unless that block is ~90% full, so the narrow columns that sort before
+// event.original used to end up in one 400 KB table block with it.
+TEST_F(StoreTest, NarrowColumnsDoNotShareTableBlocksWithWideOnes) {
+  store_.reset();
+  opt_.block_max_events = 2000;
+  Reopen();
+  std::mt19937 rng(7);
+  std::vector<Event> evs;
+  std::vector<RawRecord> raws;
+  for (int i = 0; i < 2000; ++i) {
+    RawRecord r;
+    r.received_ns = kDay0 + i * kNanosPerSecond;
+    for (int k = 0; k < 300; ++k) r.data.push_back(static_cast<char>('a' + rng() % 26));  // ~600 KB in all
+    Event ev;
+    ev.original = r.data;
+    ev.timestamp_ns = ev.ingested_ns = r.received_ns;
+    ev.Add("event.action", std::to_string(rng() % 100000));  // three narrow columns of ~12 KB
+    ev.Add("event.category", std::to_string(rng() % 100000));
+    ev.Add("event.dataset", std::to_string(rng() % 100000));
+    ev.Add("host.name", "h" + std::to_string(i % 3));
+    evs.push_back(std::move(ev));
+    raws.push_back(std::move(r));
+  }
+  uint64_t expired = 0;
+  ASSERT_TRUE(store_->Append(&evs, raws, &expired).ok());
+  ASSERT_TRUE(store_->Commit(false).ok());
+  ASSERT_TRUE(store_->FlushIdle(NowNanos(), 0).ok());
+  store_.reset();  // flushes the memtables into table files
+
+  rocksdb::Options o;
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, dir_.string(), &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(o, dir_.string(), descs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* day = nullptr;
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i].size() == 9 && names[i][0] == 'd') day = handles[i];
+  ASSERT_NE(day, nullptr);
+  uint64_t block_id = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, day));
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    block_id = DecodeFixed64BE(it->key().data());
+  }
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  auto read_bytes = [&](const std::string& column, size_t* value_size) {
+    rocksdb::get_perf_context()->Reset();
+    rocksdb::PinnableSlice v;
+    EXPECT_TRUE(db->Get(ro, day, store::BlockKey(block_id, store::KeyKind::kColumn, column), &v).ok()) << column;
+    *value_size = v.size();
+    return rocksdb::get_perf_context()->block_read_byte;
+  };
+  size_t dataset_size = 0, orig_size = 0;
+  const uint64_t dataset_read = read_bytes("event.dataset", &dataset_size);
+  const uint64_t orig_read = read_bytes("event.original", &orig_size);
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  EXPECT_GT(orig_size, 500'000u);
+  EXPECT_GT(orig_read, 300'000u) << "random letters compress to at most ~2x";
+  EXPECT_LT(dataset_read, 80'000u) << "reading " << dataset_size << " bytes of event.dataset read a table block of "
+                                   << dataset_read << " bytes (the event.original block is " << orig_read << ")";
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
 }
 
 TEST_F(StoreTest, RetentionDropsOldDays) {
