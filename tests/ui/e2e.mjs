@@ -624,6 +624,16 @@ async function main() {
     await resp;
     await idle(page);
     check('Enter runs the query', (await matchedCount(page)) === expect.hosts.mx1, await page.textContent('#status'));
+    // a word that is already a field name is complete: Enter runs the query as typed even while
+    // longer names containing it (error.message) are offered
+    await page.fill('#q', 'host.name:mx1 | stats count() by message');
+    const offered = await page.locator('#q-suggest:not([hidden]) li').allTextContents();
+    const resp2 = page.waitForResponse((r) => r.url().includes('/api/v1/search?'), { timeout: 5000 }).catch(() => null);
+    await page.keyboard.press('Enter');
+    const ran = await resp2;
+    await idle(page);
+    check('Enter after a complete field name runs the query as typed', ran && (await page.inputValue('#q')) === 'host.name:mx1 | stats count() by message' &&
+      (await page.locator('#pipe-table thead th').allTextContents()).includes('message'), `offered ${offered.join(',')}; q=${await page.inputValue('#q')}`);
   });
 
   await section('pipes', async () => {
@@ -729,6 +739,24 @@ async function main() {
     await page.click('#theme'); // light -> auto
   });
 
+  // Nothing from the data became markup on the page as it is now.
+  async function markupCheck(where) {
+    const dom = await page.evaluate(() => ({
+      imgs: document.querySelectorAll('img').length,
+      scripts: [...document.querySelectorAll('script')].map((s) => s.getAttribute('src')),
+      handlers: [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name)),
+      hrefs: [...document.querySelectorAll('[href]')].map((e) => e.getAttribute('href')).filter((h) => !/^\/(ui\/|api\/|\?|$)/.test(h)),
+      styles: document.querySelectorAll('style').length,
+      svgsInData: document.querySelectorAll('#events svg, #detail svg, #sidebar svg, #pipe-table svg, .query-error svg').length,
+      // chart SVGs hold only the elements the chart code draws
+      chartTags: [...new Set([...document.querySelectorAll('#chart svg *, #histogram svg *')].map((e) => e.tagName.toLowerCase()))]
+        .filter((t) => !['rect', 'text', 'title', 'line', 'polyline', 'circle', 'g', 'path'].includes(t)),
+    }));
+    check(`${where}: nothing became markup (no <img>, only the app script, no on* attributes, no foreign links, no <style> or svg from data)`,
+      dom.imgs === 0 && dom.scripts.length === 1 && dom.scripts[0] === '/ui/app.js' && dom.handlers.length === 0 && dom.hrefs.length === 0 &&
+      dom.styles === 0 && dom.svgsInData === 0 && dom.chartTags.length === 0, JSON.stringify(dom));
+  }
+
   await section('xss and control characters', async () => {
     const big = 'A'.repeat(100 * 1024 - 7) + 'THE-END';
     const t = iso(Date.now() - 5e3);
@@ -772,6 +800,56 @@ async function main() {
       }
       await page.keyboard.press('Escape');
     }
+    // pipes: hostile values as table cells, bar labels and line-chart legends
+    await runQuery(page, 'xsscase | stats count() by host.name', { range: '1h' });
+    await page.waitForSelector('#chart svg text.label', { timeout: 5000 });
+    const cellTexts = await page.locator('#pipe-table tbody td').allTextContents();
+    check('stats table shows the hostile host name as text', cellTexts.includes('<img src=x onerror=alert(2)>') && cellTexts.includes('evilhost'), cellTexts.join(' | '));
+    // a bar label's own text (its <title> child holds the uncut label)
+    const labelsOf = () => page.locator('#chart svg text.label').evaluateAll((ts) => ts.map((t) => t.firstChild?.nodeValue ?? ''));
+    const barLabels = await labelsOf();
+    check('bar chart labels show it as text', barLabels.includes('<img src=x onerror=alert(2)>'), barLabels.join(' | '));
+    await markupCheck('stats by host.name');
+    await shot(page, '16b-xss-stats');
+    await runQuery(page, 'xsscase | stats count() by user.name');
+    await page.waitForSelector('#chart svg text.label', { timeout: 5000 });
+    const userCells = await page.locator('#pipe-table tbody td').allTextContents();
+    const userLabels = await labelsOf();
+    check('attribute-breaking value in the table and chart as text', ['"><svg onload=alert(3)>'].every((v) => userCells.includes(v) && userLabels.includes(v)),
+      `${userCells.join(' | ')} || ${userLabels.join(' | ')}`);
+    await markupCheck('stats by user.name');
+    await runQuery(page, 'xsscase | stats count() by message');
+    await page.waitForSelector('#chart svg text.label', { timeout: 5000 });
+    const msgCells = (await page.locator('#pipe-table tbody').textContent());
+    const msgLabels = (await page.locator('#chart svg').textContent());
+    check('ANSI and RTL escapes visible in the table and chart', ['\\x1b[31mRED', '\\u202egnp.exe', '<script>alert(1)</script> xsscase'].every((v) => msgCells.includes(v) && msgLabels.includes(v)) &&
+      !/[\u001b\u202e]/.test(msgCells + msgLabels), `${msgCells.slice(0, 300)} || ${msgLabels.slice(0, 300)}`);
+    await markupCheck('stats by message');
+    await runQuery(page, 'xsscase | timechart span=1h count() by host.name');
+    await page.waitForSelector('#chart .legend-item', { timeout: 5000 });
+    const legend = await page.locator('#chart .legend-item').allTextContents();
+    const lineTitles = await page.locator('#chart svg polyline.line title').allTextContents();
+    check('line chart legend and series titles show the hostile name as text', legend.includes('<img src=x onerror=alert(2)>') && lineTitles.includes('<img src=x onerror=alert(2)>'), `${legend.join(' | ')} || ${lineTitles.join(' | ')}`);
+    await markupCheck('timechart by host.name');
+    await shot(page, '16c-xss-timechart');
+
+    // the query-error view with hostile query text: the snippet and the message are text
+    for (const [what, q, payload] of [['an <img> and U+202E in an unclosed query', '"<img src=x onerror=alert(6)>\u202e" AND (', '<img src=x onerror=alert(6)>\\u202e'],
+      ['a <script> as a pipe command', 'xsscase | <script>alert(7)</script>', '<script>alert(7)</script>']]) {
+      await page.fill('#q', q);
+      const resp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
+      await page.press('#q', 'Enter');
+      await resp;
+      await page.waitForSelector('.query-error:not([hidden])');
+      const errText = await page.textContent('.query-error');
+      const errDom = await page.locator('.query-error').evaluate((e) => [...e.querySelectorAll('*')].map((c) => c.tagName.toLowerCase()));
+      check(`query error with ${what}: shown as text`, errText.includes(payload) && !errText.includes('\u202e') && errDom.every((t) => ['span', 'div', 'mark'].includes(t)),
+        `${errText} | ${errDom.join(',')}`);
+      check('status says query error', /error/i.test(await page.textContent('#status')), await page.textContent('#status'));
+      await markupCheck(`query error with ${what}`);
+      await shot(page, `16d-xss-query-error-${q.startsWith('xsscase') ? 'pipe' : 'unclosed'}`);
+    }
+
     // sidebar values and the sources page with hostile host names
     await page.click('#nav-sources');
     await page.waitForSelector('#sources-table');
@@ -796,19 +874,7 @@ async function main() {
     await page.click('#tail-toggle');
 
     // nothing from the data became markup
-    const dom = await page.evaluate(() => ({
-      imgs: document.querySelectorAll('img').length,
-      scripts: [...document.querySelectorAll('script')].map((s) => s.getAttribute('src')),
-      handlers: [...document.querySelectorAll('*')].flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name)),
-      hrefs: [...document.querySelectorAll('[href]')].map((e) => e.getAttribute('href')).filter((h) => !/^\/(ui\/|api\/|\?|$)/.test(h)),
-      styles: document.querySelectorAll('style').length,
-      svgsInData: document.querySelectorAll('#events svg, #detail svg, #sidebar svg').length,
-    }));
-    check('no <img> created', dom.imgs === 0, dom.imgs);
-    check('only the app script', dom.scripts.length === 1 && dom.scripts[0] === '/ui/app.js', dom.scripts.join(','));
-    check('no inline event handler attributes', dom.handlers.length === 0, dom.handlers.join(','));
-    check('no links other than the UI and API', dom.hrefs.length === 0, dom.hrefs.join(','));
-    check('no <style> or svg built from data', dom.styles === 0 && dom.svgsInData === 0, JSON.stringify(dom));
+    await markupCheck('live tail page');
   });
 
   await section('page integrity (all pages)', async () => {

@@ -90,7 +90,10 @@ export class QueryBar {
     }
     this.items = prefix.concat(inner).slice(0, MAX_SUGGESTIONS);
     if (!this.items.length) return this.closeSuggest();
-    this.active = 0;
+    // A word that already is a field name (`... by message`) is complete: the list offers the
+    // longer names (error.message, ...) but nothing is selected, so Enter runs the query as
+    // typed instead of rewriting it; arrows select one.
+    this.active = names.includes(word) ? -1 : 0;
     this.pipes = inPipes(v, start);
     this.renderList();
   }
