@@ -3,9 +3,11 @@
 // Starts the real `kamatama serve` on free loopback ports (as tests/harness.h does), ingests a
 // few hundred realistic lines of several families, hosts and days through POST /api/v1/ingest,
 // then drives the UI with playwright-core and the system Chromium (no browser download):
-// search + histogram, sidebar filter, detail panel, permalinks and history, live tail, export,
-// pipes (table + charts), the sources page, keyboard shortcuts, and an XSS / control-character
-// pass over every page. Screenshots of each state go to --out.
+// security headers, search + histogram, result cells, infinite scroll, the time picker
+// (presets and an absolute range), sidebar filter, detail panel, permalinks and history, live
+// tail, export, pipes (table + charts), the sources page (its values against the ingested
+// timestamps, and a silent source), keyboard shortcuts, and an XSS / control-character pass over
+// every page, pipe tables, charts and the query-error view. Screenshots of each state go to --out.
 //
 //   node tests/ui/e2e.mjs --binary build/kamatama --out build/tests/ui-output \
 //        --node-modules build/tests/ui-node/node_modules [--chromium /usr/bin/chromium]
@@ -435,11 +437,38 @@ async function main() {
     check('results sorted newest first', times.every((t, i) => i === 0 || times[i - 1] >= t), times.slice(0, 3).join(', '));
     const firstSum = await page.textContent('#events tbody tr:first-child td.c-sum');
     check('firewall summary "action tcp src:port → dst:port"', /^(deny|allow|drop) tcp 203\.0\.113\.\d+:\d+ → 10\.0\.0\.5:(22|443)/.test(firstSum), firstSum);
+    const newestFw1 = Math.max(...expect.times.fw1);
+    const firstRow = page.locator('#events tbody tr:first-child');
+    const cellsOf = async (row) => ({ time: await row.locator('td.c-time').textContent(), host: await row.locator('td.c-host').textContent(), ds: await row.locator('td.c-ds').textContent() });
+    const fr = await cellsOf(firstRow);
+    check('newest fw1 event: time, host and dataset cells', fr.time === iso(newestFw1).replace('T', ' ').replace('Z', '') && fr.host === 'fw1' && fr.ds === 'firewall.iptables', JSON.stringify(fr));
+    const hostsShown = new Set(await page.locator('#events tbody td.c-host').allTextContents());
+    const dsShown = new Set(await page.locator('#events tbody td.c-ds').allTextContents());
+    check('every row: host fw1, dataset firewall.iptables', hostsShown.size === 1 && hostsShown.has('fw1') && dsShown.size === 1 && dsShown.has('firewall.iptables'), `${[...hostsShown]} / ${[...dsShown]}`);
     await shot(page, '01-search');
 
     // paging: everything in 7 days, 100 per page
+    const firstPage = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
     await runQuery(page, '');
+    const firstEvents = (await (await firstPage).json()).events || [];
     check(`exact total ${expect.total} shown for an empty query`, (await matchedCount(page)) === expect.total, await page.textContent('#status'));
+    // mixed hosts: each row's time, host and dataset are those of the event the API returned
+    const rowCells = await page.locator('#events tbody tr').evaluateAll((rs) => rs.map((r) => ['c-time', 'c-host', 'c-ds'].map((c) => r.querySelector(`td.${c}`)?.textContent)));
+    const wrongRows = rowCells.filter((c, i) => { const ev = firstEvents[i] || {}; return c[0] !== String(ev['@timestamp']).replace('T', ' ').replace('Z', '') || c[1] !== ev['host.name'] || c[2] !== ev['event.dataset']; });
+    check('first page: each row shows its event\'s time, host and dataset', rowCells.length === 100 && firstEvents.length === 100 && wrongRows.length === 0 &&
+      new Set(rowCells.map((c) => c[1])).size >= 5, JSON.stringify(wrongRows.slice(0, 3)));
+    // infinite scroll: scrolling the list to its bottom loads the next (older) page by itself
+    await page.hover('#results');
+    const rowsNow = () => page.locator('#events tbody tr').count();
+    for (let i = 0; i < 20 && (await rowsNow()) <= 100; i++) {
+      await page.mouse.wheel(0, 4000);
+      await sleep(100);
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#events tbody tr').length > 100 && !/Loading/.test(document.querySelector('#more')?.textContent || ''), null, { timeout: 5000 }).catch(() => {});
+    const scrolled = await page.locator('#events tbody tr').evaluateAll((rs) => rs.map((r) => r.querySelector('td.c-time').textContent + '|' + r.querySelector('td.c-sum').textContent));
+    check('scrolling to the bottom loads older events (no click)', scrolled.length >= 200 && new Set(scrolled).size === scrolled.length &&
+      scrolled.every((t, i) => i === 0 || scrolled[i - 1].split('|')[0] >= t.split('|')[0]), `${scrolled.length} rows, ${new Set(scrolled).size} distinct`);
+    await shot(page, '01b-scrolled');
     for (let i = 0; i < 8; i++) {
       const before = await page.locator('#events tbody tr').count();
       const clicked = await page.evaluate(() => { const b = document.querySelector('#load-more'); if (b) b.click(); return !!b; });
