@@ -106,6 +106,28 @@ std::string PostWithHeaders(const Server& s, const std::string& path, const std:
   return out;
 }
 
+// The kamatama.internal events (self-monitoring, issue 10) matching q, by an admin search that
+// names the dataset, as field -> value.
+std::vector<std::map<std::string, std::string>> InternalEvents(const Server& s, const std::string& q) {
+  std::vector<std::map<std::string, std::string>> out;
+  std::string body = s.Search("event.dataset:kamatama.internal AND " + q, "&limit=100");
+  simdjson::dom::parser p;
+  auto doc = p.parse(body);
+  simdjson::dom::array evs;
+  if (doc.error() || doc.value()["events"].get(evs)) return out;
+  for (auto ev : evs) {
+    simdjson::dom::object obj;
+    if (ev.get(obj)) continue;
+    std::map<std::string, std::string> m;
+    for (auto [k, v] : obj) {
+      std::string_view sv;
+      m[std::string(k)] = v.get(sv) ? simdjson::to_string(v) : std::string(sv);
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 long RssKiB(pid_t pid) {
   std::istringstream in(ReadFile("/proc/" + std::to_string(pid) + "/status"));
   for (std::string line; std::getline(in, line);) {
@@ -390,6 +412,17 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
   EXPECT_EQ(code, 200);
   double waits = s.Metric("kamatama_tcp_backpressure_waits_total");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Self-monitoring gauges while paused (issue 10): the syslog lines that arrived before the pause
+  // wait in the queue (stored after the resume), and the ingest lag counts at least the time since
+  // the last write, which came before the pause was seen.
+  const double queued = s.Metric("kamatama_queue_events"), queued_bytes = s.Metric("kamatama_queue_bytes");
+  const double lag = s.Metric("kamatama_ingest_lag_seconds");
+  const double paused_for = std::chrono::duration<double>(Clock::now() - paused_at).count();
+  std::printf("disk full: while paused %.0f event(s) (%.0f bytes) queued, ingest lag %.2f s after %.2f s paused\n", queued,
+              queued_bytes, lag, paused_for);
+  EXPECT_GE(queued, 1) << s.Get("/metrics");
+  EXPECT_GT(queued_bytes, 0);
+  EXPECT_GE(lag, paused_for - 0.05);
   EXPECT_GT(s.Metric("kamatama_tcp_backpressure_waits_total"), waits);  // TCP is not read
   EXPECT_FALSE(tcp_done);
   EXPECT_EQ(s.Metric("kamatama_ingest_paused"), 1);
@@ -407,6 +440,38 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
   s.Post("/api/v1/ingest", dir + "/d.ndjson", &code);
   EXPECT_EQ(code, 200);
   EXPECT_NE(s.log().find("ingest resumed"), std::string::npos);
+  // Written after the resume, the new batch brings the lag back to its own short wait.
+  EXPECT_TRUE(Eventually([&] { return s.Metric("kamatama_ingest_lag_seconds") < 2; }, 5000))
+      << s.Metric("kamatama_ingest_lag_seconds");
+  EXPECT_EQ(s.Metric("kamatama_queue_events"), 0);
+  // The pause and the resume are searchable kamatama.internal events (issue 10), written once
+  // ingest resumed: an admin search that names the dataset finds both, with their fields.
+  std::vector<std::map<std::string, std::string>> paused_ev, resumed_ev;
+  EXPECT_TRUE(Eventually([&] {
+    paused_ev = InternalEvents(s, "event.action:ingest_paused");
+    resumed_ev = InternalEvents(s, "event.action:ingest_resumed");
+    return !paused_ev.empty() && !resumed_ev.empty();
+  }, 10000)) << s.log();
+  ASSERT_EQ(paused_ev.size(), 1u);
+  ASSERT_EQ(resumed_ev.size(), 1u);
+  auto& pe = paused_ev[0];
+  auto& re = resumed_ev[0];
+  EXPECT_EQ(pe["event.dataset"], "kamatama.internal");
+  EXPECT_EQ(pe["log.level"], "error");
+  EXPECT_EQ(pe["event.kind"], "alert");
+  EXPECT_NE(pe["message"].find("disk full"), std::string::npos) << pe["message"];
+  EXPECT_NE(pe["message"].find("ingest paused"), std::string::npos) << pe["message"];
+  EXPECT_NE(s.log().find(pe["message"]), std::string::npos) << "the event carries the logged line";
+  EXPECT_FALSE(pe["kamatama.disk.free_bytes"].empty());
+  EXPECT_EQ(re["event.dataset"], "kamatama.internal");
+  EXPECT_EQ(re["log.level"], "info");
+  EXPECT_EQ(re["event.kind"], "event");
+  EXPECT_EQ(re["message"].rfind("disk has room again: ingest resumed after ", 0), 0u) << re["message"];
+  // Free space then: the filler (tens of MiB) was removed.
+  EXPECT_GT(std::atof(re["kamatama.disk.free_bytes"].c_str()), 8.0 * (1 << 20)) << re["kamatama.disk.free_bytes"];
+  EXPECT_LT(pe["@timestamp"], re["@timestamp"]);
+  // Not shown unless named.
+  EXPECT_EQ(s.CountMatches("ingest resumed"), 0u);
   ExpectAccountingIdentity(s);
   double tcp_dropped = std::max(0.0, s.Metric("kamatama_events_dropped_total{reason=\"disk_full\"}"));
   EXPECT_EQ(s.Stop(), 0);
