@@ -2,6 +2,8 @@
 #include "server/api.h"
 #include "server/admin_routes.h"
 
+#include <simdjson.h>
+
 #include <charconv>
 #include <future>
 #include <unordered_map>
@@ -180,7 +182,22 @@ Response Api::Dispatch(Request& req) {
   // Shipper dialects (Elasticsearch _bulk, Loki, Splunk HEC, GELF): before the web UI, which
   // also serves `/` (see LooksLikeElasticClient).
   if (auto r = HandleShipperRoute(req, ShipperContext{cfg_, pipeline_})) return std::move(*r);
-  if (auto r = HandleAdminRoute(req, store_)) return std::move(*r);  // issue 10: /api/v1/admin/backup
+  if (auto r = HandleAdminRoute(req, store_)) {  // issue 10: /api/v1/admin/backup
+    if (req.path == "/api/v1/admin/backup" && req.method == "POST") {  // issue 8: audited
+      std::vector<std::pair<std::string, std::string>> extra;
+      auto to = req.params.find("to");
+      extra.emplace_back("kamatama.target", to == req.params.end() ? "" : to->second);
+      extra.emplace_back("http.response.status_code", std::to_string(r->status));
+      simdjson::dom::parser parser;
+      auto doc = parser.parse(r->body);
+      std::string_view err;
+      int64_t id = 0;
+      if (!doc.error() && !doc.value()["error"].get(err)) extra.emplace_back("error.message", std::string(err));
+      if (!doc.error() && !doc.value()["backup_id"].get(id)) extra.emplace_back("kamatama.backup_id", std::to_string(id));
+      Audit(req, req.principal, "backup", r->status < 400 ? "success" : "failure", extra);
+    }
+    return std::move(*r);
+  }
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {

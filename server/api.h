@@ -107,6 +107,14 @@ class Api {
   //! Writes an audit event (dataset kamatama.audit) through the pipeline.
   void Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
              const std::vector<std::pair<std::string, std::string>>& extra = {});
+  //! An audit event for a change made on the host rather than over HTTP (a SIGHUP reload, the
+  //! `kamatama user|token` commands): user.name "system", kamatama.auth.method `method`
+  //! ("signal", "cli"), source.address "local". `at_ns` 0 means now.
+  void AuditLocal(std::string_view action, std::string_view outcome, std::string_view method,
+                  const std::vector<std::pair<std::string, std::string>>& extra, int64_t at_ns = 0);
+  //! Moves the records that `kamatama user|token` left in <data_dir>/audit.pending (whether the
+  //! server was running or not; server/auth_cli.h) into kamatama.audit. Returns how many.
+  size_t DrainHostAudit();
 
  private:
   struct Prepared {
@@ -145,6 +153,10 @@ class Api {
   std::string RestrictFilter(const Principal& who, const std::string& filter) const;
   //! Self-monitoring (issue 10): reports a failure that started a lock-out.
   void ReportLockout(const Authenticator::Result& r, const std::string& client);
+  //! Queues one kamatama.audit event with these fields (empty values left out).
+  void WriteAudit(int64_t at_ns, std::string_view action, std::string_view outcome,
+                  const std::vector<std::pair<std::string, std::string>>& fields, const std::string& msg);
+  std::mutex host_audit_mu_;  // one DrainHostAudit at a time
   std::unique_ptr<AuthStore> auth_store_;
   std::unique_ptr<Authenticator> auth_;
 

@@ -9,6 +9,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -21,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "core/time.h"
 #include "server/auth.h"
 #include "server/config.h"
@@ -104,6 +108,44 @@ int Report(const Status& s, const std::string& ok) {
   return 0;
 }
 
+// Who ran the command: the account, and the one behind sudo.
+std::string OsUser() {
+  std::string name;
+  if (passwd* pw = ::getpwuid(::getuid())) name = pw->pw_name;
+  else name = "uid " + std::to_string(::getuid());
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo && name != sudo) name += fmt::format(" (sudo by {})", sudo);
+  return name;
+}
+
+// Appends the change to <data_dir>/audit.pending for the server's kamatama.audit (auth_cli.h).
+// A change that is made but cannot be recorded is reported, not undone.
+void RecordChange(const AuthStore& st, std::string_view action, const Status& s,
+                  std::vector<std::pair<std::string, std::string>> fields) {
+  std::string path = std::filesystem::path(st.path()).parent_path().string();
+  path = (path.empty() ? std::string(".") : path) + "/" + kHostAuditFile;
+  fields.emplace_back("kamatama.os_user", OsUser());
+  if (!s.ok()) fields.emplace_back("error.message", s.message());
+  std::string line = fmt::format("{{\"time_ns\":{},\"event.action\":", NowNanos());
+  AppendJsonString(&line, action);
+  line += ",\"event.outcome\":";
+  AppendJsonString(&line, s.ok() ? "success" : "failure");
+  for (const auto& [k, v] : fields) {
+    line += ",";
+    AppendJsonString(&line, k);
+    line += ":";
+    AppendJsonString(&line, v);
+  }
+  line += "}\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  // Run as root for a service account: the server (the data directory's owner) must read it.
+  struct stat dir{};
+  if (fd >= 0 && ::geteuid() == 0 && ::stat(std::filesystem::path(path).parent_path().c_str(), &dir) == 0 && dir.st_uid != 0)
+    (void)::fchown(fd, dir.st_uid, dir.st_gid);
+  bool ok = fd >= 0 && ::flock(fd, LOCK_EX) == 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  if (fd >= 0) ::close(fd);
+  if (!ok) fmt::print(stderr, "kamatama: warning: cannot record the change in {} for the audit log\n", path);
+}
+
 template <class T>
 using Ptr = std::unique_ptr<T, void (*)(T*)>;
 }  // namespace
@@ -169,7 +211,11 @@ int RunSecurityCommand(const CLI::App& app) {
       for (const auto& u : st->Users()) fmt::print("{}\t{}\t{}\n", u.name, RoleName(u.role), FormatRfc3339(u.created_ns));
       return 0;
     }
-    if (user->get_subcommand("del")->parsed()) return Report(st->DeleteUser(O().name), "deleted user " + O().name);
+    if (user->get_subcommand("del")->parsed()) {
+      Status s = st->DeleteUser(O().name);
+      RecordChange(*st, "user.delete", s, {{"kamatama.target", O().name}});
+      return Report(s, "deleted user " + O().name);
+    }
     Role role;
     if (!ParseRole(O().role, &role)) {
       fmt::print(stderr, "kamatama: --role must be admin, analyst or viewer\n");
@@ -180,9 +226,14 @@ int RunSecurityCommand(const CLI::App& app) {
       fmt::print(stderr, "kamatama: no password given\n");
       return 2;
     }
-    if (user->get_subcommand("add")->parsed())
-      return Report(st->AddUser(O().name, role, pw), fmt::format("added user {} ({})", O().name, O().role));
-    return Report(st->SetPassword(O().name, pw), "changed the password of " + O().name);
+    if (user->get_subcommand("add")->parsed()) {
+      Status s = st->AddUser(O().name, role, pw);
+      RecordChange(*st, "user.create", s, {{"kamatama.target", O().name}, {"kamatama.role", RoleName(role)}});
+      return Report(s, fmt::format("added user {} ({})", O().name, O().role));
+    }
+    Status s = st->SetPassword(O().name, pw);
+    RecordChange(*st, "user.update", s, {{"kamatama.target", O().name}, {"kamatama.password_changed", "true"}});
+    return Report(s, "changed the password of " + O().name);
   }
   if (token->get_subcommand("list")->parsed()) {
     for (const auto& t : st->Tokens()) {
@@ -193,7 +244,11 @@ int RunSecurityCommand(const CLI::App& app) {
     }
     return 0;
   }
-  if (token->get_subcommand("revoke")->parsed()) return Report(st->RevokeToken(O().name), "revoked token " + O().name);
+  if (token->get_subcommand("revoke")->parsed()) {
+    Status s = st->RevokeToken(O().name);
+    RecordChange(*st, "token.revoke", s, {{"kamatama.target", O().name}});
+    return Report(s, "revoked token " + O().name);
+  }
   int64_t expires = 0;
   if (!O().expires.empty()) {
     auto d = ParseDuration(O().expires);
@@ -206,6 +261,13 @@ int RunSecurityCommand(const CLI::App& app) {
   std::string secret;
   TokenRecord rec;
   Status s = st->CreateToken(O().name, O().scopes, expires, "cli", &secret, &rec);
+  std::string scope_list;
+  for (const auto& sc : O().scopes) scope_list += (scope_list.empty() ? "" : ",") + sc;
+  std::vector<std::pair<std::string, std::string>> fields = {{"kamatama.target", s.ok() ? rec.id : O().name},
+                                                             {"kamatama.token.name", O().name},
+                                                             {"kamatama.scopes", scope_list}};
+  if (expires) fields.emplace_back("kamatama.token.expires", FormatRfc3339(expires));
+  RecordChange(*st, "token.create", s, std::move(fields));
   if (!s.ok()) return Report(s, "");
   fmt::print(stderr, "token {} ({}) created; it is shown only now:\n", rec.id, rec.name);
   fmt::print("{}\n", secret);

@@ -13,6 +13,14 @@ class App;
 
 namespace kamatama::server {
 
+//! Changes made with `kamatama user|token` are audited through this file in the data directory
+//! (they may run while the server is stopped, and the store belongs to the server): each command
+//! appends one JSON line per change, under flock(2), and the server moves the lines into
+//! kamatama.audit within a second, or at its next start (Api::DrainHostAudit). Keys of a line:
+//! time_ns (number), event.action, event.outcome, kamatama.os_user and the change's kamatama.* /
+//! error.message fields.
+inline constexpr const char* kHostAuditFile = "audit.pending";
+
 //! Registers the subcommands on `app`.
 void AddSecurityCommands(CLI::App* app);
 //! Runs the chosen security subcommand and returns its exit code, or -1 when none was chosen.

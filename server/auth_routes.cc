@@ -2,7 +2,15 @@
 // login/logout/me, users and tokens endpoints, and the audit log. See docs/security.md.
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,6 +20,7 @@
 #include "core/time.h"
 #include "parsers/parse.h"
 #include "server/api.h"
+#include "server/auth_cli.h"
 #include "server/selfmon.h"
 
 namespace kamatama::server {
@@ -191,11 +200,36 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
 
 void Api::Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
                 const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::vector<std::pair<std::string, std::string>> f;
+  f.emplace_back("user.name", who.name.empty() ? "-" : who.name);
+  if (who.authenticated()) f.emplace_back("user.roles", who.token_id.empty() ? RoleName(who.role) : "token");
+  f.emplace_back("kamatama.auth.method", who.method);
+  f.emplace_back("kamatama.token.id", who.token_id);
+  f.emplace_back("source.ip", req.client);
+  f.emplace_back("http.request.method", req.method);
+  f.emplace_back("url.path", req.path);
+  if (const std::string* ua = req.Header("user-agent")) f.emplace_back("user_agent.original", ua->substr(0, 512));
+  f.insert(f.end(), extra.begin(), extra.end());
+  WriteAudit(NowNanos(), action, outcome, f,
+             fmt::format("{} {} by {} from {}", action, outcome, who.name.empty() ? "-" : who.name, req.client));
+}
+
+void Api::AuditLocal(std::string_view action, std::string_view outcome, std::string_view method,
+                     const std::vector<std::pair<std::string, std::string>>& extra, int64_t at_ns) {
+  std::vector<std::pair<std::string, std::string>> f = {
+      {"user.name", "system"}, {"kamatama.auth.method", std::string(method)}, {"source.address", "local"}};
+  f.insert(f.end(), extra.begin(), extra.end());
+  WriteAudit(at_ns ? at_ns : NowNanos(), action, outcome, f,
+             fmt::format("{} {} by system ({}) from local", action, outcome, method));
+}
+
+void Api::WriteAudit(int64_t at_ns, std::string_view action, std::string_view outcome,
+                     const std::vector<std::pair<std::string, std::string>>& fields, const std::string& msg) {
   static Counter& written = GetCounter("kamatama_audit_events_total", "", "Audit events written");
   static Counter& lost = GetCounter("kamatama_audit_events_lost_total", "", "Audit events that could not be queued");
   if (!pipeline_) return;
   std::string j = "{\"@timestamp\":";
-  AppendJsonString(&j, FormatRfc3339(NowNanos()));
+  AppendJsonString(&j, FormatRfc3339(at_ns));
   auto add = [&](std::string_view k, std::string_view v) {
     if (v.empty()) return;
     j += ",";
@@ -207,16 +241,7 @@ void Api::Audit(const Request& req, const Principal& who, std::string_view actio
   add("event.kind", "event");
   add("event.action", action);
   add("event.outcome", outcome);
-  add("user.name", who.name.empty() ? "-" : who.name);
-  if (who.authenticated()) add("user.roles", who.token_id.empty() ? RoleName(who.role) : "token");
-  add("kamatama.auth.method", who.method);
-  add("kamatama.token.id", who.token_id);
-  add("source.ip", req.client);
-  add("http.request.method", req.method);
-  add("url.path", req.path);
-  if (const std::string* ua = req.Header("user-agent")) add("user_agent.original", ua->substr(0, 512));
-  for (const auto& [k, v] : extra) add(k, v);
-  std::string msg = fmt::format("{} {} by {} from {}", action, outcome, who.name.empty() ? "-" : who.name, req.client);
+  for (const auto& [k, v] : fields) add(k, v);
   add("message", msg);
   j += "}";
   RawRecord raw;
@@ -237,6 +262,59 @@ void Api::Audit(const Request& req, const Principal& who, std::string_view actio
   }
   lost.Add();
   Log(fmt::format("audit event lost (queue full): {}", msg));
+}
+
+size_t Api::DrainHostAudit() {
+  const std::string path = cfg_.storage.dir + "/" + kHostAuditFile;
+  struct stat sb{};
+  if (::stat(path.c_str(), &sb) != 0 || sb.st_size == 0) return 0;
+  std::lock_guard guard(host_audit_mu_);
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    static std::atomic<bool> said{false};
+    if (!said.exchange(true)) Log(fmt::format("cannot read {} (changes made with `kamatama user|token`): {}", path, std::strerror(errno)));
+    return 0;
+  }
+  ::flock(fd, LOCK_EX);  // the commands append under the same lock
+  std::string text;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  // The file is writable by whoever can change auth.db; still, take only what a command writes.
+  static const std::set<std::string_view> kActions = {"user.create", "user.update", "user.delete", "token.create",
+                                                      "token.revoke"};
+  static const char* kFields[] = {"kamatama.target", "kamatama.role", "kamatama.scopes", "kamatama.token.name",
+                                  "kamatama.token.expires", "kamatama.password_changed", "kamatama.os_user",
+                                  "error.message"};
+  size_t done = 0, bad = 0, start = 0;
+  simdjson::dom::parser parser;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    std::string_view line(text.data() + start, nl - start);
+    start = nl + 1;
+    if (line.empty()) continue;
+    auto doc = parser.parse(line.data(), line.size());
+    std::string_view action, outcome;
+    int64_t at = 0;
+    if (doc.error() || doc.value()["event.action"].get(action) || doc.value()["event.outcome"].get(outcome) ||
+        !kActions.count(action) || (outcome != "success" && outcome != "failure")) {
+      ++bad;
+      continue;
+    }
+    if (doc.value()["time_ns"].get(at) || at <= 0) at = NowNanos();
+    std::vector<std::pair<std::string, std::string>> extra;
+    for (const char* k : kFields) {
+      std::string_view v;
+      if (!doc.value()[k].get(v)) extra.emplace_back(k, std::string(v.substr(0, 1024)));
+    }
+    AuditLocal(action, outcome, "cli", extra, at);
+    ++done;
+  }
+  if (::ftruncate(fd, 0) != 0) Log(fmt::format("cannot empty {}: {}", path, std::strerror(errno)));
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  if (bad) Log(fmt::format("{}: {} line(s) that are no user or token change were ignored", path, bad));
+  return done;
 }
 
 Response Api::Login(const Request& req) {

@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -53,6 +55,30 @@ void RaiseFileLimit() {
   }
 }
 
+// Issue 8: a SIGHUP reload is a setting change, audited as one kamatama.audit event
+// (config.reload, by "system") from the lines ops::Reload logs: what it applied, what waits for
+// a restart, and what failed.
+void AuditReload(server::Api& api, const std::vector<std::string>& lines) {
+  auto after = [](const std::string& line, std::string_view prefix) -> std::optional<std::string> {
+    if (line.rfind(prefix, 0) != 0) return std::nullopt;
+    return line.substr(prefix.size());
+  };
+  std::string applied, restart, errors;
+  for (const auto& line : lines) {
+    if (auto v = after(line, "configuration reloaded: ")) {
+      if (*v != "nothing changed that applies live") applied = *v;
+    } else if (auto r = after(line, "configuration reload: changed but applied only after a restart: ")) {
+      restart = *r;
+    } else if (auto f = after(line, "reload failed: ")) {
+      errors += (errors.empty() ? "" : "; ") + *f;
+    } else if (line.rfind("reload: ", 0) == 0) {  // a part not applied ("reload: tls certificates not applied ...")
+      errors += (errors.empty() ? "" : "; ") + line.substr(8);
+    }
+  }
+  api.AuditLocal("config.reload", errors.empty() ? "success" : "failure", "signal",
+                 {{"kamatama.changes", applied}, {"kamatama.restart_needed", restart}, {"error.message", errors}});
+}
+
 int Serve(server::Config cfg, const std::function<Status(server::Config*)>& reload_config) {
   RaiseFileLimit();
   Log(fmt::format("opening store in {}", cfg.storage.dir));
@@ -82,6 +108,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   }
   pipeline.Start();
   monitor.Start();
+  api.DrainHostAudit();  // user and token changes made on the host while the server was stopped
   boost::asio::io_context io;
   ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
   server::HttpServer http(cfg.http, &api);
@@ -121,17 +148,34 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
       hup.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         Log("received SIGHUP, reloading the configuration");
-        ops::Reload(reload_config, &cfg, store.get(), &pipeline, Log);
+        std::vector<std::string> lines;
+        ops::Reload(reload_config, &cfg, store.get(), &pipeline, [&lines](const std::string& line) {
+          Log(line);
+          lines.push_back(line);
+        });
+        AuditReload(api, lines);  // issue 8: a setting change is audited
         arm_hup();
       });
     };
     arm_hup();
+    // Issue 8: changes made with `kamatama user|token` reach the audit log within a second.
+    boost::asio::steady_timer host_audit(io);
+    std::function<void()> arm_host_audit = [&] {
+      host_audit.expires_after(std::chrono::seconds(1));
+      host_audit.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        api.DrainHostAudit();
+        arm_host_audit();
+      });
+    };
+    arm_host_audit();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       Log(fmt::format("received signal {}, shutting down", sig));
       ops::NotifyStopping();
       hup.cancel();
+      host_audit.cancel();
       api.SetReady(false);
       // Listeners are closed below, once no io thread runs: Asio objects are not thread-safe.
       io.stop();

@@ -1,12 +1,14 @@
 // tests/security_integration_test.cc (issue 8): the real server, through curl, openssl and
 // rsyslog. The route table (server/auth.h) is enumerated: every route is tried anonymously and
 // with every role and token scope, and must refuse exactly those without the permission.
-// Then: sessions and CSRF, the audit log (with the right user, admins only, not forgeable),
-// brute-force lock-out, HTTPS, syslog over TLS (RFC 5425) from rsyslog, mutual TLS.
+// Then: sessions and CSRF, the audit log (with the right user, admins only, not forgeable; user
+// and token changes on the command line, SIGHUP reloads, backups), brute-force lock-out, HTTPS,
+// syslog over TLS (RFC 5425) from rsyslog, mutual TLS.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <sys/stat.h>
 
+#include <ctime>
 #include <map>
 
 #include "harness.h"
@@ -265,7 +267,8 @@ TEST_F(SecurityTest, AuditRecordsWhoDidWhatAndOnlyAdminsSeeIt) {
 }
 
 TEST_F(SecurityTest, UserAndTokenCommandLine) {
-  std::string data = *dir_ + "/cli-data";
+  // On a data directory without a running server: the changes are audited at its next start.
+  std::string data = *dir_ + "/cli/data";
   int st;
   std::string bin = KMT_BINARY;
   Shell("KAMATAMA_PASSWORD=cli-password-1 " + bin + " user add cliuser --role analyst --data-dir " + data, &st);
@@ -280,8 +283,23 @@ TEST_F(SecurityTest, UserAndTokenCommandLine) {
   out = Shell(bin + " token list --data-dir " + data, &st);
   EXPECT_NE(out.find("fw01\tingest"), std::string::npos) << out;
   EXPECT_EQ(out.find(tok.substr(21, 64)), std::string::npos);
+  // --expires is stored: the list shows the date 30 days from now (either side of midnight).
+  auto day = [](std::chrono::system_clock::time_point t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    ::gmtime_r(&tt, &tm);
+    char b[16];
+    std::strftime(b, sizeof b, "%Y-%m-%d", &tm);
+    return std::string(b);
+  };
+  auto in30d = std::chrono::system_clock::now() + std::chrono::hours(24 * 30);
+  EXPECT_TRUE(out.find("expires " + day(in30d - std::chrono::minutes(5))) != std::string::npos ||
+              out.find("expires " + day(in30d + std::chrono::minutes(5))) != std::string::npos)
+      << out;
   Shell(bin + " token revoke " + tok.substr(4, 16) + " --data-dir " + data, &st);
   EXPECT_EQ(st, 0);
+  out = Shell(bin + " token list --data-dir " + data, &st);
+  EXPECT_EQ(out.find(tok.substr(4, 16)), std::string::npos) << out;
   Shell(bin + " user del cliuser --data-dir " + data, &st);
   EXPECT_EQ(st, 0);
   out = Shell(bin + " user list --data-dir " + data, &st);
@@ -289,14 +307,75 @@ TEST_F(SecurityTest, UserAndTokenCommandLine) {
   struct stat sb{};
   ASSERT_EQ(::stat((data + "/auth.db").c_str(), &sb), 0);
   EXPECT_EQ(sb.st_mode & 0777, 0600u);
-  // The running server sees CLI changes to its own file.
-  Shell("KAMATAMA_PASSWORD=live-password-1 " + bin + " user add liveuser --role viewer --data-dir " + server_->dir() + "/data", &st);
+  ASSERT_EQ(::stat((data + "/audit.pending").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0600u);
+  {
+    Server later(*dir_ + "/cli");
+    later.Start();
+    for (const std::string& q : std::vector<std::string>{
+             "event.action:user.create AND kamatama.target:cliuser AND kamatama.role:analyst",
+             "event.action:user.update AND kamatama.target:cliuser AND kamatama.password_changed:true",
+             "event.action:token.create AND kamatama.token.name:fw01 AND kamatama.scopes:ingest",
+             "event.action:token.revoke AND kamatama.target:" + tok.substr(4, 16),
+             "event.action:user.delete AND kamatama.target:cliuser"}) {
+      std::string body;
+      EXPECT_TRUE(Eventually([&] {
+        body = later.Search("event.dataset:kamatama.audit AND " + q, "&limit=10");
+        return body.find("\"user.name\":\"system\"") != std::string::npos;
+      })) << q << "\n" << body;
+      EXPECT_NE(body.find("\"kamatama.auth.method\":\"cli\""), std::string::npos) << body;
+      EXPECT_NE(body.find("\"kamatama.os_user\":"), std::string::npos) << body;
+      EXPECT_NE(body.find("\"event.outcome\":\"success\""), std::string::npos) << body;
+    }
+    EXPECT_EQ(later.Stop(), 0);
+  }
+  EXPECT_EQ(ReadFile(data + "/audit.pending"), "") << "moved into the audit log";
+
+  // On the running server's own file: it sees the changes within a second.
+  const std::string live = " --data-dir " + server_->dir() + "/data";
+  Shell("KAMATAMA_PASSWORD=live-password-1 " + bin + " user add liveuser --role viewer" + live, &st);
   EXPECT_EQ(st, 0);
   int code;
   EXPECT_TRUE(Eventually([&] {
     Curl("-u liveuser:live-password-1", "/api/v1/me", &code);
     return code == 200;
   }, 5000));
+  // A new password works at once, and the old one no longer does.
+  Shell("echo live-password-2 | " + bin + " user passwd liveuser --password-stdin" + live, &st);
+  EXPECT_EQ(st, 0);
+  EXPECT_TRUE(Eventually([&] {
+    Curl("-u liveuser:live-password-2", "/api/v1/me", &code);
+    return code == 200;
+  }, 5000));
+  Curl("-u liveuser:live-password-1", "/api/v1/me", &code);
+  EXPECT_EQ(code, 401);
+  // A token made on the host works; revoked, it is refused and gone from the list.
+  tok = Shell(bin + " token create livescript --scope search" + live + " 2>/dev/null", &st);
+  ASSERT_EQ(st, 0);
+  tok = tok.substr(0, tok.find('\n'));
+  EXPECT_TRUE(Eventually([&] {
+    Curl("-H 'Authorization: Bearer " + tok + "'", "/api/v1/me", &code);
+    return code == 200;
+  }, 5000));
+  Shell(bin + " token revoke " + tok.substr(4, 16) + live, &st);
+  EXPECT_EQ(st, 0);
+  EXPECT_TRUE(Eventually([&] {
+    Curl("-H 'Authorization: Bearer " + tok + "'", "/api/v1/me", &code);
+    return code == 401;
+  }, 5000));
+  EXPECT_EQ(Shell(bin + " token list" + live).find(tok.substr(4, 16)), std::string::npos);
+  // ... and every change is in the running server's audit log.
+  for (const std::string& q : std::vector<std::string>{"event.action:user.create AND kamatama.target:liveuser",
+                                                       "event.action:user.update AND kamatama.target:liveuser",
+                                                       "event.action:token.create AND kamatama.token.name:livescript",
+                                                       "event.action:token.revoke AND kamatama.target:" + tok.substr(4, 16)}) {
+    std::string body;
+    EXPECT_TRUE(Eventually([&] {
+      body = AuditSearch(q);
+      return body.find("\"user.name\":\"system\"") != std::string::npos &&
+             body.find("\"kamatama.auth.method\":\"cli\"") != std::string::npos;
+    })) << q << "\n" << body;
+  }
 }
 
 TEST(SecurityFirstStart, RandomAdminPasswordIsLoggedOnce) {
@@ -622,6 +701,59 @@ TEST(SyslogLimits, ConnectionsPerSourceAddress) {
   }));
   EXPECT_EQ(s.CountMatches("refused"), 0u);
   EXPECT_GE(s.Metric("kamatama_connections_refused_total"), 1) << s.Get("/metrics");
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(d);
+}
+
+// ------------------------------------------------------------------ setting changes are audited
+
+TEST(SecurityAudit, ConfigReloadAndBackupAreAudited) {
+  std::string d = TempDir("sec_audit_settings");
+  { std::ofstream(d + "/k.yaml") << "query:\n  timeout: 30s\n"; }
+  Server s(d, {"--config", d + "/k.yaml"});
+  s.Start();
+  auto audit = [&](const std::string& q, const std::string& needle) {
+    std::string body;
+    bool found = Eventually([&] {
+      body = s.Search("event.dataset:kamatama.audit AND " + q, "&limit=10");
+      return body.find(needle) != std::string::npos;
+    });
+    return found ? body : "not found: " + body;
+  };
+  // POST /api/v1/admin/backup, by the admin.
+  std::string out = Shell("curl -s -m 60 -w '\\n%{http_code}' -X POST " +
+                          ShellQuote(s.Url("/api/v1/admin/backup?to=" + UrlEncode(d + "/backups"))));
+  EXPECT_EQ(out.substr(out.size() - 3), "200") << out;
+  std::string b = audit("event.action:backup", "\"user.name\":\"admin\"");
+  EXPECT_NE(b.find("\"event.outcome\":\"success\""), std::string::npos) << b;
+  EXPECT_NE(b.find("\"kamatama.target\":\"" + d + "/backups\""), std::string::npos) << b;
+  EXPECT_NE(b.find("\"kamatama.backup_id\":\"1\""), std::string::npos) << b;
+  EXPECT_NE(b.find("\"source.ip\":\"127.0.0.1\""), std::string::npos) << b;
+  out = Shell("curl -s -m 60 -w '\\n%{http_code}' -X POST " + ShellQuote(s.Url("/api/v1/admin/backup?to=relative")));
+  EXPECT_EQ(out.substr(out.size() - 3), "400") << out;
+  b = audit("event.action:backup AND event.outcome:failure", "\"kamatama.target\":\"relative\"");
+  EXPECT_NE(b.find("\"error.message\":"), std::string::npos) << b;
+
+  // SIGHUP: the changed keys, applied or waiting for a restart, by "system".
+  { std::ofstream(d + "/k.yaml") << "query:\n  timeout: 20s\nhttp:\n  max_body: 1MiB\n"; }
+  ::kill(s.pid(), SIGHUP);
+  b = audit("event.action:config.reload AND event.outcome:success", "query.timeout");
+  EXPECT_NE(b.find("\"user.name\":\"system\""), std::string::npos) << b;
+  EXPECT_NE(b.find("\"kamatama.auth.method\":\"signal\""), std::string::npos) << b;
+  EXPECT_NE(b.find("\"source.address\":\"local\""), std::string::npos) << b;
+  EXPECT_NE(b.find("\"kamatama.restart_needed\":\"http.max_body\""), std::string::npos) << b;
+  // A file that does not load: the failure, with the reason.
+  { std::ofstream(d + "/k.yaml") << "query:\n  timeout: soon\n"; }
+  ::kill(s.pid(), SIGHUP);
+  b = audit("event.action:config.reload AND event.outcome:failure", "query.timeout: must be a duration");
+  EXPECT_NE(b.find("\"user.name\":\"system\""), std::string::npos) << b;
+  // Not for analysts.
+  Shell("curl -s -o /dev/null -u admin:" + std::string(kAdminPassword) +
+        " -H 'Content-Type: application/json' -d '{\"name\":\"an\",\"role\":\"analyst\",\"password\":\"an-password\"}' " +
+        ShellQuote(s.AnonUrl("/api/v1/users")));
+  out = Shell("curl -s -m 20 -u an:an-password -G --data-urlencode 'q=event.action:config.reload' " +
+              ShellQuote(s.AnonUrl("/api/v1/search")));
+  EXPECT_EQ(out.find("config.reload\""), std::string::npos) << out;
   EXPECT_EQ(s.Stop(), 0);
   std::filesystem::remove_all(d);
 }
