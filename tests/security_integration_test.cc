@@ -1,11 +1,14 @@
 // tests/security_integration_test.cc (issue 8): the real server, through curl, openssl and
 // rsyslog. The route table (server/auth.h) is enumerated: every route is tried anonymously and
 // with every role and token scope, and must refuse exactly those without the permission.
-// Then: sessions and CSRF, the audit log (with the right user, admins only, not forgeable; user
-// and token changes on the command line, SIGHUP reloads, backups), brute-force lock-out, HTTPS,
-// syslog over TLS (RFC 5425) from rsyslog, mutual TLS.
+// Then: sessions and CSRF, the audit log (with the right user, admins only, not forgeable; the
+// tail, user and token changes through the API and the command line, SIGHUP reloads, backups),
+// token expiry, brute-force lock-out, limits against abuse (header size, slow clients,
+// connections per listener and per address, the search rate), HTTPS, syslog over TLS (RFC 5425)
+// from rsyslog, mutual TLS.
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <ctime>
@@ -378,22 +381,152 @@ TEST_F(SecurityTest, UserAndTokenCommandLine) {
   }
 }
 
+// Reads from fd until `until` appears, the peer closes, or `ms` pass.
+std::string ReadUntil(int fd, const std::string& until, int ms) {
+  std::string got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (got.find(until) == std::string::npos) {
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    pollfd pfd{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&pfd, 1, left) <= 0) break;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+TEST_F(SecurityTest, AuditRecordsTailUserCreateAndLogout) {
+  MakeUser("tailer", "analyst");  // user.create, by admin
+  // The live tail (a WebSocket): audited with the query and the user who opened it.
+  TcpClient ws(server_->http_address());
+  ASSERT_TRUE(ws.ok());
+  ASSERT_TRUE(ws.Send("GET /api/v1/tail?q=zztailauditzz HTTP/1.1\r\nHost: " + server_->http_address() +
+                      "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Basic " +
+                      BasicCredentials("tailer", "tailer-password") + "\r\n\r\n"));
+  std::string answer = ReadUntil(ws.fd(), "\r\n\r\n", 10000);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 101", 0), 0u) << answer;
+  ws.Close();
+  // A browser session of the same user, ended by logout.
+  std::string jar = *dir_ + "/tailer-jar.txt";
+  int code;
+  std::string b = Curl("-c " + jar + " -H 'Content-Type: application/json' -d '{\"user\":\"tailer\",\"password\":\"tailer-password\"}'",
+                       "/api/v1/login", &code);
+  ASSERT_EQ(code, 200) << b;
+  Curl("-b " + jar + " -X POST -H 'X-CSRF-Token: " + JsonField(b, "csrf") + "'", "/api/v1/logout", &code);
+  EXPECT_EQ(code, 200);
+  struct Expect {
+    std::string q, user, also;
+  };
+  for (const Expect& e : std::vector<Expect>{
+           {"event.action:tail AND kamatama.query:zztailauditzz", "tailer", "\"kamatama.auth.method\":\"basic\""},
+           {"event.action:user.create AND kamatama.target:tailer", "admin", "\"kamatama.role\":\"analyst\""},
+           {"event.action:logout AND user.name:tailer", "tailer", "\"kamatama.auth.method\":\"session\""}}) {
+    std::string body;
+    EXPECT_TRUE(Eventually([&] {
+      body = AuditSearch(e.q);
+      return body.find("\"user.name\":\"" + e.user + "\"") != std::string::npos;
+    })) << e.q << "\n" << body;
+    EXPECT_NE(body.find(e.also), std::string::npos) << body;
+    EXPECT_NE(body.find("\"event.outcome\":\"success\""), std::string::npos) << body;
+    EXPECT_NE(body.find("\"source.ip\":\"127.0.0.1\""), std::string::npos) << body;
+  }
+}
+
+TEST_F(SecurityTest, MetricsNeedCredentialsByDefault) {
+  int code;
+  Curl("", "/metrics", &code);
+  EXPECT_EQ(code, 401);
+  std::string b = Curl(Admin(), "/metrics", &code);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(b.find("kamatama_"), std::string::npos);
+}
+
+TEST_F(SecurityTest, TokenExpiryThroughTheApi) {
+  int code;
+  // `expires` takes a duration from now ("2s", "90d") or a time; a past one is refused.
+  std::string b = Curl(Admin() + "-H 'Content-Type: application/json' -d '{\"name\":\"shortlived\",\"scopes\":[\"search\"],\"expires\":\"3s\"}'",
+                       "/api/v1/tokens", &code);
+  ASSERT_EQ(code, 201) << b;
+  std::string tok = JsonField(b, "token");
+  EXPECT_FALSE(JsonField(b, "expires").empty()) << b;
+  const std::string bearer = "-H 'Authorization: Bearer " + tok + "'";
+  Curl(bearer, "/api/v1/me", &code);
+  EXPECT_EQ(code, 200) << "works before it expires";
+  b = Curl(Admin(), "/api/v1/tokens", &code);
+  EXPECT_NE(b.find("\"name\":\"shortlived\""), std::string::npos) << b;
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(Eventually([&] {
+    Curl(bearer, "/api/v1/me", &code);
+    return code == 401;
+  }, 8000));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1500)) << "refused only after expiry";
+  b = Curl(Admin() + "-H 'Content-Type: application/json' -d '{\"name\":\"past\",\"scopes\":[\"search\"],\"expires\":\"-5m\"}'",
+           "/api/v1/tokens", &code);
+  EXPECT_EQ(code, 400) << b;
+}
+
+// Starts `kamatama serve` without KAMATAMA_ADMIN_PASSWORD (the harness always sets it); returns
+// the pid once the log says it listens, and the HTTP address in *http.
+pid_t StartWithoutAdminPassword(const std::string& dir, const std::string& log, std::string* http) {
+  size_t from = ReadFile(log).size();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::unsetenv("KAMATAMA_ADMIN_PASSWORD");
+    FILE* f = std::fopen(log.c_str(), "a");
+    ::dup2(fileno(f), 1);
+    ::dup2(fileno(f), 2);
+    std::string data = dir + "/data";
+    ::execl(KMT_BINARY, KMT_BINARY, "serve", "--data-dir", data.c_str(), "--syslog-udp", "", "--syslog-tcp", "", "--http",
+            "127.0.0.1:0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  Eventually([&] { return ReadFile(log).find("http listening on ", from) != std::string::npos; }, 30000);
+  std::string l = ReadFile(log);
+  size_t p = l.find("http listening on ", from);
+  if (p != std::string::npos) *http = l.substr(p + 18, l.find('\n', p) - p - 18);
+  return pid;
+}
+
+int StopPid(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 TEST(SecurityFirstStart, RandomAdminPasswordIsLoggedOnce) {
   std::string dir = TempDir("sec_first");
   std::string log = dir + "/out.log";
-  std::string bin = KMT_BINARY;
   // Without KAMATAMA_ADMIN_PASSWORD: a random password, printed once.
-  std::string cmd = "env -u KAMATAMA_ADMIN_PASSWORD timeout -s TERM 3 " + bin + " serve --data-dir " + dir +
-                    "/data --syslog-udp '' --syslog-tcp '' --http 127.0.0.1:0 > " + log + " 2>&1";
-  Shell(cmd);
+  std::string http;
+  pid_t pid = StartWithoutAdminPassword(dir, log, &http);
+  ASSERT_FALSE(http.empty()) << ReadFile(log);
   std::string first = ReadFile(log);
   size_t p = first.find("created user 'admin' with password ");
   ASSERT_NE(p, std::string::npos) << first;
   std::string pw = first.substr(p + 35, first.find(' ', p + 35) - p - 35);
   EXPECT_EQ(pw.size(), 24u) << pw;
-  Shell(cmd);
-  EXPECT_EQ(ReadFile(log).find("created user"), std::string::npos) << "only on the first start";
+  // The printed password logs in.
+  auto login = [&](const std::string& password) {
+    return Shell("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d " +
+                 ShellQuote("{\"user\":\"admin\",\"password\":\"" + password + "\"}") + " http://" + http + "/api/v1/login");
+  };
+  EXPECT_EQ(login(pw), "200");
+  EXPECT_EQ(login(pw + "x"), "401");
+  EXPECT_EQ(StopPid(pid), 0);
   EXPECT_EQ(ReadFile(dir + "/data/auth.db").find(pw), std::string::npos);
+  // The next start prints no password, and the first one still works.
+  size_t before = ReadFile(log).size();
+  pid = StartWithoutAdminPassword(dir, log, &http);
+  std::string second = ReadFile(log).substr(before);
+  EXPECT_NE(second.find("http listening on "), std::string::npos) << second;
+  EXPECT_EQ(second.find("created user"), std::string::npos) << "only on the first start";
+  EXPECT_EQ(second.find(pw), std::string::npos);
+  EXPECT_EQ(login(pw), "200");
+  EXPECT_EQ(StopPid(pid), 0);
   std::filesystem::remove_all(dir);
 }
 
@@ -701,6 +834,234 @@ TEST(SyslogLimits, ConnectionsPerSourceAddress) {
   }));
   EXPECT_EQ(s.CountMatches("refused"), 0u);
   EXPECT_GE(s.Metric("kamatama_connections_refused_total"), 1) << s.Get("/metrics");
+  EXPECT_EQ(s.Stop(), 0);
+  std::filesystem::remove_all(d);
+}
+
+// ------------------------------------------------------------------ limits against abuse
+
+// One server with small limits: header size, header timeout, search rate, anonymous /metrics.
+class SecurityLimitsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(TempDir("sec_limits"));
+    {
+      std::ofstream c(*dir_ + "/k.yaml");
+      c << "http:\n  max_header: 4KiB\n  header_timeout: 1s\n"
+        << "auth:\n  search_rate: 0.5\n  search_burst: 2\n  metrics_anonymous: true\n";
+    }
+    server_ = new Server(*dir_, {"--config", *dir_ + "/k.yaml"});
+    server_->Start();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(server_->Stop(), 0);
+    delete server_;
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  //! The HTTP status curl gets, with extra curl arguments.
+  static std::string Status(const std::string& args, const std::string& path) {
+    return Shell("curl -s -m 20 -o /dev/null -w '%{http_code}' " + args + " " + ShellQuote(server_->AnonUrl(path)));
+  }
+  //! Milliseconds until the server closes `c` (-1: still open after `ms`); data it sends is read.
+  static int MsUntilClosed(TcpClient& c, int ms, std::string* got = nullptr) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto deadline = t0 + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd pfd{c.fd(), POLLIN, 0};
+      if (::poll(&pfd, 1, 50) > 0) {
+        char buf[4096];
+        ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
+        if (n <= 0)
+          return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+        if (got) got->append(buf, static_cast<size_t>(n));
+      }
+    }
+    return -1;
+  }
+  inline static std::string* dir_ = nullptr;
+  inline static Server* server_ = nullptr;
+};
+
+TEST_F(SecurityLimitsTest, RequestHeaderOverMaxHeaderIs431) {
+  EXPECT_EQ(Status("-H 'X-Padding: " + std::string(2000, 'a') + "'", "/healthz"), "200");
+  EXPECT_EQ(Status("-H 'X-Padding: " + std::string(6000, 'a') + "'", "/healthz"), "431");
+  // Many small fields add up the same.
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += " -H 'X-F" + std::to_string(i) + ": " + std::string(50, 'b') + "'";
+  EXPECT_EQ(Status(many, "/healthz"), "431");
+}
+
+TEST_F(SecurityLimitsTest, SlowlorisHeaderIsCutAtHeaderTimeout) {
+  // A client that trickles a header line every 200 ms never finishes it: closed after
+  // http.header_timeout (1 s here) all the same, without an answer.
+  TcpClient c(server_->http_address());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n"));
+  auto t0 = std::chrono::steady_clock::now();
+  bool closed = false;
+  std::string got;
+  for (int i = 0; i < 25 && !closed; ++i) {
+    closed = MsUntilClosed(c, 200, &got) >= 0 || !c.Send("X-Slow-" + std::to_string(i) + ": a\r\n");
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(closed) << "still open after 5 s";
+  EXPECT_GE(ms, 800);
+  EXPECT_LE(ms, 3000);
+  EXPECT_EQ(got.find("200 OK"), std::string::npos) << got;
+}
+
+TEST_F(SecurityLimitsTest, IdleKeepAliveIsClosedAfterHeaderTimeout) {
+  TcpClient c(server_->http_address());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string got = ReadUntil(c.fd(), "ok\n", 5000);
+  ASSERT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  // Kept alive for the next request, but not longer than http.header_timeout.
+  int ms = MsUntilClosed(c, 5000);
+  EXPECT_GE(ms, 800);
+  EXPECT_LE(ms, 3000);
+}
+
+TEST_F(SecurityLimitsTest, SearchRateLimitPerPrincipal) {
+  int code;
+  Shell("curl -s -o /dev/null -u admin:" + std::string(kAdminPassword) +
+        " -H 'Content-Type: application/json' -d '{\"name\":\"rater\",\"role\":\"viewer\",\"password\":\"rater-password\"}' " +
+        ShellQuote(server_->AnonUrl("/api/v1/users")));
+  const std::string rater = "-u rater:rater-password -D " + *dir_ + "/h.txt";
+  // A burst of 2, then 0.5 per second: the third search at once is refused with Retry-After.
+  EXPECT_EQ(Status(rater, "/api/v1/search?q=x"), "200");
+  EXPECT_EQ(Status(rater, "/api/v1/histogram?q=x"), "200");
+  EXPECT_EQ(Status(rater, "/api/v1/search?q=x"), "429");
+  std::string headers = ReadFile(*dir_ + "/h.txt");
+  size_t p = headers.find("Retry-After: ");
+  ASSERT_NE(p, std::string::npos) << headers;
+  int retry = std::atoi(headers.c_str() + p + 13);
+  EXPECT_GE(retry, 1);
+  EXPECT_LE(retry, 2);
+  // Per principal: another user is not limited by rater's searches.
+  server_->Search("x", "", &code);
+  EXPECT_EQ(code, 200);
+  // After Retry-After, rater may search again.
+  std::this_thread::sleep_for(std::chrono::seconds(retry));
+  EXPECT_EQ(Status(rater, "/api/v1/search?q=x"), "200");
+  EXPECT_GE(server_->Metric("kamatama_rate_limited_total"), 1);
+}
+
+TEST_F(SecurityLimitsTest, MetricsAnonymousWhenConfigured) {
+  std::string m = Shell("curl -s -m 20 -w '\\n%{http_code}' " + ShellQuote(server_->AnonUrl("/metrics")));
+  EXPECT_EQ(m.substr(m.size() - 3), "200");
+  EXPECT_NE(m.find("# TYPE kamatama_"), std::string::npos) << m.substr(0, 300);
+  // Only /metrics: the rest still needs credentials.
+  EXPECT_EQ(Status("", "/api/v1/search?q=x"), "401");
+}
+
+// A TCP connection to the server's loopback port from a chosen local address (127.0.0.x), to
+// tell per-address limits from the total.
+class Conn {
+ public:
+  Conn(const std::string& hostport, const char* from) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &src.sin_addr);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(hostport.rfind(':') + 1))));
+    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) == 0 &&
+          ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Conn() { Close(); }
+  bool ok() const { return ok_; }
+  int fd() const { return fd_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+};
+
+//! True when the server closes the connection within `ms` (a refused one is closed at once),
+//! false while it stays open (accepted, waiting for a request).
+bool ClosedBy(int fd, int ms) {
+  pollfd pfd{fd, POLLIN, 0};
+  if (::poll(&pfd, 1, ms) <= 0) return false;
+  char ch;
+  return ::recv(fd, &ch, 1, MSG_DONTWAIT) == 0;
+}
+
+TEST(SecurityConnectionLimits, HttpTotalAndPerAddressAndSyslogPerListener) {
+  std::string d = TempDir("sec_conn_limits");
+  {
+    std::ofstream c(d + "/k.yaml");
+    c << "http:\n  max_connections: 3\n  max_connections_per_ip: 2\n"
+      << "syslog:\n  max_connections: 2\n";
+  }
+  Server s(d, {"--config", d + "/k.yaml"});
+  s.Start();
+
+  // Syslog TCP: two connections, the third refused; closing one frees its place.
+  std::vector<std::unique_ptr<TcpClient>> sys;
+  for (int i = 0; i < 2; ++i) {
+    sys.push_back(std::make_unique<TcpClient>(s.tcp()));
+    ASSERT_TRUE(sys.back()->Send("<13>Nov 26 10:00:0" + std::to_string(i) + " h1 app: zzcapok" + std::to_string(i) + "\n"));
+  }
+  ASSERT_TRUE(Eventually([&] { return s.CountMatches("zzcapok0") == 1 && s.CountMatches("zzcapok1") == 1; }));
+  {
+    TcpClient third(s.tcp());
+    EXPECT_TRUE(ClosedBy(third.fd(), 2000)) << "syslog.max_connections = 2";
+    third.Send("<13>Nov 26 10:00:09 h1 app: zzcaprefused\n");
+  }
+  EXPECT_FALSE(ClosedBy(sys[1]->fd(), 300)) << "the connections within the cap stay open";
+  sys[0]->Close();
+  EXPECT_TRUE(Eventually([&] {
+    TcpClient again(s.tcp());
+    again.Send("<13>Nov 26 10:00:10 h1 app: zzcapagain\n");
+    return s.CountMatches("zzcapagain") >= 1;
+  }));
+  EXPECT_EQ(s.CountMatches("zzcaprefused"), 0u);
+  sys.clear();
+
+  // HTTP: two from 127.0.0.1 (the per-address cap), a third from there is closed; one from
+  // 127.0.0.2 takes the last place (3 in total), and one from 127.0.0.3 is closed.
+  const double refused_before = std::max(0.0, s.Metric("kamatama_http_connections_refused_total"));
+  std::vector<std::unique_ptr<Conn>> open;
+  for (int i = 0; i < 2; ++i) {
+    open.push_back(std::make_unique<Conn>(s.http_address(), "127.0.0.1"));
+    ASSERT_TRUE(open.back()->ok());
+  }
+  for (auto& c : open) EXPECT_FALSE(ClosedBy(c->fd(), 300));
+  {
+    Conn third(s.http_address(), "127.0.0.1");
+    EXPECT_TRUE(ClosedBy(third.fd(), 2000)) << "http.max_connections_per_ip = 2";
+  }
+  Conn other(s.http_address(), "127.0.0.2");
+  ASSERT_TRUE(other.ok()) << "127.0.0.2 is a loopback address on Linux";
+  EXPECT_FALSE(ClosedBy(other.fd(), 300)) << "another address has its own allowance";
+  {
+    Conn fourth(s.http_address(), "127.0.0.3");
+    ASSERT_TRUE(fourth.ok());
+    EXPECT_TRUE(ClosedBy(fourth.fd(), 2000)) << "http.max_connections = 3";
+  }
+  // Closing one of the first two gives 127.0.0.1 a place again: a request is answered.
+  open[0]->Close();
+  EXPECT_TRUE(Eventually([&] {
+    TcpClient c(s.http_address());
+    c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    return ReadUntil(c.fd(), "ok\n", 2000).find("200 OK") != std::string::npos;
+  }));
+  open.clear();
+  other.Close();
+  double refused = -1;
+  EXPECT_TRUE(Eventually([&] {
+    refused = s.Metric("kamatama_http_connections_refused_total");
+    return refused >= 0;
+  }));
+  EXPECT_GE(refused - refused_before, 2);
   EXPECT_EQ(s.Stop(), 0);
   std::filesystem::remove_all(d);
 }
