@@ -3,6 +3,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <set>
 
@@ -103,6 +105,47 @@ class Reader {
     if (!allowed.count(v)) return Fail(where, "must be one of none, optional, require");
     *out = v;
   }
+  // syslog.tls (issue 8): true (127.0.0.1, like every default listener), an IP address alone, or
+  // IP:PORT; the port defaults to 6514 (RFC 5425). false, "" or null: off.
+  void SyslogTls(const YAML::Node& n, std::string* out) {
+    if (!n || !status.ok()) return;
+    const std::string v = n.IsScalar() ? n.as<std::string>() : std::string();
+    auto bad = [&] {
+      Fail("syslog.tls", fmt::format("must be true, false, an IP address (port {0}) or IP:PORT with a port from 0 "
+                                     "to 65535 (got '{1}')", kSyslogTlsPort, n.IsScalar() ? v : std::string("not a string")));
+    };
+    if (!n.IsNull() && !n.IsScalar()) return bad();
+    if (n.IsNull() || v.empty() || v == "false" || v == "no" || v == "off") {
+      out->clear();
+      return;
+    }
+    if (v == "true" || v == "yes" || v == "on") {
+      *out = fmt::format("127.0.0.1:{}", kSyslogTlsPort);
+      return;
+    }
+    auto ip = [](std::string h, bool* v6) {
+      *v6 = h.size() >= 2 && h.front() == '[' && h.back() == ']';
+      if (*v6) h = h.substr(1, h.size() - 2);
+      unsigned char b[16];
+      if (!*v6 && ::inet_pton(AF_INET, h.c_str(), b) == 1) return true;
+      return ::inet_pton(AF_INET6, h.c_str(), b) == 1 && (*v6 = true);
+    };
+    bool v6 = false;
+    if (ip(v, &v6)) {  // an address without a port ("0.0.0.0", "::", "[::1]")
+      *out = v6 && v.front() != '[' ? fmt::format("[{}]:{}", v, kSyslogTlsPort) : fmt::format("{}:{}", v, kSyslogTlsPort);
+      return;
+    }
+    size_t colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0) return bad();
+    std::string host = v.substr(0, colon), port = v.substr(colon + 1);
+    unsigned p = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    // A bare IPv6 address with a port needs brackets ("[::1]:6514"), as in a URL.
+    if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || p > 65535 || !ip(host, &v6) ||
+        (v6 && host.front() != '['))
+      return bad();
+    *out = v;
+  }
   void Fail(const std::string& where, const std::string& what) {
     if (status.ok()) status = Status::InvalidArgument(fmt::format("{}: {}: {}", path_, where, what));
   }
@@ -130,7 +173,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "max_connections_per_ip", "source", "udp_receive_buffer",
                            "tls", "client_certs"});
     if (sys) {
-      r.Str(sys["tls"], "syslog.tls", &cfg->syslog.tls_listen);
+      r.SyslogTls(sys["tls"], &cfg->syslog.tls_listen);
       r.OneOf(sys["client_certs"], "syslog.client_certs", {"none", "optional", "require"}, &cfg->syslog.tls_client_certs);
       r.Str(sys["udp"], "syslog.udp", &cfg->syslog.udp_listen);
       r.Str(sys["tcp"], "syslog.tcp", &cfg->syslog.tcp_listen);

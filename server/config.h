@@ -70,6 +70,9 @@ struct Config {
   int io_threads = 2;
 };
 
+//! Syslog over TLS (RFC 5425) listens on this port when `syslog.tls` names no port.
+inline constexpr int kSyslogTlsPort = 6514;
+
 //! Loads `path` over the defaults in *cfg. Unknown keys are an error (a typo must not pass).
 Status LoadConfigFile(const std::string& path, Config* cfg);
 

@@ -14,6 +14,7 @@
 
 #include "core/time.h"
 #include "server/api.h"
+#include "server/config.h"
 
 namespace kamatama::server {
 namespace {
@@ -293,6 +294,56 @@ TEST(RouteTableTest, EveryExampleFindsARuleAndUnknownPathsNone) {
   EXPECT_TRUE(RolePerms(Role::kViewer) == kPermSearch);
   EXPECT_FALSE(RolePerms(Role::kAnalyst) & kPermAdmin);
   EXPECT_FALSE(ScopePerms("ingest") & kPermSearch);
+}
+
+// syslog.tls (RFC 5425): the port defaults to 6514; a bad value is named exactly.
+TEST(SyslogTlsConfig, DefaultPortAndExactErrors) {
+  const std::string path = TmpFile("syslog_tls.yaml");
+  auto load = [&](const std::string& value, Config* cfg) {
+    std::ofstream(path) << "tls:\n  cert: /c.pem\n  key: /k.pem\nsyslog:\n  tls: " << value << "\n";
+    return LoadConfigFile(path, cfg);
+  };
+  struct Case {
+    std::string yaml, listen;
+  };
+  for (const Case& c : std::vector<Case>{{"true", "127.0.0.1:6514"},
+                                         {"yes", "127.0.0.1:6514"},
+                                         {"0.0.0.0", "0.0.0.0:6514"},
+                                         {"192.0.2.7", "192.0.2.7:6514"},
+                                         {"0.0.0.0:7514", "0.0.0.0:7514"},
+                                         {"127.0.0.1:0", "127.0.0.1:0"},
+                                         {"'::'", "[::]:6514"},
+                                         {"'[::1]'", "[::1]:6514"},
+                                         {"'[::1]:10514'", "[::1]:10514"},
+                                         {"false", ""},
+                                         {"''", ""}}) {
+    Config cfg;
+    cfg.syslog.tls_listen = "stale";
+    Status s = load(c.yaml, &cfg);
+    EXPECT_TRUE(s.ok()) << c.yaml << ": " << s.ToString();
+    EXPECT_EQ(cfg.syslog.tls_listen, c.listen) << c.yaml;
+  }
+  Config defaults;
+  EXPECT_EQ(defaults.syslog.tls_listen, "") << "off unless configured";
+  for (const std::string bad : {"localhost", "siem.example.com:6514", "0.0.0.0:65536", "0.0.0.0:", ":6514",
+                                "::1:6514:x", "fe80::1%eth0:6514", "1.2.3.4:6514x", "[1.2.3.4]:6514", "6514"}) {
+    Config cfg;
+    Status s = load("'" + bad + "'", &cfg);
+    EXPECT_NE(s.ToString().find(path + ": syslog.tls: must be true, false, an IP address (port 6514) or IP:PORT "
+                                "with a port from 0 to 65535 (got '" + bad + "')"),
+              std::string::npos)
+        << bad << ": " << s.ToString();
+  }
+  {
+    Config cfg;  // not a string at all
+    Status s = load("[1, 2]", &cfg);
+    EXPECT_NE(s.ToString().find("syslog.tls: must be true, false"), std::string::npos) << s.ToString();
+  }
+  // TLS needs the certificate and key whichever way the listener is given.
+  std::ofstream(path) << "syslog:\n  tls: true\n";
+  Config cfg;
+  Status s = LoadConfigFile(path, &cfg);
+  EXPECT_NE(s.ToString().find("syslog.tls need tls.cert and tls.key"), std::string::npos) << s.ToString();
 }
 
 }  // namespace
