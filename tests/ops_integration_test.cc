@@ -25,6 +25,31 @@ void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
 }
 
+// The bytes of every file under dir.
+uint64_t DirBytes(const std::string& dir) {
+  uint64_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) n += e.file_size();
+  }
+  return n;
+}
+
+// The unsigned number after "key": in a JSON answer, or 0.
+uint64_t JsonNumber(const std::string& json, const std::string& key) {
+  size_t p = json.find("\"" + key + "\":");
+  return p == std::string::npos ? 0 : std::strtoull(json.c_str() + p + key.size() + 3, nullptr, 10);
+}
+
+// The shared table files (shared_checksum/...) that RocksDB's backup meta file lists for backup id.
+std::set<std::string> SharedTableFiles(const std::string& backups, int id) {
+  std::set<std::string> files;
+  std::istringstream in(ReadFile(backups + "/meta/" + std::to_string(id)));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("shared_checksum/", 0) == 0) files.insert(line.substr(0, line.find(' ')));
+  }
+  return files;
+}
+
 // The number of the log lines matching `needle` at or after `from` in the server log.
 bool LogHas(const Server& s, const std::string& needle) { return s.log().find(needle) != std::string::npos; }
 }  // namespace
@@ -259,8 +284,25 @@ TEST(Ops, SdNotifyReadyReloadingStopping) {
 TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
   std::string dir = TempDir("ops_backup");
   std::string backups = dir + "/backups";
-  Server s(dir);
+  // A 1 MiB memtable budget, so that the store holds table files (what backups share) and not
+  // only a write-ahead log, as a store of any size does.
+  WriteFile(dir + "/k.yaml", "storage:\n  write_buffer: 1MiB\n");
+  Server s(dir, {"--config", dir + "/k.yaml"});
   s.Start();
+  ASSERT_FALSE(HasFatalFailure());
+  // An older day, written once: its table files do not change afterwards.
+  constexpr int kOld = 40000;
+  {
+    const int64_t old_ts = kamatama::NowNanos() - 3 * kamatama::kNanosPerDay;
+    std::string body;
+    for (int i = 0; i < kOld; ++i)
+      body += "{\"@timestamp\":\"" + kamatama::FormatRfc3339(old_ts + i * 1'000'000LL) + "\",\"host\":{\"name\":\"old" +
+              std::to_string(i % 7) + "\"},\"message\":\"older day bkold n" + std::to_string(i) + "\"}\n";
+    WriteFile(dir + "/old.ndjson", body);
+    int code = 0;
+    s.Post("/api/v1/ingest", dir + "/old.ndjson", &code);
+    ASSERT_EQ(code, 200);
+  }
   constexpr int kPerBatch = 500;
   std::atomic<bool> stop{false}, backup_began{false};
   std::mutex mu;
@@ -294,6 +336,7 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("\"backup_id\":1"), std::string::npos) << out;
+  const uint64_t dir_after_1 = DirBytes(backups), bytes_1 = JsonNumber(out, "bytes");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   stop = true;
   ingest.join();
@@ -303,6 +346,32 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
               &st);
   ASSERT_EQ(st, 0) << out;
   EXPECT_NE(out.find("\"backup_id\":2"), std::string::npos) << out;
+  // BackupEngine (store/store.cc) keeps table files under shared_checksum/, named by number,
+  // size and checksum, and lists each backup's files in meta/ID: backup 2 names table files of
+  // backup 1 (the older day's at least) and the directory grew only by what was new.
+  {
+    const uint64_t dir_after_2 = DirBytes(backups), bytes_2 = JsonNumber(out, "bytes");
+    auto shared_1 = SharedTableFiles(backups, 1), shared_2 = SharedTableFiles(backups, 2);
+    ASSERT_FALSE(shared_1.empty()) << ReadFile(backups + "/meta/1");
+    uint64_t reused = 0;
+    size_t reused_files = 0;
+    for (const auto& f : shared_2) {
+      if (!shared_1.count(f)) continue;
+      reused += std::filesystem::file_size(backups + "/" + f);
+      ++reused_files;
+    }
+    const uint64_t growth = dir_after_2 - dir_after_1;
+    std::fprintf(stderr,
+                 "[ops] backup 1: %lu bytes (%zu table files); backup 2: %lu bytes, %zu table files of backup 1 reused "
+                 "(%lu bytes), the directory grew by %lu bytes\n",
+                 static_cast<unsigned long>(bytes_1), shared_1.size(), static_cast<unsigned long>(bytes_2), reused_files,
+                 static_cast<unsigned long>(reused), static_cast<unsigned long>(growth));
+    EXPECT_GE(reused_files, 1u) << ReadFile(backups + "/meta/1") << ReadFile(backups + "/meta/2");
+    EXPECT_GT(reused, 100u << 10) << "the older day's table files (written once) are not shared";
+    // Copied: backup 2's files minus the reused ones (plus its meta file), nothing more.
+    EXPECT_LE(growth, bytes_2 - reused + (16u << 10));
+    EXPECT_LT(growth, bytes_2);
+  }
   // Without credentials the endpoint is refused.
   out = Shell(Bin() + " backup --to " + ShellQuote(backups) + " --server http://" + s.http_address() + " 2>&1", &st);
   EXPECT_NE(st, 0) << out;
@@ -327,6 +396,8 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
   r.Start();
   ASSERT_GE(acked_before.size(), 8u);
   for (int b : acked_before) EXPECT_EQ(r.CountMatches("bkb" + std::to_string(b)), static_cast<size_t>(kPerBatch)) << "batch " << b;
+  EXPECT_EQ(r.CountMatches("bkold AND (n0 OR n39999)"), 2u);
+  EXPECT_EQ(r.CountMatches("bkold AND host.name:old3"), 5714u);  // i % 7 == 3 for i < 40000
   EXPECT_EQ(r.Stop(), 0);
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(dir2);
