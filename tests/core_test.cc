@@ -1,6 +1,8 @@
 // tests/core_test.cc: time, JSON escaping, tokens.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "core/event.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -81,6 +83,36 @@ TEST(Tokenize, HasTokenRespectsBoundaries) {
   EXPECT_EQ(FindIgnoreCase("xxABdaBC", "abc"), 5u);
   EXPECT_EQ(FindIgnoreCase("xxABCab", "abc"), 2u);
   EXPECT_EQ(FindIgnoreCase("short", "longer needle"), std::string_view::npos);
+}
+
+// Against a plain reference on random text: every needle length (1-40), case mix, position
+// (start, end, straddling the 16-byte steps) and `from`.
+TEST(Tokenize, FindIgnoreCaseMatchesAReference) {
+  std::mt19937 rng(11);
+  const std::string alphabet = "aAbB.1-_zZ9 \x80\xff";
+  auto ref = [](std::string_view hay, std::string_view needle, size_t from) -> size_t {
+    if (needle.size() > hay.size()) return std::string_view::npos;
+    for (size_t i = from; i + needle.size() <= hay.size(); ++i)
+      if (EqualsIgnoreCase(hay.substr(i, needle.size()), needle)) return i;
+    return std::string_view::npos;
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string hay(rng() % 70, ' ');
+    for (char& c : hay) c = alphabet[rng() % alphabet.size()];
+    std::string needle;
+    if (!hay.empty() && rng() % 2) {  // a piece of the haystack, case flipped at random
+      size_t at = rng() % hay.size(), len = 1 + rng() % std::min<size_t>(40, hay.size() - at);
+      needle = hay.substr(at, len);
+      for (char& c : needle)
+        if (rng() % 2 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) c ^= 0x20;
+    } else {
+      needle.resize(1 + rng() % 6);
+      for (char& c : needle) c = alphabet[rng() % alphabet.size()];
+    }
+    const size_t from = hay.empty() ? 0 : rng() % (hay.size() + 1);
+    ASSERT_EQ(FindIgnoreCase(hay, needle, from), ref(hay, needle, from))
+        << "hay '" << hay << "' needle '" << needle << "' from " << from;
+  }
 }
 
 TEST(Tokenize, FindIgnoreCaseEveryStrategy) {
