@@ -255,6 +255,22 @@ class SharedServerTest : public ::testing::Test {
   inline static Server* server_ = nullptr;
 };
 
+//! Starts `rsyslogd -n` on `rdir`/rsyslog.conf (pid file in rdir, output in rdir/rsyslogd.out);
+//! returns its pid (the caller stops it).
+inline pid_t StartRsyslogd(const std::string& rdir) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::string log = rdir + "/rsyslogd.out";
+    FILE* f = std::fopen(log.c_str(), "w");
+    ::dup2(fileno(f), 1);
+    ::dup2(fileno(f), 2);
+    std::string conf = rdir + "/rsyslog.conf", pidf = rdir + "/rsyslogd.pid";
+    ::execlp("rsyslogd", "rsyslogd", "-n", "-f", conf.c_str(), "-i", pidf.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
 //! Polls `fn` until it returns true or the timeout passes.
 template <class F>
 bool Eventually(F fn, int timeout_ms = 10000) {
@@ -266,16 +282,24 @@ bool Eventually(F fn, int timeout_ms = 10000) {
   return fn();
 }
 
-//! A raw TCP client for sending exact bytes.
+//! A raw TCP client for sending exact bytes, to the port of `hostport` on 127.0.0.1; `from`
+//! chooses the local address (127.0.0.x), to tell per-address limits from totals.
 class TcpClient {
  public:
-  explicit TcpClient(const std::string& hostport) {
+  explicit TcpClient(const std::string& hostport, const char* from = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    bool bound = true;
+    if (from) {
+      sockaddr_in src{};
+      src.sin_family = AF_INET;
+      ::inet_pton(AF_INET, from, &src.sin_addr);
+      bound = ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) == 0;
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(hostport.rfind(':') + 1))));
     ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    ok_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ok_ = bound && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   }
   ~TcpClient() { Close(); }
   bool ok() const { return ok_; }

@@ -714,16 +714,7 @@ TEST_F(TlsTest, RsyslogForwardsOverTls) {
          << "\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/name\" StreamDriverPermittedPeers=\"localhost\""
          << " template=\"RSYSLOG_SyslogProtocol23Format\")\n";
   }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string log = rdir + "/rsyslogd.out";
-    FILE* f = std::fopen(log.c_str(), "w");
-    ::dup2(fileno(f), 1);
-    ::dup2(fileno(f), 2);
-    std::string conf = rdir + "/rsyslog.conf", pidf = rdir + "/rsyslogd.pid";
-    ::execlp("rsyslogd", "rsyslogd", "-n", "-f", conf.c_str(), "-i", pidf.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t pid = StartRsyslogd(rdir);
   bool found = Eventually(
       [&] {
         Shell("logger -n 127.0.0.1 -P " + std::to_string(in_port) + " -d --rfc3164 -t rstls 'via rsyslog tls zzrsyslogtlszz'");
@@ -958,35 +949,6 @@ TEST_F(SecurityLimitsTest, MetricsAnonymousWhenConfigured) {
   EXPECT_EQ(Status("", "/api/v1/search?q=x"), "401");
 }
 
-// A TCP connection to the server's loopback port from a chosen local address (127.0.0.x), to
-// tell per-address limits from the total.
-class Conn {
- public:
-  Conn(const std::string& hostport, const char* from) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    ::inet_pton(AF_INET, from, &src.sin_addr);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(std::stoi(hostport.substr(hostport.rfind(':') + 1))));
-    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) == 0 &&
-          ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~Conn() { Close(); }
-  bool ok() const { return ok_; }
-  int fd() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-  bool ok_ = false;
-};
-
 //! True when the server closes the connection within `ms` (a refused one is closed at once),
 //! false while it stays open (accepted, waiting for a request).
 bool ClosedBy(int fd, int ms) {
@@ -1031,21 +993,21 @@ TEST(SecurityConnectionLimits, HttpTotalAndPerAddressAndSyslogPerListener) {
   // HTTP: two from 127.0.0.1 (the per-address cap), a third from there is closed; one from
   // 127.0.0.2 takes the last place (3 in total), and one from 127.0.0.3 is closed.
   const double refused_before = std::max(0.0, s.Metric("kamatama_http_connections_refused_total"));
-  std::vector<std::unique_ptr<Conn>> open;
+  std::vector<std::unique_ptr<TcpClient>> open;
   for (int i = 0; i < 2; ++i) {
-    open.push_back(std::make_unique<Conn>(s.http_address(), "127.0.0.1"));
+    open.push_back(std::make_unique<TcpClient>(s.http_address(), "127.0.0.1"));
     ASSERT_TRUE(open.back()->ok());
   }
   for (auto& c : open) EXPECT_FALSE(ClosedBy(c->fd(), 300));
   {
-    Conn third(s.http_address(), "127.0.0.1");
+    TcpClient third(s.http_address(), "127.0.0.1");
     EXPECT_TRUE(ClosedBy(third.fd(), 2000)) << "http.max_connections_per_ip = 2";
   }
-  Conn other(s.http_address(), "127.0.0.2");
+  TcpClient other(s.http_address(), "127.0.0.2");
   ASSERT_TRUE(other.ok()) << "127.0.0.2 is a loopback address on Linux";
   EXPECT_FALSE(ClosedBy(other.fd(), 300)) << "another address has its own allowance";
   {
-    Conn fourth(s.http_address(), "127.0.0.3");
+    TcpClient fourth(s.http_address(), "127.0.0.3");
     ASSERT_TRUE(fourth.ok());
     EXPECT_TRUE(ClosedBy(fourth.fd(), 2000)) << "http.max_connections = 3";
   }

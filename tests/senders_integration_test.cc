@@ -140,16 +140,7 @@ TEST_F(SendersTest, RsyslogForwardsOverTcp) {
          << "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" << server_->tcp_port()
          << "\" protocol=\"tcp\" template=\"RSYSLOG_SyslogProtocol23Format\")\n";
   }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string log = rdir + "/rsyslogd.out";
-    FILE* f = std::fopen(log.c_str(), "w");
-    ::dup2(fileno(f), 1);
-    ::dup2(fileno(f), 2);
-    std::string conf = rdir + "/rsyslog.conf", pidf = rdir + "/rsyslogd.pid";
-    ::execlp("rsyslogd", "rsyslogd", "-n", "-f", conf.c_str(), "-i", pidf.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t pid = StartRsyslogd(rdir);
   // Wait for rsyslog's UDP input, then send through it.
   int64_t sent = 0;
   bool found = Eventually(
@@ -225,16 +216,7 @@ TEST_F(SendersTest, RsyslogOmelasticsearchToBulk) {
   if (st != 0 && check.find("could not load module") != std::string::npos)
     GTEST_SKIP() << "omelasticsearch not installed (deploy/install-deps.sh installs rsyslog-elasticsearch): " << check;
   ASSERT_EQ(st, 0) << check;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string log = rdir + "/rsyslogd.out";
-    FILE* f = std::fopen(log.c_str(), "w");
-    ::dup2(fileno(f), 1);
-    ::dup2(fileno(f), 2);
-    std::string conf = rdir + "/rsyslog.conf", pidf = rdir + "/rsyslogd.pid";
-    ::execlp("rsyslogd", "rsyslogd", "-n", "-f", conf.c_str(), "-i", pidf.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  pid_t pid = StartRsyslogd(rdir);
   // Wait for rsyslog's UDP input, then send through it (a datagram sent before it listens is lost).
   int64_t sent = 0;
   bool found = Eventually(
