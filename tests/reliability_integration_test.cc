@@ -441,9 +441,11 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
   EXPECT_EQ(code, 200);
   EXPECT_NE(s.log().find("ingest resumed"), std::string::npos);
   // Written after the resume, the new batch brings the lag back to its own short wait.
-  EXPECT_TRUE(Eventually([&] { return s.Metric("kamatama_ingest_lag_seconds") < 2; }, 5000))
+  EXPECT_TRUE(Eventually([&] { return s.Metric("kamatama_ingest_lag_seconds") < 2; }, 20000))
       << s.Metric("kamatama_ingest_lag_seconds");
-  EXPECT_EQ(s.Metric("kamatama_queue_events"), 0);
+  // The TCP backlog read after the resume drains in its own time (seconds under ASan).
+  EXPECT_TRUE(Eventually([&] { return s.Metric("kamatama_queue_events") == 0; }, 30000))
+      << s.Metric("kamatama_queue_events");
   // The pause and the resume are searchable kamatama.internal events (issue 10), written once
   // ingest resumed: an admin search that names the dataset finds both, with their fields.
   std::vector<std::map<std::string, std::string>> paused_ev, resumed_ev;
@@ -496,7 +498,9 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
   EXPECT_EQ(a, 500u);
   EXPECT_EQ(d, 500u);
   EXPECT_EQ(c, 0u);
-  if (b_code == 200) EXPECT_EQ(b, 500u);
+  if (b_code == 200) {
+    EXPECT_EQ(b, 500u);
+  }
   EXPECT_EQ(dup, 0u);
   EXPECT_EQ(t + static_cast<size_t>(tcp_dropped), tcp_sent.load());
   EXPECT_EQ(again.log().substr(log_before).find("error"), std::string::npos) << again.log().substr(log_before);
