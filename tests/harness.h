@@ -240,9 +240,17 @@ class Server {
 //! A fixture whose tests share one server, started once for the suite in its own directory.
 class SharedServerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { StartSuiteServer(); }
+  //! Starts the suite's server, with `config` (YAML) as its --config file unless empty; a suite
+  //! that needs settings calls it from its own SetUpTestSuite.
+  static void StartSuiteServer(const std::string& config = "") {
     dir_ = new std::string(TempDir(::testing::UnitTest::GetInstance()->current_test_suite()->name()));
-    server_ = new Server(*dir_);
+    std::vector<std::string> args;
+    if (!config.empty()) {
+      std::ofstream(*dir_ + "/kamatama.yaml") << config;
+      args = {"--config", *dir_ + "/kamatama.yaml"};
+    }
+    server_ = new Server(*dir_, args);
     server_->Start();
   }
   static void TearDownTestSuite() {

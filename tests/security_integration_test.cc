@@ -834,23 +834,11 @@ TEST(SyslogLimits, ConnectionsPerSourceAddress) {
 // ------------------------------------------------------------------ limits against abuse
 
 // One server with small limits: header size, header timeout, search rate, anonymous /metrics.
-class SecurityLimitsTest : public ::testing::Test {
+class SecurityLimitsTest : public SharedServerTest {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(TempDir("sec_limits"));
-    {
-      std::ofstream c(*dir_ + "/k.yaml");
-      c << "http:\n  max_header: 4KiB\n  header_timeout: 1s\n"
-        << "auth:\n  search_rate: 0.5\n  search_burst: 2\n  metrics_anonymous: true\n";
-    }
-    server_ = new Server(*dir_, {"--config", *dir_ + "/k.yaml"});
-    server_->Start();
-  }
-  static void TearDownTestSuite() {
-    EXPECT_EQ(server_->Stop(), 0);
-    delete server_;
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
+    StartSuiteServer("http:\n  max_header: 4KiB\n  header_timeout: 1s\n"
+                     "auth:\n  search_rate: 0.5\n  search_burst: 2\n  metrics_anonymous: true\n");
   }
   //! The HTTP status curl gets, with extra curl arguments.
   static std::string Status(const std::string& args, const std::string& path) {
@@ -872,8 +860,6 @@ class SecurityLimitsTest : public ::testing::Test {
     }
     return -1;
   }
-  inline static std::string* dir_ = nullptr;
-  inline static Server* server_ = nullptr;
 };
 
 TEST_F(SecurityLimitsTest, RequestHeaderOverMaxHeaderIs431) {

@@ -59,22 +59,12 @@ void Bytes(std::string* o, int field, std::string_view b) {
   o->append(b);
 }
 
-class ShippersTest : public ::testing::Test {
+class ShippersTest : public SharedServerTest {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(TempDir("shippers"));
-    WriteFile(*dir_ + "/kamatama.yaml",
-              "gelf:\n  udp: 127.0.0.1:0\n  tcp: 127.0.0.1:0\n  chunk_timeout: 1s\n"
-              "ingest:\n  max_inflated_bytes: 16MiB\n  hec_tokens: [\"s3cret\"]\n"
-              "http:\n  max_body: 2MiB\n");
-    server_ = new Server(*dir_, {"--config", *dir_ + "/kamatama.yaml"});
-    server_->Start();
-  }
-  static void TearDownTestSuite() {
-    EXPECT_EQ(server_->Stop(), 0);
-    delete server_;
-    std::filesystem::remove_all(*dir_);
-    delete dir_;
+    StartSuiteServer("gelf:\n  udp: 127.0.0.1:0\n  tcp: 127.0.0.1:0\n  chunk_timeout: 1s\n"
+                     "ingest:\n  max_inflated_bytes: 16MiB\n  hec_tokens: [\"s3cret\"]\n"
+                     "http:\n  max_body: 2MiB\n");
   }
   //! curl with extra arguments; returns the body, *code = HTTP status.
   static std::string Curl(const std::string& args, const std::string& path, int* code, std::string* headers = nullptr) {
@@ -128,8 +118,6 @@ class ShippersTest : public ::testing::Test {
     if (p.parse(ev).value()[field].get(v)) return "<absent>";
     return std::string(v);
   }
-  inline static std::string* dir_ = nullptr;
-  inline static Server* server_ = nullptr;
 };
 
 }  // namespace
