@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "ingest/pipeline.h"
@@ -39,8 +40,13 @@ void NotifyStopping();
 //! docs/operations.md) to *live, the store, the pipeline (storage.min_free, retention.min_free,
 //! retention.max_size: checked at once) and the registered reload hooks (server/reload_hooks.h);
 //! every change and every key that needs a restart is logged with `log`. A file that does not
-//! load leaves everything as it was (logged).
-void Reload(const std::function<Status(server::Config*)>& load, server::Config* live, store::Store* store,
+//! load leaves everything as it was (logged). Returns what was done, for the audit log.
+struct ReloadResult {
+  std::vector<std::string> applied;  //!< "key old -> new" and "<hook> reloaded"
+  std::vector<std::string> restart;  //!< keys that changed but apply after a restart
+  std::vector<std::string> errors;   //!< a file that did not load, a hook that failed
+};
+ReloadResult Reload(const std::function<Status(server::Config*)>& load, server::Config* live, store::Store* store,
             ingest::Pipeline* pipeline, const std::function<void(const std::string&)>& log);
 
 }  // namespace kamatama::ops

@@ -163,20 +163,23 @@ void TakeHookKey(const std::string& key, const server::Config& next, server::Con
 }
 }  // namespace
 
-void Reload(const std::function<Status(server::Config*)>& load, server::Config* live, store::Store* store,
-            ingest::Pipeline* pipeline, const std::function<void(const std::string&)>& log) {
+ReloadResult Reload(const std::function<Status(server::Config*)>& load, server::Config* live, store::Store* store,
+                    ingest::Pipeline* pipeline, const std::function<void(const std::string&)>& log) {
+  ReloadResult result;
   NotifyReloading();
   server::Config next;
   Status s = load(&next);
   if (!s.ok()) {
-    log("reload failed: " + s.ToString() + "; the running configuration is kept");
+    result.errors.push_back(s.ToString() + "; the running configuration is kept");
+    log("reload failed: " + result.errors.back());
     NotifyReady("running (the last reload failed)");
-    return;
+    return result;
   }
   auto before = Describe(*live), after = Describe(next);
   // What can change live. Scalars read by request handlers: a handler sees the old or the new value.
   // Limits of the store writer go through the pipeline's atomics.
-  std::vector<std::string> applied, restart;
+  std::vector<std::string>& applied = result.applied;
+  std::vector<std::string>& restart = result.restart;
   auto& hooks = server::ReloadHooks();
   std::vector<std::vector<std::pair<std::string, std::string>>> hook_changes(hooks.size());  // key, change
   bool disk_limits = false;
@@ -231,9 +234,10 @@ void Reload(const std::function<Status(server::Config*)>& load, server::Config* 
     } else {
       std::vector<std::string> changes;
       for (const auto& kc : hook_changes[h]) changes.push_back(kc.second);
-      log(fmt::format("reload: {} not applied{}: {}", hooks[h].what,
-                      changes.empty() ? std::string() : fmt::format(" ({})", fmt::join(changes, ", ")),
-                      hs.ToString()));
+      result.errors.push_back(fmt::format("{} not applied{}: {}", hooks[h].what,
+                                          changes.empty() ? std::string() : fmt::format(" ({})", fmt::join(changes, ", ")),
+                                          hs.ToString()));
+      log("reload: " + result.errors.back());
     }
   }
   log(applied.empty() ? std::string("configuration reloaded: nothing changed that applies live")
@@ -241,6 +245,7 @@ void Reload(const std::function<Status(server::Config*)>& load, server::Config* 
   if (!restart.empty())
     log(fmt::format("configuration reload: changed but applied only after a restart: {}", fmt::join(restart, ", ")));
   NotifyReady("running");
+  return result;
 }
 
 }  // namespace kamatama::ops

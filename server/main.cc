@@ -17,7 +17,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -56,27 +55,12 @@ void RaiseFileLimit() {
 }
 
 // Issue 8: a SIGHUP reload is a setting change, audited as one kamatama.audit event
-// (config.reload, by "system") from the lines ops::Reload logs: what it applied, what waits for
-// a restart, and what failed.
-void AuditReload(server::Api& api, const std::vector<std::string>& lines) {
-  auto after = [](const std::string& line, std::string_view prefix) -> std::optional<std::string> {
-    if (line.rfind(prefix, 0) != 0) return std::nullopt;
-    return line.substr(prefix.size());
-  };
-  std::string applied, restart, errors;
-  for (const auto& line : lines) {
-    if (auto v = after(line, "configuration reloaded: ")) {
-      if (*v != "nothing changed that applies live") applied = *v;
-    } else if (auto r = after(line, "configuration reload: changed but applied only after a restart: ")) {
-      restart = *r;
-    } else if (auto f = after(line, "reload failed: ")) {
-      errors += (errors.empty() ? "" : "; ") + *f;
-    } else if (line.rfind("reload: ", 0) == 0) {  // a part not applied ("reload: tls certificates not applied ...")
-      errors += (errors.empty() ? "" : "; ") + line.substr(8);
-    }
-  }
-  api.AuditLocal("config.reload", errors.empty() ? "success" : "failure", "signal",
-                 {{"kamatama.changes", applied}, {"kamatama.restart_needed", restart}, {"error.message", errors}});
+// (config.reload, by "system"): what it applied, what waits for a restart, and what failed.
+void AuditReload(server::Api& api, const ops::ReloadResult& r) {
+  api.AuditLocal("config.reload", r.errors.empty() ? "success" : "failure", "signal",
+                 {{"kamatama.changes", fmt::format("{}", fmt::join(r.applied, ", "))},
+                  {"kamatama.restart_needed", fmt::format("{}", fmt::join(r.restart, ", "))},
+                  {"error.message", fmt::format("{}", fmt::join(r.errors, "; "))}});
 }
 
 int Serve(server::Config cfg, const std::function<Status(server::Config*)>& reload_config) {
@@ -148,12 +132,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
       hup.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         Log("received SIGHUP, reloading the configuration");
-        std::vector<std::string> lines;
-        ops::Reload(reload_config, &cfg, store.get(), &pipeline, [&lines](const std::string& line) {
-          Log(line);
-          lines.push_back(line);
-        });
-        AuditReload(api, lines);  // issue 8: a setting change is audited
+        AuditReload(api, ops::Reload(reload_config, &cfg, store.get(), &pipeline, Log));  // issue 8
         arm_hup();
       });
     };
