@@ -87,6 +87,13 @@ struct Node {
   //! (empty: the atom cannot be ruled out by a token filter).
   std::shared_ptr<const re2::FilteredRE2> prefilter;
   std::vector<std::vector<uint64_t>> atom_hashes;
+  //! kRegex: the same prefilter for single values, before RE2 runs on them: RE2's atoms
+  //! (lowercase literals, at least one of a passing combination must occur in any match, ignoring
+  //! ASCII case) and the filter deciding from those found. Null when the pattern has no atoms or
+  //! is not trustworthy (see `prefilter`). A value with none of the atoms is rejected at once:
+  //! a substring search runs at ~10 GB/s, RE2 on short lines at a fraction of that.
+  std::shared_ptr<const re2::FilteredRE2> row_prefilter;
+  std::vector<std::string> row_atoms;
 
   //! kRange: comparison type and bounds.
   RangeType range_type = RangeType::kString;

@@ -1,7 +1,8 @@
 // query/eval.cc
 //! Evaluating a parsed Query: row matching through a FieldAccessor and block pruning through a
 //! TokenFilter. Matches allocates nothing itself (RE2 keeps its DFA cache inside the RE2 object,
-//! bounded by kRegexMaxMem); MayMatch allocates two small vectors for a prefiltered regex.
+//! bounded by kRegexMaxMem), except two small vectors for a value holding a regex's atoms;
+//! MayMatch allocates two small vectors for a prefiltered regex.
 #include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
@@ -138,6 +139,24 @@ bool IpEquals(const Node& node, std::string_view value) {
          std::memcmp(ip.bytes, node.ip.bytes, ip.size) == 0;
 }
 
+//! Whether `value` holds a combination of the regex's atoms that a match needs (true without a
+//! row prefilter). Allocates only when some atom occurs.
+bool RegexMayMatch(const Node& node, std::string_view value) {
+  if (!node.row_prefilter || node.row_atoms.size() > 64) return true;  // > 64: RE2 decides
+  uint64_t found = 0;
+  const size_t n = node.row_atoms.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (FindIgnoreCase(value, node.row_atoms[i]) != std::string_view::npos) found |= uint64_t{1} << i;
+  }
+  if (found == 0) return false;
+  std::vector<int> present, passed;
+  for (size_t i = 0; i < n; ++i) {
+    if (found >> i & 1) present.push_back(static_cast<int>(i));
+  }
+  node.row_prefilter->AllPotentials(present, &passed);
+  return !passed.empty();
+}
+
 }  // namespace
 
 bool Query::Matches(const FieldAccessor& row) const { return MatchNode(root_, row); }
@@ -175,10 +194,10 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
       return node.timestamp_field || row.Get(node.field, &value);
     case NodeKind::kRegex:
       if (node.field.empty()) {
-        return row.Get(field::kOriginal, &value) &&
+        return row.Get(field::kOriginal, &value) && RegexMayMatch(node, value) &&
                RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
       }
-      return !node.timestamp_field && row.Get(node.field, &value) &&
+      return !node.timestamp_field && row.Get(node.field, &value) && RegexMayMatch(node, value) &&
              RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
     case NodeKind::kRange:
       if (node.timestamp_field) return node.time_folded;

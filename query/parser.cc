@@ -496,6 +496,14 @@ class Parser {
           if (ascii) AddBoundedTokenHashes(atom, true, true, &node.atom_hashes.back());
           any = any || !node.atom_hashes.back().empty();
         }
+        // With no atom found the filter must reject (true of any pattern it keeps atoms for;
+        // checked rather than assumed), so that a value without atoms skips RE2.
+        std::vector<int> none, passed;
+        if (!atoms.empty()) filter->AllPotentials(none, &passed);
+        if (!atoms.empty() && passed.empty()) {
+          node.row_prefilter = filter;
+          node.row_atoms = atoms;
+        }
         if (any) {
           node.prefilter = std::move(filter);
         } else {

@@ -84,6 +84,9 @@ class Query {
   //! Whether the query matches every row (empty query, `*`, or simplified to it).
   bool MatchesAll() const { return nodes_[root_].kind == NodeKind::kMatchAll; }
 
+  //! The top node of the parsed tree (for tests: what the parser derived from a term).
+  const Node& Root() const { return nodes_[root_]; }
+
   //! Canonical form for debugging and tests, e.g. (AND (TERM sshd) (FIELD host.name "web1")).
   std::string ToString() const;
 

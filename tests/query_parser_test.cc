@@ -1,6 +1,7 @@
 // tests/query_parser_test.cc
 //! Unit tests of query/: parse trees, error positions, matching, pruning, hostile input.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include <cctype>
 #include <random>
@@ -959,6 +960,8 @@ class ExtQueryGen {
  public:
   ExtQueryGen(const std::vector<Event>& events, uint32_t seed)
       : events_(events), rng_(seed), base_(events, seed + 1) {}
+  //! One regex term: `/p/` on the whole line or `field:/p/`.
+  std::string MakeRegex() { return Regex(Pick(2) == 0); }
 
   std::string Make(int depth = 0) {
     switch (Pick(depth > 3 ? 6 : 10)) {
@@ -1089,6 +1092,59 @@ TEST(QueryMayMatchExt, NeverWrongOnSamples) {
   for (int i = 0; i < 20000; ++i) check(gen.Make());
   EXPECT_GT(parsed_ok, 15000);
   EXPECT_GT(matched, 5000);
+}
+
+// The row prefilter (RE2's literal atoms looked for before RE2 runs) never changes an answer:
+// every generated regex term gives exactly what RE2 itself says on each sample value.
+TEST(QueryRegexRowPrefilter, AgreesWithRe2OnSamples) {
+  std::vector<Event> events = SampleEvents();
+  ExtQueryGen gen(events, 4242);
+  int prefiltered = 0, matched = 0, checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string text = gen.MakeRegex();
+    auto parsed = Query::Parse(text);
+    if (!std::holds_alternative<Query>(parsed)) continue;
+    const size_t open = text.find(":/") != std::string::npos && text.front() != '/' ? text.find(":/") + 1 : 0;
+    const std::string field = open ? text.substr(0, open - 1) : "";
+    const std::string pattern = text.substr(open + 1, text.size() - open - 2);
+    RE2 re(pattern);
+    ASSERT_TRUE(re.ok()) << text;
+    const Query& q = std::get<Query>(parsed);
+    prefiltered += q.Root().row_prefilter != nullptr;
+    for (const Event& e : events) {
+      bool expected = false;
+      if (field.empty()) {
+        expected = RE2::PartialMatch(e.original, re);
+      } else if (const std::string* v = e.Get(field)) {
+        expected = field != "@timestamp" && RE2::FullMatch(*v, re);
+      }
+      ++checked;
+      matched += expected;
+      EXPECT_EQ(q.Matches(EventAccessor(e)), expected) << text << " on [" << e.original << "]";
+    }
+  }
+  EXPECT_GT(prefiltered, 5000);
+  EXPECT_GT(matched, 5000);
+  EXPECT_GT(checked, 100000);
+}
+
+TEST(QueryRegexRowPrefilter, LiteralsDecideBeforeRe2) {
+  const Query q = MustParse("/Trojan\\.Agent-99[0-9]{2}/");
+  ASSERT_NE(q.Root().row_prefilter, nullptr);
+  EXPECT_EQ(q.Root().row_atoms, std::vector<std::string>{"trojan.agent-99"});
+  Event hit, other_case, no_atom, atom_only;
+  hit.original = "clamd[1]: /tmp/x.exe: Trojan.Agent-9912 FOUND";
+  other_case.original = "clamd[1]: /tmp/x.exe: TROJAN.AGENT-9912 FOUND";  // atom found, RE2 says no
+  no_atom.original = "clamd[1]: /tmp/x.exe: Trojan.Agent-1234 FOUND";
+  atom_only.original = "clamd[1]: Trojan.Agent-99xx";
+  EXPECT_TRUE(q.Matches(EventAccessor(hit)));
+  EXPECT_FALSE(q.Matches(EventAccessor(other_case)));
+  EXPECT_FALSE(q.Matches(EventAccessor(no_atom)));
+  EXPECT_FALSE(q.Matches(EventAccessor(atom_only)));
+  EXPECT_TRUE(MustParse("/(?i)trojan\\.agent/").Matches(EventAccessor(other_case)));
+  // No literal to look for: RE2 alone decides.
+  EXPECT_EQ(MustParse("/[0-9]{4} F/").Root().row_prefilter, nullptr);
+  EXPECT_TRUE(MustParse("/[0-9]{4} F/").Matches(EventAccessor(hit)));
 }
 
 // --- hostile regexes -----------------------------------------------------------------------
