@@ -6,7 +6,9 @@
 //!   id|0x00        header: count, time range, column names, raw size
 //!   id|0x01        token filter: a Bloom filter of every token of every string value
 //!   id|0x02        timestamps: @timestamp and event.ingested, delta-encoded
-//!   id|0x03|name   one column: every row's value of field `name` (absent rows marked)
+//!   id|0x03|name   one column: every row's value of field `name` (absent rows marked); in a
+//!                  block with frames, prefixed by where each frame's values start
+//!   id|0x04        frame filters (store format 3): one small Bloom filter per frame of 256 rows
 //! Because ids only grow, memtable flushes produce non-overlapping files and RocksDB moves them
 //! down the levels without rewriting (write amplification close to 1). Pure functions, thread-safe.
 #pragma once
@@ -21,7 +23,12 @@
 
 namespace kamatama::store {
 
-enum class KeyKind : char { kHeader = 0, kFilter = 1, kTimes = 2, kColumn = 3 };
+enum class KeyKind : char { kHeader = 0, kFilter = 1, kTimes = 2, kColumn = 3, kFrameFilters = 4 };
+
+//! Rows per frame (store format 3): blocks of more rows are cut into frames of this many rows,
+//! each with its own small token filter (id|0x04) and its start recorded in every column, so a
+//! search decodes and evaluates only the frames of a block that may hold a match.
+constexpr size_t kFrameRows = 256;
 
 std::string BlockKey(uint64_t block_id, KeyKind kind, std::string_view column = {});
 
@@ -40,6 +47,9 @@ struct BlockHeader {
   int64_t max_ts = 0;
   uint64_t raw_bytes = 0;  //!< bytes of original lines in the block
   std::vector<std::string> columns;
+  uint32_t version = 2;     //!< header version: 1 before store format 3
+  uint32_t frame_rows = 0;  //!< rows per frame; 0: one frame, no frame filters (blocks before format 3)
+  uint32_t frames() const { return frame_rows ? (count + frame_rows - 1) / frame_rows : 1; }
 };
 
 std::string EncodeHeader(const BlockHeader& h);
@@ -48,7 +58,8 @@ Status DecodeHeader(std::string_view in, BlockHeader* h);
 //! A Bloom filter over token hashes, 10 bits per distinct token, 7 probes (~1% false positives).
 class TokenBloom {
  public:
-  static std::string Build(std::vector<uint64_t>* hashes);  // sorts and dedups *hashes
+  static std::string Build(std::vector<uint64_t>* hashes);  // dedups *hashes (10 bits/key, 7 probes)
+  static std::string Build(std::vector<uint64_t>* hashes, int bits_per_key, int probes);
   //! `data` must outlive the view; an empty/corrupt filter answers true (never loses data).
   static bool MayContain(std::string_view data, uint64_t hash);
 };
@@ -61,12 +72,17 @@ struct EncodedBlock {
   BlockHeader header;
   std::string header_value;
   std::string filter;
+  std::string frame_filters;  //!< empty when frame_rows == 0; see DecodeFrameFilters
   std::string times;
   std::vector<std::pair<std::string, std::string>> columns;  // name, encoded column
 };
 
 //! Encodes events (all of one day) into a block with the given id.
 void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBlock* out);
+
+//! The per-frame token filters of a block (value under BlockKey(id, kFrameFilters)): one
+//! TokenBloom per frame, in row order. Views into `in`.
+Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std::string_view>* filters);
 
 //! A decoded column: per row, whether present and a view of the value (into the encoded buffer
 //! or, for message columns stored as suffixes, into the original column).
@@ -75,11 +91,17 @@ struct DecodedColumn {
   std::vector<uint8_t> present;
 };
 
-//! Decodes absolute @timestamp and event.ingested values of a block whose header says min_ts.
-Status DecodeTimes(std::string_view in, uint32_t count, int64_t min_ts, std::vector<int64_t>* ts,
-                   std::vector<int64_t>* ingested);
+//! Decodes absolute @timestamp and (if `ingested` is not null) event.ingested values of block `h`.
+//! Header version 1 stores each event.ingested relative to the event's @timestamp, version 2
+//! relative to the previous event.ingested (arrival order: a few bytes, where the distance to an
+//! old @timestamp took eight).
+Status DecodeTimes(std::string_view in, const BlockHeader& h, std::vector<int64_t>* ts, std::vector<int64_t>* ingested);
 //! `original` is needed only for columns stored relative to event.original (message).
-Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* original, DecodedColumn* out);
+//! `frames` (optional, one entry per frame of the block): only rows of frames marked non-zero
+//! are decoded, the others read as absent; a column without frame offsets (blocks before store
+//! format 3) is decoded whole. `original` must hold at least the same frames.
+Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* original, DecodedColumn* out,
+                    const std::vector<uint8_t>* frames = nullptr);
 
 //! Decodes only `rows` (ascending) of a column: (*present)[k] and (*values)[k] for rows[k].
 //! `original_rows` (same order as rows) is needed only for columns stored relative to

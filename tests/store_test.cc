@@ -276,6 +276,106 @@ TEST_F(StoreTest, RetentionDropsOldDays) {
   EXPECT_EQ(Scan("day10", {.limit = 1000}).events.size(), 120u);
 }
 
+// Store format 3: a block of more than kFrameRows events is cut into frames; a column decoded
+// for some frames, or a few rows extracted, gives exactly what a whole decode gives for them.
+TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
+  constexpr int kN = 1000;  // frames of 256: 256, 256, 256, 232
+  std::vector<Event> evs(kN);
+  for (int i = 0; i < kN; ++i) {
+    evs[i].timestamp_ns = kDay0 + i * 1000;
+    evs[i].ingested_ns = evs[i].timestamp_ns;
+    evs[i].original = "<13>Nov 20 00:00:00 host" + std::to_string(i % 5) + " app[1]: line " + std::to_string(i) +
+                      (i == 600 ? " onlyinframetwo" : "");
+    evs[i].Add("host.name", "host" + std::to_string(i % 5));                            // dictionary
+    evs[i].Add("message", i % 11 ? "line " + std::to_string(i) : "not a suffix " + std::to_string(i));
+    if (i % 3 == 0) evs[i].Add("user.name", "user" + std::to_string(i));              // sparse, plain
+    if (i >= 300 && i < 350) evs[i].Add("rare.field", "r" + std::to_string(i));       // one frame only
+  }
+  std::vector<const Event*> ptrs;
+  for (auto& e : evs) ptrs.push_back(&e);
+  store::EncodedBlock blk;
+  store::EncodeBlock(5, ptrs, &blk);
+  store::BlockHeader h;
+  ASSERT_TRUE(store::DecodeHeader(blk.header_value, &h).ok());
+  ASSERT_EQ(h.frame_rows, store::kFrameRows);
+  ASSERT_EQ(h.frames(), 4u);
+  std::vector<std::string_view> ffilters;
+  ASSERT_TRUE(store::DecodeFrameFilters(blk.frame_filters, h.frames(), &ffilters).ok());
+  ASSERT_EQ(ffilters.size(), 4u);
+  const uint64_t only = HashTokenLower("onlyinframetwo");
+  EXPECT_TRUE(store::TokenBloom::MayContain(ffilters[2], only));  // row 600 is in frame 2
+  int fp = 0;
+  for (int f : {0, 1, 3}) fp += store::TokenBloom::MayContain(ffilters[f], only);
+  for (int i = 0; i < 1000; ++i) {
+    // Every token of a frame is in its filter; absent ones mostly are not (~15% false positives).
+    EXPECT_TRUE(store::TokenBloom::MayContain(ffilters[i / 256], HashTokenLower(std::to_string(i))));
+    fp += store::TokenBloom::MayContain(ffilters[i % 4], HashTokenLower("absent" + std::to_string(i)));
+  }
+  EXPECT_LT(fp, 250);
+  EXPECT_FALSE(store::DecodeFrameFilters(blk.frame_filters, 3, &ffilters).ok());
+
+  std::map<std::string, std::string> data(blk.columns.begin(), blk.columns.end());
+  std::map<std::string, store::DecodedColumn> whole;
+  for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+    ASSERT_TRUE(store::DecodeColumn(data[name], kN, std::string_view(name) == "message" ? &whole["event.original"] : nullptr,
+                                    &whole[name]).ok()) << name;
+  }
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_EQ(whole["event.original"].values[i], evs[i].original);
+    ASSERT_EQ(whole["message"].values[i], *evs[i].Get("message"));
+    ASSERT_EQ(whole["user.name"].present[i], i % 3 == 0);
+    ASSERT_EQ(whole["rare.field"].present[i], i >= 300 && i < 350);
+  }
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<uint8_t> mask(4);
+    for (auto& m : mask) m = rng() % 2;
+    std::map<std::string, store::DecodedColumn> part;
+    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+      ASSERT_TRUE(store::DecodeColumn(data[name], kN, std::string_view(name) == "message" ? &part["event.original"] : nullptr,
+                                      &part[name], &mask).ok());
+      for (int i = 0; i < kN; ++i) {
+        if (mask[i / 256]) {
+          ASSERT_EQ(part[name].present[i], whole[name].present[i]) << name << " row " << i;
+          ASSERT_EQ(part[name].values[i], whole[name].values[i]) << name << " row " << i;
+        } else {
+          ASSERT_FALSE(part[name].present[i]) << name << " row " << i << " of a frame not asked for";
+        }
+      }
+    }
+    // A few rows (ascending), anywhere in the block.
+    std::vector<uint32_t> rows;
+    for (int i = 0; i < kN; ++i) {
+      if (rng() % 40 == 0) rows.push_back(static_cast<uint32_t>(i));
+    }
+    std::vector<std::string_view> orig_rows, vals;
+    std::vector<uint8_t> pres;
+    ASSERT_TRUE(store::ExtractRows(data["event.original"], kN, rows, nullptr, &orig_rows, &pres).ok());
+    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+      ASSERT_TRUE(store::ExtractRows(data[name], kN, rows, &orig_rows, &vals, &pres).ok()) << name;
+      for (size_t k = 0; k < rows.size(); ++k) {
+        ASSERT_EQ(pres[k], whole[name].present[rows[k]]) << name << " row " << rows[k];
+        ASSERT_EQ(vals[k], whole[name].values[rows[k]]) << name << " row " << rows[k];
+      }
+    }
+  }
+  // Damaged frame offsets are an error, never a read out of bounds.
+  std::string bad = data["user.name"];
+  bad.resize(bad.size() / 2);
+  store::DecodedColumn out;
+  EXPECT_FALSE(store::DecodeColumn(bad, kN, nullptr, &out).ok());
+  std::vector<uint8_t> mask{0, 0, 0, 1};
+  EXPECT_FALSE(store::DecodeColumn(bad, kN, nullptr, &out, &mask).ok());
+  // A block of at most one frame has neither frames nor frame filters.
+  store::EncodedBlock small;
+  ptrs.resize(200);
+  store::EncodeBlock(6, ptrs, &small);
+  ASSERT_TRUE(store::DecodeHeader(small.header_value, &h).ok());
+  EXPECT_EQ(h.frame_rows, 0u);
+  EXPECT_EQ(h.frames(), 1u);
+  EXPECT_TRUE(small.frame_filters.empty());
+}
+
 TEST(Block, EncodeDecodeColumnsAndFilter) {
   std::vector<Event> evs(300);
   for (int i = 0; i < 300; ++i) {
@@ -295,7 +395,7 @@ TEST(Block, EncodeDecodeColumnsAndFilter) {
   EXPECT_EQ(h.count, 300u);
   EXPECT_EQ(h.columns.size(), 4u);
   std::vector<int64_t> ts, ing;
-  ASSERT_TRUE(store::DecodeTimes(blk.times, h.count, h.min_ts, &ts, &ing).ok());
+  ASSERT_TRUE(store::DecodeTimes(blk.times, h, &ts, &ing).ok());
   std::map<std::string, store::DecodedColumn> cols;
   for (auto& [name, data] : blk.columns) {
     ASSERT_TRUE(store::DecodeColumn(data, h.count, name == "message" ? &cols["event.original"] : nullptr, &cols[name]).ok())
