@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <map>
 #include <unordered_map>
 
 #include "core/tokenize.h"
@@ -336,6 +337,29 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
       AddTokenHashes(f.second, &hashes);
     }
   }
+  // Row columns: the distinct column sets (a source's events share one), then each row's set.
+  out->row_columns.clear();
+  {
+    std::map<std::vector<uint32_t>, uint32_t> set_ids;
+    std::vector<const std::vector<uint32_t>*> sets;
+    std::vector<uint32_t> row_set(events.size());
+    std::vector<uint32_t> cols_of_row;
+    for (size_t r = 0; r < events.size(); ++r) {
+      cols_of_row.assign(field_cols[r].begin(), field_cols[r].end());
+      cols_of_row.push_back(0);  // event.original
+      std::sort(cols_of_row.begin(), cols_of_row.end());
+      cols_of_row.erase(std::unique(cols_of_row.begin(), cols_of_row.end()), cols_of_row.end());
+      auto [it, inserted] = set_ids.emplace(cols_of_row, static_cast<uint32_t>(sets.size()));
+      if (inserted) sets.push_back(&it->first);
+      row_set[r] = it->second;
+    }
+    PutVarint(&out->row_columns, sets.size());
+    for (const auto* set : sets) {
+      PutVarint(&out->row_columns, set->size());
+      for (uint32_t c : *set) PutVarint(&out->row_columns, c);
+    }
+    for (uint32_t id : row_set) PutVarint(&out->row_columns, id);
+  }
   out->frame_filters.clear();
   if (frame_rows) {
     PutVarint(&out->frame_filters, frame_starts.size());
@@ -442,10 +466,11 @@ struct ColumnLayout {
   }
 };
 
-Status ParseColumn(std::string_view in, uint32_t count, ColumnLayout* l) {
+//! Parses the kind and presence of a column (cheap); *rest is what follows (see ParseColumnRest).
+Status ParsePresence(std::string_view in, uint32_t count, ColumnLayout* l, std::string_view* rest, bool* framed) {
   if (in.size() < 2) return Status::Corruption("short column");
   const auto kind_byte = static_cast<uint8_t>(in[0]);
-  const bool framed = kind_byte & kFramedFlag;
+  *framed = kind_byte & kFramedFlag;
   const uint8_t kind = kind_byte & static_cast<uint8_t>(~kFramedFlag);
   if (kind > static_cast<uint8_t>(ColumnKind::kSuffixOfOriginal)) return Status::Corruption("unknown column kind");
   l->kind = static_cast<ColumnKind>(kind);
@@ -457,6 +482,12 @@ Status ParseColumn(std::string_view in, uint32_t count, ColumnLayout* l) {
     l->bitmap = in.substr(0, bytes);
     in.remove_prefix(bytes);
   }
+  *rest = in;
+  return Status::OK();
+}
+
+//! Parses the frame offsets and dictionary that follow the presence.
+Status ParseColumnRest(std::string_view in, uint32_t count, bool framed, ColumnLayout* l) {
   l->frame_rows = 0;
   l->offsets.clear();
   if (framed) {
@@ -488,7 +519,49 @@ Status ParseColumn(std::string_view in, uint32_t count, ColumnLayout* l) {
   l->values = in;
   return Status::OK();
 }
+
+Status ParseColumn(std::string_view in, uint32_t count, ColumnLayout* l) {
+  std::string_view rest;
+  bool framed = false;
+  KMT_RETURN_IF_ERROR(ParsePresence(in, count, l, &rest, &framed));
+  return ParseColumnRest(rest, count, framed, l);
+}
 }  // namespace
+
+Status ColumnsOfRows(std::string_view in, uint32_t count, size_t columns, const std::vector<uint32_t>& rows,
+                     std::vector<uint8_t>* wanted) {
+  wanted->assign(columns, 0);
+  uint64_t nsets;
+  if (!GetVarint(&in, &nsets) || nsets > count) return Status::Corruption("bad row columns");
+  std::vector<std::string_view> sets(nsets);  // each set's encoded column list
+  for (auto& set : sets) {
+    uint64_t n;
+    if (!GetVarint(&in, &n) || n > columns) return Status::Corruption("bad row column set");
+    const char* start = in.data();
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t c;
+      if (!GetVarint(&in, &c) || c >= columns) return Status::Corruption("bad row column");
+    }
+    set = std::string_view(start, static_cast<size_t>(in.data() - start));
+  }
+  std::vector<uint8_t> used(nsets, 0);
+  size_t k = 0;
+  for (uint32_t r = 0; r < count && k < rows.size(); ++r) {
+    uint64_t id;
+    if (!GetVarint(&in, &id) || id >= nsets) return Status::Corruption("bad row column set id");
+    if (rows[k] != r) continue;
+    used[id] = 1;
+    while (k < rows.size() && rows[k] == r) ++k;
+  }
+  if (k < rows.size()) return Status::Corruption("row out of range");
+  for (size_t i = 0; i < nsets; ++i) {
+    if (!used[i]) continue;
+    std::string_view set = sets[i];
+    uint64_t c;
+    while (GetVarint(&set, &c)) (*wanted)[c] = 1;
+  }
+  return Status::OK();
+}
 
 Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std::string_view>* filters) {
   filters->clear();
@@ -504,14 +577,17 @@ Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std:
 
 Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* original, DecodedColumn* out,
                     const std::vector<uint8_t>* frames) {
-  out->values.assign(count, {});
+  out->values.resize(count);  // rows not decoded keep whatever was there: present says 0
   out->present.assign(count, 0);
   ColumnLayout l;
   KMT_RETURN_IF_ERROR(ParseColumn(in, count, &l));
   if (l.kind == ColumnKind::kSuffixOfOriginal && !original) return Status::Corruption("suffix column without original");
   auto decode_run = [&](uint32_t begin, uint32_t end, std::string_view run) -> Status {
     for (uint32_t i = begin; i < end; ++i) {
-      if (!l.Present(i)) continue;
+      if (!l.Present(i)) {
+        out->values[i] = {};
+        continue;
+      }
       const std::string_view* orig = original ? &original->values[i] : nullptr;
       if (!l.Next(&run, orig, &out->values[i])) return Status::Corruption("bad column value");
       out->present[i] = 1;
@@ -537,7 +613,13 @@ Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32
   if (rows.empty()) return Status::OK();
   if (rows.back() >= count) return Status::Corruption("row out of range");
   ColumnLayout l;
-  KMT_RETURN_IF_ERROR(ParseColumn(in, count, &l));
+  std::string_view rest;
+  bool framed = false;
+  KMT_RETURN_IF_ERROR(ParsePresence(in, count, &l, &rest, &framed));
+  // A sparse column absent from every wanted row (common in blocks mixing sources) stops here,
+  // before its frame offsets and dictionary are parsed.
+  if (std::none_of(rows.begin(), rows.end(), [&](uint32_t r) { return l.Present(r); })) return Status::OK();
+  KMT_RETURN_IF_ERROR(ParseColumnRest(rest, count, framed, &l));
   if (l.kind == ColumnKind::kSuffixOfOriginal && !original_rows) return Status::Corruption("suffix column without original");
   // Run by run (a frame, or the whole column without frame offsets): walk the present rows from
   // the run's start up to its last wanted row that is present; a run without any is not walked.

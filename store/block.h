@@ -9,6 +9,8 @@
 //!   id|0x03|name   one column: every row's value of field `name` (absent rows marked); in a
 //!                  block with frames, prefixed by where each frame's values start
 //!   id|0x04        frame filters (store format 3): one small Bloom filter per frame of 256 rows
+//!   id|0x05        row columns (store format 3): which columns each row has, as an index into a
+//!                  list of distinct column sets, so that materialising a hit reads only its columns
 //! Because ids only grow, memtable flushes produce non-overlapping files and RocksDB moves them
 //! down the levels without rewriting (write amplification close to 1). Pure functions, thread-safe.
 #pragma once
@@ -23,7 +25,7 @@
 
 namespace kamatama::store {
 
-enum class KeyKind : char { kHeader = 0, kFilter = 1, kTimes = 2, kColumn = 3, kFrameFilters = 4 };
+enum class KeyKind : char { kHeader = 0, kFilter = 1, kTimes = 2, kColumn = 3, kFrameFilters = 4, kRowColumns = 5 };
 
 //! Rows per frame (store format 3): blocks of more rows are cut into frames of this many rows,
 //! each with its own small token filter (id|0x04) and its start recorded in every column, so a
@@ -73,6 +75,7 @@ struct EncodedBlock {
   std::string header_value;
   std::string filter;
   std::string frame_filters;  //!< empty when frame_rows == 0; see DecodeFrameFilters
+  std::string row_columns;    //!< see ColumnsOfRows
   std::string times;
   std::vector<std::pair<std::string, std::string>> columns;  // name, encoded column
 };
@@ -84,8 +87,15 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
 //! TokenBloom per frame, in row order. Views into `in`.
 Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std::string_view>* filters);
 
+//! From a block's row columns (value under BlockKey(id, kRowColumns)): sets (*wanted)[c] for every
+//! column c (index into the header's columns) that any of `rows` (ascending) has.
+Status ColumnsOfRows(std::string_view in, uint32_t count, size_t columns, const std::vector<uint32_t>& rows,
+                     std::vector<uint8_t>* wanted);
+
 //! A decoded column: per row, whether present and a view of the value (into the encoded buffer
 //! or, for message columns stored as suffixes, into the original column).
+//! values[i] is meaningful only where present[i] (a DecodedColumn reused for another block may
+//! keep old views in rows it did not decode).
 struct DecodedColumn {
   std::vector<std::string_view> values;
   std::vector<uint8_t> present;

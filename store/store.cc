@@ -222,6 +222,19 @@ class BlockRow final : public FieldAccessor {
   }
 };
 
+// A column read and decoded for the block being evaluated (kept by the scan worker and reused).
+struct ColumnSlot {
+  rocksdb::PinnableSlice data;
+  DecodedColumn col;
+};
+const DecodedColumn* FindLoaded(const std::vector<std::pair<std::string_view, const DecodedColumn*>>& loaded,
+                                std::string_view name) {
+  for (const auto& [n, c] : loaded) {
+    if (n == name) return c;
+  }
+  return nullptr;
+}
+
 // Keeps the newest `limit` events.
 class TopK {
  public:
@@ -516,6 +529,7 @@ class Store::Impl {
     batch.Put(p->cf, FilterKey(id), blk.filter);
     batch.Put(p->cf, BlockKey(id, KeyKind::kTimes), blk.times);
     if (!blk.frame_filters.empty()) batch.Put(p->cf, BlockKey(id, KeyKind::kFrameFilters), blk.frame_filters);
+    batch.Put(p->cf, BlockKey(id, KeyKind::kRowColumns), blk.row_columns);
     for (const auto& [name, data] : blk.columns) batch.Put(p->cf, BlockKey(id, KeyKind::kColumn, name), data);
     batch.DeleteRange(pending_cf, PendingKey(day, 0), PendingKey(day, b->max_seq + 1));
     std::lock_guard lock(mu);
@@ -920,11 +934,14 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   std::mutex mu;
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
+  // Once the top-k is full: its oldest time. Blocks entirely older are not read (checked
+  // without the lock for every candidate).
+  std::atomic<int64_t> cutoff{top.Full() ? top.MinTs() : INT64_MIN};
   std::atomic<uint64_t> matched{res->matched}, scanned{res->scanned}, pruned{0}, read{0};
   Status error;
   const auto& refs = filter.ReferencedFields();
 
-  constexpr size_t kChunk = 32;
+  constexpr size_t kChunk = 64;
   const size_t chunk = std::clamp<size_t>(cands.size() / (std::max(threads, 1u) * 4), 1, kChunk);
   auto worker = [&](unsigned self) -> Status {
     rocksdb::ReadOptions ro;
@@ -974,7 +991,11 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       }
       return Status::OK();
     };
-    rocksdb::PinnableSlice old_filter, frame_data;
+    // Decoded columns by name, reused from block to block; `loaded` lists this block's.
+    std::unordered_map<std::string, ColumnSlot> slots;
+    std::vector<std::pair<std::string_view, const DecodedColumn*>> loaded;
+    rocksdb::PinnableSlice old_filter, frame_data, row_cols, col_data;
+    std::vector<uint8_t> wanted_cols;
     std::vector<uint8_t> frames;
     std::vector<std::string_view> frame_filters;
     while (!stop.load(std::memory_order_relaxed)) {
@@ -987,14 +1008,12 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       }
       const size_t ci = chunk_pos++;
       const Candidate& c = cands[ci];
-      {
+      if (c.header().max_ts < cutoff.load(std::memory_order_relaxed)) {
+        // The top-k is full and this block and every later one (older max_ts) are too old;
+        // other threads may still hold newer blocks of their chunks, so only this thread stops.
         std::lock_guard lock(mu);
-        if (top.Full() && c.header().max_ts < top.MinTs()) {
-          // This block and every later one (older max_ts) are too old; other threads may still
-          // hold newer blocks of their chunks, so only this thread stops.
-          res->complete = false;
-          break;
-        }
+        res->complete = false;
+        break;
       }
       if ((so.deadline_ns && NowSteady() > so.deadline_ns) || (so.cancelled && so.cancelled->load())) {
         std::lock_guard lock(mu);
@@ -1042,42 +1061,49 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         }
       }
       ++read;
-      if (visiting && !so.need_timestamps && c.header().min_ts >= so.from_ns && c.header().max_ts < so.to_ns) {
-        // Every row is in range and the visitor ignores the time: the times column is not read.
-        ts.assign(c.header().count, c.header().min_ts);
-      } else {
+      // The times column is read only where needed: to drop rows outside the range (a block
+      // partly in it) or for the hits' times. A block wholly in range without a hit never reads it.
+      const bool whole_range = c.header().min_ts >= so.from_ns && c.header().max_ts < so.to_ns;
+      bool have_times = false;
+      auto read_times = [&]() -> Status {
         times_data.Reset();
         auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kTimes), &times_data);
         if (!s.ok()) return FromRocks(s);
-        KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts, nullptr));
-      }
-      // Decode the referenced columns (event.original first: message may be stored relative to it).
-      std::unordered_map<std::string, std::pair<rocksdb::PinnableSlice, DecodedColumn>> cols;
+        have_times = true;
+        // event.ingested only for materialised hits (a wholly in-range block is read here only then).
+        const bool with_ingested = !visiting && whole_range;
+        return DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts,
+                           with_ingested ? &ing : nullptr);
+      };
+      if (!whole_range) KMT_RETURN(read_times());
+      // Decode the referenced columns (event.original first: message may be stored relative to
+      // it). Slots live across blocks, so their buffers are reused.
+      loaded.clear();
       auto load = [&](const std::string& name) -> Status {
-        if (cols.count(name)) return Status::OK();
+        if (FindLoaded(loaded, name)) return Status::OK();
         if (std::find(c.header().columns.begin(), c.header().columns.end(), name) == c.header().columns.end())
           return Status::OK();
+        auto fetch = [&](const std::string& col_name, const DecodedColumn* orig) -> Status {
+          ColumnSlot& slot = slots[col_name];
+          slot.data.Reset();
+          auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, col_name), &slot.data);
+          if (!rs.ok()) return FromRocks(rs);
+          KMT_RETURN(DecodeColumn(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
+                                  &slot.col, frame_mask));
+          loaded.emplace_back(slots.find(col_name)->first, &slot.col);
+          return Status::OK();
+        };
         const DecodedColumn* orig = nullptr;
         if (name == field::kMessage) {
-          std::string o(field::kOriginal);
-          if (!cols.count(o)) {
-            auto& slot = cols[o];
-            auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, o), &slot.first);
-            if (!rs.ok()) return FromRocks(rs);
-            KMT_RETURN(DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header().count,
-                                    nullptr, &slot.second, frame_mask));
-          }
-          orig = &cols[o].second;
+          const std::string o(field::kOriginal);
+          if (!FindLoaded(loaded, o)) KMT_RETURN(fetch(o, nullptr));
+          orig = FindLoaded(loaded, o);
         }
-        auto& slot = cols[name];
-        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, name), &slot.first);
-        if (!rs.ok()) return FromRocks(rs);
-        return DecodeColumn(std::string_view(slot.first.data(), slot.first.size()), c.header().count, orig,
-                            &slot.second, frame_mask);
+        return fetch(name, orig);
       };
       for (const auto& r : refs) KMT_RETURN(load(r));
       BlockRow row;
-      for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
+      row.cols = loaded;
       hits.clear();
       uint64_t in_range = 0;
       const uint32_t run = c.header().frame_rows ? c.header().frame_rows : c.header().count;
@@ -1085,7 +1111,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         if (frame_mask && !(*frame_mask)[f]) continue;
         const uint32_t end = std::min(c.header().count, begin + run);
         for (uint32_t i = begin; i < end; ++i) {
-          if (ts[i] < so.from_ns || ts[i] >= so.to_ns) continue;
+          if (!whole_range && (ts[i] < so.from_ns || ts[i] >= so.to_ns)) continue;
           ++in_range;
           row.row = i;
           if (filter.Matches(row)) hits.push_back(i);
@@ -1094,11 +1120,17 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       scanned += in_range;
       matched += hits.size();
       if (hits.empty()) continue;
+      if (!have_times) {
+        if (visiting && !so.need_timestamps) {
+          ts.assign(c.header().count, c.header().min_ts);  // the visitor ignores the time
+        } else {
+          KMT_RETURN(read_times());
+        }
+      }
       if (visiting && !so.visit_fields.empty()) {
         // The fields the visitor reads, decoded only for blocks with a hit.
         for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
-        row.cols.clear();
-        for (const auto& [name, col] : cols) row.cols.emplace_back(name, &col.second);
+        row.cols = loaded;
       }
       if (so.visit_worker) {
         for (uint32_t i : hits) {
@@ -1135,7 +1167,9 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       // just those rows (a wide block may have hundreds of sparse columns).
       std::vector<Event> events(hits.size());
       // event.ingested is read only for the rows materialised (the times column was read above).
-      KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts, &ing));
+      if (!whole_range) {
+        KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts, &ing));
+      }
       for (size_t k = 0; k < hits.size(); ++k) {
         events[k].timestamp_ns = ts[hits[k]];
         events[k].ingested_ns = ing[hits[k]];
@@ -1147,10 +1181,10 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       bool have_orig = false;
       {
         const std::string orig_name(field::kOriginal);
-        if (auto it = cols.find(orig_name); it != cols.end()) {
+        if (const DecodedColumn* oc = FindLoaded(loaded, orig_name)) {
           orig_rows.resize(hits.size());
           for (size_t k = 0; k < hits.size(); ++k)
-            orig_rows[k] = it->second.second.present[hits[k]] ? it->second.second.values[hits[k]] : std::string_view();
+            orig_rows[k] = oc->present[hits[k]] ? oc->values[hits[k]] : std::string_view();
           have_orig = true;
         } else if (std::find(c.header().columns.begin(), c.header().columns.end(), orig_name) != c.header().columns.end()) {
           auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, orig_name), &orig_slice);
@@ -1160,13 +1194,39 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           have_orig = true;
         }
       }
-      // The other columns are read with one iterator over the block's column keys (adjacent, in
-      // name order): one Next() each instead of one lookup each. Fields are put back in the
-      // header's order afterwards.
       if (have_orig) {
         for (size_t k = 0; k < hits.size(); ++k) events[k].original.assign(orig_rows[k]);
       }
-      {
+      // Store format 3: the row columns say which columns the hit rows have; only those are read
+      // (a block mixing sources has a hundred columns or more, a row a dozen or two).
+      row_cols.Reset();
+      auto rcs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kRowColumns), &row_cols);
+      if (!rcs.ok() && !rcs.IsNotFound()) return FromRocks(rcs);
+      if (rcs.ok()) {
+        KMT_RETURN(ColumnsOfRows(std::string_view(row_cols.data(), row_cols.size()), c.header().count,
+                                 c.header().columns.size(), hits, &wanted_cols));
+        for (size_t ci = 0; ci < c.header().columns.size(); ++ci) {
+          const std::string& name = c.header().columns[ci];
+          if (!wanted_cols[ci] || name == field::kOriginal) continue;
+          if (const DecodedColumn* dec = FindLoaded(loaded, name)) {
+            for (size_t k = 0; k < hits.size(); ++k) {
+              if (dec->present[hits[k]]) events[k].Add(name, dec->values[hits[k]]);
+            }
+            continue;
+          }
+          col_data.Reset();
+          auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, name), &col_data);
+          if (!rs.ok()) return FromRocks(rs);
+          KMT_RETURN(ExtractRows(std::string_view(col_data.data(), col_data.size()), c.header().count, hits,
+                                 have_orig ? &orig_rows : nullptr, &vals, &pres));
+          for (size_t k = 0; k < hits.size(); ++k) {
+            if (pres[k]) events[k].Add(name, vals[k]);
+          }
+        }
+      } else {
+        // Older blocks: every column, read with one iterator over the block's column keys
+        // (adjacent, in name order: one Next() each instead of one lookup each); fields are put
+        // back in the header's order afterwards.
         const std::string first = BlockKey(c.header().id, KeyKind::kColumn);
         const std::string bound = BlockKey(c.header().id, KeyKind::kFrameFilters);
         rocksdb::Slice upper(bound);
@@ -1178,8 +1238,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           if (key.size() <= first.size() || key[8] != static_cast<char>(KeyKind::kColumn)) break;
           const std::string_view name(key.data() + first.size(), key.size() - first.size());
           if (name == field::kOriginal) continue;
-          if (auto dec = cols.find(std::string(name)); dec != cols.end()) {
-            const DecodedColumn& col = dec->second.second;
+          if (const DecodedColumn* dec = FindLoaded(loaded, name)) {
+            const DecodedColumn& col = *dec;
             for (size_t k = 0; k < hits.size(); ++k) {
               if (col.present[hits[k]]) events[k].Add(name, col.values[hits[k]]);
             }
@@ -1212,6 +1272,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         }
         top.Push(std::move(ev));
       }
+      if (top.Full()) cutoff.store(top.MinTs(), std::memory_order_relaxed);
       if (so.max_memory_bytes && top.Bytes() > so.max_memory_bytes) {
         return Status::ResourceExhausted(fmt::format(
             "the query holds more than {} MiB of events (query.max_memory); lower the limit or narrow the query",

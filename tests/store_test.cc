@@ -245,6 +245,89 @@ TEST_F(StoreTest, NarrowColumnsDoNotShareTableBlocksWithWideOnes) {
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
 }
 
+// Events materialised from framed blocks (store format 3) are exactly the events stored: every
+// field, in its order, the original line, @timestamp and event.ingested, whatever mix of sources
+// (column sets) a block holds, and whichever columns the query decoded.
+TEST_F(StoreTest, MaterialisedEventsAreExactFromMixedFramedBlocks) {
+  opt_.block_max_events = 1000;
+  Reopen();
+  std::vector<Event> stored;
+  for (int i = 0; i < 1900; ++i) {
+    Event ev;
+    ev.timestamp_ns = kDay0 + i * kNanosPerSecond;
+    ev.ingested_ns = ev.timestamp_ns + 3 * kNanosPerDay + (i * 7919 % 1000) * 1000;  // arrival order differs
+    ev.original = "src" + std::to_string(i % 3) + " line " + std::to_string(i);
+    switch (i % 3) {  // three sources, three column sets
+      case 0:
+        ev.Add("host.name", "fw" + std::to_string(i % 4));
+        ev.Add("source.ip", "10.0." + std::to_string(i % 200) + ".1");
+        ev.Add("event.action", i % 2 ? "deny" : "allow");
+        break;
+      case 1:
+        ev.Add("user.name", "user" + std::to_string(i % 9));
+        ev.Add("message", "line " + std::to_string(i));
+        break;
+      default:
+        ev.Add("host.name", "win" + std::to_string(i % 2));
+        ev.Add("process.name", "proc" + std::to_string(i) + ".exe");
+        ev.Add("winlog.event_id", std::to_string(4624 + i % 3));
+        if (i % 5 == 0) ev.Add("file.hash.sha256", "h" + std::to_string(i));
+    }
+    stored.push_back(ev);
+    std::vector<Event> one{ev};
+    std::vector<RawRecord> raws(1);
+    raws[0].received_ns = ev.ingested_ns;
+    raws[0].data = ev.original;
+    uint64_t expired = 0;
+    ASSERT_TRUE(store_->Append(&one, raws, &expired).ok());
+  }
+  ASSERT_TRUE(store_->FlushIdle(INT64_MAX, 0).ok());  // 1000 + 900 events: two framed blocks
+  ASSERT_TRUE(store_->Commit(true).ok());
+  EXPECT_EQ(store_->Stats().events_in_blocks, 1900u);
+  auto same = [&](const Event& got) {
+    const int i = static_cast<int>((got.timestamp_ns - kDay0) / kNanosPerSecond);
+    ASSERT_GE(i, 0);
+    ASSERT_LT(i, 1900);
+    const Event& want = stored[i];
+    EXPECT_EQ(got.original, want.original);
+    EXPECT_EQ(got.ingested_ns, want.ingested_ns) << i;
+    EXPECT_EQ(got.fields, want.fields) << i;
+  };
+  for (const char* q : {"", "line 1234", "user.name:user4", "process.name:proc1235.exe", "source.ip:10.0.7.1"}) {
+    ScanResult r = Scan(q, {.limit = 5000});
+    ASSERT_GT(r.events.size(), 0u) << q;
+    for (const Event& e : r.events) same(e);
+    ScanResult unpruned = Scan(q, {.limit = 5000, .use_token_filters = false});
+    EXPECT_EQ(unpruned.events.size(), r.events.size()) << q;
+  }
+  EXPECT_EQ(Scan("", {.limit = 5000}).events.size(), 1900u);
+  // Which columns a set of rows has, from the row columns of an encoded block.
+  std::vector<const Event*> ptrs;
+  for (int i = 0; i < 1000; ++i) ptrs.push_back(&stored[i]);
+  store::EncodedBlock blk;
+  store::EncodeBlock(9, ptrs, &blk);
+  store::BlockHeader h;
+  ASSERT_TRUE(store::DecodeHeader(blk.header_value, &h).ok());
+  auto columns_of = [&](std::vector<uint32_t> rows) {
+    std::vector<uint8_t> wanted;
+    EXPECT_TRUE(store::ColumnsOfRows(blk.row_columns, h.count, h.columns.size(), rows, &wanted).ok());
+    std::set<std::string> names;
+    for (size_t c = 0; c < wanted.size(); ++c) {
+      if (wanted[c]) names.insert(h.columns[c]);
+    }
+    return names;
+  };
+  EXPECT_EQ(columns_of({1}), (std::set<std::string>{"event.original", "message", "user.name"}));
+  EXPECT_EQ(columns_of({4, 7}), (std::set<std::string>{"event.original", "message", "user.name"}));
+  EXPECT_EQ(columns_of({3, 8}), (std::set<std::string>{"event.original", "host.name", "source.ip", "event.action",
+                                                      "process.name", "winlog.event_id"}));
+  EXPECT_EQ(columns_of({8, 11}).count("file.hash.sha256"), 0u);
+  EXPECT_EQ(columns_of({8, 20}).count("file.hash.sha256"), 1u);  // row 20 has one
+  std::vector<uint8_t> wanted;
+  EXPECT_FALSE(store::ColumnsOfRows(blk.row_columns, h.count, h.columns.size(), {1000}, &wanted).ok());
+  EXPECT_FALSE(store::ColumnsOfRows(blk.row_columns.substr(0, 5), h.count, h.columns.size(), {999}, &wanted).ok());
+}
+
 TEST_F(StoreTest, RetentionDropsOldDays) {
   store_.reset();
   opt_.max_age_days = 2;
