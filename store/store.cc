@@ -941,6 +941,9 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   Status error;
   const auto& refs = filter.ReferencedFields();
 
+  // A query that may match a block holding no token at all (`*`, NOT x, ranges, ...) can never
+  // be pruned by token filters (MayMatch only grows with the tokens present): none are read.
+  const bool prunable = so.use_token_filters && !filter.MayMatch([](uint64_t) { return false; });
   constexpr size_t kChunk = 64;
   const size_t chunk = std::clamp<size_t>(cands.size() / (std::max(threads, 1u) * 4), 1, kChunk);
   auto worker = [&](unsigned self) -> Status {
@@ -1004,7 +1007,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         if (b >= cands.size()) break;
         chunk_first = chunk_pos = b;
         chunk_end = std::min(b + chunk, cands.size());
-        if (so.use_token_filters) KMT_RETURN(test_chunk_filters(b, chunk_end));
+        if (prunable) KMT_RETURN(test_chunk_filters(b, chunk_end));
       }
       const size_t ci = chunk_pos++;
       const Candidate& c = cands[ci];
@@ -1022,7 +1025,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         stop = true;
         break;
       }
-      if (so.use_token_filters) {
+      if (prunable) {
         int8_t v = verdict[ci - chunk_first];
         if (v < 0) {
           // A block written by store format 1 keeps its filter beside its columns.
@@ -1041,7 +1044,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       if (c.header().frame_rows) {
         frames.assign(c.header().frames(), 1);
         frame_mask = &frames;
-        if (so.use_token_filters) {
+        if (prunable) {
           frame_data.Reset();
           auto fs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kFrameFilters), &frame_data);
           if (!fs.ok() && !fs.IsNotFound()) return FromRocks(fs);
