@@ -53,6 +53,13 @@ class RowFilter {
   virtual bool Matches(const FieldAccessor& row) const = 0;
   //! Fields Matches reads; the store decodes only these columns to evaluate.
   virtual const std::vector<std::string>& ReferencedFields() const = 0;
+  //! Lowercase strings that the original line (event.original) of every matching row contains,
+  //! ignoring ASCII case. The store skips, unread, the rows of a stretch of lines holding none of
+  //! the first. Empty: no such promise.
+  virtual const std::vector<std::string>& RequiredText() const {
+    static const std::vector<std::string> kNone;
+    return kNone;
+  }
 };
 
 }  // namespace kamatama

@@ -111,6 +111,35 @@ bool PrefilterTrustworthy(std::string_view pattern) {
   return true;
 }
 
+//! Query::RequiredText: what every row matching node `index` has in its original line.
+void AddRequiredText(const std::vector<Node>& nodes, uint32_t index, std::vector<std::string>* out) {
+  const Node& node = nodes[index];
+  switch (node.kind) {
+    case NodeKind::kAnd:
+      for (uint32_t kid : node.children) AddRequiredText(nodes, kid, out);
+      return;
+    case NodeKind::kTerm:
+    case NodeKind::kPhrase: {  // TextMatches: the text occurs, ignoring case
+      std::string lower(node.text);
+      for (char& ch : lower) ch = AsciiLower(ch);
+      if (!lower.empty()) out->push_back(std::move(lower));
+      return;
+    }
+    case NodeKind::kRegex:  // one atom: no match without it (the row prefilter's rule)
+      if (node.field.empty() && node.row_prefilter && node.row_atoms.size() == 1 && !node.row_atoms[0].empty())
+        out->push_back(node.row_atoms[0]);
+      return;
+    default:
+      return;
+  }
+}
+std::vector<std::string> CollectRequiredText(const std::vector<Node>& nodes, uint32_t root) {
+  std::vector<std::string> out;
+  AddRequiredText(nodes, root, &out);
+  std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return out;
+}
+
 enum class TokKind : uint8_t { kEnd, kLParen, kRParen, kAnd, kOr, kNot, kWord, kPhrase };
 
 struct Tok {
@@ -165,6 +194,7 @@ class Parser {
     query.nodes_ = std::move(nodes_);
     query.root_ = root;
     query.referenced_fields_ = CollectFields(query.nodes_, root);
+    query.required_text_ = CollectRequiredText(query.nodes_, root);
     query.time_bounds_ = bounds;
     return query;
   }

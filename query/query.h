@@ -69,6 +69,11 @@ class Query {
   //! "event.original" if there is any free text.
   const std::vector<std::string>& ReferencedFields() const { return referenced_fields_; }
 
+  //! Lowercase strings every matching row's event.original contains (ignoring ASCII case): the
+  //! text of free-text terms and phrases ANDed at the top, and the literal of a free-text regex
+  //! whose matches all contain it. Longest first. For skipping text that cannot match.
+  const std::vector<std::string>& RequiredText() const { return required_text_; }
+
   //! Every field name written in the query (field:..., _exists_:...), distinct, in order of
   //! first appearance, including @timestamp and fields of subtrees simplified away; not
   //! event.original for free text. For warning about unknown fields.
@@ -100,6 +105,7 @@ class Query {
   std::vector<Node> nodes_;  //!< all nodes; children refer to them by index
   uint32_t root_ = 0;
   std::vector<std::string> referenced_fields_;
+  std::vector<std::string> required_text_;
   TimeRange time_bounds_;
 };
 

@@ -64,6 +64,7 @@ class QueryFilter final : public RowFilter {
   bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
   bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
   const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
+  const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
 
  private:
   const query::Query& q_;

@@ -400,7 +400,8 @@ void AuthStore::MaybeReload() {
     checked_at_ = now;
     if (FileMtime(path_) == mtime_ns_) return;
   }
-  Load();
+  if (Status s = Load(); !s.ok())
+    fmt::print(stderr, "{} kamatama: auth: cannot reload {}: {}\n", FormatRfc3339(NowNanos()), path_, s.ToString());
 }
 
 template <class F>

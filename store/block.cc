@@ -344,7 +344,12 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
     std::vector<const std::vector<uint32_t>*> sets;
     std::vector<uint32_t> row_set(events.size());
     std::vector<uint32_t> cols_of_row;
+    std::map<std::vector<uint32_t>, uint32_t> by_fields;  // a row's columns as listed -> set id
     for (size_t r = 0; r < events.size(); ++r) {
+      if (auto known = by_fields.find(field_cols[r]); known != by_fields.end()) {
+        row_set[r] = known->second;
+        continue;
+      }
       cols_of_row.assign(field_cols[r].begin(), field_cols[r].end());
       cols_of_row.push_back(0);  // event.original
       std::sort(cols_of_row.begin(), cols_of_row.end());
@@ -352,6 +357,7 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
       auto [it, inserted] = set_ids.emplace(cols_of_row, static_cast<uint32_t>(sets.size()));
       if (inserted) sets.push_back(&it->first);
       row_set[r] = it->second;
+      by_fields.emplace(field_cols[r], it->second);
     }
     PutVarint(&out->row_columns, sets.size());
     for (const auto* set : sets) {
@@ -561,6 +567,22 @@ Status ColumnsOfRows(std::string_view in, uint32_t count, size_t columns, const 
     while (GetVarint(&set, &c)) (*wanted)[c] = 1;
   }
   return Status::OK();
+}
+
+bool ColumnFrameText(std::string_view in, uint32_t count, std::vector<std::string_view>* runs) {
+  runs->clear();
+  ColumnLayout l;
+  if (!ParseColumn(in, count, &l).ok() || l.kind != ColumnKind::kPlain) return false;
+  if (!l.frame_rows) {
+    runs->push_back(l.values);
+    return true;
+  }
+  for (size_t f = 0; f < l.offsets.size(); ++f) {
+    const size_t end = f + 1 < l.offsets.size() ? l.offsets[f + 1] : l.values.size();
+    if (end < l.offsets[f]) return false;
+    runs->push_back(l.values.substr(l.offsets[f], end - l.offsets[f]));
+  }
+  return true;
 }
 
 Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std::string_view>* filters) {

@@ -92,6 +92,11 @@ Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std:
 Status ColumnsOfRows(std::string_view in, uint32_t count, size_t columns, const std::vector<uint32_t>& rows,
                      std::vector<uint8_t>* wanted);
 
+//! The bytes holding the values of each frame of a plain column (one run for a column without
+//! frame offsets), length prefixes included: a string found in no run is in no value. False if
+//! the column is not plain (dictionary or suffix encoded) or damaged.
+bool ColumnFrameText(std::string_view in, uint32_t count, std::vector<std::string_view>* runs);
+
 //! A decoded column: per row, whether present and a view of the value (into the encoded buffer
 //! or, for message columns stored as suffixes, into the original column).
 //! values[i] is meaningful only where present[i] (a DecodedColumn reused for another block may

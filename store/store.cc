@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <set>
 #include <shared_mutex>
@@ -27,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "core/tokenize.h"
 #include "core/varint.h"
 #include "store/block.h"
 
@@ -180,8 +182,32 @@ Status FromRocks(const rocksdb::Status& s) {
 }
 
 // One day's column family; the handle is destroyed when the last scan using it is done.
+// The token filters of a partition's blocks, held in memory so that pruning does not go through
+// RocksDB for each block (its lookups cost ~10x the Bloom test). Immutable once built; blocks
+// sealed later are read from RocksDB until the set is rebuilt (Store::Impl::FiltersOf).
+struct FilterSet {
+  std::vector<uint64_t> ids;   // ascending
+  std::vector<uint32_t> ends;  // end of each filter in data
+  std::string data;
+  std::atomic<size_t>* accounted = nullptr;  // the store's total, decreased when dropped
+  size_t Bytes() const { return data.size() + ids.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
+  //! The filter of block `id`, or nullopt if the set does not hold it.
+  std::optional<std::string_view> Find(uint64_t id) const {
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    if (it == ids.end() || *it != id) return std::nullopt;
+    const size_t i = static_cast<size_t>(it - ids.begin());
+    const uint32_t begin = i ? ends[i - 1] : 0;
+    return std::string_view(data.data() + begin, ends[i] - begin);
+  }
+  ~FilterSet() {
+    if (accounted) accounted->fetch_sub(Bytes());
+  }
+};
+
 struct Partition {
   int64_t day = 0;
+  std::mutex filters_mu;                     // guards filters
+  std::shared_ptr<const FilterSet> filters;  // null until a search needs them
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf = nullptr;
   // Ascending id. A deque: appending never moves existing headers, so a scan may point at them
@@ -321,6 +347,38 @@ class Store::Impl {
   rocksdb::ColumnFamilyHandle* pending_cf = nullptr;
   rocksdb::ColumnFamilyOptions day_cf_opts;
   std::shared_ptr<rocksdb::Cache> cache;
+  std::atomic<size_t> filter_bytes{0};  // bytes of FilterSets held (budget: half of storage.cache)
+
+  //! The partition's filters in memory, loaded (or rebuilt, once a quarter of its blocks are
+  //! newer than the set) if the budget allows; null if it does not. `blocks` is the partition's
+  //! block count as the caller saw it.
+  std::shared_ptr<const FilterSet> FiltersOf(Partition* p, size_t blocks) {
+    std::lock_guard lock(p->filters_mu);
+    std::shared_ptr<const FilterSet> cur = p->filters;
+    if (cur && blocks <= cur->ids.size() + cur->ids.size() / 4 + 16) return cur;
+    const size_t budget = (opt.cache_mb << 20) / 2;
+    if (filter_bytes.load() >= budget + (cur ? cur->Bytes() : 0)) return cur;
+    auto set = std::make_shared<FilterSet>();
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;  // read once, kept here
+    const std::string first("\xff" "F");
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, p->cf));
+    for (it->Seek(first); it->Valid(); it->Next()) {
+      const rocksdb::Slice key = it->key();
+      if (key.size() != first.size() + 8 || !key.starts_with(first)) break;
+      set->ids.push_back(DecodeFixed64BE(key.data() + first.size()));
+      set->data.append(it->value().data(), it->value().size());
+      set->ends.push_back(static_cast<uint32_t>(set->data.size()));
+      if (set->data.size() > budget) return cur;  // a partition larger than the budget
+    }
+    if (!it->status().ok()) return cur;
+    const size_t bytes = set->Bytes();
+    if (filter_bytes.load() + bytes > budget + (cur ? cur->Bytes() : 0)) return cur;
+    filter_bytes += bytes;
+    set->accounted = &filter_bytes;
+    p->filters = set;
+    return set;
+  }
 
   // Writer-thread state.
   rocksdb::WriteBatch batch;
@@ -863,6 +921,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     const BlockHeader& header() const { return *h; }
   };
   std::vector<Candidate> cands;
+  std::unordered_map<const Partition*, size_t> part_blocks;  // block count of each partition searched
   std::vector<Event> memory_hits;
   std::vector<std::pair<int64_t, const Event*>> memory_top;
   const rocksdb::Snapshot* snap = nullptr;
@@ -874,6 +933,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     int64_t first_day = so.from_ns == INT64_MIN ? INT64_MIN : DayOf(so.from_ns);
     int64_t last_day = so.to_ns == INT64_MAX ? INT64_MAX : DayOf(so.to_ns - 1);
     for (auto it = m.partitions.lower_bound(first_day); it != m.partitions.end() && it->first <= last_day; ++it) {
+      part_blocks[it->second.get()] = it->second->blocks.size();
       for (const auto& h : it->second->blocks) {
         if (h.max_ts < so.from_ns || h.min_ts >= so.to_ns) continue;
         cands.push_back({it->second, &h});
@@ -966,12 +1026,23 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     auto test_chunk_filters = [&](size_t b, size_t e) -> Status {
       std::fill(verdict.begin(), verdict.end(), int8_t{-1});
       for (size_t first = b; first < e;) {
-        // The candidates of one partition (a chunk rarely spans two), ascending by id.
-        const Partition* part = cands[first].part.get();
+        // The candidates of one partition (a chunk rarely spans two), ascending by id: tested
+        // from the partition's filters in memory, else read from RocksDB below.
+        Partition* part = cands[first].part.get();
+        std::shared_ptr<const FilterSet> in_memory = m.FiltersOf(part, part_blocks.find(part)->second);
         wanted.clear();
         size_t j = first;
-        for (; j < e && cands[j].part.get() == part; ++j) wanted.emplace_back(cands[j].header().id, j - b);
+        for (; j < e && cands[j].part.get() == part; ++j) {
+          if (in_memory) {
+            if (auto fd = in_memory->Find(cands[j].header().id)) {
+              verdict[j - b] = may_match(*fd) ? 1 : 0;
+              continue;
+            }
+          }
+          wanted.emplace_back(cands[j].header().id, j - b);
+        }
         first = j;
+        if (wanted.empty()) continue;
         std::sort(wanted.begin(), wanted.end());
         std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(ro, part->cf));
         std::string target = FilterKey(wanted.front().first);
@@ -999,6 +1070,9 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     std::vector<std::pair<std::string_view, const DecodedColumn*>> loaded;
     rocksdb::PinnableSlice old_filter, frame_data, row_cols, col_data;
     std::vector<uint8_t> wanted_cols;
+    std::vector<std::string_view> text_runs;
+    const std::string orig_name(field::kOriginal);
+    const std::vector<std::string>& required_text = filter.RequiredText();
     std::vector<uint8_t> frames;
     std::vector<std::string_view> frame_filters;
     while (!stop.load(std::memory_order_relaxed)) {
@@ -1082,15 +1156,18 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       // Decode the referenced columns (event.original first: message may be stored relative to
       // it). Slots live across blocks, so their buffers are reused.
       loaded.clear();
+      bool original_fetched = false;
       auto load = [&](const std::string& name) -> Status {
         if (FindLoaded(loaded, name)) return Status::OK();
         if (std::find(c.header().columns.begin(), c.header().columns.end(), name) == c.header().columns.end())
           return Status::OK();
         auto fetch = [&](const std::string& col_name, const DecodedColumn* orig) -> Status {
           ColumnSlot& slot = slots[col_name];
-          slot.data.Reset();
-          auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, col_name), &slot.data);
-          if (!rs.ok()) return FromRocks(rs);
+          if (!(original_fetched && col_name == orig_name)) {  // else read above for the text check
+            slot.data.Reset();
+            auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, col_name), &slot.data);
+            if (!rs.ok()) return FromRocks(rs);
+          }
           KMT_RETURN(DecodeColumn(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
                                   &slot.col, frame_mask));
           loaded.emplace_back(slots.find(col_name)->first, &slot.col);
@@ -1104,6 +1181,28 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         }
         return fetch(name, orig);
       };
+      // Text every match contains: frames (or a block without frames) whose original lines hold
+      // none of it are skipped before a line is decoded. The raw column is searched in one pass.
+      if (!required_text.empty() &&
+          std::find(c.header().columns.begin(), c.header().columns.end(), orig_name) != c.header().columns.end()) {
+        ColumnSlot& oslot = slots[orig_name];
+        oslot.data.Reset();
+        auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, orig_name), &oslot.data);
+        if (!rs.ok()) return FromRocks(rs);
+        original_fetched = true;
+        if (ColumnFrameText(std::string_view(oslot.data.data(), oslot.data.size()), c.header().count, &text_runs)) {
+          bool any = false;
+          if (frame_mask && text_runs.size() == frames.size()) {
+            for (size_t f = 0; f < frames.size(); ++f) {
+              if (frames[f] && FindIgnoreCase(text_runs[f], required_text.front()) == std::string_view::npos) frames[f] = 0;
+              any = any || frames[f];
+            }
+          } else {
+            any = text_runs.size() != 1 || FindIgnoreCase(text_runs[0], required_text.front()) != std::string_view::npos;
+          }
+          if (!any) continue;
+        }
+      }
       for (const auto& r : refs) KMT_RETURN(load(r));
       BlockRow row;
       row.cols = loaded;
@@ -1183,7 +1282,6 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       std::vector<uint8_t> pres;
       bool have_orig = false;
       {
-        const std::string orig_name(field::kOriginal);
         if (const DecodedColumn* oc = FindLoaded(loaded, orig_name)) {
           orig_rows.resize(hits.size());
           for (size_t k = 0; k < hits.size(); ++k)

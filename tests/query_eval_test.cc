@@ -19,6 +19,7 @@
 #include "core/row.h"
 #include "core/time.h"
 #include "query/query.h"
+#include "store/block.h"
 #include "store/store.h"
 
 using namespace kamatama;
@@ -84,6 +85,7 @@ class QueryFilter final : public RowFilter {
   bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
   bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
   const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
+  const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
 
  private:
   const query::Query& q_;
@@ -187,6 +189,8 @@ TEST_F(QueryEval, EveryConstructExactAndUnchangedByPruningOrThreads) {
       {"203.0.113.66", [](const Spec& s) { return s.src == "203.0.113.66"; }},
       {"zebraquokka", [](const Spec& s) { return s.i % 997 == 0; }},
       {"ZebraQuokka", [](const Spec& s) { return s.i % 997 == 0; }},  // free text ignores case
+      {"/zebra[q]uokka/", [](const Spec& s) { return s.i % 997 == 0; }},  // literal "zebraquokka"
+      {"/ZEBRAquokka/", [](const Spec&) { return false; }},               // a regex keeps case
       {"\"deny user=root\"", [](const Spec& s) { return s.action == "deny" && s.user == "root"; }},
       {"\"user=root deny\"", [](const Spec&) { return false; }},  // phrase order matters
       {"message:\"DENY connection from 203.0.113.66 to port 0\"", [](const Spec& s) { return s.i == 0; }},
@@ -245,14 +249,22 @@ TEST_F(QueryEval, EveryConstructExactAndUnchangedByPruningOrThreads) {
   EXPECT_GT(rare.blocks_pruned, rare.blocks_total / 2) << rare.blocks_total;
   // In blocks of ~890 events (a day each) each holds about one zebraquokka: the block filters let most blocks
   // through (all ~6000 rows), the frame filters then leave most of their rows unread (7 frames
-  // with a hit and ~15% of the others: ~2,300 rows).
+  // with a hit and ~15% of the others: ~2,300 rows). An OR promises no text, so only the
+  // filters prune it.
   store::ScanResult framed, whole;
   store::ScanOptions no_filters;
   no_filters.use_token_filters = false;
-  EXPECT_EQ(Run("zebraquokka", {}, &framed, framed_.get()).size(), 7u);  // 0, 997, ... 5982
-  Run("zebraquokka", no_filters, &whole, framed_.get());
+  const std::string either = "zebraquokka OR nosuchwordanywhere";
+  EXPECT_EQ(Run(either, {}, &framed, framed_.get()).size(), 7u);  // 0, 997, ... 5982
+  Run(either, no_filters, &whole, framed_.get());
   EXPECT_EQ(whole.scanned, static_cast<uint64_t>(kEvents));
   EXPECT_LT(framed.scanned, whole.scanned / 2) << framed.scanned << " rows evaluated of " << whole.scanned;
+  // Text every match contains (zebraquokka) skips the frames whose lines lack it, filters or not:
+  // only the 7 frames holding one are evaluated.
+  store::ScanResult text_only;
+  EXPECT_EQ(Run("zebraquokka", no_filters, &text_only, framed_.get()).size(), 7u);
+  EXPECT_LE(text_only.scanned, 7u * store::kFrameRows);
+  EXPECT_GT(text_only.scanned, 0u);
 }
 
 TEST_F(QueryEval, NewestFirstWithLimitIsTheSameInParallel) {

@@ -1128,6 +1128,39 @@ TEST(QueryRegexRowPrefilter, AgreesWithRe2OnSamples) {
   EXPECT_GT(checked, 100000);
 }
 
+// What every match's original line must contain (the store skips stretches of lines without it).
+TEST(QueryRequiredText, FromTermsPhrasesAndSingleLiteralRegexesAndedAtTheTop) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(MustParse("sshd Failed").RequiredText(), (V{"failed", "sshd"}));  // longest first
+  EXPECT_EQ(MustParse("\"Failed Password\" user.name:root").RequiredText(), (V{"failed password"}));
+  EXPECT_EQ(MustParse("x AND (y OR z)").RequiredText(), (V{"x"}));
+  EXPECT_EQ(MustParse("/Trojan\\.Agent-99[0-9]{2}/").RequiredText(), (V{"trojan.agent-99"}));
+  EXPECT_EQ(MustParse("198.51.100.77").RequiredText(), (V{"198.51.100.77"}));
+  EXPECT_TRUE(MustParse("a OR b").RequiredText().empty());
+  EXPECT_TRUE(MustParse("NOT a").RequiredText().empty());
+  EXPECT_TRUE(MustParse("user.name:root").RequiredText().empty());
+  EXPECT_TRUE(MustParse("message:/abc/").RequiredText().empty());  // a field, not the line
+  EXPECT_TRUE(MustParse("/[0-9]+/").RequiredText().empty());       // no literal
+  EXPECT_TRUE(MustParse("*").RequiredText().empty());
+  // Every sample line a query matches contains its required text.
+  std::vector<Event> events = SampleEvents();
+  ExtQueryGen gen(events, 99);
+  int checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    auto parsed = Query::Parse(gen.Make());
+    if (!std::holds_alternative<Query>(parsed)) continue;
+    const Query& q = std::get<Query>(parsed);
+    for (const Event& e : events) {
+      if (!q.Matches(EventAccessor(e))) continue;
+      for (const std::string& t : q.RequiredText()) {
+        ++checked;
+        EXPECT_NE(FindIgnoreCase(e.original, t), std::string_view::npos) << q.ToString() << " on " << e.original;
+      }
+    }
+  }
+  EXPECT_GT(checked, 1000);
+}
+
 TEST(QueryRegexRowPrefilter, LiteralsDecideBeforeRe2) {
   const Query q = MustParse("/Trojan\\.Agent-99[0-9]{2}/");
   ASSERT_NE(q.Root().row_prefilter, nullptr);

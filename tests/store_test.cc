@@ -29,6 +29,7 @@ class QueryFilter final : public RowFilter {
   bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
   bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
   const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
+  const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
 
  private:
   query::Query q_;
@@ -326,6 +327,35 @@ TEST_F(StoreTest, MaterialisedEventsAreExactFromMixedFramedBlocks) {
   std::vector<uint8_t> wanted;
   EXPECT_FALSE(store::ColumnsOfRows(blk.row_columns, h.count, h.columns.size(), {1000}, &wanted).ok());
   EXPECT_FALSE(store::ColumnsOfRows(blk.row_columns.substr(0, 5), h.count, h.columns.size(), {999}, &wanted).ok());
+}
+
+// Pruning reads a day's filters once into memory; blocks sealed after that are pruned through
+// RocksDB (and the set is rebuilt once a quarter of the day is newer): the same answers throughout.
+TEST_F(StoreTest, FiltersInMemoryFollowNewBlocks) {
+  auto add = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      Append(kDay0 + i * kNanosPerSecond,
+             "h" + std::to_string(i % 3) + "|event " + std::to_string(i) + (i % 250 == 7 ? " needle" : ""));
+    }
+    ASSERT_TRUE(store_->Commit(true).ok());
+  };
+  add(0, 1000);  // 10 sealed blocks, needles at 7, 257, 507, 757
+  ScanResult r = Scan("needle", {.limit = 100});
+  EXPECT_EQ(r.matched, 4u);
+  EXPECT_EQ(r.blocks_total, 10u);
+  EXPECT_GE(r.blocks_pruned, 5u);
+  for (int round = 0; round < 3; ++round) {
+    add(1000 + round * 200, 1200 + round * 200);  // 2 more blocks: needles at 1007 and 1257
+    r = Scan("needle", {.limit = 100});
+    const uint64_t want = 5 + round;  // needles at 1007, 1257, 1507
+    EXPECT_EQ(r.matched, want) << round;
+    EXPECT_EQ(r.blocks_total, 12u + 2 * round) << round;
+    EXPECT_EQ(r.blocks_total - r.blocks_pruned, r.blocks_read);
+    EXPECT_GE(r.blocks_pruned, r.blocks_total / 2) << round;
+    ScanResult all = Scan("needle", {.limit = 100, .use_token_filters = false});
+    EXPECT_EQ(all.matched, want);
+    EXPECT_EQ(all.blocks_pruned, 0u);
+  }
 }
 
 TEST_F(StoreTest, RetentionDropsOldDays) {
