@@ -43,7 +43,7 @@ std::string BlockKey(uint64_t block_id, KeyKind kind, std::string_view column) {
 }
 
 std::string FilterKey(uint64_t block_id) {
-  std::string key("\xff" "F");
+  std::string key(kFilterKeyPrefix);
   PutFixed64BE(&key, block_id);
   return key;
 }

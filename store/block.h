@@ -40,6 +40,7 @@ std::string BlockKey(uint64_t block_id, KeyKind kind, std::string_view column = 
 //! 2^56, so no block key starts with 0xff. Blocks written by format 1 keep theirs at
 //! BlockKey(id, kFilter), read as a fallback.
 std::string FilterKey(uint64_t block_id);
+inline constexpr std::string_view kFilterKeyPrefix{"\xff" "F", 2};  //!< FilterKey = prefix + id (8 bytes BE)
 inline bool IsFilterKey(std::string_view key) { return !key.empty() && static_cast<unsigned char>(key[0]) == 0xff; }
 
 struct BlockHeader {

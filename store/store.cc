@@ -206,8 +206,9 @@ struct FilterSet {
 
 struct Partition {
   int64_t day = 0;
-  std::mutex filters_mu;                     // guards filters
-  std::shared_ptr<const FilterSet> filters;  // null until a search needs them
+  std::mutex filters_mu;                     // guards filters and filters_tried_at
+  std::shared_ptr<const FilterSet> filters;  // null until a search needs them (or if refused)
+  size_t filters_tried_at = 0;               // block count at the last load attempt (0: none)
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf = nullptr;
   // Ascending id. A deque: appending never moves existing headers, so a scan may point at them
@@ -355,13 +356,17 @@ class Store::Impl {
   std::shared_ptr<const FilterSet> FiltersOf(Partition* p, size_t blocks) {
     std::lock_guard lock(p->filters_mu);
     std::shared_ptr<const FilterSet> cur = p->filters;
-    if (cur && blocks <= cur->ids.size() + cur->ids.size() / 4 + 16) return cur;
+    // Loaded (or refused: too big for the budget) at about this size already: not tried again
+    // until a quarter more blocks, so a refused day is not re-read for every chunk of a search.
+    const size_t tried = p->filters_tried_at;
+    if (tried && blocks <= tried + tried / 4 + 16) return cur;
+    p->filters_tried_at = std::max<size_t>(blocks, 1);
     const size_t budget = (opt.cache_mb << 20) / 2;
     if (filter_bytes.load() >= budget + (cur ? cur->Bytes() : 0)) return cur;
     auto set = std::make_shared<FilterSet>();
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;  // read once, kept here
-    const std::string first("\xff" "F");
+    const rocksdb::Slice first(kFilterKeyPrefix.data(), kFilterKeyPrefix.size());
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, p->cf));
     for (it->Seek(first); it->Valid(); it->Next()) {
       const rocksdb::Slice key = it->key();
@@ -1175,9 +1180,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         };
         const DecodedColumn* orig = nullptr;
         if (name == field::kMessage) {
-          const std::string o(field::kOriginal);
-          if (!FindLoaded(loaded, o)) KMT_RETURN(fetch(o, nullptr));
-          orig = FindLoaded(loaded, o);
+          if (!FindLoaded(loaded, orig_name)) KMT_RETURN(fetch(orig_name, nullptr));
+          orig = FindLoaded(loaded, orig_name);
         }
         return fetch(name, orig);
       };
