@@ -43,6 +43,13 @@ class EventAccessor final : public FieldAccessor {
 //! Answers "may this block contain the token with this hash?" (false = certainly not).
 using TokenFilter = std::function<bool(uint64_t)>;
 
+//! What a block's token set tells of all its rows at once.
+enum class BlockAnswer : uint8_t {
+  kNone,  //!< no row can match: the block is skipped
+  kSome,  //!< rows must be evaluated
+  kAll,   //!< every row matches: rows are not evaluated, columns not decoded for it
+};
+
 //! A row predicate the store can prune blocks with and evaluate rows with.
 //! Implementations must be safe to call from several threads at once (const, no mutation).
 class RowFilter {
@@ -50,8 +57,14 @@ class RowFilter {
   virtual ~RowFilter() = default;
   //! False only if no row of a block whose token set passes `has_token` can match.
   virtual bool MayMatch(const TokenFilter& has_token) const = 0;
+  //! kNone only if no row can match (as MayMatch false), kAll only if every row of such a block
+  //! matches (a NOT whose operand's tokens are absent: `NOT event.dataset:x` where no x).
+  virtual BlockAnswer Answer(const TokenFilter& has_token) const {
+    return MayMatch(has_token) ? BlockAnswer::kSome : BlockAnswer::kNone;
+  }
   virtual bool Matches(const FieldAccessor& row) const = 0;
-  //! Fields Matches reads; the store decodes only these columns to evaluate.
+  //! Fields Matches reads, and the only ones: the store decodes only these columns to evaluate,
+  //! and asks a filter that reads none once per block (its answer is the same for every row).
   virtual const std::vector<std::string>& ReferencedFields() const = 0;
   //! Lowercase strings that the original line (event.original) of every matching row contains,
   //! ignoring ASCII case. The store skips, unread, the rows of a stretch of lines holding none of

@@ -210,6 +210,68 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
   return false;
 }
 
+BlockAnswer Query::Answer(const TokenFilter& has_hash) const { return AnswerNode(root_, has_hash); }
+
+// Three-valued: what MatchNode returns for every row of a block with these tokens, if the
+// tokens settle it. Mirrors MatchNode case by case (the constant cases exactly, the others
+// only through the tokens a match requires, as MayMatchNode).
+BlockAnswer Query::AnswerNode(uint32_t index, const TokenFilter& has_hash) const {
+  const Node& node = nodes_[index];
+  auto by_tokens = [&]() {
+    for (uint64_t h : node.required_hashes) {
+      if (!has_hash(h)) return BlockAnswer::kNone;
+    }
+    return BlockAnswer::kSome;
+  };
+  switch (node.kind) {
+    case NodeKind::kMatchAll:
+      return BlockAnswer::kAll;
+    case NodeKind::kAnd: {
+      BlockAnswer out = BlockAnswer::kAll;
+      for (uint32_t kid : node.children) {
+        const BlockAnswer a = AnswerNode(kid, has_hash);
+        if (a == BlockAnswer::kNone) return a;
+        if (a == BlockAnswer::kSome) out = a;
+      }
+      return out;
+    }
+    case NodeKind::kOr: {
+      BlockAnswer out = BlockAnswer::kNone;
+      for (uint32_t kid : node.children) {
+        const BlockAnswer a = AnswerNode(kid, has_hash);
+        if (a == BlockAnswer::kAll) return a;
+        if (a == BlockAnswer::kSome) out = a;
+      }
+      return out;
+    }
+    case NodeKind::kNot:
+      switch (AnswerNode(node.children[0], has_hash)) {
+        case BlockAnswer::kNone: return BlockAnswer::kAll;
+        case BlockAnswer::kAll: return BlockAnswer::kNone;
+        case BlockAnswer::kSome: return BlockAnswer::kSome;
+      }
+      return BlockAnswer::kSome;
+    case NodeKind::kTerm:
+    case NodeKind::kPhrase:
+      return by_tokens();
+    case NodeKind::kFieldEquals:
+    case NodeKind::kFieldGlob:
+    case NodeKind::kCidr:
+      return node.timestamp_field ? BlockAnswer::kNone : by_tokens();
+    case NodeKind::kFieldExists:
+      return node.timestamp_field ? BlockAnswer::kAll : BlockAnswer::kSome;
+    case NodeKind::kRange:
+      if (node.timestamp_field) return node.time_folded ? BlockAnswer::kAll : BlockAnswer::kNone;
+      return BlockAnswer::kSome;
+    case NodeKind::kRegex:
+      if (!node.field.empty() && node.timestamp_field) return BlockAnswer::kNone;
+      return MayMatchNode(index, has_hash) ? BlockAnswer::kSome : BlockAnswer::kNone;
+    case NodeKind::kWildcard:
+      return BlockAnswer::kSome;
+  }
+  return BlockAnswer::kSome;
+}
+
 bool Query::MayMatchNode(uint32_t index, const TokenFilter& has_hash) const {
   const Node& node = nodes_[index];
   switch (node.kind) {

@@ -44,6 +44,7 @@ struct ParseError {
 // Rows are read through core/row.h: FieldAccessor (value of a field of the current row,
 // "event.original" gives the original line), EventAccessor (over an Event) and TokenFilter (a
 // block's "may contain this token hash?"). Also visible as query::FieldAccessor etc.
+using ::kamatama::BlockAnswer;
 using ::kamatama::EventAccessor;
 using ::kamatama::FieldAccessor;
 using ::kamatama::TokenFilter;
@@ -64,6 +65,11 @@ class Query {
 
   //! False only if no row of a block whose token filter is `has_hash` can match.
   bool MayMatch(const TokenFilter& has_hash) const;
+
+  //! The answer of every row of a block whose token filter is `has_hash`, where the tokens tell
+  //! it: kNone (no row matches; implies MayMatch is false), kAll (every row matches: a NOT whose
+  //! operand's required tokens are absent, `*`, ANDs and ORs of such), else kSome.
+  BlockAnswer Answer(const TokenFilter& has_hash) const;
 
   //! Fields the filter reads (for column pruning), distinct, in order of first use; includes
   //! "event.original" if there is any free text.
@@ -100,6 +106,7 @@ class Query {
 
   bool MatchNode(uint32_t index, const FieldAccessor& row) const;
   bool MayMatchNode(uint32_t index, const TokenFilter& has_hash) const;
+  BlockAnswer AnswerNode(uint32_t index, const TokenFilter& has_hash) const;
   void AppendNode(uint32_t index, std::string* out) const;
 
   std::vector<Node> nodes_;  //!< all nodes; children refer to them by index

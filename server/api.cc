@@ -62,6 +62,7 @@ class QueryFilter final : public RowFilter {
  public:
   explicit QueryFilter(const query::Query& q) : q_(q) {}
   bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
+  BlockAnswer Answer(const TokenFilter& has) const override { return q_.Answer(has); }
   bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
   const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
   const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }

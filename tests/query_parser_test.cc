@@ -596,6 +596,52 @@ TEST(QueryMayMatch, NeverWrongOnSamples) {
   EXPECT_GT(matched, 5000);  // the property was actually exercised
 }
 
+TEST(QueryAnswer, SettlesOnlyWhatEveryRowOfTheBlockAgreesOn) {
+  std::unordered_set<uint64_t> empty;
+  auto none = FilterOf(empty);
+  EXPECT_EQ(MustParse("*").Answer(none), BlockAnswer::kAll);
+  EXPECT_EQ(MustParse("NOT event.dataset:kamatama.audit").Answer(none), BlockAnswer::kAll);
+  EXPECT_EQ(MustParse("sshd").Answer(none), BlockAnswer::kNone);
+  EXPECT_EQ(MustParse("NOT NOT sshd").Answer(none), BlockAnswer::kNone);
+  EXPECT_EQ(MustParse("sshd OR NOT x").Answer(none), BlockAnswer::kAll);
+  EXPECT_EQ(MustParse("user.name:root AND NOT x").Answer(none), BlockAnswer::kNone);
+  EXPECT_EQ(MustParse("NOT _exists_:x").Answer(none), BlockAnswer::kSome);  // the rows tell
+  EXPECT_EQ(MustParse("NOT x:[1 TO 2]").Answer(none), BlockAnswer::kSome);
+  EXPECT_EQ(MustParse("NOT x:adm*").Answer(none), BlockAnswer::kSome);  // no bounded token
+  std::vector<Event> events = SampleEvents();
+  auto set = TokenSet(events[0]);
+  EXPECT_EQ(MustParse("NOT sshd").Answer(FilterOf(set)), BlockAnswer::kSome);
+  EXPECT_EQ(MustParse("NOT 10.9.9.9").Answer(FilterOf(set)), BlockAnswer::kAll);
+
+  // Blocks of 1-4 sample events with their exact token sets: kNone must mean no row matches,
+  // kAll that every row does, for 20,000 generated queries.
+  std::mt19937 rng(7);
+  QueryGen gen(events, 4242);
+  int all = 0, nothing = 0;
+  for (int i = 0; i < 20000; ++i) {
+    auto parsed = Query::Parse(gen.Make());
+    if (!std::holds_alternative<Query>(parsed)) continue;
+    const Query& q = std::get<Query>(parsed);
+    std::vector<const Event*> block;
+    std::unordered_set<uint64_t> tokens;
+    for (size_t n = 1 + rng() % 4; block.size() < n;) {
+      const Event& e = events[rng() % events.size()];
+      block.push_back(&e);
+      auto t = TokenSet(e);
+      tokens.insert(t.begin(), t.end());
+    }
+    const BlockAnswer a = q.Answer(FilterOf(tokens));
+    if (a == BlockAnswer::kSome) continue;
+    (a == BlockAnswer::kAll ? all : nothing)++;
+    for (const Event* e : block) {
+      EXPECT_EQ(q.Matches(EventAccessor(*e)), a == BlockAnswer::kAll)
+          << q.ToString() << " answered " << (a == BlockAnswer::kAll ? "all" : "none") << " but " << e->original;
+    }
+  }
+  EXPECT_GT(all, 500);  // both verdicts were exercised
+  EXPECT_GT(nothing, 500);
+}
+
 // --- hostile input -------------------------------------------------------------------------
 
 void Exercise(std::string_view text) {

@@ -27,6 +27,7 @@ class QueryFilter final : public RowFilter {
  public:
   explicit QueryFilter(std::string_view text) : q_(std::get<query::Query>(query::Query::Parse(text))) {}
   bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
+  BlockAnswer Answer(const TokenFilter& has) const override { return q_.Answer(has); }
   bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
   const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
   const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
