@@ -152,6 +152,11 @@ std::variant<Stage, ParseError> ParseStage(std::string_view text, size_t base) {
   Stage st;
   st.position = lx.Pos();
   std::string_view cmd = lx.Name();
+  if (cmd.empty()) {  // not a word: say what is there (`| <x>` used to read "unknown pipe command ''")
+    constexpr const char* kCommands = "stats, top, rare, timechart, sort, head, fields or where";
+    if (lx.AtEnd()) return Err(lx.Pos(), "missing pipe command after '|'", kCommands);
+    return Err(lx.Pos(), fmt::format("unexpected '{}'", lx.Rest().substr(0, 20)), kCommands);
+  }
   if (cmd == "stats" || cmd == "timechart") {
     st.kind = cmd == "stats" ? StageKind::kStats : StageKind::kTimechart;
     if (st.kind == StageKind::kTimechart) {

@@ -125,4 +125,12 @@ TEST(Pipes, ErrorsHavePositions) {
   EXPECT_EQ(E("x | sort").position, 8u);
   EXPECT_EQ(E("x | head 3 | timechart count()").position, 13u);
   EXPECT_EQ(E("x | stats count() extra").position, 18u);
+  // Not a word where a pipe command goes: the text is named, at its position.
+  ParseError tag = E("x |  <script>alert(1)</script>");
+  EXPECT_EQ(tag.position, 5u);
+  EXPECT_EQ(tag.message, "unexpected '<script>alert(1)</sc'");  // 20 bytes
+  ParseError none = E("x |   ");
+  EXPECT_EQ(none.message, "missing pipe command after '|'");
+  EXPECT_EQ(none.position, 6u);
+  EXPECT_EQ(E("x | head 3 |").message, "missing pipe command after '|'");
 }
