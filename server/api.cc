@@ -416,7 +416,15 @@ Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q
     r.body.push_back(']');
   }
   r.body += "]";
-  AppendWarnings(UnknownFieldWarnings(q, pipeline), &r.body);
+  std::vector<std::string> warnings = UnknownFieldWarnings(q, pipeline);
+  if (!groups_complete) {
+    // Say why the answer is partial: the rows left out are groups first seen after the cap.
+    warnings.push_back(fmt::format(
+        "more than {} groups (query.max_groups): groups first seen after that were left out, so the rows "
+        "are incomplete; narrow the filter or group by fewer values",
+        cfg_.query.max_groups));
+  }
+  AppendWarnings(warnings, &r.body);
   r.body += fmt::format(
       ",\"matched\":{},\"scanned\":{},\"complete\":{},\"timed_out\":{},\"took_ms\":{:.3f}}}",
       res.matched, res.scanned, res.complete && groups_complete && !res.timed_out, res.timed_out, took / 1e6);

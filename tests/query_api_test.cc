@@ -299,7 +299,7 @@ TEST_F(QueryApiTest, LiveTailStreamsNewMatchingEventsOnly) {
 
 TEST(QueryLimits, MemoryCapAndDeadline) {
   std::string dir = TempDir("query_limits");
-  std::ofstream(dir + "/k.yaml") << "query:\n  max_memory: 64KiB\n  max_limit: 100000\n";
+  std::ofstream(dir + "/k.yaml") << "query:\n  max_memory: 64KiB\n  max_limit: 100000\n  max_groups: 50\n";
   Server s(dir, {"--config", dir + "/k.yaml"});
   s.Start();
   int code;
@@ -310,6 +310,23 @@ TEST(QueryLimits, MemoryCapAndDeadline) {
   EXPECT_NE(body.find("query.max_memory"), std::string::npos) << body.substr(0, 300);
   body = s.Search("memtag", "&limit=20", &code);
   EXPECT_EQ(code, 200);
+  {
+    // The group cap (50; the lines come from 200 addresses): partial rows, and the warning says why.
+    simdjson::dom::parser gp;
+    body = s.Search("memtag | stats count() by source.ip", "", &code);
+    ASSERT_EQ(code, 200) << body.substr(0, 300);
+    auto g = ParseJson(gp, body);
+    EXPECT_FALSE(bool(g["complete"])) << body.substr(0, 300);
+    EXPECT_EQ(g["rows"].get_array().size(), 50u);
+    auto w = g["warnings"].get_array();
+    ASSERT_EQ(w.size(), 1u) << body.substr(0, 300);
+    EXPECT_NE(std::string_view(w.at(0)).find("more than 50 groups (query.max_groups)"), std::string_view::npos);
+    body = s.Search("memtag | stats count() by host.name", "", &code);
+    ASSERT_EQ(code, 200);
+    auto h = ParseJson(gp, body);
+    EXPECT_TRUE(bool(h["complete"])) << body.substr(0, 300);
+    EXPECT_EQ(h["warnings"].get_array().size(), 0u) << body.substr(0, 300);
+  }
   // An export holds nothing: not limited by the cap.
   std::string out = s.Get("/api/v1/export?q=memtag", &code);
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3000);
