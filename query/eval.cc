@@ -217,29 +217,21 @@ BlockAnswer Query::Answer(const TokenFilter& has_hash) const { return AnswerNode
 // only through the tokens a match requires, as MayMatchNode).
 BlockAnswer Query::AnswerNode(uint32_t index, const TokenFilter& has_hash) const {
   const Node& node = nodes_[index];
-  auto by_tokens = [&]() {
-    for (uint64_t h : node.required_hashes) {
-      if (!has_hash(h)) return BlockAnswer::kNone;
-    }
-    return BlockAnswer::kSome;
-  };
+  // What the required tokens say, as MayMatchNode: none if one is absent, else rows must tell.
+  auto by_tokens = [&]() { return MayMatchNode(index, has_hash) ? BlockAnswer::kSome : BlockAnswer::kNone; };
   switch (node.kind) {
     case NodeKind::kMatchAll:
       return BlockAnswer::kAll;
-    case NodeKind::kAnd: {
-      BlockAnswer out = BlockAnswer::kAll;
-      for (uint32_t kid : node.children) {
-        const BlockAnswer a = AnswerNode(kid, has_hash);
-        if (a == BlockAnswer::kNone) return a;
-        if (a == BlockAnswer::kSome) out = a;
-      }
-      return out;
-    }
+    case NodeKind::kAnd:
     case NodeKind::kOr: {
-      BlockAnswer out = BlockAnswer::kNone;
+      // A child answering `decides` decides the node; if every child answers `unanimous`, so does
+      // the node; anything else leaves it to the rows.
+      const bool is_and = node.kind == NodeKind::kAnd;
+      const BlockAnswer decides = is_and ? BlockAnswer::kNone : BlockAnswer::kAll;
+      BlockAnswer out = is_and ? BlockAnswer::kAll : BlockAnswer::kNone;
       for (uint32_t kid : node.children) {
         const BlockAnswer a = AnswerNode(kid, has_hash);
-        if (a == BlockAnswer::kAll) return a;
+        if (a == decides) return a;
         if (a == BlockAnswer::kSome) out = a;
       }
       return out;
@@ -265,7 +257,7 @@ BlockAnswer Query::AnswerNode(uint32_t index, const TokenFilter& has_hash) const
       return BlockAnswer::kSome;
     case NodeKind::kRegex:
       if (!node.field.empty() && node.timestamp_field) return BlockAnswer::kNone;
-      return MayMatchNode(index, has_hash) ? BlockAnswer::kSome : BlockAnswer::kNone;
+      return by_tokens();
     case NodeKind::kWildcard:
       return BlockAnswer::kSome;
   }

@@ -1017,15 +1017,19 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   Status error;
   const auto& refs = filter.ReferencedFields();
 
-  // A query that may match a block holding no token at all (`*`, NOT x, ranges, ...) can never
-  // be pruned by token filters (MayMatch only grows with the tokens present): none are read.
-  const TokenFilter no_tokens = [](uint64_t) { return false; };
-  const bool prunable = so.use_token_filters && !filter.MayMatch(no_tokens);
-  // A filter that a token-free block answers for all its rows without reading them (`NOT
-  // event.dataset:x`, which every search carries to hide the audit log): its filters are read
-  // too, to spare the rows' evaluation and the columns it reads.
-  const bool settles = so.use_token_filters && !refs.empty() && filter.Answer(no_tokens) == BlockAnswer::kAll;
-  const bool read_filters = prunable || settles;
+  // What a block holding no token at all would answer tells whether token filters can help (a
+  // token present only ever turns an answer into kSome): kNone, they prune; kAll (`NOT
+  // event.dataset:x`, which every search carries to hide the audit log), they may spare blocks'
+  // evaluation and the columns it reads, if it reads any; kSome (ranges, `_exists_`, wildcards
+  // alone), they never decide anything and none are read.
+  const BlockAnswer token_free =
+      so.use_token_filters ? filter.Answer([](uint64_t) { return false; }) : BlockAnswer::kSome;
+  const bool read_filters =
+      token_free == BlockAnswer::kNone || (token_free == BlockAnswer::kAll && !refs.empty());
+  // A filter that reads no column (`*`, a time range folded into from/to) gives every row the
+  // same answer: asked once, not once per row.
+  const bool same_for_all = refs.empty();
+  const bool all_match = same_for_all && filter.Matches(BlockRow{});
   // A large scan must not flush the block cache (token filters, headers, the columns of recent
   // searches): the columns it decodes fill the cache only up to half of it; beyond that they
   // are read uncached (RocksDB's advice for bulk scans). It also spares each read an insertion and
@@ -1274,10 +1278,6 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       hits.clear();
       uint64_t in_range = 0;
       const uint32_t run = c.header().frame_rows ? c.header().frame_rows : c.header().count;
-      // A filter that reads no column (`*`, a time range folded into from/to) gives every row
-      // the same answer: asked once per block, not once per row.
-      row.row = 0;
-      const bool same_for_all = refs.empty(), all_match = same_for_all && filter.Matches(row);
       for (uint32_t f = 0, begin = 0; begin < c.header().count; ++f, begin += run) {
         if (frame_mask && !(*frame_mask)[f]) continue;
         const uint32_t end = std::min(c.header().count, begin + run);
