@@ -66,6 +66,10 @@ struct Node {
   uint32_t position = 0;
   //! kAnd/kOr/kNot: indices of the children in the query's node array.
   std::vector<uint32_t> children;
+  //! kAnd/kOr: the children in the order Matches asks them, cheapest first (a field compared
+  //! with a value before a search through the whole line, a regex last). The answer is the
+  //! same in any order; only the work to reach it changes. `children` keeps the written order.
+  std::vector<uint32_t> match_order;
   //! kField*: the field name, as written (field names are case-sensitive).
   std::string field;
   //! kTerm/kPhrase: the text (unescaped); kFieldEquals: the value; kFieldGlob: the pattern.

@@ -170,12 +170,12 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
     case NodeKind::kMatchAll:
       return true;
     case NodeKind::kAnd:
-      for (uint32_t kid : node.children) {
+      for (uint32_t kid : node.match_order.size() == node.children.size() ? node.match_order : node.children) {
         if (!MatchNode(kid, row)) return false;
       }
       return true;
     case NodeKind::kOr:
-      for (uint32_t kid : node.children) {
+      for (uint32_t kid : node.match_order.size() == node.children.size() ? node.match_order : node.children) {
         if (MatchNode(kid, row)) return true;
       }
       return false;

@@ -97,6 +97,8 @@ class Query {
 
   //! The top node of the parsed tree (for tests: what the parser derived from a term).
   const Node& Root() const { return nodes_[root_]; }
+  //! Node `index` of the tree (for tests: the children that Node::children and match_order name).
+  const Node& NodeAt(uint32_t index) const { return nodes_[index]; }
 
   //! Canonical form for debugging and tests, e.g. (AND (TERM sshd) (FIELD host.name "web1")).
   std::string ToString() const;

@@ -387,20 +387,27 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
 }
 
 // ---- Decoding -------------------------------------------------------------------------------
-Status DecodeTimes(std::string_view in, const BlockHeader& h, std::vector<int64_t>* ts, std::vector<int64_t>* ingested) {
+Status DecodeTimes(std::string_view in, const BlockHeader& h, std::vector<int64_t>* ts, std::vector<int64_t>* ingested,
+                   uint32_t rows) {
   const uint32_t count = h.count;
+  const uint32_t n = std::min(rows, count);
   ts->resize(count);
   int64_t prev = h.min_ts;
-  for (uint32_t i = 0; i < count; ++i) {
+  uint32_t i = 0;
+  for (; i < n; ++i) {
     uint64_t v;
     if (!GetVarint(&in, &v)) return Status::Corruption("bad times column");
     prev += UnZigZag(v);
     (*ts)[i] = prev;
   }
   if (!ingested) return Status::OK();
+  for (; i < count; ++i) {  // the rest of the @timestamp values, skipped
+    uint64_t v;
+    if (!GetVarint(&in, &v)) return Status::Corruption("bad times column");
+  }
   ingested->resize(count);
   prev = h.min_ts;
-  for (uint32_t i = 0; i < count; ++i) {
+  for (i = 0; i < n; ++i) {
     uint64_t v;
     if (!GetVarint(&in, &v)) return Status::Corruption("bad times column");
     if (h.version < 2) {
@@ -569,18 +576,42 @@ Status ColumnsOfRows(std::string_view in, uint32_t count, size_t columns, const 
   return Status::OK();
 }
 
-bool ColumnFrameText(std::string_view in, uint32_t count, std::vector<std::string_view>* runs) {
-  runs->clear();
+bool RowsContaining(std::string_view in, uint32_t count, std::string_view needle, const std::vector<uint8_t>* frames,
+                    std::vector<uint32_t>* rows) {
   ColumnLayout l;
-  if (!ParseColumn(in, count, &l).ok() || l.kind != ColumnKind::kPlain) return false;
-  if (!l.frame_rows) {
-    runs->push_back(l.values);
-    return true;
-  }
-  for (size_t f = 0; f < l.offsets.size(); ++f) {
-    const size_t end = f + 1 < l.offsets.size() ? l.offsets[f + 1] : l.values.size();
-    if (end < l.offsets[f]) return false;
-    runs->push_back(l.values.substr(l.offsets[f], end - l.offsets[f]));
+  if (needle.empty() || !ParseColumn(in, count, &l).ok() || l.kind != ColumnKind::kPlain) return false;
+  constexpr size_t npos = std::string_view::npos;
+  const size_t runs = l.frame_rows ? l.offsets.size() : 1;
+  for (size_t f = 0; f < runs; ++f) {
+    if (l.frame_rows && frames && f < frames->size() && !(*frames)[f]) continue;
+    uint32_t begin = 0, end = count;
+    std::string_view run = l.values;
+    if (l.frame_rows) {
+      // The run is cut at the next frame's values: a needle only there is not in this frame.
+      const size_t stop = f + 1 < l.offsets.size() ? l.offsets[f + 1] : l.values.size();
+      if (stop < l.offsets[f]) return false;
+      begin = static_cast<uint32_t>(f) * l.frame_rows;
+      end = std::min(count, begin + l.frame_rows);
+      run = l.values.substr(l.offsets[f], stop - l.offsets[f]);
+    }
+    // `pos`: the next occurrence in the run (length prefixes included); rows are walked until
+    // the one whose value holds it. An occurrence running over a value's end (across a length
+    // prefix into the next value) belongs to no row: the search resumes inside the next value.
+    size_t pos = FindIgnoreCase(run, needle);
+    std::string_view rest = run;
+    for (uint32_t i = begin; i < end && pos != npos; ++i) {
+      if (!l.Present(i)) continue;
+      std::string_view v;
+      if (!GetLengthPrefixed(&rest, &v)) return false;
+      const size_t vstart = static_cast<size_t>(v.data() - run.data()), vend = vstart + v.size();
+      if (pos + needle.size() > vend) continue;  // ends in a later value
+      if (pos < vstart) {
+        pos = FindIgnoreCase(run, needle, vstart);
+        if (pos == npos || pos + needle.size() > vend) continue;
+      }
+      rows->push_back(i);
+      pos = FindIgnoreCase(run, needle, vend);
+    }
   }
   return true;
 }
@@ -671,6 +702,28 @@ Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32
       }
     }
     k = kend;
+  }
+  return Status::OK();
+}
+
+Status DecodeRows(std::string_view in, uint32_t count, const DecodedColumn* original, const std::vector<uint32_t>& rows,
+                  DecodedColumn* out) {
+  out->values.resize(count);
+  out->present.assign(count, 0);
+  thread_local std::vector<std::string_view> orig_rows, vals;
+  thread_local std::vector<uint8_t> pres;
+  if (original) {
+    orig_rows.resize(rows.size());
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (rows[k] >= count || rows[k] >= original->values.size()) return Status::Corruption("row out of range");
+      orig_rows[k] = original->present[rows[k]] ? original->values[rows[k]] : std::string_view();
+    }
+  }
+  KMT_RETURN_IF_ERROR(ExtractRows(in, count, rows, original ? &orig_rows : nullptr, &vals, &pres));
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (!pres[k]) continue;
+    out->values[rows[k]] = vals[k];
+    out->present[rows[k]] = 1;
   }
   return Status::OK();
 }

@@ -93,10 +93,15 @@ Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std:
 Status ColumnsOfRows(std::string_view in, uint32_t count, size_t columns, const std::vector<uint32_t>& rows,
                      std::vector<uint8_t>* wanted);
 
-//! The bytes holding the values of each frame of a plain column (one run for a column without
-//! frame offsets), length prefixes included: a string found in no run is in no value. False if
-//! the column is not plain (dictionary or suffix encoded) or damaged.
-bool ColumnFrameText(std::string_view in, uint32_t count, std::vector<std::string_view>* runs);
+//! The rows of a plain column (event.original) whose value contains `needle` ASCII-case-
+//! insensitively (FindIgnoreCase), ascending, appended to *rows. Only the runs (frames) that
+//! `frames` marks non-zero are searched (every row if it is null or the column has no frame
+//! offsets). Each run is searched in one pass over its bytes and the hits mapped back to rows by
+//! walking the length prefixes, so a frame holding the needle once costs one search, not one per
+//! row. False if the column is not plain (dictionary or suffix encoded) or damaged: the caller
+//! then cannot rule out any row.
+bool RowsContaining(std::string_view in, uint32_t count, std::string_view needle, const std::vector<uint8_t>* frames,
+                    std::vector<uint32_t>* rows);
 
 //! A decoded column: per row, whether present and a view of the value (into the encoded buffer
 //! or, for message columns stored as suffixes, into the original column).
@@ -107,11 +112,13 @@ struct DecodedColumn {
   std::vector<uint8_t> present;
 };
 
-//! Decodes absolute @timestamp and (if `ingested` is not null) event.ingested values of block `h`.
+//! Decodes absolute @timestamp and (if `ingested` is not null) event.ingested values of block `h`,
+//! for its first `rows` rows (all by default; the vectors are sized for all of them).
 //! Header version 1 stores each event.ingested relative to the event's @timestamp, version 2
 //! relative to the previous event.ingested (arrival order: a few bytes, where the distance to an
 //! old @timestamp took eight).
-Status DecodeTimes(std::string_view in, const BlockHeader& h, std::vector<int64_t>* ts, std::vector<int64_t>* ingested);
+Status DecodeTimes(std::string_view in, const BlockHeader& h, std::vector<int64_t>* ts, std::vector<int64_t>* ingested,
+                   uint32_t rows = UINT32_MAX);
 //! `original` is needed only for columns stored relative to event.original (message).
 //! `frames` (optional, one entry per frame of the block): only rows of frames marked non-zero
 //! are decoded, the others read as absent; a column without frame offsets (blocks before store
@@ -125,5 +132,10 @@ Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* or
 Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32_t>& rows,
                    const std::vector<std::string_view>* original_rows, std::vector<std::string_view>* values,
                    std::vector<uint8_t>* present);
+
+//! DecodeColumn for `rows` (ascending) only: the other rows read as absent. `original` must hold
+//! those rows.
+Status DecodeRows(std::string_view in, uint32_t count, const DecodedColumn* original, const std::vector<uint32_t>& rows,
+                  DecodedColumn* out);
 
 }  // namespace kamatama::store

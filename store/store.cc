@@ -1124,7 +1124,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     std::vector<rocksdb::Slice> fetch_slices;
     std::vector<rocksdb::PinnableSlice> fetch_values;
     std::vector<rocksdb::Status> fetch_status;
-    std::vector<std::string_view> text_runs;
+    std::vector<uint32_t> cand_rows;     // rows holding the required text, ascending
+    std::vector<uint8_t> search_frames;  // frames searched for it, then frames holding it
     const std::string orig_name(field::kOriginal);
     const std::vector<std::string>& required_text = filter.RequiredText();
     std::vector<uint8_t> frames, eval_frames;
@@ -1198,7 +1199,8 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       // partly in it) or for the hits' times. A block wholly in range without a hit never reads it.
       const bool whole_range = c.header().min_ts >= so.from_ns && c.header().max_ts < so.to_ns;
       bool have_times = false;
-      auto read_times = [&]() -> Status {
+      // `rows`: how many leading rows need their times (the last hit's row + 1 once hits are known).
+      auto read_times = [&](uint32_t rows) -> Status {
         times_data.Reset();
         auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kTimes), &times_data);
         if (!s.ok()) return FromRocks(s);
@@ -1206,14 +1208,17 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         // event.ingested only for materialised hits (a wholly in-range block is read here only then).
         const bool with_ingested = !visiting && whole_range;
         return DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts,
-                           with_ingested ? &ing : nullptr);
+                           with_ingested ? &ing : nullptr, rows);
       };
-      if (!whole_range) KMT_RETURN(read_times());
+      if (!whole_range) KMT_RETURN(read_times(c.header().count));
       // Decode the referenced columns (event.original first: message may be stored relative to
       // it). Slots live across blocks, so their buffers are reused.
       loaded.clear();
       bool original_fetched = false;
       const std::vector<uint8_t>* decode_mask = frame_mask;  // frames whose rows load() decodes
+      // Set when the required text below narrowed evaluation to `cand_rows`: load() then decodes
+      // only those rows (until rows of settled frames are wanted too).
+      bool rows_only = false;
       auto load = [&](const std::string& name) -> Status {
         if (FindLoaded(loaded, name)) return Status::OK();
         if (std::find(c.header().columns.begin(), c.header().columns.end(), name) == c.header().columns.end())
@@ -1224,8 +1229,13 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
             slot.data.Reset();
             KMT_RETURN(get_column(c, col_name, &slot.data));
           }
-          KMT_RETURN(DecodeColumn(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
-                                  &slot.col, decode_mask));
+          if (rows_only) {
+            KMT_RETURN(DecodeRows(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
+                                  cand_rows, &slot.col));
+          } else {
+            KMT_RETURN(DecodeColumn(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
+                                    &slot.col, decode_mask));
+          }
           loaded.emplace_back(slots.find(col_name)->first, &slot.col);
           return Status::OK();
         };
@@ -1236,25 +1246,43 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         }
         return fetch(name, orig);
       };
-      // Text every match contains: frames (or a block without frames) whose original lines hold
-      // none of it are skipped before a line is decoded. The raw column is searched in one pass.
-      if (!required_text.empty() &&
+      // Text every match contains: only rows whose original line holds it can match. Each frame
+      // still to evaluate is searched in one pass over its lines (RowsContaining); frames without
+      // such a row are dropped, and in the others only those rows are decoded and evaluated (a
+      // rare IP's frame has one or two of its 256). Settled frames need no text: their tokens
+      // proved every row.
+      bool row_level = false;
+      cand_rows.clear();
+      if (!block_all && !required_text.empty() &&
           std::find(c.header().columns.begin(), c.header().columns.end(), orig_name) != c.header().columns.end()) {
         ColumnSlot& oslot = slots[orig_name];
         oslot.data.Reset();
         KMT_RETURN(get_column(c, orig_name, &oslot.data));
         original_fetched = true;
-        if (ColumnFrameText(std::string_view(oslot.data.data(), oslot.data.size()), c.header().count, &text_runs)) {
+        const std::vector<uint8_t>* search = nullptr;
+        if (frame_mask) {
+          search_frames.assign(frames.size(), 0);
+          for (size_t f = 0; f < frames.size(); ++f) search_frames[f] = frames[f] == 1;
+          search = &search_frames;
+        }
+        if (RowsContaining(std::string_view(oslot.data.data(), oslot.data.size()), c.header().count,
+                           required_text.front(), search, &cand_rows)) {
+          row_level = true;
+          rows_only = true;
           bool any = false;
-          if (frame_mask && text_runs.size() == frames.size()) {
+          if (frame_mask) {
+            std::fill(search_frames.begin(), search_frames.end(), uint8_t{0});
+            for (uint32_t r : cand_rows) search_frames[r / c.header().frame_rows] = 1;
             for (size_t f = 0; f < frames.size(); ++f) {
-              if (frames[f] && FindIgnoreCase(text_runs[f], required_text.front()) == std::string_view::npos) frames[f] = 0;
+              if (frames[f] == 1 && !search_frames[f]) frames[f] = 0;
               any = any || frames[f];
             }
           } else {
-            any = text_runs.size() != 1 || FindIgnoreCase(text_runs[0], required_text.front()) != std::string_view::npos;
+            any = !cand_rows.empty();
           }
           if (!any) continue;
+        } else {
+          cand_rows.clear();  // not plain, or damaged: every row is evaluated
         }
       }
       // Frames the tokens settled (kSettledAll) are neither decoded nor evaluated: their rows in
@@ -1278,10 +1306,27 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       hits.clear();
       uint64_t in_range = 0;
       const uint32_t run = c.header().frame_rows ? c.header().frame_rows : c.header().count;
+      size_t next_cand = 0;
       for (uint32_t f = 0, begin = 0; begin < c.header().count; ++f, begin += run) {
         if (frame_mask && !(*frame_mask)[f]) continue;
         const uint32_t end = std::min(c.header().count, begin + run);
         const bool frame_all = block_all || (frame_mask && (*frame_mask)[f] == kSettledAll);
+        if (row_level && !frame_all) {
+          // Only the rows holding the required text are asked; the others count as scanned.
+          if (whole_range) {
+            in_range += end - begin;
+          } else {
+            for (uint32_t i = begin; i < end; ++i) in_range += ts[i] >= so.from_ns && ts[i] < so.to_ns;
+          }
+          while (next_cand < cand_rows.size() && cand_rows[next_cand] < begin) ++next_cand;
+          for (; next_cand < cand_rows.size() && cand_rows[next_cand] < end; ++next_cand) {
+            const uint32_t i = cand_rows[next_cand];
+            if (!whole_range && (ts[i] < so.from_ns || ts[i] >= so.to_ns)) continue;
+            row.row = i;
+            if (same_for_all ? all_match : filter.Matches(row)) hits.push_back(i);
+          }
+          continue;
+        }
         for (uint32_t i = begin; i < end; ++i) {
           if (!whole_range && (ts[i] < so.from_ns || ts[i] >= so.to_ns)) continue;
           ++in_range;
@@ -1292,17 +1337,21 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       scanned += in_range;
       matched += hits.size();
       if (hits.empty()) continue;
+      // Counting only (limit 0): nothing of the hits is read.
+      if (!visiting && !whole_events && so.limit == 0) continue;
       if (settled) {
         // Hits in settled frames: what is read from here on must be decoded for every hit frame.
         loaded.clear();
         row.cols = loaded;
         decode_mask = frame_mask;
+        rows_only = false;
       }
+      const uint32_t hit_rows = *std::max_element(hits.begin(), hits.end()) + 1;
       if (!have_times) {
         if (visiting && !so.need_timestamps) {
           ts.assign(c.header().count, c.header().min_ts);  // the visitor ignores the time
         } else {
-          KMT_RETURN(read_times());
+          KMT_RETURN(read_times(hit_rows));
         }
       }
       if (visiting && !so.visit_fields.empty()) {
@@ -1346,7 +1395,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       std::vector<Event> events(hits.size());
       // event.ingested is read only for the rows materialised (the times column was read above).
       if (!whole_range) {
-        KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts, &ing));
+        KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts, &ing, hit_rows));
       }
       for (size_t k = 0; k < hits.size(); ++k) {
         events[k].timestamp_ns = ts[hits[k]];

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <random>
 #include <string>
@@ -1205,6 +1206,62 @@ TEST(QueryRequiredText, FromTermsPhrasesAndSingleLiteralRegexesAndedAtTheTop) {
     }
   }
   EXPECT_GT(checked, 1000);
+}
+
+// AND and OR ask their children cheapest first: a field's value before the whole line, a NOT
+// after the positive tests like it, a regex on the line last. The written order stays in
+// `children` (ToString), and the answers do not depend on the order.
+TEST(QueryMatchOrder, CheapTestsFirstNotsAfterPositivesRegexOnTheLineLast) {
+  auto order = [](std::string_view text) {
+    const Query q = MustParse(text);
+    std::string out;
+    for (uint32_t k : q.Root().match_order) {
+      const Node& n = q.NodeAt(k);
+      out += n.kind == NodeKind::kNot ? "not:" : "";
+      const Node& m = n.kind == NodeKind::kNot ? q.NodeAt(n.children[0]) : n;
+      out += m.field.empty() ? m.text : m.field;
+      out += ' ';
+    }
+    return out;
+  };
+  EXPECT_EQ(order("198.51.100.77 AND NOT event.dataset:kamatama.audit AND NOT event.dataset:kamatama.internal"),
+            "not:event.dataset not:event.dataset 198.51.100.77 ");
+  EXPECT_EQ(order("sshd AND NOT event.dataset:x AND user.name:root"), "user.name not:event.dataset sshd ");
+  EXPECT_EQ(order("/fail.*/ host.name:web* user.name:root"), "user.name host.name fail.* ");
+  EXPECT_EQ(order("sshd OR host.name:web1"), "host.name sshd ");
+  EXPECT_EQ(order("user.name:root event.outcome:failure"), "user.name event.outcome ");  // ties keep their order
+  const Query q = MustParse("198.51.100.77 AND NOT event.dataset:kamatama.audit");
+  EXPECT_EQ(q.ToString(), "(AND (TERM 198.51.100.77) (NOT (FIELD event.dataset \"kamatama.audit\")))");
+  ASSERT_EQ(q.Root().match_order.size(), q.Root().children.size());
+  Event audit, plain;
+  audit.original = "search q=198.51.100.77 by admin";
+  audit.Add("event.dataset", "kamatama.audit");
+  plain.original = "sshd[1]: Failed password for root from 198.51.100.77 port 22";
+  plain.Add("event.dataset", "linux.auth");
+  EXPECT_FALSE(q.Matches(EventAccessor(audit)));
+  EXPECT_TRUE(q.Matches(EventAccessor(plain)));
+  // Generated queries: every AND/OR orders all its children, each once.
+  std::vector<Event> events = SampleEvents();
+  ExtQueryGen gen(events, 7);
+  int bools = 0;
+  for (int i = 0; i < 5000; ++i) {
+    auto parsed = Query::Parse(gen.Make());
+    if (!std::holds_alternative<Query>(parsed)) continue;
+    const Query& g = std::get<Query>(parsed);
+    std::vector<const Node*> todo{&g.Root()};
+    while (!todo.empty()) {
+      const Node& n = *todo.back();
+      todo.pop_back();
+      for (uint32_t kid : n.children) todo.push_back(&g.NodeAt(kid));
+      if (n.kind != NodeKind::kAnd && n.kind != NodeKind::kOr) continue;
+      ++bools;
+      std::vector<uint32_t> a = n.children, b = n.match_order;
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      ASSERT_EQ(a, b) << g.ToString();
+    }
+  }
+  EXPECT_GT(bools, 1000);
 }
 
 TEST(QueryRegexRowPrefilter, LiteralsDecideBeforeRe2) {

@@ -30,10 +30,14 @@ class QueryFilter final : public RowFilter {
   BlockAnswer Answer(const TokenFilter& has) const override { return q_.Answer(has); }
   bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
   const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
-  const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
+  const std::vector<std::string>& RequiredText() const override { return with_text_ ? q_.RequiredText() : none_; }
+  //! Without it the store cannot skip frames and rows by the text every match contains.
+  void HideRequiredText() { with_text_ = false; }
 
  private:
   query::Query q_;
+  bool with_text_ = true;
+  std::vector<std::string> none_;
 };
 
 // A deterministic stand-in for the parsers: the record's data is "host|message".
@@ -359,6 +363,55 @@ TEST_F(StoreTest, FiltersInMemoryFollowNewBlocks) {
   }
 }
 
+// Rows are asked only where their line holds the text every match contains: the same hits,
+// counts and scanned rows as a scan that evaluates every row of the frames it reads.
+TEST_F(StoreTest, RowsWithoutTheRequiredTextAreNotEvaluatedAndAnswersDoNotChange) {
+  store_.reset();
+  opt_.block_max_events = 1000;  // frames of 256
+  Reopen();
+  std::mt19937 rng(3);
+  uint64_t want = 0;  // lines holding the token 198.51.100.77
+  for (int i = 0; i < 5000; ++i) {
+    std::string line = "h" + std::to_string(i % 7) + "|event " + std::to_string(i);
+    const unsigned r = rng() % 100;
+    want += r < 3 || r == 5;
+    if (r < 3) line += " from 198.51.100.77";
+    else if (r < 5) line += " from 198.51.100.770";  // the text, not the token
+    else if (r < 6) line += " FAILED login from 198.51.100.77";
+    else if (r < 8) line += " failed";
+    Append(kDay0 + i * kNanosPerSecond, line);
+  }
+  ASSERT_TRUE(store_->Commit(true).ok());
+  for (const char* q : {"198.51.100.77", "198.51.100.77 failed", "\"from 198.51.100.77\"", "failed NOT 198.51.100.77",
+                        "198.51.100.77 OR failed", "198.51.100.77 host.name:h3", "198.51.100.77 NOT host.name:h3",
+                        "/198\\.51\\.100\\.77[0-9]/", "198.51.100.77*"}) {
+    QueryFilter with(q), without(q);
+    without.HideRequiredText();
+    for (uint64_t limit : {0u, 7u, 10000u}) {
+      ScanResult a, b;
+      // One thread: a scan stopped by its limit counts what it read before stopping, which with
+      // several threads depends on their timing.
+      ASSERT_TRUE(store_->Scan(with, {.limit = limit, .parallelism = 1}, &a).ok());
+      ASSERT_TRUE(store_->Scan(without, {.limit = limit, .parallelism = 1}, &b).ok());
+      EXPECT_EQ(a.matched, b.matched) << q << " limit " << limit;
+      EXPECT_EQ(a.scanned, b.scanned) << q << " limit " << limit;
+      ASSERT_EQ(a.events.size(), b.events.size()) << q << " limit " << limit;
+      for (size_t k = 0; k < a.events.size(); ++k) {
+        EXPECT_EQ(a.events[k].original, b.events[k].original) << q;
+        EXPECT_EQ(a.events[k].timestamp_ns, b.events[k].timestamp_ns) << q;
+        EXPECT_EQ(a.events[k].fields, b.events[k].fields) << q;
+      }
+    }
+  }
+  // The counts themselves.
+  EXPECT_EQ(Scan("198.51.100.77", {.limit = 0}).matched, want);
+  ScanResult r = Scan("198.51.100.77", {.limit = 10000});
+  EXPECT_EQ(r.events.size(), want);
+  for (const Event& e : r.events) EXPECT_NE(e.original.find("198.51.100.77"), std::string::npos);
+  for (const Event& e : r.events) EXPECT_EQ(e.original.find("198.51.100.770"), std::string::npos);
+  EXPECT_GT(r.events.size(), 100u);
+}
+
 TEST_F(StoreTest, RetentionDropsOldDays) {
   store_.reset();
   opt_.max_age_days = 2;
@@ -472,7 +525,33 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
         ASSERT_EQ(vals[k], whole[name].values[rows[k]]) << name << " row " << rows[k];
       }
     }
+    // The same rows decoded in place (DecodeRows): those rows as a whole decode has them, every
+    // other row absent.
+    std::map<std::string, store::DecodedColumn> few;
+    std::vector<uint8_t> wanted(kN, 0);
+    for (uint32_t r : rows) wanted[r] = 1;
+    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+      ASSERT_TRUE(store::DecodeRows(data[name], kN, std::string_view(name) == "message" ? &few["event.original"] : nullptr,
+                                    rows, &few[name]).ok()) << name;
+      for (int i = 0; i < kN; ++i) {
+        ASSERT_EQ(few[name].present[i], wanted[i] && whole[name].present[i]) << name << " row " << i;
+        if (few[name].present[i]) ASSERT_EQ(few[name].values[i], whole[name].values[i]) << name << " row " << i;
+      }
+    }
   }
+  // Times of the first rows only: the same values as a whole decode.
+  store::BlockHeader th;
+  ASSERT_TRUE(store::DecodeHeader(blk.header_value, &th).ok());
+  std::vector<int64_t> ts_all, ing_all, ts_few, ing_few;
+  ASSERT_TRUE(store::DecodeTimes(blk.times, th, &ts_all, &ing_all).ok());
+  for (uint32_t n : {1u, 255u, 256u, 700u, 1000u}) {
+    ASSERT_TRUE(store::DecodeTimes(blk.times, th, &ts_few, &ing_few, n).ok());
+    for (uint32_t i = 0; i < n; ++i) {
+      ASSERT_EQ(ts_few[i], evs[i].timestamp_ns) << n << " " << i;
+      ASSERT_EQ(ing_few[i], ing_all[i]) << n << " " << i;
+    }
+  }
+  EXPECT_FALSE(store::DecodeTimes(std::string_view(blk.times).substr(0, blk.times.size() / 2), th, &ts_few, &ing_few, 10).ok());
   // Damaged frame offsets are an error, never a read out of bounds.
   std::string bad = data["user.name"];
   bad.resize(bad.size() / 2);
@@ -488,6 +567,76 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
   EXPECT_EQ(h.frame_rows, 0u);
   EXPECT_EQ(h.frames(), 1u);
   EXPECT_TRUE(small.frame_filters.empty());
+}
+
+// The rows holding a text, found with one pass over each frame's lines, are exactly those whose
+// line contains it (ASCII case ignored). An occurrence that runs from one line over the length
+// prefix of the next (the prefix byte can be any character) belongs to no line.
+TEST(Block, RowsContainingAreExactlyTheLinesHoldingTheText) {
+  constexpr int kN = 1000;  // frames of 256
+  const std::string needle = "Zq.10.1.2.3";
+  std::mt19937 rng(5);
+  std::vector<Event> evs(kN);
+  auto sized = [](std::string s, size_t n) {  // pads or cuts to exactly n bytes
+    s.resize(n, 'x');
+    return s;
+  };
+  for (int i = 0; i < kN; ++i) {
+    evs[i].timestamp_ns = kDay0 + i * 1000;
+    evs[i].ingested_ns = evs[i].timestamp_ns;
+    std::string line = "<13>Nov 20 00:00:00 h app: n=" + std::to_string(i);
+    switch (rng() % 8) {
+      case 0: line += " from zQ.10.1.2.3 port 22"; break;
+      case 1: line += " ZQ.10.1.2.3 and again zq.10.1.2.3"; break;
+      case 2: line = "Zq.10.1.2.3 " + line; break;
+      case 3: line += " Zq.10.1.2.3"; break;  // at the very end
+      case 4: line += " Zq.10.1.2.4 Zq.10.1.2"; break;  // almost
+      default: break;
+    }
+    evs[i].original = line;
+    evs[i].Add("host.name", "h" + std::to_string(i % 4));
+  }
+  // Row 100 ends with "Zq.10.1.2." and row 101 is 51 bytes long: its length prefix is '3', so the
+  // column holds "Zq.10.1.2.3" across the two. Row 300 ends with "Zq.10.1.2", row 301 is 46 bytes
+  // ('.') and starts with "3": the needle runs from one line through a prefix into the next.
+  evs[100].original = "<13>Nov 20 00:00:00 h app: ends with Zq.10.1.2.";
+  evs[101].original = sized("<13>Nov 20 00:00:00 h app: length fifty-one ", 51);
+  evs[300].original = "<13>Nov 20 00:00:00 h app: ends with Zq.10.1.2";
+  evs[301].original = sized("3 <13>Nov 20 00:00:00 h app: forty-six bytes ", 46);
+  std::vector<const Event*> ptrs;
+  for (auto& e : evs) ptrs.push_back(&e);
+  store::EncodedBlock blk;
+  store::EncodeBlock(9, ptrs, &blk);
+  std::map<std::string, std::string> data(blk.columns.begin(), blk.columns.end());
+  ASSERT_NE(data["event.original"].find("Zq.10.1.2.3"), std::string::npos);
+  auto expect = [&](const std::vector<uint8_t>* frames) {
+    std::vector<uint32_t> rows;
+    for (int i = 0; i < kN; ++i) {
+      if (frames && !(*frames)[i / 256]) continue;
+      if (FindIgnoreCase(evs[i].original, needle) != std::string_view::npos) rows.push_back(static_cast<uint32_t>(i));
+    }
+    return rows;
+  };
+  std::vector<uint32_t> rows;
+  ASSERT_TRUE(store::RowsContaining(data["event.original"], kN, needle, nullptr, &rows));
+  const std::vector<uint32_t> all = expect(nullptr);
+  EXPECT_EQ(rows, all);
+  EXPECT_GT(all.size(), 300u);
+  for (uint32_t r : {100u, 101u, 300u, 301u}) EXPECT_EQ(std::count(rows.begin(), rows.end(), r), 0) << r;
+  for (int round = 0; round < 16; ++round) {
+    std::vector<uint8_t> frames{uint8_t(round & 1), uint8_t(round >> 1 & 1), uint8_t(round >> 2 & 1), uint8_t(round >> 3 & 1)};
+    rows.clear();
+    ASSERT_TRUE(store::RowsContaining(data["event.original"], kN, needle, &frames, &rows));
+    EXPECT_EQ(rows, expect(&frames)) << round;
+  }
+  // A row's own text only: "n=1" is in many lines, "n=999" in one.
+  rows.clear();
+  ASSERT_TRUE(store::RowsContaining(data["event.original"], kN, "N=999", nullptr, &rows));
+  EXPECT_EQ(rows, std::vector<uint32_t>{999});
+  // Not a plain column, an empty needle, damage: false (the caller evaluates every row).
+  EXPECT_FALSE(store::RowsContaining(data["host.name"], kN, "h1", nullptr, &rows));
+  EXPECT_FALSE(store::RowsContaining(data["event.original"], kN, "", nullptr, &rows));
+  EXPECT_FALSE(store::RowsContaining(data["event.original"].substr(0, 40), kN, needle, nullptr, &rows));
 }
 
 TEST(Block, EncodeDecodeColumnsAndFilter) {
