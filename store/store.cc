@@ -1580,6 +1580,28 @@ std::vector<std::string> Store::FieldNames() const {
   return {names.begin(), names.end()};
 }
 
+bool Store::KnowsField(std::string_view name) const {
+  if (name == "@timestamp" || name == "event.ingested" || name == field::kOriginal) return true;
+  Impl& m = *impl_;
+  std::lock_guard lock(m.mu);
+  if (m.known_fields.find(name) != m.known_fields.end()) return true;
+  auto has = [&](const std::vector<Event>& evs) {
+    for (const Event& ev : evs) {
+      for (const auto& [k, v] : ev.fields) {
+        if (k == name) return true;
+      }
+    }
+    return false;
+  };
+  for (auto& [day, b] : m.builders) {
+    if (has(b->events)) return true;
+  }
+  for (auto& s : m.sealed) {
+    if (has(s.builder->events)) return true;
+  }
+  return false;
+}
+
 StoreStats Store::Stats() const {
   Impl& m = *impl_;
   StoreStats st;

@@ -138,6 +138,9 @@ class Store {
   StoreStats Stats() const;
   //! Every field name of stored or buffered events, sorted (for completion and query warnings).
   std::vector<std::string> FieldNames() const;
+  //! Whether FieldNames() holds `name`, without building the list: a name sealed blocks already
+  //! have is one lookup; otherwise the events in memory are searched until one has it.
+  bool KnowsField(std::string_view name) const;
 
   // ---- operations (issue 10): on-disk format version, backup/restore, live retention ----
   //! On-disk format version this build writes and reads (store/FORMAT.md). A store with a
