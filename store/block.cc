@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <map>
 #include <unordered_map>
 
@@ -387,6 +388,27 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
 }
 
 // ---- Decoding -------------------------------------------------------------------------------
+namespace {
+//! Skips `n` varints at the front of *in by counting their last bytes (high bit clear), eight
+//! bytes at a time: several times faster than reading them when only their end matters.
+bool SkipVarints(std::string_view* in, uint64_t n) {
+  const char* p = in->data();
+  const char* const e = p + in->size();
+  while (n > 8 && e - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const auto ends = static_cast<uint64_t>(__builtin_popcountll(~w & 0x8080808080808080ULL));
+    if (ends >= n) break;  // the n-th end is in this word: finish byte by byte
+    n -= ends;
+    p += 8;
+  }
+  for (; n && p < e; ++p) n -= !(static_cast<unsigned char>(*p) & 0x80);
+  if (n) return false;
+  in->remove_prefix(static_cast<size_t>(p - in->data()));
+  return true;
+}
+}  // namespace
+
 Status DecodeTimes(std::string_view in, const BlockHeader& h, std::vector<int64_t>* ts, std::vector<int64_t>* ingested,
                    uint32_t rows) {
   const uint32_t count = h.count;
@@ -401,10 +423,7 @@ Status DecodeTimes(std::string_view in, const BlockHeader& h, std::vector<int64_
     (*ts)[i] = prev;
   }
   if (!ingested) return Status::OK();
-  for (; i < count; ++i) {  // the rest of the @timestamp values, skipped
-    uint64_t v;
-    if (!GetVarint(&in, &v)) return Status::Corruption("bad times column");
-  }
+  if (!SkipVarints(&in, count - i)) return Status::Corruption("bad times column");  // the other @timestamps
   ingested->resize(count);
   prev = h.min_ts;
   for (i = 0; i < n; ++i) {
@@ -433,6 +452,15 @@ struct ColumnLayout {
 
   bool Present(uint32_t i) const {
     return !has_bitmap || ((static_cast<unsigned char>(bitmap[i / 8]) >> (i % 8)) & 1);
+  }
+  //! How many of the rows [a, b) are present.
+  uint32_t PresentBetween(uint32_t a, uint32_t b) const {
+    if (!has_bitmap) return b - a;
+    uint32_t n = 0, i = a;
+    for (; i < b && (i & 7); ++i) n += Present(i);
+    for (; i + 8 <= b; i += 8) n += static_cast<uint32_t>(__builtin_popcount(static_cast<unsigned char>(bitmap[i / 8])));
+    for (; i < b; ++i) n += Present(i);
+    return n;
   }
   //! The rows [begin, end) of the run holding row `row`, and its values.
   void RunOf(uint32_t row, uint32_t count, uint32_t* begin, uint32_t* end, std::string_view* in) const {
@@ -680,6 +708,22 @@ Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32
     uint32_t begin, end;
     std::string_view run;
     l.RunOf(rows[k], count, &begin, &end, &run);
+    if (l.kind == ColumnKind::kDict) {
+      // Dictionary indexes are varints: the values before a wanted row are skipped by counting
+      // their last bytes (SkipVarints) instead of being read one by one.
+      uint32_t at = begin;
+      for (; k < rows.size() && rows[k] < end; ++k) {
+        const uint32_t r = rows[k];
+        if (!l.Present(r)) continue;
+        std::string_view v;
+        if (!SkipVarints(&run, l.PresentBetween(at, r)) || !l.Next(&run, nullptr, &v))
+          return Status::Corruption("bad column value");
+        (*values)[k] = v;
+        (*present)[k] = 1;
+        at = r + 1;
+      }
+      continue;
+    }
     size_t kend = k;
     uint32_t last = 0;
     bool any = false;

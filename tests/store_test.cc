@@ -457,6 +457,7 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
     evs[i].Add("message", i % 11 ? "line " + std::to_string(i) : "not a suffix " + std::to_string(i));
     if (i % 3 == 0) evs[i].Add("user.name", "user" + std::to_string(i));              // sparse, plain
     if (i >= 300 && i < 350) evs[i].Add("rare.field", "r" + std::to_string(i));       // one frame only
+    if (i % 7 < 3) evs[i].Add("event.outcome", i % 2 ? "success" : "failure");         // sparse dictionary
   }
   std::vector<const Event*> ptrs;
   for (auto& e : evs) ptrs.push_back(&e);
@@ -482,8 +483,12 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
   EXPECT_FALSE(store::DecodeFrameFilters(blk.frame_filters, 3, &ffilters).ok());
 
   std::map<std::string, std::string> data(blk.columns.begin(), blk.columns.end());
+  // Dictionary columns (kind 1; the high bit marks frame offsets), dense and sparse.
+  EXPECT_EQ(data["host.name"][0] & 0x7f, 1);
+  EXPECT_EQ(data["event.outcome"][0] & 0x7f, 1);
+  EXPECT_EQ(data["event.outcome"][1], 1);  // with a presence bitmap
   std::map<std::string, store::DecodedColumn> whole;
-  for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+  for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field", "event.outcome"}) {
     ASSERT_TRUE(store::DecodeColumn(data[name], kN, std::string_view(name) == "message" ? &whole["event.original"] : nullptr,
                                     &whole[name]).ok()) << name;
   }
@@ -498,7 +503,7 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
     std::vector<uint8_t> mask(4);
     for (auto& m : mask) m = rng() % 2;
     std::map<std::string, store::DecodedColumn> part;
-    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field", "event.outcome"}) {
       ASSERT_TRUE(store::DecodeColumn(data[name], kN, std::string_view(name) == "message" ? &part["event.original"] : nullptr,
                                       &part[name], &mask).ok());
       for (int i = 0; i < kN; ++i) {
@@ -518,7 +523,7 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
     std::vector<std::string_view> orig_rows, vals;
     std::vector<uint8_t> pres;
     ASSERT_TRUE(store::ExtractRows(data["event.original"], kN, rows, nullptr, &orig_rows, &pres).ok());
-    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field", "event.outcome"}) {
       ASSERT_TRUE(store::ExtractRows(data[name], kN, rows, &orig_rows, &vals, &pres).ok()) << name;
       for (size_t k = 0; k < rows.size(); ++k) {
         ASSERT_EQ(pres[k], whole[name].present[rows[k]]) << name << " row " << rows[k];
@@ -530,7 +535,7 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
     std::map<std::string, store::DecodedColumn> few;
     std::vector<uint8_t> wanted(kN, 0);
     for (uint32_t r : rows) wanted[r] = 1;
-    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field"}) {
+    for (const char* name : {"event.original", "message", "host.name", "user.name", "rare.field", "event.outcome"}) {
       ASSERT_TRUE(store::DecodeRows(data[name], kN, std::string_view(name) == "message" ? &few["event.original"] : nullptr,
                                     rows, &few[name]).ok()) << name;
       for (int i = 0; i < kN; ++i) {
