@@ -660,7 +660,10 @@ Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* or
                     const std::vector<uint8_t>* frames) {
   out->values.resize(count);  // rows not decoded keep whatever was there: present says 0
   out->present.assign(count, 0);
-  ColumnLayout l;
+  // One layout per thread, reused: its frame offsets and dictionary keep their capacity (a
+  // search reading a hit's 20-odd columns in each of ~80 blocks spent ~5% of its CPU allocating).
+  thread_local ColumnLayout layout;
+  ColumnLayout& l = layout;
   KMT_RETURN_IF_ERROR(ParseColumn(in, count, &l));
   if (l.kind == ColumnKind::kSuffixOfOriginal && !original) return Status::Corruption("suffix column without original");
   auto decode_run = [&](uint32_t begin, uint32_t end, std::string_view run) -> Status {
@@ -693,7 +696,8 @@ Status ExtractRows(std::string_view in, uint32_t count, const std::vector<uint32
   present->assign(rows.size(), 0);
   if (rows.empty()) return Status::OK();
   if (rows.back() >= count) return Status::Corruption("row out of range");
-  ColumnLayout l;
+  thread_local ColumnLayout layout;  // reused, as in DecodeColumn
+  ColumnLayout& l = layout;
   std::string_view rest;
   bool framed = false;
   KMT_RETURN_IF_ERROR(ParsePresence(in, count, &l, &rest, &framed));

@@ -1124,6 +1124,9 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     std::vector<rocksdb::Slice> fetch_slices;
     std::vector<rocksdb::PinnableSlice> fetch_values;
     std::vector<rocksdb::Status> fetch_status;
+    rocksdb::PinnableSlice orig_slice;  // materialisation: the hits' lines, their values
+    std::vector<std::string_view> orig_rows, vals;
+    std::vector<uint8_t> pres;
     std::vector<uint32_t> cand_rows;     // rows holding the required text, ascending
     std::vector<uint8_t> search_frames;  // frames searched for it, then frames holding it
     const std::string orig_name(field::kOriginal);
@@ -1402,9 +1405,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         events[k].ingested_ns = ing[hits[k]];
         events[k].fields.reserve(c.header().columns.size());
       }
-      rocksdb::PinnableSlice orig_slice;
-      std::vector<std::string_view> orig_rows, vals;
-      std::vector<uint8_t> pres;
+      orig_slice.Reset();
       bool have_orig = false;
       {
         if (const DecodedColumn* oc = FindLoaded(loaded, orig_name)) {
