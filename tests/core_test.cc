@@ -51,6 +51,19 @@ TEST(Json, EscapesEverythingDangerous) {
   out.clear();
   AppendJsonString(&out, std::string_view("ok\xff\xc3(\xe2\x82\xac", 8));
   EXPECT_EQ(out, "\"ok\\ufffd\\ufffd(\xe2\x82\xac\"");
+  // Runs of plain text around escapes, at either end and alone.
+  out.clear();
+  AppendJsonString(&out, "<13>Nov 20 sshd[1]: Failed password for \"root\" from 10.0.0.1>");
+  EXPECT_EQ(out, "\"\\u003c13\\u003eNov 20 sshd[1]: Failed password for \\\"root\\\" from 10.0.0.1\\u003e\"");
+  out.clear();
+  AppendJsonString(&out, "plain text only");
+  EXPECT_EQ(out, "\"plain text only\"");
+  out.clear();
+  AppendJsonString(&out, "");
+  EXPECT_EQ(out, "\"\"");
+  out.clear();
+  AppendJsonString(&out, std::string_view("a\0b\xc3\xa9", 5));
+  EXPECT_EQ(out, "\"a\\u0000b\xc3\xa9\"");
   EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo"));
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
   EXPECT_EQ(SanitizeUtf8("a\xc0\xaf"), "a\xEF\xBF\xBD\xEF\xBF\xBD");
