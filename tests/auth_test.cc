@@ -19,8 +19,24 @@
 namespace kamatama::server {
 namespace {
 
+std::filesystem::path TmpDir() {
+  return std::filesystem::temp_directory_path() / ("kmt_auth_" + std::to_string(::getpid()));
+}
+
+// The directory TmpFile fills is removed once the test program's tests have run (it was left
+// behind by every run).
+class TmpDirCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(TmpDir(), ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kTmpDirCleanup =
+    ::testing::AddGlobalTestEnvironment(new TmpDirCleanup);
+
 std::string TmpFile(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("kmt_auth_" + std::to_string(::getpid()));
+  auto dir = TmpDir();
   std::filesystem::create_directories(dir);
   std::string p = (dir / name).string();
   std::filesystem::remove(p);
