@@ -169,13 +169,14 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
   switch (node.kind) {
     case NodeKind::kMatchAll:
       return true;
+    // match_order: every AND and OR reachable from the root has it (the parser's last step).
     case NodeKind::kAnd:
-      for (uint32_t kid : node.match_order.size() == node.children.size() ? node.match_order : node.children) {
+      for (uint32_t kid : node.match_order) {
         if (!MatchNode(kid, row)) return false;
       }
       return true;
     case NodeKind::kOr:
-      for (uint32_t kid : node.match_order.size() == node.children.size() ? node.match_order : node.children) {
+      for (uint32_t kid : node.match_order) {
         if (MatchNode(kid, row)) return true;
       }
       return false;

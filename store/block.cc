@@ -473,7 +473,10 @@ struct ColumnLayout {
     const uint32_t f = row / frame_rows;
     *begin = f * frame_rows;
     *end = std::min(count, *begin + frame_rows);
-    *in = values.substr(offsets[f]);
+    // Cut at the next frame's values (a search through the run must not run on into them);
+    // offsets out of order give an empty run, which reads as damage.
+    const size_t stop = f + 1 < offsets.size() ? offsets[f + 1] : values.size();
+    *in = values.substr(offsets[f], stop >= offsets[f] ? stop - offsets[f] : 0);
   }
   //! Reads the value of a present row at the front of *in. `orig` is the row's original line
   //! (suffix columns only; nullptr: the value is skipped, *v left empty).
@@ -612,16 +615,10 @@ bool RowsContaining(std::string_view in, uint32_t count, std::string_view needle
   const size_t runs = l.frame_rows ? l.offsets.size() : 1;
   for (size_t f = 0; f < runs; ++f) {
     if (l.frame_rows && frames && f < frames->size() && !(*frames)[f]) continue;
-    uint32_t begin = 0, end = count;
-    std::string_view run = l.values;
-    if (l.frame_rows) {
-      // The run is cut at the next frame's values: a needle only there is not in this frame.
-      const size_t stop = f + 1 < l.offsets.size() ? l.offsets[f + 1] : l.values.size();
-      if (stop < l.offsets[f]) return false;
-      begin = static_cast<uint32_t>(f) * l.frame_rows;
-      end = std::min(count, begin + l.frame_rows);
-      run = l.values.substr(l.offsets[f], stop - l.offsets[f]);
-    }
+    if (f + 1 < l.offsets.size() && l.offsets[f + 1] < l.offsets[f]) return false;
+    uint32_t begin, end;
+    std::string_view run;
+    l.RunOf(static_cast<uint32_t>(f) * l.frame_rows, count, &begin, &end, &run);
     // `pos`: the next occurrence in the run (length prefixes included); rows are walked until
     // the one whose value holds it. An occurrence running over a value's end (across a length
     // prefix into the next value) belongs to no row: the search resumes inside the next value.

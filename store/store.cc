@@ -1254,7 +1254,6 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       // such a row are dropped, and in the others only those rows are decoded and evaluated (a
       // rare IP's frame has one or two of its 256). Settled frames need no text: their tokens
       // proved every row.
-      bool row_level = false;
       cand_rows.clear();
       if (!block_all && !required_text.empty() &&
           std::find(c.header().columns.begin(), c.header().columns.end(), orig_name) != c.header().columns.end()) {
@@ -1270,7 +1269,6 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         }
         if (RowsContaining(std::string_view(oslot.data.data(), oslot.data.size()), c.header().count,
                            required_text.front(), search, &cand_rows)) {
-          row_level = true;
           rows_only = true;
           bool any = false;
           if (frame_mask) {
@@ -1314,7 +1312,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         if (frame_mask && !(*frame_mask)[f]) continue;
         const uint32_t end = std::min(c.header().count, begin + run);
         const bool frame_all = block_all || (frame_mask && (*frame_mask)[f] == kSettledAll);
-        if (row_level && !frame_all) {
+        if (rows_only && !frame_all) {
           // Only the rows holding the required text are asked; the others count as scanned.
           if (whole_range) {
             in_range += end - begin;
@@ -1349,7 +1347,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         decode_mask = frame_mask;
         rows_only = false;
       }
-      const uint32_t hit_rows = *std::max_element(hits.begin(), hits.end()) + 1;
+      const uint32_t hit_rows = hits.back() + 1;  // hits are ascending until cut to the limit below
       if (!have_times) {
         if (visiting && !so.need_timestamps) {
           ts.assign(c.header().count, c.header().min_ts);  // the visitor ignores the time
@@ -1559,48 +1557,53 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   return Status::OK();
 }
 
+namespace {
+// Fields every event has outside its field list (the times, the original line).
+constexpr std::string_view kImplicitFields[] = {"@timestamp", "event.ingested", field::kOriginal};
+
+// Calls stop(name) for each field name of the events still in memory (builders, and sealed
+// blocks not yet committed), until it returns true; says whether it did. Caller holds m.mu.
+template <typename Impl, typename Fn>
+bool AnyBufferedField(Impl& m, Fn&& stop) {
+  auto any = [&](const std::vector<Event>& evs) {
+    for (const Event& ev : evs) {
+      for (const auto& [k, v] : ev.fields) {
+        if (stop(k)) return true;
+      }
+    }
+    return false;
+  };
+  for (auto& [day, b] : m.builders) {
+    if (any(b->events)) return true;
+  }
+  for (auto& s : m.sealed) {
+    if (any(s.builder->events)) return true;
+  }
+  return false;
+}
+}  // namespace
+
 std::vector<std::string> Store::FieldNames() const {
   Impl& m = *impl_;
   std::set<std::string, std::less<>> names;
   {
     std::lock_guard lock(m.mu);
     names = m.known_fields;
-    auto add = [&](const std::vector<Event>& evs) {
-      for (const Event& ev : evs) {
-        for (const auto& [k, v] : ev.fields) {
-          if (!names.count(k)) names.insert(k);
-        }
-      }
-    };
-    for (auto& [day, b] : m.builders) add(b->events);
-    for (auto& s : m.sealed) add(s.builder->events);
+    AnyBufferedField(m, [&](const std::string& k) {
+      if (!names.count(k)) names.insert(k);
+      return false;
+    });
   }
-  names.insert("@timestamp");
-  names.insert("event.ingested");
-  names.insert("event.original");
+  names.insert(std::begin(kImplicitFields), std::end(kImplicitFields));
   return {names.begin(), names.end()};
 }
 
 bool Store::KnowsField(std::string_view name) const {
-  if (name == "@timestamp" || name == "event.ingested" || name == field::kOriginal) return true;
+  if (std::find(std::begin(kImplicitFields), std::end(kImplicitFields), name) != std::end(kImplicitFields)) return true;
   Impl& m = *impl_;
   std::lock_guard lock(m.mu);
   if (m.known_fields.find(name) != m.known_fields.end()) return true;
-  auto has = [&](const std::vector<Event>& evs) {
-    for (const Event& ev : evs) {
-      for (const auto& [k, v] : ev.fields) {
-        if (k == name) return true;
-      }
-    }
-    return false;
-  };
-  for (auto& [day, b] : m.builders) {
-    if (has(b->events)) return true;
-  }
-  for (auto& s : m.sealed) {
-    if (has(s.builder->events)) return true;
-  }
-  return false;
+  return AnyBufferedField(m, [&](const std::string& k) { return k == name; });
 }
 
 StoreStats Store::Stats() const {
