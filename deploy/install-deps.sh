@@ -10,6 +10,8 @@ PKGS=(
   librocksdb-dev libboost-dev libboost-system-dev libsimdjson-dev libre2-dev
   libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libssl-dev
   libzstd-dev libbenchmark-dev zlib1g-dev libsnappy-dev
+  # the server's allocator (tcmalloc: RocksDB's block buffers, see CMakeLists.txt)
+  libgoogle-perftools-dev
   # systemd notification (Type=notify) and archive import (kamatama import: .tar.gz, .zst)
   libsystemd-dev libarchive-dev
   # fuzzing (libFuzzer ships with clang's runtime)
