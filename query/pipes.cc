@@ -8,7 +8,6 @@
 #include <cstring>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -350,6 +349,59 @@ std::variant<Pipeline, ParseError> ParsePipeline(std::string_view text) {
 }
 
 // ---- Aggregation --------------------------------------------------------------------------
+namespace {
+
+// The distinct values of one dc() in one group, kept as 64-bit hashes of the values in an
+// open-addressing table: 8-16 bytes a value and no allocation per row. A set of strings took 20 s
+// and 1.3 GB at peak for `* | stats dc(source.ip) by host.name` over the 10M-event bench store
+// (8.2 million distinct pairs: nearly every row allocated a node and a string). Exact unless two
+// different values of a group share a hash: for a million values the odds are about 1 in 37 million.
+class DistinctSet {
+ public:
+  static constexpr size_t kMax = 1'000'000;  //!< values counted per group; more are not added
+
+  size_t size() const { return n_; }
+  void Insert(std::string_view v) { InsertHash(std::hash<std::string_view>()(v)); }
+  void Merge(DistinctSet&& o) {
+    if (slots_.size() < o.slots_.size()) std::swap(*this, o);
+    for (uint64_t h : o.slots_)
+      if (h != 0) InsertHash(h);
+    o.slots_.clear();
+    o.n_ = 0;
+  }
+
+ private:
+  void InsertHash(uint64_t h) {
+    if (h == 0) h = 1;  // 0 marks an empty slot
+    if (slots_.empty()) slots_.assign(16, 0);
+    for (size_t mask = slots_.size() - 1, i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == h) return;
+      if (slots_[i] == 0) {
+        if (n_ >= kMax) return;
+        slots_[i] = h;
+        if (++n_ * 2 > slots_.size()) Grow();
+        return;
+      }
+    }
+  }
+  void Grow() {
+    std::vector<uint64_t> old(slots_.size() * 2, 0);
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (uint64_t h : old) {
+      if (h == 0) continue;
+      size_t i = h & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = h;
+    }
+  }
+
+  std::vector<uint64_t> slots_;
+  size_t n_ = 0;
+};
+
+}  // namespace
+
 struct Aggregator::Impl {
   const Stage& stage;
   size_t max_groups;
@@ -358,7 +410,7 @@ struct Aggregator::Impl {
     double count = 0, sum = 0;
     std::optional<double> min, max;
     std::string smin, smax;  // for non-numeric min/max
-    std::unordered_set<std::string> distinct;
+    DistinctSet distinct;
   };
   // group key (values joined by \x1f, with time bucket first for timechart) and states, in
   // insertion order, found through an open-addressing index (cache-friendly: a stats over
@@ -534,7 +586,7 @@ void Aggregator::Add(const FieldAccessor& row, int64_t ts_ns) {
       case AggFn::kCount:
         break;
       case AggFn::kDistinctCount:
-        if (s.distinct.size() < 1'000'000) s.distinct.emplace(v);
+        s.distinct.Insert(v);
         break;
       case AggFn::kSum:
       case AggFn::kAvg:
@@ -584,11 +636,7 @@ void Aggregator::Merge(Aggregator&& other) {
       if (b.max && (!a.max || *b.max > *a.max)) a.max = b.max;
       if (!b.smin.empty() && (a.smin.empty() || b.smin < a.smin)) a.smin = std::move(b.smin);
       if (!b.smax.empty() && (a.smax.empty() || b.smax > a.smax)) a.smax = std::move(b.smax);
-      if (a.distinct.size() < b.distinct.size()) std::swap(a.distinct, b.distinct);
-      for (auto& v : b.distinct) {
-        if (a.distinct.size() >= 1'000'000) break;
-        a.distinct.insert(v);
-      }
+      a.distinct.Merge(std::move(b.distinct));
     }
   }
   o.groups.clear();

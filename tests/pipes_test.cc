@@ -1,5 +1,11 @@
 // tests/pipes_test.cc: the pipe language (stats, top, rare, timechart, sort, head, fields, where).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
 
 #include "core/time.h"
 #include "query/pipes.h"
@@ -73,6 +79,51 @@ TEST(Pipes, StatsByWithAllAggregations) {
   EXPECT_EQ(t.rows[0], (std::vector<std::string>{"db1", "1", "1", "7", "7", "7", "7"}));
   EXPECT_EQ(t.rows[1], (std::vector<std::string>{"web1", "3", "2", "425", "141.667", "25", "300"}));
   EXPECT_EQ(t.rows[2], (std::vector<std::string>{"web2", "2", "2", "1050", "525", "50", "1000"}));
+}
+
+// dc() over many values and through the merge of per-thread aggregators: against a reference
+// set, with values shared between the aggregators, an empty value, and the per-group cap.
+TEST(Pipes, DistinctCountsAreExactAcrossMergedAggregators) {
+  Pipeline p = P("* | stats dc(source.ip), count() by host.name");
+  std::vector<std::unique_ptr<Aggregator>> parts;
+  for (int w = 0; w < 3; ++w) parts.push_back(std::make_unique<Aggregator>(p.stages[0], 1000));
+  std::map<std::string, std::set<std::string>> want;
+  std::map<std::string, int> rows;
+  std::mt19937 rng(5);
+  for (int i = 0; i < 60000; ++i) {
+    Event ev;
+    const std::string host = fmt::format("h{}", rng() % 7);
+    // host h0 sees few values (many repeats), the others up to 20,000 each; "" is a value too.
+    const uint32_t n = host == "h0" ? 3 : 20000;
+    const uint32_t x = rng() % n;
+    const std::string ip = x == 0 ? "" : fmt::format("10.{}.{}.{}", x >> 16, (x >> 8) & 255, x & 255);
+    ev.Add("host.name", host);
+    ev.Add("source.ip", ip);
+    want[host].insert(ip);
+    ++rows[host];
+    parts[rng() % parts.size()]->Add(EventAccessor(ev), 0);
+  }
+  for (size_t w = 1; w < parts.size(); ++w) parts[0]->Merge(std::move(*parts[w]));
+  Table t = parts[0]->Finish();
+  ASSERT_EQ(t.rows.size(), want.size());
+  for (const auto& row : t.rows) {
+    EXPECT_EQ(row[1], std::to_string(want[row[0]].size())) << row[0];
+    EXPECT_EQ(row[2], std::to_string(rows[row[0]])) << row[0];
+  }
+
+  // A group stops counting at a million distinct values.
+  Aggregator big(p.stages[0], 10);
+  Event ev;
+  ev.Add("host.name", "h");
+  ev.Add("source.ip", "");
+  for (int i = 0; i < 1'000'100; ++i) {
+    ev.fields.back().second = std::to_string(i);
+    big.Add(EventAccessor(ev), 0);
+  }
+  Table capped = big.Finish();
+  ASSERT_EQ(capped.rows.size(), 1u);
+  EXPECT_EQ(capped.rows[0][1], "1000000");
+  EXPECT_EQ(capped.rows[0][2], "1000100");
 }
 
 TEST(Pipes, SortHeadWhereFields) {
