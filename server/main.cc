@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
   // stays in the arena that held it. Searches run on short-lived worker threads, so every large
   // query left its peak behind in another arena: RSS grew by ~200 MiB per `stats` over 10M
   // events, without bound. Two arenas keep it flat (measured in docs/reliability.md). An
-  // explicit MALLOC_ARENA_MAX in the environment wins.
+  // explicit MALLOC_ARENA_MAX in the environment wins. This matters only where the server runs on
+  // glibc's malloc (sanitizer builds, or a build without tcmalloc); tcmalloc ignores mallopt.
   if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
   CLI::App app{"kamatama: a small SIEM: syslog and HTTP log collection, storage and search"};
   app.require_subcommand(1);
