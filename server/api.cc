@@ -149,6 +149,8 @@ Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
                 [this] { return static_cast<double>(store_->Stats().partitions); });
   RegisterGauge("kamatama_store_disk_bytes", "Bytes of the data directory",
                 [this] { return static_cast<double>(store_->Stats().disk_bytes); });
+  RegisterGauge("kamatama_store_filter_bytes", "Bytes of token filters held in memory (at most half of storage.cache)",
+                [this] { return static_cast<double>(store_->Stats().filter_bytes); });
   RegisterGauge("kamatama_store_events", "Events in the store (blocks and in-memory builders)", [this] {
     auto s = store_->Stats();
     return static_cast<double>(s.events_in_blocks + s.events_in_memory);

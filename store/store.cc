@@ -388,6 +388,34 @@ class Store::Impl {
     return set;
   }
 
+  // Loads the filters of the newest days, one day at a time, until the budget is full (each
+  // day is looked up again under the locks: a reopen after a full disk replaces the partitions).
+  std::thread warm_thread;
+  std::atomic<bool> warm_stop{false};
+  void WarmFilters() {
+    std::vector<int64_t> days;
+    {
+      std::lock_guard lock(mu);
+      for (auto it = partitions.rbegin(); it != partitions.rend(); ++it) days.push_back(it->first);
+    }
+    const size_t budget = (opt.cache_mb << 20) / 2;
+    for (int64_t day : days) {
+      if (warm_stop.load() || filter_bytes.load() >= budget) return;
+      std::shared_lock db_lock(db_mu);
+      if (!db) return;
+      std::shared_ptr<Partition> p;
+      size_t blocks = 0;
+      {
+        std::lock_guard lock(mu);
+        auto it = partitions.find(day);
+        if (it == partitions.end()) continue;
+        p = it->second;
+        blocks = p->blocks.size();
+      }
+      (void)FiltersOf(p.get(), blocks);
+    }
+  }
+
   // Writer-thread state.
   rocksdb::WriteBatch batch;
   uint64_t next_seq = 1;
@@ -411,6 +439,8 @@ class Store::Impl {
   std::mutex backup_mu;
 
   ~Impl() {
+    warm_stop = true;
+    if (warm_thread.joinable()) warm_thread.join();
     if (!db) return;
     (void)SealAll();
     (void)CommitBatch(true);
@@ -764,6 +794,10 @@ Status Store::Open(const StoreOptions& options, Reparse reparse, std::unique_ptr
                            : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   impl->reparse = std::move(reparse);
   KMT_RETURN(impl->OpenDb());
+  if (options.warm_filters) {
+    Impl* m = impl.get();
+    m->warm_thread = std::thread([m] { m->WarmFilters(); });
+  }
   out->reset(new Store(std::move(impl)));
   return Status::OK();
 }
@@ -1617,6 +1651,7 @@ StoreStats Store::Stats() const {
       for (auto& h : p->blocks) st.events_in_blocks += h.count;
     }
     for (auto& [d, b] : m.builders) st.events_in_memory += b->events.size();
+    st.filter_bytes = m.filter_bytes.load();
     for (auto& s : m.sealed) st.events_in_memory += s.builder->events.size();
     if (!m.partitions.empty()) {
       st.oldest_day = m.partitions.begin()->first;

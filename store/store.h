@@ -35,6 +35,9 @@ struct StoreOptions {
   size_t cache_mb = 256;              //!< RocksDB block cache
   size_t write_buffer_mb = 64;        //!< memtable budget shared by all partitions
   unsigned scan_threads = 0;          //!< threads per query (0 = hardware concurrency, at most 8)
+  //! After opening, load the token filters of the newest days into memory in the background (up
+  //! to their budget, half of the cache), so the first search after a start does not wait for them.
+  bool warm_filters = true;
 };
 
 struct ScanOptions {
@@ -84,6 +87,7 @@ struct StoreStats {
   uint64_t events_in_blocks = 0;
   uint64_t events_in_memory = 0;
   uint64_t disk_bytes = 0;  //!< SST + WAL bytes
+  uint64_t filter_bytes = 0;  //!< token filters held in memory (at most half of the cache)
   int64_t oldest_day = 0, newest_day = 0;
 };
 

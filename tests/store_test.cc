@@ -1,6 +1,9 @@
 // tests/store_test.cc: the real RocksDB store on disk: round trip, pruning, restart, retention.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <filesystem>
 #include <random>
 
@@ -361,6 +364,40 @@ TEST_F(StoreTest, FiltersInMemoryFollowNewBlocks) {
     EXPECT_EQ(all.matched, want);
     EXPECT_EQ(all.blocks_pruned, 0u);
   }
+}
+
+// After a start, the newest days' token filters are loaded in the background (warm_filters), so
+// the first search does not load them; without it they arrive only with the first search. A
+// store with no room for filters (they are budgeted at half of the cache) loads none.
+TEST_F(StoreTest, FiltersAreLoadedInTheBackgroundAfterAStart) {
+  for (int day = 0; day < 3; ++day)
+    for (int i = 0; i < 300; ++i)
+      Append(kDay0 + day * 86400 * kNanosPerSecond + i * kNanosPerSecond,
+             "h|event " + std::to_string(i) + (i == 150 ? " needle" : ""));
+  ASSERT_TRUE(store_->Commit(true).ok());
+  auto wait_for_filters = [&] {
+    for (int i = 0; i < 500 && store_->Stats().filter_bytes == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return store_->Stats().filter_bytes;
+  };
+
+  opt_.warm_filters = false;
+  Reopen();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(store_->Stats().filter_bytes, 0u);
+  EXPECT_EQ(Scan("needle").matched, 3u);  // the search loads them
+  const uint64_t loaded_by_search = store_->Stats().filter_bytes;
+  EXPECT_GT(loaded_by_search, 0u);
+
+  opt_.warm_filters = true;
+  Reopen();
+  EXPECT_EQ(wait_for_filters(), loaded_by_search);  // all three days, before any search
+  EXPECT_EQ(Scan("needle").matched, 3u);
+  EXPECT_EQ(store_->Stats().filter_bytes, loaded_by_search);  // nothing more to load
+
+  // Closing right after opening stops the warm-up cleanly (repeated to catch a race).
+  for (int i = 0; i < 20; ++i) Reopen();
+  EXPECT_EQ(Scan("needle").matched, 3u);
 }
 
 // Rows are asked only where their line holds the text every match contains: the same hits,
