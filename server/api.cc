@@ -910,33 +910,54 @@ Response Api::Sources(const Request& req) {
   const int64_t today = DayOf(now);
   constexpr int kDays = 30;
   struct HostStats {
-    std::set<std::string> datasets;
+    std::set<std::string, std::less<>> datasets;
     uint64_t events = 0;
     int64_t first = INT64_MAX, last = INT64_MIN;
     uint64_t per_day[kDays] = {};
     uint64_t recent = 0;  // events in the last 7 days
     int64_t recent_first = INT64_MAX;
+    void Merge(const HostStats& o) {
+      for (const auto& d : o.datasets)
+        if (datasets.size() < 16) datasets.insert(d);
+      events += o.events;
+      first = std::min(first, o.first);
+      last = std::max(last, o.last);
+      for (int d = 0; d < kDays; ++d) per_day[d] += o.per_day[d];
+      recent += o.recent;
+      recent_first = std::min(recent_first, o.recent_first);
+    }
   };
-  std::map<std::pair<std::string, std::string>, HostStats> hosts;  // (family, host)
+  // One accumulator per scanning thread, keyed by "family\x1fhost" (looked up through a reused
+  // string: no allocation per row), merged at the end. A single-threaded visit that built two
+  // strings and a map key per row took 9.9 s over the 10M-event bench store.
+  struct Acc {
+    std::unordered_map<std::string, HostStats> hosts;
+    std::string key;
+    int64_t oldest = INT64_MAX;
+  };
+  std::vector<Acc> accs(store::ScanOptions::kMaxScanWorkers);
   store::ScanOptions so;
   so.limit = 0;
   so.cancelled = req.cancelled;
   so.deadline_ns = steady + cfg_.query.timeout_ns;
   so.visit_fields = {std::string(field::kDataset), std::string(field::kHostName), std::string(field::kObserverIp)};
-  std::string ds_buf;
   // The oldest event kept, from the scan: the store's day partitions hold only sealed blocks,
   // so a young store (or one whose data is still in memory) has none yet.
-  int64_t oldest_ts = INT64_MAX;
-  so.visit = [&](const FieldAccessor& row, int64_t ts) {
-    oldest_ts = std::min(oldest_ts, ts);
+  so.visit_worker = [&](unsigned w, const FieldAccessor& row, int64_t ts) {
+    Acc& a = accs[w];
+    a.oldest = std::min(a.oldest, ts);
     std::string_view ds, host;
     if (!row.Get(field::kDataset, &ds)) ds = "unknown";
     // The audit log and the server's own events are not sources (and admin-only).
     if (ds == "kamatama.audit" || ds == kInternalDataset) return;
     if (!row.Get(field::kHostName, &host) && !row.Get(field::kObserverIp, &host)) host = "unknown";
-    auto key = std::make_pair(std::string(FamilyOf(ds)), std::string(host));
-    HostStats& h = hosts[key];
-    if (h.datasets.size() < 16 && !h.datasets.count(std::string(ds))) h.datasets.emplace(ds);
+    a.key.assign(FamilyOf(ds));
+    a.key.push_back('\x1f');
+    a.key.append(host);
+    auto it = a.hosts.find(a.key);
+    if (it == a.hosts.end()) it = a.hosts.emplace(a.key, HostStats{}).first;
+    HostStats& h = it->second;
+    if (h.datasets.size() < 16 && h.datasets.find(ds) == h.datasets.end()) h.datasets.emplace(ds);
     ++h.events;
     h.first = std::min(h.first, ts);
     h.last = std::max(h.last, ts);
@@ -952,6 +973,15 @@ Response Api::Sources(const Request& req) {
   store::ScanResult res;
   Status s = store_->Scan(filter, so, &res);
   if (!s.ok()) return ScanError(s, "sources");
+  std::map<std::pair<std::string, std::string>, HostStats> hosts;  // (family, host), in order
+  int64_t oldest_ts = INT64_MAX;
+  for (Acc& a : accs) {
+    oldest_ts = std::min(oldest_ts, a.oldest);
+    for (auto& [k, h] : a.hosts) {
+      const size_t cut = k.find('\x1f');
+      hosts[{k.substr(0, cut), k.substr(cut + 1)}].Merge(h);
+    }
+  }
   auto st = store_->Stats();
   struct statvfs vfs{};
   uint64_t total = 0, free_bytes = 0;
