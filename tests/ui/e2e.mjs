@@ -182,6 +182,15 @@ async function idle(page) {
   await page.waitForFunction(() => !document.querySelector('.search-page.loading, .search-page.busy'), null, { timeout: 15000 });
 }
 
+// Matches the API response to a request for query `q`, not a late answer to an earlier one (the
+// histogram is fetched beside the search and may still be on its way when the page is idle).
+function forQuery(path, q) {
+  return (r) => {
+    const u = new URL(r.url());
+    return u.pathname === path && (u.searchParams.get('q') || '') === q;
+  };
+}
+
 async function runQuery(page, q, { range } = {}) {
   if (range) await page.selectOption('#range', range).catch(() => {});
   await page.fill('#q', q);
@@ -423,7 +432,7 @@ async function main() {
     await page.goto(base + '/?range=7d');
     await idle(page);
     check('query bar focused on load', await page.evaluate(() => document.activeElement?.id === 'q'), 'not focused');
-    const hist = page.waitForResponse((r) => r.url().includes('/api/v1/histogram?'));
+    const hist = page.waitForResponse(forQuery('/api/v1/histogram', 'host.name:fw1'));
     await runQuery(page, 'host.name:fw1');
     const h = await (await hist).json();
     check(`matched = ${expect.hosts.fw1} for host.name:fw1`, (await matchedCount(page)) === expect.hosts.fw1, await page.textContent('#status'));
@@ -548,7 +557,7 @@ async function main() {
     await page.fill('#from', typed(fromMs));
     await page.fill('#to', typed(toMs));
     const resp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
-    const hist = page.waitForResponse((r) => r.url().includes('/api/v1/histogram?'));
+    const hist = page.waitForResponse(forQuery('/api/v1/histogram', 'host.name:fw1'));
     await page.press('#to', 'Enter');
     await resp;
     await idle(page);
