@@ -105,27 +105,22 @@ def stop(proc, sig=signal.SIGTERM, timeout=120):
             proc.wait()
 
 
-def median_ms(fn, runs):
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
-
-
-def median_ms_cpu(fn, runs, pid):
-    """Like median_ms, and also the median server CPU seconds (user + system, from /proc) per run."""
+def median_ms_cpu(fn, runs, pid=None):
+    """Median wall ms of `runs` calls after a warm-up, and (with a pid) the median CPU seconds
+    (user + system, from /proc) that process used per call."""
     fn()  # warm-up
     times, cpus = [], []
     for _ in range(runs):
-        c0 = proc_cpu_rss(pid)[0]
+        c0 = proc_cpu_rss(pid)[0] if pid else 0
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
-        cpus.append(proc_cpu_rss(pid)[0] - c0)
+        cpus.append(proc_cpu_rss(pid)[0] - c0 if pid else 0)
     return statistics.median(times), statistics.median(cpus)
+
+
+def median_ms(fn, runs):
+    return median_ms_cpu(fn, runs)[0]
 
 
 def replay(target, done, path, conns):

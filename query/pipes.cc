@@ -371,29 +371,26 @@ class DistinctSet {
   }
 
  private:
+  // The slot holding h, or the empty slot where it belongs.
+  uint64_t& SlotOf(uint64_t h) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    while (slots_[i] != 0 && slots_[i] != h) i = (i + 1) & mask;
+    return slots_[i];
+  }
   void InsertHash(uint64_t h) {
     if (h == 0) h = 1;  // 0 marks an empty slot
     if (slots_.empty()) slots_.assign(16, 0);
-    for (size_t mask = slots_.size() - 1, i = h & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == h) return;
-      if (slots_[i] == 0) {
-        if (n_ >= kMax) return;
-        slots_[i] = h;
-        if (++n_ * 2 > slots_.size()) Grow();
-        return;
-      }
-    }
+    uint64_t& slot = SlotOf(h);
+    if (slot == h || n_ >= kMax) return;
+    slot = h;
+    if (++n_ * 2 > slots_.size()) Grow();
   }
   void Grow() {
     std::vector<uint64_t> old(slots_.size() * 2, 0);
     old.swap(slots_);
-    const size_t mask = slots_.size() - 1;
-    for (uint64_t h : old) {
-      if (h == 0) continue;
-      size_t i = h & mask;
-      while (slots_[i] != 0) i = (i + 1) & mask;
-      slots_[i] = h;
-    }
+    for (uint64_t h : old)
+      if (h != 0) SlotOf(h) = h;
   }
 
   std::vector<uint64_t> slots_;

@@ -954,9 +954,7 @@ Response Api::Sources(const Request& req) {
     a.key.assign(FamilyOf(ds));
     a.key.push_back('\x1f');
     a.key.append(host);
-    auto it = a.hosts.find(a.key);
-    if (it == a.hosts.end()) it = a.hosts.emplace(a.key, HostStats{}).first;
-    HostStats& h = it->second;
+    HostStats& h = a.hosts.try_emplace(a.key).first->second;  // copies the key only when new
     if (h.datasets.size() < 16 && h.datasets.find(ds) == h.datasets.end()) h.datasets.emplace(ds);
     ++h.events;
     h.first = std::min(h.first, ts);

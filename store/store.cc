@@ -352,6 +352,7 @@ class Store::Impl {
   rocksdb::ColumnFamilyOptions day_cf_opts;
   std::shared_ptr<rocksdb::Cache> cache;
   std::atomic<size_t> filter_bytes{0};  // bytes of FilterSets held (budget: half of storage.cache)
+  size_t FilterBudget() const { return (opt.cache_mb << 20) / 2; }
 
   //! The partition's filters in memory, loaded (or rebuilt, once a quarter of its blocks are
   //! newer than the set) if the budget allows; null if it does not. `blocks` is the partition's
@@ -364,7 +365,7 @@ class Store::Impl {
     const size_t tried = p->filters_tried_at;
     if (tried && blocks <= tried + tried / 4 + 16) return cur;
     p->filters_tried_at = std::max<size_t>(blocks, 1);
-    const size_t budget = (opt.cache_mb << 20) / 2;
+    const size_t budget = FilterBudget();
     if (filter_bytes.load() >= budget + (cur ? cur->Bytes() : 0)) return cur;
     auto set = std::make_shared<FilterSet>();
     rocksdb::ReadOptions ro;
@@ -398,7 +399,7 @@ class Store::Impl {
       std::lock_guard lock(mu);
       for (auto it = partitions.rbegin(); it != partitions.rend(); ++it) days.push_back(it->first);
     }
-    const size_t budget = (opt.cache_mb << 20) / 2;
+    const size_t budget = FilterBudget();
     for (int64_t day : days) {
       if (warm_stop.load() || filter_bytes.load() >= budget) return;
       std::shared_lock db_lock(db_mu);
@@ -1651,8 +1652,8 @@ StoreStats Store::Stats() const {
       for (auto& h : p->blocks) st.events_in_blocks += h.count;
     }
     for (auto& [d, b] : m.builders) st.events_in_memory += b->events.size();
-    st.filter_bytes = m.filter_bytes.load();
     for (auto& s : m.sealed) st.events_in_memory += s.builder->events.size();
+    st.filter_bytes = m.filter_bytes.load();
     if (!m.partitions.empty()) {
       st.oldest_day = m.partitions.begin()->first;
       st.newest_day = m.partitions.rbegin()->first;
