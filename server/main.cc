@@ -14,10 +14,13 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
+
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 
@@ -65,6 +68,12 @@ void AuditReload(server::Api& api, const ops::ReloadResult& r) {
 
 int Serve(server::Config cfg, const std::function<Status(server::Config*)>& reload_config) {
   RaiseFileLimit();
+  // Issue 19: a data directory kamatama creates is its own alone (0700); an existing one keeps
+  // the mode its administrator gave it.
+  if (std::error_code ec; !std::filesystem::exists(cfg.storage.dir, ec)) {
+    std::filesystem::create_directories(cfg.storage.dir, ec);
+    if (!ec) std::filesystem::permissions(cfg.storage.dir, std::filesystem::perms::owner_all, ec);
+  }
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
   cfg.storage.scan_threads = cfg.query.threads;
@@ -144,6 +153,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
       host_audit.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
         api.DrainHostAudit();
+        api.FlushAuthFailures();  // issue 19: failed credentials, one audit line per address a minute
         arm_host_audit();
       });
     };
@@ -170,6 +180,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   syslog.Stop();
   gelf.Stop();
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
+  api.FlushAuthFailures(/*all=*/true);  // issue 19: the failures still counted reach the audit log
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
   st = store->Stats();
@@ -251,6 +262,10 @@ int main(int argc, char** argv) {
   // explicit MALLOC_ARENA_MAX in the environment wins. This matters only where the server runs on
   // glibc's malloc (sanitizer builds, or a build without tcmalloc); tcmalloc ignores mallopt.
   if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
+  // Issue 19: nothing kamatama writes (store files, backups, exports to disk, the users file)
+  // is readable by other accounts, whatever umask the caller had.
+  // At least 027: a stricter mask (the unit's UMask=0077) is kept.
+  ::umask(::umask(0) | 027);
   CLI::App app{"kamatama: a small SIEM: syslog and HTTP log collection, storage and search"};
   app.require_subcommand(1);
   std::string config_path, data_dir, udp, tcp, http_addr;
