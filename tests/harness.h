@@ -190,13 +190,22 @@ class Server {
     return Get("/api/v1/search?q=" + UrlEncode(q) + extra, code);
   }
 
-  //! How many events a search returns (up to 10000); 0 if the answer is not JSON.
+  //! A CountMatches answer that was not a search result (never a real count).
+  static constexpr size_t kNoCount = static_cast<size_t>(-1);
+
+  //! How many events a search returns (up to 10000). An answer other than 200 with an `events`
+  //! array (401, 500, a dead server, a body that is not JSON) fails the test, showing the status
+  //! and body, and returns kNoCount, so `CountMatches(q) == 0` cannot pass on an error.
   size_t CountMatches(const std::string& q) const {
-    std::string body = Search(q, "&limit=10000");
+    int code = 0;
+    std::string body = Search(q, "&limit=10000", &code);
     simdjson::dom::parser p;
-    auto r = p.parse(body);
-    if (r.error()) return 0;
-    return r.value()["events"].get_array().size();
+    simdjson::dom::array events;
+    if (code != 200 || p.parse(body)["events"].get(events)) {
+      ADD_FAILURE() << "search '" << q << "' answered " << code << ", not a search result: " << body.substr(0, 500);
+      return kNoCount;
+    }
+    return events.size();
   }
 
   const std::string& udp() const { return udp_; }

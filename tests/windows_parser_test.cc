@@ -934,18 +934,30 @@ TEST(WindowsCorpus, AllFormats) {
   // --- Sysmon + Security from NXLog JSON (OTRF): classification by channel.
   {
     corpus::CorpusFormat f = Format("sysmon/windows-sysmon-nxlog-json");
+    simdjson::dom::parser json;
+    int others = 0;
     for (const auto& line : corpus::Lines(corpus::Path("sysmon/windows-sysmon-nxlog-json/otrf-schtask_create_2020-12-1907003032.json"))) {
       Event ev = corpus::Parse(line);
-      const std::string channel = corpus::Field(ev, "Channel");
-      if (EqualsIgnoreCase(channel, "Microsoft-Windows-Sysmon/Operational")) f.Classify(ev, "sysmon.");
-      else if (EqualsIgnoreCase(channel, "Security")) f.Classify(ev, "auth.windows_security");
-      else continue;  // TaskScheduler: not one of ours
-      // The raw NXLog fields are the reference for what we normalise.
-      f.Expect(ev, "event.code", corpus::Field(ev, "EventID"));
-      if (!corpus::Field(ev, "Image").empty() && corpus::Field(ev, "event.code") == "1") {
-        f.Expect(ev, "process.executable", corpus::Field(ev, "Image"));
+      // The input's own NXLog fields are the reference for what we normalise (never our parse).
+      simdjson::dom::object in;
+      ASSERT_FALSE(json.parse(line).get(in)) << line;
+      std::string_view channel, image;
+      int64_t event_id = -1;
+      EXPECT_FALSE(in["Channel"].get(channel)) << line;
+      EXPECT_FALSE(in["EventID"].get(event_id)) << line;
+      const bool has_image = !in["Image"].get(image);
+      if (EqualsIgnoreCase(std::string(channel), "Microsoft-Windows-Sysmon/Operational")) f.Classify(ev, "sysmon.");
+      else if (EqualsIgnoreCase(std::string(channel), "Security")) f.Classify(ev, "auth.windows_security");
+      else {  // TaskScheduler and the like: not one of ours, and must not pass for one
+        ++others;
+        const std::string ds = corpus::Field(ev, "event.dataset");
+        EXPECT_TRUE(ds.rfind("sysmon.", 0) != 0 && ds != "auth.windows_security") << ds << " for " << channel;
+        continue;
       }
+      f.Expect(ev, "event.code", std::to_string(event_id));
+      if (has_image && event_id == 1) f.Expect(ev, "process.executable", std::string(image));
     }
+    std::printf("nxlog-json: %d line(s) of other channels\n", others);
     formats.push_back(f);
   }
 
