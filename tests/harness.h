@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -286,6 +287,19 @@ inline pid_t StartRsyslogd(const std::string& rdir) {
     _exit(127);
   }
   return pid;
+}
+
+//! The seed of a randomized test: KMT_SEED when set (to replay a failure), else the clock. It is
+//! printed and recorded as the test's "seed" property, so a failing run says how to replay it.
+inline unsigned TestSeed() {
+  const char* env = std::getenv("KMT_SEED");
+  const unsigned seed = env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10))
+                            : static_cast<unsigned>(std::chrono::system_clock::now().time_since_epoch().count());
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::printf("%s.%s: seed %u (replay with KMT_SEED=%u)\n", info ? info->test_suite_name() : "?",
+              info ? info->name() : "?", seed, seed);
+  ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  return seed;
 }
 
 //! Polls `fn` until it returns true or the timeout passes.
