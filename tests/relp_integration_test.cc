@@ -267,3 +267,54 @@ TEST(Relp, RsyslogOmfwdTcpLosesOnlyAtTheKills) {
   EXPECT_LE(o.gaps, o.rounds);
   EXPECT_LT(o.last_gap_end, o.sent - 1) << "the last line written must arrive";
 }
+
+// RELP over TLS (syslog.relp_tls) with omrelp's TLS: the server's certificate checked by name.
+TEST(Relp, RsyslogOmrelpOverTls) {
+  if (!HaveRsyslog()) {
+    if (InCi()) FAIL() << "rsyslogd missing (deploy/install-deps.sh installs rsyslog and rsyslog-relp)";
+    GTEST_SKIP() << "rsyslogd not installed (deploy/install-deps.sh installs it)";
+  }
+  std::string dir = TempDir("relptls");
+  std::string rdir = dir + "/rsyslog";
+  std::filesystem::create_directories(rdir + "/work");
+  int st = 0;
+  std::string out = Shell(std::string(KMT_BINARY) + " cert self-signed --out " + ShellQuote(dir) + " 2>&1", &st);
+  ASSERT_EQ(st, 0) << out;
+  const int port = FreeTcpPort();
+  std::ofstream(dir + "/kamatama.yaml") << "syslog:\n  relp: 127.0.0.1:" << port << "\n  relp_tls: true\n"
+                                        << "tls:\n  cert: " << dir << "/cert.pem\n  key: " << dir << "/key.pem\n";
+  const std::string marker = "tlsmark" + std::to_string(::getpid());
+  std::ofstream(rdir + "/rsyslog.conf")
+      << RsyslogConf(rdir, rdir + "/seq.log",
+                     // omrelp's default GnuTLS driver (librelp 1.11) offers only TLS 1.3 suites in a TLS 1.2
+                     // hello, which OpenSSL answers "no shared cipher": docs/shippers.md says to use OpenSSL.
+                     "module(load=\"omrelp\" tls.tlslib=\"openssl\")\n"
+                     "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"" + std::to_string(port) + "\" tls=\"on\"\n"
+                     "       tls.caCert=\"" + dir + "/cert.pem\" tls.authMode=\"name\" tls.permittedPeer=[\"localhost\"]\n"
+                     "       template=\"RSYSLOG_SyslogProtocol23Format\"\n"
+                     "       action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n");
+  std::string check = Shell("rsyslogd -N1 -f " + ShellQuote(rdir + "/rsyslog.conf") + " 2>&1", &st);
+  ASSERT_EQ(st, 0) << "rsyslogd refuses the configuration (Debian rsyslog-relp provides omrelp): " << check;
+  Server s(dir, {"--config", dir + "/kamatama.yaml"});
+  ASSERT_NO_FATAL_FAILURE(s.Start());
+  {
+    std::ofstream f(rdir + "/seq.log");
+    for (int i = 0; i < 500; ++i) f << marker << " seq=" << i << "\n";
+  }
+  pid_t rs = StartRsyslogd(rdir);
+  std::map<long, int> seqs;
+  long bad = 0;
+  bool all = Eventually([&] {
+    seqs = Arrived(s, marker, &bad);
+    return seqs.size() == 500;
+  }, 30000);
+  ::kill(rs, SIGTERM);
+  ::waitpid(rs, nullptr, 0);
+  EXPECT_TRUE(all) << seqs.size() << " of 500 arrived\n" << ReadFile(rdir + "/rsyslogd.out") << s.log();
+  EXPECT_EQ(bad, 0);
+  for (auto& [seq, n] : seqs) EXPECT_EQ(n, 1) << "seq " << seq;  // no kill: no duplicate
+  EXPECT_GE(s.Metric("kamatama_received_total{transport=\"relp\"}"), 500);
+  EXPECT_EQ(s.Metric("kamatama_tls_handshake_failures_total{listener=\"relp\"}"), 0) << s.log();
+  EXPECT_EQ(s.Stop(), 0);
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir);
+}
