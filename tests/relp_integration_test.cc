@@ -110,6 +110,7 @@ struct Outcome {
   std::string missing;  // the first missing numbers
   std::string dir;      // the run's directory (server log, rsyslog's files)
   std::string rsyslog_queue;  // rsyslog's last impstats line for the action queue
+  double backpressure = 0;    // kamatama_relp_backpressure_waits_total of the last run
   int rounds = 0;
   double seconds = 0;
 };
@@ -214,12 +215,14 @@ Outcome KillLoop(const std::string& name, const std::string& yaml, const std::st
     }, 60000);
   }
   o.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  double backpressure = s.Metric("kamatama_relp_backpressure_waits_total");
   ::kill(rs, SIGTERM);
   ::waitpid(rs, nullptr, 0);
   Outcome sum = Summarise(seqs, sent);
   sum.rounds = o.rounds;
   sum.seconds = o.seconds;
   sum.bad = bad;
+  sum.backpressure = backpressure;
   EXPECT_EQ(s.Stop(), 0);
   // rsyslog's own accounting (impstats): a message its action queue discarded never reached us.
   std::string stats = ReadFile(rdir + "/stats");
@@ -266,7 +269,8 @@ TEST(Relp, RsyslogOmrelpLosesNothingAcrossKill9) {
 
 // A clean stop (SIGTERM) answers every message it stored before it closes: restarts lose
 // nothing and store nothing twice. Each fsync takes 50 ms here, so that a batch is in flight
-// (stored, not yet answered) when the stop comes: RelpServer::Stop must answer it.
+// (stored, not yet answered) when the stop comes: RelpServer::Stop must answer it. The ingest
+// queue is 16 KiB, so it fills: sessions stop reading (backpressure) and nothing is lost either.
 TEST(Relp, RsyslogOmrelpCleanRestartsStoreEachLineOnce) {
   if (!HaveRsyslog()) {
     if (InCi()) FAIL() << "rsyslogd missing (deploy/install-deps.sh installs rsyslog and rsyslog-relp)";
@@ -280,12 +284,14 @@ TEST(Relp, RsyslogOmrelpCleanRestartsStoreEachLineOnce) {
       "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"PORT\" template=\"RSYSLOG_SyslogProtocol23Format\"\n"
       "       queue.type=\"LinkedList\" queue.size=\"100000\" queue.filename=\"kamatama_relp\" queue.saveOnShutdown=\"on\"\n"
       "       action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n";
+  yaml += "storage:\n  queue: 16KiB\n";
   Outcome o = KillLoop("relpterm", yaml, "127.0.0.1:0", action, port, kRounds, true, SIGTERM, 50);
   std::printf("\nRELP (omrelp): %d clean restarts (SIGTERM) in %.1f s: %ld lines sent, %ld arrived, %ld lost, "
-              "%ld duplicates, %ld mangled\n",
-              o.rounds, o.seconds, o.sent, o.distinct, o.lost, o.duplicates, o.bad);
+              "%ld duplicates, %ld mangled; %.0f backpressure waits in the last run\n",
+              o.rounds, o.seconds, o.sent, o.distinct, o.lost, o.duplicates, o.bad, o.backpressure);
   EXPECT_EQ(o.rounds, kRounds);
   EXPECT_GT(o.sent, 2000);
+  EXPECT_GT(o.backpressure, 0);  // the queue did fill
   EXPECT_EQ(o.lost, 0) << "missing:" << o.missing;
   EXPECT_EQ(o.duplicates, 0);
   EXPECT_EQ(o.bad, 0);
