@@ -33,6 +33,7 @@ Status ValidateConfig(const std::string& where, const server::Config& cfg) {
     bool may_be_empty;
   } addrs[] = {{"syslog.udp", &cfg.syslog.udp_listen, true},
                {"syslog.tcp", &cfg.syslog.tcp_listen, true},
+               {"syslog.relp", &cfg.syslog.relp_listen, true},  // issue 27
                {"http.listen", &cfg.http.listen, false},
                {"gelf.udp", &cfg.gelf.udp_listen, true},
                {"gelf.tcp", &cfg.gelf.tcp_listen, true}};
@@ -88,6 +89,8 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("syslog.udp_receive_buffer", c.syslog.udp_receive_buffer);
   n("syslog.tls", c.syslog.tls_listen);
   n("syslog.client_certs", c.syslog.tls_client_certs);
+  n("syslog.relp", c.syslog.relp_listen);  // issue 27
+  n("syslog.relp_tls", c.syslog.relp_tls);
   n("http.listen", c.http.listen);
   n("http.max_body", c.http.max_body);
   n("http.max_header", c.http.max_header);

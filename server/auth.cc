@@ -176,6 +176,11 @@ bool Unhex(std::string_view h, std::string* out) {
   return true;
 }
 std::atomic<uint64_t> kdf_runs{0};
+}  // namespace
+// tcmalloc's (gperftools) call to give freed memory back to the system; absent (null) on other
+// allocators, e.g. in sanitizer builds.
+extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
+namespace {
 bool Scrypt(std::string_view pw, std::string_view salt, int log_n, int r, int p, unsigned char* out, size_t n) {
   kdf_runs.fetch_add(1, std::memory_order_relaxed);
   if (log_n < 1 || log_n > 22 || r < 1 || r > 32 || p < 1 || p > 16) return false;
@@ -187,8 +192,11 @@ bool Scrypt(std::string_view pw, std::string_view salt, int log_n, int r, int p,
   struct Release {
     ~Release() { slots.release(); }
   } release;
-  return EVP_PBE_scrypt(pw.data(), pw.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), N,
-                        static_cast<uint64_t>(r), static_cast<uint64_t>(p), maxmem, out, n) == 1;
+  const bool ok = EVP_PBE_scrypt(pw.data(), pw.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
+                                 N, static_cast<uint64_t>(r), static_cast<uint64_t>(p), maxmem, out, n) == 1;
+  // The derivation's 128 MiB buffer would otherwise stay in tcmalloc's free lists for good.
+  if (MallocExtension_ReleaseFreeMemory) MallocExtension_ReleaseFreeMemory();
+  return ok;
 }
 }  // namespace
 

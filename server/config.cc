@@ -172,7 +172,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
     r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "max_connections_per_ip", "source", "udp_receive_buffer",
-                           "tls", "client_certs"});
+                           "tls", "client_certs", "relp", "relp_tls"});
     if (sys) {
       r.SyslogTls(sys["tls"], &cfg->syslog.tls_listen);
       r.OneOf(sys["client_certs"], "syslog.client_certs", {"none", "optional", "require"}, &cfg->syslog.tls_client_certs);
@@ -184,6 +184,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Count(sys["max_connections_per_ip"], "syslog.max_connections_per_ip", &cfg->syslog.max_connections_per_ip);
       r.Str(sys["source"], "syslog.source", &cfg->syslog.source);
       r.Size(sys["udp_receive_buffer"], "syslog.udp_receive_buffer", &cfg->syslog.udp_receive_buffer);
+      r.Str(sys["relp"], "syslog.relp", &cfg->syslog.relp_listen);  // issue 27 (ingest/relp_server.h)
+      r.Bool(sys["relp_tls"], "syslog.relp_tls", &cfg->syslog.relp_tls);
     }
     auto http = root["http"];
     r.Keys(http, "http", {"listen", "max_body", "max_header", "read_timeout", "worker_threads", "tls", "client_certs",
@@ -371,6 +373,9 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   if (r.status.ok() && (cfg->http.tls || !cfg->syslog.tls_listen.empty()) &&
       (cfg->http.tls_cert.empty() || cfg->http.tls_key.empty()))
     return Status::InvalidArgument(path + ": http.tls and syslog.tls need tls.cert and tls.key");
+  if (r.status.ok() && cfg->syslog.relp_tls && (cfg->syslog.relp_listen.empty() || cfg->http.tls_cert.empty() ||
+                                                 cfg->http.tls_key.empty()))
+    return Status::InvalidArgument(path + ": syslog.relp_tls needs syslog.relp, tls.cert and tls.key");  // issue 27
   if (r.status.ok() && (cfg->http.client_certs != "none" || cfg->syslog.tls_client_certs != "none") &&
       cfg->http.tls_client_ca.empty())
     return Status::InvalidArgument(path + ": client_certs needs tls.client_ca");

@@ -28,6 +28,7 @@
 #include "core/time.h"
 #include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
+#include "ingest/relp_server.h"
 #include "ingest/syslog_server.h"
 #include "ops/ops.h"
 #include "parsers/parse.h"
@@ -115,8 +116,15 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     }, {"tls.cert", "tls.key", "tls.client_ca"});
   }
   ingest::GelfServer gelf(io, &pipeline, cfg.parse, cfg.gelf);  // issue 7: GELF UDP/TCP
+  ingest::RelpServer relp(io, &pipeline, cfg.parse, cfg.syslog);  // issue 27: RELP
+  if (cfg.syslog.relp_tls) server::AddReloadHook("relp tls certificates", [&relp](const server::Config& next) {
+    return relp.ReloadTls(next.syslog);
+  }, {"tls.cert", "tls.key", "tls.client_ca"});
   int rc = 0;
   if (s = syslog.Start(); !s.ok()) {
+    Log("error: " + s.ToString());
+    rc = 1;
+  } else if (s = relp.Start(); !s.ok()) {
     Log("error: " + s.ToString());
     rc = 1;
   } else if (s = gelf.Start(); !s.ok()) {
@@ -130,6 +138,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     if (!cfg.syslog.udp_listen.empty()) Log("syslog udp listening on " + syslog.udp_address());
     if (!cfg.syslog.tcp_listen.empty()) Log("syslog tcp listening on " + syslog.tcp_address());
     if (!cfg.syslog.tls_listen.empty()) Log("syslog tls listening on " + syslog.tls_address());  // RFC 5425
+    if (!cfg.syslog.relp_listen.empty()) Log("syslog relp listening on " + relp.address());  // issue 27
     if (!cfg.gelf.udp_listen.empty()) Log("gelf udp listening on " + gelf.udp_address());
     if (!cfg.gelf.tcp_listen.empty()) Log("gelf tcp listening on " + gelf.tcp_address());
     Log("http listening on " + http.address());
@@ -178,6 +187,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     std::signal(SIGTERM, SIG_IGN);
   }
   syslog.Stop();
+  relp.Stop();  // answers what became durable: before pipeline.Stop()
   gelf.Stop();
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
   api.FlushAuthFailures(/*all=*/true);  // issue 19: the failures still counted reach the audit log
