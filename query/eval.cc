@@ -198,8 +198,10 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
         return row.Get(field::kOriginal, &value) && RegexMayMatch(node, value) &&
                RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
       }
-      return !node.timestamp_field && row.Get(node.field, &value) && RegexMayMatch(node, value) &&
-             RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
+      if (node.timestamp_field || !row.Get(node.field, &value) || !RegexMayMatch(node, value)) return false;
+      return node.regex_partial
+                 ? RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *node.regex)
+                 : RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
     case NodeKind::kRange:
       if (node.timestamp_field) return node.time_folded;
       return row.Get(node.field, &value) && InRange(node, value);
@@ -207,6 +209,10 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
       return !node.timestamp_field && row.Get(node.field, &value) && InCidr(node, value);
     case NodeKind::kWildcard:
       return row.Get(field::kOriginal, &value) && AnyTokenMatches(value, node.segments);
+    case NodeKind::kFieldRef: {
+      std::string_view other;
+      return row.Get(node.field, &value) && row.Get(node.text, &other) && EqualsIgnoreCase(value, other);
+    }
   }
   return false;
 }
@@ -260,6 +266,7 @@ BlockAnswer Query::AnswerNode(uint32_t index, const TokenFilter& has_hash) const
       if (!node.field.empty() && node.timestamp_field) return BlockAnswer::kNone;
       return by_tokens();
     case NodeKind::kWildcard:
+    case NodeKind::kFieldRef:
       return BlockAnswer::kSome;
   }
   return BlockAnswer::kSome;
@@ -310,6 +317,7 @@ bool Query::MayMatchNode(uint32_t index, const TokenFilter& has_hash) const {
     case NodeKind::kFieldExists:
     case NodeKind::kRange:
     case NodeKind::kWildcard:
+    case NodeKind::kFieldRef:
       return true;
   }
   return true;

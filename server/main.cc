@@ -23,6 +23,7 @@
 
 #include "core/json.h"
 #include "core/time.h"
+#include "detect/rules_cli.h"
 #include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
 #include "ingest/syslog_server.h"
@@ -272,9 +273,11 @@ int main(int argc, char** argv) {
   app.add_subcommand("datasets", "list the source parsers (datasets) built in");
   ops::AddCommands(&app);  // check-config, backup, restore, import (issue 10)
   server::AddSecurityCommands(&app);  // user, token, cert (issue 8)
+  detect::AddRulesCommands(&app);  // rules check (issue 20)
   CLI11_PARSE(app, argc, argv);
   if (int rc = server::RunSecurityCommand(app); rc >= 0) return rc;
   if (int rc = ops::RunCommand(app); rc >= 0) return rc;
+  if (int rc = detect::RunRulesCommand(app); rc >= 0) return rc;
 
   if (app.got_subcommand("version")) {
     fmt::print("kamatama 0.1.0\n");

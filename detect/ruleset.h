@@ -1,0 +1,63 @@
+// detect/ruleset.h
+//! A set of compiled Sigma rules loaded from directories, and the live evaluator: an event is
+//! routed by its winlog.channel / event.provider / event.code / event.dataset to the few rules
+//! whose logsource it can belong to, and only those rules' queries are evaluated.
+//! A RuleSet is immutable once loaded; Match may be called from several threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/event.h"
+#include "core/status.h"
+#include "detect/sigma_rule.h"
+
+namespace kamatama::detect {
+
+//! Most rule files read from the directories of one load (a hostile tree cannot exhaust memory).
+inline constexpr size_t kMaxRuleFiles = 100000;
+//! Largest rule file read, in bytes.
+inline constexpr size_t kMaxRuleFileBytes = 1 << 20;
+
+struct LoadSummary {
+  size_t loaded = 0, unsupported = 0, invalid = 0;
+  std::vector<LoadReport> reports;  //!< one per rule file, in path order
+};
+
+class RuleSet {
+ public:
+  //! Loads every *.yml / *.yaml under `dirs` (recursively; a path may also name one file).
+  //! A file that cannot be read gives a non-OK status (the rest still load, reports complete).
+  Status Load(const std::vector<std::string>& dirs, const CompileOptions& options, LoadSummary* summary);
+
+  //! Adds one compiled rule.
+  void Add(std::shared_ptr<const Rule> rule);
+
+  //! Rules whose query matches `ev`, appended to *out.
+  void Match(const Event& ev, std::vector<const Rule*>* out) const;
+
+  //! Candidates Match would evaluate for `ev` (for measuring the routing).
+  size_t CandidateCount(const Event& ev) const;
+
+  const std::vector<std::shared_ptr<const Rule>>& rules() const { return rules_; }
+
+ private:
+  template <class F>
+  void ForEachCandidate(const Event& ev, F&& f) const;
+
+  std::vector<std::shared_ptr<const Rule>> rules_;
+  //! Rule indices by "channel\ncode" / "channel\n" (any code), provider likewise, dataset.
+  std::unordered_map<std::string, std::vector<uint32_t>> by_channel_, by_provider_, by_dataset_;
+  std::vector<uint32_t> dataset_prefix_rules_;  //!< rules matching a dataset prefix: checked always
+  std::vector<uint32_t> always_;                //!< rules without a logsource
+};
+
+//! The report as `kamatama rules check --json` prints it.
+std::string SummaryJson(const LoadSummary& s);
+//! The report as text: one line per rule not loaded, then the counts.
+std::string SummaryText(const LoadSummary& s);
+
+}  // namespace kamatama::detect
