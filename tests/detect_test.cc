@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -421,3 +422,50 @@ TEST(SigmaSnapshot, RegressionEventsFireTheirRules) {
 
 }  // namespace
 }  // namespace kamatama::detect
+
+namespace kamatama::query {
+namespace {
+
+TEST(QueryBuilder, BuiltNodesEvaluateAsParsedOnes) {
+  // The same filter parsed and built gives the same answers.
+  auto parsed = std::get<Query>(Query::Parse("host.name:web* AND NOT user.name:root"));
+  QueryBuilder b;
+  Query built = b.Build(b.And({b.Glob("host.name", "web*"), b.Not(b.Equals("user.name", "root"))}));
+  EXPECT_EQ(built.ToString(), parsed.ToString());
+  for (auto [host, user, want] : {std::tuple{"web1", "bob", true}, {"WEB2", "ROOT", false}, {"db1", "bob", false}}) {
+    Event ev;
+    ev.Set("host.name", host);
+    ev.Set("user.name", user);
+    EXPECT_EQ(built.Matches(EventAccessor(ev)), want) << host << " " << user;
+    EXPECT_EQ(parsed.Matches(EventAccessor(ev)), want);
+  }
+}
+
+TEST(QueryBuilder, FieldRefPartialRegexAndFailures) {
+  QueryBuilder b;
+  Query ref = b.Build(b.FieldRef("a", "b"));
+  EXPECT_EQ(ref.ToString(), "(FIELDREF a b)");
+  EXPECT_EQ(ref.ReferencedFields(), (std::vector<std::string>{"a", "b"}));
+  Event ev;
+  ev.Set("a", "Same");
+  ev.Set("b", "same");
+  EXPECT_TRUE(ref.Matches(EventAccessor(ev)));
+  std::string err;
+  QueryBuilder b2;
+  Query partial = b2.Build(b2.Regex("a", "am", true, &err));
+  EXPECT_TRUE(partial.Matches(EventAccessor(ev)));  // "Same" contains "am"
+  QueryBuilder b3;
+  Query full = b3.Build(b3.Regex("a", "am", false, &err));
+  EXPECT_FALSE(full.Matches(EventAccessor(ev)));  // the parser's field regex: whole value
+  // The parsed language keeps whole-value field regexes.
+  EXPECT_FALSE(std::get<Query>(Query::Parse("a:/am/")).Matches(EventAccessor(ev)));
+  QueryBuilder b4;
+  EXPECT_EQ(b4.Regex("a", "(?<=x)y", true, &err), QueryBuilder::kInvalid);
+  EXPECT_NE(err.find("RE2"), std::string::npos);
+  EXPECT_EQ(b4.Cidr("ip", "10.0.0.0/33", &err), QueryBuilder::kInvalid);
+  QueryBuilder b5;
+  EXPECT_FALSE(b5.Build(b5.Or({})).Matches(EventAccessor(ev)));  // an empty OR matches nothing
+}
+
+}  // namespace
+}  // namespace kamatama::query
