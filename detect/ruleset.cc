@@ -77,12 +77,14 @@ Status RuleSet::Load(const std::vector<std::string>& dirs, const CompileOptions&
     if (rep.rule) Add(rep.rule);
     summary->reports.push_back(std::move(rep));
   }
+  CompilePrefilter();
   return st;
 }
 
 void RuleSet::Add(std::shared_ptr<const Rule> rule) {
   const uint32_t idx = static_cast<uint32_t>(rules_.size());
   const Route& route = rule->route;
+  prefilter_.AddRule(idx, RequiredLiterals(rule->query, rule->detection_node));
   rules_.push_back(std::move(rule));
   if (route.alts.empty()) {
     always_.push_back(idx);
@@ -109,13 +111,10 @@ void RuleSet::Add(std::shared_ptr<const Rule> rule) {
 }
 
 template <class F>
-void RuleSet::ForEachCandidate(const Event& ev, F&& f) const {
-  // Candidates from every index, deduplicated (a rule routed by channel and by provider).
-  thread_local std::vector<uint32_t> cand;
-  cand.clear();
+void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
   auto take = [&](const std::unordered_map<std::string, std::vector<uint32_t>>& map, const std::string& key) {
     auto it = map.find(key);
-    if (it != map.end()) cand.insert(cand.end(), it->second.begin(), it->second.end());
+    if (it != map.end()) f(it->second);
   };
   const std::string* code = ev.Get("event.code");
   thread_local std::string key;
@@ -139,11 +138,21 @@ void RuleSet::ForEachCandidate(const Event& ev, F&& f) const {
       key.resize(dot);
     }
   }
+  f(always_);
+}
+
+template <class F>
+void RuleSet::ForEachCandidate(const Event& ev, F&& f) const {
+  // Candidates from every index, deduplicated (a rule routed by channel and by provider).
+  thread_local std::vector<uint32_t> cand;
+  cand.clear();
+  ForEachRoutedList(ev, [&](const std::vector<uint32_t>& list) { cand.insert(cand.end(), list.begin(), list.end()); });
   std::sort(cand.begin(), cand.end());
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-  for (uint32_t i : cand) f(*rules_[i]);
-  for (uint32_t i : always_) f(*rules_[i]);
+  for (uint32_t i : cand) f(i);
 }
+
+bool RuleSet::CompilePrefilter() { return prefilter_.Compile(); }
 
 namespace {
 
@@ -175,16 +184,47 @@ thread_local std::unordered_map<std::string_view, std::string_view> IndexedEvent
 
 }  // namespace
 
+template <class F>
+void RuleSet::ForEachEvaluated(const Event& ev, const FieldAccessor& row, F&& f) const {
+  if (!use_prefilter_ || !prefilter_.compiled()) return ForEachCandidate(ev, f);
+  // The rules whose required literals the event holds, then those of them routed to it (stamped
+  // with the scan's epoch): a few, where the routed ones are hundreds.
+  thread_local Prefilter::Scratch scratch;
+  thread_local std::vector<uint32_t> cand;
+  prefilter_.Scan(ev, row, &scratch);
+  std::vector<uint32_t>& routed_epoch = scratch.rule_mark;
+  if (routed_epoch.size() < rules_.size()) routed_epoch.resize(rules_.size(), 0);
+  ForEachRoutedList(ev, [&](const std::vector<uint32_t>& list) {
+    for (uint32_t i : list) routed_epoch[i] = scratch.epoch;
+  });
+  cand.clear();
+  const std::vector<uint32_t>* lists[] = {&scratch.passed, &prefilter_.unfiltered()};
+  for (const std::vector<uint32_t>* list : lists) {
+    for (uint32_t i : *list) {
+      if (routed_epoch[i] == scratch.epoch) cand.push_back(i);
+    }
+  }
+  std::sort(cand.begin(), cand.end());
+  for (uint32_t i : cand) f(i);
+}
+
 void RuleSet::Match(const Event& ev, std::vector<const Rule*>* out) const {
   IndexedEvent row(ev);
-  ForEachCandidate(ev, [&](const Rule& r) {
-    if (r.query.Matches(row)) out->push_back(&r);
+  ForEachEvaluated(ev, row, [&](uint32_t i) {
+    if (rules_[i]->query.Matches(row)) out->push_back(rules_[i].get());
   });
 }
 
 size_t RuleSet::CandidateCount(const Event& ev) const {
   size_t n = 0;
-  ForEachCandidate(ev, [&](const Rule&) { ++n; });
+  ForEachCandidate(ev, [&](uint32_t) { ++n; });
+  return n;
+}
+
+size_t RuleSet::EvaluatedCount(const Event& ev) const {
+  IndexedEvent row(ev);
+  size_t n = 0;
+  ForEachEvaluated(ev, row, [&](uint32_t) { ++n; });
   return n;
 }
 

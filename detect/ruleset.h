@@ -13,6 +13,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "detect/prefilter.h"
 #include "detect/sigma_rule.h"
 
 namespace kamatama::detect {
@@ -33,26 +34,41 @@ class RuleSet {
   //! A file that cannot be read gives a non-OK status (the rest still load, reports complete).
   Status Load(const std::vector<std::string>& dirs, const CompileOptions& options, LoadSummary* summary);
 
-  //! Adds one compiled rule.
+  //! Adds one compiled rule. Call CompilePrefilter after the last one (Load does); until then
+  //! Match evaluates every routed rule.
   void Add(std::shared_ptr<const Rule> rule);
+  //! Compiles the literal prefilter over the rules added so far. False if it could not be
+  //! compiled (Match then evaluates every routed rule).
+  bool CompilePrefilter();
+  //! Off: Match evaluates every routed rule (for measuring; the answers are the same).
+  void set_use_prefilter(bool on) { use_prefilter_ = on; }
+  const Prefilter& prefilter() const { return prefilter_; }
 
-  //! Rules whose query matches `ev`, appended to *out.
+  //! Rules whose query matches `ev`, appended to *out, in the order the rules were added.
   void Match(const Event& ev, std::vector<const Rule*>* out) const;
 
-  //! Candidates Match would evaluate for `ev` (for measuring the routing).
+  //! Rules routed to `ev` by logsource, and of those the rules the prefilter lets through (the
+  //! ones Match evaluates), for measuring.
   size_t CandidateCount(const Event& ev) const;
+  size_t EvaluatedCount(const Event& ev) const;
 
   const std::vector<std::shared_ptr<const Rule>>& rules() const { return rules_; }
 
  private:
   template <class F>
+  void ForEachRoutedList(const Event& ev, F&& f) const;
+  template <class F>
   void ForEachCandidate(const Event& ev, F&& f) const;
+  template <class F>
+  void ForEachEvaluated(const Event& ev, const FieldAccessor& row, F&& f) const;
 
   std::vector<std::shared_ptr<const Rule>> rules_;
   //! Rule indices by "channel\ncode" / "channel\n" (any code), provider likewise, dataset.
   std::unordered_map<std::string, std::vector<uint32_t>> by_channel_, by_provider_, by_dataset_;
   std::vector<uint32_t> dataset_prefix_rules_;  //!< rules matching a dataset prefix: checked always
   std::vector<uint32_t> always_;                //!< rules without a logsource
+  Prefilter prefilter_;
+  bool use_prefilter_ = true;
 };
 
 //! The report as `kamatama rules check --json` prints it.

@@ -335,8 +335,10 @@ LoadReport Compile(const YAML::Node& doc, std::string_view path, const CompileOp
   }
   query::QueryBuilder& b = c.builder();
   const uint32_t route = CompileRoute(&b, rule->route);
-  const uint32_t root = b.And({route, b.Or(std::move(roots))});
+  const uint32_t detection_root = b.Or(std::move(roots));
+  const uint32_t root = b.And({route, detection_root});
   rule->query = b.Build(root);
+  rule->detection_node = detection_root;
   rep.status = RuleStatus::kLoaded;
   rep.rule = std::move(rule);
   return rep;

@@ -35,6 +35,9 @@ struct Rule {
   Route route;
   //! The rule as one filter: the logsource's condition AND the detection.
   query::Query query;
+  //! The node of `query` where the detection starts (the query without the route's condition):
+  //! the literal prefilter reads what the detection requires from there.
+  uint32_t detection_node = 0;
 };
 
 //! The outcome of loading one rule document.

@@ -5,6 +5,7 @@
 //! bad rules giving a clear report line.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -404,7 +405,12 @@ TEST(SigmaSnapshot, RegressionEventsFireTheirRules) {
         rec.data = obj;
         rec.flags = kRawJson;
         Event ev = ParseRecord(rec, ParseOptions{});
-        if (it->second->query.Matches(EventAccessor(ev))) ++matches;
+        if (!it->second->query.Matches(EventAccessor(ev))) continue;
+        ++matches;
+        // The live path (routing and prefilter) must let the rule fire too.
+        std::vector<const Rule*> fired;
+        set.Match(ev, &fired);
+        EXPECT_NE(std::find(fired.begin(), fired.end(), it->second), fired.end()) << f.path();
       }
     }
     if (matches >= want) {
@@ -418,6 +424,139 @@ TEST(SigmaSnapshot, RegressionEventsFireTheirRules) {
   for (const std::string& f : failures) std::cout << "  " << f << "\n";
   EXPECT_EQ(cases, 202u);
   EXPECT_EQ(passed, cases);
+}
+
+//! The regression cases' .json events, parsed as posted.
+std::vector<Event> RegressionEvents() {
+  std::vector<Event> out;
+  for (const auto& e : fs::recursive_directory_iterator(SigmaDir() / "regression_data")) {
+    if (e.path().extension() != ".json") continue;
+    for (const std::string& obj : SplitJsonObjects(ReadFile(e.path()))) {
+      RawRecord rec;
+      rec.data = obj;
+      rec.flags = kRawJson;
+      out.push_back(ParseRecord(rec, ParseOptions{}));
+    }
+  }
+  return out;
+}
+
+//! The shared corpus's Windows event XML (Sysmon and Security), one event per <Event> element.
+std::vector<Event> CorpusWindowsEvents() {
+  std::vector<Event> out;
+  const fs::path corpus = fs::path(KMT_SOURCE_DIR) / ".." / "shared" / "corpus";
+  for (const char* dir : {"sysmon/windows-sysmon-xml", "auth/windows-security-xml"}) {
+    if (!fs::is_directory(corpus / dir)) continue;
+    for (const auto& f : fs::directory_iterator(corpus / dir)) {
+      if (f.path().extension() != ".xml") continue;
+      const std::string text = ReadFile(f.path());
+      for (size_t at = text.find("<Event "); at != std::string::npos;) {
+        const size_t end = text.find("</Event>", at);
+        if (end == std::string::npos) break;
+        RawRecord rec;
+        rec.data = text.substr(at, end + 8 - at);
+        std::replace(rec.data.begin(), rec.data.end(), '\n', ' ');
+        out.push_back(ParseRecord(rec, ParseOptions{}));
+        at = text.find("<Event ", end);
+      }
+    }
+  }
+  return out;
+}
+
+// The oracle: every loaded rule's query evaluated on every event, with no routing and no
+// prefilter, must give exactly the rules RuleSet::Match (routing, then the literal prefilter,
+// then the same queries) gives.
+TEST(SigmaSnapshot, PrefilterFiresExactlyTheRulesEveryRuleEvaluatedFires) {
+  REQUIRE_SIGMA();
+  RuleSet set;
+  LoadSummary s;
+  ASSERT_TRUE(set.Load(RuleDirs(), {}, &s).ok());
+  ASSERT_TRUE(set.prefilter().compiled());
+  std::vector<Event> events = RegressionEvents();
+  const size_t regression = events.size();
+  for (Event& ev : CorpusWindowsEvents()) events.push_back(std::move(ev));
+  if (UnderCi()) ASSERT_GT(events.size(), regression + 1000) << "the corpus's Windows XML is missing";
+  size_t fired = 0, evaluated = 0, mismatched = 0;
+  for (const Event& ev : events) {
+    std::vector<const Rule*> oracle, got;
+    for (const auto& r : set.rules()) {
+      if (r->query.Matches(EventAccessor(ev))) oracle.push_back(r.get());
+    }
+    set.Match(ev, &got);
+    fired += oracle.size();
+    evaluated += set.EvaluatedCount(ev);
+    if (got != oracle && ++mismatched <= 10) {
+      std::string diff;
+      for (const Rule* r : oracle) {
+        if (std::find(got.begin(), got.end(), r) == got.end()) diff += " missed " + r->id;
+      }
+      for (const Rule* r : got) {
+        if (std::find(oracle.begin(), oracle.end(), r) == oracle.end()) diff += " extra " + r->id;
+      }
+      ADD_FAILURE() << "event " << (&ev - events.data()) << ":" << diff;
+    }
+  }
+  std::cout << "[ sigma ] " << events.size() << " events (" << regression << " regression): " << fired
+            << " rule firings, " << double(evaluated) / events.size() << " rules evaluated per event of "
+            << set.rules().size() << " (" << set.prefilter().unfiltered_rules() << " without a required literal)\n";
+  EXPECT_EQ(mismatched, 0u);
+  EXPECT_GE(fired, regression);  // every regression event fires at least its rule
+  // Only a few percent of the rules are evaluated per event.
+  EXPECT_LT(evaluated * 20, events.size() * set.rules().size());
+}
+
+TEST(Prefilter, RequiredLiteralsOfEachForm) {
+  auto groups = [](const std::string& detection) {
+    auto rule = Compile(detection);
+    return RequiredLiterals(rule->query, rule->detection_node);
+  };
+  // AND: each selection's group, most selective first; field names as written (no logsource).
+  auto g = groups("  a:\n    Image|endswith: '\\CMD.exe'\n  b:\n    CommandLine|contains:\n      - ' /c '\n      - 'whoami'\n"
+                  "  condition: a and b\n");
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"Image", "\\cmd.exe"}}));
+  EXPECT_EQ(g[1], (LiteralGroup{{"CommandLine", " /c "}, {"CommandLine", "whoami"}}));
+  // OR: one group joining a group of each branch; a branch requiring nothing voids it.
+  g = groups("  a:\n    f: 'x1'\n  b:\n    g|startswith: 'y2'\n  condition: a or b\n");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "x1"}, {"g", "y2"}}));
+  EXPECT_TRUE(groups("  a:\n    f: 'x1'\n  b:\n    g|cidr: '10.0.0.0/8'\n  condition: a or b\n").empty());
+  // NOT requires nothing; the AND keeps the positive side.
+  g = groups("  a:\n    f: 'x1'\n  b:\n    g: 'y2'\n  condition: a and not b\n");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "x1"}}));
+  // Keywords search the original line; '?' wildcards become a regex whose atoms are not trusted.
+  g = groups("  kw:\n    - 'Mimikatz'\n  condition: kw\n");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"event.original", "mimikatz"}}));
+  // A regex requires one of its atoms.
+  g = groups("  a:\n    f|re: 'abc[0-9]+def'\n  condition: a\n");
+  ASSERT_EQ(g.size(), 1u);
+  std::sort(g[0].begin(), g[0].end(), [](const Literal& x, const Literal& y) { return x.text < y.text; });
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "abc"}, {"f", "def"}}));
+  // Exists, fieldref and null require nothing.
+  EXPECT_TRUE(groups("  a:\n    f|exists: true\n  condition: a\n").empty());
+  EXPECT_TRUE(groups("  a:\n    f: null\n  condition: a\n").empty());
+}
+
+TEST(Prefilter, SkipsRulesWhoseLiteralsAreAbsentWithoutChangingAnswers) {
+  RuleSet set;
+  set.Add(Compile("  a:\n    f|contains: 'needle'\n  b:\n    g: 'x'\n  condition: a and b\n"));
+  set.Add(Compile("  a:\n    f|contains: 'other'\n  condition: not a\n"));
+  ASSERT_TRUE(set.CompilePrefilter());
+  const Event hit = Ev({{"f", "a NEEDLE here"}, {"g", "X"}});
+  const Event half = Ev({{"f", "a needle here"}, {"g", "y"}});
+  const Event miss = Ev({{"f", "nothing"}, {"g", "x"}});
+  EXPECT_EQ(set.EvaluatedCount(hit), 2u);  // the NOT rule has no required literal
+  EXPECT_EQ(set.EvaluatedCount(half), 1u);  // 'x' absent: the first rule's second group unmet
+  EXPECT_EQ(set.EvaluatedCount(miss), 1u);
+  std::vector<const Rule*> out;
+  set.Match(hit, &out);
+  EXPECT_EQ(out, (std::vector<const Rule*>{set.rules()[0].get(), set.rules()[1].get()}));
+  out.clear();
+  set.Match(miss, &out);
+  EXPECT_EQ(out, (std::vector<const Rule*>{set.rules()[1].get()}));
 }
 
 }  // namespace
