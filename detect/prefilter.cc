@@ -18,6 +18,8 @@ using query::NodeKind;
 
 //! Memory budget of one field's RE2::Set (its compiled program and DFA cache).
 constexpr int64_t kSetMaxMem = 64 << 20;
+//! Literals shorter than this make an AND's group worth keeping only if it has no better one.
+constexpr size_t kMinUsefulLiteral = 3;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -108,6 +110,10 @@ std::vector<LiteralGroup> RequiredLiterals(const query::Query& q, uint32_t index
     }
     std::stable_sort(all.begin(), all.end(), MoreSelective);
     all.erase(std::unique(all.begin(), all.end()), all.end());
+    // A group with a literal of one or two bytes is met by most values: checking it costs more
+    // than the evaluations it saves, when a better group is there.
+    auto weak = [](const LiteralGroup& g) { return ShortestLiteral(g) < kMinUsefulLiteral; };
+    if (!all.empty() && !weak(all.front())) all.erase(std::remove_if(all.begin(), all.end(), weak), all.end());
     if (all.size() > kMaxGroups) all.resize(kMaxGroups);
     return all;
   }
@@ -140,7 +146,10 @@ Prefilter& Prefilter::operator=(Prefilter&&) noexcept = default;
 
 void Prefilter::AddRule(uint32_t rule, const std::vector<LiteralGroup>& groups) {
   compiled_ = false;
-  if (rule_groups_.size() <= rule) rule_groups_.resize(rule + 1, 0);
+  if (rule_groups_.size() <= rule) {
+    rule_groups_.resize(rule + 1, 0);
+    rule_literals_.resize(rule + 1);
+  }
   rule_groups_[rule] = static_cast<uint16_t>(groups.size());
   for (const LiteralGroup& g : groups) {
     const uint32_t gid = static_cast<uint32_t>(group_rule_.size());
@@ -152,6 +161,7 @@ void Prefilter::AddRule(uint32_t rule, const std::vector<LiteralGroup>& groups) 
         literals_.push_back(l);
         literal_groups_.emplace_back();
       }
+      rule_literals_[rule].push_back(it->second);
       std::vector<uint32_t>& gs = literal_groups_[it->second];
       if (gs.empty() || gs.back() != gid) gs.push_back(gid);
     }
@@ -161,7 +171,7 @@ void Prefilter::AddRule(uint32_t rule, const std::vector<LiteralGroup>& groups) 
 bool Prefilter::Compile() {
   fields_.clear();
   field_ids_.clear();
-  original_field_ = -1;
+  literal_field_.assign(literals_.size(), 0);
   RE2::Options opt;
   opt.set_encoding(RE2::Options::EncodingLatin1);
   opt.set_case_sensitive(false);
@@ -175,9 +185,9 @@ bool Prefilter::Compile() {
       auto fs = std::make_unique<FieldSet>();
       fs->name = l.field;
       fs->set = std::make_unique<RE2::Set>(opt, RE2::UNANCHORED);
-      if (l.field == field::kOriginal) original_field_ = static_cast<int>(fields_.size());
       fields_.push_back(std::move(fs));
     }
+    literal_field_[id] = it->second;
     FieldSet& fs = *fields_[it->second];
     if (fs.set->Add(l.text, nullptr) < 0) return false;
     fs.pattern_literal.push_back(id);
@@ -218,8 +228,7 @@ void Prefilter::ScanValue(const FieldSet& fs, std::string_view value, Scratch* s
   for (int p : s->matched) SeeLiteral(fs.pattern_literal[static_cast<size_t>(p)], s);
 }
 
-void Prefilter::Scan(const Event& ev, const FieldAccessor& row, Scratch* s) const {
-  if (!compiled_) return;
+void Prefilter::Begin(Scratch* s) const {
   if (s->group_epoch.size() < group_rule_.size()) s->group_epoch.resize(group_rule_.size(), 0);
   if (s->rule_epoch.size() < rule_groups_.size()) {
     s->rule_epoch.resize(rule_groups_.size(), 0);
@@ -232,13 +241,41 @@ void Prefilter::Scan(const Event& ev, const FieldAccessor& row, Scratch* s) cons
     std::fill(s->rule_mark.begin(), s->rule_mark.end(), 0);
     s->epoch = 1;
   }
+}
+
+void Prefilter::Scan(const FieldAccessor& row, const std::vector<uint64_t>& wanted, Scratch* s) const {
+  if (!compiled_) return;
   std::string_view value;
-  for (const auto& [name, unused] : ev.fields) {
-    auto it = field_ids_.find(name);
-    if (it != field_ids_.end() && row.Get(name, &value)) ScanValue(*fields_[it->second], value, s);
+  for (size_t w = 0; w < wanted.size(); ++w) {
+    for (uint64_t bits = wanted[w]; bits; bits &= bits - 1) {
+      const size_t id = w * 64 + static_cast<size_t>(__builtin_ctzll(bits));
+      if (id < fields_.size() && row.Get(fields_[id]->name, &value)) ScanValue(*fields_[id], value, s);
+    }
   }
-  if (original_field_ >= 0 && row.Get(field::kOriginal, &value)) {
-    ScanValue(*fields_[static_cast<size_t>(original_field_)], value, s);
+}
+
+void Prefilter::RuleLiteralsOfField(uint32_t rule, uint32_t field, std::vector<uint32_t>* out) const {
+  if (!compiled_ || rule >= rule_literals_.size()) return;
+  for (uint32_t lid : rule_literals_[rule]) {
+    if (literal_field_[lid] == field) out->push_back(lid);
+  }
+}
+
+void Prefilter::SearchLiterals(const FieldAccessor& row, uint32_t field, const std::vector<uint32_t>& literals,
+                               Scratch* s) const {
+  std::string_view value;
+  if (field >= fields_.size() || !row.Get(fields_[field]->name, &value)) return;
+  for (uint32_t lid : literals) {
+    if (FindIgnoreCase(value, literals_[lid].text) != std::string_view::npos) SeeLiteral(lid, s);
+  }
+}
+
+void Prefilter::AddRuleFields(uint32_t rule, std::vector<uint64_t>* mask) const {
+  if (!compiled_ || rule >= rule_literals_.size()) return;
+  mask->resize(FieldMaskWords(), 0);
+  for (uint32_t lid : rule_literals_[rule]) {
+    const uint32_t f = literal_field_[lid];
+    (*mask)[f / 64] |= uint64_t{1} << (f % 64);
   }
 }
 

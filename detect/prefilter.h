@@ -6,11 +6,13 @@
 //! the rule can only match if, for every group, one of its literals occurs in that field's value
 //! (ASCII case ignored). A field equality or glob requires its (longest) literal, a regex the
 //! atoms of RE2's prefilter, free text its text; an AND requires every requiring child's groups
-//! (at most kMaxGroups, the longest literals kept); an OR one group joining a group of each
+//! (at most kMaxGroups, the longest literals kept, groups with a literal under 3 bytes dropped
+//! when a better group exists); an OR one group joining a group of each
 //! branch, or nothing if some branch requires nothing; a NOT, `field:*`, CIDR, ranges and
 //! fieldrefs require nothing. A rule whose detection requires nothing is always evaluated.
 //!
-//! Per event, one RE2::Set pass per field that some literal names finds the literals present;
+//! Per event, one RE2::Set pass per field that some literal of a routed rule names finds the
+//! literals present;
 //! a rule passes when each of its groups saw one. The prefilter only ever says "cannot match"
 //! when the evaluation would say so too: the evaluation stays exactly the query's.
 //! Immutable once compiled; Scan may run on several threads (each with its own Scratch).
@@ -23,7 +25,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/event.h"
 #include "core/row.h"
 #include "query/query.h"
 
@@ -73,8 +74,20 @@ class Prefilter {
   bool Compile();
   bool compiled() const { return compiled_; }
 
-  //! Looks for the literals in `row`'s values of the fields `ev` holds and in its original line.
-  void Scan(const Event& ev, const FieldAccessor& row, Scratch* s) const;
+  //! Starts the scan of an event: a new epoch in `s` (its stamps of the last event expire).
+  void Begin(Scratch* s) const;
+  //! Looks for the literals of the fields set in `wanted` (a bit per field id, FieldMaskWords()
+  //! words) in `row`'s values of those fields (event.original included).
+  void Scan(const FieldAccessor& row, const std::vector<uint64_t>& wanted, Scratch* s) const;
+  //! Sets in *mask the bits of the fields rule `rule`'s literals name (after Compile).
+  void AddRuleFields(uint32_t rule, std::vector<uint64_t>* mask) const;
+  size_t FieldMaskWords() const { return (fields_.size() + 63) / 64; }
+  //! Literal ids of rule `rule` naming field number `field` (appended to *out).
+  void RuleLiteralsOfField(uint32_t rule, uint32_t field, std::vector<uint32_t>* out) const;
+  //! Searches `row`'s value of field number `field` for each of `literals` one by one (faster
+  //! than a pass of the field's whole set when a route needs only a few of its literals).
+  void SearchLiterals(const FieldAccessor& row, uint32_t field, const std::vector<uint32_t>& literals,
+                      Scratch* s) const;
   //! Whether rule `rule` may match the event last scanned into `s`.
   bool Passes(uint32_t rule, const Scratch& s) const {
     if (!compiled_ || rule >= rule_groups_.size() || rule_groups_[rule] == 0) return true;
@@ -99,9 +112,10 @@ class Prefilter {
   std::vector<uint32_t> group_rule_;                              //!< group -> rule
   std::vector<uint16_t> rule_groups_;                             //!< rule -> number of groups
   std::vector<uint32_t> unfiltered_;                              //!< rules without groups
+  std::vector<std::vector<uint32_t>> rule_literals_;              //!< rule -> its literal ids
+  std::vector<uint32_t> literal_field_;                           //!< literal -> fields_ index
   std::vector<std::unique_ptr<FieldSet>> fields_;
   std::unordered_map<std::string, uint32_t> field_ids_;           //!< field name -> fields_ index
-  int original_field_ = -1;                                       //!< fields_ index of event.original
 };
 
 }  // namespace kamatama::detect

@@ -43,6 +43,9 @@ class RuleSet {
   //! Off: Match evaluates every routed rule (for measuring; the answers are the same).
   void set_use_prefilter(bool on) { use_prefilter_ = on; }
   const Prefilter& prefilter() const { return prefilter_; }
+  //! A route's literals of one field searched one by one rather than by the field's RE2::Set
+  //! pass when there are at most this many (a route needs few of event.original's 666).
+  static constexpr size_t kMaxDirectLiterals = 12;
 
   //! Rules whose query matches `ev`, appended to *out, in the order the rules were added.
   void Match(const Event& ev, std::vector<const Rule*>* out) const;
@@ -60,13 +63,21 @@ class RuleSet {
   template <class F>
   void ForEachCandidate(const Event& ev, F&& f) const;
   template <class F>
-  void ForEachEvaluated(const Event& ev, const FieldAccessor& row, F&& f) const;
+  void ForEachEvaluated(const Event& ev, F&& f) const;  //!< f(rule index, the event's fields)
 
   std::vector<std::shared_ptr<const Rule>> rules_;
+  //! Rules routed by one key, and the fields their required literals name (a bit per prefilter
+  //! field: only those fields of an event are scanned).
+  struct RouteList {
+    std::vector<uint32_t> rules;
+    std::vector<uint64_t> fields;  //!< scanned with the field's whole RE2::Set
+    //! Fields where the rules need at most kMaxDirectLiterals literals: searched one by one.
+    std::vector<std::pair<uint32_t, std::vector<uint32_t>>> direct;
+  };
+  void RouteFields(RouteList* list) const;
   //! Rule indices by "channel\ncode" / "channel\n" (any code), provider likewise, dataset.
-  std::unordered_map<std::string, std::vector<uint32_t>> by_channel_, by_provider_, by_dataset_;
-  std::vector<uint32_t> dataset_prefix_rules_;  //!< rules matching a dataset prefix: checked always
-  std::vector<uint32_t> always_;                //!< rules without a logsource
+  std::unordered_map<std::string, RouteList> by_channel_, by_provider_, by_dataset_;
+  RouteList always_;  //!< rules without a logsource
   Prefilter prefilter_;
   bool use_prefilter_ = true;
 };

@@ -1,7 +1,7 @@
 // query/eval.cc
 //! Evaluating a parsed Query: row matching through a FieldAccessor and block pruning through a
 //! TokenFilter. Matches allocates nothing itself (RE2 keeps its DFA cache inside the RE2 object,
-//! bounded by kRegexMaxMem), except two small vectors for a value holding a regex's atoms;
+//! bounded by kRegexMaxMem; a value holding a regex's atoms uses two thread-local vectors);
 //! MayMatch allocates two small vectors for a prefiltered regex.
 #include <re2/filtered_re2.h>
 #include <re2/re2.h>
@@ -140,7 +140,7 @@ bool IpEquals(const Node& node, std::string_view value) {
 }
 
 //! Whether `value` holds a combination of the regex's atoms that a match needs (true without a
-//! row prefilter). Allocates only when some atom occurs.
+//! row prefilter).
 bool RegexMayMatch(const Node& node, std::string_view value) {
   if (!node.row_prefilter || node.row_atoms.size() > 64) return true;  // > 64: RE2 decides
   uint64_t found = 0;
@@ -149,7 +149,9 @@ bool RegexMayMatch(const Node& node, std::string_view value) {
     if (FindIgnoreCase(value, node.row_atoms[i]) != std::string_view::npos) found |= uint64_t{1} << i;
   }
   if (found == 0) return false;
-  std::vector<int> present, passed;
+  thread_local std::vector<int> present, passed;  // no allocation per value once grown
+  present.clear();
+  passed.clear();
   for (size_t i = 0; i < n; ++i) {
     if (found >> i & 1) present.push_back(static_cast<int>(i));
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,13 @@ struct ShipperOptions {
 };
 // ---- end shipper dialects ----
 
+//! `detection:` (issue 20): Sigma rule directories evaluated on every ingested event.
+struct DetectionOptions {
+  std::vector<std::string> rules;  //!< directories (or files) of Sigma rules; `serve --rules` adds one
+  //! Values of `expand` placeholders (%name% -> values), e.g. admins: [alice, bob].
+  std::map<std::string, std::vector<std::string>> placeholders;
+};
+
 struct Config {
   store::StoreOptions storage;
   ingest::PipelineOptions pipeline;
@@ -67,6 +75,7 @@ struct Config {
   ingest::GelfOptions gelf;   // `gelf:` (issue 7)
   AuthOptions auth;           // `auth:` (issue 8)
   MonitorOptions monitor;     // `monitor:` (issue 10, self-monitoring)
+  DetectionOptions detection; // `detection:` (issue 20)
   int io_threads = 2;
 };
 

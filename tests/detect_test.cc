@@ -476,7 +476,9 @@ TEST(SigmaSnapshot, PrefilterFiresExactlyTheRulesEveryRuleEvaluatedFires) {
   std::vector<Event> events = RegressionEvents();
   const size_t regression = events.size();
   for (Event& ev : CorpusWindowsEvents()) events.push_back(std::move(ev));
-  if (UnderCi()) ASSERT_GT(events.size(), regression + 1000) << "the corpus's Windows XML is missing";
+  if (UnderCi()) {
+    ASSERT_GT(events.size(), regression + 1000) << "the corpus's Windows XML is missing";
+  }
   size_t fired = 0, evaluated = 0, mismatched = 0;
   for (const Event& ev : events) {
     std::vector<const Rule*> oracle, got;
@@ -542,14 +544,14 @@ TEST(Prefilter, RequiredLiteralsOfEachForm) {
 
 TEST(Prefilter, SkipsRulesWhoseLiteralsAreAbsentWithoutChangingAnswers) {
   RuleSet set;
-  set.Add(Compile("  a:\n    f|contains: 'needle'\n  b:\n    g: 'x'\n  condition: a and b\n"));
+  set.Add(Compile("  a:\n    f|contains: 'needle'\n  b:\n    g: 'xyz'\n  condition: a and b\n"));
   set.Add(Compile("  a:\n    f|contains: 'other'\n  condition: not a\n"));
   ASSERT_TRUE(set.CompilePrefilter());
-  const Event hit = Ev({{"f", "a NEEDLE here"}, {"g", "X"}});
-  const Event half = Ev({{"f", "a needle here"}, {"g", "y"}});
-  const Event miss = Ev({{"f", "nothing"}, {"g", "x"}});
+  const Event hit = Ev({{"f", "a NEEDLE here"}, {"g", "XyZ"}});
+  const Event half = Ev({{"f", "a needle here"}, {"g", "xy"}});
+  const Event miss = Ev({{"f", "nothing"}, {"g", "xyz"}});
   EXPECT_EQ(set.EvaluatedCount(hit), 2u);  // the NOT rule has no required literal
-  EXPECT_EQ(set.EvaluatedCount(half), 1u);  // 'x' absent: the first rule's second group unmet
+  EXPECT_EQ(set.EvaluatedCount(half), 1u);  // 'xyz' absent: the first rule's second group unmet
   EXPECT_EQ(set.EvaluatedCount(miss), 1u);
   std::vector<const Rule*> out;
   set.Match(hit, &out);
