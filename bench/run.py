@@ -2,7 +2,8 @@
 """kamatama against the tools people use instead, in one run (see bench/README.md).
 
 Generates N syslog lines, then measures on this machine, in one run:
-  ingest   kamatama (TCP syslog, parsed, indexed, durably stored) vs rsyslog writing a plain file
+  ingest   kamatama (TCP syslog, parsed, indexed, durably stored) vs rsyslog writing a plain file;
+           rsyslog forwarding a subset to kamatama over RELP (omrelp) and over TCP (omfwd)
   storage  kamatama's data dir vs the raw file, zstd -3 of it, and a SQLite FTS5 database
   search   kamatama's REST API vs rg on the raw file and SQLite FTS5 (median of several runs)
   detect   Sigma rule evaluation alone: every loadable SigmaHQ rule over the shared corpus's Windows
@@ -165,6 +166,49 @@ def replay(target, done, path, conns):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def stored_total(hp):
+    req = urllib.request.Request(f"http://127.0.0.1:{hp}/metrics", headers={"Authorization": BASIC})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        for line in resp.read().decode().splitlines():
+            if line.startswith("kamatama_events_stored_total "):
+                return float(line.split()[1])
+    return 0.0
+
+
+def rsyslog_forward(kind, port, lines, n, hp, work):
+    """rsyslog reads `lines` (n lines) with imfile and forwards the raw lines to kamatama over RELP
+    (omrelp) or TCP (omfwd); events/s from rsyslog's start until kamatama has stored all n."""
+    rdir = os.path.join(work, f"rsyslog-{kind}")
+    shutil.rmtree(rdir, ignore_errors=True)
+    os.makedirs(os.path.join(rdir, "work"))
+    if kind == "relp":
+        action = (f'module(load="omrelp")\n'
+                  f'action(type="omrelp" target="127.0.0.1" port="{port}" template="raw" queue.type="LinkedList"'
+                  f' queue.size="100000")\n')
+    else:
+        action = (f'action(type="omfwd" target="127.0.0.1" port="{port}" protocol="tcp" template="raw"'
+                  f' queue.type="LinkedList" queue.size="100000")\n')
+    with open(os.path.join(rdir, "rsyslog.conf"), "w") as f:
+        f.write(f'global(workDirectory="{rdir}/work" maxMessageSize="64k")\n'
+                'module(load="imfile")\n'
+                'template(name="raw" type="string" string="%rawmsg%")\n'
+                f'input(type="imfile" file="{lines}" tag="bench:")\n' + action)
+    base = stored_total(hp)
+    t0 = time.time()
+    rs = subprocess.Popen(["rsyslogd", "-n", "-f", os.path.join(rdir, "rsyslog.conf"), "-i",
+                           os.path.join(rdir, "pid")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = t0 + 3600
+        while stored_total(hp) - base < n:
+            assert time.time() < deadline, f"rsyslog {kind}: not all lines stored within an hour"
+            time.sleep(0.05)
+        dt = time.time() - t0
+        cpu, hwm = proc_cpu_rss(rs.pid)
+    finally:
+        stop(rs)
+    return {"events_per_second": n / dt, "seconds": dt, "events": n, "rsyslog_cpu_seconds": cpu}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=10_000_000)
@@ -177,6 +221,8 @@ def main():
                     help="a Sigma rule directory kamatama runs on every ingested event (serve --rules); repeatable")
     ap.add_argument("--detect-only", action="store_true",
                     help="only the rule evaluation row (kmt_detect_bench); merged into --out")
+    ap.add_argument("--forward-events", type=int, default=1_000_000,
+                    help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
                     help="reuse --workdir from an earlier run (lines, kamatama data, FTS index): only the searches "
                          "run again, against a server restarted on the kept data; ingest and storage figures are "
@@ -238,6 +284,35 @@ def main():
             res["ingest"]["kamatama"] = {"events_per_second": r["events_per_second"], "seconds": r["seconds"],
                                          "cpu_seconds": cpu, "peak_rss_bytes": hwm}
             print(f"kamatama ingest: {r['events_per_second']:.0f} ev/s, peak RSS {hwm / 2**20:.0f} MiB", flush=True)
+
+            # --- rsyslog forwarding to kamatama: RELP (answered after fsync) beside TCP, the same
+            # lines, into a second kamatama with its own data (the searches below count needles)
+            fwd = min(a.forward_events, a.events)
+            if fwd > 0:
+                flines = os.path.join(work, "forward.log")
+                with open(raw) as src, open(flines, "w") as dst:
+                    for i, line in enumerate(src):
+                        if i >= fwd:
+                            break
+                        dst.write(line)
+                fsp, fhp, frp = free_port(), free_port(), free_port()
+                fdata = os.path.join(work, "kamatama-forward-data")
+                shutil.rmtree(fdata, ignore_errors=True)
+                with open(os.path.join(work, "kamatama-forward.yaml"), "w") as f:
+                    f.write(f"syslog:\n  relp: 127.0.0.1:{frp}\n")
+                flog = open(os.path.join(work, "kamatama-forward.log"), "w")
+                k2 = subprocess.Popen([KAMATAMA, "serve", "--config", os.path.join(work, "kamatama-forward.yaml"),
+                                       "--data-dir", fdata, "--syslog-udp", "", "--syslog-tcp", f"127.0.0.1:{fsp}",
+                                       "--http", f"127.0.0.1:{fhp}"], stdout=flog, stderr=flog,
+                                      env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+                procs.append(k2)
+                assert wait_port(fhp) and wait_port(frp), "second kamatama did not start"
+                for kind, port in (("relp", frp), ("tcp", fsp)):
+                    r = rsyslog_forward(kind, port, flines, fwd, fhp, work)
+                    res["ingest"][f"rsyslog {kind} -> kamatama"] = r
+                    print(f"rsyslog {kind} -> kamatama: {r['events_per_second']:.0f} ev/s ({fwd} lines)", flush=True)
+                stop(k2)
+                shutil.rmtree(fdata, ignore_errors=True)
 
             # --- rsyslog ingest (plain file, raw lines)
             rdir = os.path.join(work, "rsyslog")

@@ -16,8 +16,9 @@ PKGS=(
   libsystemd-dev libarchive-dev
   # fuzzing (libFuzzer ships with clang's runtime)
   clang libclang-rt-14-dev
-  # real peers used by the tests (rsyslog-elasticsearch: omelasticsearch, a real _bulk client)
-  rsyslog rsyslog-openssl rsyslog-elasticsearch bsdutils curl python3 procps openssl
+  # real peers used by the tests (rsyslog-elasticsearch: omelasticsearch, a real _bulk client;
+  # rsyslog-relp: omrelp, the RELP sender of tests/relp_integration_test.cc)
+  rsyslog rsyslog-openssl rsyslog-elasticsearch rsyslog-relp bsdutils curl python3 procps openssl
   # reliability test: RFC 3164 years around New Year (tests/reliability_integration_test.cc)
   faketime
   # peers of the benchmark (bench/run.sh)

@@ -73,6 +73,25 @@ bool Pipeline::TrySubmit(Batch& batch) {
   return true;
 }
 
+bool Pipeline::TrySubmitReserved(Batch& batch) {
+  size_t bytes = batch.Bytes();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || state_.load() == static_cast<int>(IngestState::kReadOnly)) return false;
+    if (queued_bytes_ > 0 && queued_bytes_ + bytes > opt_.max_queue_bytes + opt_.reserve_bytes) return false;
+    queued_bytes_ += bytes;
+    queue_.push_back(std::move(batch));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+bool Pipeline::ReserveHasRoom(size_t bytes) const {
+  std::lock_guard lock(mu_);
+  if (stopping_ || state_.load() == static_cast<int>(IngestState::kReadOnly)) return false;
+  return queued_bytes_ == 0 || queued_bytes_ + bytes <= opt_.max_queue_bytes + opt_.reserve_bytes;
+}
+
 void Pipeline::Submit(Batch batch, int64_t timeout_ns) {
   Detect(batch);
   size_t bytes = batch.Bytes();

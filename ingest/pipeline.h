@@ -53,6 +53,7 @@ struct Batch {
 
 struct PipelineOptions {
   size_t max_queue_bytes = 64u << 20;
+  size_t reserve_bytes = 4u << 20;  //!< room past max_queue_bytes for TrySubmitReserved (audit)
   int64_t sync_interval_ns = 1'000'000'000;
   int64_t idle_seal_ns = 300LL * 1'000'000'000;   //!< seal a day's block after this long idle
   int64_t retention_check_ns = 3600LL * 1'000'000'000;
@@ -73,6 +74,13 @@ class Pipeline {
 
   //! Queues the batch unless the queue is full; on false the batch is left untouched.
   bool TrySubmit(Batch& batch);
+  //! Queues a small batch that must not be lost to ordinary traffic (the audit log, issue 19):
+  //! it may go past storage.queue by up to audit_reserve_bytes, and it is queued while ingest is
+  //! paused for a full disk (written on resume). Refused only when read-only, stopping, or when
+  //! the reserve is used up; on false the batch is left untouched.
+  bool TrySubmitReserved(Batch& batch);
+  //! Whether TrySubmitReserved would now take `bytes` (a streamed export checks before it starts).
+  bool ReserveHasRoom(size_t bytes) const;
   //! Queues the batch, waiting for room (for callers that may block, like tests and `parse`).
   //! Fails the batch (calls done, counts the events as rejected) at once when ingest is paused or
   //! read-only, and with Busy after timeout_ns (if >= 0) without room.

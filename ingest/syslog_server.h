@@ -32,6 +32,9 @@ struct SyslogOptions {
   std::string tls_listen;                     //!< e.g. "0.0.0.0:6514"
   std::string tls_cert, tls_key, tls_client_ca;
   std::string tls_client_certs = "none";      //!< none | optional | require
+  // RELP (issue 27, relp_server.h): each message answered once it is durable. Empty disables.
+  std::string relp_listen;                    //!< e.g. "127.0.0.1:2514"
+  bool relp_tls = false;                      //!< RELP over TLS with tls_cert/tls_key (and tls_client_certs)
 };
 
 class SyslogServer {

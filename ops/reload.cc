@@ -33,6 +33,7 @@ Status ValidateConfig(const std::string& where, const server::Config& cfg) {
     bool may_be_empty;
   } addrs[] = {{"syslog.udp", &cfg.syslog.udp_listen, true},
                {"syslog.tcp", &cfg.syslog.tcp_listen, true},
+               {"syslog.relp", &cfg.syslog.relp_listen, true},  // issue 27
                {"http.listen", &cfg.http.listen, false},
                {"gelf.udp", &cfg.gelf.udp_listen, true},
                {"gelf.tcp", &cfg.gelf.tcp_listen, true}};
@@ -88,6 +89,8 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("syslog.udp_receive_buffer", c.syslog.udp_receive_buffer);
   n("syslog.tls", c.syslog.tls_listen);
   n("syslog.client_certs", c.syslog.tls_client_certs);
+  n("syslog.relp", c.syslog.relp_listen);  // issue 27
+  n("syslog.relp_tls", c.syslog.relp_tls);
   n("http.listen", c.http.listen);
   n("http.max_body", c.http.max_body);
   n("http.max_header", c.http.max_header);
@@ -98,6 +101,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("http.max_connections", c.http.max_connections);
   n("http.max_connections_per_ip", c.http.max_connections_per_ip);
   n("http.header_timeout", c.http.header_timeout_ns);
+  n("http.bodies_in_flight", c.http.bodies_in_flight);
   n("tls.cert", c.http.tls_cert);
   n("tls.key", c.http.tls_key);
   n("tls.client_ca", c.http.tls_client_ca);
@@ -120,6 +124,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("query.max_memory", c.query.max_memory);
   n("query.export_timeout", c.query.export_timeout_ns);
   n("query.max_tails", c.query.max_tails);
+  n("query.max_tails_per_principal", c.query.max_tails_per_principal);
   n("query.tail_buffer", c.query.tail_buffer);
   n("query.threads", c.query.threads);
   n("ingest.max_inflated_bytes", c.shippers.max_inflated_bytes);
@@ -146,6 +151,13 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("auth.search_rate", c.auth.search_rate);
   n("auth.search_burst", c.auth.search_burst);
   n("auth.metrics_anonymous", c.auth.metrics_anonymous);
+  n("auth.secure_cookies", c.auth.secure_cookies);
+  n("auth.max_sessions_per_user", c.auth.max_sessions_per_user);
+  n("auth.login_rate", c.auth.login_rate);
+  n("auth.login_burst", c.auth.login_burst);
+  n("auth.failure_audit_interval", c.auth.failure_audit_interval_ns);
+  // issue 19
+  n("backup.allowed_dirs", fmt::format("{}", fmt::join(c.backup.allowed_dirs, ",")));
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));

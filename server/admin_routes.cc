@@ -1,6 +1,8 @@
 // server/admin_routes.cc
 #include "server/admin_routes.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "core/json.h"
@@ -9,13 +11,51 @@
 
 namespace kamatama::server {
 
-std::optional<Response> HandleAdminRoute(const Request& req, store::Store* store) {
+namespace {
+// `p` is `dir` or lies inside it (both canonical).
+bool Inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
+  auto pi = p.begin(), di = dir.begin();
+  for (; di != dir.end(); ++di, ++pi) {
+    if (di->empty()) continue;  // a trailing separator
+    if (pi == p.end() || *pi != *di) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string CheckBackupTarget(const std::string& to, const std::string& data_dir,
+                              const std::vector<std::string>& allowed_dirs) {
+  std::error_code ec;
+  // The part that does not exist yet is created by the backup: none of it may be a link (a
+  // dangling one would be followed when the directories are made).
+  for (std::filesystem::path p = to; !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    if (std::filesystem::exists(p, ec)) break;
+    if (std::filesystem::is_symlink(p, ec)) return p.string() + " is a dangling symbolic link";
+  }
+  // Symlinks of the part that exists are resolved, ".." removed: what the store will write to.
+  std::filesystem::path target = std::filesystem::weakly_canonical(to, ec);
+  if (ec) return "cannot resolve " + to + ": " + ec.message();
+  std::filesystem::path data = std::filesystem::weakly_canonical(data_dir, ec);
+  if (!ec && (Inside(target, data) || Inside(data, target)))
+    return "a backup must not be written into the data directory (or a directory that holds it)";
+  for (const auto& a : allowed_dirs) {
+    std::filesystem::path dir = std::filesystem::weakly_canonical(a, ec);
+    if (!ec && Inside(target, dir)) return "";
+  }
+  std::string list;
+  for (const auto& a : allowed_dirs) list += (list.empty() ? "" : ", ") + a;
+  return fmt::format("{} is not inside backup.allowed_dirs ({})", to, list.empty() ? "none" : list);
+}
+
+std::optional<Response> HandleAdminRoute(const Request& req, store::Store* store, const Config& cfg) {
   if (req.path.rfind("/api/v1/admin/", 0) != 0) return std::nullopt;
   if (req.path != "/api/v1/admin/backup") return JsonError(404, "no such admin endpoint");
   if (req.method != "POST") return JsonError(405, "use POST");
   auto it = req.params.find("to");
   if (it == req.params.end() || it->second.empty() || it->second[0] != '/')
     return JsonError(400, "give the backup directory on the server as an absolute path: ?to=/var/backups/kamatama");
+  if (std::string why = CheckBackupTarget(it->second, cfg.storage.dir, cfg.backup.allowed_dirs); !why.empty())
+    return JsonError(403, why);
   static Counter& ok = GetCounter("kamatama_backups_total", "result=\"ok\"", "Backups made, by result");
   static Counter& failed = GetCounter("kamatama_backups_total", "result=\"failed\"", "Backups made, by result");
   static Histogram& secs = GetHistogram("kamatama_backup_seconds", "", "Time to make one backup");

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "server/api.h"
 #include "store/store.h"
@@ -14,6 +16,12 @@ namespace kamatama::server {
 //!   POST /api/v1/admin/backup?to=/abs/dir  → an incremental, consistent backup of the store into
 //!   that directory (on the server's host), answered once it is complete:
 //!   {"backup_id":N,"dir":"...","bytes":B,"files":F,"seconds":S,"backups":K}
-std::optional<Response> HandleAdminRoute(const Request& req, store::Store* store);
+//!   The directory must lie inside one of backup.allowed_dirs and outside the data directory
+//!   (issue 19), else 403.
+std::optional<Response> HandleAdminRoute(const Request& req, store::Store* store, const Config& cfg);
+//! Why `to` may not receive a backup (empty: it may): resolved through symlinks and "..", it must
+//! lie inside one of `allowed_dirs` and neither inside `data_dir` nor hold it.
+std::string CheckBackupTarget(const std::string& to, const std::string& data_dir,
+                              const std::vector<std::string>& allowed_dirs);
 
 }  // namespace kamatama::server

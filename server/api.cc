@@ -161,7 +161,7 @@ Response Api::Handle(Request& req) {
   // Issue 8: every request is checked against the route table before dispatch (auth.h).
   const RouteRule* rule = FindRoute(req);
   const bool open = (rule && !rule->auth) || (req.path == "/metrics" && cfg_.auth.metrics_anonymous);
-  if (!open) {
+  if (!open && !req.admitted) {
     if (auto refused = Authorize(req, rule)) return std::move(*refused);
   }
   Response r = Dispatch(req);
@@ -172,7 +172,9 @@ Response Api::Handle(Request& req) {
     extra.emplace_back("kamatama.query", q == req.params.end() ? "" : q->second);
     if (r.results >= 0) extra.emplace_back("kamatama.results", std::to_string(r.results));
     extra.emplace_back("http.response.status_code", std::to_string(r.status));
-    Audit(req, req.principal, req.path.substr(8), r.status < 400 ? "success" : "failure", extra);
+    // Fail closed (issue 19): what cannot be recorded is not answered.
+    if (!Audit(req, req.principal, req.path.substr(8), r.status < 400 ? "success" : "failure", extra))
+      return JsonError(503, "the audit log cannot record this search now (store read-only or audit queue full)");
   }
   return r;
 }
@@ -181,12 +183,13 @@ Response Api::Dispatch(Request& req) {
   if (req.path == "/api/v1/login") return Login(req);
   if (req.path == "/api/v1/logout") return Logout(req);
   if (req.path == "/api/v1/me") return Me(req);
+  if (req.path == "/api/v1/password") return ChangeOwnPassword(req);
   if (req.path == "/api/v1/users" || req.path.rfind("/api/v1/users/", 0) == 0) return Users(req);
   if (req.path == "/api/v1/tokens" || req.path.rfind("/api/v1/tokens/", 0) == 0) return Tokens(req);
   // Shipper dialects (Elasticsearch _bulk, Loki, Splunk HEC, GELF): before the web UI, which
   // also serves `/` (see LooksLikeElasticClient).
   if (auto r = HandleShipperRoute(req, ShipperContext{cfg_, pipeline_})) return std::move(*r);
-  if (auto r = HandleAdminRoute(req, store_)) {  // issue 10: /api/v1/admin/backup
+  if (auto r = HandleAdminRoute(req, store_, cfg_)) {  // issue 10: /api/v1/admin/backup
     if (req.path == "/api/v1/admin/backup" && req.method == "POST") {  // issue 8: audited
       std::vector<std::pair<std::string, std::string>> extra;
       auto to = req.params.find("to");
@@ -746,6 +749,10 @@ Response Api::Export(const Request& req) {
     columns = {"@timestamp", "host.name", "event.dataset", "event.action", "source.ip", "destination.ip",
                "user.name", "message"};
   store::Store* store = store_;
+  // Fail closed (issue 19): the export's audit record is written when it ends; one that could
+  // not be recorded now is not started.
+  if (pipeline_ && !pipeline_->ReserveHasRoom(64u << 10))
+    return JsonError(503, "the audit log cannot record this export now (store read-only or audit queue full)");
   auto audit = [this, req_copy = std::make_shared<Request>(Request{req.method, req.path, req.params, {}, {}, req.client})
                                   , who = req.principal](uint64_t n, bool ok) {
     auto q = req_copy->params.find("q");
@@ -870,9 +877,11 @@ Api::TailStart Api::OpenTail(Request& req) {
   TailStart out;
   // Issue 8: the tail needs the tail permission, and a browser's WebSocket must come from our
   // own page (cross-site WebSocket hijacking: cookies ride along on cross-site handshakes).
-  if (auto refused = Authorize(req, FindRoute(req))) {
-    out.refused = std::move(*refused);
-    return out;
+  if (!req.admitted) {
+    if (auto refused = Authorize(req, FindRoute(req))) {
+      out.refused = std::move(*refused);
+      return out;
+    }
   }
   auto fail = [&](std::string_view msg, size_t position, bool has_position) {
     out.error_json = "{\"type\":\"error\",\"error\":";
@@ -891,8 +900,14 @@ Api::TailStart Api::OpenTail(Request& req) {
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
   parsed = query::Query::Parse(RestrictFilter(req.principal, pipeline.filter));
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
-  Audit(req, req.principal, "tail", "success", {{"kamatama.query", qtext}});
-  out.subscriber = tails_.Subscribe(std::get<query::Query>(std::move(parsed)), cfg_.query.tail_buffer);
+  if (!Audit(req, req.principal, "tail", "success", {{"kamatama.query", qtext}}))
+    return fail("the audit log cannot record this tail now (store read-only or audit queue full)", 0, false);
+  bool mine_full = false;
+  out.subscriber = tails_.Subscribe(std::get<query::Query>(std::move(parsed)), cfg_.query.tail_buffer, req.principal.Key(),
+                                    cfg_.query.max_tails_per_principal, &mine_full);
+  if (!out.subscriber && mine_full)
+    return fail(fmt::format("too many live tails for {} (query.max_tails_per_principal = {})", req.principal.name,
+                            cfg_.query.max_tails_per_principal), 0, false);
   if (!out.subscriber)
     return fail(fmt::format("too many live tails (query.max_tails = {})", cfg_.query.max_tails), 0, false);
   tails.Add();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <variant>
 #include <string>
 
@@ -39,6 +40,9 @@ struct Request {
   const std::atomic<bool>* cancelled = nullptr;
   //! Who sent it: set by Api::Handle from the credentials before dispatch (issue 8).
   Principal principal;
+  //! Authenticated and authorised from the header already (Api::Admit, before the body was
+  //! read): Handle does not check again (issue 19).
+  bool admitted = false;
   //! The verified client certificate's subject (mutual TLS), if any.
   std::string client_cert_subject;
   bool tls = false;
@@ -88,6 +92,22 @@ class Api {
   //! Authenticates and authorises the request with the route table (auth.h) and dispatches it.
   //! Sets req.principal.
   Response Handle(Request& req);
+  //! The header phase (issue 19): route, authenticate and authorise a request from its header
+  //! alone, before any of its body is read. A refusal (answered with Connection: close, the body
+  //! never read), or nullopt with *body_limit set to the most body this route takes: http.max_body
+  //! for ingest routes, kSmallBody for the rest. Sets req.principal and req.admitted.
+  std::optional<Response> Admit(Request& req, size_t* body_limit);
+  //! Bytes of body a route other than ingest takes (login, users, tokens, backup, ...).
+  static constexpr size_t kSmallBody = 64u << 10;
+  //! For an open live tail: whether the credentials that opened it still hold (the tail
+  //! permission, re-authenticated). Runs a password check for Basic credentials: call it from a
+  //! worker thread. Issue 19.
+  bool StillAuthorized(const Request& req);
+  //! Moves whenever a session ends or a credential changes: tails re-check theirs when it does.
+  uint64_t AuthEpoch() const { return auth_ ? auth_->epoch() : 0; }
+  //! Writes one audit event per address for the failures of the minute past (issue 19: a flood
+  //! of bad credentials is one line a minute, with a count). Called every second by `serve`.
+  void FlushAuthFailures(bool all = false);
   //! Ready once start-up finished (the listeners are bound).
   void SetReady(bool ready) { ready_ = ready; }
   //! Self-monitoring (issue 10): gets every stored batch (source silence) and login lock-outs.
@@ -104,13 +124,14 @@ class Api {
   };
   TailStart OpenTail(Request& req);
 
-  //! Writes an audit event (dataset kamatama.audit) through the pipeline.
-  void Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
+  //! Writes an audit event (dataset kamatama.audit) through the pipeline; false when it could not
+  //! be queued (issue 19: an audited read is then refused with 503).
+  bool Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
              const std::vector<std::pair<std::string, std::string>>& extra = {});
   //! An audit event for a change made on the host rather than over HTTP (a SIGHUP reload, the
   //! `kamatama user|token` commands): user.name "system", kamatama.auth.method `method`
   //! ("signal", "cli"), source.address "local". `at_ns` 0 means now.
-  void AuditLocal(std::string_view action, std::string_view outcome, std::string_view method,
+  bool AuditLocal(std::string_view action, std::string_view outcome, std::string_view method,
                   const std::vector<std::pair<std::string, std::string>>& extra, int64_t at_ns = 0);
   //! Moves the records that `kamatama user|token` left in <data_dir>/audit.pending (whether the
   //! server was running or not; server/auth_cli.h) into kamatama.audit. Returns how many.
@@ -148,15 +169,28 @@ class Api {
   Response Me(const Request& req);
   Response Users(const Request& req);
   Response Tokens(const Request& req);
+  //! POST /api/v1/password {"current","new"}: a user changes their own password (issue 19).
+  Response ChangeOwnPassword(const Request& req);
   //! The user's filter, restricted so that it never matches kamatama.audit or kamatama.internal
   //! events, except those datasets an admin names in it. Empty when the query does not parse.
   std::string RestrictFilter(const Principal& who, const std::string& filter) const;
   //! Self-monitoring (issue 10): reports a failure that started a lock-out.
   void ReportLockout(const Authenticator::Result& r, const std::string& client);
-  //! Queues one kamatama.audit event with these fields (empty values left out).
-  void WriteAudit(int64_t at_ns, std::string_view action, std::string_view outcome,
+  //! Counts a failed authentication toward its address's audit line (FlushAuthFailures); the first
+  //! failure of an address's minute is audited and logged at once.
+  void NoteAuthFailure(const Request& req, const std::string& what, const Authenticator::Result& res);
+  //! Queues one kamatama.audit event with these fields (empty values left out); false if it
+  //! could not be queued.
+  bool WriteAudit(int64_t at_ns, std::string_view action, std::string_view outcome,
                   const std::vector<std::pair<std::string, std::string>>& fields, const std::string& msg);
   std::mutex host_audit_mu_;  // one DrainHostAudit at a time
+  struct FailureCount {
+    int64_t since_ns = 0;     //!< start of the address's minute
+    uint64_t unreported = 0;  //!< failures since the last audit line
+    std::string user, reason, what;
+  };
+  std::mutex failures_mu_;
+  std::unordered_map<std::string, FailureCount> failure_counts_;  // by address
   std::unique_ptr<AuthStore> auth_store_;
   std::unique_ptr<Authenticator> auth_;
 

@@ -12,14 +12,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <semaphore>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "core/safe_file.h"
 #include "core/time.h"
 #include "server/api.h"
 #include "server/shipper_routes.h"
@@ -96,6 +97,7 @@ const std::vector<RouteRule>& RouteTable() {
       // Any authenticated principal.
       {"*", "/api/v1/logout", true, 0, "/api/v1/logout", "ends the session"},
       {"*", "/api/v1/me", true, 0, "/api/v1/me", "who am I, my permissions, the CSRF token"},
+      {"*", "/api/v1/password", true, 0, "/api/v1/password", "change my own password (the current one again)"},
       {"*", "/metrics", true, kPermSearch, "/metrics", "Prometheus metrics (public with auth.metrics_anonymous)"},
       // Search family.
       {"*", "/api/v1/search", true, kPermSearch, "/api/v1/search?q=x", "search"},
@@ -173,12 +175,28 @@ bool Unhex(std::string_view h, std::string* out) {
   }
   return true;
 }
+std::atomic<uint64_t> kdf_runs{0};
+}  // namespace
+// tcmalloc's (gperftools) call to give freed memory back to the system; absent (null) on other
+// allocators, e.g. in sanitizer builds.
+extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
+namespace {
 bool Scrypt(std::string_view pw, std::string_view salt, int log_n, int r, int p, unsigned char* out, size_t n) {
+  kdf_runs.fetch_add(1, std::memory_order_relaxed);
   if (log_n < 1 || log_n > 22 || r < 1 || r > 32 || p < 1 || p > 16) return false;
   uint64_t N = 1ull << log_n;
   uint64_t maxmem = 128ull * N * r * p + (16u << 20);
-  return EVP_PBE_scrypt(pw.data(), pw.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), N,
-                        static_cast<uint64_t>(r), static_cast<uint64_t>(p), maxmem, out, n) == 1;
+  // Each derivation holds 128 * N * r bytes (128 MiB at the default cost): two at a time.
+  static std::counting_semaphore<2> slots(2);
+  slots.acquire();
+  struct Release {
+    ~Release() { slots.release(); }
+  } release;
+  const bool ok = EVP_PBE_scrypt(pw.data(), pw.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
+                                 N, static_cast<uint64_t>(r), static_cast<uint64_t>(p), maxmem, out, n) == 1;
+  // The derivation's 128 MiB buffer would otherwise stay in tcmalloc's free lists for good.
+  if (MallocExtension_ReleaseFreeMemory) MallocExtension_ReleaseFreeMemory();
+  return ok;
 }
 }  // namespace
 
@@ -225,6 +243,16 @@ bool VerifyPassword(std::string_view password, std::string_view encoded) {
   unsigned char got[32];
   if (!Scrypt(password, salt, log_n, r, p, got, sizeof got)) return false;
   return CRYPTO_memcmp(got, want.data(), 32) == 0;
+}
+
+uint64_t KdfRuns() { return kdf_runs.load(std::memory_order_relaxed); }
+
+int HashLogN(std::string_view encoded) {
+  int log_n = 0;
+  if (encoded.substr(0, 11) != "$scrypt$ln=") return 0;
+  std::string digits(encoded.substr(11, 2));
+  log_n = std::atoi(digits.c_str());
+  return log_n;
 }
 
 bool Base64Decode(std::string_view in, std::string* out) {
@@ -280,7 +308,7 @@ bool ValidPassword(std::string_view pw, std::string* why) {
 namespace {
 int64_t FileMtime(const std::string& path) {
   struct stat st{};
-  if (::stat(path.c_str(), &st) != 0) return -1;
+  if (::lstat(path.c_str(), &st) != 0) return -1;
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 std::vector<std::string> SplitTabs(const std::string& line) {
@@ -294,31 +322,44 @@ std::vector<std::string> SplitTabs(const std::string& line) {
   }
   return out;
 }
-// An exclusive lock on <path>.lock for the duration of a change.
+// The directory of the users file, and the file's own name in it.
+std::pair<std::string, std::string> SplitPath(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return {".", path};
+  return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+// An exclusive lock on <path>.lock for the duration of a change (opened through the directory,
+// never through a link: issue 19).
 class FileLock {
  public:
   explicit FileLock(const std::string& path) {
-    fd_ = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    auto [dir, name] = SplitPath(path);
+    UniqueFd d;
+    status_ = OpenDir(dir, &d);
+    if (status_.ok()) status_ = OpenInDir(d.get(), name + ".lock", O_RDWR | O_CREAT, 0600, &fd_);
+    if (status_.ok() && ::flock(fd_.get(), LOCK_EX) != 0) status_ = Status::IoError("cannot lock " + path + ".lock");
   }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  bool ok() const { return fd_ >= 0; }
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;  // closing it releases the lock
+  Status status_;
 };
 }  // namespace
 
 Status AuthStore::ReadLocked(std::map<std::string, UserRecord>* users, std::map<std::string, TokenRecord>* tokens) const {
   users->clear();
   tokens->clear();
-  std::ifstream in(path_);
-  if (!in) {
-    if (::access(path_.c_str(), F_OK) != 0) return Status::OK();
-    return Status::IoError("cannot read " + path_);
+  auto [dir, name] = SplitPath(path_);
+  UniqueFd d;
+  if (Status s = OpenDir(dir, &d); !s.ok()) return s;
+  std::string text;
+  if (Status s = ReadFileInDir(d.get(), name, &text); !s.ok()) {
+    if (s.code() == Status::Code::kNotFound) return Status::OK();
+    return Status::IoError(path_ + ": " + s.message());
   }
+  std::istringstream in(text);
   std::string line;
   int lineno = 0;
   while (std::getline(in, line)) {
@@ -331,6 +372,8 @@ Status AuthStore::ReadLocked(std::map<std::string, UserRecord>* users, std::map<
       if (!ParseRole(f[2], &u.role)) return Status::InvalidArgument(fmt::format("{}:{}: bad role", path_, lineno));
       u.hash = f[3];
       u.created_ns = std::atoll(f[4].c_str());
+      if (f.size() >= 6) u.generation = std::atoll(f[5].c_str());
+      if (f.size() >= 7) u.must_change = f[6] == "must_change";
       (*users)[u.name] = std::move(u);
     } else if (f[0] == "token" && f.size() >= 8) {
       TokenRecord t;
@@ -357,28 +400,18 @@ Status AuthStore::WriteLocked(const std::map<std::string, UserRecord>& users,
                               const std::map<std::string, TokenRecord>& tokens) const {
   std::string body = "# kamatama users and API tokens (hashes only). Change with `kamatama user|token` or the API.\n";
   for (const auto& [n, u] : users)
-    body += fmt::format("user\t{}\t{}\t{}\t{}\n", u.name, RoleName(u.role), u.hash, u.created_ns);
+    body += fmt::format("user\t{}\t{}\t{}\t{}\t{}\t{}\n", u.name, RoleName(u.role), u.hash, u.created_ns, u.generation,
+                        u.must_change ? "must_change" : "-");
   for (const auto& [id, t] : tokens) {
     std::string scopes;
     for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
     body += fmt::format("token\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", t.id, t.name, scopes, t.hash, t.created_ns, t.expires_ns,
                         t.created_by);
   }
-  std::string tmp = path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError("cannot write " + tmp);
-  ::fchmod(fd, 0600);
-  size_t off = 0;
-  while (off < body.size()) {
-    ssize_t n = ::write(fd, body.data() + off, body.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      return Status::IoError("cannot write " + tmp);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) return Status::IoError("cannot sync " + tmp);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) return Status::IoError("cannot rename " + tmp);
+  auto [dir, name] = SplitPath(path_);
+  UniqueFd d;
+  if (Status s = OpenDir(dir, &d); !s.ok()) return s;
+  if (Status s = WriteFileAtomic(d.get(), name, body, 0600); !s.ok()) return Status::IoError(path_ + ": " + s.message());
   return Status::OK();
 }
 
@@ -386,9 +419,15 @@ Status AuthStore::Load() {
   FileLock lock(path_);
   std::lock_guard g(mu_);
   Status s = ReadLocked(&users_, &tokens_);
+  version_.fetch_add(1, std::memory_order_acq_rel);
   mtime_ns_ = FileMtime(path_);
   checked_at_ = NowNanos();
-  if (s.ok() && mtime_ns_ >= 0) ::chmod(path_.c_str(), 0600);
+  if (s.ok() && mtime_ns_ >= 0) {
+    // The file must stay private: fchmod on the file itself (checked, never through a link).
+    auto [dir, name] = SplitPath(path_);
+    UniqueFd d, f;
+    if (OpenDir(dir, &d).ok() && OpenInDir(d.get(), name, O_RDONLY, 0, &f).ok()) ::fchmod(f.get(), 0600);
+  }
   return s;
 }
 
@@ -407,7 +446,7 @@ void AuthStore::MaybeReload() {
 template <class F>
 Status AuthStore::Mutate(F&& change) {
   FileLock lock(path_);
-  if (!lock.ok()) return Status::IoError("cannot lock " + path_ + ".lock");
+  if (!lock.ok()) return Status::IoError("cannot lock " + path_ + ": " + lock.status().ToString());
   std::map<std::string, UserRecord> users;
   std::map<std::string, TokenRecord> tokens;
   if (Status s = ReadLocked(&users, &tokens); !s.ok()) return s;
@@ -416,6 +455,7 @@ Status AuthStore::Mutate(F&& change) {
   std::lock_guard g(mu_);
   users_ = std::move(users);
   tokens_ = std::move(tokens);
+  version_.fetch_add(1, std::memory_order_acq_rel);
   mtime_ns_ = FileMtime(path_);
   return Status::OK();
 }
@@ -440,6 +480,27 @@ Status AuthStore::SetPassword(const std::string& name, const std::string& passwo
     auto it = users.find(name);
     if (it == users.end()) return Status::NotFound("no user " + name);
     it->second.hash = hash;
+    ++it->second.generation;
+    it->second.must_change = false;
+    return Status::OK();
+  });
+}
+
+Status AuthStore::Rehash(const std::string& name, const std::string& old_hash, const std::string& password) {
+  std::string hash = HashPassword(password, log_n_);
+  return Mutate([&](auto& users, auto&) {
+    auto it = users.find(name);
+    if (it == users.end() || it->second.hash != old_hash) return Status::Busy("changed meanwhile");
+    it->second.hash = hash;
+    return Status::OK();
+  });
+}
+
+Status AuthStore::SetMustChange(const std::string& name, bool must_change) {
+  return Mutate([&](auto& users, auto&) {
+    auto it = users.find(name);
+    if (it == users.end()) return Status::NotFound("no user " + name);
+    it->second.must_change = must_change;
     return Status::OK();
   });
 }
@@ -551,44 +612,89 @@ Status Authenticator::Bootstrap(std::string* generated, bool* created) {
   return s;
 }
 
-bool Authenticator::IsLocked(const std::string& key, int64_t now) {
+namespace {
+constexpr int64_t kSecond = 1'000'000'000;
+std::string UserAtAddress(const std::string& user, const std::string& client) { return "ua:" + user + '\x1f' + client; }
+std::string AddressKey(const std::string& client) { return "a:" + client; }
+}  // namespace
+
+bool Authenticator::IsLocked(const std::string& key, int64_t now, int* retry_s) {
   auto it = failures_.find(key);
-  return it != failures_.end() && it->second.locked_until > now;
+  if (it == failures_.end() || it->second.locked_until <= now) return false;
+  if (retry_s) *retry_s = std::max(*retry_s, static_cast<int>((it->second.locked_until - now + kSecond - 1) / kSecond));
+  return true;
 }
 
-void Authenticator::Failed(const std::string& key, int64_t now, bool* now_locked) {
-  if (failures_.size() > 100000) {  // bounded: forget stale entries
-    for (auto it = failures_.begin(); it != failures_.end();) {
-      if (it->second.locked_until <= now &&
-          (it->second.times.empty() || now - it->second.times.back() > opt_.failure_window_ns))
-        it = failures_.erase(it);
-      else
-        ++it;
-    }
+void Authenticator::PruneFailures(int64_t now) {
+  if (failures_.size() <= 100000) return;  // bounded: forget stale entries
+  for (auto it = failures_.begin(); it != failures_.end();) {
+    const Failures& f = it->second;
+    if (f.pending == 0 && f.locked_until <= now && (f.times.empty() || now - f.times.back() > opt_.failure_window_ns))
+      it = failures_.erase(it);
+    else
+      ++it;
   }
+}
+
+bool Authenticator::Reserve(const std::string& key, int64_t now) {
+  PruneFailures(now);
   Failures& f = failures_[key];
+  std::erase_if(f.times, [&](int64_t t) { return now - t > opt_.failure_window_ns; });
+  if (opt_.max_failures > 0 && static_cast<int>(f.times.size()) + f.pending >= opt_.max_failures) return false;
+  ++f.pending;
+  return true;
+}
+
+void Authenticator::Failed(const std::string& key, int64_t now, bool* now_locked, bool reserved) {
+  Failures& f = failures_[key];
+  if (reserved && f.pending > 0) --f.pending;
   f.times.push_back(now);
-  f.times.erase(std::remove_if(f.times.begin(), f.times.end(),
-                               [&](int64_t t) { return now - t > opt_.failure_window_ns; }),
-                f.times.end());
+  std::erase_if(f.times, [&](int64_t t) { return now - t > opt_.failure_window_ns; });
   if (opt_.max_failures > 0 && static_cast<int>(f.times.size()) >= opt_.max_failures) {
-    f.locked_until = now + opt_.lockout_ns;
+    f.locked_until = now + (opt_.lockout_ns << std::min(f.lockouts, 6));
+    ++f.lockouts;
     f.times.clear();
     *now_locked = true;
   }
 }
 
+void Authenticator::Forget(const std::string& key) {
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return;
+  if (it->second.pending > 0) --it->second.pending;
+  it->second.times.clear();
+  it->second.lockouts = 0;
+}
+
+bool Authenticator::AllowLogin(const std::string& user, int64_t now) {
+  if (opt_.login_rate <= 0) return true;
+  if (login_buckets_.size() > 100000) login_buckets_.clear();
+  Bucket& b = login_buckets_[user];
+  if (b.at == 0) b.tokens = opt_.login_burst;
+  else b.tokens = std::min(opt_.login_burst, b.tokens + (now - b.at) / 1e9 * opt_.login_rate);
+  b.at = now;
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
 Authenticator::Result Authenticator::CheckPassword(const std::string& user, const std::string& password,
-                                                   const std::string& client) {
+                                                   const std::string& client, bool login) {
   Result r;
   r.user = user;
   const int64_t now = NowNanos();
-  const std::string ukey = "u:" + user, akey = "a:" + client;
+  // Lock-outs are per user at an address (someone guessing admin's password from one address
+  // does not lock admin out elsewhere) and per address (every kind of failed credential).
+  const std::string ukey = UserAtAddress(user, client), akey = AddressKey(client);
   {
     std::lock_guard g(mu_);
-    if (IsLocked(ukey, now) || IsLocked(akey, now)) {
+    int retry = 0;
+    const bool user_locked = IsLocked(ukey, now, &retry), addr_locked = IsLocked(akey, now, &retry);
+    if (user_locked || addr_locked) {
       r.outcome = Outcome::kLocked;
-      r.reason = IsLocked(ukey, now) ? "account locked after repeated failures" : "address locked after repeated failures";
+      r.retry_after_s = retry;
+      r.reason = user_locked ? "account locked at this address after repeated failures"
+                             : "address locked after repeated failures";
       return r;
     }
   }
@@ -596,38 +702,78 @@ Authenticator::Result Authenticator::CheckPassword(const std::string& user, cons
   auto u = store_->FindUser(user);
   const std::string cache_key = Sha256Hex(pepper_ + '\0' + user + '\0' + password);
   bool ok = false;
-  if (u) {
+  if (u && password.size() <= 1024) {
     std::lock_guard g(mu_);
     auto it = verified_.find(cache_key);
     ok = it != verified_.end() && it->second.second > now && ConstantTimeEqual(it->second.first, u->hash);
   }
+  // A login (a new session), or a check not in the cache, is rate-limited per user; a real check
+  // is reserved before the (slow) KDF so that parallel guesses cannot pass the limit.
+  if (login || !ok) {
+    std::lock_guard g(mu_);
+    if (!AllowLogin(user, now)) {
+      r.outcome = Outcome::kLocked;
+      r.retry_after_s = static_cast<int>(std::max(1.0, 1 / std::max(opt_.login_rate, 1e-3)));
+      r.reason = "too many password checks for this user";
+      return r;
+    }
+  }
+  bool reserved = false;
   if (!ok) {
+    std::lock_guard g(mu_);
+    // Reserve the attempt before the (slow) KDF: parallel guesses cannot pass the limit.
+    if (!Reserve(ukey, now)) {
+      r.outcome = Outcome::kLocked;
+      r.retry_after_s = 1;
+      r.reason = "too many attempts in progress for this account";
+      return r;
+    }
+    if (!Reserve(akey, now)) {
+      if (auto it = failures_.find(ukey); it != failures_.end() && it->second.pending > 0) --it->second.pending;
+      r.outcome = Outcome::kLocked;
+      r.retry_after_s = 1;
+      r.reason = "too many attempts in progress from this address";
+      return r;
+    }
+    reserved = true;
+  }
+  // A password over the policy's 1,024 bytes cannot be right: refused without the KDF.
+  if (!ok && password.size() <= 1024) {
     // Unknown users cost the same KDF time, so timing does not tell which names exist.
-    static const std::string dummy = HashPassword("kamatama-dummy-password", 15);
+    static const std::string dummy = HashPassword("kamatama-dummy-password", kScryptLogN);
     ok = VerifyPassword(password, u ? u->hash : dummy) && u.has_value();
     if (ok) {
+      if (HashLogN(u->hash) < kScryptLogN && store_->Rehash(u->name, u->hash, password).ok()) {
+        if (auto again = store_->FindUser(user)) u = again;
+      }
       std::lock_guard g(mu_);
       if (verified_.size() > 10000) verified_.clear();
-      verified_[cache_key] = {u->hash, now + 300LL * 1'000'000'000};
+      verified_[cache_key] = {u->hash, now + 300LL * kSecond};
     }
   }
   std::lock_guard g(mu_);
   if (!ok) {
     bool locked_u = false, locked_a = false;
-    Failed(ukey, now, &locked_u);
-    Failed(akey, now, &locked_a);
+    Failed(ukey, now, &locked_u, reserved);
+    Failed(akey, now, &locked_a, reserved);
     r.outcome = Outcome::kBad;
-    r.reason = locked_u ? "wrong password; account now locked" : locked_a ? "wrong password; address now locked"
-                                                                           : "wrong user name or password";
+    r.reason = locked_u ? "wrong password; account now locked at this address"
+               : locked_a ? "wrong password; address now locked"
+                          : "wrong user name or password";
     r.locked_now = locked_u && locked_a ? "user,address" : locked_u ? "user" : locked_a ? "address" : "";  // issue 10
+    r.counted = true;
     return r;
   }
-  failures_.erase(ukey);
+  if (reserved) {
+    Forget(ukey);
+    if (auto it = failures_.find(akey); it != failures_.end() && it->second.pending > 0) --it->second.pending;
+  }
   r.outcome = Outcome::kOk;
   r.who.name = u->name;
   r.who.role = u->role;
   r.who.perms = RolePerms(u->role);
   r.who.method = "basic";
+  r.who.must_change = u->must_change;
   return r;
 }
 
@@ -678,10 +824,9 @@ std::string CookieValue(const std::string& header, std::string_view name) {
 }
 }  // namespace
 
-Authenticator::Result Authenticator::Authenticate(const Request& req) {
+Authenticator::Result Authenticator::AuthenticateHeader(const Request& req, std::string_view header) {
   Result r;
-  if (const std::string* a = req.Header("authorization")) {
-    std::string_view v = *a;
+    std::string_view v = header;
     auto scheme_is = [&](std::string_view s) {
       if (v.size() <= s.size() || v[s.size()] != ' ') return false;
       for (size_t i = 0; i < s.size(); ++i) {
@@ -751,59 +896,116 @@ Authenticator::Result Authenticator::Authenticate(const Request& req) {
       return CheckToken(t);
     }
     return malformed("unsupported Authorization scheme");
-  }
-  if (const std::string* c = req.Header("cookie")) {
-    std::string id = CookieValue(*c, "kamatama_session");
-    if (id.empty()) return r;
-    const int64_t now = NowNanos();
-    Session s;
-    {
-      std::lock_guard g(mu_);
-      auto it = sessions_.find(Sha256Hex(id));
-      if (it == sessions_.end() || now - it->second.last > opt_.session_idle_ns ||
-          now - it->second.created > opt_.session_max_ns) {
-        if (it != sessions_.end()) sessions_.erase(it);
-        r.outcome = Outcome::kBad;
-        r.reason = "session expired";
-        return r;
-      }
-      it->second.last = now;
-      s = it->second;
-    }
-    store_->MaybeReload();
-    auto u = store_->FindUser(s.user);
-    if (!u) {
+}
+
+Authenticator::Result Authenticator::AuthenticateCookie(const std::string& cookie) {
+  Result r;
+  std::string id = CookieValue(cookie, CookieName());
+  if (id.empty()) return r;
+  const int64_t now = NowNanos();
+  Session s;
+  {
+    std::lock_guard g(mu_);
+    auto it = sessions_.find(Sha256Hex(id));
+    if (it == sessions_.end() || now - it->second.last > opt_.session_idle_ns ||
+        now - it->second.created > opt_.session_max_ns) {
+      if (it != sessions_.end()) sessions_.erase(it);
       r.outcome = Outcome::kBad;
-      r.reason = "user deleted";
+      r.reason = "session expired";
       return r;
     }
-    r.outcome = Outcome::kOk;
-    r.who.name = u->name;
-    r.who.role = u->role;  // the current role: a change applies to open sessions at once
-    r.who.perms = RolePerms(u->role);
-    r.who.method = "session";
-    r.who.session_id = id;
-    r.who.csrf = s.csrf;
-    r.user = u->name;
+    it->second.last = now;
+    s = it->second;
   }
+  store_->MaybeReload();
+  auto u = store_->FindUser(s.user);
+  if (!u) {
+    r.outcome = Outcome::kBad;
+    r.reason = "user deleted";
+    return r;
+  }
+  if (u->generation != s.generation) {
+    // The password changed (through the API or `kamatama user passwd`): the session ends.
+    std::lock_guard g(mu_);
+    sessions_.erase(Sha256Hex(id));
+    r.outcome = Outcome::kBad;
+    r.reason = "session ended: the password changed";
+    return r;
+  }
+  r.outcome = Outcome::kOk;
+  r.who.name = u->name;
+  r.who.role = u->role;  // the current role: a change applies to open sessions at once
+  r.who.perms = RolePerms(u->role);
+  r.who.method = "session";
+  r.who.session_id = id;
+  r.who.csrf = s.csrf;
+  r.who.must_change = u->must_change;
+  r.user = u->name;
   return r;
+}
+
+Authenticator::Result Authenticator::Authenticate(const Request& req) {
+  if (const std::string* a = req.Header("authorization")) {
+    // Every failed credential counts against the address (issue 19): bad tokens and malformed
+    // headers too. Past auth.max_failures the address gets 429 without any check being made.
+    const int64_t now = NowNanos();
+    const std::string akey = AddressKey(req.client);
+    {
+      std::lock_guard g(mu_);
+      int retry = 0;
+      if (IsLocked(akey, now, &retry)) {
+        Result r;
+        r.outcome = Outcome::kLocked;
+        r.retry_after_s = retry;
+        r.reason = "address locked after repeated failures";
+        r.repeated = true;
+        return r;
+      }
+    }
+    Result r = AuthenticateHeader(req, *a);
+    if (r.outcome == Outcome::kBad && !r.counted) {
+      std::lock_guard g(mu_);
+      bool locked = false;
+      Failed(akey, now, &locked, /*reserved=*/false);
+      if (locked) r.locked_now = "address";
+    }
+    return r;
+  }
+  if (const std::string* c = req.Header("cookie")) return AuthenticateCookie(*c);
+  return Result{};
 }
 
 Authenticator::Result Authenticator::Login(const std::string& user, const std::string& password,
                                            const std::string& client) {
-  Result r = CheckPassword(user, password, client);
+  Result r = CheckPassword(user, password, client, /*login=*/true);
   if (r.outcome != Outcome::kOk) return r;
   std::string id = RandomHex(32);
   Session s;
   s.user = user;
   s.csrf = RandomHex(32);
   s.created = s.last = NowNanos();
+  if (auto u = store_->FindUser(user)) s.generation = u->generation;
   {
     std::lock_guard g(mu_);
     if (sessions_.size() > 10000) {
       for (auto it = sessions_.begin(); it != sessions_.end();) {
         if (s.last - it->second.last > opt_.session_idle_ns) it = sessions_.erase(it);
         else ++it;
+      }
+    }
+    // At most max_sessions_per_user: a new one ends the user's least recently used.
+    if (opt_.max_sessions_per_user > 0) {
+      for (;;) {
+        size_t n = 0;
+        auto oldest = sessions_.end();
+        for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+          if (it->second.user != user) continue;
+          ++n;
+          if (oldest == sessions_.end() || it->second.last < oldest->second.last) oldest = it;
+        }
+        if (static_cast<int>(n) < opt_.max_sessions_per_user || oldest == sessions_.end()) break;
+        sessions_.erase(oldest);
+        BumpEpoch();
       }
     }
     sessions_[Sha256Hex(id)] = s;
@@ -817,6 +1019,7 @@ Authenticator::Result Authenticator::Login(const std::string& user, const std::s
 void Authenticator::Logout(const std::string& session_id) {
   std::lock_guard g(mu_);
   sessions_.erase(Sha256Hex(session_id));
+  BumpEpoch();
 }
 
 void Authenticator::EndSessions(const std::string& user) {
@@ -825,7 +1028,8 @@ void Authenticator::EndSessions(const std::string& user) {
     if (it->second.user == user) it = sessions_.erase(it);
     else ++it;
   }
-  for (auto it = verified_.begin(); it != verified_.end();) it = verified_.erase(it);
+  verified_.clear();
+  BumpEpoch();
 }
 
 bool Authenticator::AllowSearch(const Principal& p, int* retry_s) {
@@ -846,7 +1050,7 @@ bool Authenticator::AllowSearch(const Principal& p, int* retry_s) {
 }
 
 std::string Authenticator::SessionCookie(const std::string& id) const {
-  std::string c = "kamatama_session=" + id + "; Path=/; HttpOnly; SameSite=Strict";
+  std::string c = std::string(CookieName()) + "=" + id + "; Path=/; HttpOnly; SameSite=Strict";
   if (opt_.secure_cookies) c += "; Secure";
   if (id.empty()) c += "; Max-Age=0";
   return c;

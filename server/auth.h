@@ -7,6 +7,7 @@
 //! Users and tokens live in `<data_dir>/auth.db`: a 0600 text file replaced by atomic rename.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -49,6 +50,7 @@ struct Principal {
   Role role = Role::kViewer;
   uint32_t perms = 0;
   std::string session_id, csrf;  //!< for sessions
+  bool must_change = false;      //!< a user who must change the password first (issue 19)
   bool authenticated() const { return !method.empty(); }
   bool Has(uint32_t p) const { return (perms & p) == p; }
   //! The key for per-principal limits ("user:alice", "token:ab12...").
@@ -75,10 +77,18 @@ const RouteRule* FindRoute(const Request& req);
 
 // ------------------------------------------------------------------ crypto helpers
 
+//! The scrypt cost of new hashes: N = 2^17, r = 8, p = 1 (OWASP's minimum; 128 MiB and about
+//! 0.3 s per derivation here). Hashes of a lower cost are redone at the next successful login.
+inline constexpr int kScryptLogN = 17;
 //! scrypt with N = 2^log_n, r = 8, p = 1 and a 16-byte random salt:
-//! "$scrypt$ln=15,r=8,p=1$<salt hex>$<hash hex>".
-std::string HashPassword(std::string_view password, int log_n = 15);
+//! "$scrypt$ln=17,r=8,p=1$<salt hex>$<hash hex>". At most two derivations run at once (each
+//! takes 128 * N * r bytes), so a burst of logins cannot take the server's memory.
+std::string HashPassword(std::string_view password, int log_n = kScryptLogN);
 bool VerifyPassword(std::string_view password, std::string_view encoded);
+//! Key derivations run so far by this process (tests: a refused password ran none).
+uint64_t KdfRuns();
+//! The log2(N) of an encoded hash (0 if unreadable).
+int HashLogN(std::string_view encoded);
 std::string RandomHex(size_t bytes);
 std::string Sha256Hex(std::string_view data);
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
@@ -97,6 +107,11 @@ struct UserRecord {
   Role role = Role::kViewer;
   std::string hash;
   int64_t created_ns = 0;
+  //! Bumped by every password change (not by a rehash at a higher cost): a session is bound to
+  //! the generation it was opened under, so a change by the API or the CLI ends it (issue 19).
+  int64_t generation = 0;
+  //! The first admin's generated password must be changed before anything else (issue 19).
+  bool must_change = false;
 };
 
 struct TokenRecord {
@@ -122,7 +137,13 @@ class AuthStore {
   void MaybeReload();
 
   Status AddUser(const std::string& name, Role role, const std::string& password);
+  //! A new password (a new generation: the user's sessions end); clears must_change.
   Status SetPassword(const std::string& name, const std::string& password);
+  //! Replaces the hash by one of the current cost, if the user still has `old_hash`. The
+  //! generation stays: open sessions go on.
+  Status Rehash(const std::string& name, const std::string& old_hash, const std::string& password);
+  //! Marks a user as having to change the password before anything else.
+  Status SetMustChange(const std::string& name, bool must_change);
   Status SetRole(const std::string& name, Role role);
   Status DeleteUser(const std::string& name);
   //! Creates a token; *secret is the full token string (shown once): "kmt_<id>_<secret>".
@@ -136,6 +157,8 @@ class AuthStore {
   std::optional<TokenRecord> FindToken(const std::string& id) const;
   size_t UserCount() const;
   const std::string& path() const { return path_; }
+  //! Moves with every change read or made (tails re-check their credentials when it does).
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
   //! Scrypt cost for new hashes (tests lower it).
   void set_log_n(int n) { log_n_ = n; }
 
@@ -147,11 +170,12 @@ class AuthStore {
                      const std::map<std::string, TokenRecord>& tokens) const;
 
   std::string path_;
-  int log_n_ = 15;
+  int log_n_ = kScryptLogN;
   mutable std::mutex mu_;
   std::map<std::string, UserRecord> users_;
   std::map<std::string, TokenRecord> tokens_;
   int64_t mtime_ns_ = -1;
+  std::atomic<uint64_t> version_{0};
   int64_t checked_at_ = 0;
 };
 
@@ -160,9 +184,18 @@ class AuthStore {
 struct AuthOptions {
   int64_t session_idle_ns = 30LL * 60 * 1'000'000'000;     //!< a session unused this long ends
   int64_t session_max_ns = 12LL * 3600 * 1'000'000'000;    //!< and every session after this long
-  int max_failures = 10;                                   //!< failed logins before a lock-out
+  //! Failed attempts before a lock-out: of one user from one address, and of any credential
+  //! (passwords, tokens, malformed headers) from one address.
+  int max_failures = 10;
   int64_t failure_window_ns = 15LL * 60 * 1'000'000'000;   //!< failures counted over this window
-  int64_t lockout_ns = 15LL * 60 * 1'000'000'000;          //!< how long the lock-out lasts
+  //! How long the first lock-out lasts; each further one of the same key doubles it (to 64x).
+  int64_t lockout_ns = 60LL * 1'000'000'000;
+  int max_sessions_per_user = 20;                           //!< the oldest session ends past this
+  double login_rate = 1;                                    //!< password checks per second per user
+  double login_burst = 10;
+  //! Failed credentials from one address are audited once at once, then as one line with a count
+  //! per this interval (issue 19).
+  int64_t failure_audit_interval_ns = 60LL * 1'000'000'000;
   double search_rate = 50;                                  //!< searches per second per principal (0: no limit)
   double search_burst = 200;                                //!< bucket size
   bool metrics_anonymous = false;                           //!< /metrics without authentication
@@ -190,6 +223,12 @@ class Authenticator {
     //! ApiKey, no credentials after the scheme), as opposed to well-formed but wrong
     //! credentials. The HEC answers the first with code 3, the second with code 4, as Splunk.
     bool malformed = false;
+    //! Seconds until a lock-out ends (Retry-After), for kLocked.
+    int retry_after_s = 0;
+    //! The failure was already counted toward the lock-outs (password checks count their own).
+    bool counted = false;
+    //! Refused without any check because the address is locked.
+    bool repeated = false;
   };
   //! Credentials of a request: session cookie, Authorization Basic/Bearer/ApiKey, or (HEC) Splunk.
   Result Authenticate(const Request& req);
@@ -198,26 +237,47 @@ class Authenticator {
   void Logout(const std::string& session_id);
   //! Ends every session of a user (password change, deletion).
   void EndSessions(const std::string& user);
+  //! Counts a change of any credential (session ended, token revoked, user changed or deleted,
+  //! the users file reloaded): open live tails re-check theirs when it moves (issue 19).
+  uint64_t epoch() const { return epoch_.load(std::memory_order_acquire) + store_->version(); }
+  void BumpEpoch() { epoch_.fetch_add(1, std::memory_order_acq_rel); }
   //! Token bucket of searches for the principal; false when over the rate (*retry_s to wait).
   bool AllowSearch(const Principal& p, int* retry_s);
+  //! The session cookie's name: "__Host-kamatama_session" with secure cookies (HTTPS, or
+  //! auth.secure_cookies behind a TLS proxy), so that no other host or path can set it (issue 19);
+  //! "kamatama_session" over plain HTTP, where the __Host- prefix is refused by browsers.
+  const char* CookieName() const { return opt_.secure_cookies ? "__Host-kamatama_session" : "kamatama_session"; }
   //! The Set-Cookie value for a session (or to clear it when id is empty).
   std::string SessionCookie(const std::string& id) const;
   const AuthOptions& options() const { return opt_; }
   AuthStore* store() { return store_; }
 
  private:
-  Result CheckPassword(const std::string& user, const std::string& password, const std::string& client);
+  //! `login`: a new session is asked for (rate-limited per user even when the pair is cached).
+  Result CheckPassword(const std::string& user, const std::string& password, const std::string& client, bool login = false);
   Result CheckToken(std::string_view token);
-  bool IsLocked(const std::string& key, int64_t now);
-  void Failed(const std::string& key, int64_t now, bool* now_locked);
+  Result AuthenticateHeader(const Request& req, std::string_view header);
+  Result AuthenticateCookie(const std::string& cookie);
+  // Lock-out bookkeeping (under mu_). Reserve counts an attempt before its verdict, so parallel
+  // guesses cannot pass the limit while a KDF runs; Failed keeps it and may start a lock-out;
+  // Forget drops the reservation after a success.
+  bool IsLocked(const std::string& key, int64_t now, int* retry_s = nullptr);
+  bool Reserve(const std::string& key, int64_t now);
+  void Failed(const std::string& key, int64_t now, bool* now_locked, bool reserved = true);
+  void Forget(const std::string& key);
+  void PruneFailures(int64_t now);
+  bool AllowLogin(const std::string& user, int64_t now);
 
   struct Session {
     std::string user, csrf;
     int64_t created = 0, last = 0;
+    int64_t generation = 0;  //!< the user's password generation at login
   };
   struct Failures {
     std::vector<int64_t> times;
+    int pending = 0;  //!< attempts reserved whose verdict is not in yet
     int64_t locked_until = 0;
+    int lockouts = 0;  //!< lock-outs so far (each doubles the next)
   };
   struct Bucket {
     double tokens = 0;
@@ -234,6 +294,8 @@ class Authenticator {
   //! scripts using Basic do not pay the KDF on every request.
   std::unordered_map<std::string, std::pair<std::string, int64_t>> verified_;
   std::string pepper_ = RandomHex(32);
+  std::unordered_map<std::string, Bucket> login_buckets_;
+  std::atomic<uint64_t> epoch_{0};
 };
 
 }  // namespace kamatama::server

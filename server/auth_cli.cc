@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "core/json.h"
+#include "core/safe_file.h"
 #include "core/time.h"
 #include "server/auth.h"
 #include "server/config.h"
@@ -89,6 +90,12 @@ int OpenStore(std::unique_ptr<AuthStore>* out) {
     }
   }
   if (!O().data_dir.empty()) cfg.storage.dir = O().data_dir;
+  // Run as root (sudo) on the service's data directory: become its owner before touching
+  // anything in it (issue 19), so a link planted there cannot aim our writes at root's files.
+  if (Status s = DropToOwnerOf(cfg.storage.dir); !s.ok()) {
+    fmt::print(stderr, "kamatama: {}\n", s.ToString());
+    return 1;
+  }
   std::error_code ec;
   std::filesystem::create_directories(cfg.storage.dir, ec);
   *out = std::make_unique<AuthStore>(cfg.storage.dir + "/auth.db");
@@ -136,13 +143,14 @@ void RecordChange(const AuthStore& st, std::string_view action, const Status& s,
     AppendJsonString(&line, v);
   }
   line += "}\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  // Run as root for a service account: the server (the data directory's owner) must read it.
-  struct stat dir{};
-  if (fd >= 0 && ::geteuid() == 0 && ::stat(std::filesystem::path(path).parent_path().c_str(), &dir) == 0 && dir.st_uid != 0)
-    (void)::fchown(fd, dir.st_uid, dir.st_gid);
-  bool ok = fd >= 0 && ::flock(fd, LOCK_EX) == 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  if (fd >= 0) ::close(fd);
+  // Through the directory, never a link, and only a regular file of ours (issue 19). A command
+  // run as root has already become the directory's owner (OpenStore), so nothing needs a chown.
+  UniqueFd d, f;
+  Status opened = OpenDir(std::filesystem::path(path).parent_path().string(), &d);
+  if (opened.ok()) opened = OpenInDir(d.get(), kHostAuditFile, O_WRONLY | O_APPEND | O_CREAT, 0600, &f);
+  if (!opened.ok()) fmt::print(stderr, "kamatama: {}\n", opened.ToString());
+  bool ok = opened.ok() && ::flock(f.get(), LOCK_EX) == 0 &&
+            ::write(f.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size());
   if (!ok) fmt::print(stderr, "kamatama: warning: cannot record the change in {} for the audit log\n", path);
 }
 

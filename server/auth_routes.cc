@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "core/json.h"
+#include "core/safe_file.h"
 #include "core/metrics.h"
 #include "core/time.h"
 #include "parsers/parse.h"
@@ -55,7 +56,8 @@ Counter& AuthFailures() {
 }
 
 void Log(const std::string& msg) {
-  fmt::print(stderr, "{} kamatama: {}\n", FormatRfc3339(NowNanos()), msg);
+  // Names and paths come from requests: a newline or an escape must not forge a log line.
+  fmt::print(stderr, "{} kamatama: {}\n", FormatRfc3339(NowNanos()), EscapeControl(msg));
   std::fflush(stderr);
 }
 
@@ -83,6 +85,7 @@ std::string PrincipalJson(const Principal& p) {
     b += ",\"csrf\":";
     AppendJsonString(&b, p.csrf);
   }
+  if (p.must_change) b += ",\"must_change_password\":true";
   b += "}";
   return b;
 }
@@ -96,8 +99,15 @@ Status Api::InitAuth(const std::function<void(const std::string&)>& log) {
   bool created = false;
   if (Status s = auth_->Bootstrap(&generated, &created); !s.ok()) return Status::InvalidArgument("creating the first admin: " + s.ToString());
   if (created && !generated.empty()) {
-    log(fmt::format("no users yet: created user 'admin' with password {} (shown only this once; change it with "
-                    "`kamatama user passwd admin`)", generated));
+    // Not in the journal, which many can read (issue 19): a 0600 file, and the account must
+    // change the password before it can do anything else.
+    UniqueFd dir;
+    Status w = OpenDir(cfg_.storage.dir, &dir);
+    if (w.ok()) w = WriteFileAtomic(dir.get(), "initial_admin_password", generated + "\n", 0600);
+    if (Status m = auth_store_->SetMustChange("admin", true); !m.ok()) return m;
+    if (!w.ok()) return Status::IoError("cannot write the first admin's password: " + w.ToString());
+    log(fmt::format("no users yet: created user 'admin'; its password is in {}/initial_admin_password (0600) and "
+                    "must be changed at the first sign-in", cfg_.storage.dir));
   } else if (created) {
     log("no users yet: created user 'admin' with the password in KAMATAMA_ADMIN_PASSWORD");
   }
@@ -146,10 +156,7 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
   if (res.outcome != Authenticator::Outcome::kOk) {
     if (res.outcome != Authenticator::Outcome::kNone) {
       AuthFailures().Add();
-      Principal anon;
-      anon.name = res.user;
-      Audit(req, anon, "authentication", "failure", {{"error.message", res.reason}});
-      Log(fmt::format("authentication failure from {} (user '{}'): {}", req.client, SanitizeUtf8(res.user), res.reason));
+      NoteAuthFailure(req, "authentication", res);
       ReportLockout(res, req.client);  // issue 10
     }
     if (hec) {
@@ -161,7 +168,7 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
     }
     if (res.outcome == Authenticator::Outcome::kLocked) {
       Response r = JsonError(429, res.reason);
-      r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, cfg_.auth.lockout_ns / 1'000'000'000)));
+      r.headers.emplace_back("Retry-After", std::to_string(std::max(1, res.retry_after_s)));
       return r;
     }
     Response r = JsonError(401, res.outcome == Authenticator::Outcome::kNone ? "authentication required" : res.reason);
@@ -172,6 +179,12 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
   req.principal = res.who;
   const Principal& who = req.principal;
   if (hec && who.method != "hec" && who.method != "token") return HecError(401, "Token is required", 2);
+  // The first admin's generated password must be changed before anything else (issue 19).
+  if (who.must_change && req.path != "/api/v1/me" && req.path != "/api/v1/logout" && req.path != "/api/v1/password") {
+    Response r = JsonError(403, "change the initial password first: POST /api/v1/password {\"current\",\"new\"}");
+    r.body.insert(r.body.size() - 1, ",\"password_change_required\":true");
+    return r;
+  }
   if (rule && rule->perm && !who.Has(rule->perm)) {
     Audit(req, who, "access.denied", "failure", {{"kamatama.permission", PermNames(rule->perm)}});
     return JsonError(403, fmt::format("forbidden: {} needs the '{}' permission", req.path, PermNames(rule->perm)));
@@ -198,7 +211,7 @@ std::optional<Response> Api::Authorize(Request& req, const RouteRule* rule) {
   return std::nullopt;
 }
 
-void Api::Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
+bool Api::Audit(const Request& req, const Principal& who, std::string_view action, std::string_view outcome,
                 const std::vector<std::pair<std::string, std::string>>& extra) {
   std::vector<std::pair<std::string, std::string>> f;
   f.emplace_back("user.name", who.name.empty() ? "-" : who.name);
@@ -210,24 +223,24 @@ void Api::Audit(const Request& req, const Principal& who, std::string_view actio
   f.emplace_back("url.path", req.path);
   if (const std::string* ua = req.Header("user-agent")) f.emplace_back("user_agent.original", ua->substr(0, 512));
   f.insert(f.end(), extra.begin(), extra.end());
-  WriteAudit(NowNanos(), action, outcome, f,
+  return WriteAudit(NowNanos(), action, outcome, f,
              fmt::format("{} {} by {} from {}", action, outcome, who.name.empty() ? "-" : who.name, req.client));
 }
 
-void Api::AuditLocal(std::string_view action, std::string_view outcome, std::string_view method,
+bool Api::AuditLocal(std::string_view action, std::string_view outcome, std::string_view method,
                      const std::vector<std::pair<std::string, std::string>>& extra, int64_t at_ns) {
   std::vector<std::pair<std::string, std::string>> f = {
       {"user.name", "system"}, {"kamatama.auth.method", std::string(method)}, {"source.address", "local"}};
   f.insert(f.end(), extra.begin(), extra.end());
-  WriteAudit(at_ns ? at_ns : NowNanos(), action, outcome, f,
+  return WriteAudit(at_ns ? at_ns : NowNanos(), action, outcome, f,
              fmt::format("{} {} by system ({}) from local", action, outcome, method));
 }
 
-void Api::WriteAudit(int64_t at_ns, std::string_view action, std::string_view outcome,
+bool Api::WriteAudit(int64_t at_ns, std::string_view action, std::string_view outcome,
                      const std::vector<std::pair<std::string, std::string>>& fields, const std::string& msg) {
   static Counter& written = GetCounter("kamatama_audit_events_total", "", "Audit events written");
   static Counter& lost = GetCounter("kamatama_audit_events_lost_total", "", "Audit events that could not be queued");
-  if (!pipeline_) return;
+  if (!pipeline_) return true;  // `kamatama parse` and unit tests: nothing to write to
   std::string j = "{\"@timestamp\":";
   AppendJsonString(&j, FormatRfc3339(at_ns));
   auto add = [&](std::string_view k, std::string_view v) {
@@ -251,17 +264,17 @@ void Api::WriteAudit(int64_t at_ns, std::string_view action, std::string_view ou
   ingest::Batch b;
   b.events.push_back(ParseRecord(raw, cfg_.parse));
   b.raws.push_back(std::move(raw));
-  // Not waiting for durability (that would add the sync interval to every search), but not
-  // dropped either while the queue is merely full.
-  for (int i = 0; i < 1000; ++i) {
-    if (pipeline_->TrySubmit(b)) {
-      written.Add();
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  // Not waiting for durability (that would add the sync interval to every search), but never
+  // dropped for ordinary traffic: audit events have reserved room in the queue, and are queued
+  // while a full disk pauses ingest. When even that fails the caller refuses what it audits.
+  if (pipeline_->TrySubmitReserved(b)) {
+    written.Add();
+    return true;
   }
   lost.Add();
-  Log(fmt::format("audit event lost (queue full): {}", msg));
+  Log(fmt::format("audit event not queued ({}): {}",
+                  pipeline_->State() == ingest::IngestState::kReadOnly ? "store read-only" : "reserve full", msg));
+  return false;
 }
 
 size_t Api::DrainHostAudit() {
@@ -269,12 +282,16 @@ size_t Api::DrainHostAudit() {
   struct stat sb{};
   if (::stat(path.c_str(), &sb) != 0 || sb.st_size == 0) return 0;
   std::lock_guard guard(host_audit_mu_);
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
+  // Through the directory, never a link, only a regular file of ours (issue 19).
+  UniqueFd dirfd, file;
+  Status opened = OpenDir(cfg_.storage.dir, &dirfd);
+  if (opened.ok()) opened = OpenInDir(dirfd.get(), kHostAuditFile, O_RDWR, 0, &file);
+  if (!opened.ok()) {
     static std::atomic<bool> said{false};
-    if (!said.exchange(true)) Log(fmt::format("cannot read {} (changes made with `kamatama user|token`): {}", path, std::strerror(errno)));
+    if (!said.exchange(true)) Log(fmt::format("cannot read {} (changes made with `kamatama user|token`): {}", path, opened.ToString()));
     return 0;
   }
+  const int fd = file.get();
   ::flock(fd, LOCK_EX);  // the commands append under the same lock
   std::string text;
   char buf[65536];
@@ -291,6 +308,7 @@ size_t Api::DrainHostAudit() {
     size_t nl = text.find('\n', start);
     if (nl == std::string::npos) nl = text.size();
     std::string_view line(text.data() + start, nl - start);
+    const size_t line_start = start;
     start = nl + 1;
     if (line.empty()) continue;
     auto doc = parser.parse(line.data(), line.size());
@@ -307,12 +325,18 @@ size_t Api::DrainHostAudit() {
       std::string_view v;
       if (!doc.value()[k].get(v)) extra.emplace_back(k, std::string(v.substr(0, 1024)));
     }
-    AuditLocal(action, outcome, "cli", extra, at);
+    if (!AuditLocal(action, outcome, "cli", extra, at)) {
+      // Not queued: this line and the rest stay in the file for the next drain (issue 19).
+      start = line_start;
+      break;
+    }
     ++done;
   }
-  if (::ftruncate(fd, 0) != 0) Log(fmt::format("cannot empty {}: {}", path, std::strerror(errno)));
+  // Only what was queued leaves the file.
+  std::string rest = start < text.size() ? text.substr(start) : std::string();
+  if (::ftruncate(fd, 0) != 0 || (!rest.empty() && ::pwrite(fd, rest.data(), rest.size(), 0) != static_cast<ssize_t>(rest.size())))
+    Log(fmt::format("cannot rewrite {}: {}", path, std::strerror(errno)));
   ::flock(fd, LOCK_UN);
-  ::close(fd);
   if (bad) Log(fmt::format("{}: {} line(s) that are no user or token change were ignored", path, bad));
   return done;
 }
@@ -330,18 +354,19 @@ Response Api::Login(const Request& req) {
   Principal who = r.who;
   if (r.outcome != Authenticator::Outcome::kOk) {
     AuthFailures().Add();
-    who.name = std::string(user);
-    Audit(req, who, "login", "failure", {{"error.message", r.reason}});
-    Log(fmt::format("login failure from {} (user '{}'): {}", req.client, SanitizeUtf8(user), r.reason));
+    NoteAuthFailure(req, "login", r);
     ReportLockout(r, req.client);  // issue 10
     if (r.outcome == Authenticator::Outcome::kLocked) {
       Response resp = JsonError(429, r.reason);
-      resp.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, cfg_.auth.lockout_ns / 1'000'000'000)));
+      resp.headers.emplace_back("Retry-After", std::to_string(std::max(1, r.retry_after_s)));
       return resp;
     }
     return JsonError(401, r.reason);
   }
-  Audit(req, who, "login", "success");
+  if (!Audit(req, who, "login", "success")) {
+    auth_->Logout(who.session_id);  // an unrecorded login does not happen (issue 19)
+    return JsonError(503, "the audit log cannot record this login now (store read-only or queue full); try again later");
+  }
   Response resp{200, "application/json", PrincipalJson(who)};
   resp.headers.emplace_back("Set-Cookie", auth_->SessionCookie(who.session_id));
   return resp;
@@ -510,6 +535,120 @@ Response Api::Tokens(const Request& req) {
   AppendJsonString(&b, secret);
   b += "}";
   return Response{201, "application/json", std::move(b)};
+}
+
+// ------------------------------------------------------------------ issue 19
+
+void Api::NoteAuthFailure(const Request& req, const std::string& what, const Authenticator::Result& res) {
+  const int64_t now = NowNanos();
+  bool first = false;
+  {
+    std::lock_guard g(failures_mu_);
+    if (failure_counts_.size() > 100000) {
+      failures_mu_.unlock();
+      FlushAuthFailures(/*all=*/true);
+      failures_mu_.lock();
+    }
+    FailureCount& c = failure_counts_[req.client + '\x1f' + what];
+    if (c.since_ns == 0) {
+      c.since_ns = now;
+      first = true;
+    } else {
+      ++c.unreported;
+      c.user = res.user;
+      c.reason = res.reason;
+      c.what = what;
+    }
+  }
+  if (!first) return;
+  // The first failure of an address's minute is written at once; the rest as one line a minute.
+  Principal anon;
+  anon.name = res.user;
+  Audit(req, anon, what, "failure", {{"error.message", res.reason}});
+  Log(fmt::format("{} failure from {} (user '{}'): {}", what, req.client, SanitizeUtf8(res.user), res.reason));
+}
+
+void Api::FlushAuthFailures(bool all) {
+  const int64_t now = NowNanos();
+  std::vector<std::pair<std::string, FailureCount>> due;
+  {
+    std::lock_guard g(failures_mu_);
+    for (auto it = failure_counts_.begin(); it != failure_counts_.end();) {
+      if (all || now - it->second.since_ns >= cfg_.auth.failure_audit_interval_ns) {
+        if (it->second.unreported) due.emplace_back(it->first, std::move(it->second));
+        it = failure_counts_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& [key, c] : due) {
+    const std::string client = key.substr(0, key.find('\x1f'));
+    Request r;
+    r.client = client;
+    Principal anon;
+    anon.name = c.user;
+    std::string n = std::to_string(c.unreported);
+    Audit(r, anon, c.what, "failure", {{"error.message", c.reason}, {"kamatama.count", n}});
+    Log(fmt::format("{} more {} failure(s) from {} since the first one (last user '{}'): {}", n, c.what, client,
+                    SanitizeUtf8(c.user), c.reason));
+  }
+}
+
+std::optional<Response> Api::Admit(Request& req, size_t* body_limit) {
+  const RouteRule* rule = FindRoute(req);
+  const bool open = (rule && !rule->auth) || (req.path == "/metrics" && cfg_.auth.metrics_anonymous);
+  if (!open) {
+    if (auto refused = Authorize(req, rule)) return refused;
+  }
+  req.admitted = true;
+  // Only a principal with the ingest permission sends large bodies, and only to ingest routes.
+  *body_limit = rule && (rule->perm & kPermIngest) && req.principal.Has(kPermIngest) ? cfg_.http.max_body : kSmallBody;
+  return std::nullopt;
+}
+
+bool Api::StillAuthorized(const Request& req) {
+  if (!auth_) return false;
+  Authenticator::Result res = auth_->Authenticate(req);
+  return res.outcome == Authenticator::Outcome::kOk && res.who.Has(kPermTail) && !res.who.must_change;
+}
+
+Response Api::ChangeOwnPassword(const Request& req) {
+  if (req.method != "POST") return JsonError(405, "use POST");
+  const Principal& who = req.principal;
+  if (!who.token_id.empty() || who.method == "hec") return JsonError(400, "a token has no password");
+  simdjson::dom::parser parser;
+  auto doc = parser.parse(req.body);
+  std::string_view current, next;
+  if (doc.error() || doc.value()["current"].get(current) || doc.value()["new"].get(next))
+    return JsonError(400, "send {\"current\": \"...\", \"new\": \"...\"} as JSON");
+  // The current password again (a session left open must not be enough to take the account).
+  Authenticator::Result check = auth_->Login(who.name, std::string(current), req.client);
+  if (check.outcome != Authenticator::Outcome::kOk) {
+    NoteAuthFailure(req, "password.change", check);
+    Response r = JsonError(check.outcome == Authenticator::Outcome::kLocked ? 429 : 403, "the current password is wrong");
+    if (check.outcome == Authenticator::Outcome::kLocked)
+      r.headers.emplace_back("Retry-After", std::to_string(std::max(1, check.retry_after_s)));
+    return r;
+  }
+  auth_->Logout(check.who.session_id);
+  if (next == current) return JsonError(400, "the new password must differ from the current one");
+  Status s = auth_store_->SetPassword(who.name, std::string(next));
+  Audit(req, who, "user.update", s.ok() ? "success" : "failure",
+        {{"kamatama.target", who.name}, {"kamatama.password_changed", "true"}, {"error.message", s.ok() ? "" : s.message()}});
+  if (!s.ok()) return JsonError(400, s.message());
+  auth_->EndSessions(who.name);
+  if (std::string path = cfg_.storage.dir + "/initial_admin_password"; who.must_change) ::unlink(path.c_str());
+  // A browser gets a fresh session, so the change does not sign it out.
+  Response resp{200, "application/json", "{\"ok\":true}"};
+  if (who.method == "session") {
+    Authenticator::Result fresh = auth_->Login(who.name, std::string(next), req.client);
+    if (fresh.outcome == Authenticator::Outcome::kOk) {
+      resp.body = PrincipalJson(fresh.who);
+      resp.headers.emplace_back("Set-Cookie", auth_->SessionCookie(fresh.who.session_id));
+    }
+  }
+  return resp;
 }
 
 }  // namespace kamatama::server

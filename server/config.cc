@@ -196,14 +196,15 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   }
   if (root.IsNull()) return Status::OK();  // an empty file keeps every default
   Reader r(path);
+  bool secure_cookies = false;
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls", "monitor", "detection"});
+                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
     r.Keys(sys, "syslog", {"udp", "tcp", "max_frame", "idle_timeout", "max_connections", "max_connections_per_ip", "source", "udp_receive_buffer",
-                           "tls", "client_certs"});
+                           "tls", "client_certs", "relp", "relp_tls"});
     if (sys) {
       r.SyslogTls(sys["tls"], &cfg->syslog.tls_listen);
       r.OneOf(sys["client_certs"], "syslog.client_certs", {"none", "optional", "require"}, &cfg->syslog.tls_client_certs);
@@ -215,10 +216,12 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Count(sys["max_connections_per_ip"], "syslog.max_connections_per_ip", &cfg->syslog.max_connections_per_ip);
       r.Str(sys["source"], "syslog.source", &cfg->syslog.source);
       r.Size(sys["udp_receive_buffer"], "syslog.udp_receive_buffer", &cfg->syslog.udp_receive_buffer);
+      r.Str(sys["relp"], "syslog.relp", &cfg->syslog.relp_listen);  // issue 27 (ingest/relp_server.h)
+      r.Bool(sys["relp_tls"], "syslog.relp_tls", &cfg->syslog.relp_tls);
     }
     auto http = root["http"];
     r.Keys(http, "http", {"listen", "max_body", "max_header", "read_timeout", "worker_threads", "tls", "client_certs",
-                          "max_connections", "max_connections_per_ip", "header_timeout"});
+                          "max_connections", "max_connections_per_ip", "header_timeout", "bodies_in_flight"});
     if (http) {
       r.Bool(http["tls"], "http.tls", &cfg->http.tls);
       r.OneOf(http["client_certs"], "http.client_certs", {"none", "optional", "require"}, &cfg->http.client_certs);
@@ -230,6 +233,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Size(http["max_header"], "http.max_header", &cfg->http.max_header);
       r.Duration(http["read_timeout"], "http.read_timeout", &cfg->http.read_timeout_ns);
       r.Int(http["worker_threads"], "http.worker_threads", 1, 256, &cfg->http.worker_threads);
+      r.Size(http["bodies_in_flight"], "http.bodies_in_flight", &cfg->http.bodies_in_flight);
     }
     auto st = root["storage"];
     r.Keys(st, "storage", {"sync_interval", "block_events", "block_bytes", "cache", "write_buffer", "queue",
@@ -266,7 +270,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
     auto q = root["query"];
     r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups", "max_memory", "export_timeout",
-                        "max_tails", "tail_buffer", "threads"});
+                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal"});
     if (q) {
       r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
       r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
@@ -275,6 +279,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Size(q["max_memory"], "query.max_memory", &cfg->query.max_memory);
       r.Duration(q["export_timeout"], "query.export_timeout", &cfg->query.export_timeout_ns, true);
       r.Count(q["max_tails"], "query.max_tails", &cfg->query.max_tails);
+      r.Count(q["max_tails_per_principal"], "query.max_tails_per_principal", &cfg->query.max_tails_per_principal);
       r.Size(q["tail_buffer"], "query.tail_buffer", &cfg->query.tail_buffer);
       int threads = static_cast<int>(cfg->query.threads);
       r.Int(q["threads"], "query.threads", 0, 64, &threads);
@@ -321,7 +326,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     }
     auto auth = root["auth"];
     r.Keys(auth, "auth", {"session_idle", "session_max", "max_failures", "failure_window", "lockout", "search_rate",
-                          "search_burst", "metrics_anonymous"});
+                          "search_burst", "metrics_anonymous", "secure_cookies", "max_sessions_per_user", "login_rate",
+                          "login_burst", "failure_audit_interval"});
     if (auth) {
       r.Duration(auth["session_idle"], "auth.session_idle", &cfg->auth.session_idle_ns);
       r.Duration(auth["session_max"], "auth.session_max", &cfg->auth.session_max_ns);
@@ -331,6 +337,11 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Number(auth["search_rate"], "auth.search_rate", &cfg->auth.search_rate);
       r.Number(auth["search_burst"], "auth.search_burst", &cfg->auth.search_burst);
       r.Bool(auth["metrics_anonymous"], "auth.metrics_anonymous", &cfg->auth.metrics_anonymous);
+      r.Bool(auth["secure_cookies"], "auth.secure_cookies", &secure_cookies);
+      r.Int(auth["max_sessions_per_user"], "auth.max_sessions_per_user", 0, 100000, &cfg->auth.max_sessions_per_user);
+      r.Number(auth["login_rate"], "auth.login_rate", &cfg->auth.login_rate);
+      r.Number(auth["login_burst"], "auth.login_burst", &cfg->auth.login_burst);
+      r.Duration(auth["failure_audit_interval"], "auth.failure_audit_interval", &cfg->auth.failure_audit_interval_ns);
     }
     // ---- end security ----
     // ---- self-monitoring (issue 10) ----
@@ -368,6 +379,21 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     }
     // ---- end self-monitoring ----
     ReadDetection(r, root["detection"], &cfg->detection);  // issue 20
+    auto backup = root["backup"];
+    r.Keys(backup, "backup", {"allowed_dirs"});
+    if (backup && backup["allowed_dirs"] && r.status.ok()) {
+      auto d = backup["allowed_dirs"];
+      if (!d.IsSequence()) {
+        r.Fail("backup.allowed_dirs", "must be a list of absolute directories");
+      } else {
+        cfg->backup.allowed_dirs.clear();
+        for (const auto& e : d) {
+          std::string v = e.IsScalar() ? e.as<std::string>() : "";
+          if (v.empty() || v[0] != '/') r.Fail("backup.allowed_dirs", "must be a list of absolute directories");
+          else cfg->backup.allowed_dirs.push_back(v);
+        }
+      }
+    }
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(fmt::format("{}: {}", path, e.what()));
   }
@@ -375,10 +401,14 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   cfg->syslog.tls_cert = cfg->http.tls_cert;
   cfg->syslog.tls_key = cfg->http.tls_key;
   cfg->syslog.tls_client_ca = cfg->http.tls_client_ca;
-  cfg->auth.secure_cookies = cfg->http.tls;
+  // Secure cookies under HTTPS, or behind a TLS-terminating proxy (auth.secure_cookies).
+  cfg->auth.secure_cookies = cfg->http.tls || secure_cookies;
   if (r.status.ok() && (cfg->http.tls || !cfg->syslog.tls_listen.empty()) &&
       (cfg->http.tls_cert.empty() || cfg->http.tls_key.empty()))
     return Status::InvalidArgument(path + ": http.tls and syslog.tls need tls.cert and tls.key");
+  if (r.status.ok() && cfg->syslog.relp_tls && (cfg->syslog.relp_listen.empty() || cfg->http.tls_cert.empty() ||
+                                                 cfg->http.tls_key.empty()))
+    return Status::InvalidArgument(path + ": syslog.relp_tls needs syslog.relp, tls.cert and tls.key");  // issue 27
   if (r.status.ok() && (cfg->http.client_certs != "none" || cfg->syslog.tls_client_certs != "none") &&
       cfg->http.tls_client_ca.empty())
     return Status::InvalidArgument(path + ": client_certs needs tls.client_ca");

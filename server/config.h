@@ -32,6 +32,9 @@ struct HttpOptions {
   size_t max_connections_per_ip = 64; //!< open connections from one address
   int64_t header_timeout_ns = 10LL * 1'000'000'000;  //!< the request header (and an idle keep-alive) must arrive within this
   std::string tls_cert, tls_key, tls_client_ca;       //!< copied from `tls:`
+  //! Request bodies being read at once, in bytes (issue 19): a body is read only after its
+  //! header passed authentication, and only while this budget has room (else 503).
+  size_t bodies_in_flight = 256u << 20;
 };
 
 struct QueryOptions {
@@ -42,6 +45,7 @@ struct QueryOptions {
   size_t max_memory = 256u << 20;  //!< bytes of events one search may hold
   int64_t export_timeout_ns = 0;   //!< an export stops after this long (0 = never)
   size_t max_tails = 32;           //!< live tail sessions at once
+  size_t max_tails_per_principal = 4;  //!< live tails one user or token may hold at once
   size_t tail_buffer = 4u << 20;   //!< bytes waiting for one slow tail client before drops
   unsigned threads = 0;            //!< threads evaluating one query (0 = cores, at most 8)
 };
@@ -64,6 +68,12 @@ struct DetectionOptions {
   std::map<std::string, std::vector<std::string>> placeholders;
 };
 
+//! `backup:` (issue 19): where POST /api/v1/admin/backup may write. Each entry is resolved
+//! (realpath) at start; a target must lie inside one of them and never inside the data directory.
+struct BackupOptions {
+  std::vector<std::string> allowed_dirs = {"/var/backups/kamatama"};
+};
+
 struct Config {
   store::StoreOptions storage;
   ingest::PipelineOptions pipeline;
@@ -76,6 +86,7 @@ struct Config {
   AuthOptions auth;           // `auth:` (issue 8)
   MonitorOptions monitor;     // `monitor:` (issue 10, self-monitoring)
   DetectionOptions detection; // `detection:` (issue 20)
+  BackupOptions backup;       // `backup:` (issue 19)
   int io_threads = 2;
 };
 

@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "core/metrics.h"
+#include "core/safe_file.h"
 #include "ingest/syslog_server.h"
 #include "ingest/tls.h"
 
@@ -89,26 +90,49 @@ class HttpServer::Impl {
     }
   };
 
-  // Runs the (blocking) handler on the worker pool and resumes on the connection's executor.
-  // The request and response live in this coroutine's frame, which stays put while suspended.
-  asio::awaitable<void> RunHandler(Request* req, Response* res) {
+  // Runs blocking work on the worker pool and resumes on the connection's executor. What `work`
+  // refers to lives in the calling coroutine's frame, which stays put while suspended.
+  template <class F>
+  asio::awaitable<void> OnPool(F work) {
     auto ex = co_await asio::this_coro::executor;
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [this, ex, req, res](auto handler) {
-          asio::post(pool_, [this, ex, req, res, h = std::move(handler)]() mutable {
-            try {
-              *res = api_->Handle(*req);
-            } catch (const std::exception& e) {
-              *res = Response{500, "application/json", "{\"error\":\"internal error\"}"};
-              fmt::print(stderr, "kamatama: handler for {} threw: {}\n", req->path, e.what());
-            }
+        [this, ex, &work](auto handler) {
+          asio::post(pool_, [ex, &work, h = std::move(handler)]() mutable {
+            work();
             asio::post(ex, std::move(h));
           });
         },
         asio::use_awaitable);
   }
 
-  static void SetCommonHeaders(http::response<http::string_body>* res) {
+  asio::awaitable<void> RunHandler(Request* req, Response* res) {
+    co_await OnPool([this, req, res] {
+      try {
+        *res = api_->Handle(*req);
+      } catch (const std::exception& e) {
+        *res = Response{500, "application/json", "{\"error\":\"internal error\"}"};
+        fmt::print(stderr, "kamatama: handler for {} threw: {}\n", req->path, e.what());
+      }
+    });
+  }
+
+  // Request bodies being read, in bytes (http.bodies_in_flight; issue 19). Touched only on the
+  // io thread.
+  size_t bodies_in_flight_ = 0;
+  class BodyReservation {
+   public:
+    BodyReservation(Impl* m, size_t bytes) : m_(m), bytes_(bytes) { m_->bodies_in_flight_ += bytes_; }
+    BodyReservation(const BodyReservation&) = delete;
+    BodyReservation& operator=(const BodyReservation&) = delete;
+    ~BodyReservation() { m_->bodies_in_flight_ -= bytes_; }
+
+   private:
+    Impl* m_;
+    size_t bytes_;
+  };
+
+  void SetCommonHeaders(http::response<http::string_body>* res) const {
+    if (tls_) res->set(http::field::strict_transport_security, "max-age=31536000");
     res->set(http::field::server, "kamatama");
     res->set("X-Content-Type-Options", "nosniff");
     res->set("Cache-Control", "no-store");
@@ -128,6 +152,7 @@ class HttpServer::Impl {
     hres.set("Cache-Control", "no-store");
     hres.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
     hres.set("X-Frame-Options", "DENY");
+    if (tls_) hres.set(http::field::strict_transport_security, "max-age=31536000");
     hres.set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) hres.set(k, v);
     hres.keep_alive(false);
@@ -244,9 +269,30 @@ class HttpServer::Impl {
     asio::steady_timer timer(ex);
     std::vector<std::string> events;
     uint64_t dropped = 0;
+    // Issue 19: the credentials that opened the tail are checked again every few seconds, and
+    // at once when any session ends or credential changes; a tail whose credentials no longer
+    // hold is closed with 1008 (policy violation).
+    uint64_t epoch = api_->AuthEpoch();
+    auto checked = std::chrono::steady_clock::now();
     while (!*closed && !stopping_) {
       timer.expires_after(std::chrono::milliseconds(200));
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (api_->AuthEpoch() != epoch || std::chrono::steady_clock::now() - checked > std::chrono::seconds(5)) {
+        epoch = api_->AuthEpoch();
+        checked = std::chrono::steady_clock::now();
+        bool still = false;
+        co_await OnPool([&] { still = api_->StillAuthorized(req); });
+        if (!still) {
+          static Counter& ended = GetCounter("kamatama_tails_revoked_total", "",
+                                             "Live tails closed because their credentials no longer held");
+          ended.Add();
+          std::string note = "{\"type\":\"error\",\"error\":\"credentials no longer valid\"}";
+          co_await ws.async_write(asio::buffer(note), asio::redirect_error(asio::use_awaitable, ec));
+          co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "credentials no longer valid"),
+                                  asio::redirect_error(asio::use_awaitable, ec));
+          break;
+        }
+      }
       start.subscriber->Take(&events, &dropped);
       if (dropped) {
         std::string note = fmt::format("{{\"type\":\"dropped\",\"count\":{}}}", dropped);
@@ -291,6 +337,32 @@ class HttpServer::Impl {
     co_await Serve(stream, client, ingest::PeerSubject(stream.native_handle()), true);
   }
 
+  // Writes a short JSON answer and says whether the connection may go on.
+  template <class Stream>
+  asio::awaitable<bool> Answer(Stream& stream, http::response<http::string_body>& res, unsigned version, bool keep_alive) {
+    boost::system::error_code ec;
+    res.version(version);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    Expire(stream, std::chrono::seconds(60));
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec && keep_alive;
+  }
+  http::response<http::string_body> JsonAnswer(int status, std::string_view error) const {
+    http::response<http::string_body> res;
+    SetCommonHeaders(&res);
+    res.result(static_cast<http::status>(status));
+    res.set(http::field::content_type, "application/json");
+    res.body() = "{\"error\":\"" + std::string(error) + "\"}";
+    return res;
+  }
+  void Fill(http::response<http::string_body>& res, Response r, bool head) const {
+    res.result(static_cast<http::status>(r.status));
+    res.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res.set(k, v);
+    if (!head) res.body() = std::move(r.body);
+  }
+
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, std::string client, std::string cert_subject, bool tls) {
     beast::flat_buffer buffer;
@@ -304,83 +376,130 @@ class HttpServer::Impl {
       const auto started = std::chrono::steady_clock::now();
       Expire(stream, std::chrono::nanoseconds(std::min(opt_.header_timeout_ns, opt_.read_timeout_ns)));
       co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      if (!ec && !parser.is_done()) {
-        auto left = std::chrono::nanoseconds(opt_.read_timeout_ns) - (std::chrono::steady_clock::now() - started);
-        Expire(stream, std::max<std::chrono::nanoseconds>(left, std::chrono::milliseconds(1)));
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-      }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
           ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
         break;
+      if (ec) {
+        // Malformed header or over a limit: answer and close.
+        int status = ec == http::error::body_limit ? 413 : ec == http::error::header_limit ? 431 : 400;
+        auto res = JsonAnswer(status, status == 413   ? "request body too large"
+                                      : status == 431 ? "request headers too large"
+                                                      : "malformed HTTP request");
+        co_await Answer(stream, res, 11, false);
+        break;
+      }
+      auto& msg = parser.get();
+      const unsigned version = msg.version();
+      Request req;
+      req.method = std::string(msg.method_string());
+      req.client = client;
+      req.tls = tls;
+      req.client_cert_subject = cert_subject;
+      for (const auto& f : msg) {
+        std::string name(f.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req.headers.emplace(std::move(name), std::string(f.value()));
+      }
+      std::string_view target(msg.target().data(), msg.target().size());
+      if (!ParseTarget(target, &req.path, &req.params)) {
+        auto res = JsonAnswer(400, "bad URL encoding");
+        co_await Answer(stream, res, version, false);
+        break;
+      }
+      const bool head = msg.method() == http::verb::head;
+      if (head) req.method = "GET";
+      // Issue 19: authenticate and authorise on the header alone. A refused request is answered
+      // and the connection closed without reading its body; an admitted one may send only as
+      // much body as its route takes, and only while the bodies in flight leave room.
+      size_t body_limit = 0;
+      std::optional<Response> refused;
+      co_await OnPool([&] {
+        try {
+          refused = api_->Admit(req, &body_limit);
+        } catch (const std::exception& e) {
+          refused = Response{500, "application/json", "{\"error\":\"internal error\"}"};
+          fmt::print(stderr, "kamatama: admission of {} threw: {}\n", EscapeControl(req.path), e.what());
+        }
+      });
+      if (refused) {
+        http::response<http::string_body> res;
+        SetCommonHeaders(&res);
+        Fill(res, std::move(*refused), head);
+        co_await Answer(stream, res, version, false);
+        break;
+      }
+      if (websocket::is_upgrade(msg) && req.path == "/api/v1/tail") {
+        co_await Tail(std::move(stream), parser.release(), std::move(req));
+        co_return;
+      }
+      std::optional<BodyReservation> reservation;
+      if (!parser.is_done()) {
+        static Counter& busy = GetCounter("kamatama_http_bodies_refused_total", "",
+                                          "Request bodies refused because http.bodies_in_flight was used up");
+        auto length = parser.content_length();
+        if (length && *length > body_limit) {
+          auto res = JsonAnswer(413, "request body too large for this route");
+          co_await Answer(stream, res, version, false);
+          break;
+        }
+        const size_t need = length ? static_cast<size_t>(*length) : body_limit;
+        if (bodies_in_flight_ > 0 && bodies_in_flight_ + need > opt_.bodies_in_flight) {
+          busy.Add();
+          auto res = JsonAnswer(503, "too many request bodies in flight; retry");
+          res.set(http::field::retry_after, "1");
+          co_await Answer(stream, res, version, false);
+          break;
+        }
+        reservation.emplace(this, need);
+        parser.body_limit(body_limit);
+        if (const std::string* expect = req.Header("expect"); expect && beast::iequals(*expect, "100-continue")) {
+          http::response<http::empty_body> cont{http::status::continue_, version};
+          Expire(stream, std::chrono::seconds(10));
+          co_await http::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) break;
+        }
+        auto left = std::chrono::nanoseconds(opt_.read_timeout_ns) - (std::chrono::steady_clock::now() - started);
+        Expire(stream, std::max<std::chrono::nanoseconds>(left, std::chrono::milliseconds(1)));
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+          break;
+        if (ec) {
+          auto res = JsonAnswer(ec == http::error::body_limit ? 413 : 400,
+                                ec == http::error::body_limit ? "request body too large" : "malformed HTTP request");
+          co_await Answer(stream, res, version, false);
+          break;
+        }
+      }
+      const bool keep_alive = msg.keep_alive();
+      req.body = std::move(msg.body());
+      // A client that disconnects while its (long) request runs cancels it.
+      auto cancelled = std::make_shared<std::atomic<bool>>(false);
+      auto watching = std::make_shared<bool>(true);
+      req.cancelled = cancelled.get();
+      auto& sock = Sock(stream);
+      sock.async_wait(tcp::socket::wait_read, [cancelled, watching, &sock](const boost::system::error_code& wec) {
+        if (!*watching || wec) return;
+        char c;
+        ssize_t n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) cancelled->store(true);
+      });
+      Response r;
+      co_await RunHandler(&req, &r);
+      *watching = false;
+      sock.cancel(ec);
+      ec = {};
+      reservation.reset();  // the body is no longer needed
+      req.body.clear();
+      req.body.shrink_to_fit();
+      if (r.stream && !head && r.status == 200) {
+        co_await WriteStreamed(stream, version, std::move(r));
+        break;  // a streamed body ends the connection
+      }
       http::response<http::string_body> res;
       SetCommonHeaders(&res);
-      bool keep_alive = false;
-      if (ec) {
-        // Malformed request or over a limit: answer and close.
-        int status = ec == http::error::body_limit ? 413 : ec == http::error::header_limit ? 431 : 400;
-        res.result(static_cast<http::status>(status));
-        res.set(http::field::content_type, "application/json");
-        res.body() = fmt::format("{{\"error\":\"{}\"}}", status == 413   ? "request body too large"
-                                                         : status == 431 ? "request headers too large"
-                                                                         : "malformed HTTP request");
-      } else {
-        auto& msg = parser.get();
-        keep_alive = msg.keep_alive();
-        Request req;
-        req.method = std::string(msg.method_string());
-        req.client = client;
-        req.tls = tls;
-        req.client_cert_subject = cert_subject;
-        for (const auto& f : msg) {
-          std::string name(f.name_string());
-          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          req.headers.emplace(std::move(name), std::string(f.value()));
-        }
-        std::string_view target(msg.target().data(), msg.target().size());
-        if (!ParseTarget(target, &req.path, &req.params)) {
-          res.result(http::status::bad_request);
-          res.set(http::field::content_type, "application/json");
-          res.body() = "{\"error\":\"bad URL encoding\"}";
-        } else {
-          req.body = std::move(msg.body());
-          bool head = msg.method() == http::verb::head;
-          if (head) req.method = "GET";
-          if (websocket::is_upgrade(msg) && req.path == "/api/v1/tail") {
-            co_await Tail(std::move(stream), parser.release(), std::move(req));
-            co_return;
-          }
-          // A client that disconnects while its (long) request runs cancels it.
-          auto cancelled = std::make_shared<std::atomic<bool>>(false);
-          auto watching = std::make_shared<bool>(true);
-          req.cancelled = cancelled.get();
-          auto& sock = Sock(stream);
-          sock.async_wait(tcp::socket::wait_read, [cancelled, watching, &sock](const boost::system::error_code& wec) {
-            if (!*watching || wec) return;
-            char c;
-            ssize_t n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) cancelled->store(true);
-          });
-          Response r;
-          co_await RunHandler(&req, &r);
-          *watching = false;
-          sock.cancel(ec);
-          ec = {};
-          if (r.stream && !head && r.status == 200) {
-            co_await WriteStreamed(stream, msg.version(), std::move(r));
-            break;  // a streamed body ends the connection
-          }
-          res.result(static_cast<http::status>(r.status));
-          res.set(http::field::content_type, r.content_type);
-          for (auto& [k, v] : r.headers) res.set(k, v);
-          if (!head) res.body() = std::move(r.body);
-        }
-        res.version(msg.version());
-      }
-      res.keep_alive(keep_alive);
-      res.prepare_payload();
-      Expire(stream, std::chrono::seconds(60));
-      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || !keep_alive) break;
+      Fill(res, std::move(r), head);
+      if (!co_await Answer(stream, res, version, keep_alive)) break;
     }
     Sock(stream).shutdown(tcp::socket::shutdown_send, ec);
     Sock(stream).close(ec);

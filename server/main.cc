@@ -14,10 +14,13 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
+
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 
@@ -27,6 +30,7 @@
 #include "server/detection.h"
 #include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
+#include "ingest/relp_server.h"
 #include "ingest/syslog_server.h"
 #include "ops/ops.h"
 #include "parsers/parse.h"
@@ -83,6 +87,12 @@ bool LoadRules(server::LiveDetection* detection, const server::DetectionOptions&
 
 int Serve(server::Config cfg, const std::function<Status(server::Config*)>& reload_config) {
   RaiseFileLimit();
+  // Issue 19: a data directory kamatama creates is its own alone (0700); an existing one keeps
+  // the mode its administrator gave it.
+  if (std::error_code ec; !std::filesystem::exists(cfg.storage.dir, ec)) {
+    std::filesystem::create_directories(cfg.storage.dir, ec);
+    if (!ec) std::filesystem::permissions(cfg.storage.dir, std::filesystem::perms::owner_all, ec);
+  }
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
   cfg.storage.scan_threads = cfg.query.threads;
@@ -131,8 +141,15 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     }, {"tls.cert", "tls.key", "tls.client_ca"});
   }
   ingest::GelfServer gelf(io, &pipeline, cfg.parse, cfg.gelf);  // issue 7: GELF UDP/TCP
+  ingest::RelpServer relp(io, &pipeline, cfg.parse, cfg.syslog);  // issue 27: RELP
+  if (cfg.syslog.relp_tls) server::AddReloadHook("relp tls certificates", [&relp](const server::Config& next) {
+    return relp.ReloadTls(next.syslog);
+  }, {"tls.cert", "tls.key", "tls.client_ca"});
   int rc = 0;
   if (s = syslog.Start(); !s.ok()) {
+    Log("error: " + s.ToString());
+    rc = 1;
+  } else if (s = relp.Start(); !s.ok()) {
     Log("error: " + s.ToString());
     rc = 1;
   } else if (s = gelf.Start(); !s.ok()) {
@@ -146,6 +163,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     if (!cfg.syslog.udp_listen.empty()) Log("syslog udp listening on " + syslog.udp_address());
     if (!cfg.syslog.tcp_listen.empty()) Log("syslog tcp listening on " + syslog.tcp_address());
     if (!cfg.syslog.tls_listen.empty()) Log("syslog tls listening on " + syslog.tls_address());  // RFC 5425
+    if (!cfg.syslog.relp_listen.empty()) Log("syslog relp listening on " + relp.address());  // issue 27
     if (!cfg.gelf.udp_listen.empty()) Log("gelf udp listening on " + gelf.udp_address());
     if (!cfg.gelf.tcp_listen.empty()) Log("gelf tcp listening on " + gelf.tcp_address());
     Log("http listening on " + http.address());
@@ -169,6 +187,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
       host_audit.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
         api.DrainHostAudit();
+        api.FlushAuthFailures();  // issue 19: failed credentials, one audit line per address a minute
         arm_host_audit();
       });
     };
@@ -193,8 +212,10 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     std::signal(SIGTERM, SIG_IGN);
   }
   syslog.Stop();
+  relp.Stop();  // answers what became durable: before pipeline.Stop()
   gelf.Stop();
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
+  api.FlushAuthFailures(/*all=*/true);  // issue 19: the failures still counted reach the audit log
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
   st = store->Stats();
@@ -276,6 +297,10 @@ int main(int argc, char** argv) {
   // explicit MALLOC_ARENA_MAX in the environment wins. This matters only where the server runs on
   // glibc's malloc (sanitizer builds, or a build without tcmalloc); tcmalloc ignores mallopt.
   if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
+  // Issue 19: nothing kamatama writes (store files, backups, exports to disk, the users file)
+  // is readable by other accounts, whatever umask the caller had.
+  // At least 027: a stricter mask (the unit's UMask=0077) is kept.
+  ::umask(::umask(0) | 027);
   CLI::App app{"kamatama: a small SIEM: syslog and HTTP log collection, storage and search"};
   app.require_subcommand(1);
   std::string config_path, data_dir, udp, tcp, http_addr;

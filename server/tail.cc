@@ -17,11 +17,23 @@ void TailSubscriber::Take(std::vector<std::string>* events, uint64_t* dropped) {
   dropped_ = 0;
 }
 
-std::shared_ptr<TailSubscriber> TailHub::Subscribe(query::Query q, size_t max_pending_bytes) {
+std::shared_ptr<TailSubscriber> TailHub::Subscribe(query::Query q, size_t max_pending_bytes, const std::string& owner,
+                                                   size_t max_per_owner, bool* owner_full) {
   std::lock_guard lock(mu_);
   std::erase_if(subs_, [](const auto& w) { return w.expired(); });
+  if (owner_full) *owner_full = false;
+  if (max_per_owner > 0) {
+    size_t mine = 0;
+    for (const auto& w : subs_) {
+      if (auto s = w.lock(); s && s->owner_ == owner) ++mine;
+    }
+    if (mine >= max_per_owner) {
+      if (owner_full) *owner_full = true;
+      return nullptr;
+    }
+  }
   if (subs_.size() >= max_subscribers_) return nullptr;
-  auto sub = std::make_shared<TailSubscriber>(std::move(q), max_pending_bytes);
+  auto sub = std::make_shared<TailSubscriber>(std::move(q), max_pending_bytes, owner);
   subs_.push_back(sub);
   count_ = subs_.size();
   return sub;

@@ -19,7 +19,8 @@ namespace kamatama::server {
 
 class TailSubscriber {
  public:
-  TailSubscriber(query::Query q, size_t max_pending_bytes) : query_(std::move(q)), max_bytes_(max_pending_bytes) {}
+  TailSubscriber(query::Query q, size_t max_pending_bytes, std::string owner = "")
+      : query_(std::move(q)), max_bytes_(max_pending_bytes), owner_(std::move(owner)) {}
   //! Moves out the waiting event JSON objects and the number dropped since the last call.
   void Take(std::vector<std::string>* events, uint64_t* dropped);
   const query::Query& query() const { return query_; }
@@ -28,6 +29,7 @@ class TailSubscriber {
   friend class TailHub;
   query::Query query_;
   size_t max_bytes_;
+  std::string owner_;  //!< the principal's key (per-principal cap)
   std::mutex mu_;
   std::deque<std::string> pending_;
   size_t pending_bytes_ = 0;
@@ -37,9 +39,11 @@ class TailSubscriber {
 class TailHub {
  public:
   explicit TailHub(size_t max_subscribers) : max_subscribers_(max_subscribers) {}
-  //! A new subscriber, or null when max_subscribers are already connected. The subscription
-  //! ends when the returned pointer is released.
-  std::shared_ptr<TailSubscriber> Subscribe(query::Query q, size_t max_pending_bytes);
+  //! A new subscriber, or null when max_subscribers are already connected, or when `owner` (a
+  //! principal's key) already holds max_per_owner (> 0) of them (*owner_full then says so).
+  //! The subscription ends when the returned pointer is released.
+  std::shared_ptr<TailSubscriber> Subscribe(query::Query q, size_t max_pending_bytes, const std::string& owner = "",
+                                            size_t max_per_owner = 0, bool* owner_full = nullptr);
   //! Offers events to every subscriber (store writer thread). Costs nothing without subscribers.
   void Publish(const std::vector<Event>& events);
   size_t subscribers() const { return count_.load(); }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -202,7 +203,9 @@ TEST(AuthenticatorTest, ElasticsearchApiKeyAndMalformedHeaders) {
   AuthStore st(TmpFile("apikey.db"));
   st.set_log_n(10);
   ASSERT_TRUE(st.Load().ok());
-  Authenticator auth(&st, AuthOptions{}, {"hec-secret"});
+  AuthOptions opt;
+  opt.max_failures = 0;  // this test classifies many bad headers from one address
+  Authenticator auth(&st, opt, {"hec-secret"});
   using O = Authenticator::Outcome;
   std::string tok;
   TokenRecord rec;
@@ -256,13 +259,171 @@ TEST(AuthenticatorTest, LockOutAfterRepeatedFailures) {
   AuthOptions opt;
   opt.max_failures = 5;
   opt.lockout_ns = 500'000'000;
+  opt.login_rate = 0;  // the per-user login rate is tested below
   Authenticator auth(&st, opt);
   using O = Authenticator::Outcome;
   for (int i = 0; i < 5; ++i) EXPECT_EQ(auth.Login("eve", "wrong-" + std::to_string(i), "198.51.100.7").outcome, O::kBad);
-  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.8").outcome, O::kLocked) << "the account is locked";
-  EXPECT_EQ(auth.Login("other", "x-password", "198.51.100.7").outcome, O::kLocked) << "and the address";
+  auto r = auth.Login("eve", "eve-password", "198.51.100.7");
+  EXPECT_EQ(r.outcome, O::kLocked) << "eve is locked at the guessing address";
+  EXPECT_GE(r.retry_after_s, 1);
+  // Issue 19: the lock is per (user, address): a stranger guessing cannot lock eve out elsewhere.
+  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.8").outcome, O::kOk) << "eve from her own address";
+  EXPECT_EQ(auth.Login("other", "x-password", "198.51.100.7").outcome, O::kLocked) << "the guessing address is locked";
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.8").outcome, O::kOk) << "the lock-out ends";
+  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.7").outcome, O::kOk) << "the lock-out ends";
+  // A second lock-out of the same key lasts twice as long (backoff).
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(auth.Login("eve", "again-" + std::to_string(i), "198.51.100.9").outcome, O::kBad);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.9").outcome, O::kOk) << "first lock of .9: 0.5 s";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(auth.Login("eve", "third-" + std::to_string(i), "198.51.100.9").outcome, O::kBad);
+  r = auth.Login("eve", "eve-password", "198.51.100.9");
+  EXPECT_EQ(r.outcome, O::kLocked);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(auth.Login("eve", "eve-password", "198.51.100.9").outcome, O::kLocked) << "the address's second lock: 1 s";
+}
+
+// Issue 19: bad tokens and malformed headers count against the address like bad passwords; past
+// the limit the address gets 429 (kLocked) without any check, valid token or not.
+TEST(AuthenticatorTest, EveryFailedCredentialCountsPerAddress) {
+  AuthStore st(TmpFile("tokfail.db"));
+  st.set_log_n(10);
+  ASSERT_TRUE(st.Load().ok());
+  std::string tok;
+  TokenRecord rec;
+  ASSERT_TRUE(st.CreateToken("s", {"search"}, 0, "t", &tok, &rec).ok());
+  AuthOptions opt;
+  opt.max_failures = 10;
+  Authenticator auth(&st, opt);
+  using O = Authenticator::Outcome;
+  Request bad = Req("Bearer kmt_0000000000000000_" + std::string(64, 'a'));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(auth.Authenticate(bad).outcome, O::kBad) << i;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(auth.Authenticate(Req("Digest nonsense")).outcome, O::kBad) << i;
+  auto r = auth.Authenticate(bad);
+  EXPECT_EQ(r.outcome, O::kLocked) << "the 11th attempt from the address";
+  EXPECT_EQ(auth.Authenticate(Req("Bearer " + tok)).outcome, O::kLocked) << "no check at all while locked";
+  Request elsewhere = Req("Bearer " + tok);
+  elsewhere.client = "192.0.2.77";
+  EXPECT_EQ(auth.Authenticate(elsewhere).outcome, O::kOk) << "other addresses are not affected";
+}
+
+// Issue 19: the attempt is reserved before the KDF, so parallel guesses cannot exceed the limit
+// (before: 15 of 15 parallel guesses were checked where 8 were allowed).
+TEST(AuthenticatorTest, ParallelGuessesCannotPassTheLimit) {
+  AuthStore st(TmpFile("race.db"));
+  st.set_log_n(14);  // each check takes a few milliseconds: the guesses overlap
+  ASSERT_TRUE(st.Load().ok());
+  ASSERT_TRUE(st.AddUser("admin2", Role::kAdmin, "the-right-password").ok());
+  AuthOptions opt;
+  opt.max_failures = 8;
+  opt.login_rate = 0;
+  Authenticator auth(&st, opt);
+  using O = Authenticator::Outcome;
+  std::atomic<int> checked{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 15; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = auth.Login("admin2", "guess-" + std::to_string(i), "203.0.113.5");
+      (r.outcome == O::kBad ? checked : refused)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_LE(checked.load(), 8) << "guesses checked";
+  EXPECT_EQ(checked + refused, 15);
+  EXPECT_GE(refused.load(), 7);
+}
+
+// Issue 19: sessions are bound to the password's generation: a change made through another
+// AuthStore on the same file (what `kamatama user passwd` does) ends them; a rehash does not.
+TEST(AuthenticatorTest, PasswordChangeFromTheCommandLineEndsSessions) {
+  std::string path = TmpFile("gen.db");
+  AuthStore st(path);
+  st.set_log_n(10);
+  ASSERT_TRUE(st.Load().ok());
+  ASSERT_TRUE(st.AddUser("ann", Role::kAnalyst, "ann-password-1").ok());
+  AuthOptions opt;
+  Authenticator auth(&st, opt);
+  using O = Authenticator::Outcome;
+  auto login = auth.Login("ann", "ann-password-1", "192.0.2.1");
+  ASSERT_EQ(login.outcome, O::kOk);
+  std::string cookie = "kamatama_session=" + login.who.session_id;
+  ASSERT_EQ(auth.Authenticate(Req("", cookie)).outcome, O::kOk);
+  const uint64_t epoch = auth.epoch();
+  AuthStore cli(path);  // the command line, another process in real life
+  cli.set_log_n(10);
+  ASSERT_TRUE(cli.Load().ok());
+  ASSERT_TRUE(cli.SetPassword("ann", "ann-password-2").ok());
+  EXPECT_EQ(cli.FindUser("ann")->generation, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the server re-reads the file at most once a second
+  auto r = auth.Authenticate(Req("", cookie));
+  EXPECT_EQ(r.outcome, O::kBad) << "the old session ended";
+  EXPECT_NE(r.reason.find("password changed"), std::string::npos) << r.reason;
+  EXPECT_NE(auth.epoch(), epoch) << "open tails see the change";
+  // A rehash at a higher cost keeps the generation, and so the sessions.
+  login = auth.Login("ann", "ann-password-2", "192.0.2.1");
+  ASSERT_EQ(login.outcome, O::kOk);
+  cookie = "kamatama_session=" + login.who.session_id;
+  auto u = st.FindUser("ann");
+  ASSERT_TRUE(st.Rehash("ann", u->hash, "ann-password-2").ok());
+  EXPECT_EQ(st.FindUser("ann")->generation, 1);
+  EXPECT_EQ(auth.Authenticate(Req("", cookie)).outcome, O::kOk);
+}
+
+// Issue 19: hashes of a lower cost are redone at the current cost at the next login; passwords
+// over 1,024 bytes are refused without running the KDF.
+TEST(AuthenticatorTest, OldHashesAreUpgradedAndHugePasswordsRefused) {
+  AuthStore st(TmpFile("rehash.db"));
+  st.set_log_n(10);
+  ASSERT_TRUE(st.Load().ok());
+  ASSERT_TRUE(st.AddUser("old", Role::kViewer, "old-password").ok());
+  EXPECT_EQ(HashLogN(st.FindUser("old")->hash), 10);
+  st.set_log_n(kScryptLogN);
+  Authenticator auth(&st, AuthOptions{});
+  ASSERT_EQ(auth.Login("old", "old-password", "192.0.2.1").outcome, Authenticator::Outcome::kOk);
+  EXPECT_EQ(HashLogN(st.FindUser("old")->hash), kScryptLogN) << "rehashed at 2^17";
+  EXPECT_EQ(kScryptLogN, 17);
+  const uint64_t kdfs = KdfRuns();
+  auto r = auth.Login("old", std::string(1'000'000, 'x'), "192.0.2.1");
+  EXPECT_EQ(r.outcome, Authenticator::Outcome::kBad);
+  EXPECT_EQ(KdfRuns(), kdfs) << "no key derivation for a password over 1,024 bytes";
+  ASSERT_EQ(auth.Login("old", "old-passworX", "192.0.2.1").outcome, Authenticator::Outcome::kBad);
+  EXPECT_EQ(KdfRuns(), kdfs + 1) << "a wrong password of a normal size is checked";
+}
+
+// Issue 19: at most max_sessions_per_user sessions; a new one ends the least recently used.
+TEST(AuthenticatorTest, SessionsPerUserAreCapped) {
+  AuthStore st(TmpFile("cap.db"));
+  st.set_log_n(10);
+  ASSERT_TRUE(st.Load().ok());
+  ASSERT_TRUE(st.AddUser("bob", Role::kViewer, "bob-password").ok());
+  AuthOptions opt;
+  opt.max_sessions_per_user = 3;
+  opt.login_rate = 0;
+  Authenticator auth(&st, opt);
+  std::vector<std::string> cookies;
+  for (int i = 0; i < 5; ++i) {
+    auto l = auth.Login("bob", "bob-password", "192.0.2.1");
+    ASSERT_EQ(l.outcome, Authenticator::Outcome::kOk);
+    cookies.push_back("kamatama_session=" + l.who.session_id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  int alive = 0;
+  for (const auto& c : cookies) alive += auth.Authenticate(Req("", c)).outcome == Authenticator::Outcome::kOk;
+  EXPECT_EQ(alive, 3);
+  EXPECT_EQ(auth.Authenticate(Req("", cookies.back())).outcome, Authenticator::Outcome::kOk) << "the newest lives";
+  EXPECT_NE(auth.Authenticate(Req("", cookies.front())).outcome, Authenticator::Outcome::kOk) << "the oldest ended";
+  // Logins per user are rate-limited (a bucket of login_burst, refilled at login_rate).
+  AuthOptions limited;
+  limited.login_rate = 0.01;
+  limited.login_burst = 3;
+  Authenticator slow(&st, limited);
+  int ok = 0, locked = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto l = slow.Login("bob", "bob-password", "192.0.2.1");
+    ok += l.outcome == Authenticator::Outcome::kOk;
+    locked += l.outcome == Authenticator::Outcome::kLocked;
+  }
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(locked, 3);
 }
 
 TEST(AuthenticatorTest, SearchRateLimit) {

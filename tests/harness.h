@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -107,9 +108,11 @@ class Server {
   void Start() {
     log_ = dir_ + "/server.log";
     size_t log_start = ReadFile(log_).size();  // earlier runs in the same directory append
-    std::vector<std::string> args = {KMT_BINARY, "serve", "--data-dir", dir_ + "/data",
-                                     "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0",
-                                     "--http", "127.0.0.1:0"};
+    std::vector<std::string> args = {KMT_BINARY, "serve", "--data-dir", dir_ + "/data", "--http", "127.0.0.1:0"};
+    // Syslog on port 0 unless `extra` chooses the address (a fixed port survives restarts).
+    for (const char* flag : {"--syslog-udp", "--syslog-tcp"}) {
+      if (std::find(extra_.begin(), extra_.end(), flag) == extra_.end()) args.insert(args.end(), {flag, "127.0.0.1:0"});
+    }
     args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = ::fork();
     if (pid_ == 0) {

@@ -286,7 +286,7 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
   std::string backups = dir + "/backups";
   // A 1 MiB memtable budget, so that the store holds table files (what backups share) and not
   // only a write-ahead log, as a store of any size does.
-  WriteFile(dir + "/k.yaml", "storage:\n  write_buffer: 1MiB\n");
+  WriteFile(dir + "/k.yaml", "storage:\n  write_buffer: 1MiB\nbackup:\n  allowed_dirs: [" + backups + "]\n");
   Server s(dir, {"--config", dir + "/k.yaml"});
   s.Start();
   ASSERT_FALSE(HasFatalFailure());

@@ -53,6 +53,13 @@ export async function login(user, password) {
   return me;
 }
 
+// Changes the signed-in user's own password; the answer is the new session's {user, ..., csrf}.
+export async function changePassword(current, next) {
+  const me = await sendJson('POST', '/api/v1/password', { current, new: next });
+  if (typeof me.csrf === 'string') csrfToken = me.csrf;
+  return me;
+}
+
 export async function logout() {
   try { await sendJson('POST', '/api/v1/logout'); } finally { csrfToken = ''; }
 }

@@ -2,7 +2,7 @@
 // theme, keyboard shortcuts, the login form (shown whenever the API answers 401).
 import { el, replace, localOffsetLabel } from './dom.js';
 import { onUnauthorized, whoAmI, logout } from './api.js';
-import { LoginPage } from './login.js';
+import { LoginPage, ChangePasswordPage } from './login.js';
 import { readState, writeState, stateToSearch } from './state.js';
 import { SearchPage } from './search.js';
 import { SourcesPage } from './sources.js';
@@ -37,6 +37,17 @@ class App {
   }
 
   loggedIn(me) {
+    if (me.must_change_password) {
+      // Nothing else works until the generated password is changed (docs/security.md).
+      this.current?.leave();
+      this.current = null;
+      document.body.classList.add('logged-out');
+      document.title = 'Change password · kamatama';
+      const page = new ChangePasswordPage(me, (next) => this.loggedIn(next));
+      replace(this.main, page.root);
+      page.focus();
+      return;
+    }
     this.me = me;
     this.banner.hidden = true;
     this.whoami.textContent = `${me.user} (${me.role})`;
