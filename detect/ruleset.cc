@@ -122,10 +122,17 @@ void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
     auto it = map.find(key);
     if (it != map.end()) f(it->second);
   };
-  const std::string* code = ev.Get("event.code");
+  // The routing fields, found in one pass over the event's fields.
+  const std::string *code = nullptr, *channel = nullptr, *provider = nullptr, *dataset = nullptr;
+  for (const auto& [name, value] : ev.fields) {
+    // The first of a repeated name, as Event::Get.
+    if (name == "event.code") code = code ? code : &value;
+    else if (name == "winlog.channel") channel = channel ? channel : &value;
+    else if (name == "event.provider") provider = provider ? provider : &value;
+    else if (name == "event.dataset") dataset = dataset ? dataset : &value;
+  }
   thread_local std::string key;
-  for (auto [name, map] : {std::pair{"winlog.channel", &by_channel_}, std::pair{"event.provider", &by_provider_}}) {
-    const std::string* v = ev.Get(name);
+  for (auto [v, map] : {std::pair{channel, &by_channel_}, std::pair{provider, &by_provider_}}) {
     if (!v || map->empty()) continue;
     LowerInto(*v, &key);
     key.push_back('\n');
@@ -135,8 +142,8 @@ void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
       take(*map, key);
     }
   }
-  if (const std::string* ds = ev.Get("event.dataset"); ds && !by_dataset_.empty()) {
-    LowerInto(*ds, &key);
+  if (dataset && !by_dataset_.empty()) {
+    LowerInto(*dataset, &key);
     while (true) {
       take(by_dataset_, key);
       const size_t dot = key.rfind('.');
@@ -198,12 +205,16 @@ class IndexedEvent final : public FieldAccessor {
     size_t cap = 16;
     while (cap < ev.fields.size() * 2) cap *= 2;
     mask_ = cap - 1;
-    slots_.assign(cap, Slot{});
+    // Slots of earlier events are told apart by their generation: nothing to clear.
+    if (slots_.size() < cap || ++gen_ == 0) {
+      slots_.assign(std::max(cap, slots_.size()), Slot{});
+      gen_ = 1;
+    }
     for (const auto& f : ev.fields) {
-      const uint64_t h = Hash(f.first);
+      const uint32_t h = Hash(f.first);
       size_t i = h & mask_;
-      while (slots_[i].field && !(slots_[i].hash == h && slots_[i].field->first == f.first)) i = (i + 1) & mask_;
-      if (!slots_[i].field) slots_[i] = Slot{h, &f};
+      while (Used(i) && !(slots_[i].hash == h && slots_[i].field->first == f.first)) i = (i + 1) & mask_;
+      if (!Used(i)) slots_[i] = Slot{h, gen_, &f};
     }
   }
   bool Get(std::string_view name, std::string_view* value) const override {
@@ -211,8 +222,8 @@ class IndexedEvent final : public FieldAccessor {
       *value = ev_.original;
       return true;
     }
-    const uint64_t h = Hash(name);
-    for (size_t i = h & mask_; slots_[i].field; i = (i + 1) & mask_) {
+    const uint32_t h = Hash(name);
+    for (size_t i = h & mask_; Used(i); i = (i + 1) & mask_) {
       if (slots_[i].hash == h && slots_[i].field->first == name) {
         *value = slots_[i].field->second;
         return true;
@@ -223,21 +234,25 @@ class IndexedEvent final : public FieldAccessor {
 
  private:
   struct Slot {
-    uint64_t hash = 0;
+    uint32_t hash = 0;
+    uint32_t gen = 0;
     const std::pair<std::string, std::string>* field = nullptr;
   };
-  static uint64_t Hash(std::string_view s) {
+  bool Used(size_t i) const { return slots_[i].gen == gen_; }
+  static uint32_t Hash(std::string_view s) {
     uint64_t a = 0, b = 0;
     std::memcpy(&a, s.data(), std::min<size_t>(s.size(), 8));
     if (s.size() > 8) std::memcpy(&b, s.data() + s.size() - 8, 8);
     uint64_t h = (s.size() + 1) * 0x9E3779B97F4A7C15ull ^ a * 0xff51afd7ed558ccdull;
     h ^= (b ^ (h >> 31)) * 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 29);
+    return static_cast<uint32_t>(h ^ (h >> 29));
   }
   const Event& ev_;
   size_t mask_ = 0;
   static thread_local std::vector<Slot> slots_;
+  static thread_local uint32_t gen_;
 };
+thread_local uint32_t IndexedEvent::gen_ = 0;
 thread_local std::vector<IndexedEvent::Slot> IndexedEvent::slots_;
 
 }  // namespace
