@@ -6,6 +6,8 @@ Generates N syslog lines, then measures on this machine, in one run:
            rsyslog forwarding a subset to kamatama over RELP (omrelp) and over TCP (omfwd)
   storage  kamatama's data dir vs the raw file, zstd -3 of it, and a SQLite FTS5 database
   search   kamatama's REST API vs rg on the raw file and SQLite FTS5 (median of several runs)
+  detect   Sigma rule evaluation alone: every loadable SigmaHQ rule over the shared corpus's Windows
+           events, events/s per core with and without the literal prefilter (median of 3 runs)
 Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
 """
 import argparse
@@ -27,6 +29,40 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("KMT_BUILD", os.path.join(ROOT, "build"))
 KAMATAMA = os.path.join(BUILD, "kamatama")
 REPLAY = os.path.join(BUILD, "bench", "kmt_replay")
+DETECT_BENCH = os.path.join(BUILD, "bench", "kmt_detect_bench")
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+SIGMA_RULE_DIRS = ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"]
+DETECT_EVENTS = ["corpus/sysmon/windows-sysmon-xml", "corpus/auth/windows-security-xml"]
+
+
+def detect_rows(runs=3):
+    """Rule evaluation alone (issue 20): kmt_detect_bench, one thread, median events/s of `runs`."""
+    sigma = os.path.join(SHARED, "sigma")
+    if not os.path.isdir(sigma) or not os.path.exists(DETECT_BENCH):
+        return {"note": "SigmaHQ snapshot (../shared/sigma) or kmt_detect_bench missing"}
+    events = sorted(os.path.join(SHARED, d, f) for d in DETECT_EVENTS if os.path.isdir(os.path.join(SHARED, d))
+                    for f in os.listdir(os.path.join(SHARED, d)) if f.endswith(".xml"))
+    rules = [os.path.join(sigma, d) for d in SIGMA_RULE_DIRS]
+    out = {}
+    for name, flags in (("prefilter", []), ("no_prefilter", ["--no-prefilter"])):
+        results = [json.loads(subprocess.run([DETECT_BENCH] + flags + rules + ["--"] + events, check=True,
+                                             capture_output=True, text=True).stdout) for _ in range(runs)]
+        row = dict(results[0])
+        row["events_per_s"] = statistics.median(r["events_per_s"] for r in results)
+        row["events_per_s_runs"] = [r["events_per_s"] for r in results]
+        out[name] = row
+    return out
+
+
+def print_detect(d):
+    if "note" in d:
+        print(f"detect: {d['note']}")
+        return
+    p, n = d["prefilter"], d["no_prefilter"]
+    print(f"detect: {p['rules']} rules, {p['events']} Windows events: {p['events_per_s']:.0f} events/s per core "
+          f"({p['rules_evaluated_per_event']:.1f} rules evaluated per event after routing "
+          f"{p['rules_routed_per_event']:.0f} and the literal prefilter); without the prefilter "
+          f"{n['events_per_s']:.0f}/s; {p['alerts_per_pass']} alerts per pass", flush=True)
 
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
 QUERIES = [
@@ -181,6 +217,10 @@ def main():
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.json"))
     ap.add_argument("--skip-fts", action="store_true")
+    ap.add_argument("--rules", action="append", default=[],
+                    help="a Sigma rule directory kamatama runs on every ingested event (serve --rules); repeatable")
+    ap.add_argument("--detect-only", action="store_true",
+                    help="only the rule evaluation row (kmt_detect_bench); merged into --out")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -191,10 +231,23 @@ def main():
     if a.searches_only and not a.workdir:
         ap.error("--searches-only needs --workdir")
 
+    if a.detect_only:
+        d = detect_rows()
+        print_detect(d)
+        prev = {}
+        if os.path.exists(a.out):
+            with open(a.out) as f:
+                prev = json.load(f)
+        prev["detect"] = d
+        with open(a.out, "w") as f:
+            json.dump(prev, f, indent=2)
+        print(f"written to {a.out}")
+        return
+
     work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
     os.makedirs(work, exist_ok=True)
     raw = os.path.join(work, "lines.log")
-    res = {"events": a.events, "connections": a.connections, "runs": a.runs,
+    res = {"events": a.events, "connections": a.connections, "runs": a.runs, "rules": a.rules,
            "machine": {"cpus": os.cpu_count()}, "ingest": {}, "storage": {}, "search": []}
     procs = []
     try:
@@ -218,7 +271,8 @@ def main():
         sp, hp = free_port(), free_port()
         log = open(os.path.join(work, "kamatama.log"), "w")
         k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", "",
-                              "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
+                              "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"]
+                             + [x for d in a.rules for x in ("--rules", d)],
                              stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
         procs.append(k)
         assert wait_port(hp), "kamatama did not start"
@@ -375,8 +429,10 @@ def main():
         for p in procs:
             stop(p)
 
+    res["detect"] = detect_rows()
     ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
     print()
+    print_detect(res["detect"])
     print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
     print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
     for name, v in res["ingest"].items():

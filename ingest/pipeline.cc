@@ -57,6 +57,7 @@ void Pipeline::RequestRetentionCheck() {
 Pipeline::~Pipeline() { Stop(); }
 
 bool Pipeline::TrySubmit(Batch& batch) {
+  Detect(batch);  // before Bytes(): alerts are part of the batch
   size_t bytes = batch.Bytes();
   {
     std::lock_guard lock(mu_);
@@ -92,6 +93,7 @@ bool Pipeline::ReserveHasRoom(size_t bytes) const {
 }
 
 void Pipeline::Submit(Batch batch, int64_t timeout_ns) {
+  Detect(batch);
   size_t bytes = batch.Bytes();
   {
     std::unique_lock lock(mu_);

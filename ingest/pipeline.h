@@ -41,6 +41,9 @@ struct Batch {
   std::vector<Event> events;  //!< same length and order as raws
   //! Called on the writer thread once the batch is durable (or failed); may be empty.
   std::function<void(Status)> done;
+  //! The pipeline's detector has run on the batch (issue 20): a refused batch offered again is not
+  //! evaluated twice.
+  bool evaluated = false;
   //! Memory held by the batch (computed once; the batch must not change afterwards).
   size_t Bytes() const;
 
@@ -107,6 +110,14 @@ class Pipeline {
   //! Seconds a sender should wait before retrying (Retry-After), by state.
   int RetryAfterSeconds() const;
 
+  //! Live detection (issue 20): called once per batch on the submitting thread, in TrySubmit and
+  //! Submit before the batch is queued, so every event is evaluated before it can be stored and
+  //! acknowledged. It may append events (alerts) to the batch, with their raws. Receivers submit
+  //! from many threads, so evaluation runs in parallel, off the single writer thread. Set before
+  //! Start(); must be thread-safe.
+  using Detector = std::function<void(Batch*)>;
+  void SetDetector(Detector detector) { detector_ = std::move(detector); }
+
   //! Called on the writer thread with each batch's events just before they are stored (live
   //! tail). Set before Start(); must be quick and must not block.
   void SetObserver(std::function<void(const std::vector<Event>&)> observer) { observer_ = std::move(observer); }
@@ -156,6 +167,11 @@ class Pipeline {
   bool stopping_ = false;
   std::thread writer_;
   std::function<void(const std::vector<Event>&)> observer_;
+  Detector detector_;  // issue 20
+  void Detect(Batch& batch) const {
+    if (detector_ && !batch.evaluated) detector_(&batch);
+    batch.evaluated = true;
+  }
   Notifier notifier_;  // self-monitoring (issue 10)
   void Notify(std::string_view level, std::string_view action, const std::string& message,
               const std::vector<std::pair<std::string, std::string>>& fields = {}) {

@@ -213,6 +213,17 @@ void MapDefender(const Record& r, Event* ev) {
   SetUser(r.Val("User"), ev);
 }
 
+// ---------------------------------------------------------------- other channels
+//! Any other Windows log (System, Application, Task Scheduler, WMI, ...): the common fields and
+//! the raw EventData (winlog.event_data.*), so detection rules routed by channel and event id
+//! see them as they see the four families.
+void MapOtherWindows(const Record& r, Event* ev) {
+  winevent::EmitCommon(r, {}, ev);
+  ev->Set("event.dataset", "windows.event");
+  ev->Set("event.module", "windows");
+  ev->Set("event.kind", "event");
+}
+
 template <winevent::Family F, void (*Map)(const Record&, Event*)>
 bool ParseFamily(Event* ev) {
   Record r;
@@ -235,6 +246,11 @@ bool ParsePowerShell(Event* ev) { return ParseFamily<winevent::Family::kPowerShe
 bool ClaimsPowerShellJson(const Event& ev) { return ClaimsFamily<winevent::Family::kPowerShell>(ev); }
 bool ParseWindowsDefender(Event* ev) { return ParseFamily<winevent::Family::kDefender, MapDefender>(ev); }
 bool ClaimsWindowsDefenderJson(const Event& ev) { return ClaimsFamily<winevent::Family::kDefender>(ev); }
+bool ParseOtherWindows(Event* ev) { return ParseFamily<winevent::Family::kOther, MapOtherWindows>(ev); }
+bool ClaimsOtherWindowsJson(const Event& ev) {
+  winevent::Record r;
+  return ClaimsFamily<winevent::Family::kOther>(ev) && winevent::FromJsonEvent(ev, &r);
+}
 
 void RegisterWindowsParsers(ParserRegistry* registry) {
   registry->Register({"sysmon", {"sysmon"}, &LooksLikeWindowsEventXml, &ParseSysmon, &ClaimsSysmonJson});
@@ -243,6 +259,7 @@ void RegisterWindowsParsers(ParserRegistry* registry) {
   registry->Register({"powershell", {}, &LooksLikeWindowsEventXml, &ParsePowerShell, &ClaimsPowerShellJson});
   registry->Register({"antivirus.windows_defender", {}, &LooksLikeWindowsEventXml, &ParseWindowsDefender,
                       &ClaimsWindowsDefenderJson});
+  registry->Register({"windows.event", {}, &LooksLikeWindowsEventXml, &ParseOtherWindows, &ClaimsOtherWindowsJson});
 }
 
 }  // namespace kamatama

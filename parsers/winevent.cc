@@ -179,6 +179,21 @@ std::string_view FieldOr(const Event& ev, std::string_view name) {
   return v ? std::string_view(*v) : std::string_view();
 }
 
+//! Fields NXLog's im_msvistalog adds beside the EventData (its System fields and its own), and
+//! the names the JSON parser gives the host and message.
+bool IsNxlogMetadata(std::string_view k) {
+  static constexpr std::string_view kNames[] = {
+      "EventTime", "EventTimeWritten", "Hostname", "host.name", "message", "Message", "Keywords", "EventType",
+      "SeverityValue", "Severity", "SourceName", "ProviderGuid", "Version", "Task", "OpcodeValue", "RecordNumber",
+      "ExecutionProcessID", "ExecutionThreadID", "Channel", "Domain", "AccountName", "UserID", "AccountType",
+      "Category", "Opcode", "EventReceivedTime", "SourceModuleName", "SourceModuleType", "EventID", "Level",
+      "TimeCreated", "ActivityID", "RelatedActivityID", "ThreadID", "event.dataset", "tags"};
+  for (std::string_view n : kNames) {
+    if (n == k) return true;
+  }
+  return false;
+}
+
 bool HasPrefixField(const Event& ev, std::string_view prefix) {
   for (const auto& f : ev.fields) {
     if (std::string_view(f.first).substr(0, prefix.size()) == prefix) return true;
@@ -400,14 +415,15 @@ bool ScanEventXml(std::string_view s, Record* out) {
 // ---------------------------------------------------------------- JSON
 
 std::string_view JsonChannel(const Event& ev) {
-  for (std::string_view k : {"winlog.channel", "win.system.channel", "Channel"}) {
+  for (std::string_view k : {"winlog.channel", "win.system.channel", "Channel", "Event.System.Channel"}) {
     if (const std::string* v = ev.Get(k)) return *v;
   }
   return {};
 }
 
 std::string_view JsonProvider(const Event& ev) {
-  for (std::string_view k : {"winlog.provider_name", "win.system.providerName", "SourceName", "ProviderName"}) {
+  for (std::string_view k : {"winlog.provider_name", "win.system.providerName", "SourceName", "ProviderName",
+                             "Event.System.Provider.#attributes.Name"}) {
     if (const std::string* v = ev.Get(k)) return *v;
   }
   return {};
@@ -461,6 +477,39 @@ bool FromJsonEvent(const Event& ev, Record* out) {
     out->version = get("win.system.version");
     out->rendered_message = get("win.system.message");
     copy_prefixed("win.eventdata.");
+  } else if (Field(ev, "Event.System.EventID") || Field(ev, "Event.System.EventID.#text")) {
+    out->form = Form::kEvtxJson;
+    out->provider = get("Event.System.Provider.#attributes.Name");
+    out->event_id = get("Event.System.EventID");
+    if (out->event_id.empty()) out->event_id = get("Event.System.EventID.#text");
+    out->channel = get("Event.System.Channel");
+    out->computer = get("Event.System.Computer");
+    out->system_time = get("Event.System.TimeCreated.#attributes.SystemTime");
+    out->process_id = get("Event.System.Execution.#attributes.ProcessID");
+    out->thread_id = get("Event.System.Execution.#attributes.ThreadID");
+    out->record_id = get("Event.System.EventRecordID");
+    out->level = get("Event.System.Level");
+    out->keywords = get("Event.System.Keywords");
+    out->user_sid = get("Event.System.Security.#attributes.UserID");
+    out->task = get("Event.System.Task");
+    out->opcode = get("Event.System.Opcode");
+    out->version = get("Event.System.Version");
+    // EventData values by name; UserData's are one element deeper (UserData.<Element>.<Name>).
+    for (const auto& [k, v] : ev.fields) {
+      std::string_view name(k);
+      if (name.substr(0, 16) == "Event.EventData.") {
+        name.remove_prefix(16);
+      } else if (name.substr(0, 15) == "Event.UserData.") {
+        name.remove_prefix(15);
+        const size_t dot = name.find('.');
+        if (dot == std::string_view::npos) continue;
+        name.remove_prefix(dot + 1);
+      } else {
+        continue;
+      }
+      if (name.empty() || name.find('#') != std::string_view::npos) continue;
+      AddData(out, std::string(name), v);
+    }
   } else if (Field(ev, "EventID") && (Field(ev, "Channel") || Field(ev, "SourceName"))) {
     out->form = Form::kNxlog;
     out->provider = get("SourceName");
@@ -581,13 +630,18 @@ void EmitCommon(const Record& r, std::string_view time_text, Event* ev) {
                                                    "warning",     "information", "verbose"};
     ev->Set("log.level", kLevels[r.level[0] - '0']);
   }
-  if (r.form == Form::kXml) {
+  if (r.form != Form::kWinlogbeat) {
     std::string name = "winlog.event_data.";
     const size_t base = name.size();
     for (const auto& [k, v] : r.data) {
       if (v.empty() || k.empty()) continue;
+      if (r.form == Form::kNxlog && IsNxlogMetadata(k)) continue;
       name.resize(base);
-      name.append(k);
+      for (char c : k) {
+        if (c != ' ') name.push_back(c);  // "Threat Name" -> ThreatName, as Sigma names it
+      }
+      if (name.size() == base) continue;
+      if (r.form == Form::kWazuh && name[base] >= 'a' && name[base] <= 'z') name[base] = static_cast<char>(name[base] - 32);
       ev->Set(name, v);
     }
   }

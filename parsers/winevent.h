@@ -17,7 +17,7 @@
 namespace kamatama::winevent {
 
 //! Where a record came from.
-enum class Form : uint8_t { kXml, kWinlogbeat, kNxlog, kWazuh };
+enum class Form : uint8_t { kXml, kWinlogbeat, kNxlog, kWazuh, kEvtxJson };
 
 //! At most this many EventData/UserData values are kept per record (the rest are dropped).
 inline constexpr size_t kMaxDataItems = 512;
@@ -56,7 +56,8 @@ bool LooksLikeEventXml(std::string_view text);
 //! System/EventData content at all. Truncated input gives what was read before the end.
 bool ScanEventXml(std::string_view xml, Record* out);
 
-//! Reads a JSON event (already flattened, see json_event.h) from Winlogbeat, NXLog or Wazuh.
+//! Reads a JSON event (already flattened, see json_event.h) from Winlogbeat, NXLog, Wazuh or an
+//! .evtx dumper's JSON (Event.System.*, Event.EventData.*, XML attributes under `#attributes`).
 //! Returns false if it carries no Windows event fields (no channel/provider and event id).
 bool FromJsonEvent(const Event& ev, Record* out);
 
@@ -91,7 +92,12 @@ bool IsSmallNumber(std::string_view v);
 
 //! Writes the fields every Windows event gets: event.code, event.provider, winlog.channel,
 //! winlog.record_id, winlog.computer_name, host.name, log.level, user.id (from the System
-//! Security UserID) and, for XML input, winlog.event_data.<Name> for each non-empty value.
+//! Security UserID) and winlog.event_data.<Name> for each non-empty value of every form but
+//! Winlogbeat's (which carries winlog.event_data.* already): the raw EventData under the same
+//! names whichever way the event arrived (Wazuh's camelCase names get their first letter
+//! upper-cased back; NXLog's own metadata fields are not EventData). Spaces are dropped from
+//! the names (Defender's "Threat Name" is winlog.event_data.ThreatName, as Sigma rules name it
+//! and as the query syntax can write it).
 //! Sets the timestamp from `time_text` if it parses, else from SystemTime.
 void EmitCommon(const Record& r, std::string_view time_text, Event* ev);
 

@@ -31,6 +31,8 @@ enum class NodeKind : uint8_t {
   kRange,        //!< field:[a TO b], field:{a TO b}, field:>a, field:<=b, ...
   kCidr,         //!< field:10.0.0.0/8, field:2001:db8::/32
   kWildcard,     //!< free-text term with '*': a glob over the tokens of event.original
+  kFieldRef,     //!< built only (no query syntax): `field` equals the value of field `text`,
+                 //!< ASCII-case-insensitively; both present (Sigma's fieldref modifier)
 };
 
 //! How a range compares values (chosen at parse time from the field type and the bounds).
@@ -86,6 +88,9 @@ struct Node {
 
   //! kRegex: the compiled pattern (full match on a field, partial on event.original).
   std::shared_ptr<const re2::RE2> regex;
+  //! kRegex on a field: PartialMatch (the pattern may match anywhere in the value) instead of
+  //! FullMatch. Never set by the query syntax; QueryBuilder sets it for Sigma's `re` modifier.
+  bool regex_partial = false;
   //! kRegex: RE2's prefilter for the pattern, when its atoms can be trusted for pruning (no case
   //! folding, ASCII-only pattern); with `atom_hashes[i]`, the bounded token hashes of atom i
   //! (empty: the atom cannot be ruled out by a token filter).

@@ -1,7 +1,7 @@
 // query/eval.cc
 //! Evaluating a parsed Query: row matching through a FieldAccessor and block pruning through a
 //! TokenFilter. Matches allocates nothing itself (RE2 keeps its DFA cache inside the RE2 object,
-//! bounded by kRegexMaxMem), except two small vectors for a value holding a regex's atoms;
+//! bounded by kRegexMaxMem; a value holding a regex's atoms uses two thread-local vectors);
 //! MayMatch allocates two small vectors for a prefiltered regex.
 #include <re2/filtered_re2.h>
 #include <re2/re2.h>
@@ -140,7 +140,7 @@ bool IpEquals(const Node& node, std::string_view value) {
 }
 
 //! Whether `value` holds a combination of the regex's atoms that a match needs (true without a
-//! row prefilter). Allocates only when some atom occurs.
+//! row prefilter).
 bool RegexMayMatch(const Node& node, std::string_view value) {
   if (!node.row_prefilter || node.row_atoms.size() > 64) return true;  // > 64: RE2 decides
   uint64_t found = 0;
@@ -149,7 +149,9 @@ bool RegexMayMatch(const Node& node, std::string_view value) {
     if (FindIgnoreCase(value, node.row_atoms[i]) != std::string_view::npos) found |= uint64_t{1} << i;
   }
   if (found == 0) return false;
-  std::vector<int> present, passed;
+  thread_local std::vector<int> present, passed;  // no allocation per value once grown
+  present.clear();
+  passed.clear();
   for (size_t i = 0; i < n; ++i) {
     if (found >> i & 1) present.push_back(static_cast<int>(i));
   }
@@ -198,8 +200,10 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
         return row.Get(field::kOriginal, &value) && RegexMayMatch(node, value) &&
                RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
       }
-      return !node.timestamp_field && row.Get(node.field, &value) && RegexMayMatch(node, value) &&
-             RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
+      if (node.timestamp_field || !row.Get(node.field, &value) || !RegexMayMatch(node, value)) return false;
+      return node.regex_partial
+                 ? RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *node.regex)
+                 : RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *node.regex);
     case NodeKind::kRange:
       if (node.timestamp_field) return node.time_folded;
       return row.Get(node.field, &value) && InRange(node, value);
@@ -207,6 +211,10 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
       return !node.timestamp_field && row.Get(node.field, &value) && InCidr(node, value);
     case NodeKind::kWildcard:
       return row.Get(field::kOriginal, &value) && AnyTokenMatches(value, node.segments);
+    case NodeKind::kFieldRef: {
+      std::string_view other;
+      return row.Get(node.field, &value) && row.Get(node.text, &other) && EqualsIgnoreCase(value, other);
+    }
   }
   return false;
 }
@@ -260,6 +268,7 @@ BlockAnswer Query::AnswerNode(uint32_t index, const TokenFilter& has_hash) const
       if (!node.field.empty() && node.timestamp_field) return BlockAnswer::kNone;
       return by_tokens();
     case NodeKind::kWildcard:
+    case NodeKind::kFieldRef:
       return BlockAnswer::kSome;
   }
   return BlockAnswer::kSome;
@@ -310,6 +319,7 @@ bool Query::MayMatchNode(uint32_t index, const TokenFilter& has_hash) const {
     case NodeKind::kFieldExists:
     case NodeKind::kRange:
     case NodeKind::kWildcard:
+    case NodeKind::kFieldRef:
       return true;
   }
   return true;

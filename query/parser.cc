@@ -14,6 +14,7 @@
 #include "core/event.h"
 #include "core/time.h"
 #include "core/tokenize.h"
+#include "query/internal.h"
 #include "query/query.h"
 
 namespace kamatama::query {
@@ -55,6 +56,10 @@ void AddHash(uint64_t h, std::vector<uint64_t>* hashes) {
   if (std::find(hashes->begin(), hashes->end(), h) == hashes->end()) hashes->push_back(h);
 }
 
+}  // namespace
+
+namespace internal {
+
 //! Adds the hashes of the tokens of `part` that are tokens of every string in which `part`
 //! occurs at a place where `open_before`/`open_after` say whether anything may precede/follow it
 //! (a glob's '*'); without open sides these are all tokens of `part`. A word token needs a
@@ -78,6 +83,12 @@ void AddBoundedTokenHashes(std::string_view part, bool open_before, bool open_af
   });
 }
 
+}  // namespace internal
+
+namespace {
+
+using internal::AddBoundedTokenHashes;
+
 //! Bytes a token can consist of (word bytes, '.', '-').
 bool IsTokenByte(char c) { return IsStrongByte(c); }
 
@@ -88,6 +99,10 @@ std::optional<int64_t> ParseInt64(std::string_view s) {
   if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
   return v;
 }
+
+}  // namespace
+
+namespace internal {
 
 //! Whether RE2's prefilter atoms for `pattern` can be turned into token requirements: the
 //! pattern is ASCII, has no \x / \p / \P escapes (which could name non-ASCII characters) and
@@ -150,6 +165,7 @@ uint32_t OrderForMatching(std::vector<Node>* nodes, uint32_t index) {
       return 1;
     case NodeKind::kFieldEquals:
     case NodeKind::kCidr:
+    case NodeKind::kFieldRef:
       return 2;
     case NodeKind::kFieldGlob:
       return 3;
@@ -190,6 +206,116 @@ std::vector<std::string> CollectRequiredText(const std::vector<Node>& nodes, uin
   std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   return out;
 }
+
+//! Node::prefilter, atom_hashes, row_prefilter and row_atoms of a regex node for `pattern`.
+void SetRegexPrefilter(Node* node_ptr, const std::string& pattern, const RE2::Options& options) {
+  Node& node = *node_ptr;
+  if (PrefilterTrustworthy(pattern)) {
+    auto filter = std::make_shared<re2::FilteredRE2>();
+    int id = 0;
+    if (filter->Add(pattern, options, &id) == RE2::NoError) {
+      std::vector<std::string> atoms;
+      filter->Compile(&atoms);
+      bool any = false;
+      for (const std::string& atom : atoms) {
+        node.atom_hashes.emplace_back();
+        const bool ascii = std::all_of(atom.begin(), atom.end(),
+                                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+        if (ascii) AddBoundedTokenHashes(atom, true, true, &node.atom_hashes.back());
+        any = any || !node.atom_hashes.back().empty();
+      }
+      // With no atom found the filter must reject (true of any pattern it keeps atoms for;
+      // checked rather than assumed), so that a value without atoms skips RE2.
+      std::vector<int> none, passed;
+      if (!atoms.empty()) filter->AllPotentials(none, &passed);
+      if (!atoms.empty() && passed.empty()) {
+        node.row_prefilter = filter;
+        node.row_atoms = atoms;
+      }
+      if (any) {
+        node.prefilter = std::move(filter);
+      } else {
+        node.atom_hashes.clear();
+      }
+    }
+  }
+}
+
+//! Distinct fields read by the tree under `root`, in order of first use.
+std::vector<std::string> CollectFields(const std::vector<Node>& nodes, uint32_t root) {
+  std::vector<std::string> fields;
+  auto add = [&](std::string_view name) {
+    if (std::find(fields.begin(), fields.end(), name) == fields.end()) fields.emplace_back(name);
+  };
+  std::vector<uint32_t> stack{root};
+  while (!stack.empty()) {
+    const Node& node = nodes[stack.back()];
+    stack.pop_back();
+    switch (node.kind) {
+      case NodeKind::kTerm:
+      case NodeKind::kPhrase:
+      case NodeKind::kWildcard:
+        add(field::kOriginal);
+        break;
+      case NodeKind::kRegex:
+        if (node.field.empty()) {
+          add(field::kOriginal);
+          break;
+        }
+        [[fallthrough]];
+      case NodeKind::kFieldEquals:
+      case NodeKind::kFieldGlob:
+      case NodeKind::kFieldExists:
+      case NodeKind::kRange:
+      case NodeKind::kCidr:
+        if (!node.timestamp_field) add(node.field);
+        break;
+      case NodeKind::kFieldRef:  // both fields' values
+        add(node.field);
+        add(node.text);
+        break;
+      default:
+        break;
+    }
+    stack.insert(stack.end(), node.children.rbegin(), node.children.rend());
+  }
+  return fields;
+}
+
+std::vector<std::string_view> SplitStars(std::string_view value) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t star = value.find('*', start);
+    parts.push_back(value.substr(start, star == std::string_view::npos ? std::string_view::npos
+                                                                      : star - start));
+    if (star == std::string_view::npos) break;
+    start = star + 1;
+  }
+  return parts;
+}
+
+//! The lowercased literal parts of a glob: first and last always, empty middle ones dropped.
+std::vector<std::string> GlobSegments(std::string_view value) {
+  std::vector<std::string_view> parts = SplitStars(value);
+  std::vector<std::string> segments;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const bool edge = i == 0 || i + 1 == parts.size();
+    if (edge || !parts[i].empty()) segments.push_back(Lower(parts[i]));
+  }
+  return segments;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::CollectFields;
+using internal::CollectRequiredText;
+using internal::GlobSegments;
+using internal::SplitStars;
+using internal::OrderForMatching;
+using internal::PrefilterTrustworthy;
 
 enum class TokKind : uint8_t { kEnd, kLParen, kRParen, kAnd, kOr, kNot, kWord, kPhrase };
 
@@ -564,35 +690,7 @@ class Parser {
     node.position = static_cast<uint32_t>(pos);
     node.field = std::string(field);
     node.timestamp_field = field == field::kTimestamp;
-    if (PrefilterTrustworthy(pattern)) {
-      auto filter = std::make_shared<re2::FilteredRE2>();
-      int id = 0;
-      if (filter->Add(pattern, options, &id) == RE2::NoError) {
-        std::vector<std::string> atoms;
-        filter->Compile(&atoms);
-        bool any = false;
-        for (const std::string& atom : atoms) {
-          node.atom_hashes.emplace_back();
-          const bool ascii = std::all_of(atom.begin(), atom.end(),
-                                         [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-          if (ascii) AddBoundedTokenHashes(atom, true, true, &node.atom_hashes.back());
-          any = any || !node.atom_hashes.back().empty();
-        }
-        // With no atom found the filter must reject (true of any pattern it keeps atoms for;
-        // checked rather than assumed), so that a value without atoms skips RE2.
-        std::vector<int> none, passed;
-        if (!atoms.empty()) filter->AllPotentials(none, &passed);
-        if (!atoms.empty() && passed.empty()) {
-          node.row_prefilter = filter;
-          node.row_atoms = atoms;
-        }
-        if (any) {
-          node.prefilter = std::move(filter);
-        } else {
-          node.atom_hashes.clear();
-        }
-      }
-    }
+    internal::SetRegexPrefilter(&node, pattern, options);
     node.text = std::move(pattern);
     node.regex = std::move(re);
     return AddNode(std::move(node));
@@ -888,29 +986,7 @@ class Parser {
     return AddNode(std::move(node));
   }
 
-  static std::vector<std::string_view> SplitStars(std::string_view value) {
-    std::vector<std::string_view> parts;
-    size_t start = 0;
-    while (true) {
-      const size_t star = value.find('*', start);
-      parts.push_back(value.substr(start, star == std::string_view::npos ? std::string_view::npos
-                                                                        : star - start));
-      if (star == std::string_view::npos) break;
-      start = star + 1;
-    }
-    return parts;
-  }
 
-  //! The lowercased literal parts of a glob: first and last always, empty middle ones dropped.
-  static std::vector<std::string> GlobSegments(std::string_view value) {
-    std::vector<std::string_view> parts = SplitStars(value);
-    std::vector<std::string> segments;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      const bool edge = i == 0 || i + 1 == parts.size();
-      if (edge || !parts[i].empty()) segments.push_back(Lower(parts[i]));
-    }
-    return segments;
-  }
 
   //! An AND/OR of `kids`, simplified: match-all children vanish from an AND and absorb an OR;
   //! a single child stands for itself.
@@ -932,42 +1008,6 @@ class Parser {
     return AddNode(std::move(node));
   }
 
-  //! Distinct fields read by the tree under `root`, in order of first use.
-  static std::vector<std::string> CollectFields(const std::vector<Node>& nodes, uint32_t root) {
-    std::vector<std::string> fields;
-    auto add = [&](std::string_view name) {
-      if (std::find(fields.begin(), fields.end(), name) == fields.end()) fields.emplace_back(name);
-    };
-    std::vector<uint32_t> stack{root};
-    while (!stack.empty()) {
-      const Node& node = nodes[stack.back()];
-      stack.pop_back();
-      switch (node.kind) {
-        case NodeKind::kTerm:
-        case NodeKind::kPhrase:
-        case NodeKind::kWildcard:
-          add(field::kOriginal);
-          break;
-        case NodeKind::kRegex:
-          if (node.field.empty()) {
-            add(field::kOriginal);
-            break;
-          }
-          [[fallthrough]];
-        case NodeKind::kFieldEquals:
-        case NodeKind::kFieldGlob:
-        case NodeKind::kFieldExists:
-        case NodeKind::kRange:
-        case NodeKind::kCidr:
-          if (!node.timestamp_field) add(node.field);
-          break;
-        default:
-          break;
-      }
-      stack.insert(stack.end(), node.children.rbegin(), node.children.rend());
-    }
-    return fields;
-  }
 
   std::string_view q_;
   size_t pos_ = 0;  //!< where the next token is lexed from

@@ -34,6 +34,7 @@ std::string_view NodeKindName(NodeKind kind) {
     case NodeKind::kRange: return "RANGE";
     case NodeKind::kCidr: return "CIDR";
     case NodeKind::kWildcard: return "WILDCARD";
+    case NodeKind::kFieldRef: return "FIELDREF";
   }
   return "?";
 }
@@ -76,6 +77,7 @@ void Query::AppendNode(uint32_t index, std::string* out) const {
       if (!node.field.empty()) {
         out->push_back(' ');
         out->append(node.field);
+        if (node.regex_partial) out->append(" partial");
       }
       out->push_back(' ');
       AppendQuoted(node.text, out);
@@ -122,6 +124,12 @@ void Query::AppendNode(uint32_t index, std::string* out) const {
     case NodeKind::kFieldExists:
       out->push_back(' ');
       out->append(node.field);
+      break;
+    case NodeKind::kFieldRef:
+      out->push_back(' ');
+      out->append(node.field);
+      out->push_back(' ');
+      out->append(node.text);
       break;
     default:
       break;

@@ -50,6 +50,7 @@ using ::kamatama::FieldAccessor;
 using ::kamatama::TokenFilter;
 
 class Parser;
+class QueryBuilder;
 
 class Query {
  public:
@@ -105,6 +106,7 @@ class Query {
 
  private:
   friend class Parser;
+  friend class QueryBuilder;
 
   bool MatchNode(uint32_t index, const FieldAccessor& row) const;
   bool MayMatchNode(uint32_t index, const TokenFilter& has_hash) const;

@@ -153,6 +153,38 @@ class Reader {
  private:
   std::string path_;
 };
+
+//! A string or a list of strings.
+bool StringList(const YAML::Node& n, std::vector<std::string>* out) {
+  out->clear();
+  if (n.IsScalar()) {
+    out->push_back(n.as<std::string>());
+    return true;
+  }
+  if (!n.IsSequence()) return false;
+  for (const auto& item : n) {
+    if (!item.IsScalar()) return false;
+    out->push_back(item.as<std::string>());
+  }
+  return true;
+}
+
+// `detection:` (issue 20): rules (directories) and placeholders (name: value or list).
+void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
+  r.Keys(det, "detection", {"rules", "placeholders"});
+  if (!det || !r.status.ok()) return;
+  if (auto rules = det["rules"]; rules && !rules.IsNull() && !StringList(rules, &out->rules))
+    return r.Fail("detection.rules", "must be a list of directories");
+  auto ph = det["placeholders"];
+  if (!ph || ph.IsNull()) return;
+  if (!ph.IsMap()) return r.Fail("detection.placeholders", "must be a mapping of names to values");
+  out->placeholders.clear();
+  for (const auto& kv : ph) {
+    const std::string name = kv.first.as<std::string>();
+    if (!StringList(kv.second, &out->placeholders[name]))
+      return r.Fail("detection.placeholders." + name, "must be a string or a list of strings");
+  }
+}
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* cfg) {
@@ -167,7 +199,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   bool secure_cookies = false;
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls", "monitor", "backup"});
+                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -346,6 +378,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Int(mon["login_burst"], "monitor.login_burst", 0, 1000000, &cfg->monitor.login_burst);
     }
     // ---- end self-monitoring ----
+    ReadDetection(r, root["detection"], &cfg->detection);  // issue 20
     auto backup = root["backup"];
     r.Keys(backup, "backup", {"allowed_dirs"});
     if (backup && backup["allowed_dirs"] && r.status.ok()) {

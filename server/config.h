@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,13 @@ struct ShipperOptions {
 };
 // ---- end shipper dialects ----
 
+//! `detection:` (issue 20): Sigma rule directories evaluated on every ingested event.
+struct DetectionOptions {
+  std::vector<std::string> rules;  //!< directories (or files) of Sigma rules; `serve --rules` adds one
+  //! Values of `expand` placeholders (%name% -> values), e.g. admins: [alice, bob].
+  std::map<std::string, std::vector<std::string>> placeholders;
+};
+
 //! `backup:` (issue 19): where POST /api/v1/admin/backup may write. Each entry is resolved
 //! (realpath) at start; a target must lie inside one of them and never inside the data directory.
 struct BackupOptions {
@@ -77,6 +85,7 @@ struct Config {
   ingest::GelfOptions gelf;   // `gelf:` (issue 7)
   AuthOptions auth;           // `auth:` (issue 8)
   MonitorOptions monitor;     // `monitor:` (issue 10, self-monitoring)
+  DetectionOptions detection; // `detection:` (issue 20)
   BackupOptions backup;       // `backup:` (issue 19)
   int io_threads = 2;
 };

@@ -26,6 +26,8 @@
 
 #include "core/json.h"
 #include "core/time.h"
+#include "detect/rules_cli.h"
+#include "server/detection.h"
 #include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
 #include "ingest/relp_server.h"
@@ -67,6 +69,22 @@ void AuditReload(server::Api& api, const ops::ReloadResult& r) {
                   {"error.message", fmt::format("{}", fmt::join(r.errors, "; "))}});
 }
 
+//! Loads the detection rules; logs the counts and every rule that did not load. False if a rule
+//! directory cannot be read (at start: do not run without the rules asked for).
+bool LoadRules(server::LiveDetection* detection, const server::DetectionOptions& opt) {
+  detect::LoadSummary summary;
+  Status s = detection->Load(opt, &summary);
+  for (const detect::LoadReport& r : summary.reports) {
+    if (r.status != detect::RuleStatus::kLoaded)
+      Log(fmt::format("rule {}: {}: {}", detect::RuleStatusName(r.status), r.path, r.reason));
+  }
+  if (!opt.rules.empty())
+    Log(fmt::format("detection: {} rules loaded, {} unsupported, {} invalid; {} live", summary.loaded,
+                    summary.unsupported, summary.invalid, detection->RuleCount()));
+  if (!s.ok()) Log("error: detection rules: " + s.ToString());
+  return s.ok();
+}
+
 int Serve(server::Config cfg, const std::function<Status(server::Config*)>& reload_config) {
   RaiseFileLimit();
   // Issue 19: a data directory kamatama creates is its own alone (0700); an existing one keeps
@@ -89,6 +107,13 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   Log(fmt::format("store: {} partition(s), {} event(s) in blocks, {} recovered from the write-ahead log",
                   st.partitions, st.events_in_blocks, st.events_in_memory));
   ingest::Pipeline pipeline(store.get(), cfg.pipeline);
+  // Live detection (issue 20): every event evaluated before it is queued; rules reload on SIGHUP.
+  server::LiveDetection detection(cfg.parse);
+  if (!LoadRules(&detection, cfg.detection)) return 1;
+  pipeline.SetDetector([&detection](ingest::Batch* b) { detection.Evaluate(b); });
+  server::AddReloadHook("detection rules", [&detection](const server::Config& next) {
+    return LoadRules(&detection, next.detection) ? Status::OK() : Status::InvalidArgument("rules kept");
+  }, {"detection.rules", "detection.placeholders"});
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
   // Self-monitoring (issue 10): kamatama.internal events and the gauges operators alert on.
   server::MonitorOptions mon_opt = cfg.monitor;
@@ -286,6 +311,8 @@ int main(int argc, char** argv) {
   auto* udp_opt = serve->add_option("--syslog-udp", udp, "syslog UDP listen address host:port ('' disables)");
   auto* tcp_opt = serve->add_option("--syslog-tcp", tcp, "syslog TCP listen address host:port ('' disables)");
   serve->add_option("--http", http_addr, "HTTP listen address host:port");
+  std::vector<std::string> rule_dirs;
+  serve->add_option("--rules", rule_dirs, "a directory of Sigma rules to run on every event (adds to detection.rules)");
   std::vector<std::string> files;
   std::string source;
   auto* parse = app.add_subcommand("parse", "parse log lines (files or stdin) and print events as NDJSON");
@@ -297,9 +324,11 @@ int main(int argc, char** argv) {
   app.add_subcommand("datasets", "list the source parsers (datasets) built in");
   ops::AddCommands(&app);  // check-config, backup, restore, import (issue 10)
   server::AddSecurityCommands(&app);  // user, token, cert (issue 8)
+  detect::AddRulesCommands(&app);  // rules check (issue 20)
   CLI11_PARSE(app, argc, argv);
   if (int rc = server::RunSecurityCommand(app); rc >= 0) return rc;
   if (int rc = ops::RunCommand(app); rc >= 0) return rc;
+  if (int rc = detect::RunRulesCommand(app); rc >= 0) return rc;
 
   if (app.got_subcommand("version")) {
     fmt::print("kamatama 0.1.0\n");
@@ -324,6 +353,7 @@ int main(int argc, char** argv) {
     if (udp_set) c->syslog.udp_listen = udp;
     if (tcp_set) c->syslog.tcp_listen = tcp;
     if (!http_addr.empty()) c->http.listen = http_addr;
+    for (const std::string& d : rule_dirs) c->detection.rules.push_back(d);
     return ops::ValidateConfig(config_path.empty() ? "command line" : config_path, *c);
   };
   if (Status s = load(&cfg); !s.ok()) {

@@ -328,10 +328,32 @@ TEST(WindowsParsers, DeclineWithoutTouchingTheEvent) {
   EXPECT_FALSE(ParseWindowsSecurity(&sys));
 }
 
-TEST(WindowsParsers, TaskSchedulerJsonIsNotClaimed) {
+TEST(WindowsParsers, TaskSchedulerJsonIsOnlyClaimedByTheGenericParser) {
+  // Not Sysmon's; since issue 20 every other channel gets the common fields and its EventData
+  // (windows.event), so detection rules routed by channel and event id see it.
   Event ev = Rec(R"({"EventID":106,"SourceName":"Microsoft-Windows-TaskScheduler","Channel":"Microsoft-Windows-TaskScheduler/Operational","TaskName":"\\x"})");
-  EXPECT_EQ(F(ev, "event.code"), "<absent>");
-  EXPECT_EQ(F(ev, "event.dataset").rfind("sysmon", 0), std::string::npos);
+  EXPECT_EQ(F(ev, "event.dataset"), "windows.event");
+  EXPECT_EQ(F(ev, "event.code"), "106");
+  EXPECT_EQ(F(ev, "winlog.channel"), "Microsoft-Windows-TaskScheduler/Operational");
+  EXPECT_EQ(F(ev, "winlog.event_data.TaskName"), "\\x");
+  EXPECT_EQ(F(ev, "winlog.event_data.SourceName"), "<absent>");  // NXLog's own field, not EventData
+}
+
+TEST(WindowsParsers, EvtxJsonFormKeepsEventData) {
+  // An .evtx dumper's JSON (System values and XML attributes under #attributes).
+  Event ev = Rec(R"({"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},)"
+                 R"("EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"pc1",)"
+                 R"("TimeCreated":{"#attributes":{"SystemTime":"2025-11-26T05:11:27.927693Z"}}},)"
+                 R"("EventData":{"Image":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /all","User":"CORP\\bob",)"
+                 R"("Hashes":"MD5=AA,IMPHASH=BB","ProcessId":4242}}})");
+  EXPECT_EQ(F(ev, "event.dataset"), "sysmon.process_create");
+  EXPECT_EQ(F(ev, "event.code"), "1");
+  EXPECT_EQ(F(ev, "host.name"), "pc1");
+  EXPECT_EQ(F(ev, "process.executable"), "C:\\Windows\\System32\\whoami.exe");
+  EXPECT_EQ(F(ev, "winlog.event_data.User"), "CORP\\bob");
+  EXPECT_EQ(F(ev, "winlog.event_data.Hashes"), "MD5=AA,IMPHASH=BB");
+  EXPECT_EQ(F(ev, "winlog.event_data.ProcessId"), "4242");
+  EXPECT_EQ(ev.timestamp_ns, T("2025-11-26T05:11:27.927693Z"));
 }
 
 // ---------------------------------------------------------------- Sysmon
@@ -455,8 +477,10 @@ TEST(Sysmon, RegistryValueSetNxlog) {
   EXPECT_EQ(F(ev, "process.pid"), "555");
   EXPECT_EQ(F(ev, "host.name"), "ws02.corp.example");
   EXPECT_EQ(F(ev, "winlog.process.pid"), "2040");
-  EXPECT_EQ(F(ev, "winlog.event_data.Image"), "<absent>");  // NXLog keeps its flat fields
+  // NXLog keeps its flat fields, and the EventData is also where every form puts it.
+  EXPECT_EQ(F(ev, "winlog.event_data.Image"), "C:\\Windows\\regedit.exe");
   EXPECT_EQ(F(ev, "Image"), "C:\\Windows\\regedit.exe");
+  EXPECT_EQ(F(ev, "winlog.event_data.Hostname"), "<absent>");  // NXLog's metadata is not EventData
   EXPECT_EQ(ev.timestamp_ns, T("2023-01-02T03:04:05.999Z"));
 }
 
@@ -538,6 +562,10 @@ TEST(Sysmon, WazuhEventchannelJson) {
   EXPECT_EQ(F(ev, "user.name"), "AtomicRedTeamTest");
   EXPECT_EQ(F(ev, "user.domain"), "DESKTOP-2QKFOBA");
   EXPECT_EQ(F(ev, "host.name"), "DESKTOP-2QKFOBA");
+  // The EventData under the names Windows gives them (Wazuh lower-cases the first letter).
+  EXPECT_EQ(F(ev, "winlog.event_data.TargetFilename"), "C:\\\\Users\\\\Public\\\\x.vbs");
+  EXPECT_EQ(F(ev, "winlog.event_data.ProcessId"), "648");
+  EXPECT_EQ(F(ev, "winlog.event_data.targetFilename"), "<absent>");
   EXPECT_EQ(ev.timestamp_ns, T("2021-04-28T20:11:55.352Z"));
 }
 

@@ -1,0 +1,282 @@
+// detect/prefilter.cc
+#include "detect/prefilter.h"
+
+#include <re2/filtered_re2.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+
+#include "core/tokenize.h"
+
+namespace kamatama::detect {
+
+namespace {
+
+using query::Node;
+using query::NodeKind;
+
+//! Memory budget of one field's RE2::Set (its compiled program and DFA cache).
+constexpr int64_t kSetMaxMem = 64 << 20;
+//! Literals shorter than this make an AND's group worth keeping only if it has no better one.
+constexpr size_t kMinUsefulLiteral = 3;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLower(c);
+  return out;
+}
+
+size_t ShortestLiteral(const LiteralGroup& g) {
+  size_t n = SIZE_MAX;
+  for (const Literal& l : g) n = std::min(n, l.text.size());
+  return n;
+}
+
+//! The more selective group first: a longer shortest literal, then fewer literals.
+bool MoreSelective(const LiteralGroup& a, const LiteralGroup& b) {
+  const size_t la = ShortestLiteral(a), lb = ShortestLiteral(b);
+  if (la != lb) return la > lb;
+  return a.size() < b.size();
+}
+
+std::vector<LiteralGroup> One(std::string_view field, std::string_view text) {
+  if (text.empty()) return {};
+  return {LiteralGroup{Literal{std::string(field), Lower(text)}}};
+}
+
+const std::string& LongestSegment(const std::vector<std::string>& segments) {
+  static const std::string kEmpty;
+  const std::string* best = &kEmpty;
+  for (const std::string& s : segments) {
+    if (s.size() > best->size()) best = &s;
+  }
+  return *best;
+}
+
+//! A regex requires one of RE2's prefilter atoms when its prefilter passes nothing without one
+//! (the evaluation rejects a value holding none of them before RE2 runs: query/eval.cc).
+std::vector<LiteralGroup> RegexLiterals(const Node& n, std::string_view field) {
+  if (!n.row_prefilter || n.row_atoms.empty() || n.row_atoms.size() > 64) return {};
+  std::vector<int> none, passed;
+  n.row_prefilter->AllPotentials(none, &passed);
+  if (!passed.empty()) return {};
+  LiteralGroup g;
+  for (const std::string& atom : n.row_atoms) {
+    if (atom.empty()) return {};
+    g.push_back(Literal{std::string(field), Lower(atom)});
+  }
+  return {std::move(g)};
+}
+
+std::vector<LiteralGroup> LeafLiterals(const Node& n) {
+  const std::string_view original = field::kOriginal;
+  switch (n.kind) {
+    case NodeKind::kTerm:
+    case NodeKind::kPhrase:
+      return One(original, n.text);
+    case NodeKind::kFieldEquals:
+      if (n.timestamp_field || n.ip_equals) return {};
+      return One(n.field, n.text);
+    case NodeKind::kFieldGlob:
+      if (n.timestamp_field) return {};
+      return One(n.field, LongestSegment(n.segments));
+    case NodeKind::kWildcard:
+      return One(original, LongestSegment(n.segments));
+    case NodeKind::kRegex:
+      if (n.timestamp_field) return {};
+      return RegexLiterals(n, n.field.empty() ? original : std::string_view(n.field));
+    default:
+      return {};  // NOT, exists, ranges, CIDR, fieldref, match-all: nothing required
+  }
+}
+
+void Dedupe(LiteralGroup* g) {
+  LiteralGroup out;
+  for (Literal& l : *g) {
+    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(std::move(l));
+  }
+  *g = std::move(out);
+}
+
+}  // namespace
+
+std::vector<LiteralGroup> RequiredLiterals(const query::Query& q, uint32_t index) {
+  const Node& n = q.NodeAt(index);
+  if (n.kind == NodeKind::kAnd) {
+    std::vector<LiteralGroup> all;
+    for (uint32_t kid : n.children) {
+      for (LiteralGroup& g : RequiredLiterals(q, kid)) all.push_back(std::move(g));
+    }
+    std::stable_sort(all.begin(), all.end(), MoreSelective);
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    // A group with a literal of one or two bytes is met by most values: checking it costs more
+    // than the evaluations it saves, when a better group is there.
+    auto weak = [](const LiteralGroup& g) { return ShortestLiteral(g) < kMinUsefulLiteral; };
+    if (!all.empty() && !weak(all.front())) all.erase(std::remove_if(all.begin(), all.end(), weak), all.end());
+    if (all.size() > kMaxGroups) all.resize(kMaxGroups);
+    return all;
+  }
+  if (n.kind == NodeKind::kOr) {
+    LiteralGroup joined;
+    for (uint32_t kid : n.children) {
+      std::vector<LiteralGroup> groups = RequiredLiterals(q, kid);
+      if (groups.empty()) return {};
+      // RequiredLiterals returns an AND's groups most selective first.
+      for (Literal& l : groups.front()) joined.push_back(std::move(l));
+    }
+    Dedupe(&joined);
+    return {std::move(joined)};
+  }
+  return LeafLiterals(n);
+}
+
+//! One field's literals, compiled into one RE2::Set (literal, ASCII-case-insensitive, Latin-1:
+//! bytes are characters, so any byte string can be searched).
+struct Prefilter::FieldSet {
+  std::string name;
+  std::vector<uint32_t> pattern_literal;  //!< Set pattern index -> literal id
+  std::unique_ptr<re2::RE2::Set> set;
+};
+
+Prefilter::Prefilter() = default;
+Prefilter::~Prefilter() = default;
+Prefilter::Prefilter(Prefilter&&) noexcept = default;
+Prefilter& Prefilter::operator=(Prefilter&&) noexcept = default;
+
+void Prefilter::AddRule(uint32_t rule, const std::vector<LiteralGroup>& groups) {
+  compiled_ = false;
+  if (rule_groups_.size() <= rule) {
+    rule_groups_.resize(rule + 1, 0);
+    rule_literals_.resize(rule + 1);
+  }
+  rule_groups_[rule] = static_cast<uint16_t>(groups.size());
+  for (const LiteralGroup& g : groups) {
+    const uint32_t gid = static_cast<uint32_t>(group_rule_.size());
+    group_rule_.push_back(rule);
+    for (const Literal& l : g) {
+      std::string key = l.field + '\0' + l.text;
+      auto [it, added] = literal_ids_.try_emplace(std::move(key), static_cast<uint32_t>(literals_.size()));
+      if (added) {
+        literals_.push_back(l);
+        literal_groups_.emplace_back();
+      }
+      rule_literals_[rule].push_back(it->second);
+      std::vector<uint32_t>& gs = literal_groups_[it->second];
+      if (gs.empty() || gs.back() != gid) gs.push_back(gid);
+    }
+  }
+}
+
+bool Prefilter::Compile() {
+  fields_.clear();
+  field_ids_.clear();
+  literal_field_.assign(literals_.size(), 0);
+  RE2::Options opt;
+  opt.set_encoding(RE2::Options::EncodingLatin1);
+  opt.set_case_sensitive(false);
+  opt.set_literal(true);
+  opt.set_log_errors(false);
+  opt.set_max_mem(kSetMaxMem);
+  for (uint32_t id = 0; id < literals_.size(); ++id) {
+    const Literal& l = literals_[id];
+    auto [it, added] = field_ids_.try_emplace(l.field, static_cast<uint32_t>(fields_.size()));
+    if (added) {
+      auto fs = std::make_unique<FieldSet>();
+      fs->name = l.field;
+      fs->set = std::make_unique<RE2::Set>(opt, RE2::UNANCHORED);
+      fields_.push_back(std::move(fs));
+    }
+    literal_field_[id] = it->second;
+    FieldSet& fs = *fields_[it->second];
+    if (fs.set->Add(l.text, nullptr) < 0) return false;
+    fs.pattern_literal.push_back(id);
+  }
+  for (auto& fs : fields_) {
+    if (!fs->set->Compile()) return false;
+  }
+  unfiltered_.clear();
+  for (uint32_t r = 0; r < rule_groups_.size(); ++r) {
+    if (rule_groups_[r] == 0) unfiltered_.push_back(r);
+  }
+  compiled_ = true;
+  return true;
+}
+
+void Prefilter::SeeLiteral(uint32_t literal, Scratch* s) const {
+  for (uint32_t g : literal_groups_[literal]) {
+    if (s->group_epoch[g] == s->epoch) continue;
+    s->group_epoch[g] = s->epoch;
+    const uint32_t r = group_rule_[g];
+    if (s->rule_epoch[r] != s->epoch) {
+      s->rule_epoch[r] = s->epoch;
+      s->rule_hits[r] = 0;
+    }
+    if (++s->rule_hits[r] == rule_groups_[r]) s->passed.push_back(r);
+  }
+}
+
+void Prefilter::ScanValue(const FieldSet& fs, std::string_view value, Scratch* s) const {
+  s->matched.clear();
+  RE2::Set::ErrorInfo err{};
+  const bool any = fs.set->Match(re2::StringPiece(value.data(), value.size()), &s->matched, &err);
+  if (!any && err.kind != RE2::Set::kNoError) {
+    // The set could not decide (DFA out of memory): every literal of the field counts as seen.
+    for (uint32_t id : fs.pattern_literal) SeeLiteral(id, s);
+    return;
+  }
+  for (int p : s->matched) SeeLiteral(fs.pattern_literal[static_cast<size_t>(p)], s);
+}
+
+void Prefilter::Begin(Scratch* s) const {
+  if (s->group_epoch.size() < group_rule_.size()) s->group_epoch.resize(group_rule_.size(), 0);
+  if (s->rule_epoch.size() < rule_groups_.size()) {
+    s->rule_epoch.resize(rule_groups_.size(), 0);
+    s->rule_hits.resize(rule_groups_.size(), 0);
+  }
+  s->passed.clear();
+  if (++s->epoch == 0) {  // wrapped: old stamps could collide
+    std::fill(s->group_epoch.begin(), s->group_epoch.end(), 0);
+    std::fill(s->rule_epoch.begin(), s->rule_epoch.end(), 0);
+    std::fill(s->rule_mark.begin(), s->rule_mark.end(), 0);
+    s->epoch = 1;
+  }
+}
+
+void Prefilter::Scan(const FieldAccessor& row, const std::vector<uint64_t>& wanted, Scratch* s) const {
+  if (!compiled_) return;
+  std::string_view value;
+  for (size_t w = 0; w < wanted.size(); ++w) {
+    for (uint64_t bits = wanted[w]; bits; bits &= bits - 1) {
+      const size_t id = w * 64 + static_cast<size_t>(__builtin_ctzll(bits));
+      if (id < fields_.size() && row.Get(fields_[id]->name, &value)) ScanValue(*fields_[id], value, s);
+    }
+  }
+}
+
+void Prefilter::RuleLiteralsOfField(uint32_t rule, uint32_t field, std::vector<uint32_t>* out) const {
+  if (!compiled_ || rule >= rule_literals_.size()) return;
+  for (uint32_t lid : rule_literals_[rule]) {
+    if (literal_field_[lid] == field) out->push_back(lid);
+  }
+}
+
+void Prefilter::SearchLiterals(const FieldAccessor& row, uint32_t field, const std::vector<uint32_t>& literals,
+                               Scratch* s) const {
+  std::string_view value;
+  if (field >= fields_.size() || !row.Get(fields_[field]->name, &value)) return;
+  for (uint32_t lid : literals) {
+    if (FindIgnoreCase(value, literals_[lid].text) != std::string_view::npos) SeeLiteral(lid, s);
+  }
+}
+
+void Prefilter::AddRuleFields(uint32_t rule, std::vector<uint64_t>* mask) const {
+  if (!compiled_ || rule >= rule_literals_.size()) return;
+  mask->resize(FieldMaskWords(), 0);
+  for (uint32_t lid : rule_literals_[rule]) {
+    const uint32_t f = literal_field_[lid];
+    (*mask)[f / 64] |= uint64_t{1} << (f % 64);
+  }
+}
+
+}  // namespace kamatama::detect

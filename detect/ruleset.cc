@@ -1,0 +1,356 @@
+// detect/ruleset.cc
+#include "detect/ruleset.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/json.h"
+#include "core/row.h"
+
+namespace kamatama::detect {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  return out;
+}
+
+void LowerInto(std::string_view s, std::string* out) {
+  out->assign(s);
+  for (char& c : *out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+bool IsRuleFile(const std::filesystem::path& p) {
+  const std::string ext = Lower(p.extension().string());
+  return ext == ".yml" || ext == ".yaml";
+}
+
+}  // namespace
+
+Status RuleSet::Load(const std::vector<std::string>& dirs, const CompileOptions& options, LoadSummary* summary) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  Status st;
+  for (const std::string& dir : dirs) {
+    std::error_code ec;
+    if (fs::is_regular_file(dir, ec)) {
+      files.emplace_back(dir);
+      continue;
+    }
+    if (!fs::is_directory(dir, ec)) {
+      if (st.ok()) st = Status::IoError("cannot read rule directory " + dir);
+      continue;
+    }
+    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      if (it->is_regular_file(ec) && IsRuleFile(it->path())) files.push_back(it->path());
+      if (files.size() > kMaxRuleFiles) break;
+    }
+    if (ec && st.ok()) st = Status::IoError("cannot list " + dir + ": " + ec.message());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.size() > kMaxRuleFiles) {
+    files.resize(kMaxRuleFiles);
+    if (st.ok()) st = Status::ResourceExhausted("more than " + std::to_string(kMaxRuleFiles) + " rule files");
+  }
+  for (const fs::path& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::error_code ec;
+    const auto size = fs::file_size(f, ec);
+    LoadReport rep;
+    if (!in || ec) {
+      rep.path = f.string();
+      rep.reason = "cannot read the file";
+      if (st.ok()) st = Status::IoError("cannot read " + f.string());
+    } else if (size > kMaxRuleFileBytes) {
+      rep.path = f.string();
+      rep.reason = "file larger than " + std::to_string(kMaxRuleFileBytes) + " bytes";
+    } else {
+      std::stringstream buf;
+      buf << in.rdbuf();
+      rep = CompileRule(buf.str(), f.string(), options);
+    }
+    switch (rep.status) {
+      case RuleStatus::kLoaded: ++summary->loaded; break;
+      case RuleStatus::kUnsupported: ++summary->unsupported; break;
+      case RuleStatus::kInvalid: ++summary->invalid; break;
+    }
+    if (rep.rule) Add(rep.rule);
+    summary->reports.push_back(std::move(rep));
+  }
+  CompilePrefilter();
+  return st;
+}
+
+void RuleSet::Add(std::shared_ptr<const Rule> rule) {
+  const uint32_t idx = static_cast<uint32_t>(rules_.size());
+  const Route& route = rule->route;
+  prefilter_.AddRule(idx, RequiredLiterals(rule->query, rule->detection_node));
+  rules_.push_back(std::move(rule));
+  if (route.alts.empty()) {
+    always_.rules.push_back(idx);
+    return;
+  }
+  auto add = [&](std::unordered_map<std::string, RouteList>* map, const std::string& key) {
+    std::vector<uint32_t>& v = (*map)[key].rules;
+    if (v.empty() || v.back() != idx) v.push_back(idx);
+  };
+  for (const RouteAlt& a : route.alts) {
+    for (const std::string& d : a.datasets) add(&by_dataset_, Lower(d));
+    auto keyed = [&](std::unordered_map<std::string, RouteList>* map, const std::vector<std::string>& names) {
+      for (const std::string& n : names) {
+        if (a.codes.empty()) {
+          add(map, Lower(n) + '\n');
+        } else {
+          for (const std::string& c : a.codes) add(map, Lower(n) + '\n' + c);
+        }
+      }
+    };
+    keyed(&by_channel_, a.channels);
+    keyed(&by_provider_, a.providers);
+  }
+}
+
+template <class F>
+void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
+  auto take = [&](const std::unordered_map<std::string, RouteList>& map, const std::string& key) {
+    auto it = map.find(key);
+    if (it != map.end()) f(it->second);
+  };
+  // The routing fields, found in one pass over the event's fields.
+  const std::string *code = nullptr, *channel = nullptr, *provider = nullptr, *dataset = nullptr;
+  for (const auto& [name, value] : ev.fields) {
+    // The first of a repeated name, as Event::Get.
+    if (name == "event.code") code = code ? code : &value;
+    else if (name == "winlog.channel") channel = channel ? channel : &value;
+    else if (name == "event.provider") provider = provider ? provider : &value;
+    else if (name == "event.dataset") dataset = dataset ? dataset : &value;
+  }
+  thread_local std::string key;
+  for (auto [v, map] : {std::pair{channel, &by_channel_}, std::pair{provider, &by_provider_}}) {
+    if (!v || map->empty()) continue;
+    LowerInto(*v, &key);
+    key.push_back('\n');
+    take(*map, key);
+    if (code) {
+      key += *code;
+      take(*map, key);
+    }
+  }
+  if (dataset && !by_dataset_.empty()) {
+    LowerInto(*dataset, &key);
+    while (true) {
+      take(by_dataset_, key);
+      const size_t dot = key.rfind('.');
+      if (dot == std::string::npos) break;
+      key.resize(dot);
+    }
+  }
+  f(always_);
+}
+
+template <class F>
+void RuleSet::ForEachCandidate(const Event& ev, F&& f) const {
+  // Candidates from every index, deduplicated (a rule routed by channel and by provider).
+  thread_local std::vector<uint32_t> cand;
+  cand.clear();
+  ForEachRoutedList(ev, [&](const RouteList& list) { cand.insert(cand.end(), list.rules.begin(), list.rules.end()); });
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  for (uint32_t i : cand) f(i);
+}
+
+void RuleSet::RouteFields(RouteList* list) const {
+  std::vector<uint64_t> all(prefilter_.FieldMaskWords(), 0);
+  for (uint32_t r : list->rules) prefilter_.AddRuleFields(r, &all);
+  list->fields.assign(all.size(), 0);
+  list->direct.clear();
+  std::vector<uint32_t> lits;
+  for (size_t w = 0; w < all.size(); ++w) {
+    for (uint64_t bits = all[w]; bits; bits &= bits - 1) {
+      const uint32_t f = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
+      lits.clear();
+      for (uint32_t r : list->rules) prefilter_.RuleLiteralsOfField(r, f, &lits);
+      std::sort(lits.begin(), lits.end());
+      lits.erase(std::unique(lits.begin(), lits.end()), lits.end());
+      if (lits.size() <= kMaxDirectLiterals) list->direct.emplace_back(f, lits);
+      else list->fields[w] |= uint64_t{1} << (f % 64);
+    }
+  }
+}
+
+bool RuleSet::CompilePrefilter() {
+  if (!prefilter_.Compile()) return false;
+  for (auto* map : {&by_channel_, &by_provider_, &by_dataset_}) {
+    for (auto& [key, list] : *map) RouteFields(&list);
+  }
+  RouteFields(&always_);
+  return true;
+}
+
+namespace {
+
+//! An event's fields in a small open-addressing table, for the hundreds of lookups the evaluated
+//! rules and the prefilter make (an Event finds a field by a linear scan of its names). The hash
+//! reads only the name's length and its first and last 8 bytes: names sharing a long prefix
+//! (winlog.event_data.*) differ at the end. A repeated name keeps its first value.
+class IndexedEvent final : public FieldAccessor {
+ public:
+  explicit IndexedEvent(const Event& ev) : ev_(ev) {
+    size_t cap = 16;
+    while (cap < ev.fields.size() * 2) cap *= 2;
+    mask_ = cap - 1;
+    // Slots of earlier events are told apart by their generation: nothing to clear.
+    if (slots_.size() < cap || ++gen_ == 0) {
+      slots_.assign(std::max(cap, slots_.size()), Slot{});
+      gen_ = 1;
+    }
+    for (const auto& f : ev.fields) {
+      const uint32_t h = Hash(f.first);
+      size_t i = h & mask_;
+      while (Used(i) && !(slots_[i].hash == h && slots_[i].field->first == f.first)) i = (i + 1) & mask_;
+      if (!Used(i)) slots_[i] = Slot{h, gen_, &f};
+    }
+  }
+  bool Get(std::string_view name, std::string_view* value) const override {
+    if (name == field::kOriginal) {
+      *value = ev_.original;
+      return true;
+    }
+    const uint32_t h = Hash(name);
+    for (size_t i = h & mask_; Used(i); i = (i + 1) & mask_) {
+      if (slots_[i].hash == h && slots_[i].field->first == name) {
+        *value = slots_[i].field->second;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  struct Slot {
+    uint32_t hash = 0;
+    uint32_t gen = 0;
+    const std::pair<std::string, std::string>* field = nullptr;
+  };
+  bool Used(size_t i) const { return slots_[i].gen == gen_; }
+  static uint32_t Hash(std::string_view s) {
+    uint64_t a = 0, b = 0;
+    std::memcpy(&a, s.data(), std::min<size_t>(s.size(), 8));
+    if (s.size() > 8) std::memcpy(&b, s.data() + s.size() - 8, 8);
+    uint64_t h = (s.size() + 1) * 0x9E3779B97F4A7C15ull ^ a * 0xff51afd7ed558ccdull;
+    h ^= (b ^ (h >> 31)) * 0xc4ceb9fe1a85ec53ull;
+    return static_cast<uint32_t>(h ^ (h >> 29));
+  }
+  const Event& ev_;
+  size_t mask_ = 0;
+  static thread_local std::vector<Slot> slots_;
+  static thread_local uint32_t gen_;
+};
+thread_local uint32_t IndexedEvent::gen_ = 0;
+thread_local std::vector<IndexedEvent::Slot> IndexedEvent::slots_;
+
+}  // namespace
+
+template <class F>
+void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
+  if (!use_prefilter_ || !prefilter_.compiled()) {
+    IndexedEvent row(ev);
+    return ForEachCandidate(ev, [&](uint32_t i) { f(i, row); });
+  }
+  // Routing stamps the routed rules with the scan's epoch and gathers the fields their literals
+  // name; the scan of those fields gives the rules whose literals the event holds; the routed
+  // ones of those are evaluated: a few, where the routed ones are hundreds.
+  thread_local Prefilter::Scratch scratch;
+  thread_local std::vector<uint64_t> wanted;
+  thread_local std::vector<uint32_t> cand;
+  prefilter_.Begin(&scratch);
+  std::vector<uint32_t>& routed_epoch = scratch.rule_mark;
+  if (routed_epoch.size() < rules_.size()) routed_epoch.resize(rules_.size(), 0);
+  thread_local std::vector<const RouteList*> routed;
+  wanted.assign(prefilter_.FieldMaskWords(), 0);
+  routed.clear();
+  ForEachRoutedList(ev, [&](const RouteList& list) {
+    for (uint32_t i : list.rules) routed_epoch[i] = scratch.epoch;
+    for (size_t w = 0; w < list.fields.size() && w < wanted.size(); ++w) wanted[w] |= list.fields[w];
+    if (!list.rules.empty()) routed.push_back(&list);
+  });
+  if (routed.empty()) return;  // most events of other sources: no field index, no scan
+  IndexedEvent row(ev);
+  prefilter_.Scan(row, wanted, &scratch);
+  for (const RouteList* list : routed) {
+    for (const auto& [f, lits] : list->direct) {
+      if (!(wanted[f / 64] >> (f % 64) & 1)) prefilter_.SearchLiterals(row, f, lits, &scratch);  // else scanned
+    }
+  }
+  cand.clear();
+  const std::vector<uint32_t>* lists[] = {&scratch.passed, &prefilter_.unfiltered()};
+  for (const std::vector<uint32_t>* list : lists) {
+    for (uint32_t i : *list) {
+      if (routed_epoch[i] == scratch.epoch) cand.push_back(i);
+    }
+  }
+  std::sort(cand.begin(), cand.end());
+  for (uint32_t i : cand) f(i, row);
+}
+
+void RuleSet::Match(const Event& ev, std::vector<const Rule*>* out) const {
+  ForEachEvaluated(ev, [&](uint32_t i, const FieldAccessor& row) {
+    if (rules_[i]->query.Matches(row)) out->push_back(rules_[i].get());
+  });
+}
+
+size_t RuleSet::CandidateCount(const Event& ev) const {
+  size_t n = 0;
+  ForEachCandidate(ev, [&](uint32_t) { ++n; });
+  return n;
+}
+
+size_t RuleSet::EvaluatedCount(const Event& ev) const {
+  size_t n = 0;
+  ForEachEvaluated(ev, [&](uint32_t, const FieldAccessor&) { ++n; });
+  return n;
+}
+
+std::string SummaryJson(const LoadSummary& s) {
+  std::string out = "{\"loaded\":" + std::to_string(s.loaded) + ",\"unsupported\":" + std::to_string(s.unsupported) +
+                    ",\"invalid\":" + std::to_string(s.invalid) + ",\"rules\":[";
+  bool first = true;
+  for (const LoadReport& r : s.reports) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += "{\"id\":";
+    AppendJsonString(&out, r.id);
+    out += ",\"title\":";
+    AppendJsonString(&out, r.title);
+    out += ",\"path\":";
+    AppendJsonString(&out, r.path);
+    out += ",\"status\":";
+    AppendJsonString(&out, RuleStatusName(r.status));
+    out += ",\"reason\":";
+    AppendJsonString(&out, r.reason);
+    out.push_back('}');
+  }
+  out += "]}";
+  return out;
+}
+
+std::string SummaryText(const LoadSummary& s) {
+  std::string out;
+  for (const LoadReport& r : s.reports) {
+    if (r.status == RuleStatus::kLoaded) continue;
+    out += std::string(RuleStatusName(r.status)) + ": " + r.path;
+    if (!r.id.empty()) out += " (" + r.id + ")";
+    out += ": " + r.reason + "\n";
+  }
+  out += std::to_string(s.loaded) + " loaded, " + std::to_string(s.unsupported) + " unsupported, " +
+         std::to_string(s.invalid) + " invalid\n";
+  return out;
+}
+
+}  // namespace kamatama::detect

@@ -1,0 +1,90 @@
+// detect/ruleset.h
+//! A set of compiled Sigma rules loaded from directories, and the live evaluator: an event is
+//! routed by its winlog.channel / event.provider / event.code / event.dataset to the few rules
+//! whose logsource it can belong to, and only those rules' queries are evaluated.
+//! A RuleSet is immutable once loaded; Match may be called from several threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/event.h"
+#include "core/status.h"
+#include "detect/prefilter.h"
+#include "detect/sigma_rule.h"
+
+namespace kamatama::detect {
+
+//! Most rule files read from the directories of one load (a hostile tree cannot exhaust memory).
+inline constexpr size_t kMaxRuleFiles = 100000;
+//! Largest rule file read, in bytes.
+inline constexpr size_t kMaxRuleFileBytes = 1 << 20;
+
+struct LoadSummary {
+  size_t loaded = 0, unsupported = 0, invalid = 0;
+  std::vector<LoadReport> reports;  //!< one per rule file, in path order
+};
+
+class RuleSet {
+ public:
+  //! Loads every *.yml / *.yaml under `dirs` (recursively; a path may also name one file).
+  //! A file that cannot be read gives a non-OK status (the rest still load, reports complete).
+  Status Load(const std::vector<std::string>& dirs, const CompileOptions& options, LoadSummary* summary);
+
+  //! Adds one compiled rule. Call CompilePrefilter after the last one (Load does); until then
+  //! Match evaluates every routed rule.
+  void Add(std::shared_ptr<const Rule> rule);
+  //! Compiles the literal prefilter over the rules added so far. False if it could not be
+  //! compiled (Match then evaluates every routed rule).
+  bool CompilePrefilter();
+  //! Off: Match evaluates every routed rule (for measuring; the answers are the same).
+  void set_use_prefilter(bool on) { use_prefilter_ = on; }
+  const Prefilter& prefilter() const { return prefilter_; }
+  //! A route's literals of one field searched one by one rather than by the field's RE2::Set
+  //! pass when there are at most this many (a route needs few of event.original's 666).
+  static constexpr size_t kMaxDirectLiterals = 12;
+
+  //! Rules whose query matches `ev`, appended to *out, in the order the rules were added.
+  void Match(const Event& ev, std::vector<const Rule*>* out) const;
+
+  //! Rules routed to `ev` by logsource, and of those the rules the prefilter lets through (the
+  //! ones Match evaluates), for measuring.
+  size_t CandidateCount(const Event& ev) const;
+  size_t EvaluatedCount(const Event& ev) const;
+
+  const std::vector<std::shared_ptr<const Rule>>& rules() const { return rules_; }
+
+ private:
+  template <class F>
+  void ForEachRoutedList(const Event& ev, F&& f) const;
+  template <class F>
+  void ForEachCandidate(const Event& ev, F&& f) const;
+  template <class F>
+  void ForEachEvaluated(const Event& ev, F&& f) const;  //!< f(rule index, the event's fields)
+
+  std::vector<std::shared_ptr<const Rule>> rules_;
+  //! Rules routed by one key, and the fields their required literals name (a bit per prefilter
+  //! field: only those fields of an event are scanned).
+  struct RouteList {
+    std::vector<uint32_t> rules;
+    std::vector<uint64_t> fields;  //!< scanned with the field's whole RE2::Set
+    //! Fields where the rules need at most kMaxDirectLiterals literals: searched one by one.
+    std::vector<std::pair<uint32_t, std::vector<uint32_t>>> direct;
+  };
+  void RouteFields(RouteList* list) const;
+  //! Rule indices by "channel\ncode" / "channel\n" (any code), provider likewise, dataset.
+  std::unordered_map<std::string, RouteList> by_channel_, by_provider_, by_dataset_;
+  RouteList always_;  //!< rules without a logsource
+  Prefilter prefilter_;
+  bool use_prefilter_ = true;
+};
+
+//! The report as `kamatama rules check --json` prints it.
+std::string SummaryJson(const LoadSummary& s);
+//! The report as text: one line per rule not loaded, then the counts.
+std::string SummaryText(const LoadSummary& s);
+
+}  // namespace kamatama::detect

@@ -1,0 +1,60 @@
+// server/detection.h
+//! Live detection (issue 20): the Sigma rules of `detection.rules` (and `serve --rules`) run on
+//! every ingested event as the pipeline receives it (ingest::Pipeline::SetDetector: on the
+//! submitting receiver thread, before the batch is queued). Each rule that fires adds an alert
+//! event to the same batch, so the alert is stored, searchable and acknowledged together with the
+//! event that raised it. An alert is an event of dataset `kamatama.alert` (fields: AlertJson).
+//! Rules are reloaded on SIGHUP: the new set replaces the old one at once (batches being evaluated
+//! finish with the old set); a directory that cannot be read keeps the old set.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/metrics.h"
+#include "core/raw_record.h"
+#include "core/status.h"
+#include "detect/ruleset.h"
+#include "ingest/pipeline.h"
+#include "parsers/parse.h"
+#include "server/config.h"
+
+namespace kamatama::server {
+
+//! Longest matched value copied into an alert (kamatama.matched.values.*, .original).
+inline constexpr size_t kMaxAlertValueBytes = 8192;
+
+class LiveDetection {
+ public:
+  explicit LiveDetection(ParseOptions parse) : parse_(std::move(parse)) {}
+
+  //! Loads the rules of `opt` and makes them the live set. On a directory that cannot be read the
+  //! error is returned and the previous set stays. `summary` (optional) gets the per-rule report.
+  Status Load(const DetectionOptions& opt, detect::LoadSummary* summary = nullptr);
+
+  //! Evaluates the batch's events (alerts and kamatama's own events excepted) and appends an alert
+  //! event, with its raw record, for every rule that fires.
+  void Evaluate(ingest::Batch* batch) const;
+
+  //! Rules in the live set.
+  size_t RuleCount() const;
+  std::shared_ptr<const detect::RuleSet> Rules() const;
+
+ private:
+  ParseOptions parse_;
+  mutable std::mutex mu_;  // guards rules_ (the pointer; the set itself is immutable)
+  std::shared_ptr<const detect::RuleSet> rules_;
+};
+
+//! The alert's JSON object (its event.original): @timestamp (detection time), event.kind alert,
+//! event.dataset kamatama.alert, rule.{id,name,author,level,description,reference,ruleset,
+//! license}, threat.technique.id (ATT&CK ids from the tags; an array when several), tags, host.name
+//! and the matched event's @timestamp, dataset, original line and the values of the fields the
+//! rule reads (kamatama.matched.*), and a message.
+std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns);
+
+}  // namespace kamatama::server
