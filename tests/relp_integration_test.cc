@@ -94,7 +94,8 @@ std::map<long, int> Arrived(const Server& s, const std::string& marker, long* ba
     if (r.error() || r.value()["message"].get(msg)) continue;
     char* end = nullptr;
     long n = -1;
-    if (msg.substr(0, prefix.size()) == prefix) n = std::strtol(std::string(msg.substr(prefix.size())).c_str(), &end, 10);
+    const std::string digits(msg.size() >= prefix.size() ? msg.substr(prefix.size()) : std::string_view());
+    if (msg.substr(0, prefix.size()) == prefix) n = std::strtol(digits.c_str(), &end, 10);
     if (n < 0 || !end || *end != '\0') {
       if (*bad == 0) std::fprintf(stderr, "not a line the test wrote: [%.*s]\n", static_cast<int>(msg.size()), msg.data());
       ++*bad;
