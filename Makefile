@@ -32,14 +32,17 @@ FUZZ_SMOKE_SECONDS ?= 120
 # The whole suite, then the same suite built with ASan/UBSan, then a short bounded fuzz run.
 test: test-unit bench-smoke test-asan fuzz-smoke
 
+# After ctest, tests/report_skips.sh lists what was skipped (and fails the run under CI=true).
 test-unit: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	cd $(BUILD_DIR) && { ctest --output-on-failure -j $(JOBS) --timeout 600; rc=$$?; \
+	  bash $(CURDIR)/tests/report_skips.sh . || rc=1; exit $$rc; }
 
 test-asan: deps
 	@[ -f build-asan/CMakeCache.txt ] || cmake -S . -B build-asan -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 ctest --output-on-failure -j $(JOBS) --timeout 900
+	cd build-asan && { ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 ctest --output-on-failure -j $(JOBS) --timeout 900; \
+	  rc=$$?; bash $(CURDIR)/tests/report_skips.sh . || rc=1; exit $$rc; }
 
 # The benchmark must keep working: a tiny run (its timings mean nothing).
 bench-smoke: build

@@ -158,6 +158,13 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("auth.failure_audit_interval", c.auth.failure_audit_interval_ns);
   // issue 19
   n("backup.allowed_dirs", fmt::format("{}", fmt::join(c.backup.allowed_dirs, ",")));
+  // issue 20: the rule directories and the expand placeholders (a hook re-reads the rules)
+  n("detection.rules", fmt::format("{}", fmt::join(c.detection.rules, ",")));
+  {
+    std::string ph;
+    for (const auto& [k, v] : c.detection.placeholders) ph += fmt::format("{}={};", k, fmt::join(v, ","));
+    n("detection.placeholders", ph);
+  }
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));

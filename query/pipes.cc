@@ -657,7 +657,11 @@ Table Aggregator::Finish() {
   for (const auto& a : st.aggs) t.columns.push_back(a.name);
   double total = 0;
   for (auto& [k, v] : m.groups) total += v[0].count;
-  for (auto& [key, states] : m.groups) {
+  for (auto& group : m.groups) {
+    // Named, not a structured binding: clang before 16 cannot capture bindings in the lambda
+    // below, and the fuzzing build (fuzz/query_fuzz) compiles this file with the system clang.
+    const std::string& key = group.first;
+    auto& states = group.second;
     std::vector<std::string> row;
     size_t pos = 0;
     auto next_part = [&]() {

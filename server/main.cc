@@ -111,9 +111,13 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   server::LiveDetection detection(cfg.parse);
   if (!LoadRules(&detection, cfg.detection)) return 1;
   pipeline.SetDetector([&detection](ingest::Batch* b) { detection.Evaluate(b); });
-  server::AddReloadHook("detection rules", [&detection](const server::Config& next) {
-    return LoadRules(&detection, next.detection) ? Status::OK() : Status::InvalidArgument("rules kept");
-  }, {"detection.rules", "detection.placeholders"});
+  // SIGHUP re-reads the rule files (edited in place or in new directories) when rules are on; a
+  // server started without rules needs a restart to take its first directory.
+  if (!cfg.detection.rules.empty()) {
+    server::AddReloadHook("detection rules", [&detection](const server::Config& next) {
+      return LoadRules(&detection, next.detection) ? Status::OK() : Status::InvalidArgument("rules kept");
+    }, {"detection.rules", "detection.placeholders"});
+  }
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
   // Self-monitoring (issue 10): kamatama.internal events and the gauges operators alert on.
   server::MonitorOptions mon_opt = cfg.monitor;

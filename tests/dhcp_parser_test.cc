@@ -260,13 +260,22 @@ TEST(DhcpWindows, FailuresClientIdAndShortRows) {
 
 TEST(DhcpDeclines, LeaveEventUntouched) {
   Register();
+  const char* names[] = {"isc", "dnsmasq", "kea", "windows"};
+  int k = 0;
   for (auto fn : {&ParseIscDhcp, &ParseDnsmasqDhcp, &ParseKeaDhcp, &ParseWindowsDhcp}) {
+    const char* parser = names[k++];
     for (const char* msg : {"hello", "", "DHCPACK", "DHCP(", "10,1/1/1,", "DHCP4_", "DHCPACK on", "DHCPOFFER on x"}) {
       Event ev;
       ev.Set("message", msg);
       ev.Set("process.name", "kernel");
       Event before = ev;
       bool ok = fn(&ev);
+      // Nothing here is a whole DHCP line: each is garbage or a bare prefix, to be declined.
+      // Two bare prefixes are still accepted today (issue 29 report): ISC takes "DHCPOFFER on x"
+      // and Kea "DHCP4_"; they are held only to leaving the event untouched when they decline.
+      const bool known_accepted = (std::string(parser) == "isc" && std::string(msg) == "DHCPOFFER on x") ||
+                                  (std::string(parser) == "kea" && std::string(msg) == "DHCP4_");
+      if (!known_accepted) EXPECT_FALSE(ok) << parser << " accepted: '" << msg << "'";
       if (!ok) {
         EXPECT_EQ(ev.fields, before.fields) << msg;
         EXPECT_EQ(ev.timestamp_ns, before.timestamp_ns);
@@ -323,18 +332,30 @@ TEST(DhcpCorpus, PfsenseIscDhcpd) {
   if (log.empty()) GTEST_SKIP() << "corpus absent";
   Register();
   corpus::CorpusFormat f{"dhcp.isc elastic pfsense-dhcp (dhcpd)"};
+  int others = 0;
   for (const auto& line : corpus::Lines(log)) {
     Event ev = P(line, "", T("2021-08-01T00:00:00Z"));
-    if (corpus::Field(ev, "process.name") != "dhcpd") continue;  // dhclient script, dhcp6c, dhcpleases
-    f.Classify(ev, "dhcp.isc");
+    // The program and message as the raw line writes them: "<PRI>Mmm dd hh:mm:ss prog[pid]: msg".
+    size_t tag_at = line.find('>') + 1 + 16, colon = line.find(": ", tag_at);
+    ASSERT_NE(colon, std::string::npos) << line;
+    std::string tag = line.substr(tag_at, line.find_first_of("[:", tag_at) - tag_at);
+    if (tag != "dhcpd" && tag != "dhclient") {  // dhcp6c, dhcpleases: not ISC DHCP's own lines
+      ++others;
+      EXPECT_NE(corpus::Field(ev, "event.dataset"), "dhcp.isc") << line;
+      continue;
+    }
+    f.Classify(ev, "dhcp.isc");  // the server's lease log and its client (DhcpIsc.Dhclient)
     // The line's own fields (no peer expected output for this file).
-    std::string msg = corpus::Field(ev, "message");
+    std::string msg = line.substr(colon + 2);
+    f.Expect(ev, "process.name", tag);
+    f.Expect(ev, "message", msg);
     if (msg.rfind("DHCP", 0) == 0) f.Expect(ev, "source.mac", "4C-55-41-A0-FA-99");
     if (msg.rfind("DHCPOFFER", 0) == 0 || msg.rfind("DHCPACK", 0) == 0 || msg.rfind("DHCPREQUEST", 0) == 0) {
       f.Expect(ev, "client.ip", "10.150.60.56");
       f.Expect(ev, "dhcp.client.hostname", "computer-name");
     }
   }
+  EXPECT_EQ(others, 10);  // 9 dhcp6c, 1 dhcpleases
   Report({f});
 }
 

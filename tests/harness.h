@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -193,13 +194,22 @@ class Server {
     return Get("/api/v1/search?q=" + UrlEncode(q) + extra, code);
   }
 
-  //! How many events a search returns (up to 10000); 0 if the answer is not JSON.
+  //! A CountMatches answer that was not a search result (never a real count).
+  static constexpr size_t kNoCount = static_cast<size_t>(-1);
+
+  //! How many events a search returns (up to 10000). An answer other than 200 with an `events`
+  //! array (401, 500, a dead server, a body that is not JSON) fails the test, showing the status
+  //! and body, and returns kNoCount, so `CountMatches(q) == 0` cannot pass on an error.
   size_t CountMatches(const std::string& q) const {
-    std::string body = Search(q, "&limit=10000");
+    int code = 0;
+    std::string body = Search(q, "&limit=10000", &code);
     simdjson::dom::parser p;
-    auto r = p.parse(body);
-    if (r.error()) return 0;
-    return r.value()["events"].get_array().size();
+    simdjson::dom::array events;
+    if (code != 200 || p.parse(body)["events"].get(events)) {
+      ADD_FAILURE() << "search '" << q << "' answered " << code << ", not a search result: " << body.substr(0, 500);
+      return kNoCount;
+    }
+    return events.size();
   }
 
   const std::string& udp() const { return udp_; }
@@ -280,6 +290,19 @@ inline pid_t StartRsyslogd(const std::string& rdir) {
     _exit(127);
   }
   return pid;
+}
+
+//! The seed of a randomized test: KMT_SEED when set (to replay a failure), else the clock. It is
+//! printed and recorded as the test's "seed" property, so a failing run says how to replay it.
+inline unsigned TestSeed() {
+  const char* env = std::getenv("KMT_SEED");
+  const unsigned seed = env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10))
+                            : static_cast<unsigned>(std::chrono::system_clock::now().time_since_epoch().count());
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::printf("%s.%s: seed %u (replay with KMT_SEED=%u)\n", info ? info->test_suite_name() : "?",
+              info ? info->name() : "?", seed, seed);
+  ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  return seed;
 }
 
 //! Polls `fn` until it returns true or the timeout passes.

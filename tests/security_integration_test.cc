@@ -942,13 +942,17 @@ TEST_F(SecurityLimitsTest, SlowlorisHeaderIsCutAtHeaderTimeout) {
   auto t0 = std::chrono::steady_clock::now();
   bool closed = false;
   std::string got;
-  for (int i = 0; i < 25 && !closed; ++i) {
+  int lines_sent = 0;
+  for (int i = 0; i < 100 && !closed; ++i) {
     closed = MsUntilClosed(c, 200, &got) >= 0 || !c.Send("X-Slow-" + std::to_string(i) + ": a\r\n");
+    if (!closed) ++lines_sent;
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_TRUE(closed) << "still open after 5 s";
+  // Closed while the client was still trickling (an order, not a time bound: a busy machine
+  // only makes it later, and the trickle would go on for 20 s).
+  EXPECT_TRUE(closed) << "still open after " << lines_sent << " trickled header lines";
+  // Not before the timeout: load can only lengthen this, never shorten it.
   EXPECT_GE(ms, 800);
-  EXPECT_LE(ms, 3000);
   EXPECT_EQ(got.find("200 OK"), std::string::npos) << got;
 }
 

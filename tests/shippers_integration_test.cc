@@ -241,35 +241,45 @@ TEST_F(ShippersTest, VectorFilebeatFluentBitBulk) {
 TEST_F(ShippersTest, GzipBombIsRefusedQuickly) {
   // 256 MiB of zeros, about 256 KB gzipped; the cap is 16 MiB.
   std::string zeros(1 << 20, '0');
-  std::string plain;
-  std::string bomb;
-  {
+  auto gzip_mib = [&](int mib) {  // `mib` MiB of '0' as one gzip member
+    std::string out;
     z_stream zs{};
     deflateInit2(&zs, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
     std::vector<char> buf(1 << 16);
-    for (int i = 0; i < 256; ++i) {
+    for (int i = 0; i < mib; ++i) {
       zs.next_in = reinterpret_cast<Bytef*>(zeros.data());
       zs.avail_in = static_cast<uInt>(zeros.size());
-      int flush = i == 255 ? Z_FINISH : Z_NO_FLUSH;
+      int flush = i == mib - 1 ? Z_FINISH : Z_NO_FLUSH;
       do {
         zs.next_out = reinterpret_cast<Bytef*>(buf.data());
         zs.avail_out = static_cast<uInt>(buf.size());
         deflate(&zs, flush);
-        bomb.append(buf.data(), buf.size() - zs.avail_out);
+        out.append(buf.data(), buf.size() - zs.avail_out);
       } while (zs.avail_out == 0);
     }
     deflateEnd(&zs);
+    return out;
+  };
+  std::string bomb = gzip_mib(256);
+  // "Quickly" as work, not time: a 17 MiB member, bytes that are not gzip, then the bomb. A
+  // server that stops at the 16 MiB cap never reads the bad bytes and answers 413; one that
+  // inflated on would meet them first and answer 400 (Inflate.BombStopsAtTheCapQuickly shows
+  // the bad bytes are caught when the cap is above the first member).
+  std::string staged = gzip_mib(17) + "this is not gzip" + bomb;
+  WriteFile(*dir_ + "/staged.gz", staged);
+  for (const std::string path : {"/_bulk", "/loki/api/v1/push", "/gelf"}) {
+    int code;
+    std::string extra = path == "/loki/api/v1/push" ? "-H 'Content-Type: application/json' " : "";
+    Curl(extra + "-H 'Content-Encoding: gzip' --data-binary @" + ShellQuote(*dir_ + "/staged.gz"), path, &code);
+    EXPECT_EQ(code, 413) << path << ": inflating did not stop at the cap";
   }
   std::string f = *dir_ + "/bomb.gz";
   WriteFile(f, bomb);
   for (const std::string path : {"/_bulk", "/loki/api/v1/push", "/gelf"}) {
-    auto t0 = std::chrono::steady_clock::now();
     int code;
     std::string extra = path == "/loki/api/v1/push" ? "-H 'Content-Type: application/json' " : "";
     Curl(extra + "-H 'Content-Encoding: gzip' --data-binary @" + ShellQuote(f), path, &code);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_EQ(code, 413) << path;
-    EXPECT_LT(ms, 3000) << path;
   }
   int code;
   Curl("-H 'Authorization: Splunk s3cret' -H 'Content-Encoding: gzip' --data-binary @" + ShellQuote(f),
