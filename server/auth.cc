@@ -958,7 +958,6 @@ Authenticator::Result Authenticator::Authenticate(const Request& req) {
         r.outcome = Outcome::kLocked;
         r.retry_after_s = retry;
         r.reason = "address locked after repeated failures";
-        r.repeated = true;
         return r;
       }
     }

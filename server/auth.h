@@ -227,8 +227,6 @@ class Authenticator {
     int retry_after_s = 0;
     //! The failure was already counted toward the lock-outs (password checks count their own).
     bool counted = false;
-    //! Refused without any check because the address is locked.
-    bool repeated = false;
   };
   //! Credentials of a request: session cookie, Authorization Basic/Bearer/ApiKey, or (HEC) Splunk.
   Result Authenticate(const Request& req);
