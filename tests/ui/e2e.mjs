@@ -441,8 +441,8 @@ async function main() {
     const want = inRange(fromMs, toMs);
     const shown = await matchedCount(page);
     check(`absolute range shows its ${want} fw1 events`, want > 0 && want < fw1.length && shown === want && (await page.locator('#events tbody tr').count()) === want, `${shown} shown, ${want} expected`);
-    const h = await (await hist).json();
-    check('its histogram counts the same events', (h.buckets || []).reduce((a, b) => a + b.count, 0) === want, JSON.stringify(h).slice(0, 200));
+    const hg = await (await hist).json();
+    check('its histogram counts the same events', (hg.buckets || []).reduce((a, b) => a + b.count, 0) === want, JSON.stringify(hg).slice(0, 200));
     const times = await page.locator('#events tbody td.c-time').allTextContents();
     check('every row inside the range', times.every((t) => { const ms = Date.parse(t.replace(' ', 'T') + 'Z'); return ms >= fromMs && ms < toMs; }), times.join(', '));
     await shot(page, '02b-custom-range');
@@ -450,6 +450,22 @@ async function main() {
     await idle(page);
     check('the link reproduces the custom range', (await page.inputValue('#range')) === 'custom' && (await page.inputValue('#from')) === typed(fromMs) &&
       (await page.inputValue('#to')) === typed(toMs) && (await matchedCount(page)) === want, `${await page.inputValue('#range')} ${await page.inputValue('#from')} ${await page.inputValue('#to')}`);
+    // From the keyboard only: a relative range first, then "Custom range…", the dates typed, and
+    // Enter pressed in the query box (not in a date field, not the Search button): the typed
+    // range is searched and the selector stays on it (it used to search the last 24 hours).
+    await page.goto(base + '/?q=' + encodeURIComponent('host.name:fw1'));
+    await idle(page);
+    await page.selectOption('#range', 'custom');
+    await page.waitForSelector('#from', { state: 'visible' });
+    await page.fill('#from', typed(fromMs));
+    await page.fill('#to', typed(toMs));
+    await page.fill('#q', 'host.name:fw1');
+    const kResp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
+    await page.press('#q', 'Enter');
+    const ku = new URL((await kResp).url());
+    await idle(page);
+    check('Enter in the query box searches the typed custom range', Date.parse(ku.searchParams.get('from')) === fromMs && Date.parse(ku.searchParams.get('to')) === toMs &&
+      (await page.inputValue('#range')) === 'custom' && (await matchedCount(page)) === want, `${ku.search} range=${await page.inputValue('#range')} shown=${await matchedCount(page)} want=${want}`);
   });
 
   await section('field sidebar', async () => {
