@@ -47,7 +47,7 @@ echo "=================================================================="
 echo "  SKIPPED: $count test(s) did not run their scenario"
 echo "=================================================================="
 [ -n "$skipped" ] && printf '  %s\n' "$skipped" | sort
-[ -n "$missing" ] && printf '  %s\n' "$missing"
+[ -n "$missing" ] && printf '%s\n' "$missing" | sed 's/^/  /'
 echo "=================================================================="
 if [ "${CI:-}" = "true" ]; then
   echo "CI=true: a skipped or unregistered test fails the run" >&2
