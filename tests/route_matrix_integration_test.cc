@@ -44,6 +44,10 @@ struct Line {
 // WebSocket from another origin is refused whatever the credentials; added in Send).
 constexpr const char* kHtml = "Accept: text/html,application/xhtml+xml\r\n";
 constexpr const char* kEsClient = "Accept: application/json\r\nx-elastic-client-meta: es=8.17.0\r\n";
+// The tail's WebSocket handshake (the HTTP layer answers it before Api::Handle, with the same
+// check): 101 when allowed.
+constexpr const char* kWebSocket =
+    "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
 
 // clang-format off
 const Line kMatrix[] = {
@@ -75,6 +79,7 @@ const Line kMatrix[] = {
   // Export and the live tail: analyst and admin, the search and admin scopes; not a viewer.
   {"GET",    "/api/v1/export?q=x",                "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/tail?q=x",                  "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/tail?q=x",                  kWebSocket, {N,  F,   101, 101,   F,   101, 101, N}},
   // Ingest: the admin role (no other role may ingest), the ingest and admin scopes.
   {"POST",   "/api/v1/ingest",                    "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   {"GET",    "/api/v1/ingest",                    "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
@@ -133,12 +138,14 @@ class RouteMatrix : public SharedServerTest {
     TcpClient c(server_->http_address());
     if (!c.ok()) return -1;
     const std::string host = server_->http_address();
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n" + headers;
+    // A WebSocket stays open once upgraded: its handshake answer is all there is to read.
+    const bool ws = headers.find("Upgrade: websocket") != std::string::npos;
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\n" + (ws ? "" : "Connection: close\r\n") + headers;
     if (target.rfind("/api/v1/tail", 0) == 0) req += "Origin: http://" + host + "\r\n";
     if (!auth.empty()) req += "Authorization: " + auth + "\r\n";
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     if (!c.Send(req)) return -1;
-    std::string got = ReadUntil(c.fd(), "", 30000);
+    std::string got = ReadUntil(c.fd(), ws ? "\r\n\r\n" : "", 30000);
     if (got.rfind("HTTP/1.1 ", 0) != 0 || got.size() < 12) return -1;
     if (answer) *answer = got.substr(std::min(got.size(), got.find("\r\n\r\n") + 4));
     return std::atoi(got.c_str() + 9);
