@@ -8,6 +8,8 @@ Generates N syslog lines, then measures on this machine, in one run:
   search   kamatama's REST API vs rg on the raw file and SQLite FTS5 (median of several runs)
   detect   Sigma rule evaluation alone: every loadable SigmaHQ rule over the shared corpus's Windows
            events, events/s per core with and without the literal prefilter (median of 3 runs)
+  intel    threat-intelligence matching alone: a 1,000,000-indicator list over parsed corpus events,
+           ns per event on one core (median of 5 passes)
 Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
 """
 import argparse
@@ -30,6 +32,8 @@ BUILD = os.environ.get("KMT_BUILD", os.path.join(ROOT, "build"))
 KAMATAMA = os.path.join(BUILD, "kamatama")
 REPLAY = os.path.join(BUILD, "bench", "kmt_replay")
 DETECT_BENCH = os.path.join(BUILD, "bench", "kmt_detect_bench")
+INTEL_BENCH = os.path.join(BUILD, "bench", "kmt_intel_bench")
+INTEL_EVENTS = ["corpus/firewall", "corpus/dns", "corpus/proxy", "corpus/mail"]
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 SIGMA_RULE_DIRS = ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"]
 DETECT_EVENTS = ["corpus/sysmon/windows-sysmon-xml", "corpus/auth/windows-security-xml"]
@@ -63,6 +67,27 @@ def print_detect(d):
           f"({p['rules_evaluated_per_event']:.1f} rules evaluated per event after routing "
           f"{p['rules_routed_per_event']:.0f} and the literal prefilter); without the prefilter "
           f"{n['events_per_s']:.0f}/s; {p['alerts_per_pass']} alerts per pass", flush=True)
+
+def intel_rows(indicators=1_000_000, runs=5):
+    """Threat-intelligence matching alone (issue 28): kmt_intel_bench, one thread, median ns/event."""
+    if not os.path.exists(INTEL_BENCH):
+        return {"note": "kmt_intel_bench missing"}
+    files = sorted(os.path.join(root, f) for d in INTEL_EVENTS if os.path.isdir(os.path.join(SHARED, d))
+                   for root, _, names in os.walk(os.path.join(SHARED, d)) for f in names if f.endswith(".log"))
+    if not files:
+        return {"note": "the shared corpus (../shared/corpus) is missing"}
+    out = subprocess.run([INTEL_BENCH, "--indicators", str(indicators), "--runs", str(runs)] + files, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def print_intel(d):
+    if "note" in d:
+        print(f"intel: {d['note']}")
+        return
+    print(f"intel: {d['indicators']} indicators, {d['events']} corpus events ({d['fields_per_event']:.1f} fields each): "
+          f"{d['ns_per_event']:.0f} ns per event on one core; {d['hits_per_pass']} hits per pass; list built in "
+          f"{d['build_ms']:.0f} ms; peak RSS {d['max_rss_mib']:.0f} MiB", flush=True)
 
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
 QUERIES = [
@@ -221,6 +246,8 @@ def main():
                     help="a Sigma rule directory kamatama runs on every ingested event (serve --rules); repeatable")
     ap.add_argument("--detect-only", action="store_true",
                     help="only the rule evaluation row (kmt_detect_bench); merged into --out")
+    ap.add_argument("--intel-only", action="store_true",
+                    help="only the threat-intelligence matching row (kmt_intel_bench); merged into --out")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -239,6 +266,19 @@ def main():
             with open(a.out) as f:
                 prev = json.load(f)
         prev["detect"] = d
+        with open(a.out, "w") as f:
+            json.dump(prev, f, indent=2)
+        print(f"written to {a.out}")
+        return
+
+    if a.intel_only:
+        d = intel_rows()
+        print_intel(d)
+        prev = {}
+        if os.path.exists(a.out):
+            with open(a.out) as f:
+                prev = json.load(f)
+        prev["intel"] = d
         with open(a.out, "w") as f:
             json.dump(prev, f, indent=2)
         print(f"written to {a.out}")
@@ -430,9 +470,11 @@ def main():
             stop(p)
 
     res["detect"] = detect_rows()
+    res["intel"] = intel_rows()
     ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
     print()
     print_detect(res["detect"])
+    print_intel(res["intel"])
     print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
     print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
     for name, v in res["ingest"].items():
