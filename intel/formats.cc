@@ -173,7 +173,10 @@ Status ParseCsv(std::string_view body, Sink* sink) {
   if (value < 0)
     return Status::InvalidArgument("a CSV list needs a header line naming a 'value' column (and optionally type, "
                                    "source, description, expires); send plain text for one value per line");
-  auto col = [&](int c) -> std::string_view { return c >= 0 && static_cast<size_t>(c) < rec.size() ? rec[c] : ""; };
+  auto col = [&](int c) -> std::string_view {
+    if (c < 0 || static_cast<size_t>(c) >= rec.size()) return {};
+    return rec[c];  // a view of the record's field (not of a temporary)
+  };
   while (true) {
     const size_t line_no = lines + 1;
     if (!NextCsvRecord(body, &pos, &rec, &lines)) break;

@@ -186,14 +186,36 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
   }
 }
 
-// `intel:` (issue 28): list limits, alert dedup, hunts on import.
+// `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.
 void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
-  r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import"});
+  r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import", "feeds", "allowed_urls",
+                       "allow_internal"});
   if (!in || !r.status.ok()) return;
   r.Size(in["max_list_bytes"], "intel.max_list_bytes", &out->max_list_bytes);
   r.Count(in["max_indicators"], "intel.max_indicators", &out->max_indicators);
   r.Duration(in["alert_dedup"], "intel.alert_dedup", &out->alert_dedup_ns, true);
   r.Bool(in["hunt_on_import"], "intel.hunt_on_import", &out->hunt_on_import);
+  r.Bool(in["allow_internal"], "intel.allow_internal", &out->allow_internal);
+  if (auto urls = in["allowed_urls"]; urls && !urls.IsNull() && !StringList(urls, &out->allowed_urls))
+    return r.Fail("intel.allowed_urls", "must be a list of URL prefixes");
+  auto feeds = in["feeds"];
+  if (!feeds || feeds.IsNull() || !r.status.ok()) return;
+  if (!feeds.IsSequence()) return r.Fail("intel.feeds", "must be a list of {name, url, format, interval}");
+  out->feeds.clear();
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    const std::string where = fmt::format("intel.feeds[{}]", i);
+    r.Keys(feeds[i], where, {"name", "url", "format", "interval"});
+    IntelOptions::Feed f;
+    r.Str(feeds[i]["name"], where + ".name", &f.name);
+    r.Str(feeds[i]["url"], where + ".url", &f.url);
+    r.Str(feeds[i]["format"], where + ".format", &f.format);
+    r.Duration(feeds[i]["interval"], where + ".interval", &f.interval_ns);
+    if (!r.status.ok()) return;
+    if (f.name.empty() || f.url.empty()) return r.Fail(where, "needs a name and a url");
+    if (f.format != "text" && f.format != "csv" && f.format != "stix" && f.format != "misp")
+      return r.Fail(where + ".format", "must be text, csv, stix or misp");
+    out->feeds.push_back(std::move(f));
+  }
 }
 }  // namespace
 
@@ -209,7 +231,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   bool secure_cookies = false;
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup"});
+                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];

@@ -83,6 +83,18 @@ struct IntelOptions {
   size_t max_indicators = 2'000'000;     //!< indicators in one list
   int64_t alert_dedup_ns = 60LL * 1'000'000'000;  //!< one alert per (list, indicator, host) per this long (0: every hit)
   bool hunt_on_import = true;            //!< search the stored history for a list as it is imported
+  //! Lists fetched from URLs on a schedule (set by an admin in the file only; server/intel_fetch.h).
+  struct Feed {
+    std::string name;                   //!< the list each fetch replaces
+    std::string url;                    //!< http:// or https://
+    std::string format = "text";        //!< text, csv, stix, misp
+    int64_t interval_ns = 3600LL * 1'000'000'000;
+  };
+  std::vector<Feed> feeds;
+  //! URL prefixes feeds may fetch from (none: nothing is fetched); e.g. "https://feeds.example/".
+  std::vector<std::string> allowed_urls;
+  //! Let feeds reach loopback, private, link-local and other internal addresses (off: refused).
+  bool allow_internal = false;
 };
 
 struct Config {

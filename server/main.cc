@@ -39,6 +39,7 @@
 #include "server/auth_cli.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/intel_fetch.h"
 #include "server/intel_live.h"
 #include "server/intel_routes.h"
 #include "server/reload_hooks.h"
@@ -120,7 +121,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     return 1;
   }
   for (const std::string& e : lists->load_errors()) Log("warning: threat-intelligence list not loaded: " + e);
-  Log(fmt::format("threat intelligence: {} list(s) loaded", lists->All().size()));
+  Log(fmt::format("threat intelligence: {} list(s) loaded, {} feed(s)", lists->All().size(), cfg.intel.feeds.size()));
   server::LiveIntel live_intel(lists.get(), cfg.parse, cfg.intel.alert_dedup_ns);
   pipeline.SetDetector([&detection, &live_intel](ingest::Batch* b) {
     detection.Evaluate(b);
@@ -136,6 +137,8 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
   server::IntelRoutes intel_routes(cfg, store.get(), lists.get());
   api.SetIntel(&intel_routes);
+  server::IntelFetcher fetcher(cfg.intel, &intel_routes, Log);  // intel.feeds on their schedule
+  fetcher.Start();
   // Self-monitoring (issue 10): kamatama.internal events and the gauges operators alert on.
   server::MonitorOptions mon_opt = cfg.monitor;
   mon_opt.data_dir = cfg.storage.dir;
@@ -237,6 +240,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   gelf.Stop();
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
   api.FlushAuthFailures(/*all=*/true);  // issue 19: the failures still counted reach the audit log
+  fetcher.Stop();  // a fetch in progress imports and hunts: before the store goes
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
   st = store->Stats();
