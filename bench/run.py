@@ -89,6 +89,54 @@ def print_intel(d):
           f"{d['ns_per_event']:.0f} ns per event on one core; {d['hits_per_pass']} hits per pass; list built in "
           f"{d['build_ms']:.0f} ms; peak RSS {d['max_rss_mib']:.0f} MiB", flush=True)
 
+def intel_hunt_rows(events, indicators=10_000, runs=3):
+    """A hunt (issue 28): `indicators` (40% IPv4, 30% domains, 30% SHA-256; 9 of them in the
+    generated lines: the rare needle IP and the 8 sshd attackers) searched over a store of
+    `events` generated lines, POST /api/v1/lists/NAME/hunt; median server-side ms of `runs`."""
+    import random
+    work = tempfile.mkdtemp(prefix="kmt_intel_hunt_")
+    raw = os.path.join(work, "lines.log")
+    with open(raw, "w") as f:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(events), "1"], stdout=f, check=True)
+    sp, hp = free_port(), free_port()
+    log = open(os.path.join(work, "kamatama.log"), "w")
+    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", os.path.join(work, "data"), "--syslog-udp", "",
+                          "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
+                         stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+    try:
+        assert wait_port(hp), "kamatama did not start"
+        replay(f"127.0.0.1:{sp}", f"127.0.0.1:{hp}", raw, 4)
+        rng = random.Random(28)
+        values = ["198.51.100.77"] + [f"203.0.113.{i}" for i in range(1, 9)]
+        while len(values) < indicators:
+            r = len(values) % 10
+            if r < 4:
+                values.append(f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}")
+            elif r < 7:
+                values.append(f"h{rng.getrandbits(40):x}.example")
+            else:
+                values.append(f"{rng.getrandbits(256):064x}")
+        body = ("\n".join(values) + "\n").encode()
+        auth = {"Authorization": BASIC}
+        req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/lists/bench?hunt=false", data=body, method="PUT",
+                                     headers={**auth, "Content-Type": "text/plain"})
+        urllib.request.urlopen(req, timeout=120).read()
+        took, wall, last = [], [], None
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/lists/bench/hunt", data=b"", method="POST", headers=auth)
+            last = json.loads(urllib.request.urlopen(req, timeout=600).read())
+            wall.append((time.perf_counter() - t0) * 1000)
+            took.append(last["took_ms"])
+        return {"events": events, "indicators": indicators, "hunt_ms": statistics.median(took), "hunt_ms_runs": took,
+                "wall_ms": statistics.median(wall), "indicators_hit": last["indicators_hit"],
+                "sightings": sum(h["count"] for h in last["hits"]), "complete": last["complete"],
+                "blocks": last["blocks"], "scanned": last["scanned"]}
+    finally:
+        stop(k)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
 QUERIES = [
     ("rare IP", "198.51.100.77", ["-F", "198.51.100.77"], '"198.51.100.77"', "an IP in 100 lines"),
@@ -248,6 +296,8 @@ def main():
                     help="only the rule evaluation row (kmt_detect_bench); merged into --out")
     ap.add_argument("--intel-only", action="store_true",
                     help="only the threat-intelligence matching row (kmt_intel_bench); merged into --out")
+    ap.add_argument("--intel-hunt-events", type=int, default=0,
+                    help="with --intel-only: also a hunt of 10,000 indicators over a store of this many generated lines")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -274,6 +324,11 @@ def main():
     if a.intel_only:
         d = intel_rows()
         print_intel(d)
+        if a.intel_hunt_events:
+            d["hunt"] = intel_hunt_rows(a.intel_hunt_events)
+            h = d["hunt"]
+            print(f"intel hunt: {h['indicators']} indicators over {h['events']} events: {h['hunt_ms']:.0f} ms "
+                  f"({h['indicators_hit']} indicators seen {h['sightings']} times; blocks {h['blocks']})", flush=True)
         prev = {}
         if os.path.exists(a.out):
             with open(a.out) as f:

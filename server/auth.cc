@@ -108,11 +108,11 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
       // Threat intelligence (issue 28): analysts read lists and hunt; admins write them.
-      {"GET", "/api/v1/lists", true, kPermSearch, "/api/v1/lists", "threat-intelligence lists"},
+      {"*", "/api/v1/lists", true, kPermSearch, "/api/v1/lists", "threat-intelligence lists (GET)"},
       {"GET", "/api/v1/lists/*", true, kPermSearch, "/api/v1/lists/x/hits", "a list, its hits"},
       {"POST", "/api/v1/lists/*/hunt", true, kPermSearch, "/api/v1/lists/x/hunt", "search history for a list"},
-      {"*", "/api/v1/lists", true, kPermAdmin, "/api/v1/lists", "threat-intelligence lists (writes)"},
-      {"*", "/api/v1/lists/*", true, kPermAdmin, "/api/v1/lists/x", "write or delete a list"},
+      {"PUT", "/api/v1/lists/*", true, kPermAdmin, "/api/v1/lists/x", "write a list (a new version)"},
+      {"DELETE", "/api/v1/lists/*", true, kPermAdmin, "/api/v1/lists/x", "delete a list"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},
