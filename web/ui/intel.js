@@ -22,6 +22,7 @@ export class ListsPage {
     this.status = el('div', { class: 'status', role: 'status', id: 'lists-status' });
     this.table = el('div', { class: 'sources-table-box', id: 'lists-table' });
     this.detail = el('div', { class: 'sources-table-box', id: 'list-detail' });
+    this.result = el('div', { class: 'status', id: 'upload-box', role: 'status' });  // the last upload's answer
     this.form = this.uploadForm();
     const reload = el('button', { type: 'button', id: 'lists-reload' }, 'Refresh');
     reload.addEventListener('click', () => this.load());
@@ -29,7 +30,7 @@ export class ListsPage {
       el('div', { class: 'toolbar' }, el('h2', null, 'Threat intel'),
         el('span', { class: 'muted' }, 'indicator lists matched on every event and searched over history'),
         el('span', { class: 'grow' }), reload),
-      this.status, this.form, this.table, this.detail);
+      this.status, this.form, this.result, this.table, this.detail);
   }
 
   async show() { await this.load(); }
@@ -83,20 +84,20 @@ export class ListsPage {
     const name = this.nameInput.value.trim();
     const file = this.fileInput.files && this.fileInput.files[0];
     if (!name || !file) {
-      replace(this.status, el('span', { class: 'error' }, 'Give the list a name and choose a file.'));
+      replace(this.result, el('span', { class: 'error' }, 'Give the list a name and choose a file.'));
       return;
     }
-    replace(this.status, `Uploading ${file.name}…`);
+    replace(this.result, `Uploading ${file.name}…`);
     try {
       const res = await api.putList(name, file, this.typeSelect.value);
-      replace(this.status, el('span', { id: 'upload-result' },
+      replace(this.result, el('span', { id: 'upload-result' },
         `${str(res.name)} version ${num(res.version)}: ${fmtInt(num(res.accepted))} accepted, ${fmtInt(num(res.expired))} expired, ` +
         `${fmtInt(num(res.skipped))} skipped`));
       await this.load();
       if (res.hunt) this.renderHits(name, { hunt: res.hunt, live: [] });
     } catch (e) {
       const errors = arr(e.body && e.body.errors).map((x) => el('li', null, valueView(str(x), 300)));
-      replace(this.status, el('div', { class: 'error', id: 'upload-error' }, 'Upload refused: ' + e.message, el('ul', null, errors)));
+      replace(this.result, el('div', { class: 'error', id: 'upload-error' }, 'Upload refused: ' + e.message, el('ul', null, errors)));
     }
   }
 
