@@ -162,6 +162,18 @@ BENCH_PASSWORD = "bench-password-not-secret"
 BASIC = "Basic " + __import__("base64").b64encode(f"admin:{BENCH_PASSWORD}".encode()).decode()
 
 
+def merge_row(out, key, row):
+    """Replaces one row (`key`) of the results file `out`, keeping the others."""
+    prev = {}
+    if os.path.exists(out):
+        with open(out) as f:
+            prev = json.load(f)
+    prev[key] = row
+    with open(out, "w") as f:
+        json.dump(prev, f, indent=2)
+    print(f"written to {out}")
+
+
 def free_port(kind=socket.SOCK_STREAM):
     s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
@@ -311,14 +323,7 @@ def main():
     if a.detect_only:
         d = detect_rows()
         print_detect(d)
-        prev = {}
-        if os.path.exists(a.out):
-            with open(a.out) as f:
-                prev = json.load(f)
-        prev["detect"] = d
-        with open(a.out, "w") as f:
-            json.dump(prev, f, indent=2)
-        print(f"written to {a.out}")
+        merge_row(a.out, "detect", d)
         return
 
     if a.intel_only:
@@ -329,14 +334,7 @@ def main():
             h = d["hunt"]
             print(f"intel hunt: {h['indicators']} indicators over {h['events']} events: {h['hunt_ms']:.0f} ms "
                   f"({h['indicators_hit']} indicators seen {h['sightings']} times; blocks {h['blocks']})", flush=True)
-        prev = {}
-        if os.path.exists(a.out):
-            with open(a.out) as f:
-                prev = json.load(f)
-        prev["intel"] = d
-        with open(a.out, "w") as f:
-            json.dump(prev, f, indent=2)
-        print(f"written to {a.out}")
+        merge_row(a.out, "intel", d)
         return
 
     work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
