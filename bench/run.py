@@ -8,6 +8,8 @@ Generates N syslog lines, then measures on this machine, in one run:
   search   kamatama's REST API vs rg on the raw file and SQLite FTS5 (median of several runs)
   detect   Sigma rule evaluation alone: every loadable SigmaHQ rule over the shared corpus's Windows
            events, events/s per core with and without the literal prefilter (median of 3 runs)
+  intel    threat-intelligence matching alone: a 1,000,000-indicator list over parsed corpus events,
+           ns per event on one core (median of 5 passes)
 Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
 """
 import argparse
@@ -30,6 +32,8 @@ BUILD = os.environ.get("KMT_BUILD", os.path.join(ROOT, "build"))
 KAMATAMA = os.path.join(BUILD, "kamatama")
 REPLAY = os.path.join(BUILD, "bench", "kmt_replay")
 DETECT_BENCH = os.path.join(BUILD, "bench", "kmt_detect_bench")
+INTEL_BENCH = os.path.join(BUILD, "bench", "kmt_intel_bench")
+INTEL_EVENTS = ["corpus/firewall", "corpus/dns", "corpus/proxy", "corpus/mail"]
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 SIGMA_RULE_DIRS = ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"]
 DETECT_EVENTS = ["corpus/sysmon/windows-sysmon-xml", "corpus/auth/windows-security-xml"]
@@ -64,6 +68,75 @@ def print_detect(d):
           f"{p['rules_routed_per_event']:.0f} and the literal prefilter); without the prefilter "
           f"{n['events_per_s']:.0f}/s; {p['alerts_per_pass']} alerts per pass", flush=True)
 
+def intel_rows(indicators=1_000_000, runs=5):
+    """Threat-intelligence matching alone (issue 28): kmt_intel_bench, one thread, median ns/event."""
+    if not os.path.exists(INTEL_BENCH):
+        return {"note": "kmt_intel_bench missing"}
+    files = sorted(os.path.join(root, f) for d in INTEL_EVENTS if os.path.isdir(os.path.join(SHARED, d))
+                   for root, _, names in os.walk(os.path.join(SHARED, d)) for f in names if f.endswith(".log"))
+    if not files:
+        return {"note": "the shared corpus (../shared/corpus) is missing"}
+    out = subprocess.run([INTEL_BENCH, "--indicators", str(indicators), "--runs", str(runs)] + files, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def print_intel(d):
+    if "note" in d:
+        print(f"intel: {d['note']}")
+        return
+    print(f"intel: {d['indicators']} indicators, {d['events']} corpus events ({d['fields_per_event']:.1f} fields each): "
+          f"{d['ns_per_event']:.0f} ns per event on one core; {d['hits_per_pass']} hits per pass; list built in "
+          f"{d['build_ms']:.0f} ms; peak RSS {d['max_rss_mib']:.0f} MiB", flush=True)
+
+def intel_hunt_rows(events, indicators=10_000, runs=3):
+    """A hunt (issue 28): `indicators` (40% IPv4, 30% domains, 30% SHA-256; 9 of them in the
+    generated lines: the rare needle IP and the 8 sshd attackers) searched over a store of
+    `events` generated lines, POST /api/v1/lists/NAME/hunt; median server-side ms of `runs`."""
+    import random
+    work = tempfile.mkdtemp(prefix="kmt_intel_hunt_")
+    raw = os.path.join(work, "lines.log")
+    with open(raw, "w") as f:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(events), "1"], stdout=f, check=True)
+    sp, hp = free_port(), free_port()
+    log = open(os.path.join(work, "kamatama.log"), "w")
+    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", os.path.join(work, "data"), "--syslog-udp", "",
+                          "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
+                         stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+    try:
+        assert wait_port(hp), "kamatama did not start"
+        replay(f"127.0.0.1:{sp}", f"127.0.0.1:{hp}", raw, 4)
+        rng = random.Random(28)
+        values = ["198.51.100.77"] + [f"203.0.113.{i}" for i in range(1, 9)]
+        while len(values) < indicators:
+            r = len(values) % 10
+            if r < 4:
+                values.append(f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}")
+            elif r < 7:
+                values.append(f"h{rng.getrandbits(40):x}.example")
+            else:
+                values.append(f"{rng.getrandbits(256):064x}")
+        body = ("\n".join(values) + "\n").encode()
+        auth = {"Authorization": BASIC}
+        req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/lists/bench?hunt=false", data=body, method="PUT",
+                                     headers={**auth, "Content-Type": "text/plain"})
+        urllib.request.urlopen(req, timeout=120).read()
+        took, wall, last = [], [], None
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/lists/bench/hunt", data=b"", method="POST", headers=auth)
+            last = json.loads(urllib.request.urlopen(req, timeout=600).read())
+            wall.append((time.perf_counter() - t0) * 1000)
+            took.append(last["took_ms"])
+        return {"events": events, "indicators": indicators, "hunt_ms": statistics.median(took), "hunt_ms_runs": took,
+                "wall_ms": statistics.median(wall), "indicators_hit": last["indicators_hit"],
+                "sightings": sum(h["count"] for h in last["hits"]), "complete": last["complete"],
+                "blocks": last["blocks"], "scanned": last["scanned"]}
+    finally:
+        stop(k)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
 QUERIES = [
     ("rare IP", "198.51.100.77", ["-F", "198.51.100.77"], '"198.51.100.77"', "an IP in 100 lines"),
@@ -87,6 +160,18 @@ QUERIES = [
 # The server is locked by default: the benchmark signs in as the admin it creates.
 BENCH_PASSWORD = "bench-password-not-secret"
 BASIC = "Basic " + __import__("base64").b64encode(f"admin:{BENCH_PASSWORD}".encode()).decode()
+
+
+def merge_row(out, key, row):
+    """Replaces one row (`key`) of the results file `out`, keeping the others."""
+    prev = {}
+    if os.path.exists(out):
+        with open(out) as f:
+            prev = json.load(f)
+    prev[key] = row
+    with open(out, "w") as f:
+        json.dump(prev, f, indent=2)
+    print(f"written to {out}")
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -221,6 +306,10 @@ def main():
                     help="a Sigma rule directory kamatama runs on every ingested event (serve --rules); repeatable")
     ap.add_argument("--detect-only", action="store_true",
                     help="only the rule evaluation row (kmt_detect_bench); merged into --out")
+    ap.add_argument("--intel-only", action="store_true",
+                    help="only the threat-intelligence matching row (kmt_intel_bench); merged into --out")
+    ap.add_argument("--intel-hunt-events", type=int, default=0,
+                    help="with --intel-only: also a hunt of 10,000 indicators over a store of this many generated lines")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -234,14 +323,18 @@ def main():
     if a.detect_only:
         d = detect_rows()
         print_detect(d)
-        prev = {}
-        if os.path.exists(a.out):
-            with open(a.out) as f:
-                prev = json.load(f)
-        prev["detect"] = d
-        with open(a.out, "w") as f:
-            json.dump(prev, f, indent=2)
-        print(f"written to {a.out}")
+        merge_row(a.out, "detect", d)
+        return
+
+    if a.intel_only:
+        d = intel_rows()
+        print_intel(d)
+        if a.intel_hunt_events:
+            d["hunt"] = intel_hunt_rows(a.intel_hunt_events)
+            h = d["hunt"]
+            print(f"intel hunt: {h['indicators']} indicators over {h['events']} events: {h['hunt_ms']:.0f} ms "
+                  f"({h['indicators_hit']} indicators seen {h['sightings']} times; blocks {h['blocks']})", flush=True)
+        merge_row(a.out, "intel", d)
         return
 
     work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
@@ -430,9 +523,11 @@ def main():
             stop(p)
 
     res["detect"] = detect_rows()
+    res["intel"] = intel_rows()
     ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
     print()
     print_detect(res["detect"])
+    print_intel(res["intel"])
     print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
     print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
     for name, v in res["ingest"].items():

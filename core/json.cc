@@ -104,4 +104,22 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+namespace {
+void AppendJsonKey(std::string* out, std::string_view key) {
+  if (!out->empty() && out->back() != '{' && out->back() != '[') out->push_back(',');
+  AppendJsonString(out, key);
+  out->push_back(':');
+}
+}  // namespace
+
+void AppendJsonMember(std::string* out, std::string_view key, std::string_view value) {
+  AppendJsonKey(out, key);
+  AppendJsonString(out, value);
+}
+
+void AppendJsonMember(std::string* out, std::string_view key, int64_t value) {
+  AppendJsonKey(out, key);
+  out->append(std::to_string(value));
+}
+
 }  // namespace kamatama

@@ -4,6 +4,7 @@
 //! characters <, >, & (so JSON embedded in a page can never close a script element).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,11 @@ namespace kamatama {
 
 //! Appends `s` as a quoted JSON string.
 void AppendJsonString(std::string* out, std::string_view s);
+
+//! Appends `"key":value` to a JSON object or array being written in `out`, with a comma first
+//! unless `out` ends with '{' or '[' (the member is the first).
+void AppendJsonMember(std::string* out, std::string_view key, std::string_view value);
+void AppendJsonMember(std::string* out, std::string_view key, int64_t value);
 
 //! Replaces invalid UTF-8 sequences with U+FFFD. Returns true if `s` was valid already.
 bool IsValidUtf8(std::string_view s);

@@ -158,6 +158,19 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("auth.failure_audit_interval", c.auth.failure_audit_interval_ns);
   // issue 19
   n("backup.allowed_dirs", fmt::format("{}", fmt::join(c.backup.allowed_dirs, ",")));
+  // Issue 28: threat intelligence (applied at a restart).
+  n("intel.max_list_bytes", c.intel.max_list_bytes);
+  n("intel.max_indicators", c.intel.max_indicators);
+  n("intel.alert_dedup", c.intel.alert_dedup_ns);
+  n("intel.hunt_on_import", c.intel.hunt_on_import);
+  n("intel.allowed_urls", fmt::format("{}", fmt::join(c.intel.allowed_urls, ",")));
+  n("intel.allow_internal", c.intel.allow_internal);
+  {
+    std::string feeds;
+    for (const auto& f : c.intel.feeds) feeds += fmt::format("{} {} {} {};", f.name, f.url, f.format, f.interval_ns);
+    n("intel.feeds", feeds);
+  }
+  n("query.max_query_bytes", c.query.max_query_bytes);
   // issue 20: the rule directories and the expand placeholders (a hook re-reads the rules)
   n("detection.rules", fmt::format("{}", fmt::join(c.detection.rules, ",")));
   {

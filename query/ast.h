@@ -17,6 +17,8 @@ class FilteredRE2;
 
 namespace kamatama::query {
 
+class ValueList;  // query/query.h
+
 enum class NodeKind : uint8_t {
   kMatchAll,     //!< `*` or the empty query
   kAnd,          //!< every child matches (two or more children)
@@ -33,6 +35,7 @@ enum class NodeKind : uint8_t {
   kWildcard,     //!< free-text term with '*': a glob over the tokens of event.original
   kFieldRef,     //!< built only (no query syntax): `field` equals the value of field `text`,
                  //!< ASCII-case-insensitively; both present (Sigma's fieldref modifier)
+  kInList,       //!< field:@name: the field's value is in the named list (ValueList, issue 28)
 };
 
 //! How a range compares values (chosen at parse time from the field type and the bounds).
@@ -116,6 +119,9 @@ struct Node {
   IpAddress ip;
   int prefix_len = 0;
   bool ip_equals = false;
+
+  //! kInList: the list as it was when the query was parsed (`text` holds its name).
+  std::shared_ptr<const ValueList> list;
 };
 
 }  // namespace kamatama::query

@@ -215,6 +215,8 @@ bool Query::MatchNode(uint32_t index, const FieldAccessor& row) const {
       std::string_view other;
       return row.Get(node.field, &value) && row.Get(node.text, &other) && EqualsIgnoreCase(value, other);
     }
+    case NodeKind::kInList:
+      return !node.timestamp_field && row.Get(node.field, &value) && node.list->Contains(value);
   }
   return false;
 }
@@ -270,6 +272,8 @@ BlockAnswer Query::AnswerNode(uint32_t index, const TokenFilter& has_hash) const
     case NodeKind::kWildcard:
     case NodeKind::kFieldRef:
       return BlockAnswer::kSome;
+    case NodeKind::kInList:
+      return node.timestamp_field ? BlockAnswer::kNone : by_tokens();
   }
   return BlockAnswer::kSome;
 }
@@ -314,6 +318,8 @@ bool Query::MayMatchNode(uint32_t index, const TokenFilter& has_hash) const {
       node.prefilter->AllPotentials(present, &passed);
       return !passed.empty();
     }
+    case NodeKind::kInList:
+      return node.list->MayMatch(has_hash);
     case NodeKind::kMatchAll:
     case NodeKind::kNot:
     case NodeKind::kFieldExists:

@@ -167,6 +167,8 @@ uint32_t OrderForMatching(std::vector<Node>* nodes, uint32_t index) {
     case NodeKind::kCidr:
     case NodeKind::kFieldRef:
       return 2;
+    case NodeKind::kInList:  // a parse of the value and a few hash lookups
+      return 4;
     case NodeKind::kFieldGlob:
       return 3;
     case NodeKind::kTerm:
@@ -268,6 +270,7 @@ std::vector<std::string> CollectFields(const std::vector<Node>& nodes, uint32_t 
       case NodeKind::kFieldExists:
       case NodeKind::kRange:
       case NodeKind::kCidr:
+      case NodeKind::kInList:
         if (!node.timestamp_field) add(node.field);
         break;
       case NodeKind::kFieldRef:  // both fields' values
@@ -343,12 +346,12 @@ bool ParseIpAddress(std::string_view text, IpAddress* out) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : q_(text) {}
+  Parser(std::string_view text, const ParseSettings& settings) : q_(text), settings_(settings) {}
 
   std::variant<Query, ParseError> Run() {
-    if (q_.size() > kMaxQueryBytes) {
-      return ParseError{kMaxQueryBytes,
-                        "query is longer than " + std::to_string(kMaxQueryBytes) + " bytes",
+    if (q_.size() > settings_.max_bytes) {
+      return ParseError{settings_.max_bytes,
+                        "query is longer than " + std::to_string(settings_.max_bytes) + " bytes",
                         "a shorter query"};
     }
     uint32_t root = kNone;
@@ -600,6 +603,7 @@ class Parser {
       if (value[0] == '[' || value[0] == '{') return ParseRange(pos, field, vstart);
       if (value[0] == '>' || value[0] == '<') return ParseComparison(pos, field, vstart, end);
       if (value == "*") return AddField(NodeKind::kFieldExists, pos, field, {});
+      if (value[0] == '@') return AddInList(pos, field, value.substr(1), vstart);
       const size_t slash = value.find('/');
       if (slash != std::string_view::npos) {
         IpAddress ip;
@@ -988,6 +992,24 @@ class Parser {
 
 
 
+  //! field:@name (issue 28): the field's value is in the list `name`, resolved now.
+  uint32_t AddInList(size_t pos, std::string_view field, std::string_view name, size_t vstart) {
+    std::shared_ptr<const ValueList> list = settings_.lists ? settings_.lists->Find(name) : nullptr;
+    if (!list) {
+      return Fail(vstart, settings_.lists ? "no list named '" + std::string(name) + "'"
+                                          : "lists (field:@name) are not available here",
+                  "the name of a list (GET /api/v1/lists), or quotes for a value starting with '@'");
+    }
+    Node node;
+    node.kind = NodeKind::kInList;
+    node.position = static_cast<uint32_t>(pos);
+    node.field = std::string(field);
+    node.text = std::string(name);
+    node.timestamp_field = field == field::kTimestamp;
+    node.list = std::move(list);
+    return AddNode(std::move(node));
+  }
+
   //! An AND/OR of `kids`, simplified: match-all children vanish from an AND and absorb an OR;
   //! a single child stands for itself.
   uint32_t MakeBool(NodeKind kind, std::vector<uint32_t> kids) {
@@ -1010,6 +1032,7 @@ class Parser {
 
 
   std::string_view q_;
+  const ParseSettings& settings_;
   size_t pos_ = 0;  //!< where the next token is lexed from
   Tok next_;
   bool has_next_ = false;
@@ -1019,8 +1042,10 @@ class Parser {
   std::vector<Node> nodes_;
 };
 
-std::variant<Query, ParseError> Query::Parse(std::string_view text) {
-  return Parser(text).Run();
+std::variant<Query, ParseError> Query::Parse(std::string_view text) { return Parse(text, ParseSettings{}); }
+
+std::variant<Query, ParseError> Query::Parse(std::string_view text, const ParseSettings& settings) {
+  return Parser(text, settings).Run();
 }
 
 }  // namespace kamatama::query

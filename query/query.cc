@@ -35,6 +35,7 @@ std::string_view NodeKindName(NodeKind kind) {
     case NodeKind::kCidr: return "CIDR";
     case NodeKind::kWildcard: return "WILDCARD";
     case NodeKind::kFieldRef: return "FIELDREF";
+    case NodeKind::kInList: return "INLIST";
   }
   return "?";
 }
@@ -129,6 +130,12 @@ void Query::AppendNode(uint32_t index, std::string* out) const {
       out->push_back(' ');
       out->append(node.field);
       out->push_back(' ');
+      out->append(node.text);
+      break;
+    case NodeKind::kInList:
+      out->push_back(' ');
+      out->append(node.field);
+      out->append(" @");
       out->append(node.text);
       break;
     default:

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -17,7 +18,8 @@
 
 namespace kamatama::query {
 
-//! Longest query accepted, in bytes.
+//! Longest query accepted by default, in bytes (ParseSettings::max_bytes raises it: the server's
+//! query.max_query_bytes for POST /api/v1/search).
 inline constexpr size_t kMaxQueryBytes = 64 * 1024;
 //! Deepest nesting of parentheses and NOTs accepted.
 inline constexpr int kMaxDepth = 100;
@@ -52,6 +54,34 @@ using ::kamatama::TokenFilter;
 class Parser;
 class QueryBuilder;
 
+//! A named set of values that `field:@name` tests a field's value against (issue 28: the
+//! threat-intelligence lists of intel/). Immutable; its methods may be called from several
+//! threads at once.
+class ValueList {
+ public:
+  virtual ~ValueList() = default;
+  //! Whether `value` (as a row holds it) is in the list (the list decides how it compares:
+  //! addresses inside networks, names under domains, case).
+  virtual bool Contains(std::string_view value) const = 0;
+  //! False only if no row of a block whose token filter is `has_hash` can hold a value of the
+  //! list (true when the list cannot tell).
+  virtual bool MayMatch(const TokenFilter& has_hash) const { return true; }
+};
+
+//! Finds lists by name for `field:@name`. Thread-safe.
+class ListResolver {
+ public:
+  virtual ~ListResolver() = default;
+  //! The list called `name` (as it is now), or null if there is none.
+  virtual std::shared_ptr<const ValueList> Find(std::string_view name) const = 0;
+};
+
+//! How Query::Parse reads a query beyond its text.
+struct ParseSettings {
+  size_t max_bytes = kMaxQueryBytes;     //!< longer queries are refused (ParseError)
+  const ListResolver* lists = nullptr;   //!< where `field:@name` looks; null: no lists
+};
+
 class Query {
  public:
   //! A query that matches everything (same as Parse("")).
@@ -60,6 +90,9 @@ class Query {
   //! Parses a query. Never throws; returns a ParseError for invalid input, including queries
   //! longer than kMaxQueryBytes or nested deeper than kMaxDepth.
   static std::variant<Query, ParseError> Parse(std::string_view text);
+  //! The same with settings: a longer maximum, and the lists `field:@name` may name (a name
+  //! that `settings.lists` does not know is a ParseError).
+  static std::variant<Query, ParseError> Parse(std::string_view text, const ParseSettings& settings);
 
   //! Whether the row matches. Does not allocate.
   bool Matches(const FieldAccessor& row) const;

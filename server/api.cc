@@ -20,6 +20,7 @@
 #include "parsers/parse.h"
 #include "query/pipes.h"
 #include "query/query.h"
+#include "server/intel_routes.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
 #include "server/web_routes.h"
@@ -169,7 +170,13 @@ Response Api::Handle(Request& req) {
       req.path != "/api/v1/fieldnames" && req.path != "/api/v1/sources" && !r.stream) {
     std::vector<std::pair<std::string, std::string>> extra;
     auto q = req.params.find("q");
-    extra.emplace_back("kamatama.query", q == req.params.end() ? "" : q->second);
+    std::string qtext = q == req.params.end() ? "" : q->second;
+    // A POSTed query may be a megabyte (issue 28): the audit keeps its start and its size.
+    if (qtext.size() > kMaxAuditedQuery) {
+      extra.emplace_back("kamatama.query_bytes", std::to_string(qtext.size()));
+      qtext = qtext.substr(0, kMaxAuditedQuery) + "...";
+    }
+    extra.emplace_back("kamatama.query", std::move(qtext));
     if (r.results >= 0) extra.emplace_back("kamatama.results", std::to_string(r.results));
     extra.emplace_back("http.response.status_code", std::to_string(r.status));
     // Fail closed (issue 19): what cannot be recorded is not answered.
@@ -205,6 +212,16 @@ Response Api::Dispatch(Request& req) {
     }
     return std::move(*r);
   }
+  if (intel_ && req.path.starts_with("/api/v1/lists")) {  // issue 28
+    std::optional<Response> r = intel_->Handle(req);
+    if (r && req.method != "GET") {  // changes and hunts are audited
+      const std::string name = req.path.size() > 14 ? req.path.substr(14, req.path.find('/', 14) - 14) : "";
+      const char* action = req.method == "PUT" ? "list.put" : req.method == "DELETE" ? "list.delete" : "list.hunt";
+      Audit(req, req.principal, action, r->status < 400 ? "success" : "failure",
+            {{"kamatama.target", name}, {"http.response.status_code", std::to_string(r->status)}});
+    }
+    if (r) return std::move(*r);
+  }
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {
@@ -221,7 +238,11 @@ Response Api::Dispatch(Request& req) {
   }
   if (req.path == "/metrics") return Metrics();
   if (req.path == "/api/v1/search") {
-    if (req.method != "GET") return JsonError(405, "use GET");
+    if (req.method == "POST") {  // issue 28: the parameters in a JSON body, no URL limit
+      if (auto bad = ReadSearchBody(req)) return std::move(*bad);
+    } else if (req.method != "GET") {
+      return JsonError(405, "use GET, or POST with a JSON body");
+    }
     return Search(req);
   }
   if (req.path == "/api/v1/histogram" || req.path == "/api/v1/fields") {
@@ -239,6 +260,34 @@ Response Api::Dispatch(Request& req) {
   }
   if (req.path == "/api/v1/tail") return JsonError(426, "the live tail is a WebSocket: send an Upgrade request");
   return JsonError(404, "no such endpoint");
+}
+
+query::ParseSettings Api::QuerySettings() const {
+  query::ParseSettings settings;
+  // RestrictFilter adds a few dozen bytes around the user's query.
+  settings.max_bytes = cfg_.query.max_query_bytes + 1024;
+  settings.lists = intel_ ? intel_->lists() : nullptr;
+  return settings;
+}
+
+std::optional<Response> Api::ReadSearchBody(Request& req) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(req.body).get(body))
+    return JsonError(400, "send the search as a JSON object: {\"q\": \"...\", \"from\": \"-1h\", \"to\": \"now\", \"limit\": 100}");
+  for (const char* name : {"q", "from", "to", "limit"}) {
+    simdjson::dom::element v;
+    if (body[name].get(v)) continue;
+    std::string text;
+    std::string_view sv;
+    int64_t n = 0;
+    if (!v.get(sv)) text = std::string(sv);
+    else if (!v.get(n)) text = std::to_string(n);
+    else return JsonError(400, fmt::format("'{}' must be a string{}", name, std::string_view(name) == "limit" ? " or an integer" : ""));
+    req.params.erase(name);
+    req.params.emplace(name, std::move(text));
+  }
+  return std::nullopt;
 }
 
 Response Api::Metrics() {
@@ -291,12 +340,16 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   auto pipeline_or = query::ParsePipeline(qtext);
   if (auto* e = std::get_if<query::ParseError>(&pipeline_or)) return error_response(*e);
   p.pipeline = std::get<query::Pipeline>(std::move(pipeline_or));
-  auto parsed = query::Query::Parse(p.pipeline.filter);
+  if (qtext.size() > cfg_.query.max_query_bytes)
+    return fail(JsonError(413, fmt::format("the query has {} bytes; query.max_query_bytes is {}", qtext.size(),
+                                           cfg_.query.max_query_bytes)));
+  const query::ParseSettings settings = QuerySettings();
+  auto parsed = query::Query::Parse(p.pipeline.filter, settings);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return error_response(*e);
   p.query = std::get<query::Query>(std::move(parsed));
   {
     // Only admins see the audit log, and only when they name it (issue 8, RestrictFilter).
-    auto restricted = query::Query::Parse(RestrictFilter(req.principal, p.pipeline.filter));
+    auto restricted = query::Query::Parse(RestrictFilter(req.principal, p.pipeline.filter), settings);
     if (auto* e = std::get_if<query::ParseError>(&restricted)) return error_response(*e);
     p.query = std::get<query::Query>(std::move(restricted));
   }
@@ -896,9 +949,10 @@ Api::TailStart Api::OpenTail(Request& req) {
   if (auto* e = std::get_if<query::ParseError>(&pipeline_or)) return fail(e->message, e->position, true);
   auto& pipeline = std::get<query::Pipeline>(pipeline_or);
   if (!pipeline.stages.empty()) return fail("the live tail takes a filter, not pipes", pipeline.stages[0].position, true);
-  auto parsed = query::Query::Parse(pipeline.filter);
+  const query::ParseSettings settings = QuerySettings();
+  auto parsed = query::Query::Parse(pipeline.filter, settings);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
-  parsed = query::Query::Parse(RestrictFilter(req.principal, pipeline.filter));
+  parsed = query::Query::Parse(RestrictFilter(req.principal, pipeline.filter), settings);
   if (auto* e = std::get_if<query::ParseError>(&parsed)) return fail(e->message, e->position, true);
   if (!Audit(req, req.principal, "tail", "success", {{"kamatama.query", qtext}}))
     return fail("the audit log cannot record this tail now (store read-only or audit queue full)", 0, false);

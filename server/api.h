@@ -27,6 +27,7 @@
 namespace kamatama::server {
 
 class SelfMonitor;  // server/selfmon.h (issue 10)
+class IntelRoutes;  // server/intel_routes.h (issue 28)
 
 struct Request {
   std::string method;
@@ -99,6 +100,8 @@ class Api {
   std::optional<Response> Admit(Request& req, size_t* body_limit);
   //! Bytes of body a route other than ingest takes (login, users, tokens, backup, ...).
   static constexpr size_t kSmallBody = 64u << 10;
+  //! Bytes of a query kept in its audit event (a POSTed one may be much longer).
+  static constexpr size_t kMaxAuditedQuery = 8u << 10;
   //! For an open live tail: whether the credentials that opened it still hold (the tail
   //! permission, re-authenticated). Runs a password check for Basic credentials: call it from a
   //! worker thread. Issue 19.
@@ -113,6 +116,9 @@ class Api {
   //! Self-monitoring (issue 10): gets every stored batch (source silence) and login lock-outs.
   //! Set before the pipeline starts.
   void SetMonitor(SelfMonitor* monitor) { monitor_ = monitor; }
+  //! Threat intelligence (issue 28): /api/v1/lists and the lists `field:@name` names. Set
+  //! before the server starts.
+  void SetIntel(IntelRoutes* intel) { intel_ = intel; }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -147,6 +153,11 @@ class Api {
   //! Parses q, from, to and limit; a Response when they are invalid (400 with the position).
   std::variant<Prepared, Response> Prepare(const Request& req);
   Response Search(const Request& req);
+  //! POST /api/v1/search (issue 28): q, from, to and limit from a JSON body into req.params;
+  //! a Response when the body is not such an object.
+  std::optional<Response> ReadSearchBody(Request& req);
+  //! How queries are parsed: query.max_query_bytes, and the intel lists for `field:@name`.
+  query::ParseSettings QuerySettings() const;
   Response Export(const Request& req);
   Response FieldNames();
   Response Sources(const Request& req);
@@ -199,6 +210,7 @@ class Api {
   ingest::Pipeline* pipeline_;
   std::atomic<bool> ready_{false};
   SelfMonitor* monitor_ = nullptr;  // issue 10
+  IntelRoutes* intel_ = nullptr;    // issue 28
   TailHub tails_;
   std::mutex sources_mu_;
   int64_t sources_at_ = 0;  // steady time of the cached /api/v1/sources answer

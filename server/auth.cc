@@ -107,6 +107,12 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/sources", true, kPermSearch, "/api/v1/sources", "sources summary"},
       {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
+      // Threat intelligence (issue 28): analysts read lists and hunt; admins write them.
+      {"*", "/api/v1/lists", true, kPermSearch, "/api/v1/lists", "threat-intelligence lists (GET)"},
+      {"GET", "/api/v1/lists/*", true, kPermSearch, "/api/v1/lists/x/hits", "a list, its hits"},
+      {"POST", "/api/v1/lists/*/hunt", true, kPermSearch, "/api/v1/lists/x/hunt", "search history for a list"},
+      {"PUT", "/api/v1/lists/*", true, kPermAdmin, "/api/v1/lists/x", "write a list (a new version)"},
+      {"DELETE", "/api/v1/lists/*", true, kPermAdmin, "/api/v1/lists/x", "delete a list"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},
@@ -135,6 +141,11 @@ bool PatternMatches(std::string_view pattern, std::string_view path) {
     return path[0] == '/' && index.find('/') == std::string_view::npos;
   }
   if (!pattern.empty() && pattern.back() == '*') return path.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
+  if (const size_t star = pattern.find('*'); star != std::string_view::npos) {  // "/a/*/b": one segment
+    std::string_view pre = pattern.substr(0, star), post = pattern.substr(star + 1);
+    if (path.size() <= pre.size() + post.size() || !path.starts_with(pre) || !path.ends_with(post)) return false;
+    return path.substr(pre.size(), path.size() - pre.size() - post.size()).find('/') == std::string_view::npos;
+  }
   return pattern == path;
 }
 }  // namespace

@@ -604,6 +604,12 @@ std::optional<Response> Api::Admit(Request& req, size_t* body_limit) {
   req.admitted = true;
   // Only a principal with the ingest permission sends large bodies, and only to ingest routes.
   *body_limit = rule && (rule->perm & kPermIngest) && req.principal.Has(kPermIngest) ? cfg_.http.max_body : kSmallBody;
+  // Issue 28: a list is uploaded by an admin; a POSTed search carries a long query (JSON escaping
+  // may double it). What exceeds the limit is answered 413 before it is read.
+  if (req.method == "PUT" && req.path.starts_with("/api/v1/lists/") && req.principal.Has(kPermAdmin))
+    *body_limit = cfg_.intel.max_list_bytes;
+  if (req.method == "POST" && req.path == "/api/v1/search" && req.principal.Has(kPermSearch))
+    *body_limit = std::max(kSmallBody, 2 * cfg_.query.max_query_bytes + 4096);
   return std::nullopt;
 }
 

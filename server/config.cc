@@ -185,6 +185,38 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
       return r.Fail("detection.placeholders." + name, "must be a string or a list of strings");
   }
 }
+
+// `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.
+void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
+  r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import", "feeds", "allowed_urls",
+                       "allow_internal"});
+  if (!in || !r.status.ok()) return;
+  r.Size(in["max_list_bytes"], "intel.max_list_bytes", &out->max_list_bytes);
+  r.Count(in["max_indicators"], "intel.max_indicators", &out->max_indicators);
+  r.Duration(in["alert_dedup"], "intel.alert_dedup", &out->alert_dedup_ns, true);
+  r.Bool(in["hunt_on_import"], "intel.hunt_on_import", &out->hunt_on_import);
+  r.Bool(in["allow_internal"], "intel.allow_internal", &out->allow_internal);
+  if (auto urls = in["allowed_urls"]; urls && !urls.IsNull() && !StringList(urls, &out->allowed_urls))
+    return r.Fail("intel.allowed_urls", "must be a list of URL prefixes");
+  auto feeds = in["feeds"];
+  if (!feeds || feeds.IsNull() || !r.status.ok()) return;
+  if (!feeds.IsSequence()) return r.Fail("intel.feeds", "must be a list of {name, url, format, interval}");
+  out->feeds.clear();
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    const std::string where = fmt::format("intel.feeds[{}]", i);
+    r.Keys(feeds[i], where, {"name", "url", "format", "interval"});
+    IntelOptions::Feed f;
+    r.Str(feeds[i]["name"], where + ".name", &f.name);
+    r.Str(feeds[i]["url"], where + ".url", &f.url);
+    r.Str(feeds[i]["format"], where + ".format", &f.format);
+    r.Duration(feeds[i]["interval"], where + ".interval", &f.interval_ns);
+    if (!r.status.ok()) return;
+    if (f.name.empty() || f.url.empty()) return r.Fail(where, "needs a name and a url");
+    if (f.format != "text" && f.format != "csv" && f.format != "stix" && f.format != "misp")
+      return r.Fail(where + ".format", "must be text, csv, stix or misp");
+    out->feeds.push_back(std::move(f));
+  }
+}
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* cfg) {
@@ -199,7 +231,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   bool secure_cookies = false;
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup"});
+                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -270,7 +302,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
     auto q = root["query"];
     r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups", "max_memory", "export_timeout",
-                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal"});
+                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal", "max_query_bytes"});
     if (q) {
       r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
       r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
@@ -281,6 +313,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Count(q["max_tails"], "query.max_tails", &cfg->query.max_tails);
       r.Count(q["max_tails_per_principal"], "query.max_tails_per_principal", &cfg->query.max_tails_per_principal);
       r.Size(q["tail_buffer"], "query.tail_buffer", &cfg->query.tail_buffer);
+      r.Size(q["max_query_bytes"], "query.max_query_bytes", &cfg->query.max_query_bytes);  // issue 28
       int threads = static_cast<int>(cfg->query.threads);
       r.Int(q["threads"], "query.threads", 0, 64, &threads);
       cfg->query.threads = static_cast<unsigned>(threads);
@@ -379,6 +412,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     }
     // ---- end self-monitoring ----
     ReadDetection(r, root["detection"], &cfg->detection);  // issue 20
+    ReadIntel(r, root["intel"], &cfg->intel);              // issue 28
     auto backup = root["backup"];
     r.Keys(backup, "backup", {"allowed_dirs"});
     if (backup && backup["allowed_dirs"] && r.status.ok()) {

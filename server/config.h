@@ -48,6 +48,9 @@ struct QueryOptions {
   size_t max_tails_per_principal = 4;  //!< live tails one user or token may hold at once
   size_t tail_buffer = 4u << 20;   //!< bytes waiting for one slow tail client before drops
   unsigned threads = 0;            //!< threads evaluating one query (0 = cores, at most 8)
+  //! Longest query text (issue 28): POST /api/v1/search takes queries up to this size (413
+  //! beyond it); a GET's query is bounded by http.max_header first.
+  size_t max_query_bytes = 1u << 20;
 };
 
 // ---- shipper dialects (issue 7) ----
@@ -74,6 +77,26 @@ struct BackupOptions {
   std::vector<std::string> allowed_dirs = {"/var/backups/kamatama"};
 };
 
+//! `intel:` (issue 28): threat-intelligence lists (server/intel_routes.h, intel/).
+struct IntelOptions {
+  size_t max_list_bytes = 64u << 20;     //!< the body of one PUT /api/v1/lists/NAME (413 beyond)
+  size_t max_indicators = 2'000'000;     //!< indicators in one list
+  int64_t alert_dedup_ns = 60LL * 1'000'000'000;  //!< one alert per (list, indicator, host) per this long (0: every hit)
+  bool hunt_on_import = true;            //!< search the stored history for a list as it is imported
+  //! Lists fetched from URLs on a schedule (set by an admin in the file only; server/intel_fetch.h).
+  struct Feed {
+    std::string name;                   //!< the list each fetch replaces
+    std::string url;                    //!< http:// or https://
+    std::string format = "text";        //!< text, csv, stix, misp
+    int64_t interval_ns = 3600LL * 1'000'000'000;
+  };
+  std::vector<Feed> feeds;
+  //! URL prefixes feeds may fetch from (none: nothing is fetched); e.g. "https://feeds.example/".
+  std::vector<std::string> allowed_urls;
+  //! Let feeds reach loopback, private, link-local and other internal addresses (off: refused).
+  bool allow_internal = false;
+};
+
 struct Config {
   store::StoreOptions storage;
   ingest::PipelineOptions pipeline;
@@ -87,6 +110,7 @@ struct Config {
   MonitorOptions monitor;     // `monitor:` (issue 10, self-monitoring)
   DetectionOptions detection; // `detection:` (issue 20)
   BackupOptions backup;       // `backup:` (issue 19)
+  IntelOptions intel;         // `intel:` (issue 28)
   int io_threads = 2;
 };
 

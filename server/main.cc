@@ -39,6 +39,9 @@
 #include "server/auth_cli.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/intel_fetch.h"
+#include "server/intel_live.h"
+#include "server/intel_routes.h"
 #include "server/reload_hooks.h"
 #include "server/selfmon.h"
 #include "store/store.h"
@@ -110,7 +113,20 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   // Live detection (issue 20): every event evaluated before it is queued; rules reload on SIGHUP.
   server::LiveDetection detection(cfg.parse);
   if (!LoadRules(&detection, cfg.detection)) return 1;
-  pipeline.SetDetector([&detection](ingest::Batch* b) { detection.Evaluate(b); });
+  // Threat intelligence (issue 28): the lists in <data_dir>/intel, matched on every event beside
+  // the rules (a hook of its own: the detection internals are not involved).
+  std::unique_ptr<intel::ListStore> lists;
+  if (Status ls = intel::ListStore::Open(cfg.storage.dir + "/intel", &lists); !ls.ok()) {
+    Log("error: threat-intelligence lists: " + ls.ToString());
+    return 1;
+  }
+  for (const std::string& e : lists->load_errors()) Log("warning: threat-intelligence list not loaded: " + e);
+  Log(fmt::format("threat intelligence: {} list(s) loaded, {} feed(s)", lists->All().size(), cfg.intel.feeds.size()));
+  server::LiveIntel live_intel(lists.get(), cfg.parse, cfg.intel.alert_dedup_ns);
+  pipeline.SetDetector([&detection, &live_intel](ingest::Batch* b) {
+    detection.Evaluate(b);
+    live_intel.Evaluate(b);
+  });
   // SIGHUP re-reads the rule files (edited in place or in new directories) when rules are on; a
   // server started without rules needs a restart to take its first directory.
   if (!cfg.detection.rules.empty()) {
@@ -119,6 +135,10 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     }, {"detection.rules", "detection.placeholders"});
   }
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
+  server::IntelRoutes intel_routes(cfg, store.get(), lists.get());
+  api.SetIntel(&intel_routes);
+  server::IntelFetcher fetcher(cfg.intel, &intel_routes, Log);  // intel.feeds on their schedule
+  fetcher.Start();
   // Self-monitoring (issue 10): kamatama.internal events and the gauges operators alert on.
   server::MonitorOptions mon_opt = cfg.monitor;
   mon_opt.data_dir = cfg.storage.dir;
@@ -220,6 +240,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   gelf.Stop();
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
   api.FlushAuthFailures(/*all=*/true);  // issue 19: the failures still counted reach the audit log
+  fetcher.Stop();  // a fetch in progress imports and hunts: before the store goes
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
   st = store->Stats();

@@ -80,6 +80,13 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/export?q=x",                "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/tail?q=x",                  "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/tail?q=x",                  kWebSocket, {N,  F,   101, 101,   F,   101, 101, N}},
+  // Threat intelligence (docs/intel.md "API"): whoever may search reads lists and hunts; only the
+  // admin role and the admin scope write them.
+  {"GET",    "/api/v1/lists",                     "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/lists/x/hits",              "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/lists/x/hunt",              "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"PUT",    "/api/v1/lists/x",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  {"DELETE", "/api/v1/lists/x",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   // Ingest: the admin role (no other role may ingest), the ingest and admin scopes.
   {"POST",   "/api/v1/ingest",                    "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   {"GET",    "/api/v1/ingest",                    "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},

@@ -271,10 +271,11 @@ TEST_F(SecurityTest, AuditRecordsWhoDidWhatAndOnlyAdminsSeeIt) {
   EXPECT_EQ(code, 200);
   EXPECT_EQ(AuditSearch("user.name:forger").find("forger"), std::string::npos);
   EXPECT_NE(server_->Search("user.name:forger").find("reserved.spoofed"), std::string::npos);
-  // There is no way to delete audit events through the API.
+  // There is no way to delete audit events through the API. (POST /api/v1/search is a search
+  // with its parameters in a JSON body, issue 28: without one it is refused as a bad request.)
   for (const char* m : {"DELETE", "PUT", "POST"}) {
     Curl(Admin() + "-X " + m, "/api/v1/search?q=event.dataset:kamatama.audit", &code);
-    EXPECT_EQ(code, 405) << m;
+    EXPECT_EQ(code, std::string_view(m) == "POST" ? 400 : 405) << m;
   }
 }
 

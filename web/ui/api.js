@@ -17,12 +17,17 @@ export function onUnauthorized(fn) { unauthorizedListeners.push(fn); }
 let csrfToken = '';
 
 async function sendJson(method, path, body) {
+  return sendBody(method, path, body === undefined ? undefined : JSON.stringify(body), 'application/json');
+}
+
+// A state-changing request with a body as is (a file: a threat-intelligence list), of `type`.
+export async function sendBody(method, path, body, type) {
   let res;
   try {
     res = await fetch(path, {
       method, credentials: 'same-origin', cache: 'no-store',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'Content-Type': type, Accept: 'application/json', 'X-CSRF-Token': csrfToken },
+      body,
     });
   } catch (e) {
     throw new ApiError(0, {}, 'cannot reach the server: ' + e.message);
@@ -107,6 +112,12 @@ export const api = {
   // The server caches the summary for a while; `refresh` asks for a fresh one.
   sources: (signal, refresh = false) => getJson('/api/v1/sources', refresh ? { refresh: 1 } : {}, signal),
   exportUrl: (p) => apiUrl('/api/v1/export', p),
+  // Threat intelligence (docs/intel.md).
+  lists: (signal) => getJson('/api/v1/lists', {}, signal),
+  listHits: (name, signal) => getJson(`/api/v1/lists/${encodeURIComponent(name)}/hits`, {}, signal),
+  putList: (name, body, type) => sendBody('PUT', `/api/v1/lists/${encodeURIComponent(name)}`, body, type),
+  huntList: (name) => sendBody('POST', `/api/v1/lists/${encodeURIComponent(name)}/hunt`, undefined, 'application/json'),
+  deleteList: (name) => sendBody('DELETE', `/api/v1/lists/${encodeURIComponent(name)}`, undefined, 'application/json'),
   tailUrl: (q) => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${proto}//${location.host}${apiUrl('/api/v1/tail', { q })}`;

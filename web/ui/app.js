@@ -6,6 +6,7 @@ import { LoginPage, ChangePasswordPage } from './login.js';
 import { readState, writeState, stateToSearch } from './state.js';
 import { SearchPage } from './search.js';
 import { SourcesPage } from './sources.js';
+import { ListsPage } from './intel.js';
 
 const THEMES = ['auto', 'dark', 'light'];
 
@@ -75,7 +76,8 @@ class App {
     const nav = document.getElementById('nav');
     this.navSearch = el('a', { href: '/', class: 'tab', id: 'nav-search' }, 'Search');
     this.navSources = el('a', { href: '/?view=sources', class: 'tab', id: 'nav-sources' }, 'Sources');
-    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources']]) {
+    this.navLists = el('a', { href: '/?view=lists', class: 'tab', id: 'nav-lists' }, 'Threat intel');
+    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navLists, 'lists']]) {
       a.addEventListener('click', (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
@@ -83,7 +85,7 @@ class App {
         this.navigate({ ...s, view });
       });
     }
-    nav.append(this.navSearch, this.navSources);
+    nav.append(this.navSearch, this.navSources, this.navLists);
     this.whoami = document.getElementById('whoami');
     this.logoutBtn = document.getElementById('logout');
     this.logoutBtn.addEventListener('click', async () => {
@@ -115,7 +117,9 @@ class App {
   }
 
   page(view) {
-    if (!this.pages[view]) this.pages[view] = view === 'sources' ? new SourcesPage(this) : new SearchPage(this);
+    if (!this.pages[view]) {
+      this.pages[view] = view === 'sources' ? new SourcesPage(this) : view === 'lists' ? new ListsPage(this) : new SearchPage(this);
+    }
     return this.pages[view];
   }
 
@@ -130,8 +134,10 @@ class App {
     }
     this.navSearch.classList.toggle('active', state.view === 'search');
     this.navSources.classList.toggle('active', state.view === 'sources');
+    this.navLists.classList.toggle('active', state.view === 'lists');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
-    document.title = state.view === 'sources' ? 'Sources · kamatama' : `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
+    const titles = { sources: 'Sources · kamatama', lists: 'Threat intel · kamatama' };
+    document.title = titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);
     if (first && state.view === 'search' && !state.q) page.focusQuery();
   }

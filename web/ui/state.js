@@ -1,4 +1,4 @@
-// state.js: the view in the URL (permalinks). ?view=search|sources&q=...&range=24h or
+// state.js: the view in the URL (permalinks). ?view=search|sources|lists&q=...&range=24h or
 // &from=...&to=... . Back/forward re-apply the state; a pasted link reproduces the view.
 
 export const RANGES = [
@@ -17,7 +17,7 @@ export function readState(search = location.search) {
   let range = p.get('range') || '';
   if (!RANGES.some(([k]) => k === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
   return {
-    view: p.get('view') === 'sources' ? 'sources' : 'search',
+    view: ['sources', 'lists'].includes(p.get('view')) ? p.get('view') : 'search',
     q: p.get('q') ?? '',
     range,
     from: range === 'custom' ? from : '',
@@ -27,7 +27,7 @@ export function readState(search = location.search) {
 
 export function stateToSearch(s) {
   const p = new URLSearchParams();
-  if (s.view === 'sources') p.set('view', 'sources');
+  if (s.view === 'sources' || s.view === 'lists') p.set('view', s.view);
   if (s.q) p.set('q', s.q);
   if (s.range === 'custom') {
     if (s.from) p.set('from', s.from);
