@@ -8,6 +8,8 @@ Generates N syslog lines, then measures on this machine, in one run:
   search   kamatama's REST API vs rg on the raw file and SQLite FTS5 (median of several runs)
   detect   Sigma rule evaluation alone: every loadable SigmaHQ rule over the shared corpus's Windows
            events, events/s per core with and without the literal prefilter (median of 3 runs)
+  parsers  ParseRecord alone, lines/s per core per format: every corpus format, the generic
+           formats' peer samples and generated CEF/LEEF/key=value lines (median of 3 runs)
 Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
 """
 import argparse
@@ -30,6 +32,7 @@ BUILD = os.environ.get("KMT_BUILD", os.path.join(ROOT, "build"))
 KAMATAMA = os.path.join(BUILD, "kamatama")
 REPLAY = os.path.join(BUILD, "bench", "kmt_replay")
 DETECT_BENCH = os.path.join(BUILD, "bench", "kmt_detect_bench")
+PARSERS_BENCH = os.path.join(BUILD, "bench", "kmt_parsers_bench")
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 SIGMA_RULE_DIRS = ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"]
 DETECT_EVENTS = ["corpus/sysmon/windows-sysmon-xml", "corpus/auth/windows-security-xml"]
@@ -63,6 +66,33 @@ def print_detect(d):
           f"({p['rules_evaluated_per_event']:.1f} rules evaluated per event after routing "
           f"{p['rules_routed_per_event']:.0f} and the literal prefilter); without the prefilter "
           f"{n['events_per_s']:.0f}/s; {p['alerts_per_pass']} alerts per pass", flush=True)
+
+def parser_rows(runs=3, min_time=0.2):
+    """ParseRecord alone: kmt_parsers_bench (Google Benchmark), one thread, median lines/s per format."""
+    if not os.path.exists(PARSERS_BENCH):
+        return {"note": "kmt_parsers_bench missing (Google Benchmark not found at configure time)"}
+    out = subprocess.run([PARSERS_BENCH, f"--benchmark_repetitions={runs}", f"--benchmark_min_time={min_time}",
+                          "--benchmark_format=json"], check=True, capture_output=True, text=True).stdout
+    runs_by_name = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("run_type") == "iteration":
+            runs_by_name.setdefault(b["run_name"], []).append(b)
+    rows = {}
+    for name, bs in runs_by_name.items():
+        rows[name] = {"lines_per_s": round(statistics.median(b["items_per_second"] for b in bs)),
+                      "mb_per_s": round(statistics.median(b.get("bytes_per_second", 0) for b in bs) / 1e6, 1),
+                      "runs": len(bs)}
+    return rows
+
+
+def print_parsers(rows):
+    if "note" in rows:
+        print(f"parsers: {rows['note']}")
+        return
+    print(f"{'parser (one core)':<44}{'lines/s':>12}{'MB/s':>8}")
+    for name, r in sorted(rows.items()):
+        print(f"  {name:<42}{r['lines_per_s']:>12}{r['mb_per_s']:>8.1f}")
+
 
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
 QUERIES = [
@@ -221,6 +251,9 @@ def main():
                     help="a Sigma rule directory kamatama runs on every ingested event (serve --rules); repeatable")
     ap.add_argument("--detect-only", action="store_true",
                     help="only the rule evaluation row (kmt_detect_bench); merged into --out")
+    ap.add_argument("--parsers-only", action="store_true",
+                    help="only the parser rows (kmt_parsers_bench); merged into --out")
+    ap.add_argument("--parser-runs", type=int, default=3, help="kmt_parsers_bench repetitions (median)")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -231,14 +264,14 @@ def main():
     if a.searches_only and not a.workdir:
         ap.error("--searches-only needs --workdir")
 
-    if a.detect_only:
-        d = detect_rows()
-        print_detect(d)
+    if a.detect_only or a.parsers_only:
+        key, d = ("detect", detect_rows()) if a.detect_only else ("parsers", parser_rows(a.parser_runs))
+        (print_detect if a.detect_only else print_parsers)(d)
         prev = {}
         if os.path.exists(a.out):
             with open(a.out) as f:
                 prev = json.load(f)
-        prev["detect"] = d
+        prev[key] = d
         with open(a.out, "w") as f:
             json.dump(prev, f, indent=2)
         print(f"written to {a.out}")
@@ -430,9 +463,11 @@ def main():
             stop(p)
 
     res["detect"] = detect_rows()
+    res["parsers"] = parser_rows(a.parser_runs, 0.2 if a.parser_runs > 1 else 0.01)
     ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
     print()
     print_detect(res["detect"])
+    print_parsers(res["parsers"])
     print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
     print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
     for name, v in res["ingest"].items():

@@ -326,6 +326,22 @@ TEST(KeyValue, QuotesSpacesRepeatsAndVendorPrefix) {
   EXPECT_EQ(F(ev, "message").rfind("Login attempt", 0), 0u);
 }
 
+TEST(KeyValue, NumberedRepeatsNeverCollide) {
+  Event ev = Parse("tag=a tag_2=literal tag=b tag=c");
+  EXPECT_EQ(F(ev, "kv.tag"), "a");
+  EXPECT_EQ(F(ev, "kv.tag_2"), "literal");
+  EXPECT_EQ(F(ev, "kv.tag_3"), "b");
+  EXPECT_EQ(F(ev, "kv.tag_4"), "c");
+  // A JSON event forced through a generic parser, already holding a field under its prefix:
+  // names stay unique.
+  Event j = Parse(R"({"message":"CEF:0|V|P|1|1|n|1|src=10.0.0.1 a=1","cef.a":"old"})", "cef");
+  EXPECT_EQ(F(j, "event.dataset"), "cef");
+  EXPECT_EQ(F(j, "cef.a"), "1");
+  int count = 0;
+  for (const auto& [name, value] : j.fields) count += name == "cef.a";
+  EXPECT_EQ(count, 1);
+}
+
 TEST(KeyValue, WellKnownKeysNeedTheirKind) {
   Event ev = Parse("src=not-an-ip dst_port=http protocol=https user=");
   EXPECT_EQ(F(ev, "event.dataset"), "kv");

@@ -81,9 +81,12 @@ constexpr CefKey kCefKeys[] = {
     {"dlong", "destinationGeoLongitude", "destination.geo.location.lon", Kind::kText},
 };
 
+//! Cheap first: most keys differ from a table entry in length or first byte.
+bool SameKey(sv a, sv b) { return a.size() == b.size() && !a.empty() && a[0] == b[0] && a == b; }
+
 const CefKey* FindCefKey(sv key) {
   for (const auto& k : kCefKeys) {
-    if (key == k.short_key || key == k.full_key) return &k;
+    if (SameKey(key, k.short_key) || SameKey(key, k.full_key)) return &k;
   }
   return nullptr;
 }
@@ -231,9 +234,10 @@ void AddLabelled(Event* ev, const std::vector<Pair>& pairs) {
 
 void AddExtension(Event* ev, sv ext) {
   std::vector<Pair> pairs = ExtensionPairs(ext);
+  ev->fields.reserve(ev->fields.size() + pairs.size() + pairs.size() / 2 + 8);
+  generic::PrefixWriter out(ev, "cef.", generic::PrefixWriter::Repeat::kReplace);
   for (const auto& p : pairs) {
-    std::string name = generic::PrefixedName("cef.", p.key);
-    if (!name.empty()) ev->Set(name, p.value);
+    out.Put(p.key, p.value);
     if (const CefKey* k = FindCefKey(p.key)) {
       generic::ApplyRule(ev, KeyRule{k->short_key, k->ecs, k->kind}, p.value);
     }

@@ -227,6 +227,39 @@ std::string PrefixedName(sv prefix, sv key) {
   return out;
 }
 
+PrefixWriter::PrefixWriter(Event* ev, std::string prefix, Repeat repeat)
+    : ev_(ev), prefix_(std::move(prefix)), repeat_(repeat) {
+  for (const auto& [name, value] : ev->fields) {
+    if (StartsWith(name, prefix_)) had_prefix_ = true;
+  }
+}
+
+bool PrefixWriter::Seen(sv name) const {
+  for (const auto& s : seen_) {
+    if (s.size() == name.size() && s == name) return true;
+  }
+  return false;
+}
+
+void PrefixWriter::Put(sv key, sv value) {
+  std::string name = PrefixedName(prefix_, key);
+  if (name.empty()) return;
+  if (Seen(name)) {
+    if (repeat_ == Repeat::kReplace) {
+      ev_->Set(name, value);
+      return;
+    }
+    const size_t base = name.size();
+    for (int n = 2; Seen(name); ++n) {
+      name.resize(base);
+      name += "_" + std::to_string(n);
+    }
+  }
+  seen_.push_back(name);
+  if (had_prefix_) ev_->Set(name, value);
+  else ev_->Add(name, value);
+}
+
 std::string LabelName(sv label) {
   std::string out;
   for (char c : Trim(label)) {

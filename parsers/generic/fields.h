@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 
@@ -22,6 +23,27 @@ inline constexpr size_t kMaxKeyLength = 64;
 //! '_' (a log's key can never reach outside the prefix, e.g. "x..y", ".", "a b"). Empty if the
 //! key is empty or longer than kMaxKeyLength.
 std::string PrefixedName(std::string_view prefix, std::string_view key);
+
+//! Writes the fields a format keeps under its own prefix (cef.*, leef.*, kv.<program>.*), fast:
+//! a name new in the line is appended without searching the event (unless the event already had
+//! fields under the prefix, e.g. a JSON event forced through the parser). A name met again is
+//! replaced (kReplace) or numbered name_2, name_3, ... (kNumber).
+class PrefixWriter {
+ public:
+  enum class Repeat { kReplace, kNumber };
+  PrefixWriter(Event* ev, std::string prefix, Repeat repeat);
+  //! Writes PrefixedName(prefix, key) = value (nothing if the key cannot be a name).
+  void Put(std::string_view key, std::string_view value);
+
+ private:
+  bool Seen(std::string_view name) const;
+
+  Event* ev_;
+  std::string prefix_;
+  Repeat repeat_;
+  bool had_prefix_ = false;
+  std::vector<std::string> seen_;
+};
 
 //! Lowercase ASCII of a short label ([a-z0-9_-] kept), runs of other bytes as one '_'
 //! ("Host ID" -> "host_id"); at most kMaxKeyLength bytes.

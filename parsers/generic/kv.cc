@@ -130,19 +130,9 @@ std::string Prefix(const Event& ev) {
   return prefix;
 }
 
-//! `name`, or name_2, name_3, ... if taken already.
-std::string FreeName(const Event& ev, std::string name) {
-  if (!ev.Get(name)) return name;
-  for (int n = 2; n < 1000; ++n) {
-    std::string candidate = name + "_" + std::to_string(n);
-    if (!ev.Get(candidate)) return candidate;
-  }
-  return {};
-}
-
 void FillWellKnown(Event* ev, sv key, sv value) {
   for (const auto& rule : kWellKnown) {
-    if (EqualsIgnoreCase(key, rule.key)) {
+    if (key.size() == rule.key.size() && AsciiLower(key[0]) == rule.key[0] && EqualsIgnoreCase(key, rule.key)) {
       if (!ev->Get(rule.ecs)) generic::ApplyRule(ev, rule, value);
       return;
     }
@@ -165,10 +155,9 @@ bool LooksLikeKeyValue(sv message) {
 bool ParseKeyValue(Event* ev) {
   std::string text(MessageOf(*ev));  // the event's fields change below
   if (!LooksLikeKeyValue(text)) return false;
-  const std::string prefix = Prefix(*ev);
+  generic::PrefixWriter out(ev, Prefix(*ev), generic::PrefixWriter::Repeat::kNumber);
   ForEachPair(text, [&](sv key, std::string value) {
-    std::string name = FreeName(*ev, generic::PrefixedName(prefix, key));
-    if (!name.empty()) ev->Set(name, value);
+    out.Put(key, value);
     FillWellKnown(ev, key, value);
   });
   ev->Set(field::kDataset, "kv");

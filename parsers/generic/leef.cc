@@ -111,9 +111,10 @@ void AddAttributes(Event* ev, const std::vector<Attr>& attrs) {
   for (const auto& a : attrs) {
     if (a.key == "devTimeFormat") time_format = a.value;
   }
+  ev->fields.reserve(ev->fields.size() + attrs.size() + attrs.size() / 2 + 8);
+  generic::PrefixWriter out(ev, "leef.", generic::PrefixWriter::Repeat::kReplace);
   for (const auto& a : attrs) {
-    std::string name = generic::PrefixedName("leef.", a.key);
-    if (!name.empty()) ev->Set(name, a.value);
+    out.Put(a.key, a.value);
     for (const auto& rule : kLeefKeys) {
       if (a.key == rule.key) generic::ApplyRule(ev, rule, a.value, time_format);
     }
