@@ -258,7 +258,9 @@ constexpr sv kHeaderNames[kHeaderFields] = {"cef.version",    "observer.vendor",
 bool LooksLikeCef(sv message) { return generic::FindFormatMarker(message, "CEF:") != npos; }
 
 bool ParseCef(Event* ev) {
-  sv m = MessageOf(*ev);
+  // A copy: setting fields may move the message (a short one lives inside its string object).
+  const std::string text(MessageOf(*ev));
+  const sv m = text;
   size_t at = generic::FindFormatMarker(m, "CEF:");
   if (at == npos) return false;
   sv s = m.substr(at + 4);

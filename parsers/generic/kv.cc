@@ -153,7 +153,8 @@ bool LooksLikeKeyValue(sv message) {
 }
 
 bool ParseKeyValue(Event* ev) {
-  std::string text(MessageOf(*ev));  // the event's fields change below
+  // A copy: setting fields may move the message (a short one lives inside its string object).
+  const std::string text(MessageOf(*ev));
   if (!LooksLikeKeyValue(text)) return false;
   generic::PrefixWriter out(ev, Prefix(*ev), generic::PrefixWriter::Repeat::kNumber);
   ForEachPair(text, [&](sv key, std::string value) {

@@ -129,7 +129,9 @@ constexpr sv kHeaderNames[] = {"leef.version", "observer.vendor", "observer.prod
 bool LooksLikeLeef(sv message) { return generic::FindFormatMarker(message, "LEEF:") != npos; }
 
 bool ParseLeef(Event* ev) {
-  sv m = MessageOf(*ev);
+  // A copy: setting fields may move the message (a short one lives inside its string object).
+  const std::string text(MessageOf(*ev));
+  const sv m = text;
   size_t at = generic::FindFormatMarker(m, "LEEF:");
   if (at == npos) return false;
   sv s = m.substr(at + 5);
@@ -143,7 +145,11 @@ bool ParseLeef(Event* ev) {
       f[count++] = s;
       break;
     }
-    if (bar == npos) break;
+    if (bar == npos) {  // the last field, unterminated
+      if (!s.empty()) f[count++] = s;
+      s = {};
+      break;
+    }
     f[count++] = s.substr(0, bar);
     s = s.substr(bar + 1);
   }
