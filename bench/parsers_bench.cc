@@ -1,7 +1,10 @@
 // bench/parsers_bench.cc
 //! Google Benchmark: lines/s per core of ParseRecord on the real samples of every corpus format
-//! (../shared/corpus/<family>/<format>/*.log|*.txt), one benchmark per format, plus a generated
-//! mix. Run: build/bench/kmt_parsers_bench [--benchmark_filter=firewall]
+//! (../shared/corpus/<family>/<format>/*.log|*.txt), one benchmark per format; the peers' CEF
+//! and LEEF samples in tests/data/generic (generic/<file>); and generated lines of the generic
+//! formats (generated/cef, generated/leef, generated/kv: 1,000 varied lines each, about 300
+//! bytes, 14-16 pairs, the shape of a firewall's traffic log).
+//! Run: build/bench/kmt_parsers_bench [--benchmark_filter=firewall]
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -38,6 +41,47 @@ std::map<std::string, std::vector<std::string>> LoadCorpus(const fs::path& root)
   return out;
 }
 
+void LoadGenericSamples(const fs::path& dir, std::map<std::string, std::vector<std::string>>* out) {
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir, ec)) {
+    if (f.path().extension() != ".log") continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) (*out)["generic/" + f.path().stem().string()].push_back(line);
+    }
+  }
+}
+
+//! Deterministic firewall-traffic-like lines in CEF, LEEF 2.0 and plain key=value.
+void Generate(std::map<std::string, std::vector<std::string>>* out) {
+  const char* actions[] = {"accept", "deny", "drop", "close"};
+  const char* users[] = {"alice", "bob", "carol smith", "svc-backup"};
+  for (int i = 0; i < 1000; ++i) {
+    std::string src = "10." + std::to_string(i % 7) + "." + std::to_string(i % 251) + "." + std::to_string(1 + i % 253);
+    std::string dst = "198.51.100." + std::to_string(i % 254 + 1);
+    std::string sport = std::to_string(1024 + (i * 37) % 60000), dport = std::to_string(i % 3 ? 443 : 53);
+    std::string user = users[i % 4], act = actions[i % 4], n = std::to_string(i);
+    (*out)["generated/cef"].push_back(
+        "<134>Nov 26 12:00:00 fw01 CEF:0|Acme|NGFW|9.1|traffic-" + std::to_string(i % 40) + "|Traffic " + act +
+        "|" + std::to_string(i % 11) + "|rt=1764158400" + n + " src=" + src + " spt=" + sport + " dst=" + dst +
+        " dpt=" + dport + " proto=TCP act=" + act + " suser=" + user + " in=" + std::to_string(i * 13) +
+        " out=" + std::to_string(i * 7) + " cs1Label=Rule Name cs1=allow-web-" + n + " deviceExternalId=FW-01 " +
+        "request=https://www.example.com/path/" + n + "?q=a\\=b msg=session " + act + " by policy");
+    (*out)["generated/leef"].push_back(
+        "<134>Nov 26 12:00:00 fw01 LEEF:2.0|Acme|NGFW|9.1|traffic|^|devTime=Nov 26 2025 12:00:0" +
+        std::to_string(i % 10) + "^src=" + src + "^srcPort=" + sport + "^dst=" + dst + "^dstPort=" + dport +
+        "^proto=TCP^usrName=" + user + "^action=" + act + "^srcBytes=" + std::to_string(i * 13) +
+        "^dstBytes=" + std::to_string(i * 7) + "^cat=traffic^sev=" + std::to_string(i % 10) + "^policy=allow-web-" +
+        n + "^url=https://www.example.com/path/" + n + "^msg=session " + act + " by policy");
+    (*out)["generated/kv"].push_back(
+        "<134>Nov 26 12:00:00 gw01 acme-gw[311]: ts=2025-11-26T12:00:0" + std::to_string(i % 10) +
+        "Z host=\"gw01\" event_id=\"00000130" + std::to_string(i % 10) + "\" kind=traffic srcip=" + src +
+        " srcport=" + sport + " dstip=" + dst + " dstport=" + dport + " proto=6 action=" + act + " user=\"" +
+        user + "\" policyid=" + std::to_string(i % 90) + " sentbyte=" + std::to_string(i * 13) +
+        " rcvdbyte=" + std::to_string(i * 7) + " msg=\"session " + act + " by policy\"");
+  }
+}
+
 void BM_Parse(benchmark::State& state, const std::vector<std::string>* lines) {
   kamatama::RawRecord rec;
   rec.received_ns = 1'764'158'400'000'000'000;
@@ -56,6 +100,8 @@ void BM_Parse(benchmark::State& state, const std::vector<std::string>* lines) {
 
 int main(int argc, char** argv) {
   static auto corpus = LoadCorpus(fs::path(KMT_SOURCE_DIR) / ".." / "shared" / "corpus");
+  LoadGenericSamples(fs::path(KMT_SOURCE_DIR) / "tests" / "data" / "generic", &corpus);
+  Generate(&corpus);
   for (const auto& [name, lines] : corpus) {
     benchmark::RegisterBenchmark(name.c_str(), BM_Parse, &lines);
   }

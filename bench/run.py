@@ -10,6 +10,8 @@ Generates N syslog lines, then measures on this machine, in one run:
            events, events/s per core with and without the literal prefilter (median of 3 runs)
   intel    threat-intelligence matching alone: a 1,000,000-indicator list over parsed corpus events,
            ns per event on one core (median of 5 passes)
+  parsers  ParseRecord alone, lines/s per core per format: every corpus format, the generic
+           formats' peer samples and generated CEF/LEEF/key=value lines (median of 3 runs)
 Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
 """
 import argparse
@@ -34,6 +36,7 @@ REPLAY = os.path.join(BUILD, "bench", "kmt_replay")
 DETECT_BENCH = os.path.join(BUILD, "bench", "kmt_detect_bench")
 INTEL_BENCH = os.path.join(BUILD, "bench", "kmt_intel_bench")
 INTEL_EVENTS = ["corpus/firewall", "corpus/dns", "corpus/proxy", "corpus/mail"]
+PARSERS_BENCH = os.path.join(BUILD, "bench", "kmt_parsers_bench")
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 SIGMA_RULE_DIRS = ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"]
 DETECT_EVENTS = ["corpus/sysmon/windows-sysmon-xml", "corpus/auth/windows-security-xml"]
@@ -135,6 +138,33 @@ def intel_hunt_rows(events, indicators=10_000, runs=3):
     finally:
         stop(k)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def parser_rows(runs=3, min_time=0.2):
+    """ParseRecord alone: kmt_parsers_bench (Google Benchmark), one thread, median lines/s per format."""
+    if not os.path.exists(PARSERS_BENCH):
+        return {"note": "kmt_parsers_bench missing (Google Benchmark not found at configure time)"}
+    out = subprocess.run([PARSERS_BENCH, f"--benchmark_repetitions={runs}", f"--benchmark_min_time={min_time}",
+                          "--benchmark_format=json"], check=True, capture_output=True, text=True).stdout
+    runs_by_name = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("run_type") == "iteration":
+            runs_by_name.setdefault(b["run_name"], []).append(b)
+    rows = {}
+    for name, bs in runs_by_name.items():
+        rows[name] = {"lines_per_s": round(statistics.median(b["items_per_second"] for b in bs)),
+                      "mb_per_s": round(statistics.median(b.get("bytes_per_second", 0) for b in bs) / 1e6, 1),
+                      "runs": len(bs)}
+    return rows
+
+
+def print_parsers(rows):
+    if "note" in rows:
+        print(f"parsers: {rows['note']}")
+        return
+    print(f"{'parser (one core)':<44}{'lines/s':>12}{'MB/s':>8}")
+    for name, r in sorted(rows.items()):
+        print(f"  {name:<42}{r['lines_per_s']:>12}{r['mb_per_s']:>8.1f}")
 
 
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
@@ -310,6 +340,9 @@ def main():
                     help="only the threat-intelligence matching row (kmt_intel_bench); merged into --out")
     ap.add_argument("--intel-hunt-events", type=int, default=0,
                     help="with --intel-only: also a hunt of 10,000 indicators over a store of this many generated lines")
+    ap.add_argument("--parsers-only", action="store_true",
+                    help="only the parser rows (kmt_parsers_bench); merged into --out")
+    ap.add_argument("--parser-runs", type=int, default=3, help="kmt_parsers_bench repetitions (median)")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -335,6 +368,12 @@ def main():
             print(f"intel hunt: {h['indicators']} indicators over {h['events']} events: {h['hunt_ms']:.0f} ms "
                   f"({h['indicators_hit']} indicators seen {h['sightings']} times; blocks {h['blocks']})", flush=True)
         merge_row(a.out, "intel", d)
+        return
+
+    if a.parsers_only:
+        d = parser_rows(a.parser_runs)
+        print_parsers(d)
+        merge_row(a.out, "parsers", d)
         return
 
     work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
@@ -524,10 +563,12 @@ def main():
 
     res["detect"] = detect_rows()
     res["intel"] = intel_rows()
+    res["parsers"] = parser_rows(a.parser_runs, 0.2 if a.parser_runs > 1 else 0.01)
     ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
     print()
     print_detect(res["detect"])
     print_intel(res["intel"])
+    print_parsers(res["parsers"])
     print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
     print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
     for name, v in res["ingest"].items():

@@ -29,6 +29,7 @@ families() {
     mail_fuzz) echo mail ;;
     proxy_fuzz) echo proxy ;;
     windows_fuzz) echo sysmon auth/windows-security-xml ;;
+    kv_fuzz) echo firewall/fortigate-kv proxy/sophos-xg-webfilter av/sophos-xg-antivirus ;;
     syslog_fuzz | framing_fuzz) echo av auth dhcp dns firewall mail proxy sysmon ;;  # every envelope
   esac
 }
@@ -55,6 +56,11 @@ seed_family() {  # seed_family TARGET DIR...: one record per seed file
       esac | head -n $per_file
   done | head -n $per_target | split -l 1 -a 4 - "$out/line_" || true
 }
+seed_generic() {  # cef_fuzz, leef_fuzz: the peers' samples in tests/data/generic (none in the corpus)
+  local name=$1 pattern=$2 out=$build/seed/$1
+  mkdir -p "$out"
+  cat tests/data/generic/$pattern | grep -v '^[[:space:]]*$' | head -n $per_target | split -l 1 -a 4 - "$out/line_" || true
+}
 seed_query() {  # the quoted queries of the query tests, one per seed file
   local out=$build/seed/query_fuzz
   mkdir -p "$out"
@@ -77,6 +83,8 @@ for t in $targets; do
     case "$name" in
       query_fuzz) seed_query ;;
       shipper_fuzz) seed_shipper ;;
+      cef_fuzz) seed_generic cef_fuzz 'beats-cef-*.log' ;;
+      leef_fuzz) seed_generic leef_fuzz 'tenzir-*.log' ;;
       *) [ -d $corpus ] && [ -n "$(families "$name")" ] && seed_family "$name" $(families "$name") ;;
     esac
   fi

@@ -12,136 +12,13 @@
 
 #include "core/time.h"
 #include "core/tokenize.h"
+#include "parsers/toolkit.h"
 
 namespace kamatama {
 
 namespace {
 
-using sv = std::string_view;
-constexpr size_t npos = sv::npos;
-
-//! Staged output: names are string literals, values copies.
-struct Out {
-  std::vector<std::pair<sv, std::string>> f;
-  void Add(sv k, sv v) {
-    for (auto& p : f) {
-      if (p.first == k) {
-        p.second.assign(v);
-        return;
-      }
-    }
-    f.emplace_back(k, std::string(v));
-  }
-  bool Has(sv k) const {
-    for (const auto& p : f) {
-      if (p.first == k) return true;
-    }
-    return false;
-  }
-  void Commit(Event* ev) const {
-    for (const auto& [k, v] : f) ev->Set(k, v);
-  }
-};
-
-bool Eat(sv& s, sv lit) {
-  if (s.substr(0, lit.size()) != lit) return false;
-  s.remove_prefix(lit.size());
-  return true;
-}
-bool StartsWith(sv s, sv lit) { return s.substr(0, lit.size()) == lit; }
-bool EndsWith(sv s, sv lit) { return s.size() >= lit.size() && s.substr(s.size() - lit.size()) == lit; }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-sv TrimL(sv s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  return s;
-}
-sv TrimR(sv s) {
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-sv Trim(sv s) { return TrimR(TrimL(s)); }
-//! The next space-delimited word; `s` advances past it and the spaces after it.
-sv Word(sv& s) {
-  size_t e = s.find(' ');
-  sv w = s.substr(0, e);
-  s = e == npos ? sv() : TrimL(s.substr(e + 1));
-  return w;
-}
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsDigits(sv s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!IsDigit(c)) return false;
-  }
-  return true;
-}
-bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool IsIPv4(sv s) {
-  int parts = 0;
-  size_t i = 0;
-  while (true) {
-    size_t b = i;
-    int v = 0;
-    while (i < s.size() && IsDigit(s[i]) && i - b < 3) v = v * 10 + (s[i++] - '0');
-    if (i == b || v > 255) return false;
-    ++parts;
-    if (i == s.size()) return parts == 4;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
-  }
-}
-bool IsIPv6(sv s) {
-  if (size_t pct = s.find('%'); pct != npos) s = s.substr(0, pct);
-  if (s.size() < 2 || s.size() > 45) return false;
-  int colons = 0;
-  size_t last_colon = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == ':') {
-      ++colons;
-      last_colon = i;
-    } else if (!IsHex(c) && c != '.') {
-      return false;
-    }
-  }
-  if (colons < 2 || colons > 7) return false;
-  sv tail = s.substr(last_colon + 1);
-  if (tail.find('.') != npos) return IsIPv4(tail);
-  return tail.size() <= 4;
-}
-bool IsIp(sv s) { return IsIPv4(s) || IsIPv6(s); }
-bool IsPort(sv s) { return IsDigits(s) && s.size() <= 5; }
-
-std::string Lower(sv s) {
-  std::string out(s);
-  for (auto& c : out) c = AsciiLower(c);
-  return out;
-}
-
-enum class Match { kNo, kGeneric, kFull };
-
-sv MessageOf(const Event& ev) {
-  const std::string* m = ev.Get(field::kMessage);
-  return m ? sv(*m) : sv();
-}
-
-template <size_t N>
-bool ProgramIs(const Event& ev, const sv (&names)[N]) {
-  const std::string* p = ev.Get("process.name");
-  if (!p) return false;
-  for (sv n : names) {
-    if (EqualsIgnoreCase(*p, n)) return true;
-  }
-  return false;
-}
-
-bool Finish(Event* ev, Out& o, Match match, sv dataset) {
-  if (match == Match::kNo) return false;
-  if (!o.Has("event.kind")) o.Add("event.kind", "event");
-  o.Commit(ev);
-  ev->Set(field::kDataset, dataset);
-  return true;
-}
+using namespace toolkit;
 
 void Detection(Out& o, sv action) {
   o.Add("event.kind", "alert");

@@ -9,6 +9,7 @@
 #include "parsers/dhcp.h"
 #include "parsers/dns.h"
 #include "parsers/firewall.h"
+#include "parsers/generic/generic.h"
 #include "parsers/mail.h"
 #include "parsers/proxy.h"
 #include "parsers/windows.h"
@@ -16,6 +17,7 @@
 namespace kamatama {
 
 void RegisterBuiltinParsers(ParserRegistry* registry) {
+  RegisterGenericFormatParsers(registry);  // CEF, LEEF: a marker no product line has
   RegisterFirewallParsers(registry);
   RegisterProxyParsers(registry);
   RegisterMailParsers(registry);
@@ -24,6 +26,7 @@ void RegisterBuiltinParsers(ParserRegistry* registry) {
   RegisterAntivirusParsers(registry);
   RegisterLinuxAuthParsers(registry);
   RegisterWindowsParsers(registry);
+  RegisterKeyValueParser(registry);  // last: any line with three key=value pairs
 }
 
 }  // namespace kamatama

@@ -12,18 +12,17 @@
 
 #include "core/event.h"
 #include "core/time.h"
+#include "parsers/toolkit.h"
 
 namespace kamatama::scan {
 
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-inline bool IsHex(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+using toolkit::IsDigit;
+using toolkit::IsHex;
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 inline bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
 inline bool IsHostChar(char c) { return IsAlnum(c) || c == '.' || c == '-' || c == '_'; }
 
-inline bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+using toolkit::StartsWith;
 inline bool Consume(std::string_view* s, std::string_view p) {
   if (!StartsWith(*s, p)) return false;
   s->remove_prefix(p.size());
@@ -35,12 +34,7 @@ inline std::string_view Trim(std::string_view s) {
     s.remove_suffix(1);
   return s;
 }
-inline bool AllDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!IsDigit(c)) return false;
-  return true;
-}
+inline bool AllDigits(std::string_view s) { return toolkit::IsDigits(s); }
 //! Leading run of characters accepted by pred.
 template <class P>
 inline std::string_view Span(std::string_view s, P pred) {
@@ -54,20 +48,7 @@ inline std::string_view Until(std::string_view s, char stop) {
   return p == std::string_view::npos ? s : s.substr(0, p);
 }
 
-inline bool IsIpv4(std::string_view s) {
-  int parts = 0;
-  size_t i = 0;
-  while (true) {
-    size_t b = i;
-    int v = 0;
-    while (i < s.size() && IsDigit(s[i]) && i - b < 4) v = v * 10 + (s[i++] - '0');
-    if (i == b || i - b > 3 || v > 255) return false;
-    ++parts;
-    if (i == s.size()) return parts == 4;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
-  }
-}
+inline bool IsIpv4(std::string_view s) { return toolkit::IsIPv4(s); }
 inline bool IsIpv6(std::string_view s) {
   if (s.size() < 2 || s.size() > 45 || s.find(':') == std::string_view::npos) return false;
   size_t colons = 0;

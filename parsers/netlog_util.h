@@ -10,31 +10,16 @@
 #include "core/event.h"
 #include "core/time.h"
 #include "core/tokenize.h"
+#include "parsers/toolkit.h"
 
 namespace kamatama::netlog {
 
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-inline bool IsHex(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-inline bool IsAllDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!IsDigit(c)) return false;
-  }
-  return true;
-}
-inline bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-inline bool EndsWith(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-inline std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
+using toolkit::EndsWith;
+using toolkit::IsDigit;
+using toolkit::IsHex;
+using toolkit::Lower;
+using toolkit::StartsWith;
+inline bool IsAllDigits(std::string_view s) { return toolkit::IsDigits(s); }
 inline std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -63,20 +48,7 @@ inline bool IsPort(std::string_view s) {
   return ParseUint(s, &v) && v <= 65535;
 }
 
-inline bool IsIpv4(std::string_view s) {
-  int parts = 0;
-  size_t i = 0;
-  while (true) {
-    size_t b = i;
-    int v = 0;
-    while (i < s.size() && IsDigit(s[i]) && i - b < 3) v = v * 10 + (s[i++] - '0');
-    if (i == b || v > 255) return false;
-    ++parts;
-    if (i == s.size()) return parts == 4;
-    if (s[i] != '.' || parts == 4) return false;
-    ++i;
-  }
-}
+inline bool IsIpv4(std::string_view s) { return toolkit::IsIPv4(s); }
 //! IPv6 (optionally with an embedded IPv4 tail and a %zone); structural check.
 inline bool IsIpv6(std::string_view s) {
   if (size_t pct = s.find('%'); pct != std::string_view::npos) {
@@ -193,15 +165,7 @@ inline void SetDecision(Event* ev, std::string_view action, std::string_view ext
   ev->Set("event.type", type);
 }
 
-inline int MonthFromAbbrev(std::string_view m) {
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (m.size() != 3) return 0;
-  for (int i = 0; i < 12; ++i) {
-    if (EqualsIgnoreCase(m, kMonths[i])) return i + 1;
-  }
-  return 0;
-}
+using toolkit::MonthFromAbbrev;
 
 //! Parses "dd/Mon/yyyy:HH:MM:SS[.fff]" (Apache/HAProxy); returns ns UTC (no zone) or -1.
 //! `*used` gets the number of bytes consumed.
