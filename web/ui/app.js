@@ -1,4 +1,4 @@
-// app.js: entry point. Routing between the Search and Sources pages from the URL, history,
+// app.js: entry point. Routing between the Search, Sources and Hunt pages from the URL, history,
 // theme, keyboard shortcuts, the login form (shown whenever the API answers 401).
 import { el, replace, localOffsetLabel } from './dom.js';
 import { onUnauthorized, whoAmI, logout } from './api.js';
@@ -6,6 +6,7 @@ import { LoginPage, ChangePasswordPage } from './login.js';
 import { readState, writeState, stateToSearch } from './state.js';
 import { SearchPage } from './search.js';
 import { SourcesPage } from './sources.js';
+import { HuntPage } from './hunt.js';
 
 const THEMES = ['auto', 'dark', 'light'];
 
@@ -75,7 +76,8 @@ class App {
     const nav = document.getElementById('nav');
     this.navSearch = el('a', { href: '/', class: 'tab', id: 'nav-search' }, 'Search');
     this.navSources = el('a', { href: '/?view=sources', class: 'tab', id: 'nav-sources' }, 'Sources');
-    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources']]) {
+    this.navHunt = el('a', { href: '/?view=hunt', class: 'tab', id: 'nav-hunt' }, 'Hunt');
+    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navHunt, 'hunt']]) {
       a.addEventListener('click', (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
@@ -83,7 +85,7 @@ class App {
         this.navigate({ ...s, view });
       });
     }
-    nav.append(this.navSearch, this.navSources);
+    nav.append(this.navSearch, this.navSources, this.navHunt);
     this.whoami = document.getElementById('whoami');
     this.logoutBtn = document.getElementById('logout');
     this.logoutBtn.addEventListener('click', async () => {
@@ -115,7 +117,8 @@ class App {
   }
 
   page(view) {
-    if (!this.pages[view]) this.pages[view] = view === 'sources' ? new SourcesPage(this) : new SearchPage(this);
+    const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this) }[view] || (() => new SearchPage(this));
+    if (!this.pages[view]) this.pages[view] = make();
     return this.pages[view];
   }
 
@@ -130,8 +133,10 @@ class App {
     }
     this.navSearch.classList.toggle('active', state.view === 'search');
     this.navSources.classList.toggle('active', state.view === 'sources');
+    this.navHunt.classList.toggle('active', state.view === 'hunt');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
-    document.title = state.view === 'sources' ? 'Sources · kamatama' : `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
+    const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama' };
+    document.title = titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);
     if (first && state.view === 'search' && !state.q) page.focusQuery();
   }
