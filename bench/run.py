@@ -12,6 +12,8 @@ Generates N syslog lines, then measures on this machine, in one run:
            ns per event on one core (median of 5 passes)
   parsers  ParseRecord alone, lines/s per core per format: every corpus format, the generic
            formats' peer samples and generated CEF/LEEF/key=value lines (median of 3 runs)
+  hunt     retro-hunts (POST /api/v1/hunt) over the stored bench events: one typical rule, and
+           every loadable rule of the snapshot in one pass (--hunt-only: on a kept --workdir)
 Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
 """
 import argparse
@@ -166,6 +168,92 @@ def print_parsers(rows):
     for name, r in sorted(rows.items()):
         print(f"  {name:<42}{r['lines_per_s']:>12}{r['mb_per_s']:>8.1f}")
 
+# Typical process-creation rules for the one-rule hunts: one whose literals no bench block holds
+# (CommandLine contains, Image endswith: the store skips every block), and one that fires on
+# the bench's Sysmon events (svchost.exe with uncommon flags: every Sysmon block is read).
+HUNT_RULES = {"one_rule": "rules/windows/process_creation/proc_creation_win_bitsadmin_download.yml",
+              "one_rule_firing": "rules/windows/process_creation/proc_creation_win_svchost_uncommon_command_line_flags.yml"}
+
+
+def hunt_once(hp, body):
+    """One POST /api/v1/hunt read to its end: (wall ms, the `done` line)."""
+    req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/hunt", data=json.dumps(body).encode(),
+                                 headers={"Authorization": BASIC, "Content-Type": "application/json"})
+    t0 = time.time()
+    done = None
+    with urllib.request.urlopen(req, timeout=3600) as resp:
+        for line in resp:
+            o = json.loads(line)
+            if o.get("type") == "done":
+                done = o
+    return (time.time() - t0) * 1000, done
+
+
+def hunt_rows(hp, events, runs=3):
+    """Retro-hunt timings (issue 20) against a server started with the snapshot's rules."""
+    sigma = os.path.join(SHARED, "sigma")
+    span = {"from": "2000-01-01T00:00:00Z", "to": "now", "limit": 100}
+    hunts = []
+    for name, path in HUNT_RULES.items():
+        with open(os.path.join(sigma, path)) as f:
+            rule_id = next(l.split(":", 1)[1].strip() for l in f if l.startswith("id:"))
+        hunts.append((name, dict(span, rules=[rule_id])))
+    hunts.append(("snapshot", dict(span, rules="all")))
+    out = {"events": events}
+    for name, body in hunts:
+        times, done = [], None
+        for _ in range(runs):
+            ms, done = hunt_once(hp, body)
+            times.append(ms)
+        row = {"ms": statistics.median(times), "ms_runs": times, "rules": done["rules"], "matched": done["matched"],
+               "scanned": done["scanned"], "blocks": done["blocks"], "blocks_pruned": done["blocks_pruned"],
+               "complete": done["complete"]}
+        # Linear in the events scanned: what 10M events would take at this rate (an estimate).
+        row["seconds_per_10m_events_estimate"] = row["ms"] / 1000 * 10_000_000 / max(1, events)
+        if name in HUNT_RULES:
+            row["rule"] = HUNT_RULES[name]
+        else:
+            row["top"] = [c for c in done["counts"] if c["count"] > 0][:10]
+        out[name] = row
+    return out
+
+
+def print_hunt(h):
+    if "note" in h:
+        print(f"hunt: {h['note']}")
+        return
+    for name in list(HUNT_RULES) + ["snapshot"]:
+        r = h[name]
+        print(f"hunt {name}: {r['rules']} rule(s) over {h['events']} events: {r['ms']:.0f} ms median "
+              f"({r['scanned']} scanned, {r['blocks_pruned']} of {r['blocks']} blocks pruned, {r['matched']} matches); "
+              f"~{r['seconds_per_10m_events_estimate']:.1f} s per 10M events", flush=True)
+
+
+def run_hunts(work, data, events, runs):
+    """A server on `data` with every loadable snapshot rule, the hunts, the server stopped."""
+    sigma = os.path.join(SHARED, "sigma")
+    if not os.path.isdir(sigma):
+        return {"note": "SigmaHQ snapshot (../shared/sigma) missing"}
+    hp = free_port()
+    log = open(os.path.join(work, "kamatama-hunt.log"), "w")
+    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", "", "--syslog-tcp", "",
+                          "--http", f"127.0.0.1:{hp}"] + [x for d in SIGMA_RULE_DIRS for x in ("--rules", os.path.join(sigma, d))],
+                         stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+    try:
+        assert wait_port(hp, timeout=120), "kamatama did not start"
+        time.sleep(5)  # the token filters of the newest days load in the background
+        return hunt_rows(hp, events, runs)
+    finally:
+        stop(k)
+
+
+def hunt_only(a):
+    """--hunt-only: the hunts on the kept --workdir's data, merged into --out."""
+    with open(os.path.join(a.workdir, "events")) as f:
+        events = int(f.read())
+    h = run_hunts(a.workdir, os.path.join(a.workdir, "kamatama-data"), events, a.runs)
+    print_hunt(h)
+    merge_row(a.out, "hunt", h)
 
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
 QUERIES = [
@@ -343,6 +431,8 @@ def main():
     ap.add_argument("--parsers-only", action="store_true",
                     help="only the parser rows (kmt_parsers_bench); merged into --out")
     ap.add_argument("--parser-runs", type=int, default=3, help="kmt_parsers_bench repetitions (median)")
+    ap.add_argument("--hunt-only", action="store_true",
+                    help="only the retro-hunt rows, on the data a kept --workdir holds; merged into --out")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -350,8 +440,11 @@ def main():
                          "run again, against a server restarted on the kept data; ingest and storage figures are "
                          "copied from --out")
     a = ap.parse_args()
-    if a.searches_only and not a.workdir:
-        ap.error("--searches-only needs --workdir")
+    if (a.searches_only or a.hunt_only) and not a.workdir:
+        ap.error("--searches-only and --hunt-only need --workdir")
+    if a.hunt_only:
+        hunt_only(a)
+        return
 
     if a.detect_only:
         d = detect_rows()
@@ -394,6 +487,8 @@ def main():
                 subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(a.events), "1"],
                                stdout=f, check=True)
         raw_bytes = os.path.getsize(raw)
+        with open(os.path.join(work, "events"), "w") as f:
+            f.write(str(a.events))  # for --hunt-only on this workdir
         print(f"generated {a.events} lines, {raw_bytes / 1e6:.1f} MB in {time.time() - t0:.1f}s", flush=True)
 
         # --- kamatama ingest
@@ -557,6 +652,8 @@ def main():
         }
         if not a.skip_fts:
             res["storage"]["sqlite_fts5_bytes_per_event"] = os.path.getsize(fts) / a.events
+        res["hunt"] = run_hunts(work, data, a.events, min(a.runs, 3))
+        print_hunt(res["hunt"])
     finally:
         for p in procs:
             stop(p)

@@ -19,6 +19,12 @@ class FieldAccessor {
   virtual ~FieldAccessor() = default;
   //! The value of a field of the current row; false if the row does not have it.
   virtual bool Get(std::string_view name, std::string_view* value) const = 0;
+  //! Calls f(name, value) for every field the row holds ("event.original" for the original line;
+  //! a store row: the columns its filter reads). False if the accessor cannot list its fields.
+  virtual bool ForEachField(const std::function<void(std::string_view, std::string_view)>& f) const {
+    (void)f;
+    return false;
+  }
 };
 
 //! A FieldAccessor over an Event.
@@ -33,6 +39,11 @@ class EventAccessor final : public FieldAccessor {
     const std::string* v = ev_.Get(name);
     if (!v) return false;
     *value = *v;
+    return true;
+  }
+  bool ForEachField(const std::function<void(std::string_view, std::string_view)>& f) const override {
+    f(field::kOriginal, ev_.original);
+    for (const auto& [name, value] : ev_.fields) f(name, value);
     return true;
   }
 

@@ -12,8 +12,9 @@ PKGS=(
   libzstd-dev libbenchmark-dev zlib1g-dev libsnappy-dev
   # the server's allocator (tcmalloc: RocksDB's block buffers, see CMakeLists.txt)
   libgoogle-perftools-dev
-  # systemd notification (Type=notify) and archive import (kamatama import: .tar.gz, .zst)
-  libsystemd-dev libarchive-dev
+  # systemd notification (Type=notify), archive import (kamatama import: .tar.gz, .zst) and
+  # Windows .evtx import (libevtx)
+  libsystemd-dev libarchive-dev libevtx-dev
   # fuzzing (libFuzzer ships with clang's runtime)
   clang libclang-rt-14-dev
   # real peers used by the tests (rsyslog-elasticsearch: omelasticsearch, a real _bulk client;

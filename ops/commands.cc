@@ -11,7 +11,10 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "detect/hunt.h"
+#include "detect/ruleset.h"
 #include "ops/importer.h"
+#include "server/detection.h"
 #include "ops/ops.h"
 #include "parsers/parse.h"
 
@@ -24,6 +27,7 @@ struct Args {
   uint32_t backup_id = 0;
   bool list = false, no_progress = false;
   std::vector<std::string> paths;
+  std::vector<std::string> rules;  //!< import --rules
   CLI::App *check = nullptr, *backup = nullptr, *restore = nullptr, *import = nullptr;
 };
 Args& A() {
@@ -191,6 +195,50 @@ int Restore() {
   return 0;
 }
 
+//! Alerts for a chunk of imported events (issue 20): the rules that fire on each event give an
+//! alert marked kamatama.alert.origin "imported", appended to the chunk.
+size_t ImportAlerts(const detect::RuleSet& set, const ParseOptions& parse, std::vector<Event>* events,
+                    std::vector<RawRecord>* raws) {
+  std::vector<const detect::Rule*> fired;
+  std::vector<RawRecord> alert_raws;
+  const int64_t now = NowNanos();
+  for (const Event& ev : *events) {
+    const std::string* ds = ev.Get(field::kDataset);
+    if (ds && detect::IsOwnDataset(*ds)) continue;
+    fired.clear();
+    set.Match(ev, &fired);
+    for (const detect::Rule* rule : fired) {
+      RawRecord raw;
+      raw.received_ns = now;
+      raw.data = server::AddAlertFields(server::AlertJson(*rule, ev, now), {{"kamatama.alert.origin", "imported"},
+                                                                            {"kamatama.alert.key", server::AlertKey(*rule, ev)}});
+      raw.flags = kRawJson | kRawInternal;
+      alert_raws.push_back(std::move(raw));
+    }
+  }
+  for (RawRecord& raw : alert_raws) {
+    events->push_back(ParseRecord(raw, parse));
+    raws->push_back(std::move(raw));
+  }
+  return alert_raws.size();
+}
+
+//! Loads the rules of detection.rules and --rules for an import; false if a directory cannot be
+//! read (the import does not start).
+bool LoadImportRules(const server::Config& cfg, const std::vector<std::string>& extra, detect::RuleSet* set) {
+  std::vector<std::string> dirs = cfg.detection.rules;
+  dirs.insert(dirs.end(), extra.begin(), extra.end());
+  if (dirs.empty()) return true;
+  detect::CompileOptions co;
+  co.placeholders = cfg.detection.placeholders;
+  detect::LoadSummary summary;
+  Status s = set->Load(dirs, co, &summary);
+  fmt::print(stderr, "kamatama import: detection: {} rules loaded, {} unsupported, {} invalid\n", summary.loaded,
+             summary.unsupported, summary.invalid);
+  if (!s.ok()) fmt::print(stderr, "kamatama import: {}\n", s.ToString());
+  return s.ok();
+}
+
 int Import() {
   auto& a = A();
   server::Config cfg;
@@ -222,6 +270,13 @@ int Import() {
   opt.parse = cfg.parse;
   opt.max_line = cfg.syslog.max_frame;
   opt.progress = !a.no_progress && ::isatty(2);
+  detect::RuleSet rules;
+  if (!LoadImportRules(cfg, a.rules, &rules)) return 1;
+  if (!rules.rules().empty()) {
+    opt.detect = [&rules, &cfg](std::vector<Event>* evs, std::vector<RawRecord>* raws) {
+      return ImportAlerts(rules, cfg.parse, evs, raws);
+    };
+  }
   ImportStats stats;
   s = Import(a.paths, st.get(), ids.get(), opt, &stats);
   fmt::print(stderr,
@@ -229,6 +284,12 @@ int Import() {
              "{} event(s) stored, {} line(s) already imported, {} dropped by retention\n",
              stats.files, stats.files_binary, stats.lines, stats.bytes / 1048576.0, stats.seconds,
              stats.lines / std::max(1e-3, stats.seconds), stats.stored, stats.duplicate_lines, stats.expired);
+  if (stats.evtx_files || stats.failed_files)
+    fmt::print(stderr, "kamatama import: {} .evtx file(s) read, {} file(s) unreadable, {} record(s) unreadable\n",
+               stats.evtx_files, stats.failed_files, stats.unreadable_records);
+  if (!rules.rules().empty())
+    fmt::print(stderr, "kamatama import: {} alert(s) raised by {} rules (kamatama.alert.origin:imported)\n", stats.alerts,
+               rules.rules().size());
   if (!s.ok()) {
     fmt::print(stderr, "kamatama import: {}\n", s.ToString());
     return 1;
@@ -256,12 +317,16 @@ void AddCommands(CLI::App* app) {
   a.restore->add_option("--backup-id", a.backup_id, "backup to restore (default: the latest)");
 
   a.import = app->add_subcommand("import", "load log files, directories and tar archives into a stopped store");
-  a.import->add_option("paths", a.paths, "files (.gz, .zst, .xz, .bz2 too), directories, .tar/.tar.gz/.tgz/.tar.zst")
+  a.import->add_option("paths", a.paths,
+                       "files (.gz, .zst, .xz, .bz2 too), Windows .evtx files, directories, .tar/.tar.gz/.tgz/.tar.zst")
       ->required();
   a.import->add_option("--data-dir", a.data_dir, "data directory (default: data_dir of --config, else ./data)");
   a.import->add_option("--config", a.config, "configuration file (data_dir, parse and syslog.max_frame settings)");
   a.import->add_option("--source", a.source, "force a source parser by dataset name");
   a.import->add_flag("--no-progress", a.no_progress, "no progress line, even on a terminal");
+  a.import->add_option("--rules", a.rules,
+                       "a directory of Sigma rules run on the imported events (adds to detection.rules of --config); "
+                       "alerts are marked kamatama.alert.origin:imported");
 }
 
 int RunCommand(const CLI::App& app) {

@@ -1,5 +1,6 @@
 // ops/importer.cc
 #include "ops/importer.h"
+#include "ops/evtx.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -79,6 +80,11 @@ class Importer {
     struct stat sb {};
     if (::stat(path.c_str(), &sb) != 0) return Status::IoError(fmt::format("cannot stat {}", path));
     int64_t mtime_ns = static_cast<int64_t>(sb.st_mtim.tv_sec) * 1'000'000'000 + sb.st_mtim.tv_nsec;
+    if (EndsWith(path, ".evtx") || LooksLikeEvtx(path)) {
+      Status s = Evtx(path, mtime_ns);
+      input_done_ += static_cast<uint64_t>(sb.st_size);
+      return s;
+    }
     std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
     archive_read_support_filter_all(a.get());
     bool tar = IsTarName(path);
@@ -211,14 +217,7 @@ class Importer {
 
   Status FlushChunk() {
     if (chunk_.empty()) return Status::OK();
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    EVP_Digest(chunk_.data(), chunk_.size(), md, &md_len, EVP_sha256(), nullptr);
-    std::string id = "import:";
-    for (unsigned i = 0; i < md_len; ++i) id += fmt::format("{:02x}", md[i]);
-    id += fmt::format(":{}", chunk_.size());
-    std::vector<bool> known;
-    KMT_IMPORT_TRY(ids_->Lookup({id}, &known));
+    const std::string id = ChunkId("import:", chunk_);
     std::vector<RawRecord> raws;
     std::string_view rest(chunk_);
     while (!rest.empty()) {
@@ -227,11 +226,6 @@ class Importer {
       rest.remove_prefix(nl + 1);
       if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
       if (l.empty()) continue;
-      ++st_->lines;
-      if (known[0]) {
-        ++st_->duplicate_lines;
-        continue;
-      }
       RawRecord r;
       r.received_ns = mtime_ns_;
       r.source = opt_.source;
@@ -244,16 +238,79 @@ class Importer {
     }
     chunk_.clear();
     chunk_lines_ = 0;
+    return StoreChunk(id, std::move(raws));
+  }
+
+  //! "<prefix><sha256 of data>:<length>": a chunk's id in the registry.
+  static std::string ChunkId(std::string_view prefix, std::string_view data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_Digest(data.data(), data.size(), md, &md_len, EVP_sha256(), nullptr);
+    std::string id(prefix);
+    for (unsigned i = 0; i < md_len; ++i) id += fmt::format("{:02x}", md[i]);
+    return id + fmt::format(":{}", data.size());
+  }
+
+  //! Parses and stores one chunk's records unless the chunk was imported before; records it.
+  Status StoreChunk(const std::string& id, std::vector<RawRecord> raws) {
     if (raws.empty()) return Status::OK();
+    std::vector<bool> known;
+    KMT_IMPORT_TRY(ids_->Lookup({id}, &known));
+    st_->lines += raws.size();
+    if (known[0]) {
+      st_->duplicate_lines += raws.size();
+      return Status::OK();
+    }
     std::vector<Event> events;
     events.reserve(raws.size());
     for (const auto& r : raws) events.push_back(ParseRecord(r, opt_.parse));
+    if (opt_.detect) st_->alerts += opt_.detect(&events, &raws);
     uint64_t expired = 0;
     KMT_IMPORT_TRY(store_->Append(&events, raws, &expired));
     KMT_IMPORT_TRY(store_->Commit(true));  // durable before the chunk is recorded
     st_->stored += raws.size() - expired;
     st_->expired += expired;
     return ids_->Record({id}, NowNanos());
+  }
+
+  //! A Windows .evtx file: each record's XML is a raw record; chunks of kChunkLines records.
+  Status Evtx(const std::string& path, int64_t mtime_ns) {
+    ++st_->files;
+    ++st_->evtx_files;
+    std::vector<RawRecord> raws;
+    std::string joined;  // the chunk's records, for its id
+    auto flush = [&]() -> Status {
+      Status s = StoreChunk(ChunkId("evtx:", joined), std::move(raws));
+      raws.clear();
+      joined.clear();
+      return s;
+    };
+    EvtxStats es;
+    Status s = ReadEvtx(path, [&](std::string&& xml) -> Status {
+      st_->bytes += xml.size();
+      joined.append(xml).push_back('\n');
+      RawRecord r;
+      r.received_ns = mtime_ns;
+      r.source = opt_.source;
+      r.data = std::move(xml);
+      raws.push_back(std::move(r));
+      Progress(false);
+      return raws.size() >= kChunkLines ? flush() : Status::OK();
+    }, &es);
+    if (s.ok()) s = flush();
+    st_->unreadable_records += es.unreadable;
+    if (s.code() == Status::Code::kInvalidArgument) {  // not an .evtx libevtx can open: say so, go on
+      ++st_->failed_files;
+      fmt::print(stderr, "kamatama import: {}\n", s.message());
+      return Status::OK();
+    }
+    if (es.unreadable)
+      fmt::print(stderr, "kamatama import: {}: {} record(s) could not be read and were skipped ({}); {} read\n", path,
+                 es.unreadable, es.first_error, es.records);
+    if (es.truncated() || es.corrupted)
+      fmt::print(stderr, "kamatama import: {}: {} ({} of the {} bytes its header announces); {} record(s) read\n", path,
+                 es.truncated() ? "truncated" : "marked corrupted by libevtx", es.size, es.expected, es.records);
+    return s;
   }
 
   void Progress(bool final) {

@@ -21,6 +21,7 @@
 #include "query/pipes.h"
 #include "query/query.h"
 #include "server/intel_routes.h"
+#include "query/row_filter.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
 #include "server/web_routes.h"
@@ -59,18 +60,7 @@ const std::string* Param(const Request& req, const std::string& name) {
 }
 
 // Adapts a parsed query to the store's row filter interface.
-class QueryFilter final : public RowFilter {
- public:
-  explicit QueryFilter(const query::Query& q) : q_(q) {}
-  bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
-  BlockAnswer Answer(const TokenFilter& has) const override { return q_.Answer(has); }
-  bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
-  const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
-  const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
-
- private:
-  const query::Query& q_;
-};
+using QueryFilter = query::QueryRowFilter;
 }  // namespace
 
 Response JsonError(int status, std::string_view message) {
@@ -258,6 +248,7 @@ Response Api::Dispatch(Request& req) {
     if (req.path == "/api/v1/export") return Export(req);
     return req.path == "/api/v1/fieldnames" ? FieldNames() : Sources(req);
   }
+  if (req.path == "/api/v1/hunt") return Hunt(req);  // issue 20: server/hunt_routes.cc
   if (req.path == "/api/v1/tail") return JsonError(426, "the live tail is a WebSocket: send an Upgrade request");
   return JsonError(404, "no such endpoint");
 }

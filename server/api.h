@@ -28,6 +28,7 @@ namespace kamatama::server {
 
 class SelfMonitor;  // server/selfmon.h (issue 10)
 class IntelRoutes;  // server/intel_routes.h (issue 28)
+class LiveDetection;  // server/detection.h (issue 20)
 
 struct Request {
   std::string method;
@@ -119,6 +120,8 @@ class Api {
   //! Threat intelligence (issue 28): /api/v1/lists and the lists `field:@name` names. Set
   //! before the server starts.
   void SetIntel(IntelRoutes* intel) { intel_ = intel; }
+  //! Live detection (issue 20): POST /api/v1/hunt takes rules of its set by id. Optional.
+  void SetDetection(const LiveDetection* detection) { detection_ = detection; }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -171,6 +174,8 @@ class Api {
                       query::Table* table, store::ScanResult* res, bool* groups_complete);
   Response RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0);
   Response Metrics();
+  //! POST /api/v1/hunt (issue 20, server/hunt_routes.*).
+  Response Hunt(const Request& req);
   // ---- security (issue 8) ----
   //! Authentication, permission, CSRF and rate checks for a request: a refusal, or nullopt.
   std::optional<Response> Authorize(Request& req, const RouteRule* rule);
@@ -211,6 +216,7 @@ class Api {
   std::atomic<bool> ready_{false};
   SelfMonitor* monitor_ = nullptr;  // issue 10
   IntelRoutes* intel_ = nullptr;    // issue 28
+  const LiveDetection* detection_ = nullptr;  // issue 20
   TailHub tails_;
   std::mutex sources_mu_;
   int64_t sources_at_ = 0;  // steady time of the cached /api/v1/sources answer

@@ -106,6 +106,7 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/fieldnames", true, kPermSearch, "/api/v1/fieldnames", "field names"},
       {"*", "/api/v1/sources", true, kPermSearch, "/api/v1/sources", "sources summary"},
       {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
+      {"*", "/api/v1/hunt", true, kPermExport, "/api/v1/hunt", "retro-hunt: Sigma rules over stored events (analysts)"},
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
       // Threat intelligence (issue 28): analysts read lists and hunt; admins write them.
       {"*", "/api/v1/lists", true, kPermSearch, "/api/v1/lists", "threat-intelligence lists (GET)"},

@@ -157,3 +157,27 @@ void LiveDetection::Evaluate(ingest::Batch* batch) const {
 }
 
 }  // namespace kamatama::server
+
+namespace kamatama::server {
+
+std::string AddAlertFields(std::string alert_json, const std::vector<std::pair<std::string, std::string>>& fields) {
+  if (alert_json.empty() || alert_json.back() != '}') return alert_json;
+  alert_json.pop_back();
+  for (const auto& [k, v] : fields) Str(&alert_json, k, v);
+  alert_json.push_back('}');
+  return alert_json;
+}
+
+std::string AlertKey(const detect::Rule& rule, const Event& matched) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bits: stable across builds and runs
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;  // separator
+  };
+  mix(rule.id);
+  mix(std::to_string(matched.timestamp_ns));
+  mix(matched.original);
+  return fmt::format("{:016x}", h);
+}
+
+}  // namespace kamatama::server

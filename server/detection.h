@@ -58,3 +58,14 @@ class LiveDetection {
 std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns);
 
 }  // namespace kamatama::server
+
+namespace kamatama::server {
+
+//! The alert JSON with these fields added (retro-hunts and imports mark their alerts:
+//! kamatama.alert.origin "hunt" or "imported", and kamatama.alert.key).
+std::string AddAlertFields(std::string alert_json, const std::vector<std::pair<std::string, std::string>>& fields);
+//! A key naming one firing (the rule, the matched event's time and original line): the same
+//! firing found again by a later hunt or import has the same key, so it is not raised twice.
+std::string AlertKey(const detect::Rule& rule, const Event& matched);
+
+}  // namespace kamatama::server

@@ -144,6 +144,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   mon_opt.data_dir = cfg.storage.dir;
   server::SelfMonitor monitor(mon_opt, cfg.parse, store.get(), &pipeline);
   api.SetMonitor(&monitor);
+  api.SetDetection(&detection);  // issue 20: /api/v1/hunt takes live rules by id
   pipeline.SetNotifier(monitor.PipelineNotifier());
   if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin
     Log("error: " + as.ToString());

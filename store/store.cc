@@ -260,6 +260,12 @@ class BlockRow final : public FieldAccessor {
     }
     return false;
   }
+  bool ForEachField(const std::function<void(std::string_view, std::string_view)>& f) const override {
+    for (const auto& [n, c] : cols) {
+      if (c->present[row]) f(n, c->values[row]);
+    }
+    return true;
+  }
 };
 
 // A column read and decoded for the block being evaluated (kept by the scan worker and reused).

@@ -12,33 +12,19 @@
 #include <string>
 
 #include "tests/harness.h"
+#include "tests/sigma_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using kmt_test::Server;
 
-fs::path SigmaDir() { return fs::path(KMT_SOURCE_DIR) / ".." / "shared" / "sigma"; }
-
-bool UnderCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+using kmt_sigma::RegressionEventLine;
+using kmt_sigma::SigmaDir;
+using kmt_sigma::UnderCi;
 
 const char* kBitsadmin = "rules/windows/process_creation/proc_creation_win_bitsadmin_download";
 const char* kAmsi = "rules/windows/process_creation/proc_creation_win_amsi_registry_tampering";
-
-//! The JSON event of a regression case on one line (pretty-printed JSON has no raw newline
-//! inside strings, so newlines can become spaces).
-std::string RegressionEventLine(const std::string& rule) {
-  for (const auto& f : fs::directory_iterator(SigmaDir() / "regression_data" / rule)) {
-    if (f.path().extension() != ".json") continue;
-    std::string text = kmt_test::ReadFile(f.path().string());
-    for (char& c : text) c = (c == '\n' || c == '\r') ? ' ' : c;
-    return text;
-  }
-  return "";
-}
 
 //! The value of a top-level `key:` line of a rule file.
 std::string RuleLine(const std::string& yaml, const std::string& key) {

@@ -21,6 +21,7 @@
 #include "detect/sigma_value.h"
 #include "parsers/parse.h"
 #include "query/builder.h"
+#include "tests/sigma_util.h"
 
 namespace kamatama::detect {
 namespace {
@@ -289,29 +290,10 @@ TEST(SigmaLogsource, WindowsRoutingAndFieldMapping) {
 
 // ---------------------------------------------------------------- the SigmaHQ snapshot
 
-fs::path SigmaDir() { return fs::path(KMT_SOURCE_DIR) / ".." / "shared" / "sigma"; }
-
-bool UnderCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-//! Without the snapshot: a failure under CI=true, else a skip.
-#define REQUIRE_SIGMA()                                                                  \
-  do {                                                                                   \
-    if (!fs::is_directory(SigmaDir())) {                                                 \
-      if (UnderCi()) FAIL() << "CI=true and the SigmaHQ snapshot is missing: " << SigmaDir(); \
-      GTEST_SKIP() << "the SigmaHQ snapshot (../shared/sigma) is not beside the checkout"; \
-    }                                                                                    \
-  } while (0)
-
-std::vector<std::string> RuleDirs() {
-  std::vector<std::string> dirs;
-  for (const char* d : {"rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"}) {
-    dirs.push_back((SigmaDir() / d).string());
-  }
-  return dirs;
-}
+using kmt_sigma::RuleDirs;
+using kmt_sigma::SigmaDir;
+using kmt_sigma::SplitJsonObjects;
+using kmt_sigma::UnderCi;
 
 size_t CountRuleFiles() {
   size_t n = 0;
@@ -339,36 +321,7 @@ TEST(SigmaSnapshot, AtLeast99PercentLoad) {
             << " unsupported, " << s.invalid << " invalid\n";
 }
 
-//! The JSON objects of a file holding one or more (pretty-printed, concatenated).
-std::vector<std::string> SplitJsonObjects(const std::string& text) {
-  std::vector<std::string> out;
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  size_t start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{') {
-      if (depth++ == 0) start = i;
-    } else if (c == '}' && --depth == 0) {
-      out.push_back(text.substr(start, i + 1 - start));
-    }
-  }
-  return out;
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string ReadFile(const fs::path& p) { return kmt_sigma::ReadAll(p); }
 
 TEST(SigmaSnapshot, RegressionEventsFireTheirRules) {
   REQUIRE_SIGMA();

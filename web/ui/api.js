@@ -69,6 +69,48 @@ export async function logout() {
   try { await sendJson('POST', '/api/v1/logout'); } finally { csrfToken = ''; }
 }
 
+// POST /api/v1/hunt (issue 20): calls onLine with each object of the NDJSON stream as it
+// arrives. Aborting `signal` closes the connection, which stops the hunt on the server.
+export async function hunt(body, signal, onLine) {
+  let res;
+  try {
+    res = await fetch('/api/v1/hunt', {
+      method: 'POST', signal, credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson', 'X-CSRF-Token': csrfToken },
+      body: JSON.stringify(body),
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, {}, 'cannot reach the server: ' + e.message);
+  }
+  if (res.status === 401) {
+    for (const fn of unauthorizedListeners) fn();
+    throw new ApiError(401, {}, 'not logged in');
+  }
+  if (!res.ok) {
+    let parsed = null;
+    try { parsed = JSON.parse(await res.text()); } catch { parsed = null; }
+    throw new ApiError(res.status, parsed, parsed && typeof parsed.error === 'string' ? parsed.error : `HTTP ${res.status}`);
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      let obj = null;
+      try { obj = JSON.parse(line); } catch { obj = null; }
+      if (obj && typeof obj === 'object') onLine(obj);
+    }
+  }
+}
+
 export function apiUrl(path, params) {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(params || {})) {

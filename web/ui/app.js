@@ -1,4 +1,4 @@
-// app.js: entry point. Routing between the Search and Sources pages from the URL, history,
+// app.js: entry point. Routing between the Search, Sources and Hunt pages from the URL, history,
 // theme, keyboard shortcuts, the login form (shown whenever the API answers 401).
 import { el, replace, localOffsetLabel } from './dom.js';
 import { onUnauthorized, whoAmI, logout } from './api.js';
@@ -7,6 +7,7 @@ import { readState, writeState, stateToSearch } from './state.js';
 import { SearchPage } from './search.js';
 import { SourcesPage } from './sources.js';
 import { ListsPage } from './intel.js';
+import { HuntPage } from './hunt.js';
 
 const THEMES = ['auto', 'dark', 'light'];
 
@@ -77,7 +78,8 @@ class App {
     this.navSearch = el('a', { href: '/', class: 'tab', id: 'nav-search' }, 'Search');
     this.navSources = el('a', { href: '/?view=sources', class: 'tab', id: 'nav-sources' }, 'Sources');
     this.navLists = el('a', { href: '/?view=lists', class: 'tab', id: 'nav-lists' }, 'Threat intel');
-    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navLists, 'lists']]) {
+    this.navHunt = el('a', { href: '/?view=hunt', class: 'tab', id: 'nav-hunt' }, 'Hunt');
+    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navHunt, 'hunt'], [this.navLists, 'lists']]) {
       a.addEventListener('click', (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
@@ -85,7 +87,7 @@ class App {
         this.navigate({ ...s, view });
       });
     }
-    nav.append(this.navSearch, this.navSources, this.navLists);
+    nav.append(this.navSearch, this.navSources, this.navHunt, this.navLists);
     this.whoami = document.getElementById('whoami');
     this.logoutBtn = document.getElementById('logout');
     this.logoutBtn.addEventListener('click', async () => {
@@ -117,9 +119,8 @@ class App {
   }
 
   page(view) {
-    if (!this.pages[view]) {
-      this.pages[view] = view === 'sources' ? new SourcesPage(this) : view === 'lists' ? new ListsPage(this) : new SearchPage(this);
-    }
+    const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this), lists: () => new ListsPage(this) }[view] || (() => new SearchPage(this));
+    if (!this.pages[view]) this.pages[view] = make();
     return this.pages[view];
   }
 
@@ -134,9 +135,10 @@ class App {
     }
     this.navSearch.classList.toggle('active', state.view === 'search');
     this.navSources.classList.toggle('active', state.view === 'sources');
+    this.navHunt.classList.toggle('active', state.view === 'hunt');
     this.navLists.classList.toggle('active', state.view === 'lists');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
-    const titles = { sources: 'Sources · kamatama', lists: 'Threat intel · kamatama' };
+    const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama' };
     document.title = titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);
     if (first && state.view === 'search' && !state.q) page.focusQuery();

@@ -5,7 +5,7 @@ import { api, ApiError, tsToNs, nsToTs } from './api.js';
 import { QueryBar, quoteValue, splitPipes, addClause } from './query-bar.js';
 import { drawHistogram, drawBarChart, drawLineChart } from './charts.js';
 import { summarize, familyOf } from './summary.js';
-import { RANGES, resolveRange } from './state.js';
+import { RANGES, resolveRange, eventState, stateToSearch } from './state.js';
 import { Tail } from './tail.js';
 
 const PAGE = 100;
@@ -433,6 +433,8 @@ export class SearchPage {
       el('div', null, el('b', null, fmtUtc(ts), ' UTC'), el('div', { class: 'muted small' }, fmtLocal(ts))),
       close));
     this.detail.appendChild(el('div', { class: 'detail-summary' }, valueView(summarize(ev), 1000)));
+    const matched = this.matchedEventLink(ev);
+    if (matched) this.detail.appendChild(matched);
     const names = Object.keys(ev).filter((k) => k !== 'event.original').sort((a, b) => (a === '@timestamp' ? -1 : b === '@timestamp' ? 1 : a.localeCompare(b)));
     const rows = names.map((k) => {
       const v = ev[k];
@@ -456,6 +458,21 @@ export class SearchPage {
     this.detail.hidden = false;
     this.root.classList.add('with-detail');
     close.focus({ preventScroll: true });
+  }
+
+  // An alert (issue 20) links to the event that raised it: its dataset and host within the
+  // millisecond of its time. Hidden for other events.
+  matchedEventLink(ev) {
+    if (ev['event.dataset'] !== 'kamatama.alert' || typeof ev['kamatama.matched.timestamp'] !== 'string') return null;
+    const target = eventState(ev['kamatama.matched.timestamp'], ev['kamatama.matched.dataset'], ev['host.name']);
+    if (!target) return null;
+    const a = el('a', { href: '/' + stateToSearch(target), id: 'detail-matched', class: 'matched-link' }, 'Show the event that raised this alert →');
+    a.addEventListener('click', (e) => {
+      if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      this.app.navigate(target);
+    });
+    return el('p', { class: 'detail-matched' }, a);
   }
 
   closeDetail() {

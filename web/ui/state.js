@@ -1,5 +1,6 @@
-// state.js: the view in the URL (permalinks). ?view=search|sources|lists&q=...&range=24h or
+// state.js: the view in the URL (permalinks). ?view=search|sources|hunt|lists&q=...&range=24h or
 // &from=...&to=... . Back/forward re-apply the state; a pasted link reproduces the view.
+import { quoteValue } from './query-bar.js';
 
 export const RANGES = [
   ['15m', 'Last 15 minutes', 15 * 60e3],
@@ -9,6 +10,7 @@ export const RANGES = [
   ['30d', 'Last 30 days', 30 * 86400e3],
 ];
 export const DEFAULT_RANGE = '24h';
+export const VIEWS = ['search', 'sources', 'hunt', 'lists'];
 
 export function readState(search = location.search) {
   const p = new URLSearchParams(search);
@@ -17,7 +19,7 @@ export function readState(search = location.search) {
   let range = p.get('range') || '';
   if (!RANGES.some(([k]) => k === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
   return {
-    view: ['sources', 'lists'].includes(p.get('view')) ? p.get('view') : 'search',
+    view: VIEWS.includes(p.get('view')) ? p.get('view') : 'search',
     q: p.get('q') ?? '',
     range,
     from: range === 'custom' ? from : '',
@@ -27,7 +29,7 @@ export function readState(search = location.search) {
 
 export function stateToSearch(s) {
   const p = new URLSearchParams();
-  if (s.view === 'sources' || s.view === 'lists') p.set('view', s.view);
+  if (s.view && s.view !== 'search') p.set('view', s.view);
   if (s.q) p.set('q', s.q);
   if (s.range === 'custom') {
     if (s.from) p.set('from', s.from);
@@ -53,4 +55,15 @@ export function resolveRange(s, now = Date.now()) {
   if (s.range === 'custom') return { from: s.from || '', to: s.to || '' };
   const r = RANGES.find(([k]) => k === s.range) || RANGES.find(([k]) => k === DEFAULT_RANGE);
   return { from: new Date(now - r[2]).toISOString(), to: new Date(now).toISOString() };
+}
+
+// The search that shows one stored event from what an alert or a hunt says of it: its dataset
+// and host, within the millisecond of its @timestamp (the range's end is exclusive).
+export function eventState(ts, dataset, host) {
+  const t = Date.parse(ts);
+  if (isNaN(t)) return null;
+  const clauses = ['-event.dataset:kamatama.alert'];
+  if (dataset) clauses.push('event.dataset:' + quoteValue(dataset));
+  if (host) clauses.push('host.name:' + quoteValue(host));
+  return { view: 'search', q: clauses.join(' '), range: 'custom', from: new Date(t).toISOString(), to: new Date(t + 1).toISOString() };
 }
