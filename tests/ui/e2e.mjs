@@ -13,102 +13,22 @@
 //        --node-modules build/tests/ui-node/node_modules [--chromium /usr/bin/chromium]
 //
 // Exit 0 when every check passed, 1 otherwise; the whole run is bounded (--timeout, 240 s).
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { harness, sleep, iso, CSP } from './lib.mjs';
 
-// ---- arguments --------------------------------------------------------------------------
-const args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const BINARY = args.binary || process.env.KMT_BINARY;
-const OUT = path.resolve(args.out || 'ui-output');
-const NODE_MODULES = path.resolve(args['node-modules'] || path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules'));
-const CHROMIUM = args.chromium || '/usr/bin/chromium';
-const TIMEOUT_S = Number(args.timeout || 240);
-if (!BINARY) { console.error('usage: e2e.mjs --binary PATH --out DIR --node-modules DIR'); process.exit(2); }
-fs.mkdirSync(OUT, { recursive: true });
-
-const require = createRequire(path.join(NODE_MODULES, 'noop.js'));
-const { chromium } = require('playwright-core');
-
-// ---- results ----------------------------------------------------------------------------
-const results = [];
-let current = 'setup';
-function check(name, ok, detail = '') {
-  results.push({ section: current, name, ok: !!ok, detail: ok ? '' : String(detail) });
-  console.log(`${ok ? '  ok  ' : '  FAIL'} [${current}] ${name}${ok ? '' : ' -- ' + detail}`);
-  return !!ok;
-}
-async function section(name, fn) {
-  current = name;
-  console.log(`\n== ${name}`);
-  try {
-    await fn();
-  } catch (e) {
-    check('section ran to the end', false, (e && e.stack) || e);
-  }
-}
-
-// ---- server -------------------------------------------------------------------------------
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kmt_ui_e2e_'));
-let server = null;
-let base = '';
-// The first admin (issue 8: everything but the UI's static files needs a login).
-const ADMIN_PW = 'kmt-ui-admin-pw';
-const AUTH = 'Basic ' + Buffer.from('admin:' + ADMIN_PW).toString('base64');
-
-function startServer() {
-  // A larger max_frame so that the 100 KB field of the XSS test fits in one JSON line.
-  const cfg = path.join(tmp, 'kamatama.yaml');
-  fs.writeFileSync(cfg, 'syslog:\n  max_frame: 256KiB\n');
-  const log = fs.openSync(path.join(OUT, 'server.log'), 'w');
-  server = spawn(BINARY, ['serve', '--config', cfg, '--data-dir', path.join(tmp, 'data'),
-    '--syslog-udp', '127.0.0.1:0', '--syslog-tcp', '127.0.0.1:0', '--http', '127.0.0.1:0'],
-  { stdio: ['ignore', log, log], env: { ...process.env, KAMATAMA_ADMIN_PASSWORD: ADMIN_PW } });
-  const deadline = Date.now() + 30000;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      const text = fs.readFileSync(path.join(OUT, 'server.log'), 'utf8');
-      const m = /http listening on (\S+)/.exec(text);
-      if (m) { base = `http://${m[1]}`; return resolve(); }
-      if (server.exitCode !== null) return reject(new Error('server exited during start-up:\n' + text));
-      if (Date.now() > deadline) return reject(new Error('server did not start:\n' + text));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
-
-// Stops the server and waits for it to exit (it syncs and flushes its store on SIGTERM: removing
-// the data directory before that races with its last writes). SIGKILL after 60 s.
-function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => server.kill('SIGKILL'), 60000);
-    server.once('exit', () => { clearTimeout(kill); resolve(); });
-    server.kill('SIGTERM');
-  });
-}
-
-async function ingest(lines) {
-  const res = await fetch(`${base}/api/v1/ingest`, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson', Authorization: AUTH }, body: lines.join('\n') + '\n' });
-  const body = await res.json();
-  if (res.status !== 200 || body.rejected) throw new Error(`ingest: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
-  return body;
-}
-
-async function apiJson(p) {
-  const res = await fetch(base + p, { headers: { Authorization: AUTH } });
-  return { status: res.status, body: await res.json().catch(() => null), headers: res.headers };
-}
+const h = harness('ui_e2e');
+const { OUT, AUTH, ADMIN_PW, check, section, watch, shot, idle, runQuery, pageProblems, uiResponses } = h;
+let base = ''; // set once the server listens
+const ingest = (lines) => h.ingest(lines);
+const apiJson = (p) => h.apiJson(p);
+// A larger max_frame so that the 100 KB field of the XSS test fits in one JSON line.
+const startServer = async () => { base = await h.startServer({ config: 'syslog:\n  max_frame: 256KiB\n' }); };
 
 // ---- sample data ------------------------------------------------------------------------
 // Deterministic: counts per host and family are known. Times spread over the last 5 days,
 // newest first, the first few within the last 15 minutes.
 const NOW = Date.now();
-const iso = (ms) => new Date(ms).toISOString();
 // expect.times[host]: the timestamps (ms) of that host's sample events.
 const expect = { hosts: {}, families: {}, times: {}, deny_fw1: 0, total: 0 };
 function sample() {
@@ -159,29 +79,6 @@ function sample() {
 }
 
 // ---- browser helpers ----------------------------------------------------------------------
-const pageProblems = []; // {kind, text, url}
-const uiResponses = [];  // {url, status, csp, xfo}
-function watch(page) {
-  page.on('dialog', async (d) => { pageProblems.push({ kind: 'dialog', text: d.message(), url: page.url() }); await d.dismiss().catch(() => {}); });
-  page.on('pageerror', (e) => pageProblems.push({ kind: 'pageerror', text: String(e), url: page.url() }));
-  page.on('console', (m) => { if (m.type() === 'error') pageProblems.push({ kind: 'console', text: m.text(), url: page.url() }); });
-  page.on('response', (r) => {
-    const u = new URL(r.url());
-    if (u.origin !== base) return;
-    const h = r.headers();
-    uiResponses.push({ url: u.pathname + u.search, status: r.status(), csp: h['content-security-policy'] || '', xfo: h['x-frame-options'] || '', ct: h['content-type'] || '', nosniff: h['x-content-type-options'] || '' });
-  });
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: false }).catch((e) => console.log('screenshot failed', name, e.message));
-}
-
-async function idle(page) {
-  await page.waitForFunction(() => !document.querySelector('.search-page.loading, .search-page.busy'), null, { timeout: 15000 });
-}
-
 // Matches the API response to a request for query `q`, not a late answer to an earlier one (the
 // histogram is fetched beside the search and may still be on its way when the page is idle).
 function forQuery(path, q) {
@@ -189,15 +86,6 @@ function forQuery(path, q) {
     const u = new URL(r.url());
     return u.pathname === path && (u.searchParams.get('q') || '') === q;
   };
-}
-
-async function runQuery(page, q, { range } = {}) {
-  if (range) await page.selectOption('#range', range).catch(() => {});
-  await page.fill('#q', q);
-  const resp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'), { timeout: 15000 });
-  await page.press('#q', 'Enter');
-  await resp;
-  await idle(page);
 }
 
 // A value button in the field sidebar (its <details> opened first).
@@ -212,8 +100,6 @@ async function matchedCount(page) {
   const t = await page.textContent('#matched', { timeout: 10000 });
   return Number(String(t).replace(/[^0-9]/g, ''));
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // "12.3 KiB" -> bytes (the UI's binary units); NaN when it is not a size.
 function parseBytes(text) {
@@ -329,7 +215,6 @@ async function checkSourceValues(page, src) {
 }
 
 // ---- the test -----------------------------------------------------------------------------
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 async function main() {
   await startServer();
@@ -337,17 +222,7 @@ async function main() {
   const ing = await ingest(sample());
   check(`ingested ${expect.total} sample lines`, ing.accepted === expect.total, JSON.stringify(ing));
 
-  const userDataDir = fs.mkdtempSync(path.join(tmp, 'chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    viewport: { width: 1280, height: 800 },
-    timeout: 60000,
-  });
-  context.setDefaultTimeout(10000);
-  const page = watch(await context.newPage());
+  const { context, page } = await h.browser();
 
   await section('ui assets and headers', async () => {
     // Browsers put text/html in Accept (the server answers Elasticsearch clients at / otherwise).
@@ -566,8 +441,8 @@ async function main() {
     const want = inRange(fromMs, toMs);
     const shown = await matchedCount(page);
     check(`absolute range shows its ${want} fw1 events`, want > 0 && want < fw1.length && shown === want && (await page.locator('#events tbody tr').count()) === want, `${shown} shown, ${want} expected`);
-    const h = await (await hist).json();
-    check('its histogram counts the same events', (h.buckets || []).reduce((a, b) => a + b.count, 0) === want, JSON.stringify(h).slice(0, 200));
+    const hg = await (await hist).json();
+    check('its histogram counts the same events', (hg.buckets || []).reduce((a, b) => a + b.count, 0) === want, JSON.stringify(hg).slice(0, 200));
     const times = await page.locator('#events tbody td.c-time').allTextContents();
     check('every row inside the range', times.every((t) => { const ms = Date.parse(t.replace(' ', 'T') + 'Z'); return ms >= fromMs && ms < toMs; }), times.join(', '));
     await shot(page, '02b-custom-range');
@@ -575,6 +450,22 @@ async function main() {
     await idle(page);
     check('the link reproduces the custom range', (await page.inputValue('#range')) === 'custom' && (await page.inputValue('#from')) === typed(fromMs) &&
       (await page.inputValue('#to')) === typed(toMs) && (await matchedCount(page)) === want, `${await page.inputValue('#range')} ${await page.inputValue('#from')} ${await page.inputValue('#to')}`);
+    // From the keyboard only: a relative range first, then "Custom range…", the dates typed, and
+    // Enter pressed in the query box (not in a date field, not the Search button): the typed
+    // range is searched and the selector stays on it (it used to search the last 24 hours).
+    await page.goto(base + '/?q=' + encodeURIComponent('host.name:fw1'));
+    await idle(page);
+    await page.selectOption('#range', 'custom');
+    await page.waitForSelector('#from', { state: 'visible' });
+    await page.fill('#from', typed(fromMs));
+    await page.fill('#to', typed(toMs));
+    await page.fill('#q', 'host.name:fw1');
+    const kResp = page.waitForResponse((r) => r.url().includes('/api/v1/search?'));
+    await page.press('#q', 'Enter');
+    const ku = new URL((await kResp).url());
+    await idle(page);
+    check('Enter in the query box searches the typed custom range', Date.parse(ku.searchParams.get('from')) === fromMs && Date.parse(ku.searchParams.get('to')) === toMs &&
+      (await page.inputValue('#range')) === 'custom' && (await matchedCount(page)) === want, `${ku.search} range=${await page.inputValue('#range')} shown=${await matchedCount(page)} want=${want}`);
   });
 
   await section('field sidebar', async () => {
@@ -916,14 +807,7 @@ async function main() {
   });
 
   await section('page integrity (all pages)', async () => {
-    const dialogs = pageProblems.filter((p) => p.kind === 'dialog');
-    check('no dialog fired', dialogs.length === 0, JSON.stringify(dialogs));
-    const errors = pageProblems.filter((p) => p.kind === 'pageerror');
-    check('no page error', errors.length === 0, JSON.stringify(errors).slice(0, 1500));
-    const csp = pageProblems.filter((p) => p.kind === 'console' && /Content Security Policy|Refused to/i.test(p.text));
-    check('no CSP violation', csp.length === 0, JSON.stringify(csp).slice(0, 1500));
-    const otherConsole = pageProblems.filter((p) => p.kind === 'console' && !/Failed to load resource|Content Security Policy|Refused to/i.test(p.text));
-    check('no other console error', otherConsole.length === 0, JSON.stringify(otherConsole).slice(0, 1500));
+    h.checkPageIntegrity();
     const ui = uiResponses.filter((r) => r.url === '/' || r.url.startsWith('/?') || r.url.startsWith('/ui/'));
     const noCsp = ui.filter((r) => r.csp !== CSP || r.xfo !== 'DENY');
     check(`CSP and X-Frame-Options on every UI response (${ui.length})`, ui.length > 0 && noCsp.length === 0, JSON.stringify(noCsp.slice(0, 5)));
@@ -938,34 +822,6 @@ async function main() {
     if (nf.length) console.log('  note: failed resource loads:', JSON.stringify(nf.slice(0, 8)));
   });
 
-  await context.close();
 }
 
-const guard = setTimeout(() => {
-  console.error(`\nui_e2e: timed out after ${TIMEOUT_S} s`);
-  stopServer();
-  process.exit(1);
-}, TIMEOUT_S * 1000);
-
-let failed = false;
-try {
-  await main();
-} catch (e) {
-  console.error('ui_e2e: aborted:', (e && e.stack) || e);
-  failed = true;
-} finally {
-  clearTimeout(guard);
-  await stopServer();
-}
-const bad = results.filter((r) => !r.ok);
-fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify({ results, problems: pageProblems }, null, 1));
-console.log(`\nui_e2e: ${results.length - bad.length}/${results.length} checks passed; screenshots in ${OUT}`);
-for (const b of bad) console.log(`  FAILED [${b.section}] ${b.name}: ${b.detail.slice(0, 300)}`);
-if (!failed && bad.length === 0) {
-  try {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  } catch (e) {
-    console.log(`  note: could not remove ${tmp}: ${e.message}`);
-  }
-}
-process.exit(failed || bad.length ? 1 : 0);
+await h.run(main);

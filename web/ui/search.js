@@ -29,7 +29,8 @@ export class SearchPage {
 
   build() {
     this.queryBar = new QueryBar({
-      onRun: (q) => this.app.navigate({ ...this.state, q }),
+      // Enter in the query box runs with the range the toolbar shows, a typed custom range too.
+      onRun: (q) => this.runFromInputs(q),
       fieldNames: () => [...this.knownFields].sort(),
     });
     this.rangeSelect = el('select', { class: 'range', 'aria-label': 'time range', id: 'range' },
@@ -82,8 +83,7 @@ export class SearchPage {
     this.results.addEventListener('scroll', () => this.maybeLoadMore());
   }
 
-  runFromInputs() {
-    const q = this.queryBar.value;
+  runFromInputs(q = this.queryBar.value) {
     if (this.rangeSelect.value === 'custom') {
       this.app.navigate({ ...this.state, q, range: 'custom', from: this.fromInput.value.trim(), to: this.toInput.value.trim() });
     } else {
