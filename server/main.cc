@@ -119,6 +119,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     }, {"detection.rules", "detection.placeholders"});
   }
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
+  api.LoadLeases(Log);  // issue 22: before Start, so that no DHCP event is taken twice
   // Self-monitoring (issue 10): kamatama.internal events and the gauges operators alert on.
   server::MonitorOptions mon_opt = cfg.monitor;
   mon_opt.data_dir = cfg.storage.dir;
