@@ -387,22 +387,6 @@ TEST_F(SecurityTest, UserAndTokenCommandLine) {
   }
 }
 
-// Reads from fd until `until` appears, the peer closes, or `ms` pass.
-std::string ReadUntil(int fd, const std::string& until, int ms) {
-  std::string got;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (got.find(until) == std::string::npos) {
-    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-    pollfd pfd{fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&pfd, 1, left) <= 0) break;
-    char buf[4096];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
-
 TEST_F(SecurityTest, AuditRecordsTailUserCreateAndLogout) {
   MakeUser("tailer", "analyst");  // user.create, by admin
   // The live tail (a WebSocket): audited with the query and the user who opened it.
@@ -962,10 +946,12 @@ TEST_F(SecurityLimitsTest, IdleKeepAliveIsClosedAfterHeaderTimeout) {
   ASSERT_TRUE(c.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
   std::string got = ReadUntil(c.fd(), "ok\n", 5000);
   ASSERT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
-  // Kept alive for the next request, but not longer than http.header_timeout.
-  int ms = MsUntilClosed(c, 5000);
-  EXPECT_GE(ms, 800);
-  EXPECT_LE(ms, 3000);
+  // Kept alive for the next request, but closed by http.header_timeout (1 s here): closed at all
+  // within 20 s (without the timeout an idle keep-alive stays open), and not before the timeout
+  // (load can only lengthen that). An order, not an upper time bound, which would flake on a
+  // busy machine.
+  int ms = MsUntilClosed(c, 20000);
+  EXPECT_GE(ms, 800) << "-1: still open after 20 s";
 }
 
 TEST_F(SecurityLimitsTest, SearchRateLimitPerPrincipal) {
