@@ -6,6 +6,7 @@ import { LoginPage, ChangePasswordPage } from './login.js';
 import { readState, writeState, stateToSearch } from './state.js';
 import { SearchPage } from './search.js';
 import { SourcesPage } from './sources.js';
+import { EntityPage, TreePage } from './investigate.js';
 
 const THEMES = ['auto', 'dark', 'light'];
 
@@ -115,7 +116,8 @@ class App {
   }
 
   page(view) {
-    if (!this.pages[view]) this.pages[view] = view === 'sources' ? new SourcesPage(this) : new SearchPage(this);
+    const pages = { sources: SourcesPage, entity: EntityPage, tree: TreePage };  // issue 22: entity, tree
+    if (!this.pages[view]) this.pages[view] = new (pages[view] || SearchPage)(this);
     return this.pages[view];
   }
 
@@ -131,7 +133,9 @@ class App {
     this.navSearch.classList.toggle('active', state.view === 'search');
     this.navSources.classList.toggle('active', state.view === 'sources');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
-    document.title = state.view === 'sources' ? 'Sources · kamatama' : `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
+    document.title = state.view === 'sources' ? 'Sources · kamatama'
+      : state.view === 'entity' ? `${state.etype} ${state.evalue.slice(0, 60)} · kamatama`
+        : state.view === 'tree' ? 'Process tree · kamatama' : `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);
     if (first && state.view === 'search' && !state.q) page.focusQuery();
   }

@@ -1,5 +1,5 @@
 // state.js: the view in the URL (permalinks). ?view=search|sources&q=...&range=24h or
-// &from=...&to=... . Back/forward re-apply the state; a pasted link reproduces the view.
+// &from=...&to=... ; ?view=entity&type=ip&value=... and ?view=tree&host=...&entity_id=... (issue 22). Back/forward re-apply the state; a pasted link reproduces the view.
 
 export const RANGES = [
   ['15m', 'Last 15 minutes', 15 * 60e3],
@@ -16,8 +16,13 @@ export function readState(search = location.search) {
   const to = p.get('to') || '';
   let range = p.get('range') || '';
   if (!RANGES.some(([k]) => k === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
+  const view = ['sources', 'entity', 'tree'].includes(p.get('view')) ? p.get('view') : 'search';
   return {
-    view: p.get('view') === 'sources' ? 'sources' : 'search',
+    view,
+    etype: p.get('type') || '',
+    evalue: p.get('value') || '',
+    host: p.get('host') || '',
+    entityId: p.get('entity_id') || '',
     q: p.get('q') ?? '',
     range,
     from: range === 'custom' ? from : '',
@@ -27,7 +32,9 @@ export function readState(search = location.search) {
 
 export function stateToSearch(s) {
   const p = new URLSearchParams();
-  if (s.view === 'sources') p.set('view', 'sources');
+  if (s.view !== 'search') p.set('view', s.view);
+  if (s.view === 'entity') { p.set('type', s.etype); p.set('value', s.evalue); }
+  if (s.view === 'tree') { if (s.host) p.set('host', s.host); p.set('entity_id', s.entityId); }
   if (s.q) p.set('q', s.q);
   if (s.range === 'custom') {
     if (s.from) p.set('from', s.from);
