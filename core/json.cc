@@ -1,6 +1,9 @@
 // core/json.cc
 #include "core/json.h"
 
+#include "core/event.h"
+#include "core/time.h"
+
 namespace kamatama {
 
 namespace {
@@ -110,6 +113,18 @@ void AppendJsonKey(std::string* out, std::string_view key) {
   AppendJsonString(out, key);
   out->push_back(':');
 }
+
+bool IsInteger(std::string_view s) {
+  if (s.empty() || s.size() > 18) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  if (s[i] == '0' && s.size() > i + 1) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void AppendJsonMember(std::string* out, std::string_view key, std::string_view value) {
@@ -120,6 +135,23 @@ void AppendJsonMember(std::string* out, std::string_view key, std::string_view v
 void AppendJsonMember(std::string* out, std::string_view key, int64_t value) {
   AppendJsonKey(out, key);
   out->append(std::to_string(value));
+}
+
+void AppendEventJson(const Event& ev, std::string* out) {
+  out->append("{\"@timestamp\":");
+  AppendJsonString(out, FormatRfc3339(ev.timestamp_ns));
+  for (const auto& [name, value] : ev.fields) {
+    out->push_back(',');
+    AppendJsonString(out, name);
+    out->push_back(':');
+    if (TypeOfField(name) == FieldType::kInt && IsInteger(value)) out->append(value);
+    else AppendJsonString(out, value);
+  }
+  out->append(",\"event.ingested\":");
+  AppendJsonString(out, FormatRfc3339(ev.ingested_ns));
+  out->append(",\"event.original\":");
+  AppendJsonString(out, ev.original);
+  out->push_back('}');
 }
 
 }  // namespace kamatama

@@ -10,6 +10,8 @@
 
 namespace kamatama {
 
+struct Event;
+
 //! Appends `s` as a quoted JSON string.
 void AppendJsonString(std::string* out, std::string_view s);
 
@@ -21,5 +23,9 @@ void AppendJsonMember(std::string* out, std::string_view key, int64_t value);
 //! Replaces invalid UTF-8 sequences with U+FFFD. Returns true if `s` was valid already.
 bool IsValidUtf8(std::string_view s);
 std::string SanitizeUtf8(std::string_view s);
+
+//! Appends an event as a JSON object with flat dotted keys: @timestamp, its fields (integer
+//! fields as numbers), event.ingested and event.original. The API's and `kamatama parse`'s form.
+void AppendEventJson(const Event& ev, std::string* out);
 
 }  // namespace kamatama

@@ -3,6 +3,8 @@
 
 #include <re2/re2.h>
 
+#include "core/base64.h"
+
 namespace kamatama::detect {
 
 namespace {
@@ -163,33 +165,7 @@ void AddStar(Pattern* p, bool front, bool back) {
   if (back && (p->empty() || p->back().kind != Piece::Kind::kStar)) p->push_back(Piece{Piece::Kind::kStar, {}});
 }
 
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const uint32_t v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kAlphabet[v >> 18]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
-  }
-  if (i + 1 == bytes.size()) {
-    const uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-    out.push_back(kAlphabet[v >> 18]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    const uint32_t v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(kAlphabet[v >> 18]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back('=');
-  }
-  return out;
-}
+std::string Base64(std::string_view bytes) { return Base64Encode(bytes); }  // core/base64.h
 
 std::string Utf16Le(std::string_view utf8) { return Utf16(utf8, false); }
 

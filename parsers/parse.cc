@@ -6,6 +6,7 @@
 #include <string>
 
 #include "parsers/json_event.h"
+#include "parsers/powershell_decode.h"
 #include "parsers/registry.h"
 
 namespace kamatama {
@@ -55,6 +56,10 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
     if (!parsed) ev.Set(field::kDataset, is_syslog ? "syslog.generic" : "syslog.raw");
   }
   if (!rec.observer.empty()) ev.Set(field::kObserverIp, rec.observer);
+  // issue 22: encoded PowerShell is decoded once, here, so that it is searchable.
+  if (const std::string* cl = ev.Get("process.command_line")) {
+    if (auto decoded = DecodePowerShellCommand(*cl)) ev.Set("process.command_line_decoded", *decoded);
+  }
   // kamatama.* datasets (kamatama.audit) are reserved for the server's own events: a sender
   // cannot forge an audit entry, or hide its events from non-admins, by claiming one.
   if (const std::string* ds = ev.Get(field::kDataset); ds && !(rec.flags & kRawInternal)) {

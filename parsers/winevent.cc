@@ -187,7 +187,9 @@ bool IsNxlogMetadata(std::string_view k) {
       "SeverityValue", "Severity", "SourceName", "ProviderGuid", "Version", "Task", "OpcodeValue", "RecordNumber",
       "ExecutionProcessID", "ExecutionThreadID", "Channel", "Domain", "AccountName", "UserID", "AccountType",
       "Category", "Opcode", "EventReceivedTime", "SourceModuleName", "SourceModuleType", "EventID", "Level",
-      "TimeCreated", "ActivityID", "RelatedActivityID", "ThreadID", "event.dataset", "tags"};
+      "TimeCreated", "ActivityID", "RelatedActivityID", "ThreadID", "event.dataset", "tags",
+      // what Logstash adds when it forwards NXLog's JSON
+      "@version", "host", "port"};
   for (std::string_view n : kNames) {
     if (n == k) return true;
   }
@@ -615,6 +617,26 @@ void SetIf(Event* ev, std::string_view name, std::string_view value) {
   ev->Set(name, value);
 }
 
+namespace {
+// Issue 22: a flat (NXLog) event keeps only normalised fields. Its EventData went to
+// winlog.event_data.* above; the System fields NXLog renders get their Winlogbeat names; the
+// shipper's own keys (EventReceivedTime, SourceModuleType, @version, ...) are dropped: they are in
+// event.original. `AccountName: SYSTEM` (the account that logged a Sysmon event) no longer sits
+// beside the user who ran the process.
+void MoveFlatShipperKeys(Event* ev) {
+  static constexpr std::pair<std::string_view, std::string_view> kRenamed[] = {
+      {"AccountName", "winlog.user.name"}, {"Domain", "winlog.user.domain"}, {"AccountType", "winlog.user.type"},
+      {"Category", "winlog.task"},         {"Opcode", "winlog.opcode"}};
+  for (const auto& [from, to] : kRenamed) {
+    const std::string* v = ev->Get(from);
+    if (v && !v->empty() && !ev->Get(to)) ev->Set(to, std::string(*v));
+  }
+  std::erase_if(ev->fields, [](const auto& f) {
+    return f.first.find('.') == std::string::npos && f.first != "message" && f.first != field::kTags;
+  });
+}
+}  // namespace
+
 void EmitCommon(const Record& r, std::string_view time_text, Event* ev) {
   if (r.event_id.empty()) ev->Set(field::kErrorMessage, "Windows event without EventID");
   SetIf(ev, "event.code", r.event_id);
@@ -645,6 +667,7 @@ void EmitCommon(const Record& r, std::string_view time_text, Event* ev) {
       ev->Set(name, v);
     }
   }
+  if (r.form == Form::kNxlog) MoveFlatShipperKeys(ev);
   std::optional<int64_t> t;
   if (!time_text.empty()) t = ParseRfc3339(time_text);
   if (!t && !r.system_time.empty()) t = ParseRfc3339(r.system_time);

@@ -153,4 +153,19 @@ class Query {
   TimeRange time_bounds_;
 };
 
+//! A parsed query as the store's row filter (core/row.h), so that the store never sees query/.
+//! Borrows the query, which must outlive it.
+class QueryFilter final : public RowFilter {
+ public:
+  explicit QueryFilter(const Query& q) : q_(q) {}
+  bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
+  BlockAnswer Answer(const TokenFilter& has) const override { return q_.Answer(has); }
+  bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
+  const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
+  const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
+
+ private:
+  const Query& q_;
+};
+
 }  // namespace kamatama::query

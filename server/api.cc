@@ -1,6 +1,7 @@
 // server/api.cc
 #include "server/api.h"
 #include "server/admin_routes.h"
+#include "server/investigate_routes.h"
 
 #include <simdjson.h>
 
@@ -21,7 +22,6 @@
 #include "query/pipes.h"
 #include "query/query.h"
 #include "server/intel_routes.h"
-#include "query/row_filter.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
 #include "server/web_routes.h"
@@ -37,17 +37,6 @@ int HexValue(char c) {
 }
 
 
-bool IsInteger(std::string_view s) {
-  if (s.empty() || s.size() > 18) return false;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size()) return false;
-  if (s[i] == '0' && s.size() > i + 1) return false;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  return true;
-}
-
 // A failed scan: 422 when the query hit its memory cap (the client must narrow it), else 500.
 Response ScanError(const Status& s, std::string_view what) {
   if (s.code() == Status::Code::kResourceExhausted) return JsonError(422, s.message());
@@ -59,8 +48,7 @@ const std::string* Param(const Request& req, const std::string& name) {
   return it == req.params.end() ? nullptr : &it->second;
 }
 
-// Adapts a parsed query to the store's row filter interface.
-using QueryFilter = query::QueryRowFilter;
+using query::QueryFilter;  // query/query.h
 }  // namespace
 
 Response JsonError(int status, std::string_view message) {
@@ -111,28 +99,12 @@ bool ParseTarget(std::string_view target, std::string* path, std::multimap<std::
   return true;
 }
 
-void AppendEventJson(const Event& ev, std::string* out) {
-  out->append("{\"@timestamp\":");
-  AppendJsonString(out, FormatRfc3339(ev.timestamp_ns));
-  for (const auto& [name, value] : ev.fields) {
-    out->push_back(',');
-    AppendJsonString(out, name);
-    out->push_back(':');
-    if (TypeOfField(name) == FieldType::kInt && IsInteger(value)) out->append(value);
-    else AppendJsonString(out, value);
-  }
-  out->append(",\"event.ingested\":");
-  AppendJsonString(out, FormatRfc3339(ev.ingested_ns));
-  out->append(",\"event.original\":");
-  AppendJsonString(out, ev.original);
-  out->push_back('}');
-}
-
 Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
     : cfg_(cfg), store_(store), pipeline_(pipeline), tails_(cfg.query.max_tails) {
   if (pipeline_) {
     pipeline_->SetObserver([this](const std::vector<Event>& evs) {
       tails_.Publish(evs);
+      for (const Event& ev : evs) leases_.Observe(ev);  // issue 22: DHCP leases as they arrive
       if (monitor_) monitor_->Observe(evs);  // issue 10: per-source last-seen, ingest lag
     });
   }
@@ -249,6 +221,10 @@ Response Api::Dispatch(Request& req) {
     return req.path == "/api/v1/fieldnames" ? FieldNames() : Sources(req);
   }
   if (req.path == "/api/v1/hunt") return Hunt(req);  // issue 20: server/hunt_routes.cc
+  if (auto r = HandleInvestigateRoute(req, InvestigateContext{cfg_, *store_, leases_, [&](const std::string& f) {
+                                        return RestrictFilter(req.principal, f);
+                                      }}))
+    return std::move(*r);  // issue 22: /api/v1/ip/owner, /process/tree, /entity
   if (req.path == "/api/v1/tail") return JsonError(426, "the live tail is a WebSocket: send an Upgrade request");
   return JsonError(404, "no such endpoint");
 }
@@ -279,6 +255,15 @@ std::optional<Response> Api::ReadSearchBody(Request& req) {
     req.params.emplace(name, std::move(text));
   }
   return std::nullopt;
+}
+
+void Api::LoadLeases(const std::function<void(const std::string&)>& log) {
+  const int64_t t0 = store::NowSteady();
+  uint64_t events = 0;
+  Status s = server::LoadLeases(*store_, cfg_, &leases_, &events);
+  if (!s.ok()) log("warning: DHCP leases not loaded from the store: " + s.ToString());
+  log(fmt::format("investigate: {} DHCP events read into {} lease observations of {} addresses in {:.0f} ms", events,
+                  leases_.Size(), leases_.Addresses(), (store::NowSteady() - t0) / 1e6));
 }
 
 Response Api::Metrics() {

@@ -16,7 +16,9 @@
 #include <variant>
 #include <string>
 
+#include "core/json.h"
 #include "ingest/pipeline.h"
+#include "investigate/lease_index.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/tail.h"
@@ -82,8 +84,7 @@ bool UrlDecode(std::string_view in, bool plus_is_space, std::string* out);
 //! A response with `{"error": message}` and the given status.
 Response JsonError(int status, std::string_view message);
 
-//! Appends an event as a JSON object with flat dotted keys (integers as numbers).
-void AppendEventJson(const Event& ev, std::string* out);
+using ::kamatama::AppendEventJson;  // core/json.h
 
 class Api {
  public:
@@ -132,6 +133,10 @@ class Api {
     std::optional<Response> refused;
   };
   TailStart OpenTail(Request& req);
+
+  //! Issue 22: fills the DHCP lease index from the stored DHCP events of the retention window
+  //! (later events reach it through the pipeline observer). Logs what it read. Call before serving.
+  void LoadLeases(const std::function<void(const std::string&)>& log);
 
   //! Writes an audit event (dataset kamatama.audit) through the pipeline; false when it could not
   //! be queued (issue 19: an audited read is then refused with 503).
@@ -218,6 +223,7 @@ class Api {
   IntelRoutes* intel_ = nullptr;    // issue 28
   const LiveDetection* detection_ = nullptr;  // issue 20
   TailHub tails_;
+  investigate::LeaseIndex leases_;  // issue 22: DHCP leases by address and time
   std::mutex sources_mu_;
   int64_t sources_at_ = 0;  // steady time of the cached /api/v1/sources answer
   std::string sources_cache_;

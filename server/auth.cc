@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "core/base64.h"
 #include "core/safe_file.h"
 #include "core/time.h"
 #include "server/api.h"
@@ -105,6 +106,9 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/fields", true, kPermSearch, "/api/v1/fields", "field summary"},
       {"*", "/api/v1/fieldnames", true, kPermSearch, "/api/v1/fieldnames", "field names"},
       {"*", "/api/v1/sources", true, kPermSearch, "/api/v1/sources", "sources summary"},
+      {"*", "/api/v1/ip/owner", true, kPermSearch, "/api/v1/ip/owner?ip=10.0.0.1", "which host had an address at a time"},
+      {"*", "/api/v1/process/tree", true, kPermSearch, "/api/v1/process/tree?entity_id=x", "process tree"},
+      {"*", "/api/v1/entity", true, kPermSearch, "/api/v1/entity?type=ip&value=10.0.0.1", "entity page"},
       {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
       {"*", "/api/v1/hunt", true, kPermExport, "/api/v1/hunt", "retro-hunt: Sigma rules over stored events (analysts)"},
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
@@ -267,33 +271,13 @@ int HashLogN(std::string_view encoded) {
   return log_n;
 }
 
-bool Base64Decode(std::string_view in, std::string* out) {
-  std::string s(in);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  if (s.size() % 4 == 2) s += "==";
-  else if (s.size() % 4 == 3) s += "=";
-  if (s.size() % 4 || s.size() > 8192) return false;
-  for (char c : s) {
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')) return false;
-  }
-  out->assign(s.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()), reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
-  if (n < 0) return false;
-  size_t pad = 0;
-  if (!s.empty() && s.back() == '=') ++pad;
-  if (s.size() > 1 && s[s.size() - 2] == '=') ++pad;
-  out->resize(static_cast<size_t>(n) - pad);
-  return true;
+namespace {
+// Credentials in an Authorization header are short: a longer value is refused before decoding.
+constexpr size_t kMaxEncodedCredentials = 8192;
+bool DecodeCredentials(std::string_view in, std::string* out) {
+  return in.size() <= kMaxEncodedCredentials && Base64Decode(in, out);
 }
-
-std::string Base64Encode(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+}  // namespace
 
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
@@ -863,7 +847,7 @@ Authenticator::Result Authenticator::AuthenticateHeader(const Request& req, std:
     if (scheme_is("basic")) {
       std::string decoded;
       size_t colon;
-      if (!Base64Decode(credentials(), &decoded) || (colon = decoded.find(':')) == std::string::npos)
+      if (!DecodeCredentials(credentials(), &decoded) || (colon = decoded.find(':')) == std::string::npos)
         return malformed("malformed Basic credentials");
       std::string user = decoded.substr(0, colon), pw = decoded.substr(colon + 1);
       // A shipper may put an API token as the Basic password (any user name).
@@ -885,7 +869,7 @@ Authenticator::Result Authenticator::AuthenticateHeader(const Request& req, std:
       if (is_token(t)) return CheckToken(t);
       std::string decoded;
       size_t colon;
-      if (!Base64Decode(t, &decoded) || (colon = decoded.find(':')) == std::string::npos)
+      if (!DecodeCredentials(t, &decoded) || (colon = decoded.find(':')) == std::string::npos)
         return malformed("malformed ApiKey credentials (expected base64 of id:key)");
       std::string_view id = std::string_view(decoded).substr(0, colon), key = std::string_view(decoded).substr(colon + 1);
       if (is_token(key)) return CheckToken(key);

@@ -98,9 +98,6 @@ int HashLogN(std::string_view encoded);
 std::string RandomHex(size_t bytes);
 std::string Sha256Hex(std::string_view data);
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
-//! Base64 decoding (standard alphabet, padding optional); false if invalid.
-bool Base64Decode(std::string_view in, std::string* out);
-std::string Base64Encode(std::string_view in);
 //! Names of users and tokens: 1 to 64 of [A-Za-z0-9._@-].
 bool ValidName(std::string_view name);
 //! Password policy: at least 8 bytes, at most 1024.

@@ -16,7 +16,7 @@
 #include "core/time.h"
 #include "detect/hunt.h"
 #include "parsers/parse.h"
-#include "query/row_filter.h"
+#include "query/query.h"
 #include "server/api.h"
 #include "server/detection.h"
 
@@ -153,7 +153,7 @@ std::unordered_set<std::string> ExistingHuntKeys(store::Store* store, const std:
   std::unordered_set<std::string> keys;
   auto q = query::Query::Parse("event.dataset:kamatama.alert AND kamatama.alert.origin:hunt");
   const query::Query& query = std::get<query::Query>(q);
-  query::QueryRowFilter filter(query);
+  query::QueryFilter filter(query);
   store::ScanOptions so;
   so.limit = 0;
   so.cancelled = cancelled;

@@ -139,6 +139,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   api.SetIntel(&intel_routes);
   server::IntelFetcher fetcher(cfg.intel, &intel_routes, Log);  // intel.feeds on their schedule
   fetcher.Start();
+  api.LoadLeases(Log);  // issue 22: before Start, so that no DHCP event is taken twice
   // Self-monitoring (issue 10): kamatama.internal events and the gauges operators alert on.
   server::MonitorOptions mon_opt = cfg.monitor;
   mon_opt.data_dir = cfg.storage.dir;

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/base64.h"
 #include "core/time.h"
 #include "server/api.h"
 #include "server/config.h"

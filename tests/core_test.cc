@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "core/base64.h"
 #include "core/event.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -158,4 +159,36 @@ TEST(Event, SetGetTags) {
   EXPECT_EQ(TypeOfField("source.port"), FieldType::kInt);
   EXPECT_EQ(TypeOfField("source.ip"), FieldType::kIp);
   EXPECT_EQ(TypeOfField("user.name"), FieldType::kString);
+}
+
+// RFC 4648 section 10 test vectors (the oracle), both directions, padded and unpadded.
+TEST(Base64, Rfc4648VectorsAndRejects) {
+  const std::pair<const char*, const char*> kVectors[] = {{"", ""},         {"f", "Zg=="},     {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, enc] : kVectors) {
+    EXPECT_EQ(Base64Encode(plain), enc);
+    std::string out;
+    ASSERT_TRUE(Base64Decode(enc, &out)) << enc;
+    EXPECT_EQ(out, plain);
+    std::string unpadded(enc);
+    while (!unpadded.empty() && unpadded.back() == '=') unpadded.pop_back();
+    ASSERT_TRUE(Base64Decode(unpadded, &out)) << unpadded;
+    EXPECT_EQ(out, plain);
+  }
+  std::string out;
+  EXPECT_FALSE(Base64Decode("Zm9v!", &out));
+  EXPECT_FALSE(Base64Decode("Zm9vY", &out)) << "one character in the last group";
+  EXPECT_FALSE(Base64Decode("Zg=", &out)) << "padding that does not complete the group";
+  EXPECT_FALSE(Base64Decode("Zm 9v", &out));
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  ASSERT_TRUE(Base64Decode(Base64Encode(bytes), &out));
+  EXPECT_EQ(out, bytes);
+}
+
+TEST(Base64, Utf16LeToUtf8) {
+  EXPECT_EQ(Utf16LeToUtf8(std::string("h\0\xe9\0", 4)), "h\xc3\xa9");
+  EXPECT_EQ(Utf16LeToUtf8(std::string("\x3d\xd8\x00\xde", 4)), "\xf0\x9f\x98\x80") << "surrogate pair (U+1F600)";
+  EXPECT_EQ(Utf16LeToUtf8(std::string("\x3d\xd8", 2)), "\xef\xbf\xbd") << "unpaired surrogate";
 }

@@ -477,9 +477,13 @@ TEST(Sysmon, RegistryValueSetNxlog) {
   EXPECT_EQ(F(ev, "process.pid"), "555");
   EXPECT_EQ(F(ev, "host.name"), "ws02.corp.example");
   EXPECT_EQ(F(ev, "winlog.process.pid"), "2040");
-  // NXLog keeps its flat fields, and the EventData is also where every form puts it.
+  // The EventData is where every form puts it; NXLog's flat keys are not kept beside it (issue 22).
   EXPECT_EQ(F(ev, "winlog.event_data.Image"), "C:\\Windows\\regedit.exe");
-  EXPECT_EQ(F(ev, "Image"), "C:\\Windows\\regedit.exe");
+  EXPECT_EQ(F(ev, "Image"), "<absent>");
+  EXPECT_EQ(F(ev, "AccountName"), "<absent>");
+  EXPECT_EQ(F(ev, "EventReceivedTime"), "<absent>");
+  EXPECT_EQ(F(ev, "winlog.user.name"), "SYSTEM") << "the account that logged it, under its Winlogbeat name";
+  EXPECT_EQ(F(ev, "winlog.task"), "Registry value set - rule RegistryEvent");
   EXPECT_EQ(F(ev, "winlog.event_data.Hostname"), "<absent>");  // NXLog's metadata is not EventData
   EXPECT_EQ(ev.timestamp_ns, T("2023-01-02T03:04:05.999Z"));
 }

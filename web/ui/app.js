@@ -8,6 +8,7 @@ import { SearchPage } from './search.js';
 import { SourcesPage } from './sources.js';
 import { ListsPage } from './intel.js';
 import { HuntPage } from './hunt.js';
+import { EntityPage, TreePage } from './investigate.js';
 
 const THEMES = ['auto', 'dark', 'light'];
 
@@ -119,7 +120,8 @@ class App {
   }
 
   page(view) {
-    const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this), lists: () => new ListsPage(this) }[view] || (() => new SearchPage(this));
+    const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this), lists: () => new ListsPage(this),
+      entity: () => new EntityPage(this), tree: () => new TreePage(this) }[view] || (() => new SearchPage(this));  // issue 22: entity, tree
     if (!this.pages[view]) this.pages[view] = make();
     return this.pages[view];
   }
@@ -138,8 +140,9 @@ class App {
     this.navHunt.classList.toggle('active', state.view === 'hunt');
     this.navLists.classList.toggle('active', state.view === 'lists');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
-    const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama' };
-    document.title = titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
+    const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama', tree: 'Process tree · kamatama' };
+    document.title = state.view === 'entity' ? `${state.etype} ${state.evalue.slice(0, 60)} · kamatama`
+      : titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);
     if (first && state.view === 'search' && !state.q) page.focusQuery();
   }

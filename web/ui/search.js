@@ -7,6 +7,7 @@ import { drawHistogram, drawBarChart, drawLineChart } from './charts.js';
 import { summarize, familyOf } from './summary.js';
 import { RANGES, resolveRange, eventState, stateToSearch } from './state.js';
 import { Tail } from './tail.js';
+import { entityTypeOf, entityLink, ownerNote } from './investigate.js';
 
 const PAGE = 100;
 const MAX_ROWS = 5000;
@@ -447,7 +448,10 @@ export class SearchPage {
         minus.addEventListener('click', () => this.addFilter(k, text, true));
         actions.append(plus, minus);
       }
-      return el('tr', { dataset: { field: k } }, el('th', { scope: 'row' }, visibleText(k)), el('td', { class: 'dval' }, valueView(text, 1000)), actions);
+      // issue 22: entity values link to their page; an internal address says whose it was then.
+      const etype = entityTypeOf(k);
+      const val = etype && text ? [entityLink(this.app, etype, text), etype === 'ip' ? ownerNote(this.app, text, ts) : null] : valueView(text, 1000);
+      return el('tr', { dataset: { field: k } }, el('th', { scope: 'row' }, visibleText(k)), el('td', { class: 'dval' }, val), actions);
     });
     this.detail.appendChild(el('table', { class: 'fields-table', id: 'detail-fields' }, el('tbody', null, rows)));
     const orig = ev['event.original'];

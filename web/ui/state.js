@@ -1,5 +1,5 @@
 // state.js: the view in the URL (permalinks). ?view=search|sources|hunt|lists&q=...&range=24h or
-// &from=...&to=... . Back/forward re-apply the state; a pasted link reproduces the view.
+// &from=...&to=... ; ?view=entity&type=ip&value=... and ?view=tree&host=...&entity_id=... (issue 22). Back/forward re-apply the state; a pasted link reproduces the view.
 import { quoteValue } from './query-bar.js';
 
 export const RANGES = [
@@ -10,7 +10,7 @@ export const RANGES = [
   ['30d', 'Last 30 days', 30 * 86400e3],
 ];
 export const DEFAULT_RANGE = '24h';
-export const VIEWS = ['search', 'sources', 'hunt', 'lists'];
+export const VIEWS = ['search', 'sources', 'hunt', 'lists', 'entity', 'tree'];
 
 export function readState(search = location.search) {
   const p = new URLSearchParams(search);
@@ -18,8 +18,13 @@ export function readState(search = location.search) {
   const to = p.get('to') || '';
   let range = p.get('range') || '';
   if (!RANGES.some(([k]) => k === range)) range = from || to ? 'custom' : DEFAULT_RANGE;
+  const view = VIEWS.includes(p.get('view')) ? p.get('view') : 'search';
   return {
-    view: VIEWS.includes(p.get('view')) ? p.get('view') : 'search',
+    view,
+    etype: p.get('type') || '',
+    evalue: p.get('value') || '',
+    host: p.get('host') || '',
+    entityId: p.get('entity_id') || '',
     q: p.get('q') ?? '',
     range,
     from: range === 'custom' ? from : '',
@@ -30,6 +35,8 @@ export function readState(search = location.search) {
 export function stateToSearch(s) {
   const p = new URLSearchParams();
   if (s.view && s.view !== 'search') p.set('view', s.view);
+  if (s.view === 'entity') { p.set('type', s.etype); p.set('value', s.evalue); }
+  if (s.view === 'tree') { if (s.host) p.set('host', s.host); p.set('entity_id', s.entityId); }
   if (s.q) p.set('q', s.q);
   if (s.range === 'custom') {
     if (s.from) p.set('from', s.from);

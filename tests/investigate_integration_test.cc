@@ -1,0 +1,410 @@
+// tests/investigate_integration_test.cc
+//! The investigation endpoints (issue 22) against the real binary: GET /api/v1/ip/owner over DHCP
+//! lines of every server the parsers know (ISC, dnsmasq, Kea, Windows DHCP, DHCPv6), each address
+//! leased to one machine and later to another, answered on both sides of the change, again after a
+//! restart (the index rebuilt from the store), and by the hosts' own events where no lease says;
+//! GET /api/v1/process/tree over ../shared/attack/empire_launcher_vbs as it came (NXLog JSON) and
+//! converted here into event XML, Winlogbeat and Wazuh JSON; GET /api/v1/entity for an address, a
+//! host, a user and a process. Expectations come from the lines written here and the data set's
+//! README (explorer.exe -> wscript.exe launcher.vbs -> powershell.exe -enc -> 10.10.10.5:80).
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/harness.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using kmt_test::Server;
+using kmt_test::UrlEncode;
+
+const std::string kEmpire =
+    std::string(KMT_SOURCE_DIR) + "/../shared/attack/empire_launcher_vbs/empire_launcher_vbs_2020-09-04160940.json";
+const char* kPowershell = "{860ba2e3-9f13-5f52-2703-000000000400}";
+const char* kExplorer = "{860ba2e3-993f-5f52-8402-000000000400}";
+
+// DHCP lines: every address goes to one client, then (after a release, or without one) to another.
+const char* kDhcpLines[] = {
+    // dnsmasq: WORKSTATION5 holds 172.18.39.5 (renewed), releases it; LAPTOP7 gets it two days later.
+    "<30>1 2020-09-04T08:00:00Z dhcp01 dnsmasq-dhcp 812 - - DHCPACK(eth0) 172.18.39.5 00:15:5d:0a:27:05 WORKSTATION5",
+    "<30>1 2020-09-04T20:00:00Z dhcp01 dnsmasq-dhcp 812 - - DHCPACK(eth0) 172.18.39.5 00:15:5d:0a:27:05 WORKSTATION5",
+    "<30>1 2020-09-05T10:00:00Z dhcp01 dnsmasq-dhcp 812 - - DHCPRELEASE(eth0) 172.18.39.5 00:15:5d:0a:27:05 WORKSTATION5",
+    "<30>1 2020-09-07T09:00:00Z dhcp01 dnsmasq-dhcp 812 - - DHCPACK(eth0) 172.18.39.5 00:15:5d:0a:27:99 LAPTOP7",
+    // ISC: pc-a, then pc-b with no release in between.
+    "<30>1 2020-09-10T08:00:00Z dhcp02 dhcpd 64305 - - DHCPACK on 10.9.0.7 to 4c:55:41:a0:fa:99 (pc-a) via eth0",
+    "<30>1 2020-09-12T08:00:00Z dhcp02 dhcpd 64305 - - DHCPACK on 10.9.0.7 to 4c:55:41:a0:fa:aa (pc-b) via eth0",
+    // Kea: a MAC and no host name; the name comes from nowhere, the MAC says who.
+    "<30>1 2020-09-10T08:00:00Z kea01 kea-dhcp4 1234 - - INFO  [kea-dhcp4.leases/1234.139] DHCP4_LEASE_ALLOC "
+    "[hwtype=1 00:0c:01:02:03:04], cid=[01:00:0c:01:02:03:04], tid=0x6b09d4f3: lease 192.0.2.5 has been allocated for 3600 seconds",
+    "<30>1 2020-09-10T09:00:00Z kea01 kea-dhcp4 1234 - - DHCP4_RELEASE [hwtype=1 00:0c:01:02:03:04], cid=[no info], "
+    "tid=0x5: address 192.0.2.5 was released properly.",
+    // Windows DHCP audit log (no syslog header: the CSV time).
+    "11,09/15/20,10:00:00,Renew,10.0.0.4,pc4.corp.example,AABBCCDDEEFF,,1,0,,,,,,,,,0",
+    "12,09/16/20,10:00:00,Release,10.0.0.4,pc4.corp.example,AABBCCDDEEFF,,1,0,,,,,,,,,0",
+    "10,09/16/20,12:00:00,Assign,10.0.0.4,pc5.corp.example,AABBCCDDEE00,,1,0,,,,,,,,,0",
+    // DHCPv6 (dnsmasq): the client is its DUID.
+    "<30>1 2020-09-10T08:00:00Z r dnsmasq-dhcp 1 - - DHCPREPLY(eth0) 2001:db8::5 00:01:00:01:2a:3b:4c:5d:00:11:22:33:44:55 pc6",
+    "<30>1 2020-09-11T08:00:00Z r dnsmasq-dhcp 1 - - DHCPREPLY(eth0) 2001:db8::5 00:01:00:01:2a:3b:4c:5d:00:11:22:33:44:66 pc7",
+};
+
+struct OwnerCase {
+  const char* ip;
+  const char* at;
+  const char* hostname;  // "" = nobody
+  const char* mac;
+  const char* method;
+};
+
+const OwnerCase kOwnerCases[] = {
+    {"172.18.39.5", "2020-09-04T20:10:00Z", "WORKSTATION5", "00-15-5D-0A-27-05", "dhcp"},   // during the attack
+    {"172.18.39.5", "2020-09-04T07:59:59Z", "", "", ""},                                    // before any lease or event
+    {"172.18.39.5", "2020-09-05T11:00:00Z", "", "", ""},                                    // released: nobody
+    {"172.18.39.5", "2020-09-07T09:00:01Z", "LAPTOP7", "00-15-5D-0A-27-99", "dhcp"},        // the later lease
+    {"10.9.0.7", "2020-09-11T00:00:00Z", "pc-a", "4C-55-41-A0-FA-99", "dhcp"},
+    {"10.9.0.7", "2020-09-12T08:00:00Z", "pc-b", "4C-55-41-A0-FA-AA", "dhcp"},
+    {"192.0.2.5", "2020-09-10T08:30:00Z", "", "00-0C-01-02-03-04", "dhcp"},
+    {"192.0.2.5", "2020-09-10T09:30:00Z", "", "", ""},
+    {"10.0.0.4", "2020-09-16T09:59:00Z", "pc4.corp.example", "AA-BB-CC-DD-EE-FF", "dhcp"},
+    {"10.0.0.4", "2020-09-16T11:00:00Z", "", "", ""},
+    {"10.0.0.4", "2020-09-16T12:00:01Z", "pc5.corp.example", "AA-BB-CC-DD-EE-00", "dhcp"},
+    {"2001:db8::5", "2020-09-10T12:00:00Z", "pc6", "", "dhcp"},
+    {"2001:db8::5", "2020-09-11T12:00:00Z", "pc7", "", "dhcp"},
+    // No DHCP for the domain controller's address: its own outbound Sysmon 3 events say.
+    {"172.18.38.5", "2020-09-04T20:10:00Z", "MORDORDC.theshire.local", "", "host-events"},
+};
+
+std::string Str(simdjson::dom::element e, const char* key) {
+  std::string_view v;
+  if (e[key].get(v)) return "";
+  return std::string(v);
+}
+
+// ---- the empire events in the other Windows input forms ---------------------------------------
+
+const char* kSysmonDataKeys[] = {
+    "RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "FileVersion", "Description", "Product", "Company",
+    "OriginalFileName", "CommandLine", "CurrentDirectory", "User", "LogonGuid", "LogonId", "TerminalSessionId",
+    "IntegrityLevel", "Hashes", "ParentProcessGuid", "ParentProcessId", "ParentImage", "ParentCommandLine", "Protocol",
+    "Initiated", "SourceIsIpv6", "SourceIp", "SourceHostname", "SourcePort", "DestinationIsIpv6", "DestinationIp",
+    "DestinationHostname", "DestinationPort", "QueryName", "QueryStatus", "QueryResults", "TargetFilename"};
+
+struct SysmonRecord {
+  int64_t event_id = 0;
+  std::string channel, utc_time;
+  std::vector<std::pair<std::string, std::string>> data;
+};
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string XmlText(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '"') out += "&quot;";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+// The ProcessGuids of another machine: the same events, told apart from the NXLog ones.
+std::string Rehost(std::string v, const std::string& prefix) {
+  for (size_t p = 0; (p = v.find("860ba2e3", p)) != std::string::npos; p += 8) v.replace(p, 8, prefix);
+  return v;
+}
+
+std::vector<SysmonRecord> EmpireSysmon() {
+  std::vector<SysmonRecord> out;
+  std::ifstream in(kEmpire);
+  std::string line;
+  simdjson::dom::parser p;
+  while (std::getline(in, line)) {
+    simdjson::dom::element e;
+    if (p.parse(line).get(e)) continue;
+    SysmonRecord r;
+    r.channel = Str(e, "Channel");
+    if (r.channel != "Microsoft-Windows-Sysmon/Operational" || Str(e, "Hostname") != "WORKSTATION5.theshire.local") continue;
+    if (e["EventID"].get(r.event_id) || (r.event_id != 1 && r.event_id != 3 && r.event_id != 5 && r.event_id != 22 &&
+                                          r.event_id != 11))
+      continue;
+    r.utc_time = Str(e, "UtcTime");
+    for (const char* k : kSysmonDataKeys) {
+      std::string v = Str(e, k);
+      if (!v.empty()) r.data.emplace_back(k, v);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string AsXml(const SysmonRecord& r, const std::string& host, const std::string& prefix) {
+  std::string s = "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider "
+                  "Name=\"Microsoft-Windows-Sysmon\" Guid=\"{5770385f-c22a-43e0-bf4c-06f5698ffbd9}\"/><EventID>" +
+                  std::to_string(r.event_id) + "</EventID><TimeCreated SystemTime=\"" + r.utc_time +
+                  "\"/><Channel>" + r.channel + "</Channel><Computer>" + host + "</Computer></System><EventData>";
+  for (const auto& [k, v] : r.data) s += "<Data Name=\"" + k + "\">" + XmlText(Rehost(v, prefix)) + "</Data>";
+  return s + "</EventData></Event>";
+}
+
+std::string AsWinlogbeat(const SysmonRecord& r, const std::string& host, const std::string& prefix) {
+  std::string s = "{\"@timestamp\":" + JsonString(r.utc_time.substr(0, 10) + "T" + r.utc_time.substr(11) + "Z") +
+                  ",\"winlog\":{\"channel\":" + JsonString(r.channel) + ",\"event_id\":" + std::to_string(r.event_id) +
+                  ",\"provider_name\":\"Microsoft-Windows-Sysmon\",\"computer_name\":" + JsonString(host) +
+                  ",\"event_data\":{";
+  for (size_t i = 0; i < r.data.size(); ++i) {
+    s += (i ? "," : "") + JsonString(r.data[i].first) + ":" + JsonString(Rehost(r.data[i].second, prefix));
+  }
+  return s + "}}}";
+}
+
+// Wazuh: camelCase event data keys, backslashes doubled in values.
+std::string AsWazuh(const SysmonRecord& r, const std::string& host, const std::string& prefix) {
+  std::string s = "{\"win\":{\"system\":{\"providerName\":\"Microsoft-Windows-Sysmon\",\"eventID\":" +
+                  JsonString(std::to_string(r.event_id)) + ",\"channel\":" + JsonString(r.channel) +
+                  ",\"computer\":" + JsonString(host) + ",\"systemTime\":" +
+                  JsonString(r.utc_time.substr(0, 10) + "T" + r.utc_time.substr(11) + "Z") + "},\"eventdata\":{";
+  for (size_t i = 0; i < r.data.size(); ++i) {
+    std::string key = r.data[i].first;
+    key[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[0])));
+    std::string v;
+    for (char c : Rehost(r.data[i].second, prefix)) {
+      v.push_back(c);
+      if (c == '\\') v.push_back('\\');
+    }
+    s += (i ? "," : "") + JsonString(key) + ":" + JsonString(v);
+  }
+  return s + "}}}";
+}
+
+struct Form {
+  const char* name;
+  const char* host;    // as the events name it
+  const char* prefix;  // of its ProcessGuids
+  std::string (*convert)(const SysmonRecord&, const std::string&, const std::string&);
+};
+
+const Form kForms[] = {{"nxlog", "WORKSTATION5", "860ba2e3", nullptr},
+                       {"xml", "WS-XML", "0000a001", &AsXml},
+                       {"winlogbeat", "WS-BEAT", "0000a002", &AsWinlogbeat},
+                       {"wazuh", "WS-WAZUH", "0000a003", &AsWazuh}};
+
+class Investigate : public kmt_test::SharedServerTest {
+ protected:
+  static void SetUpTestSuite() {
+    if (!fs::exists(kEmpire)) GTEST_SKIP() << "../shared/attack is not beside the checkout";
+    StartSuiteServer();
+    Ingest(kEmpire);
+    std::string dhcp = *dir_ + "/dhcp.log";
+    {
+      std::ofstream out(dhcp);
+      for (const char* l : kDhcpLines) out << l << "\n";
+    }
+    Ingest(dhcp);
+    auto records = EmpireSysmon();
+    ASSERT_GE(records.size(), 10u);
+    for (const Form& f : kForms) {
+      if (!f.convert) continue;
+      std::string path = *dir_ + "/" + f.name + ".log";
+      std::ofstream out(path);
+      for (const auto& r : records) out << f.convert(r, f.host, f.prefix) << "\n";
+      out.close();
+      Ingest(path);
+    }
+  }
+  static void Ingest(const std::string& path) {
+    int code = 0;
+    std::string body = server_->Post("/api/v1/ingest", path, &code);
+    ASSERT_EQ(code, 200) << body;
+    ASSERT_NE(body.find("\"rejected\":0"), std::string::npos) << body;
+  }
+  static simdjson::dom::element GetJson(simdjson::dom::parser& p, const std::string& path, int want = 200) {
+    int code = 0;
+    static thread_local std::string body;
+    body = server_->Get(path, &code);
+    EXPECT_EQ(code, want) << path << ": " << body.substr(0, 400);
+    simdjson::dom::element e;
+    EXPECT_FALSE(p.parse(body).get(e)) << body.substr(0, 400);
+    return e;
+  }
+  void CheckOwners(const char* when) {
+    for (const OwnerCase& c : kOwnerCases) {
+      simdjson::dom::parser p;
+      auto e = GetJson(p, std::string("/api/v1/ip/owner?ip=") + UrlEncode(c.ip) + "&at=" + c.at);
+      const std::string label = std::string(when) + " " + c.ip + " at " + c.at;
+      bool found = false;
+      ASSERT_FALSE(e["found"].get(found)) << label;
+      const bool expect_found = *c.hostname || *c.mac;
+      EXPECT_EQ(found, expect_found) << label;
+      EXPECT_EQ(Str(e, "hostname"), c.hostname) << label;
+      EXPECT_EQ(Str(e, "mac"), c.mac) << label;
+      EXPECT_EQ(Str(e, "method"), c.method) << label;
+      EXPECT_EQ(Str(e, "ip"), c.ip) << label;
+      if (!found) continue;
+      simdjson::dom::array evidence;
+      ASSERT_FALSE(e["evidence"].get(evidence)) << label;
+      EXPECT_GE(evidence.size(), 1u) << label;
+      if (std::string(c.method) != "dhcp") continue;  // host events: from/to span the evidence
+      const std::string at = std::string(c.at).substr(0, 19) + ".000Z";  // the answer's form
+      EXPECT_LE(Str(e, "from"), at) << label;
+      EXPECT_GT(Str(e, "to"), at) << label;
+    }
+  }
+};
+
+TEST_F(Investigate, IpOwnerByLeaseOnBothSidesOfEveryChangeAndAfterARestart) {
+  CheckOwners("live");
+  simdjson::dom::parser p;
+  auto e = GetJson(p, "/api/v1/ip/owner?ip=172.18.39.5&at=2020-09-04T20:10:00Z");
+  EXPECT_EQ(Str(e, "from"), "2020-09-04T08:00:00.000Z") << "the renewal extends the first ACK's tenure";
+  EXPECT_EQ(Str(e, "to"), "2020-09-05T10:00:00.000Z") << "the release ends it";
+  e = GetJson(p, "/api/v1/ip/owner?ip=10.9.0.7&at=2020-09-11T00:00:00Z");
+  EXPECT_EQ(Str(e, "to"), "2020-09-12T08:00:00.000Z") << "the next client's ACK ends it";
+  GetJson(p, "/api/v1/ip/owner?ip=10.0.0.4&at=yesterday-ish", 400);
+  GetJson(p, "/api/v1/ip/owner", 400);
+  // The index is rebuilt from the store at start-up.
+  ASSERT_EQ(server_->Stop(), 0);
+  server_->Start();
+  EXPECT_NE(server_->log().find("investigate: 13 DHCP events read"), std::string::npos) << server_->log();
+  CheckOwners("after restart");
+}
+
+TEST_F(Investigate, ProcessTreeFromEveryWindowsInputForm) {
+  for (const Form& f : kForms) {
+    simdjson::dom::parser p;
+    const std::string ps = Rehost(kPowershell, f.prefix);
+    auto e = GetJson(p, std::string("/api/v1/process/tree?host=") + f.host + "&entity_id=" + UrlEncode(ps));
+    EXPECT_EQ(Str(e, "root"), Rehost(kExplorer, f.prefix)) << f.name;
+    EXPECT_EQ(Str(e, "focus"), ps) << f.name;
+    simdjson::dom::array nodes;
+    ASSERT_FALSE(e["nodes"].get(nodes)) << f.name;
+    std::map<std::string, simdjson::dom::element> by_name;
+    std::map<std::string, std::string> name_of_id;
+    for (auto n : nodes) {
+      by_name[Str(n, "name")] = n;
+      name_of_id[Str(n, "entity_id")] = Str(n, "name");
+    }
+    std::set<std::string> names;
+    for (const auto& [k, v] : by_name) names.insert(k);
+    EXPECT_EQ(names, (std::set<std::string>{"explorer.exe", "wscript.exe", "powershell.exe", "conhost.exe", "whoami.exe"}))
+        << f.name;
+    auto parent_name = [&](const char* child) { return name_of_id[Str(by_name[child], "parent_entity_id")]; };
+    EXPECT_EQ(parent_name("wscript.exe"), "explorer.exe") << f.name;
+    EXPECT_EQ(parent_name("powershell.exe"), "wscript.exe") << f.name;
+    EXPECT_EQ(parent_name("whoami.exe"), "powershell.exe") << f.name;
+    EXPECT_EQ(parent_name("conhost.exe"), "powershell.exe") << f.name;
+    auto psn = by_name["powershell.exe"];
+    EXPECT_EQ(Str(psn, "command_line_decoded").rfind("If($PSVERSiOnTaBlE.PSVErSIOn.MajOR -gE 3)", 0), 0u) << f.name;
+    EXPECT_EQ(Str(psn, "user"), "THESHIRE\\pgustavo") << f.name;
+    EXPECT_NE(Str(by_name["wscript.exe"], "command_line").find("launcher.vbs"), std::string::npos) << f.name;
+    bool seen = true;
+    EXPECT_FALSE(by_name["explorer.exe"]["seen_start"].get(seen));
+    EXPECT_FALSE(seen) << f.name << ": explorer.exe is known from its child only";
+    EXPECT_EQ(Str(by_name["wscript.exe"], "end"), "2020-09-04T20:09:55.788Z") << f.name << ": Sysmon 5";
+    simdjson::dom::array net;
+    ASSERT_FALSE(psn["activity"]["network"].get(net)) << f.name;
+    bool to_c2 = false;
+    for (auto item : net) {
+      std::string_view dst;
+      if (!item["event"]["destination.ip"].get(dst) && dst == "10.10.10.5") to_c2 = true;
+    }
+    EXPECT_TRUE(to_c2) << f.name << ": powershell.exe's connection to 10.10.10.5";
+    simdjson::dom::array dns;
+    EXPECT_FALSE(psn["activity"]["dns"].get(dns)) << f.name;
+    if (std::string(f.name) == "nxlog") {
+      // PowerShell module logging (4103) is linked by pid and lifetime: only the NXLog form has it.
+      uint64_t ps_events = 0;
+      EXPECT_FALSE(psn["activity_counts"]["powershell"].get(ps_events));
+      EXPECT_GE(ps_events, 80u);
+    }
+  }
+  simdjson::dom::parser p;
+  GetJson(p, "/api/v1/process/tree?entity_id=%7B00000000-0000-0000-0000-000000000000%7D", 404);
+  GetJson(p, "/api/v1/process/tree?host=WS-XML&entity_id=" + UrlEncode(kPowershell), 404);  // another host's
+}
+
+TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
+  simdjson::dom::parser p;
+  auto ip = GetJson(p, "/api/v1/entity?type=ip&value=10.10.10.5&from=2020-09-01T00:00:00Z&to=2020-09-30T00:00:00Z");
+  uint64_t total = 0;
+  ASSERT_FALSE(ip["total"].get(total));
+  // Sysmon 3 and Security 5156 of WORKSTATION5, plus the three converted Sysmon 3.
+  EXPECT_EQ(total, 5u);
+  EXPECT_EQ(Str(ip, "first_seen"), "2020-09-04T20:09:59.621Z");
+  simdjson::dom::array related;
+  ASSERT_FALSE(ip["related"].get(related));
+  std::map<std::string, std::string> top;
+  for (auto r : related) {
+    simdjson::dom::array values;
+    if (!r["top"].get(values) && values.size()) top[Str(r, "name")] = Str(values.at(0), "value");
+  }
+  EXPECT_EQ(top["sources"], "172.18.39.5");
+  EXPECT_EQ(top["processes"], "powershell.exe");
+  EXPECT_EQ(top["users"], "pgustavo");
+  simdjson::dom::array timeline;
+  ASSERT_FALSE(ip["timeline"].get(timeline));
+  ASSERT_EQ(timeline.size(), 5u);
+  bool sentence = false;
+  for (auto t : timeline) {
+    if (Str(t, "sentence") == "pgustavo's powershell.exe connected to 10.10.10.5:80 from 172.18.39.5:50699 on WORKSTATION5")
+      sentence = true;
+    std::string_view original;
+    EXPECT_FALSE(t["event"]["event.original"].get(original)) << "the raw event is in the answer";
+  }
+  EXPECT_TRUE(sentence);
+
+  auto host = GetJson(p, "/api/v1/entity?type=host&value=WORKSTATION5");
+  ASSERT_FALSE(host["related"].get(related));
+  top.clear();
+  for (auto r : related) {
+    simdjson::dom::array values;
+    if (!r["top"].get(values) && values.size()) top[Str(r, "name")] = Str(values.at(0), "value");
+  }
+  EXPECT_EQ(top["users"], "pgustavo") << "the host's top user";
+  uint64_t dhcp = 0;
+  EXPECT_FALSE(host["datasets"]["dhcp.dnsmasq"].get(dhcp));
+  EXPECT_EQ(dhcp, 3u) << "its own leases (by dhcp.client.hostname)";
+
+  auto user = GetJson(p, "/api/v1/entity?type=user&value=pgustavo");
+  ASSERT_FALSE(user["related"].get(related));
+  std::set<std::string> hosts;
+  for (auto r : related) {
+    if (Str(r, "name") != "hosts") continue;
+    simdjson::dom::array values;
+    ASSERT_FALSE(r["top"].get(values));
+    for (auto v : values) hosts.insert(Str(v, "value"));
+  }
+  EXPECT_EQ(hosts, (std::set<std::string>{"WORKSTATION5.theshire.local", "WS-XML", "WS-BEAT", "WS-WAZUH"}));
+
+  auto proc = GetJson(p, "/api/v1/entity?type=process&value=" + UrlEncode(kPowershell));
+  ASSERT_FALSE(proc["timeline"].get(timeline));
+  bool started = false;
+  for (auto t : timeline) {
+    if (Str(t, "sentence").rfind("pgustavo's wscript.exe started powershell.exe -noP -sta -w 1 -enc", 0) == 0) started = true;
+  }
+  EXPECT_TRUE(started);
+  GetJson(p, "/api/v1/entity?type=planet&value=x", 400);
+  GetJson(p, "/api/v1/entity?type=ip", 400);
+}
+
+}  // namespace
