@@ -27,6 +27,9 @@
 namespace kamatama::server {
 
 class SelfMonitor;  // server/selfmon.h (issue 10)
+class AlertStore;     // server/alert_store.h (issue 21)
+class LiveDetection;  // server/detection.h
+struct SeenSource;    // server/coverage.h
 
 struct Request {
   std::string method;
@@ -113,6 +116,11 @@ class Api {
   //! Self-monitoring (issue 10): gets every stored batch (source silence) and login lock-outs.
   //! Set before the pipeline starts.
   void SetMonitor(SelfMonitor* monitor) { monitor_ = monitor; }
+  //! Alerts and rules (issue 21): /api/v1/alerts*, /api/v1/rules*. Set before serving.
+  void SetAlerts(AlertStore* alerts, const LiveDetection* detection) {
+    alerts_ = alerts;
+    detection_ = detection;
+  }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -199,6 +207,10 @@ class Api {
   ingest::Pipeline* pipeline_;
   std::atomic<bool> ready_{false};
   SelfMonitor* monitor_ = nullptr;  // issue 10
+  AlertStore* alerts_ = nullptr;    // issue 21
+  const LiveDetection* detection_ = nullptr;
+  //! Dataset, channel, provider and event code combinations stored since `since_ns` (coverage).
+  std::vector<SeenSource> SeenSources(int64_t since_ns, const std::atomic<bool>* cancelled);
   TailHub tails_;
   std::mutex sources_mu_;
   int64_t sources_at_ = 0;  // steady time of the cached /api/v1/sources answer

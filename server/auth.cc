@@ -48,8 +48,8 @@ bool ParseRole(std::string_view s, Role* out) {
 
 uint32_t RolePerms(Role r) {
   switch (r) {
-    case Role::kAdmin: return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin;
-    case Role::kAnalyst: return kPermSearch | kPermExport | kPermTail;
+    case Role::kAdmin: return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin | kPermTriage;
+    case Role::kAnalyst: return kPermSearch | kPermExport | kPermTail | kPermTriage;
     case Role::kViewer: return kPermSearch;
   }
   return 0;
@@ -58,14 +58,15 @@ uint32_t RolePerms(Role r) {
 uint32_t ScopePerms(std::string_view scope) {
   if (scope == "ingest") return kPermIngest;
   if (scope == "search") return kPermSearch | kPermExport | kPermTail;
-  if (scope == "admin") return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin;
+  if (scope == "admin") return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin | kPermTriage;
   return 0;
 }
 
 std::string PermNames(uint32_t perms) {
   std::string out;
   for (auto [bit, name] : {std::pair<uint32_t, const char*>{kPermSearch, "search"}, {kPermExport, "export"},
-                           {kPermTail, "tail"}, {kPermIngest, "ingest"}, {kPermAdmin, "admin"}}) {
+                           {kPermTail, "tail"}, {kPermIngest, "ingest"}, {kPermAdmin, "admin"},
+                           {kPermTriage, "triage"}}) {
     if (!(perms & bit)) continue;
     if (!out.empty()) out.push_back(',');
     out += name;
@@ -107,6 +108,12 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/sources", true, kPermSearch, "/api/v1/sources", "sources summary"},
       {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
+      // Alerts and rules (issue 21): reading is searching; working an alert is triage; tuning a
+      // rule (off, level, exclusions) changes what is detected: administrators.
+      {"GET", "/api/v1/alerts*", true, kPermSearch, "/api/v1/alerts", "alerts (list, one)"},
+      {"*", "/api/v1/alerts/*", true, kPermTriage, "/api/v1/alerts/1", "acknowledge, close, assign, comment an alert"},
+      {"GET", "/api/v1/rules*", true, kPermSearch, "/api/v1/rules", "rules, hits, tuning, coverage"},
+      {"*", "/api/v1/rules/*", true, kPermAdmin, "/api/v1/rules/x", "tune a rule (on/off, level, exclusions)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

@@ -65,7 +65,8 @@ bool IsOwnEvent(const Event& ev) {
 
 }  // namespace
 
-std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns) {
+std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns, const AlertDecision* decision) {
+  const std::string& level = decision && !decision->level.empty() ? decision->level : rule.level;
   std::string j = "{";
   Str(&j, "@timestamp", FormatRfc3339(now_ns));
   Str(&j, "event.kind", "alert");
@@ -74,7 +75,11 @@ std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t no
   Str(&j, "rule.id", rule.id);
   Str(&j, "rule.name", rule.title);
   StrIfSet(&j, "rule.author", rule.author);  // DRL 1.1: every alert carries the rule's author
-  StrIfSet(&j, "rule.level", rule.level);
+  StrIfSet(&j, "rule.level", level);
+  if (decision && decision->id) {
+    Key(&j, "kamatama.alert.id");
+    j += std::to_string(decision->id);
+  }
   StrIfSet(&j, "rule.description", rule.description);
   StrIfSet(&j, "rule.reference", Joined(rule.references));
   Str(&j, "rule.ruleset", "sigma");
@@ -95,7 +100,7 @@ std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t no
   if (const std::string* ds = matched.Get(field::kDataset)) Str(&j, "kamatama.matched.dataset", *ds);
   Str(&j, "kamatama.matched.original", matched.original);
   MatchedValues(&j, rule, matched);
-  Str(&j, "message", fmt::format("Sigma rule '{}' ({}) matched on {}", rule.title, rule.level.empty() ? "-" : rule.level,
+  Str(&j, "message", fmt::format("Sigma rule '{}' ({}) matched on {}", rule.title, level.empty() ? "-" : level,
                                  host ? *host : std::string("an unnamed host")));
   j += "}";
   return j;
@@ -140,9 +145,12 @@ void LiveDetection::Evaluate(ingest::Batch* batch) const {
     fired.clear();
     set->Match(ev, &fired);
     for (const detect::Rule* rule : fired) {
+      AlertDecision decision;
+      if (gate_) decision = gate_(*rule, ev, now);
+      if (!decision.raise) continue;
       RawRecord raw;
       raw.received_ns = now;
-      raw.data = AlertJson(*rule, ev, now);
+      raw.data = AlertJson(*rule, ev, now, gate_ ? &decision : nullptr);
       raw.flags = kRawJson | kRawInternal;  // may claim the reserved kamatama.* dataset
       alerts.push_back(ParseRecord(raw, parse_));
       raws.push_back(std::move(raw));
