@@ -110,10 +110,10 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
       // Alerts and rules (issue 21): reading is searching; working an alert is triage; tuning a
       // rule (off, level, exclusions) changes what is detected: administrators.
-      {"GET", "/api/v1/alerts*", true, kPermSearch, "/api/v1/alerts", "alerts (list, one)"},
-      {"*", "/api/v1/alerts/*", true, kPermTriage, "/api/v1/alerts/1", "acknowledge, close, assign, comment an alert"},
-      {"GET", "/api/v1/rules*", true, kPermSearch, "/api/v1/rules", "rules, hits, tuning, coverage"},
-      {"*", "/api/v1/rules/*", true, kPermAdmin, "/api/v1/rules/x", "tune a rule (on/off, level, exclusions)"},
+      {"PATCH", "/api/v1/alerts/*", true, kPermTriage, "/api/v1/alerts/1", "acknowledge, close, assign, comment an alert"},
+      {"*", "/api/v1/alerts*", true, kPermSearch, "/api/v1/alerts", "alerts (list, one)"},
+      {"PATCH", "/api/v1/rules/*", true, kPermAdmin, "/api/v1/rules/x", "tune a rule (on/off, level, exclusions)"},
+      {"*", "/api/v1/rules*", true, kPermSearch, "/api/v1/rules", "rules, hits, tuning, coverage"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

@@ -109,11 +109,15 @@ class AlertsIntegration : public ::testing::Test {
            "\",\"kmt.word\":\"" + word + "\",\"message\":\"the word is " + word + "\"}\n";
   }
   //! A request with a JSON body through curl (PATCH, POST); returns the body, *code the status.
-  std::string Send(const std::string& method, const std::string& path, const std::string& json, int* code) {
+  //! As `user` (password `<user>-password`) when given, else as the admin.
+  std::string Send(const std::string& method, const std::string& path, const std::string& json, int* code,
+                   const std::string& user = "") {
     std::ofstream(dir_ + "/body.json") << json;
-    std::string out = kmt_test::Shell("curl -s -m 30 -w '\\n%{http_code}' -X " + method +
+    const std::string as = user.empty() ? "" : "-u " + ShellQuote(user + ":" + user + "-password") + " ";
+    const std::string url = user.empty() ? server_->Url(path) : server_->AnonUrl(path);
+    std::string out = kmt_test::Shell("curl -s -m 30 -w '\\n%{http_code}' " + as + "-X " + method +
                                       " -H 'Content-Type: application/json' --data-binary @" +
-                                      ShellQuote(dir_ + "/body.json") + " " + ShellQuote(server_->Url(path)));
+                                      ShellQuote(dir_ + "/body.json") + " " + ShellQuote(url));
     size_t nl = out.rfind('\n');
     *code = std::atoi(out.c_str() + nl + 1);
     return out.substr(0, nl);
@@ -249,9 +253,25 @@ TEST_F(AlertsIntegration, TriageIsAuditedAndValidated) {
   // A closed alert takes no more matches: the next match is a new alert.
   Ingest(Event("words", "2026-01-10T10:00:05Z", "db-1", "needle"));
   EXPECT_EQ(GetJson("/api/v1/alerts?host=db-1")["total"].get_int64().value(), 2);
-  // Audited: the acknowledgement, the refused status and the close (4 updates: 3 answered, 1 404).
+  // Roles: a viewer reads but cannot work an alert; an analyst works alerts but cannot tune rules.
+  for (const char* role : {"viewer", "analyst"}) {
+    body = Send("POST", "/api/v1/users", std::string(R"({"name":")") + role + R"(1","role":")" + role +
+                                             R"(","password":")" + role + R"(1-password"})", &code);
+    ASSERT_EQ(code, 201) << body;
+  }
+  Send("GET", "/api/v1/alerts", "", &code, "viewer1");
+  EXPECT_EQ(code, 200);
+  Send("PATCH", path, R"({"comment":"viewer"})", &code, "viewer1");
+  EXPECT_EQ(code, 403);
+  Send("PATCH", path, R"({"comment":"analyst"})", &code, "analyst1");
+  EXPECT_EQ(code, 200);
+  Send("PATCH", std::string("/api/v1/rules/") + kWordId, R"({"enabled":false})", &code, "analyst1");
+  EXPECT_EQ(code, 403);
+  EXPECT_EQ(GetJson(path)["comments"].at(1)["user"].get_string().value(), "analyst1");
+  // Audited: the acknowledgement, the refused status, the close and the analyst's comment (the
+  // 404 and the viewer's refused request never reached the handler).
   EXPECT_EQ(server_->CountMatches("event.dataset:kamatama.audit event.action:alert.update kamatama.alert.id:" +
-                                  std::to_string(id)), 3u);
+                                  std::to_string(id)), 4u);
   EXPECT_EQ(server_->CountMatches("event.dataset:kamatama.audit event.action:alert.update kamatama.alert.status:acknowledged "
                                   "kamatama.alert.assignee:alice"), 1u);
 }
