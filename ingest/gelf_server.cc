@@ -17,7 +17,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "ingest/inflate.h"
-#include "ingest/syslog_server.h"  // SplitHostPort
+#include "ingest/listen.h"
 
 namespace kamatama::ingest {
 
@@ -270,36 +270,12 @@ GelfServer::~GelfServer() { Stop(); }
 
 Status GelfServer::Start() {
   Impl& m = *impl_;
-  boost::system::error_code ec;
   if (!m.opt_.tcp_listen.empty()) {
-    std::string host;
-    uint16_t port;
-    if (!SplitHostPort(m.opt_.tcp_listen, &host, &port))
-      return Status::InvalidArgument("bad GELF TCP address: " + m.opt_.tcp_listen);
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) return Status::InvalidArgument("bad GELF TCP address: " + m.opt_.tcp_listen);
-    tcp::endpoint ep(addr, port);
-    m.acceptor_.open(ep.protocol(), ec);
-    if (!ec) m.acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) m.acceptor_.bind(ep, ec);
-    if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::IoError(fmt::format("cannot listen on GELF TCP {}: {}", m.opt_.tcp_listen, ec.message()));
+    if (Status s = ListenTcp(m.acceptor_, m.opt_.tcp_listen, "GELF TCP"); !s.ok()) return s;
     asio::co_spawn(m.io_, m.Accept(), asio::detached);
   }
   if (!m.opt_.udp_listen.empty()) {
-    std::string host;
-    uint16_t port;
-    if (!SplitHostPort(m.opt_.udp_listen, &host, &port))
-      return Status::InvalidArgument("bad GELF UDP address: " + m.opt_.udp_listen);
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) return Status::InvalidArgument("bad GELF UDP address: " + m.opt_.udp_listen);
-    udp::endpoint ep(addr, port);
-    m.udp_.open(ep.protocol(), ec);
-    if (!ec) m.udp_.bind(ep, ec);
-    if (ec) return Status::IoError(fmt::format("cannot listen on GELF UDP {}: {}", m.opt_.udp_listen, ec.message()));
-    int size = static_cast<int>(m.opt_.udp_receive_buffer);
-    if (setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
-      setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (Status s = BindUdp(m.udp_, m.opt_.udp_listen, "GELF UDP", m.opt_.udp_receive_buffer); !s.ok()) return s;
     asio::co_spawn(m.io_, m.ReceiveUdp(), asio::detached);
     asio::co_spawn(m.io_, m.ExpireLoop(), asio::detached);
   }
@@ -319,15 +295,7 @@ void GelfServer::Stop() {
   }
 }
 
-std::string GelfServer::udp_address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->udp_.local_endpoint(ec);
-  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
-std::string GelfServer::tcp_address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->acceptor_.local_endpoint(ec);
-  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
+std::string GelfServer::udp_address() const { return LocalAddress(impl_->udp_); }
+std::string GelfServer::tcp_address() const { return LocalAddress(impl_->acceptor_); }
 
 }  // namespace kamatama::ingest

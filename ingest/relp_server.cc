@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "ingest/listen.h"
 #include "ingest/relp.h"
 #include "ingest/tls.h"
 
@@ -97,9 +98,7 @@ class RelpServer::Impl : public std::enable_shared_from_this<Impl> {
   ParseOptions parse_;
   SyslogOptions opt_;
   tcp::acceptor acceptor_;
-  std::shared_ptr<asio::ssl::context> tls_ctx_;
-  std::mutex tls_mu_;
-  std::vector<std::shared_ptr<asio::ssl::context>> retired_tls_;
+  TlsContextSlot tls_;  // replaced by ReloadTls
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
   std::mutex conns_mu_;
@@ -353,11 +352,7 @@ class RelpServer::Impl : public std::enable_shared_from_this<Impl> {
       connections_++;
       std::shared_ptr<Conn> c;
       if (opt_.relp_tls) {
-        std::shared_ptr<asio::ssl::context> ctx;
-        {
-          std::lock_guard lock(tls_mu_);
-          ctx = tls_ctx_;
-        }
+        std::shared_ptr<asio::ssl::context> ctx = tls_.Current();
         auto tls = std::make_shared<TlsStream>(std::move(s), *ctx);
         c = std::make_shared<Conn>(std::shared_ptr<tcp::socket>(tls, &tls->next_layer()), tls);  // shares ownership
       } else {
@@ -384,21 +379,9 @@ Status RelpServer::Start() {
   if (m.opt_.relp_listen.empty()) return Status::OK();
   if (m.opt_.relp_tls) {
     TlsFiles files{m.opt_.tls_cert, m.opt_.tls_key, m.opt_.tls_client_ca, m.opt_.tls_client_certs};
-    if (Status s = MakeServerTlsContext(files, &m.tls_ctx_); !s.ok()) return s;
+    if (Status s = m.tls_.Load(files); !s.ok()) return s;
   }
-  std::string host;
-  uint16_t port;
-  if (!SplitHostPort(m.opt_.relp_listen, &host, &port))
-    return Status::InvalidArgument("bad syslog RELP address: " + m.opt_.relp_listen);
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec) return Status::InvalidArgument("bad syslog RELP address: " + m.opt_.relp_listen);
-  tcp::endpoint ep(addr, port);
-  m.acceptor_.open(ep.protocol(), ec);
-  if (!ec) m.acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) m.acceptor_.bind(ep, ec);
-  if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::IoError(fmt::format("cannot listen on syslog RELP {}: {}", m.opt_.relp_listen, ec.message()));
+  if (Status s = ListenTcp(m.acceptor_, m.opt_.relp_listen, "syslog RELP"); !s.ok()) return s;
   asio::co_spawn(m.io_, m.Accept(), asio::detached);
   return Status::OK();
 }
@@ -441,22 +424,12 @@ void RelpServer::Stop() {
   }
 }
 
-std::string RelpServer::address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->acceptor_.local_endpoint(ec);
-  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
+std::string RelpServer::address() const { return LocalAddress(impl_->acceptor_); }
 
 Status RelpServer::ReloadTls(const SyslogOptions& opt) {
   Impl& m = *impl_;
   if (m.opt_.relp_listen.empty() || !m.opt_.relp_tls) return Status::OK();
-  TlsFiles files{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.tls_client_certs};
-  std::shared_ptr<asio::ssl::context> next;
-  if (Status s = MakeServerTlsContext(files, &next); !s.ok()) return s;
-  std::lock_guard lock(m.tls_mu_);
-  m.retired_tls_.push_back(std::move(m.tls_ctx_));
-  m.tls_ctx_ = std::move(next);
-  return Status::OK();
+  return m.tls_.Load(TlsFiles{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.tls_client_certs});
 }
 
 }  // namespace kamatama::ingest

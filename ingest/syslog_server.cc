@@ -25,6 +25,7 @@
 #include "core/metrics.h"
 #include "core/time.h"
 #include "ingest/framing.h"
+#include "ingest/listen.h"
 #include "ingest/tls.h"
 
 namespace kamatama::ingest {
@@ -32,19 +33,6 @@ namespace kamatama::ingest {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using asio::ip::udp;
-
-bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= s.size()) return false;
-  std::string h = s.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  unsigned p = 0;
-  auto [ptr, ec] = std::from_chars(s.data() + colon + 1, s.data() + s.size(), p);
-  if (ec != std::errc() || ptr != s.data() + s.size() || p > 65535) return false;
-  *host = h.empty() ? "0.0.0.0" : h;
-  *port = static_cast<uint16_t>(p);
-  return true;
-}
 
 namespace {
 // The `drops` column of the socket with this inode in /proc/net/udp{,6}.
@@ -111,9 +99,7 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
   tcp::acceptor acceptor_;
   udp::socket udp_;
   tcp::acceptor tls_acceptor_;                    // syslog over TLS (RFC 5425), issue 8
-  std::shared_ptr<asio::ssl::context> tls_ctx_;  // swapped by ReloadTls under tls_mu_
-  std::mutex tls_mu_;
-  std::vector<std::shared_ptr<asio::ssl::context>> retired_tls_;  // kept: connections may still use them
+  TlsContextSlot tls_;  // replaced by ReloadTls
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
   std::mutex per_ip_mu_;
@@ -298,11 +284,7 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
       std::shared_ptr<tcp::socket> sock;
       std::shared_ptr<asio::ssl::stream<tcp::socket>> tls_stream;
       if (tls) {
-        std::shared_ptr<asio::ssl::context> ctx;
-        {
-          std::lock_guard lock(tls_mu_);
-          ctx = tls_ctx_;
-        }
+        std::shared_ptr<asio::ssl::context> ctx = tls_.Current();
         tls_stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(s), *ctx);
         sock = std::shared_ptr<tcp::socket>(tls_stream, &tls_stream->next_layer());  // shares ownership
       } else {
@@ -360,54 +342,18 @@ SyslogServer::~SyslogServer() { Stop(); }
 
 Status SyslogServer::Start() {
   Impl& m = *impl_;
-  boost::system::error_code ec;
   if (!m.opt_.tcp_listen.empty()) {
-    std::string host;
-    uint16_t port;
-    if (!SplitHostPort(m.opt_.tcp_listen, &host, &port))
-      return Status::InvalidArgument("bad syslog TCP address: " + m.opt_.tcp_listen);
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) return Status::InvalidArgument("bad syslog TCP address: " + m.opt_.tcp_listen);
-    tcp::endpoint ep(addr, port);
-    m.acceptor_.open(ep.protocol(), ec);
-    if (!ec) m.acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) m.acceptor_.bind(ep, ec);
-    if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::IoError(fmt::format("cannot listen on syslog TCP {}: {}", m.opt_.tcp_listen, ec.message()));
+    if (Status s = ListenTcp(m.acceptor_, m.opt_.tcp_listen, "syslog TCP"); !s.ok()) return s;
     asio::co_spawn(m.io_, m.Accept(m.acceptor_, false), asio::detached);
   }
   if (!m.opt_.tls_listen.empty()) {
     TlsFiles files{m.opt_.tls_cert, m.opt_.tls_key, m.opt_.tls_client_ca, m.opt_.tls_client_certs};
-    if (Status s = MakeServerTlsContext(files, &m.tls_ctx_); !s.ok()) return s;
-    std::string host;
-    uint16_t port;
-    if (!SplitHostPort(m.opt_.tls_listen, &host, &port))
-      return Status::InvalidArgument("bad syslog TLS address: " + m.opt_.tls_listen);
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) return Status::InvalidArgument("bad syslog TLS address: " + m.opt_.tls_listen);
-    tcp::endpoint ep(addr, port);
-    m.tls_acceptor_.open(ep.protocol(), ec);
-    if (!ec) m.tls_acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) m.tls_acceptor_.bind(ep, ec);
-    if (!ec) m.tls_acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::IoError(fmt::format("cannot listen on syslog TLS {}: {}", m.opt_.tls_listen, ec.message()));
+    if (Status s = m.tls_.Load(files); !s.ok()) return s;
+    if (Status s = ListenTcp(m.tls_acceptor_, m.opt_.tls_listen, "syslog TLS"); !s.ok()) return s;
     asio::co_spawn(m.io_, m.Accept(m.tls_acceptor_, true), asio::detached);
   }
   if (!m.opt_.udp_listen.empty()) {
-    std::string host;
-    uint16_t port;
-    if (!SplitHostPort(m.opt_.udp_listen, &host, &port))
-      return Status::InvalidArgument("bad syslog UDP address: " + m.opt_.udp_listen);
-    auto addr = asio::ip::make_address(host, ec);
-    if (ec) return Status::InvalidArgument("bad syslog UDP address: " + m.opt_.udp_listen);
-    udp::endpoint ep(addr, port);
-    m.udp_.open(ep.protocol(), ec);
-    if (!ec) m.udp_.bind(ep, ec);
-    if (ec) return Status::IoError(fmt::format("cannot listen on syslog UDP {}: {}", m.opt_.udp_listen, ec.message()));
-    int size = static_cast<int>(m.opt_.udp_receive_buffer);
-    // SO_RCVBUFFORCE works as root beyond rmem_max; fall back to SO_RCVBUF.
-    if (setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
-      setsockopt(m.udp_.native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (Status s = BindUdp(m.udp_, m.opt_.udp_listen, "syslog UDP", m.opt_.udp_receive_buffer); !s.ok()) return s;
     // reliability (issue 9): datagrams the kernel dropped because the receive buffer was full.
     struct stat st {};
     if (::fstat(m.udp_.native_handle(), &st) == 0) {
@@ -434,32 +380,14 @@ void SyslogServer::Stop() {
   }
 }
 
-std::string SyslogServer::udp_address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->udp_.local_endpoint(ec);
-  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
+std::string SyslogServer::udp_address() const { return LocalAddress(impl_->udp_); }
+std::string SyslogServer::tls_address() const { return LocalAddress(impl_->tls_acceptor_); }
+std::string SyslogServer::tcp_address() const { return LocalAddress(impl_->acceptor_); }
+
 Status SyslogServer::ReloadTls(const SyslogOptions& opt) {
   Impl& m = *impl_;
   if (m.opt_.tls_listen.empty()) return Status::OK();
-  TlsFiles files{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.tls_client_certs};
-  std::shared_ptr<asio::ssl::context> next;
-  if (Status s = MakeServerTlsContext(files, &next); !s.ok()) return s;
-  std::lock_guard lock(m.tls_mu_);
-  m.retired_tls_.push_back(std::move(m.tls_ctx_));
-  m.tls_ctx_ = std::move(next);
-  return Status::OK();
-}
-
-std::string SyslogServer::tls_address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->tls_acceptor_.local_endpoint(ec);
-  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
-std::string SyslogServer::tcp_address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->acceptor_.local_endpoint(ec);
-  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+  return m.tls_.Load(TlsFiles{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.tls_client_certs});
 }
 
 }  // namespace kamatama::ingest

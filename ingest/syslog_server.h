@@ -59,7 +59,5 @@ class SyslogServer {
   std::shared_ptr<Impl> impl_;
 };
 
-//! Splits "host:port" ("[::1]:514" for IPv6); false if malformed.
-bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port);
 
 }  // namespace kamatama::ingest

@@ -62,4 +62,18 @@ std::string PeerSubject(SSL* s) {
   return buf;
 }
 
+Status TlsContextSlot::Load(const TlsFiles& files) {
+  std::shared_ptr<boost::asio::ssl::context> next;
+  if (Status s = MakeServerTlsContext(files, &next); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  if (ctx_) retired_.push_back(std::move(ctx_));
+  ctx_ = std::move(next);
+  return Status::OK();
+}
+
+std::shared_ptr<boost::asio::ssl::context> TlsContextSlot::Current() const {
+  std::lock_guard lock(mu_);
+  return ctx_;
+}
+
 }  // namespace kamatama::ingest

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -23,6 +25,23 @@ struct TlsFiles {
 
 //! Loads the files into a new server context; an error names the file that failed.
 Status MakeServerTlsContext(const TlsFiles& files, std::shared_ptr<boost::asio::ssl::context>* out);
+
+//! A listener's server context, replaced on reload. Connections opened with an earlier context
+//! keep using it (an SSL stream holds its context by reference), so those are kept until the
+//! listener goes. Thread-safe.
+class TlsContextSlot {
+ public:
+  //! Loads the files into a new context and makes it the current one; on an error the current
+  //! one stays.
+  Status Load(const TlsFiles& files);
+  //! The current context (null before the first Load).
+  std::shared_ptr<boost::asio::ssl::context> Current() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<boost::asio::ssl::context> ctx_;
+  std::vector<std::shared_ptr<boost::asio::ssl::context>> retired_;
+};
 
 //! The verified peer certificate's subject ("/CN=fw01"), or "" when there is none.
 std::string PeerSubject(SSL* ssl);

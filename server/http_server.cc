@@ -25,7 +25,7 @@
 
 #include "core/metrics.h"
 #include "core/safe_file.h"
-#include "ingest/syslog_server.h"
+#include "ingest/listen.h"
 #include "ingest/tls.h"
 
 namespace kamatama::server {
@@ -67,13 +67,8 @@ class HttpServer::Impl {
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;
   std::atomic<bool> stopping_{false};
-  std::shared_ptr<ssl::context> tls_;  // HTTPS when set (http.tls); swapped by ReloadTls under tls_mu_
-  std::mutex tls_mu_;
-  std::vector<std::shared_ptr<ssl::context>> retired_tls_;  // kept: sessions may still use them
-  std::shared_ptr<ssl::context> CurrentTls() {
-    std::lock_guard lock(tls_mu_);
-    return tls_;
-  }
+  ingest::TlsContextSlot tls_;  // HTTPS when http.tls; replaced by ReloadTls
+  std::shared_ptr<ssl::context> CurrentTls() { return tls_.Current(); }
   // Connections open, in total and per address (touched only on the io thread). Shared with
   // the sessions' guards, which may be destroyed with the io_context after the other members.
   struct ConnCounts {
@@ -132,7 +127,7 @@ class HttpServer::Impl {
   };
 
   void SetCommonHeaders(http::response<http::string_body>* res) const {
-    if (tls_) res->set(http::field::strict_transport_security, "max-age=31536000");
+    if (opt_.tls) res->set(http::field::strict_transport_security, "max-age=31536000");
     res->set(http::field::server, "kamatama");
     res->set("X-Content-Type-Options", "nosniff");
     res->set("Cache-Control", "no-store");
@@ -152,7 +147,7 @@ class HttpServer::Impl {
     hres.set("Cache-Control", "no-store");
     hres.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
     hres.set("X-Frame-Options", "DENY");
-    if (tls_) hres.set(http::field::strict_transport_security, "max-age=31536000");
+    if (opt_.tls) hres.set(http::field::strict_transport_security, "max-age=31536000");
     hres.set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) hres.set(k, v);
     hres.keep_alive(false);
@@ -317,7 +312,7 @@ class HttpServer::Impl {
 
   asio::awaitable<void> Session(tcp::socket socket, std::string client) {
     ConnGuard guard{counts_, client};
-    if (!tls_) {
+    if (!opt_.tls) {
       beast::tcp_stream stream(std::move(socket));
       co_await Serve(stream, client, std::string(), false);
       co_return;
@@ -543,21 +538,9 @@ Status HttpServer::Start() {
   Impl& m = *impl_;
   if (m.opt_.tls) {
     ingest::TlsFiles files{m.opt_.tls_cert, m.opt_.tls_key, m.opt_.tls_client_ca, m.opt_.client_certs};
-    if (Status s = ingest::MakeServerTlsContext(files, &m.tls_); !s.ok()) return s;
+    if (Status s = m.tls_.Load(files); !s.ok()) return s;
   }
-  std::string host;
-  uint16_t port;
-  if (!ingest::SplitHostPort(m.opt_.listen, &host, &port))
-    return Status::InvalidArgument("bad HTTP address: " + m.opt_.listen);
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec) return Status::InvalidArgument("bad HTTP address: " + m.opt_.listen);
-  tcp::endpoint ep(addr, port);
-  m.acceptor_.open(ep.protocol(), ec);
-  if (!ec) m.acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) m.acceptor_.bind(ep, ec);
-  if (!ec) m.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Status::IoError(fmt::format("cannot listen on HTTP {}: {}", m.opt_.listen, ec.message()));
+  if (Status s = ingest::ListenTcp(m.acceptor_, m.opt_.listen, "HTTP"); !s.ok()) return s;
   asio::co_spawn(m.io_, m.Accept(), asio::detached);
   m.thread_ = std::thread([&m] { m.io_.run(); });
   return Status::OK();
@@ -576,19 +559,9 @@ void HttpServer::Stop() {
 Status HttpServer::ReloadTls(const HttpOptions& opt) {
   Impl& m = *impl_;
   if (!m.opt_.tls) return Status::OK();
-  ingest::TlsFiles files{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.client_certs};
-  std::shared_ptr<ssl::context> next;
-  if (Status s = ingest::MakeServerTlsContext(files, &next); !s.ok()) return s;
-  std::lock_guard lock(m.tls_mu_);
-  m.retired_tls_.push_back(std::move(m.tls_));
-  m.tls_ = std::move(next);
-  return Status::OK();
+  return m.tls_.Load(ingest::TlsFiles{opt.tls_cert, opt.tls_key, opt.tls_client_ca, opt.client_certs});
 }
 
-std::string HttpServer::address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->acceptor_.local_endpoint(ec);
-  return ec ? "" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
-}
+std::string HttpServer::address() const { return ingest::LocalAddress(impl_->acceptor_); }
 
 }  // namespace kamatama::server
