@@ -62,6 +62,7 @@ const char* VerdictName(Verdict v) {
     case Verdict::kExcluded: return "excluded";
     case Verdict::kDisabled: return "disabled";
     case Verdict::kCapped: return "capped";
+    case Verdict::kCorrelated: return "correlated";
   }
   return "?";
 }
@@ -152,6 +153,16 @@ AlertStore::Decision AlertStore::Observe(const detect::Rule& rule, const Event& 
     ++st.excluded;
     d.verdict = Verdict::kExcluded;
     return d;
+  }
+  if (correlations_) {
+    std::vector<const detect::Correlation*> fired;
+    correlations_->Feed(rule.id, ev, &fired);
+    for (const detect::Correlation* c : fired) d.correlated.push_back(c->rule);
+    if (!correlations_->set().Generates(rule.id)) {
+      ++st.correlated;
+      d.verdict = Verdict::kCorrelated;
+      return d;
+    }
   }
   d.level = tuning_.Level(rule);
   const std::string key = Key(rule, ev);

@@ -19,6 +19,7 @@
 #include "core/event.h"
 #include "core/safe_file.h"
 #include "core/status.h"
+#include "detect/correlation.h"
 #include "detect/ruleset.h"
 #include "detect/tuning.h"
 #include "server/config.h"
@@ -49,10 +50,11 @@ struct AlertRecord {
 };
 
 //! What happened to one match of a rule.
-enum class Verdict : uint8_t { kRaised, kDeduplicated, kExcluded, kDisabled, kCapped };
+//! kCorrelated: taken by a correlation with generate: false (no alert of its own).
+enum class Verdict : uint8_t { kRaised, kDeduplicated, kExcluded, kDisabled, kCapped, kCorrelated };
 
 struct RuleStats {
-  uint64_t matches = 0, raised = 0, deduplicated = 0, excluded = 0, disabled = 0, capped = 0;
+  uint64_t matches = 0, raised = 0, deduplicated = 0, excluded = 0, disabled = 0, capped = 0, correlated = 0;
   int64_t last_match_ns = 0;
   int64_t hour = 0;         //!< the hour (ns / 3600e9) raised_hour counts
   uint64_t raised_hour = 0;
@@ -78,7 +80,19 @@ class AlertStore {
     Verdict verdict = Verdict::kRaised;
     uint64_t id = 0;    //!< the alert (new or the one the match was folded into)
     std::string level;  //!< the level to raise with (tuning's override)
+    //! Correlations the match completed (to be observed in turn).
+    std::vector<std::shared_ptr<const detect::Rule>> correlated;
   };
+  //! The correlations in force (replaced on rule reload, their state starting empty).
+  void SetCorrelations(std::shared_ptr<const detect::CorrelationSet> set) {
+    auto state = std::make_shared<detect::CorrelationState>(std::move(set));
+    std::lock_guard lock(mu_);
+    correlations_ = std::move(state);
+  }
+  std::shared_ptr<detect::CorrelationState> Correlations() const {
+    std::lock_guard lock(mu_);
+    return correlations_;
+  }
   //! Decides about one match of `rule` on `ev`, at `now_ns`.
   Decision Observe(const detect::Rule& rule, const Event& ev, int64_t now_ns);
 
@@ -123,6 +137,7 @@ class AlertStore {
   std::map<std::string, RuleStats> stats_;
   uint64_t next_id_ = 1;
   detect::LoadSummary summary_;
+  std::shared_ptr<detect::CorrelationState> correlations_;
   bool dirty_ = false;
 };
 

@@ -146,8 +146,8 @@ void AppendRuleJson(const detect::Rule& r, const AlertStore& alerts, std::string
   *j += fmt::format(",\"enabled\":{},\"exclusions\":", t.enabled ? "true" : "false");
   AppendStringList(j, t.exclusions);
   *j += fmt::format(",\"hits\":{{\"matches\":{},\"raised\":{},\"deduplicated\":{},\"excluded\":{},\"disabled\":{},"
-                    "\"capped\":{},\"raised_this_hour\":{}}}}}",
-                    st.matches, st.raised, st.deduplicated, st.excluded, st.disabled, st.capped,
+                    "\"capped\":{},\"correlated\":{},\"raised_this_hour\":{}}}}}",
+                    st.matches, st.raised, st.deduplicated, st.excluded, st.disabled, st.capped, st.correlated,
                     st.hour == NowNanos() / 3'600'000'000'000 ? st.raised_hour : 0);
 }
 

@@ -12,6 +12,9 @@ namespace {
 
 //! Most matched field values copied into one alert.
 constexpr size_t kMaxAlertValues = 32;
+//! Most rules and correlations decided for one event (correlations naming each other in a cycle
+//! stop here).
+constexpr size_t kMaxDecisionsPerEvent = 256;
 
 void Key(std::string* j, std::string_view key) {
   if (j->size() > 1) j->push_back(',');
@@ -144,9 +147,13 @@ void LiveDetection::Evaluate(ingest::Batch* batch) const {
     ++n;
     fired.clear();
     set->Match(ev, &fired);
-    for (const detect::Rule* rule : fired) {
+    // Correlations completed by a match are decided (and may complete others) in turn.
+    std::vector<std::shared_ptr<const detect::Rule>> correlated;
+    for (size_t i = 0; i < fired.size() + correlated.size() && i < kMaxDecisionsPerEvent; ++i) {
+      const detect::Rule* rule = i < fired.size() ? fired[i] : correlated[i - fired.size()].get();
       AlertDecision decision;
       if (gate_) decision = gate_(*rule, ev, now);
+      for (auto& c : decision.correlated) correlated.push_back(std::move(c));
       if (!decision.raise) continue;
       RawRecord raw;
       raw.received_ns = now;

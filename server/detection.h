@@ -35,6 +35,9 @@ struct AlertDecision {
   bool raise = true;
   uint64_t id = 0;    //!< kamatama.alert.id (0: none)
   std::string level;  //!< the level to raise with; empty: the rule's
+  //! Correlations this match completed (detect/correlation.h): each goes through the gate in
+  //! turn and is raised on the same event.
+  std::vector<std::shared_ptr<const detect::Rule>> correlated;
 };
 using AlertGate = std::function<AlertDecision(const detect::Rule& rule, const Event& matched, int64_t now_ns)>;
 

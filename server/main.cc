@@ -75,6 +75,10 @@ void AuditReload(server::Api& api, const ops::ReloadResult& r) {
 bool LoadRules(server::LiveDetection* detection, server::AlertStore* alerts, const server::DetectionOptions& opt) {
   detect::LoadSummary summary;
   Status s = detection->Load(opt, &summary);
+  // Issue 21: the correlation rules of the same directories, over the rules just loaded.
+  auto correlations = std::make_shared<detect::CorrelationSet>();
+  if (auto rules = detection->Rules(); rules && s.ok()) (void)correlations->Load(opt.rules, *rules, &summary);
+  alerts->SetCorrelations(std::move(correlations));
   alerts->SetLoadSummary(summary);
   for (const detect::LoadReport& r : summary.reports) {
     if (r.status != detect::RuleStatus::kLoaded)
@@ -118,8 +122,8 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     return 1;
   }
   detection.SetGate([&alerts](const detect::Rule& rule, const Event& ev, int64_t now) {
-    const server::AlertStore::Decision d = alerts.Observe(rule, ev, now);
-    return server::AlertDecision{d.verdict == server::Verdict::kRaised, d.id, d.level};
+    server::AlertStore::Decision d = alerts.Observe(rule, ev, now);
+    return server::AlertDecision{d.verdict == server::Verdict::kRaised, d.id, d.level, std::move(d.correlated)};
   });
   if (!LoadRules(&detection, &alerts, cfg.detection)) return 1;
   pipeline.SetDetector([&detection](ingest::Batch* b) { detection.Evaluate(b); });
