@@ -222,6 +222,7 @@ Match IscVerbLine(sv m, Out& o) {
   sv last_kind;   // preposition of the last value
   sv last_value;  // the value itself
   bool any = false;
+  bool address = false;  // an IP or MAC was named: "DHCPOFFER on x" alone is not a DHCP line
   while (!s.empty()) {
     s = TrimL(s);
     sv w = Word(s);
@@ -275,8 +276,9 @@ Match IscVerbLine(sv m, Out& o) {
       if (IsIp(v)) o.Add("dhcp.relay.ip", v);
       else o.Add("observer.ingress.interface.name", v);
     } else if (ClientMac(o, v)) {
-      // from/to MAC: the client
+      address = true;  // from/to MAC: the client
     } else if (IsIp(v)) {
+      address = true;
       if (w == "on" || w == "for" || w == "of" || (w == "from" && inform)) ClientIp(o, v);
       else if (w == "from") o.Add("server.ip", v);  // dhclient: "DHCPACK of IP from SERVER"
       else o.Add("destination.ip", v);              // dhclient: "to 255.255.255.255 port 67"
@@ -289,7 +291,7 @@ Match IscVerbLine(sv m, Out& o) {
       break;
     }
   }
-  if (!any) return Match::kNo;
+  if (!any || !address) return Match::kNo;
   Network(o, IscAction(verb), !failed);
   return Match::kFull;
 }
@@ -460,6 +462,7 @@ bool IsKeaCodeChar(char c) { return (c >= 'A' && c <= 'Z') || IsDigit(c) || c ==
 bool IsKeaCode(sv w) {
   if (!(StartsWith(w, "DHCP4_") || StartsWith(w, "DHCP6_") || StartsWith(w, "DHCPSRV_") || StartsWith(w, "ALLOC_ENGINE_")))
     return false;
+  if (w.back() == '_') return false;  // a bare prefix ("DHCP4_") names no message
   for (char c : w) {
     if (!IsKeaCodeChar(c)) return false;
   }

@@ -428,7 +428,7 @@ Status AuthStore::Load() {
   Status s = ReadLocked(&users_, &tokens_);
   version_.fetch_add(1, std::memory_order_acq_rel);
   mtime_ns_ = FileMtime(path_);
-  checked_at_ = NowNanos();
+  checked_at_ = clock_();
   if (s.ok() && mtime_ns_ >= 0) {
     // The file must stay private: fchmod on the file itself (checked, never through a link).
     auto [dir, name] = SplitPath(path_);
@@ -439,7 +439,7 @@ Status AuthStore::Load() {
 }
 
 void AuthStore::MaybeReload() {
-  int64_t now = NowNanos();
+  int64_t now = clock_();
   {
     std::lock_guard g(mu_);
     if (now - checked_at_ < 1'000'000'000) return;
@@ -474,7 +474,7 @@ Status AuthStore::AddUser(const std::string& name, Role role, const std::string&
   std::string hash = HashPassword(password, log_n_);
   return Mutate([&](auto& users, auto&) {
     if (users.count(name)) return Status::InvalidArgument("user " + name + " exists");
-    users[name] = UserRecord{name, role, hash, NowNanos()};
+    users[name] = UserRecord{name, role, hash, clock_()};
     return Status::OK();
   });
 }
@@ -553,7 +553,7 @@ Status AuthStore::CreateToken(const std::string& name, const std::vector<std::st
   t.name = name;
   t.scopes = scopes;
   t.hash = Sha256Hex(key);
-  t.created_ns = NowNanos();
+  t.created_ns = clock_();
   t.expires_ns = expires_ns;
   t.created_by = ValidName(created_by) ? created_by : "cli";
   Status s = Mutate([&](auto&, auto& tokens) {
@@ -689,7 +689,7 @@ Authenticator::Result Authenticator::CheckPassword(const std::string& user, cons
                                                    const std::string& client, bool login) {
   Result r;
   r.user = user;
-  const int64_t now = NowNanos();
+  const int64_t now = clock_();
   // Lock-outs are per user at an address (someone guessing admin's password from one address
   // does not lock admin out elsewhere) and per address (every kind of failed credential).
   const std::string ukey = UserAtAddress(user, client), akey = AddressKey(client);
@@ -801,7 +801,7 @@ Authenticator::Result Authenticator::CheckToken(std::string_view token) {
     r.reason = "unknown or revoked token";
     return r;
   }
-  if (t->expires_ns && t->expires_ns <= NowNanos()) {
+  if (t->expires_ns && t->expires_ns <= clock_()) {
     r.outcome = Outcome::kBad;
     r.reason = "token expired";
     return r;
@@ -909,7 +909,7 @@ Authenticator::Result Authenticator::AuthenticateCookie(const std::string& cooki
   Result r;
   std::string id = CookieValue(cookie, CookieName());
   if (id.empty()) return r;
-  const int64_t now = NowNanos();
+  const int64_t now = clock_();
   Session s;
   {
     std::lock_guard g(mu_);
@@ -955,7 +955,7 @@ Authenticator::Result Authenticator::Authenticate(const Request& req) {
   if (const std::string* a = req.Header("authorization")) {
     // Every failed credential counts against the address (issue 19): bad tokens and malformed
     // headers too. Past auth.max_failures the address gets 429 without any check being made.
-    const int64_t now = NowNanos();
+    const int64_t now = clock_();
     const std::string akey = AddressKey(req.client);
     {
       std::lock_guard g(mu_);
@@ -989,7 +989,7 @@ Authenticator::Result Authenticator::Login(const std::string& user, const std::s
   Session s;
   s.user = user;
   s.csrf = RandomHex(32);
-  s.created = s.last = NowNanos();
+  s.created = s.last = clock_();
   if (auto u = store_->FindUser(user)) s.generation = u->generation;
   {
     std::lock_guard g(mu_);
@@ -1040,7 +1040,7 @@ void Authenticator::EndSessions(const std::string& user) {
 
 bool Authenticator::AllowSearch(const Principal& p, int* retry_s) {
   if (opt_.search_rate <= 0) return true;
-  const int64_t now = NowNanos();
+  const int64_t now = clock_();
   std::lock_guard g(mu_);
   if (buckets_.size() > 100000) buckets_.clear();
   Bucket& b = buckets_[p.Key()];

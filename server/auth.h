@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,10 +19,15 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 
 namespace kamatama::server {
 
 struct Request;
+
+//! The clock the users/tokens file and the authenticator read: nanoseconds since the epoch.
+//! NowNanos in the server; tests pass a clock they advance by hand (no sleeps).
+using AuthClock = std::function<int64_t()>;
 
 // ------------------------------------------------------------------ roles and permissions
 
@@ -131,7 +137,7 @@ struct TokenRecord {
 //! so the CLI and a running server can both change it. Thread-safe.
 class AuthStore {
  public:
-  explicit AuthStore(std::string path) : path_(std::move(path)) {}
+  explicit AuthStore(std::string path, AuthClock clock = NowNanos) : path_(std::move(path)), clock_(std::move(clock)) {}
   //! Reads the file; a missing file is empty.
   Status Load();
   //! Re-reads the file if it changed on disk (at most once a second).
@@ -171,6 +177,7 @@ class AuthStore {
                      const std::map<std::string, TokenRecord>& tokens) const;
 
   std::string path_;
+  AuthClock clock_;
   int log_n_ = kScryptLogN;
   mutable std::mutex mu_;
   std::map<std::string, UserRecord> users_;
@@ -205,8 +212,9 @@ struct AuthOptions {
 
 class Authenticator {
  public:
-  Authenticator(AuthStore* store, AuthOptions opt, std::vector<std::string> hec_tokens = {})
-      : store_(store), opt_(std::move(opt)), hec_tokens_(std::move(hec_tokens)) {}
+  Authenticator(AuthStore* store, AuthOptions opt, std::vector<std::string> hec_tokens = {},
+                AuthClock clock = NowNanos)
+      : store_(store), opt_(std::move(opt)), hec_tokens_(std::move(hec_tokens)), clock_(std::move(clock)) {}
 
   //! With no users: creates "admin" with KAMATAMA_ADMIN_PASSWORD, or a random password returned
   //! in *generated (to be logged once). *created says whether a user was made.
@@ -285,6 +293,7 @@ class Authenticator {
   AuthStore* store_;
   AuthOptions opt_;
   std::vector<std::string> hec_tokens_;
+  AuthClock clock_;
   std::mutex mu_;
   std::unordered_map<std::string, Session> sessions_;
   std::unordered_map<std::string, Failures> failures_;

@@ -46,6 +46,16 @@ int64_t NowSteady() {
 }
 
 namespace {
+
+// RocksDB 7.8's PinnableSlice move constructor leaves the new slice's buffer pointer unset when the
+// source is pinned (to the block cache: a value read from a table file); a later Reset() keeps it
+// unset and the next read of a memtable value copies through it (fixed upstream after 7.8). So a
+// vector of them is never resized in place, which moves its elements: it grows into a new vector of
+// fresh slices (move-assigning the vector swaps buffers, moving no element).
+void GrowSlices(std::vector<rocksdb::PinnableSlice>* v, size_t n) {
+  if (v->size() < n) *v = std::vector<rocksdb::PinnableSlice>(std::max(n, v->size() * 2));
+}
+
 // Cuts RocksDB data blocks so that a wide column never shares a block with narrow ones.
 // RocksDB's size policy appends an entry to the current block unless the block is already ~90%
 // full, so a 20 KB block of small columns plus the 350 KB `event.original` of the same event block
@@ -1476,7 +1486,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
                   [&](size_t a, size_t b) { return c.header().columns[a] < c.header().columns[b]; });
         fetch_keys.resize(fetch_cols.size());
         fetch_slices.resize(fetch_cols.size());
-        fetch_values.resize(fetch_cols.size());
+        GrowSlices(&fetch_values, fetch_cols.size());
         fetch_status.resize(fetch_cols.size());
         for (size_t j = 0; j < fetch_cols.size(); ++j) {
           fetch_keys[j] = BlockKey(c.header().id, KeyKind::kColumn, c.header().columns[fetch_cols[j]]);

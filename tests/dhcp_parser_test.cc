@@ -271,11 +271,7 @@ TEST(DhcpDeclines, LeaveEventUntouched) {
       Event before = ev;
       bool ok = fn(&ev);
       // Nothing here is a whole DHCP line: each is garbage or a bare prefix, to be declined.
-      // Two bare prefixes are still accepted today (issue 29 report): ISC takes "DHCPOFFER on x"
-      // and Kea "DHCP4_"; they are held only to leaving the event untouched when they decline.
-      const bool known_accepted = (std::string(parser) == "isc" && std::string(msg) == "DHCPOFFER on x") ||
-                                  (std::string(parser) == "kea" && std::string(msg) == "DHCP4_");
-      if (!known_accepted) EXPECT_FALSE(ok) << parser << " accepted: '" << msg << "'";
+      EXPECT_FALSE(ok) << parser << " accepted: '" << msg << "'";
       if (!ok) {
         EXPECT_EQ(ev.fields, before.fields) << msg;
         EXPECT_EQ(ev.timestamp_ns, before.timestamp_ns);

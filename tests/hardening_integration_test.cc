@@ -48,22 +48,6 @@ long RssKiB(pid_t pid) {
   return -1;
 }
 
-std::string ReadUntil(int fd, const std::string& until, int ms) {
-  std::string got;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (until.empty() || got.find(until) == std::string::npos) {
-    int left = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-    pollfd pfd{fd, POLLIN, 0};
-    if (left <= 0 || ::poll(&pfd, 1, left) <= 0) break;
-    char buf[4096];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
-
 // A WebSocket tail opened with `auth_header` (a full header line, CRLF-terminated). Returns the
 // handshake answer.
 std::string OpenTail(TcpClient& c, const std::string& http, const std::string& auth_header) {

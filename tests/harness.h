@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -356,6 +357,23 @@ class TcpClient {
   int fd_ = -1;
   bool ok_ = false;
 };
+
+//! Reads from fd until `until` appears (never, when empty), the peer closes, or `ms` pass.
+inline std::string ReadUntil(int fd, const std::string& until, int ms) {
+  std::string got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (until.empty() || got.find(until) == std::string::npos) {
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    pollfd pfd{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&pfd, 1, left) <= 0) break;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
 
 inline void SendUdp(const std::string& hostport, const std::string& data) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);

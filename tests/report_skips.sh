@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/report_skips.sh BUILD_DIR: run after ctest. Lists every test ctest reported as skipped
 # (GoogleTest's "[  SKIPPED ]", matched by gtest_discover_tests' skip regex) with the reason the
-# test gave, and whether the web UI test (ui_e2e, registered only when node, npm and chromium are
-# found) was registered at all.
+# test gave, and whether the tests registered only when their peers are found at configure time
+# were registered at all: the web UI test (ui_e2e: node, npm, chromium) and the sender-library
+# test (shipper_clients: node, npm).
 #
 # Outside CI it only prints, loudly, and exits 0: a clone without ../shared/corpus, rsyslog,
 # faketime, root or Chromium may skip those tests. Under CI=true (how .ci/run is run) a skipped or
@@ -24,10 +25,15 @@ skipped="$(awk '
   /^Skip regular expression found in output/ { print name ": " (reason == "" ? "(no reason given)" : reason) }
 ' "$log")"
 missing=""
-# (Registration is read from the generated CTestTestfile.cmake files: `ctest -N` would overwrite
-# the log read above.)
-if ! grep -rqs --include=CTestTestfile.cmake 'add_test(\[=\[ui_e2e\]=\]\|add_test(ui_e2e ' "$build"; then
-  missing="ui_e2e: not registered (node, npm or chromium missing at configure time)"
+# Tests registered only when their peers are found at configure time. (Registration is read from
+# the generated CTestTestfile.cmake files: `ctest -N` would overwrite the log read above.)
+registered() {
+  grep -rqs --include=CTestTestfile.cmake "add_test(\[=\[$1\]=\]\|add_test($1 " "$build"
+}
+registered ui_e2e || missing="ui_e2e: not registered (node, npm or chromium missing at configure time)"
+if ! registered shipper_clients; then
+  missing="${missing:+$missing
+}shipper_clients: not registered (node or npm missing at configure time)"
 fi
 
 count=0
@@ -41,7 +47,7 @@ echo "=================================================================="
 echo "  SKIPPED: $count test(s) did not run their scenario"
 echo "=================================================================="
 [ -n "$skipped" ] && printf '  %s\n' "$skipped" | sort
-[ -n "$missing" ] && echo "  $missing"
+[ -n "$missing" ] && printf '%s\n' "$missing" | sed 's/^/  /'
 echo "=================================================================="
 if [ "${CI:-}" = "true" ]; then
   echo "CI=true: a skipped or unregistered test fails the run" >&2

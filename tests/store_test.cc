@@ -337,6 +337,51 @@ TEST_F(StoreTest, MaterialisedEventsAreExactFromMixedFramedBlocks) {
   EXPECT_FALSE(store::ColumnsOfRows(blk.row_columns.substr(0, 5), h.count, h.columns.size(), {999}, &wanted).ok());
 }
 
+// Regression (issue 20, the crash under the ingest bench with rules): materialising hits reads a
+// block's columns into a vector of RocksDB PinnableSlices kept from block to block. The first
+// block here is in a table file, so its values stay pinned to the block cache; the second, wider
+// one is still in the memtable. Growing the vector by resize() moved the pinned slices, and
+// RocksDB 7.8's PinnableSlice move constructor leaves the new slice's buffer pointer unset when
+// the source is pinned: the memtable values were then copied through that pointer (SIGSEGV in
+// rocksdb::SaveValue, or a silent heap overwrite). Every materialised field must come back intact.
+TEST_F(StoreTest, MaterialisesAMemtableBlockWiderThanTheTableFileBlockBeforeIt) {
+  auto append = [&](int64_t ts, int fields, int i) {
+    Event ev;
+    ev.timestamp_ns = ev.ingested_ns = ts;
+    ev.original = "needle_zq line " + std::to_string(i);
+    for (int f = 0; f < fields; ++f) ev.Add("f" + std::to_string(100 + f), "value " + std::to_string(i * 1000 + f));
+    std::vector<Event> one{ev};
+    std::vector<RawRecord> raws(1);
+    raws[0].received_ns = ts;
+    raws[0].data = ev.original;
+    uint64_t expired = 0;
+    ASSERT_TRUE(store_->Append(&one, raws, &expired).ok());
+  };
+  // The newest day, 2 columns: sealed, committed, and flushed to a table file by the clean close.
+  for (int i = 0; i < 3; ++i) append(kDay0 + 2 * kNanosPerDay + i * kNanosPerSecond, 2, i);
+  ASSERT_TRUE(store_->FlushIdle(INT64_MAX, 0).ok());
+  ASSERT_TRUE(store_->Commit(true).ok());
+  Reopen();
+  // An older day, 40 columns: sealed and committed, left in the memtable.
+  for (int i = 3; i < 6; ++i) append(kDay0 + i * kNanosPerSecond, 40, i);
+  ASSERT_TRUE(store_->FlushIdle(INT64_MAX, 0).ok());
+  ASSERT_TRUE(store_->Commit(true).ok());
+  ASSERT_EQ(store_->Stats().blocks, 2u);
+  // One scan thread: the table-file block is materialised first (newest first), then the wider one.
+  ScanResult r = Scan("needle_zq", {.limit = 100, .parallelism = 1});
+  ASSERT_EQ(r.events.size(), 6u);
+  for (const Event& e : r.events) {
+    const int i = std::stoi(e.original.substr(e.original.rfind(' ') + 1));
+    const int fields = i < 3 ? 2 : 40;
+    ASSERT_EQ(e.fields.size(), static_cast<size_t>(fields)) << e.original;
+    for (int f = 0; f < fields; ++f) {
+      const std::string* v = e.Get("f" + std::to_string(100 + f));
+      ASSERT_NE(v, nullptr) << e.original << " f" << 100 + f;
+      EXPECT_EQ(*v, "value " + std::to_string(i * 1000 + f));
+    }
+  }
+}
+
 // Pruning reads a day's filters once into memory; blocks sealed after that are pruned through
 // RocksDB (and the set is rebuilt once a quarter of the day is newer): the same answers throughout.
 TEST_F(StoreTest, FiltersInMemoryFollowNewBlocks) {

@@ -34,11 +34,12 @@ export function harness(name) {
   const CHROMIUM = args.chromium || '/usr/bin/chromium';
   const TIMEOUT_S = Number(args.timeout || 240);
   fs.mkdirSync(OUT, { recursive: true });
+  // Packages come from --node-modules; playwright-core is loaded only by tests that open a
+  // browser (h.browser), so tests of other npm peers (tests/clients) share this harness.
   const require = createRequire(path.join(NODE_MODULES, 'noop.js'));
-  const { chromium } = require('playwright-core');
 
   const h = {
-    name, args, BINARY, OUT, CHROMIUM, TIMEOUT_S,
+    name, args, BINARY, OUT, CHROMIUM, TIMEOUT_S, require,
     tmp: fs.mkdtempSync(path.join(os.tmpdir(), `kmt_${name}_`)),
     base: '',
     server: null,
@@ -142,6 +143,7 @@ export function harness(name) {
 
   // A persistent headless Chromium context and a watched page in it.
   h.browser = async () => {
+    const { chromium } = require('playwright-core');
     const userDataDir = fs.mkdtempSync(path.join(h.tmp, 'chromium-'));
     h.context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: h.CHROMIUM,

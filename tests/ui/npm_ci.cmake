@@ -1,13 +1,17 @@
-# cmake -DSRC=tests/ui -DDST=build/tests/ui-node -DNPM=/usr/bin/npm -P npm_ci.cmake
-# Installs the UI test's npm dependencies (playwright-core only, no browser download) into DST.
-# Skipped when DST already holds an install of the same package-lock.json.
+# cmake -DSRC=tests/ui -DDST=build/tests/ui-node -DNPM=/usr/bin/npm [-DCHECK=package] -P npm_ci.cmake
+# Installs the npm dependencies of SRC's package-lock.json into DST (for tests/ui: playwright-core
+# only, no browser download; for tests/clients: the sender libraries). Skipped when DST already
+# holds an install of the same package-lock.json (CHECK, default playwright-core, is installed).
+if(NOT CHECK)
+  set(CHECK playwright-core)
+endif()
 file(MAKE_DIRECTORY "${DST}")
 file(SHA256 "${SRC}/package-lock.json" want)
 set(stamp "${DST}/node_modules/.kamatama-lock-sha256")
 if(EXISTS "${stamp}")
   file(READ "${stamp}" have)
-  if(have STREQUAL want AND EXISTS "${DST}/node_modules/playwright-core/package.json")
-    message(STATUS "ui test dependencies up to date in ${DST}")
+  if(have STREQUAL want AND EXISTS "${DST}/node_modules/${CHECK}/package.json")
+    message(STATUS "npm test dependencies up to date in ${DST}")
     return()
   endif()
 endif()
