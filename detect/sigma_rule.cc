@@ -383,4 +383,6 @@ LoadReport CompileRule(std::string_view yaml, std::string_view path, const Compi
   }
 }
 
+std::vector<std::string> AttackTechniques(const std::vector<std::string>& tags) { return Techniques(tags); }
+
 }  // namespace kamatama::detect

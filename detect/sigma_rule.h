@@ -48,6 +48,9 @@ struct LoadReport {
   std::shared_ptr<const Rule> rule;  //!< set when loaded
 };
 
+//! ATT&CK technique ids (upper case) of tags attack.tNNNN[.NNN].
+std::vector<std::string> AttackTechniques(const std::vector<std::string>& tags);
+
 //! Compiles one Sigma rule from YAML text. `path` is only for the report.
 LoadReport CompileRule(std::string_view yaml, std::string_view path, const CompileOptions& options);
 

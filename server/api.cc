@@ -2,6 +2,7 @@
 #include "server/api.h"
 #include "server/admin_routes.h"
 #include "server/investigate_routes.h"
+#include "server/alerts_routes.h"
 
 #include <simdjson.h>
 
@@ -183,6 +184,13 @@ Response Api::Dispatch(Request& req) {
             {{"kamatama.target", name}, {"http.response.status_code", std::to_string(r->status)}});
     }
     if (r) return std::move(*r);
+  }
+  if (alerts_ || req.path.rfind("/api/v1/alerts", 0) == 0 || req.path.rfind("/api/v1/rules", 0) == 0) {  // issue 21
+    AlertRoutes ctx{alerts_, detection_, [this, &req](std::string_view action, std::string_view outcome, const auto& extra) {
+                      return Audit(req, req.principal, action, outcome, extra);
+                    },
+                    [this, &req](int64_t since) { return SeenSources(since, req.cancelled); }};
+    if (auto r = HandleAlertRoute(req, ctx)) return std::move(*r);
   }
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};

@@ -29,8 +29,10 @@
 namespace kamatama::server {
 
 class SelfMonitor;  // server/selfmon.h (issue 10)
-class IntelRoutes;  // server/intel_routes.h (issue 28)
+class AlertStore;     // server/alert_store.h (issue 21)
+class IntelRoutes;    // server/intel_routes.h (issue 28)
 class LiveDetection;  // server/detection.h (issue 20)
+struct SeenSource;    // server/coverage.h
 
 struct Request {
   std::string method;
@@ -123,6 +125,11 @@ class Api {
   void SetIntel(IntelRoutes* intel) { intel_ = intel; }
   //! Live detection (issue 20): POST /api/v1/hunt takes rules of its set by id. Optional.
   void SetDetection(const LiveDetection* detection) { detection_ = detection; }
+  //! Alerts and rules (issue 21): /api/v1/alerts*, /api/v1/rules*. Set before serving.
+  void SetAlerts(AlertStore* alerts, const LiveDetection* detection) {
+    alerts_ = alerts;
+    detection_ = detection;
+  }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -222,6 +229,9 @@ class Api {
   SelfMonitor* monitor_ = nullptr;  // issue 10
   IntelRoutes* intel_ = nullptr;    // issue 28
   const LiveDetection* detection_ = nullptr;  // issue 20
+  AlertStore* alerts_ = nullptr;    // issue 21
+  //! Dataset, channel, provider and event code combinations stored since `since_ns` (coverage).
+  std::vector<SeenSource> SeenSources(int64_t since_ns, const std::atomic<bool>* cancelled);
   TailHub tails_;
   investigate::LeaseIndex leases_;  // issue 22: DHCP leases by address and time
   std::mutex sources_mu_;

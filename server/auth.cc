@@ -49,8 +49,8 @@ bool ParseRole(std::string_view s, Role* out) {
 
 uint32_t RolePerms(Role r) {
   switch (r) {
-    case Role::kAdmin: return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin;
-    case Role::kAnalyst: return kPermSearch | kPermExport | kPermTail;
+    case Role::kAdmin: return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin | kPermTriage;
+    case Role::kAnalyst: return kPermSearch | kPermExport | kPermTail | kPermTriage;
     case Role::kViewer: return kPermSearch;
   }
   return 0;
@@ -59,14 +59,15 @@ uint32_t RolePerms(Role r) {
 uint32_t ScopePerms(std::string_view scope) {
   if (scope == "ingest") return kPermIngest;
   if (scope == "search") return kPermSearch | kPermExport | kPermTail;
-  if (scope == "admin") return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin;
+  if (scope == "admin") return kPermSearch | kPermExport | kPermTail | kPermIngest | kPermAdmin | kPermTriage;
   return 0;
 }
 
 std::string PermNames(uint32_t perms) {
   std::string out;
   for (auto [bit, name] : {std::pair<uint32_t, const char*>{kPermSearch, "search"}, {kPermExport, "export"},
-                           {kPermTail, "tail"}, {kPermIngest, "ingest"}, {kPermAdmin, "admin"}}) {
+                           {kPermTail, "tail"}, {kPermIngest, "ingest"}, {kPermAdmin, "admin"},
+                           {kPermTriage, "triage"}}) {
     if (!(perms & bit)) continue;
     if (!out.empty()) out.push_back(',');
     out += name;
@@ -118,6 +119,12 @@ const std::vector<RouteRule>& RouteTable() {
       {"POST", "/api/v1/lists/*/hunt", true, kPermSearch, "/api/v1/lists/x/hunt", "search history for a list"},
       {"PUT", "/api/v1/lists/*", true, kPermAdmin, "/api/v1/lists/x", "write a list (a new version)"},
       {"DELETE", "/api/v1/lists/*", true, kPermAdmin, "/api/v1/lists/x", "delete a list"},
+      // Alerts and rules (issue 21): reading is searching; working an alert is triage; tuning a
+      // rule (off, level, exclusions) changes what is detected: administrators.
+      {"PATCH", "/api/v1/alerts/*", true, kPermTriage, "/api/v1/alerts/1", "acknowledge, close, assign, comment an alert"},
+      {"*", "/api/v1/alerts*", true, kPermSearch, "/api/v1/alerts", "alerts (list, one)"},
+      {"PATCH", "/api/v1/rules/*", true, kPermAdmin, "/api/v1/rules/x", "tune a rule (on/off, level, exclusions)"},
+      {"*", "/api/v1/rules*", true, kPermSearch, "/api/v1/rules", "rules, hits, tuning, coverage"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

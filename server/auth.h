@@ -37,6 +37,7 @@ enum Perm : uint32_t {
   kPermTail = 4,     //!< the live tail (WebSocket)
   kPermIngest = 8,   //!< /api/v1/ingest and the shipper dialects
   kPermAdmin = 16,   //!< users, tokens, settings; sees the kamatama.audit dataset
+  kPermTriage = 32,  //!< works alerts: status, assignee, comments (issue 21)
 };
 
 enum class Role { kViewer, kAnalyst, kAdmin };

@@ -171,10 +171,24 @@ bool StringList(const YAML::Node& n, std::vector<std::string>* out) {
 
 // `detection:` (issue 20): rules (directories) and placeholders (name: value or list).
 void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
-  r.Keys(det, "detection", {"rules", "placeholders"});
+  r.Keys(det, "detection", {"rules", "placeholders", "alerts"});
   if (!det || !r.status.ok()) return;
   if (auto rules = det["rules"]; rules && !rules.IsNull() && !StringList(rules, &out->rules))
     return r.Fail("detection.rules", "must be a list of directories");
+  if (auto al = det["alerts"]; al && !al.IsNull()) {  // issue 21
+    r.Keys(al, "detection.alerts", {"dedup_window", "per_rule_cap", "dedup_fields"});
+    if (!r.status.ok()) return;
+    if (auto w = al["dedup_window"]) {
+      auto ns = ParseDuration(w.as<std::string>());
+      if (!ns || *ns < 0) return r.Fail("detection.alerts.dedup_window", "must be a duration such as 10m");
+      out->alerts.dedup_window_ns = *ns;
+    }
+    if (auto c = al["per_rule_cap"]) out->alerts.per_rule_cap = c.as<size_t>();
+    if (auto f = al["dedup_fields"]) {
+      out->alerts.dedup_fields.clear();
+      if (!StringList(f, &out->alerts.dedup_fields)) return r.Fail("detection.alerts.dedup_fields", "must be a list of fields");
+    }
+  }
   auto ph = det["placeholders"];
   if (!ph || ph.IsNull()) return;
   if (!ph.IsMap()) return r.Fail("detection.placeholders", "must be a mapping of names to values");

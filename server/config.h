@@ -65,10 +65,19 @@ struct ShipperOptions {
 // ---- end shipper dialects ----
 
 //! `detection:` (issue 20): Sigma rule directories evaluated on every ingested event.
+//! `detection.alerts:` (issue 21): how matches become alerts (server/alert_store.h).
+struct AlertOptions {
+  int64_t dedup_window_ns = 600'000'000'000;  //!< `dedup_window`: 10 minutes of event time
+  size_t per_rule_cap = 100;                  //!< `per_rule_cap`: new alerts per rule per hour
+  //! `dedup_fields`: fields that, with the rule, make an alert's key (absent ones count as empty).
+  std::vector<std::string> dedup_fields = {"host.name", "user.name", "source.ip"};
+};
+
 struct DetectionOptions {
   std::vector<std::string> rules;  //!< directories (or files) of Sigma rules; `serve --rules` adds one
   //! Values of `expand` placeholders (%name% -> values), e.g. admins: [alice, bob].
   std::map<std::string, std::vector<std::string>> placeholders;
+  AlertOptions alerts;  //!< issue 21
 };
 
 //! `backup:` (issue 19): where POST /api/v1/admin/backup may write. Each entry is resolved

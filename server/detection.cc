@@ -12,6 +12,9 @@ namespace {
 
 //! Most matched field values copied into one alert.
 constexpr size_t kMaxAlertValues = 32;
+//! Most rules and correlations decided for one event (correlations naming each other in a cycle
+//! stop here).
+constexpr size_t kMaxDecisionsPerEvent = 256;
 
 void Key(std::string* j, std::string_view key) {
   if (j->size() > 1) j->push_back(',');
@@ -65,7 +68,8 @@ bool IsOwnEvent(const Event& ev) {
 
 }  // namespace
 
-std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns) {
+std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns, const AlertDecision* decision) {
+  const std::string& level = decision && !decision->level.empty() ? decision->level : rule.level;
   std::string j = "{";
   Str(&j, "@timestamp", FormatRfc3339(now_ns));
   Str(&j, "event.kind", "alert");
@@ -74,7 +78,11 @@ std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t no
   Str(&j, "rule.id", rule.id);
   Str(&j, "rule.name", rule.title);
   StrIfSet(&j, "rule.author", rule.author);  // DRL 1.1: every alert carries the rule's author
-  StrIfSet(&j, "rule.level", rule.level);
+  StrIfSet(&j, "rule.level", level);
+  if (decision && decision->id) {
+    Key(&j, "kamatama.alert.id");
+    j += std::to_string(decision->id);
+  }
   StrIfSet(&j, "rule.description", rule.description);
   StrIfSet(&j, "rule.reference", Joined(rule.references));
   Str(&j, "rule.ruleset", "sigma");
@@ -95,7 +103,7 @@ std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t no
   if (const std::string* ds = matched.Get(field::kDataset)) Str(&j, "kamatama.matched.dataset", *ds);
   Str(&j, "kamatama.matched.original", matched.original);
   MatchedValues(&j, rule, matched);
-  Str(&j, "message", fmt::format("Sigma rule '{}' ({}) matched on {}", rule.title, rule.level.empty() ? "-" : rule.level,
+  Str(&j, "message", fmt::format("Sigma rule '{}' ({}) matched on {}", rule.title, level.empty() ? "-" : level,
                                  host ? *host : std::string("an unnamed host")));
   j += "}";
   return j;
@@ -139,10 +147,17 @@ void LiveDetection::Evaluate(ingest::Batch* batch) const {
     ++n;
     fired.clear();
     set->Match(ev, &fired);
-    for (const detect::Rule* rule : fired) {
+    // Correlations completed by a match are decided (and may complete others) in turn.
+    std::vector<std::shared_ptr<const detect::Rule>> correlated;
+    for (size_t i = 0; i < fired.size() + correlated.size() && i < kMaxDecisionsPerEvent; ++i) {
+      const detect::Rule* rule = i < fired.size() ? fired[i] : correlated[i - fired.size()].get();
+      AlertDecision decision;
+      if (gate_) decision = gate_(*rule, ev, now);
+      for (auto& c : decision.correlated) correlated.push_back(std::move(c));
+      if (!decision.raise) continue;
       RawRecord raw;
       raw.received_ns = now;
-      raw.data = AlertJson(*rule, ev, now);
+      raw.data = AlertJson(*rule, ev, now, gate_ ? &decision : nullptr);
       raw.flags = kRawJson | kRawInternal;  // may claim the reserved kamatama.* dataset
       alerts.push_back(ParseRecord(raw, parse_));
       raws.push_back(std::move(raw));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,18 @@ namespace kamatama::server {
 //! Longest matched value copied into an alert (kamatama.matched.values.*, .original).
 inline constexpr size_t kMaxAlertValueBytes = 8192;
 
+//! What the alert gate (issue 21, server/alert_store.h) decided about one match: raise an alert
+//! (with this id and level) or not (off, excluded, folded into an open alert, over the cap).
+struct AlertDecision {
+  bool raise = true;
+  uint64_t id = 0;    //!< kamatama.alert.id (0: none)
+  std::string level;  //!< the level to raise with; empty: the rule's
+  //! Correlations this match completed (detect/correlation.h): each goes through the gate in
+  //! turn and is raised on the same event.
+  std::vector<std::shared_ptr<const detect::Rule>> correlated;
+};
+using AlertGate = std::function<AlertDecision(const detect::Rule& rule, const Event& matched, int64_t now_ns)>;
+
 class LiveDetection {
  public:
   explicit LiveDetection(ParseOptions parse) : parse_(std::move(parse)) {}
@@ -40,12 +53,16 @@ class LiveDetection {
   //! event, with its raw record, for every rule that fires.
   void Evaluate(ingest::Batch* batch) const;
 
+  //! Asked about every match before an alert is raised (issue 21). Set before ingest starts.
+  void SetGate(AlertGate gate) { gate_ = std::move(gate); }
+
   //! Rules in the live set.
   size_t RuleCount() const;
   std::shared_ptr<const detect::RuleSet> Rules() const;
 
  private:
   ParseOptions parse_;
+  AlertGate gate_;
   mutable std::mutex mu_;  // guards rules_ (the pointer; the set itself is immutable)
   std::shared_ptr<const detect::RuleSet> rules_;
 };
@@ -55,7 +72,9 @@ class LiveDetection {
 //! license}, threat.technique.id (ATT&CK ids from the tags; an array when several), tags, host.name
 //! and the matched event's @timestamp, dataset, original line and the values of the fields the
 //! rule reads (kamatama.matched.*), and a message.
-std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns);
+//! With `decision`: its level replaces the rule's and kamatama.alert.id is set (issue 21).
+std::string AlertJson(const detect::Rule& rule, const Event& matched, int64_t now_ns,
+                      const AlertDecision* decision = nullptr);
 
 }  // namespace kamatama::server
 

@@ -27,6 +27,7 @@
 #include "core/json.h"
 #include "core/time.h"
 #include "detect/rules_cli.h"
+#include "server/alert_store.h"
 #include "server/detection.h"
 #include "ingest/gelf_server.h"
 #include "ingest/pipeline.h"
@@ -74,9 +75,14 @@ void AuditReload(server::Api& api, const ops::ReloadResult& r) {
 
 //! Loads the detection rules; logs the counts and every rule that did not load. False if a rule
 //! directory cannot be read (at start: do not run without the rules asked for).
-bool LoadRules(server::LiveDetection* detection, const server::DetectionOptions& opt) {
+bool LoadRules(server::LiveDetection* detection, server::AlertStore* alerts, const server::DetectionOptions& opt) {
   detect::LoadSummary summary;
   Status s = detection->Load(opt, &summary);
+  // Issue 21: the correlation rules of the same directories, over the rules just loaded.
+  auto correlations = std::make_shared<detect::CorrelationSet>();
+  if (auto rules = detection->Rules(); rules && s.ok()) (void)correlations->Load(opt.rules, *rules, &summary);
+  alerts->SetCorrelations(std::move(correlations));
+  alerts->SetLoadSummary(summary);
   for (const detect::LoadReport& r : summary.reports) {
     if (r.status != detect::RuleStatus::kLoaded)
       Log(fmt::format("rule {}: {}: {}", detect::RuleStatusName(r.status), r.path, r.reason));
@@ -112,7 +118,17 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   ingest::Pipeline pipeline(store.get(), cfg.pipeline);
   // Live detection (issue 20): every event evaluated before it is queued; rules reload on SIGHUP.
   server::LiveDetection detection(cfg.parse);
-  if (!LoadRules(&detection, cfg.detection)) return 1;
+  // Issue 21: alert state and rule tuning in the data directory; every match passes the gate.
+  server::AlertStore alerts;
+  if (Status as = alerts.Open(cfg.storage.dir, cfg.detection.alerts); !as.ok()) {
+    Log("error: alerts: " + as.ToString());
+    return 1;
+  }
+  detection.SetGate([&alerts](const detect::Rule& rule, const Event& ev, int64_t now) {
+    server::AlertStore::Decision d = alerts.Observe(rule, ev, now);
+    return server::AlertDecision{d.verdict == server::Verdict::kRaised, d.id, d.level, std::move(d.correlated)};
+  });
+  if (!LoadRules(&detection, &alerts, cfg.detection)) return 1;
   // Threat intelligence (issue 28): the lists in <data_dir>/intel, matched on every event beside
   // the rules (a hook of its own: the detection internals are not involved).
   std::unique_ptr<intel::ListStore> lists;
@@ -130,8 +146,8 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   // SIGHUP re-reads the rule files (edited in place or in new directories) when rules are on; a
   // server started without rules needs a restart to take its first directory.
   if (!cfg.detection.rules.empty()) {
-    server::AddReloadHook("detection rules", [&detection](const server::Config& next) {
-      return LoadRules(&detection, next.detection) ? Status::OK() : Status::InvalidArgument("rules kept");
+    server::AddReloadHook("detection rules", [&detection, &alerts](const server::Config& next) {
+      return LoadRules(&detection, &alerts, next.detection) ? Status::OK() : Status::InvalidArgument("rules kept");
     }, {"detection.rules", "detection.placeholders"});
   }
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
@@ -146,6 +162,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   server::SelfMonitor monitor(mon_opt, cfg.parse, store.get(), &pipeline);
   api.SetMonitor(&monitor);
   api.SetDetection(&detection);  // issue 20: /api/v1/hunt takes live rules by id
+  api.SetAlerts(&alerts, &detection);
   pipeline.SetNotifier(monitor.PipelineNotifier());
   if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin
     Log("error: " + as.ToString());
@@ -214,6 +231,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
         if (ec) return;
         api.DrainHostAudit();
         api.FlushAuthFailures();  // issue 19: failed credentials, one audit line per address a minute
+        if (Status fs = alerts.Flush(); !fs.ok()) Log("error: alerts: " + fs.ToString());  // issue 21
         arm_host_audit();
       });
     };
@@ -245,6 +263,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   fetcher.Stop();  // a fetch in progress imports and hunts: before the store goes
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
+  if (Status fs = alerts.Flush(); !fs.ok()) Log("error: alerts: " + fs.ToString());
   st = store->Stats();
   store.reset();
   Log(fmt::format("stopped; {} event(s) stored", st.events_in_blocks + st.events_in_memory));

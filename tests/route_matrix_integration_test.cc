@@ -109,6 +109,15 @@ const Line kMatrix[] = {
   {"POST",   "/services/collector/event",         "",        {N,   N,   N,   N,     kOk, F,   kOk, F}},
   {"POST",   "/services/collector/raw",           "",        {N,   N,   N,   N,     kOk, F,   kOk, F}},
   {"POST",   "/services/collector/ack",           "",        {N,   N,   N,   N,     kOk, F,   kOk, F}},
+  // Alerts and rules (docs/api.md "Alerts and rules"): reading is a search; working an alert is
+  // triage (analyst, admin; the admin scope); tuning a rule is administration.
+  {"GET",    "/api/v1/alerts",                    "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/alerts/1",                  "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"PATCH",  "/api/v1/alerts/1",                  "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"GET",    "/api/v1/rules",                     "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/rules/coverage",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/rules/x",                   "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"PATCH",  "/api/v1/rules/x",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   // Administration: the admin role and the admin scope only (users, tokens, backups).
   {"GET",    "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
