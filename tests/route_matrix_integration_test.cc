@@ -80,6 +80,12 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/export?q=x",                "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/tail?q=x",                  "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/tail?q=x",                  kWebSocket, {N,  F,   101, 101,   F,   101, 101, N}},
+  // Retro-hunt (docs/api.md "POST /api/v1/hunt"): audited like an export, the same callers.
+  {"POST",   "/api/v1/hunt",                      "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
+  // Investigation (docs/api.md "GET /api/v1/ip/owner" ...): reading, like a search.
+  {"GET",    "/api/v1/ip/owner?ip=10.0.0.1",      "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/process/tree?entity_id=x",  "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/entity?type=ip&value=10.0.0.1", "",    {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   // Threat intelligence (docs/intel.md "API"): whoever may search reads lists and hunts; only the
   // admin role and the admin scope write them.
   {"GET",    "/api/v1/lists",                     "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
