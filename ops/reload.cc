@@ -178,6 +178,9 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
     for (const auto& [k, v] : c.detection.placeholders) ph += fmt::format("{}={};", k, fmt::join(v, ","));
     n("detection.placeholders", ph);
   }
+  // issue 21: how matches become alerts (applied at a restart)
+  n("detection.alerts", fmt::format("{} {} {}", c.detection.alerts.dedup_window_ns, c.detection.alerts.per_rule_cap,
+                                    fmt::join(c.detection.alerts.dedup_fields, ",")));
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));
