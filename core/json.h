@@ -23,6 +23,8 @@ void AppendJsonMember(std::string* out, std::string_view key, int64_t value);
 //! Replaces invalid UTF-8 sequences with U+FFFD. Returns true if `s` was valid already.
 bool IsValidUtf8(std::string_view s);
 std::string SanitizeUtf8(std::string_view s);
+//! Appends code point `cp` (at most U+10FFFF) as UTF-8, as it is: callers replace what they refuse.
+void AppendUtf8(uint32_t cp, std::string* out);
 
 //! Appends an event as a JSON object with flat dotted keys: @timestamp, its fields (integer
 //! fields as numbers), event.ingested and event.original. The API's and `kamatama parse`'s form.

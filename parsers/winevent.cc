@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "core/json.h"
 #include "core/time.h"
 #include "core/tokenize.h"
 
@@ -45,23 +46,10 @@ bool IsEventOpen(std::string_view s, size_t i) {
   return IsSpace(c) || c == '>' || c == '/';
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
+// Character references: NUL, surrogates and values beyond U+10FFFF become U+FFFD.
+void AppendCodePoint(uint32_t cp, std::string* out) {
   if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+  AppendUtf8(cp, out);
 }
 
 //! One parsed start tag: its name, up to kMaxAttrs raw attributes, and whether it is "<x/>".
@@ -255,7 +243,7 @@ void AppendXmlDecoded(std::string_view text, std::string* out) {
       if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size()) {
         ok = false;
       } else {
-        AppendUtf8(cp, out);
+        AppendCodePoint(cp, out);
       }
     } else {
       ok = false;
