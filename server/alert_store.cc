@@ -115,6 +115,10 @@ void AppendAlertJson(const AlertRecord& a, std::string* j) {
   field("excerpt", a.excerpt);
   field("status", a.status);
   field("assignee", a.assignee);
+  // The times also as RFC 3339 text: a browser's numbers cannot hold nanoseconds since 1970.
+  field("first", FormatRfc3339(a.first_ns));
+  field("last", FormatRfc3339(a.last_ns));
+  field("raised", FormatRfc3339(a.raised_ns));
   *j += fmt::format(",\"first_ns\":{},\"last_ns\":{},\"raised_ns\":{},\"count\":{},\"comments\":[", a.first_ns,
                     a.last_ns, a.raised_ns, a.count);
   for (size_t i = 0; i < a.comments.size(); ++i) {
