@@ -111,9 +111,12 @@ await h.run(async () => {
   fs.mkdirSync(rules);
   for (const [f, text] of [['word.yml', WORD_RULE], ['pin.yml', PIN_RULE], ['evil.yml', EVIL_RULE], ['win.yml', WIN_RULE],
     ['counted.yml', UNSUPPORTED_RULE], ['broken.yml', INVALID_RULE]]) fs.writeFileSync(path.join(rules, f), text);
-  await h.startServer({ config: `detection:\n  rules: [${JSON.stringify(rules)}]\n` });
-  // ws-17: coffee, needle, tea a minute apart (the needle's neighbours); pin on ws-20; the evil one.
-  await h.ingest([ev(at(1), 'ws-17', 'coffee'), NEEDLE, ev(at(3), 'ws-17', 'tea'), ev(at(2), 'ws-20', 'pin'), EVIL_EVENT, ev(at(2), 'ws-99', 'coffee')]);
+  // A cap of 2 new alerts per rule per hour, so that the needle rule reaches it.
+  await h.startServer({ config: `detection:\n  rules: [${JSON.stringify(rules)}]\n  alerts:\n    per_rule_cap: 2\n` });
+  // ws-17: coffee, needle, tea a minute apart (the needle's neighbours); pin on ws-20, and on
+  // ws-30 three days ago; the evil one.
+  await h.ingest([ev(at(1), 'ws-17', 'coffee'), NEEDLE, ev(at(3), 'ws-17', 'tea'), ev(at(2), 'ws-20', 'pin'), EVIL_EVENT, ev(at(2), 'ws-99', 'coffee'),
+    ev(iso(t0 - 3 * 86400e3), 'ws-30', 'pin')]);
   const alertsOf = async (rule) => (await h.api(`/api/v1/alerts?rule=${rule}`)).body;
   const ruleOf = async (id) => (await h.api(`/api/v1/rules/${id}`)).body;
   const { page } = await h.browser();
@@ -131,9 +134,9 @@ await h.run(async () => {
     await page.click('#nav-alerts');
     await page.waitForSelector('#alerts-table');
     const rows = page.locator('#alerts-table tr.alert-row');
-    h.check('three alerts listed (needle, pin, evil; coffee and tea match nothing)', (await rows.count()) === 3, await rows.count());
+    h.check('four alerts listed (needle, two pins, evil; coffee and tea match nothing)', (await rows.count()) === 4, await rows.count());
     const levels = await page.$$eval('#alerts-by-level button', (bs) => bs.map((b) => `${b.dataset.level}=${b.querySelector('b').textContent}`).sort().join(' '));
-    h.check('counts by level: the rules\' levels, one each', levels === 'high=1 low=1 medium=1', levels);
+    h.check('counts by level: the rules\' levels', levels === 'high=1 low=2 medium=1', levels);
     const byRule = await page.textContent('#alerts-by-rule');
     h.check('counts by rule name every rule that fired', byRule.includes('Word needle seen') && byRule.includes('Word pin seen') && byRule.includes(EVIL_TITLE), byRule);
     const bars = await page.$$eval('#alerts-histogram svg rect', (rs) => rs.length);
@@ -144,13 +147,17 @@ await h.run(async () => {
     h.check('the level filter leaves the medium alert', (await rows.first().textContent()).includes('Word needle seen'), await rows.first().textContent());
     h.check('the filter is in the URL', new URL(page.url()).searchParams.get('level') === 'medium', page.url());
     await page.click('#alerts-reset');
+    await page.waitForFunction(() => document.querySelectorAll('#alerts-table tr.alert-row').length === 4);
+    await page.selectOption('#alerts-range', '24h');
     await page.waitForFunction(() => document.querySelectorAll('#alerts-table tr.alert-row').length === 3);
+    h.check('the last 24 hours leave out the pin of three days ago', (await page.locator('#alerts-table tr.alert-row', { hasText: 'ws-30' }).count()) === 0,
+      await page.textContent('#alerts-table'));
     await page.fill('#alerts-host', 'ws-20');
     await page.press('#alerts-host', 'Enter');
     await page.waitForFunction(() => document.querySelectorAll('#alerts-table tr.alert-row').length === 1);
     h.check('the host filter leaves the pin alert', (await rows.first().textContent()).includes('Word pin seen'), await rows.first().textContent());
     await page.click('#alerts-reset');
-    await page.waitForFunction(() => document.querySelectorAll('#alerts-table tr.alert-row').length === 3);
+    await page.waitForFunction(() => document.querySelectorAll('#alerts-table tr.alert-row').length === 4);
     await h.shot(page, 'alerts-page');
   });
 
@@ -230,14 +237,30 @@ await h.run(async () => {
     h.check('the same event on ws-18 still raises an alert (the rule is live)', after.total === 2 && after.alerts.some((x) => x.host === 'ws-18'), JSON.stringify(after.alerts.map((x) => x.host)));
     h.check('the rule counts one excluded match', (await ruleOf(WORD_ID)).hits.excluded === 1, JSON.stringify((await ruleOf(WORD_ID)).hits));
     await page.click('#alert-back');
-    await page.waitForFunction(() => document.querySelectorAll('#alerts-table tr.alert-row').length === 4);
+    await page.waitForFunction(() => document.querySelectorAll('#alerts-table tr.alert-row').length === 5);
     const ws17 = await page.locator('#alerts-table tr.alert-row', { hasText: 'ws-17' }).count();
     h.check('the Alerts page lists one alert for ws-17 (acknowledged) and the new one for ws-18', ws17 === 1 &&
       (await page.locator('#alerts-table tr.alert-row', { hasText: 'ws-18' }).count()) === 1, ws17);
   });
 
+  await h.section('the dedup count and the per-rule cap in the detail', async () => {
+    // ws-18 again within the window: folded into its alert; ws-19: a third alert this hour, over the cap.
+    await h.ingest([ev(at(5), 'ws-18', 'needle'), ev(at(5), 'ws-19', 'needle')]);
+    const after = await alertsOf(WORD_ID);
+    const ws18 = after.alerts.find((x) => x.host === 'ws-18');
+    h.check('the API: ws-18 counts 2, ws-19 raised nothing (cap)', ws18?.count === 2 && after.total === 2 && (await ruleOf(WORD_ID)).hits.capped === 1, JSON.stringify(after.alerts));
+    await page.click(`#alerts-table tr.alert-row[data-id="${ws18.id}"] a.alert-open`);
+    await page.waitForSelector('#alert-cap');
+    const count = await page.textContent('#alert-count');
+    h.check('the detail says 2 matching events, 1 deduplicated', count.startsWith('2 matching events') && count.includes('1 deduplicated'), count);
+    const cap = await page.textContent('#alert-cap');
+    h.check('the detail says the rule hit its cap of 2 and held 1 match back', cap.includes('cap of 2 new alerts per hour') && cap.includes('1 of its matches raised no alert'), cap);
+    await page.click('#alert-back');
+    await page.waitForSelector('#alerts-table');
+  });
+
   await h.section('bulk: close two alerts at once', async () => {
-    const pinId = (await alertsOf(PIN_ID)).alerts[0].id;
+    const pinId = (await alertsOf(PIN_ID)).alerts.find((x) => x.host === 'ws-20').id;
     const ws18 = (await alertsOf(WORD_ID)).alerts.find((x) => x.host === 'ws-18').id;
     await page.check(`#alerts-table input.alert-select[data-id="${pinId}"]`);
     await page.check(`#alerts-table input.alert-select[data-id="${ws18}"]`);
@@ -261,8 +284,10 @@ await h.run(async () => {
     h.check('coverage: T1204 blind for want of windows/process_creation', /T1204\s*1\s*windows\/process_creation/.test(tech), tech);
     h.check('coverage: T1059 (kmt/words is sending) is not blind', !tech.includes('T1059'), tech);
     const row = (id) => page.locator(`#rules-table tr.rule-row[data-id="${id}"]`);
-    h.check('hits of the needle rule: 3 matches, 2 alerts, 1 excluded', (await row(WORD_ID).locator('td.hit-matches').textContent()) === '3' &&
-      (await row(WORD_ID).locator('td.hit-raised').textContent()) === '2' && (await row(WORD_ID).locator('td.hit-excluded').textContent()) === '1',
+    const hits = async (id, k) => row(id).locator('td.hit-' + k).textContent();
+    h.check('hits of the needle rule: 5 matches, 2 alerts, 1 dedup, 1 excluded, 1 capped', (await hits(WORD_ID, 'matches')) === '5' &&
+      (await hits(WORD_ID, 'raised')) === '2' && (await hits(WORD_ID, 'deduplicated')) === '1' && (await hits(WORD_ID, 'excluded')) === '1' &&
+      (await hits(WORD_ID, 'capped')) === '1',
     await row(WORD_ID).textContent());
     await h.shot(page, 'rules-page');
     await row(PIN_ID).locator('input.rule-enabled').uncheck();
@@ -270,10 +295,21 @@ await h.run(async () => {
     h.check('the server has the pin rule off', (await ruleOf(PIN_ID)).enabled === false, JSON.stringify(await ruleOf(PIN_ID)));
     await h.ingest([ev(at(5), 'ws-21', 'pin')]);
     const pins = await alertsOf(PIN_ID);
-    h.check('a pin on another host raises nothing while the rule is off', pins.total === 1, JSON.stringify(pins.alerts.map((x) => x.host)));
+    h.check('a pin on another host raises nothing while the rule is off', pins.total === 2 && !pins.alerts.some((x) => x.host === 'ws-21'), JSON.stringify(pins.alerts.map((x) => x.host)));
+    await row(EVIL_ID).locator('select.rule-level').selectOption('critical');
+    await page.waitForFunction((id) => document.querySelector(`#rules-table tr.rule-row[data-id="${id}"] select.rule-level`)?.value === 'critical', EVIL_ID);
+    h.check('a level override is saved', (await ruleOf(EVIL_ID)).effective_level === 'critical', JSON.stringify(await ruleOf(EVIL_ID)));
     h.check('the match is counted as "while off"', (await ruleOf(PIN_ID)).hits.disabled === 1, JSON.stringify((await ruleOf(PIN_ID)).hits));
     await page.click(`#rules-table tr.rule-row[data-id="${WORD_ID}"] a.rule-open`);
     await page.waitForSelector('#rule-hunt');
+    await page.fill('#rule-exclusion-new', 'host.name:build-*');
+    await page.click('#rule-exclusion-add');
+    await page.waitForFunction(() => document.querySelectorAll('#rule-exclusions li.exclusion').length === 2);
+    h.check('an exclusion added on the Rules page', JSON.stringify((await ruleOf(WORD_ID)).exclusions.slice(1)) === '["host.name:build-*"]', JSON.stringify((await ruleOf(WORD_ID)).exclusions));
+    await page.locator('#rule-exclusions li.exclusion', { hasText: 'build-*' }).locator('button.exclusion-remove').click();
+    await page.waitForFunction(() => document.querySelectorAll('#rule-exclusions li.exclusion').length === 1);
+    const left = (await ruleOf(WORD_ID)).exclusions;
+    h.check('and removed again (the alert\'s stays)', left.length === 1 && left[0].includes('host.name:ws-17'), JSON.stringify(left));
     await page.fill('#rule-hunt-days', '2');
     await page.click('#rule-hunt');
     await page.waitForSelector('#hunt-ids');
@@ -282,7 +318,7 @@ await h.run(async () => {
     await page.click('#hunt-run');
     await page.waitForSelector('#hunt-done', { timeout: 30000 });
     const done = await page.textContent('#hunt-done');
-    h.check('the hunt finds the three needle events stored', /^3 matches/.test(done), done);
+    h.check('the hunt finds the five needle events stored', /^5 matches/.test(done), done);
   });
 
   await h.section('a hostile rule and event execute nothing', async () => {
