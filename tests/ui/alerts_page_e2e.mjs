@@ -121,14 +121,7 @@ await h.run(async () => {
   const ruleOf = async (id) => (await h.api(`/api/v1/rules/${id}`)).body;
   const { page } = await h.browser();
 
-  await h.section('login', async () => {
-    await page.goto(h.base + '/');
-    await page.fill('#login-user', 'admin');
-    await page.fill('#login-password', h.ADMIN_PW);
-    await page.click('#login-submit');
-    await page.waitForSelector('#q', { state: 'visible' });
-    h.check('logged in', await page.isVisible('#q'), 'no query bar');
-  });
+  await h.section('login', () => h.login(page));
 
   await h.section('the Alerts page: counts, histogram, list, filters', async () => {
     await page.click('#nav-alerts');
