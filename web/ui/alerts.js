@@ -16,6 +16,8 @@ import { summarize } from './summary.js';
 import { rawToggle } from './investigate.js';
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
+// Working an alert needs the triage permission (analysts, admins), tuning a rule admin.
+export const NEEDS = { triage: 'needs the triage permission (analysts and admins)', admin: 'only admins tune rules' };
 const STATUSES = ['new', 'acknowledged', 'closed'];
 const PAGE = 50;
 const AROUND_MINUTES = [1, 5, 15, 60];
@@ -39,6 +41,17 @@ export function techniqueLink(id) {
   const m = /^T(\d{4})(?:\.(\d{3}))?$/.exec(str(id));
   if (!m) return valueView(str(id), 40);
   return externalLink(`https://attack.mitre.org/techniques/T${m[1]}/${m[2] ? m[2] + '/' : ''}`, str(id));
+}
+
+// Whether the signed-in user has a permission (GET /api/v1/me); controls they lack are disabled.
+export function can(app, perm) {
+  return arr(app.me?.permissions).includes(perm);
+}
+
+// Disables `controls` with the reason as their title unless the user has `perm`.
+export function gate(app, perm, ...controls) {
+  if (can(app, perm)) return;
+  for (const c of controls) { c.disabled = true; c.title = NEEDS[perm]; }
 }
 
 export function levelBadge(level) {
@@ -197,6 +210,7 @@ export class AlertsPage {
     ack.addEventListener('click', () => this.bulkPatch({ status: 'acknowledged' }, 'acknowledged'));
     close.addEventListener('click', () => this.bulkPatch({ status: 'closed' }, 'closed'));
     assign.addEventListener('click', () => this.bulkPatch({ assignee: assignee.value.trim() }, `assigned to ${assignee.value.trim() || 'nobody'}`));
+    gate(this.app, 'triage', ack, close, assignee, assign);
     return el('div', { class: 'toolbar bulk', id: 'alerts-bulk' }, el('label', null, this.selectAll, ' all'),
       el('span', { class: 'muted' }, 'selected:'), ack, close, assignee, assign);
   }
@@ -346,9 +360,10 @@ class AlertDetail {
     const comment = el('textarea', { id: 'alert-comment', class: 'short', placeholder: 'comment' });
     const add = el('button', { type: 'button', id: 'alert-comment-add' }, 'Add comment');
     add.addEventListener('click', () => { if (comment.value.trim()) this.patch({ comment: comment.value }, msg); });
+    const buttons = [button('alert-ack', 'Acknowledge', 'acknowledged'), button('alert-close', 'Close', 'closed'), button('alert-reopen', 'Reopen', 'new')];
+    gate(this.app, 'triage', ...buttons, assignee, assign, comment, add);
     return el('div', { class: 'alert-triage', id: 'alert-triage' },
-      el('div', { class: 'toolbar' }, button('alert-ack', 'Acknowledge', 'acknowledged'), button('alert-close', 'Close', 'closed'),
-        button('alert-reopen', 'Reopen', 'new'), el('span', { class: 'sep' }), assignee, assign, msg),
+      el('div', { class: 'toolbar' }, buttons, el('span', { class: 'sep' }), assignee, assign, msg),
       el('div', { class: 'toolbar' }, comment, add));
   }
 
@@ -407,6 +422,7 @@ class AlertDetail {
     input.value = exclusionFor(this.alert);
     const msg = el('span', { id: 'alert-exclusion-msg' });
     const save = el('button', { type: 'button', id: 'alert-exclusion-add', disabled: !r || !!r.error }, 'Add exclusion');
+    gate(this.app, 'admin', save);
     save.addEventListener('click', async () => {
       try {
         const next = await api.patchRule(str(this.alert.rule_id), { add_exclusion: input.value.trim() });
