@@ -335,6 +335,14 @@ await h.run(async () => {
       refs[0][0] === 'javascript:window.__pwned=5' && /^https:\/\/example\.org\/ok\?q=/.test(refs[2][1] || ''), JSON.stringify(refs));
     await page.hover('#alert-host');
     await h.shot(page, 'alert-detail-hostile');
+    // The exclusion prefilled from hostile values is a query the server takes, and it holds.
+    await page.click('#alert-exclusion-add');
+    await page.waitForSelector('#alert-exclusion-done, #alert-exclusion-error');
+    h.check('the prefilled exclusion of hostile values is accepted', (await page.locator('#alert-exclusion-done').count()) === 1,
+      await page.textContent('#alert-exclusion'));
+    await h.ingest([EVIL_EVENT.replace(at(3), at(6))]);
+    const evilRule = await ruleOf(EVIL_ID);
+    h.check('and the same hostile event again is excluded, not raised', evilRule.hits.excluded === 1 && (await alertsOf(EVIL_ID)).total === 1, JSON.stringify(evilRule.hits));
     await page.click('#nav-rules');
     await page.waitForSelector('#rules-table');
     await page.click(`#rules-table tr.rule-row[data-id="${EVIL_ID}"] a.rule-open`);
