@@ -189,6 +189,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("notifications.retry_max", c.notify.retry_max_ns);
   n("notifications.timeout", c.notify.timeout_ns);
   n("notifications.ca_file", c.notify.ca_file);
+  n("notifications.rate_window", c.notify.rate_window_ns);
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));

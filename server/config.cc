@@ -236,7 +236,7 @@ void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
 // `notifications:` (issue 21): the targets' allow-list and the delivery settings.
 void ReadNotify(Reader& r, const YAML::Node& in, NotifyOptions* out) {
   r.Keys(in, "notifications", {"allowed_targets", "queue_size", "max_attempts", "retry_initial", "retry_max", "timeout",
-                               "ca_file"});
+                               "ca_file", "rate_window"});
   if (!in || !r.status.ok()) return;
   if (auto a = in["allowed_targets"]; a && !a.IsNull() && !StringList(a, &out->allowed_targets))
     return r.Fail("notifications.allowed_targets", "must be a list of hosts, addresses or networks (with :port)");
@@ -249,6 +249,7 @@ void ReadNotify(Reader& r, const YAML::Node& in, NotifyOptions* out) {
   r.Duration(in["retry_max"], "notifications.retry_max", &out->retry_max_ns);
   r.Duration(in["timeout"], "notifications.timeout", &out->timeout_ns);
   r.Str(in["ca_file"], "notifications.ca_file", &out->ca_file);
+  r.Duration(in["rate_window"], "notifications.rate_window", &out->rate_window_ns);
 }
 }  // namespace
 

@@ -120,6 +120,7 @@ struct NotifyOptions {
   int64_t retry_max_ns = 300LL * 1'000'000'000;    //!< longest wait between two attempts
   int64_t timeout_ns = 10LL * 1'000'000'000;       //!< one attempt (connect, TLS, send, answer)
   std::string ca_file;          //!< PEM CAs trusted beside the system's, for https and SMTP TLS
+  int64_t rate_window_ns = 60LL * 1'000'000'000;  //!< a target's rate_limit counts messages per this long
 };
 
 struct Config {

@@ -19,8 +19,6 @@ namespace kamatama::server {
 namespace {
 
 constexpr const char* kTargetsFile = "notifications.json";
-//! A rate window lasts a minute.
-constexpr int64_t kWindowNs = 60LL * 1'000'000'000;
 //! Bytes of a webhook's answer read (the body is only logged when the status is not 2xx).
 constexpr size_t kAnswerBytes = 64u << 10;
 //! At most one "dropped" log line per this long (the count says how many).
@@ -137,7 +135,7 @@ void Notifier::OfferAlerts(const std::vector<Event>& events, size_t from) {
       Window& w = windows_[t.name];
       CloseWindowLocked(t.name, &w, now);
       if (w.start_ns == 0) w.start_ns = now;
-      if (t.rate_per_minute > 0 && w.sent >= t.rate_per_minute) {
+      if (t.rate_limit > 0 && w.sent >= t.rate_limit) {
         DigestNote& d = w.held;
         if (d.suppressed++ == 0) d.from_ns = note.alert.detected_ns;
         d.to_ns = note.alert.detected_ns;
@@ -156,7 +154,7 @@ void Notifier::OfferAlerts(const std::vector<Event>& events, size_t from) {
 }
 
 void Notifier::CloseWindowLocked(const std::string& target, Window* w, int64_t now) {
-  if (w->start_ns == 0 || now < w->start_ns + kWindowNs) return;
+  if (w->start_ns == 0 || now < w->start_ns + opt_.rate_window_ns) return;
   if (w->held.suppressed > 0) {
     Note digest;
     digest.kind = NoteKind::kDigest;
@@ -201,8 +199,11 @@ std::string Notifier::Attempt(const NotifyTarget& t, const Note& n, const std::s
     return "the target's URL is not usable";
   }
   // The allow-list again, on each address resolved for this connection (DNS rebinding).
-  auto check = [this, port](const std::string& h, const std::string& address) {
-    return CheckTargetAddress(h, address, port, opt_.allowed_targets);
+  // A refusal is final: retrying would only ask again.
+  auto check = [this, port, permanent](const std::string& h, const std::string& address) {
+    std::string why = CheckTargetAddress(h, address, port, opt_.allowed_targets);
+    if (!why.empty()) *permanent = true;
+    return why;
   };
   if (std::string why = CheckTargetText(host, port, opt_.allowed_targets); !why.empty()) {
     *permanent = true;
@@ -299,10 +300,10 @@ void Notifier::Run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     int64_t now = SteadyNs();
-    int64_t next = now + kWindowNs;
+    int64_t next = now + opt_.rate_window_ns;
     for (auto& [name, w] : windows_) {
       CloseWindowLocked(name, &w, now);
-      if (w.start_ns) next = std::min(next, w.start_ns + kWindowNs);
+      if (w.start_ns) next = std::min(next, w.start_ns + opt_.rate_window_ns);
     }
     if (queue_.empty() || queue_.begin()->first > now) {
       if (!queue_.empty()) next = std::min(next, queue_.begin()->first);

@@ -1,7 +1,7 @@
 // server/notifier.h
 //! Alert notifications (issue 21): every alert raised live (Sigma rules, correlations, intel
 //! hits) is offered to each enabled target whose minimum level and rule filter it passes; a
-//! target's rate limit (rate_per_minute) lets that many messages through per minute and tells
+//! target's rate limit (rate_limit) lets that many messages through per minute and tells
 //! the rest in one digest when the minute ends. Deliveries wait in one bounded queue
 //! (notifications.queue_size: beyond it new ones are dropped, counted and logged) and are
 //! attempted by one thread of their own; a failed attempt is retried after a delay that doubles

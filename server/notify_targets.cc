@@ -210,7 +210,7 @@ Status ValidateTarget(const NotifyTarget& t, const std::vector<std::string>& all
   if (std::find(std::begin(kLevels), std::end(kLevels), t.min_level) == std::end(kLevels))
     return Invalid(t, "min_level must be informational, low, medium, high or critical");
   if (t.rules.size() > kMaxNotifyRules) return Invalid(t, "too many rules");
-  if (t.rate_per_minute < 0 || t.rate_per_minute > 10000) return Invalid(t, "rate_per_minute must be 0 to 10000");
+  if (t.rate_limit < 0 || t.rate_limit > 10000) return Invalid(t, "rate_limit must be 0 to 10000");
   if (std::string why = CheckTargetText(host, port, allowed); !why.empty()) return Invalid(t, why);
   if (!resolve) return Status::OK();
   std::string error;
@@ -254,9 +254,9 @@ Status ParseTarget(simdjson::dom::object obj, NotifyTarget* t, bool* has_secret)
     } else if (key == "starttls" || key == "enabled") {
       if (v.get(b)) return Status::InvalidArgument(fmt::format("'{}' must be true or false", key));
       (key == "starttls" ? t->starttls : t->enabled) = b;
-    } else if (key == "rate_per_minute") {
-      if (v.get(n) || n < 0 || n > 10000) return Status::InvalidArgument("'rate_per_minute' must be 0 to 10000");
-      t->rate_per_minute = static_cast<int>(n);
+    } else if (key == "rate_limit") {
+      if (v.get(n) || n < 0 || n > 10000) return Status::InvalidArgument("'rate_limit' must be 0 to 10000");
+      t->rate_limit = static_cast<int>(n);
     } else if (key == "secret_set" || key == "stats") {
       // what GET adds: ignored when a GET answer is PUT back
     } else {
@@ -317,7 +317,7 @@ void AppendTargetJson(const NotifyTarget& t, bool with_secret, std::string* j) {
     if (i) j->push_back(',');
     AppendJsonString(j, t.rules[i]);
   }
-  *j += fmt::format("],\"rate_per_minute\":{},\"enabled\":{}}}", t.rate_per_minute, t.enabled ? "true" : "false");
+  *j += fmt::format("],\"rate_limit\":{},\"enabled\":{}}}", t.rate_limit, t.enabled ? "true" : "false");
 }
 
 }  // namespace kamatama::server

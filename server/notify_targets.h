@@ -35,7 +35,7 @@ struct NotifyTarget {
   bool starttls = false;             //!< e-mail over smtp://: require STARTTLS
   std::string min_level = "informational";  //!< alerts below this level are not sent
   std::vector<std::string> rules;    //!< rule ids or names; empty: every rule
-  int rate_per_minute = 10;          //!< messages a minute; the rest go into one digest (0: no limit)
+  int rate_limit = 10;               //!< messages per notifications.rate_window; the rest go into one digest (0: no limit)
   bool enabled = true;
 };
 
