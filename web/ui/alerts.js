@@ -7,7 +7,7 @@
 // exclusion from this alert" (a kamatama query prefilled from the alert's values, editable, saved
 // with PATCH /api/v1/rules/ID). Everything from a log or a rule file is attacker-controlled: it
 // goes in as text through el()/valueView, never as markup or as a URL of our own.
-import { el, replace, valueView, appendVisible, fmtInt, fmtUtc, externalLink } from './dom.js';
+import { el, replace, valueView, appendLines, fmtInt, fmtUtc, externalLink } from './dom.js';
 import { api } from './api.js';
 import { drawHistogram } from './charts.js';
 import { quoteValue } from './query-bar.js';
@@ -60,11 +60,7 @@ export function levelBadge(level) {
 
 // A rule's YAML, open, as text: its lines as written, other invisible characters made visible.
 export function yamlView(yaml, id) {
-  const pre = el('pre', { class: 'raw-event', id });
-  yaml.split('\n').forEach((line, i) => {
-    if (i) pre.appendChild(document.createTextNode('\n'));
-    appendVisible(pre, line);
-  });
+  const pre = appendLines(el('pre', { class: 'raw-event', id }), yaml);
   const d = el('details', null, el('summary', null, 'YAML'), pre);
   d.open = true;
   return d;
