@@ -140,6 +140,13 @@ Fetched Fetch(const std::string& url, const IntelOptions& opt) {
   }
   asio::ssl::context tls(asio::ssl::context::tls_client);
   tls.set_default_verify_paths();
+  if (!opt.ca_file.empty()) {
+    tls.load_verify_file(opt.ca_file, ec);
+    if (ec) {
+      f.error = "intel.ca_file " + opt.ca_file + ": " + ec.message();
+      return f;
+    }
+  }
   tls.set_verify_mode(asio::ssl::verify_peer);
   bool done = false;
   asio::co_spawn(io, Get(u, to, opt.max_list_bytes, &tls, &f), [&](std::exception_ptr e) {
