@@ -395,6 +395,19 @@ struct FileServer {
   int port = 0;
 };
 
+//! A server in `sdir` started with `config` (YAML), once it has tried its feeds `elsewhere` (outside
+//! intel.allowed_urls: refused by its text, whatever its address) and `fetched`.
+std::unique_ptr<Server> StartAfterFeeds(const std::string& sdir, const std::string& config) {
+  fs::create_directories(sdir);
+  std::ofstream(sdir + "/kamatama.yaml") << config;
+  auto server = std::make_unique<Server>(sdir, std::vector<std::string>{"--config", sdir + "/kamatama.yaml"});
+  server->Start();
+  EXPECT_TRUE(kmt_test::Eventually([&] { return server->log().find("feed elsewhere") != std::string::npos; })) << server->log();
+  EXPECT_NE(server->log().find("is not under intel.allowed_urls"), std::string::npos) << server->log();
+  EXPECT_TRUE(kmt_test::Eventually([&] { return server->log().find("feed fetched") != std::string::npos; })) << server->log();
+  return server;
+}
+
 TEST(IntelFeeds, FetchedOnScheduleOnlyFromAllowedAndPublicTargets) {
   if (Shell("command -v python3").empty()) GTEST_SKIP() << "python3 is needed to serve the feed";
   const std::string dir = kmt_test::TempDir("intel_feeds");
@@ -408,15 +421,8 @@ TEST(IntelFeeds, FetchedOnScheduleOnlyFromAllowedAndPublicTargets) {
            "    - {name: elsewhere, url: \"http://127.0.0.2:1/x.txt\", format: text, interval: 1h}\n";
   };
   for (bool allow_internal : {false, true}) {
-    const std::string sdir = dir + (allow_internal ? "/allowed" : "/refused");
-    fs::create_directories(sdir);
-    std::ofstream(sdir + "/kamatama.yaml") << config(allow_internal);
-    Server server(sdir, {"--config", sdir + "/kamatama.yaml"});
-    server.Start();
-    // The URL outside the allow-list is refused by its text, whatever its address.
-    ASSERT_TRUE(kmt_test::Eventually([&] { return server.log().find("feed elsewhere") != std::string::npos; })) << server.log();
-    EXPECT_NE(server.log().find("is not under intel.allowed_urls"), std::string::npos) << server.log();
-    ASSERT_TRUE(kmt_test::Eventually([&] { return server.log().find("feed fetched") != std::string::npos; })) << server.log();
+    auto started = StartAfterFeeds(dir + (allow_internal ? "/allowed" : "/refused"), config(allow_internal));
+    Server& server = *started;
     int code = 0;
     std::string body = server.Get("/api/v1/lists/fetched", &code);
     if (!allow_internal) {
@@ -452,18 +458,13 @@ TEST(IntelFeeds, HttpsFeedTrustsTheConfiguredCaFile) {
   ASSERT_GT(files.port, 0) << kmt_test::ReadFile(dir + "/http.out");
   const std::string base = "https://127.0.0.1:" + std::to_string(files.port) + "/";
   for (bool with_ca : {false, true}) {
-    const std::string sdir = dir + (with_ca ? "/with_ca" : "/without_ca");
-    fs::create_directories(sdir);
-    std::ofstream(sdir + "/kamatama.yaml") << "intel:\n  allow_internal: true\n  allowed_urls: [\"" << base << "\"]\n"
-                                           << (with_ca ? "  ca_file: " + dir + "/ca.pem\n" : "")
-                                           << "  feeds:\n    - {name: fetched, url: \"" << base << "feed.csv\", format: csv, interval: 1h}\n"
-                                           << "    - {name: elsewhere, url: \"https://127.0.0.2:" << files.port
-                                           << "/feed.csv\", format: csv, interval: 1h}\n";
-    Server server(sdir, {"--config", sdir + "/kamatama.yaml"});
-    server.Start();
-    ASSERT_TRUE(kmt_test::Eventually([&] { return server.log().find("feed elsewhere") != std::string::npos; })) << server.log();
-    EXPECT_NE(server.log().find("is not under intel.allowed_urls"), std::string::npos) << server.log();
-    ASSERT_TRUE(kmt_test::Eventually([&] { return server.log().find("feed fetched") != std::string::npos; })) << server.log();
+    auto started = StartAfterFeeds(dir + (with_ca ? "/with_ca" : "/without_ca"),
+                                   "intel:\n  allow_internal: true\n  allowed_urls: [\"" + base + "\"]\n" +
+                                       (with_ca ? "  ca_file: " + dir + "/ca.pem\n" : "") +
+                                       "  feeds:\n    - {name: fetched, url: \"" + base + "feed.csv\", format: csv, interval: 1h}\n"
+                                       "    - {name: elsewhere, url: \"https://127.0.0.2:" + std::to_string(files.port) +
+                                       "/feed.csv\", format: csv, interval: 1h}\n");
+    Server& server = *started;
     int code = 0;
     std::string body = server.Get("/api/v1/lists/fetched", &code);
     if (with_ca) {
