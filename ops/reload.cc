@@ -182,6 +182,15 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   // issue 21: how matches become alerts (applied at a restart)
   n("detection.alerts", fmt::format("{} {} {}", c.detection.alerts.dedup_window_ns, c.detection.alerts.per_rule_cap,
                                     fmt::join(c.detection.alerts.dedup_fields, ",")));
+  // issue 21: notifications (applied at a restart; the targets themselves are set over the API)
+  n("notifications.allowed_targets", fmt::format("{}", fmt::join(c.notify.allowed_targets, ",")));
+  n("notifications.queue_size", c.notify.queue_size);
+  n("notifications.max_attempts", c.notify.max_attempts);
+  n("notifications.retry_initial", c.notify.retry_initial_ns);
+  n("notifications.retry_max", c.notify.retry_max_ns);
+  n("notifications.timeout", c.notify.timeout_ns);
+  n("notifications.ca_file", c.notify.ca_file);
+  n("notifications.rate_window", c.notify.rate_window_ns);
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));

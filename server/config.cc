@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "server/notify_targets.h"
 
 namespace kamatama::server {
 
@@ -231,6 +232,25 @@ void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
     out->feeds.push_back(std::move(f));
   }
 }
+
+// `notifications:` (issue 21): the targets' allow-list and the delivery settings.
+void ReadNotify(Reader& r, const YAML::Node& in, NotifyOptions* out) {
+  r.Keys(in, "notifications", {"allowed_targets", "queue_size", "max_attempts", "retry_initial", "retry_max", "timeout",
+                               "ca_file", "rate_window"});
+  if (!in || !r.status.ok()) return;
+  if (auto a = in["allowed_targets"]; a && !a.IsNull() && !StringList(a, &out->allowed_targets))
+    return r.Fail("notifications.allowed_targets", "must be a list of hosts, addresses or networks (with :port)");
+  for (const std::string& e : out->allowed_targets) {
+    if (std::string why = CheckAllowEntry(e); !why.empty()) return r.Fail("notifications.allowed_targets", why);
+  }
+  r.Count(in["queue_size"], "notifications.queue_size", &out->queue_size);
+  r.Int(in["max_attempts"], "notifications.max_attempts", 1, 100, &out->max_attempts);
+  r.Duration(in["retry_initial"], "notifications.retry_initial", &out->retry_initial_ns);
+  r.Duration(in["retry_max"], "notifications.retry_max", &out->retry_max_ns);
+  r.Duration(in["timeout"], "notifications.timeout", &out->timeout_ns);
+  r.Str(in["ca_file"], "notifications.ca_file", &out->ca_file);
+  r.Duration(in["rate_window"], "notifications.rate_window", &out->rate_window_ns);
+}
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* cfg) {
@@ -245,7 +265,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   bool secure_cookies = false;
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel"});
+                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel", "notifications"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -429,6 +449,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     // ---- end self-monitoring ----
     ReadDetection(r, root["detection"], &cfg->detection);  // issue 20
     ReadIntel(r, root["intel"], &cfg->intel);              // issue 28
+    ReadNotify(r, root["notifications"], &cfg->notify);    // issue 21
     auto backup = root["backup"];
     r.Keys(backup, "backup", {"allowed_dirs"});
     if (backup && backup["allowed_dirs"] && r.status.ok()) {

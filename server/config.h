@@ -109,6 +109,23 @@ struct IntelOptions {
   bool allow_internal = false;
 };
 
+//! `notifications:` (issue 21): where alert notifications may go and how they are retried
+//! (server/notifier.h). The targets themselves are set by admins over the API.
+struct NotifyOptions {
+  //! Hosts, addresses and networks targets may reach, each with an optional port:
+  //! "hooks.example.org:443", "192.0.2.10", "10.1.0.0/16:8443", "[2001:db8::1]:25". Empty: none.
+  //! Loopback, private and link-local addresses are reached only when an address or network
+  //! entry covers them (a host name entry never does: DNS rebinding).
+  std::vector<std::string> allowed_targets;
+  size_t queue_size = 1000;     //!< deliveries waiting (new alerts beyond it are dropped and counted)
+  int max_attempts = 8;         //!< attempts per delivery before it is given up (counted, logged)
+  int64_t retry_initial_ns = 2LL * 1'000'000'000;  //!< wait after the first failure (doubles each time)
+  int64_t retry_max_ns = 300LL * 1'000'000'000;    //!< longest wait between two attempts
+  int64_t timeout_ns = 10LL * 1'000'000'000;       //!< one attempt (connect, TLS, send, answer)
+  std::string ca_file;          //!< PEM CAs trusted beside the system's, for https and SMTP TLS
+  int64_t rate_window_ns = 60LL * 1'000'000'000;  //!< a target's rate_limit counts messages per this long
+};
+
 struct Config {
   store::StoreOptions storage;
   ingest::PipelineOptions pipeline;
@@ -123,6 +140,7 @@ struct Config {
   DetectionOptions detection; // `detection:` (issue 20)
   BackupOptions backup;       // `backup:` (issue 19)
   IntelOptions intel;         // `intel:` (issue 28)
+  NotifyOptions notify;       // `notifications:` (issue 21)
   int io_threads = 2;
 };
 
