@@ -132,10 +132,14 @@ await h.run(async () => {
     h.check('Sysmon, 5156, firewall and proxy: one connection', n === 4, await item.locator('.conn-join').textContent());
   });
 
-  await h.section('the tree from Security 4688 alone', async () => {
-    const r = await h.api('/api/v1/process/tree?host=WS-SEC&pid=2316&at=2020-09-04T20%3A10%3A00Z');
-    h.check('the API finds powershell.exe by host, pid and time', r.status === 200, JSON.stringify(r.body).slice(0, 300));
-    await page.goto(`${h.base}/?${new URLSearchParams({ view: 'tree', entity_id: String(r.body.focus) })}`);
+  await h.section('the tree from Security 4688 alone, from the event', async () => {
+    await page.goto(`${h.base}/?q=${encodeURIComponent('host.name:"WS-SEC.theshire.local" event.code:4688 process.name:powershell.exe')}&${RANGE}`);
+    await page.waitForSelector('#results tr.ev', { timeout: 15000 });
+    await page.locator('#results tr.ev td.c-sum').first().click();
+    await page.waitForSelector('#detail-tree a.tree-link', { timeout: 15000 });
+    const href = await page.getAttribute('#detail-tree a.tree-link', 'href');
+    h.check('the 4688 links its tree by host, pid and time', /^\/\?view=tree&host=WS-SEC\.theshire\.local&pid=2316&at=/.test(href), href);
+    await page.click('#detail-tree a.tree-link');
     await page.waitForSelector('.proc-tree li.proc.focus', { timeout: 15000 });
     const chain = await page.evaluate(() => {
       const names = [];
@@ -143,8 +147,11 @@ await h.run(async () => {
       return names;
     });
     h.check('explorer -> wscript -> powershell from pids', JSON.stringify(chain) === JSON.stringify(['explorer.exe', 'wscript.exe', 'powershell.exe']), JSON.stringify(chain));
+    const kids = await page.$$eval('.proc-tree li.proc.focus > ul > li.proc', (l) => l.map((n) => n.dataset.name).sort());
+    h.check('what it started: conhost, whoami', JSON.stringify(kids) === '["conhost.exe","whoami.exe"]', JSON.stringify(kids));
     const bad = await foreignHrefs(page);
     h.check('every link is the app\u2019s own', bad.length === 0, JSON.stringify(bad));
+    await h.shot(page, 'investigate-tree-4688');
   });
 
   await h.section('page integrity', async () => { h.checkPageIntegrity(); });

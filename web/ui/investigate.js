@@ -52,14 +52,24 @@ export function entityLink(app, type, value, label, extra = {}) {
   return a;
 }
 
-function treeLink(app, host, id, label) {
-  const a = el('a', { href: '/?' + new URLSearchParams({ view: 'tree', host, entity_id: id }).toString(), class: 'tree-link' }, label);
+function treeLink(app, host, id, label, byPid = null) {
+  const params = byPid ? { view: 'tree', host, pid: byPid.pid, at: byPid.at } : { view: 'tree', host, entity_id: id };
+  const a = el('a', { href: '/?' + new URLSearchParams(params).toString(), class: 'tree-link' }, label);
   a.addEventListener('click', (e) => {
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
     e.preventDefault();
-    app.navigate({ ...app.state, view: 'tree', host, entityId: id });
+    app.navigate({ ...app.state, view: 'tree', host, entityId: id, pid: byPid ? byPid.pid : '', at: byPid ? byPid.at : '' });
   });
   return a;
+}
+
+// The tree link of an event: by its ProcessGuid, or (a Security 4688 start) by host, pid and time.
+export function eventTreeLink(app, ev) {
+  const id = str(ev['process.entity_id']), host = str(ev['host.name']);
+  if (id) return treeLink(app, host, id, 'process tree');
+  if (str(ev['event.code']) === '4688' && host && ev['process.pid'] !== undefined)
+    return treeLink(app, host, '', 'process tree', { pid: str(ev['process.pid']), at: str(ev['@timestamp']) });
+  return null;
 }
 
 // "WORKSTATION5 at that time" beside an internal address (GET /api/v1/ip/owner), filled in when
@@ -200,12 +210,11 @@ export class EntityPage extends AnswerPage {
         el('td', null, s.start ? fmtUtc(str(s.start)) : '?', ' – ', s.end ? fmtUtc(str(s.end)) : 'open')))))) : null;
     const timeline = el('ol', { class: 'timeline', id: 'entity-timeline' }, arr(res.timeline).map((t) => {
       const ev = t.event || {};
-      const id = str(ev['process.entity_id']);
       const [btn, pre] = rawToggle(ev);
       const join = res.type === 'ip' ? joinButton(app, ev) : null;
       return el('li', null, el('span', { class: 'ts muted' }, fmtUtc(str(ev['@timestamp']))), ' ',
         el('span', { class: 'sentence' }, valueView(str(t.sentence), 400)), ' ',
-        id ? treeLink(app, str(ev['host.name']), id, 'process tree') : null, ' ', btn, join ? join[0] : null, pre, join ? join[1] : null);
+        eventTreeLink(app, ev), ' ', btn, join ? join[0] : null, pre, join ? join[1] : null);
     }));
     this.body.append(...[head, el('div', { class: 'entity-cols' }, el('section', null, el('h3', null, 'Datasets'), datasets), related),
       sessions, el('h3', null, 'Timeline (newest first)'), timeline].filter(Boolean));
@@ -216,7 +225,8 @@ export class TreePage extends AnswerPage {
   constructor(app) { super(app, 'tree'); }
 
   show(state) {
-    return this.load('Process tree', (signal) => getJson('/api/v1/process/tree', { host: state.host, entity_id: state.entityId }, signal),
+    const q = state.entityId ? { host: state.host, entity_id: state.entityId } : { host: state.host, pid: state.pid, at: state.at };
+    return this.load('Process tree', (signal) => getJson('/api/v1/process/tree', q, signal),
       (res) => `${fmtInt(arr(res.nodes).length)} processes · ${res.took_ms} ms${res.truncated ? ' · truncated' : ''}`);
   }
 

@@ -7,7 +7,7 @@ import { drawHistogram, drawBarChart, drawLineChart } from './charts.js';
 import { summarize, familyOf } from './summary.js';
 import { RANGES, resolveRange, eventState, stateToSearch } from './state.js';
 import { Tail } from './tail.js';
-import { entityTypeOf, entityLink, ownerNote, fieldValue } from './investigate.js';
+import { entityTypeOf, entityLink, ownerNote, fieldValue, eventTreeLink } from './investigate.js';
 
 const PAGE = 100;
 const MAX_ROWS = 5000;
@@ -437,6 +437,8 @@ export class SearchPage {
     this.detail.appendChild(el('div', { class: 'detail-summary' }, valueView(summarize(ev), 1000)));
     const matched = this.matchedEventLink(ev);
     if (matched) this.detail.appendChild(matched);
+    const tree = eventTreeLink(this.app, ev);  // issue 22: Sysmon ProcessGuid, or a 4688 by host + pid + time
+    if (tree) this.detail.appendChild(el('div', { class: 'detail-tree', id: 'detail-tree' }, tree));
     const names = Object.keys(ev).filter((k) => k !== 'event.original').sort((a, b) => (a === '@timestamp' ? -1 : b === '@timestamp' ? 1 : a.localeCompare(b)));
     const rows = names.map((k) => {
       const v = ev[k];
