@@ -99,19 +99,6 @@ class Peer {
   int port_ = 0;
 };
 
-//! A free port on 127.0.0.1 (nothing listens there when this returns).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 //! The JSON lines a peer recorded.
 std::vector<std::string> Lines(const std::string& file) {
   std::vector<std::string> out;
@@ -146,7 +133,7 @@ class NotifyIntegration : public ::testing::Test {
     smtp_ = new Peer(d, "smtp", {Script("notify_smtp.py"), "--out", d + "/smtp.jsonl"});
     smtp_tls_ = new Peer(d, "smtp_tls", {Script("notify_smtp.py"), "--out", d + "/smtp_tls.jsonl", "--cert",
                                          d + "/tls/cert.pem", "--key", d + "/tls/key.pem", "--auth", "kmt:smtp-pw"});
-    late_port_ = FreePort();
+    late_port_ = kmt_test::FreeLocalPort();
     for (Peer* p : {hook_, decoy_, tls_hook_, smtp_, smtp_tls_}) ASSERT_GT(p->port(), 0) << p->log();
     fs::create_directories(d + "/rules");
     std::ofstream(d + "/rules/hook.yml") << Rule(kHookRule, "Notify hook", "high", "hook");
