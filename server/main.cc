@@ -129,7 +129,6 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     server::AlertStore::Decision d = alerts.Observe(rule, ev, now);
     return server::AlertDecision{d.verdict == server::Verdict::kRaised, d.id, d.level, std::move(d.correlated)};
   });
-  if (!LoadRules(&detection, &alerts, cfg.detection)) return 1;
   // Threat intelligence (issue 28): the lists in <data_dir>/intel, matched on every event beside
   // the rules (a hook of its own: the detection internals are not involved).
   std::unique_ptr<intel::ListStore> lists;
@@ -139,6 +138,10 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   }
   for (const std::string& e : lists->load_errors()) Log("warning: threat-intelligence list not loaded: " + e);
   Log(fmt::format("threat intelligence: {} list(s) loaded, {} feed(s)", lists->All().size(), cfg.intel.feeds.size()));
+  // Rules may name lists (`field|list: NAME`): they follow the lists' updates.
+  intel::FollowingLists rule_lists(lists.get());
+  detection.SetLists(&rule_lists);
+  if (!LoadRules(&detection, &alerts, cfg.detection)) return 1;
   server::LiveIntel live_intel(lists.get(), cfg.parse, cfg.intel.alert_dedup_ns);
   // Notifications (issue 21): the alerts both add to a batch are offered to the targets.
   server::Notifier notifier(cfg.notify, Log);

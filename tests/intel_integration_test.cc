@@ -421,3 +421,70 @@ TEST(IntelFeeds, FetchedOnScheduleOnlyFromAllowedAndPublicTargets) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 28: a list in a Sigma rule (`field|list: NAME`, kamatama's modifier), following the
+// list's updates without a rule reload. The rule file is written here; the lines are real
+// iptables lines of the corpus (their clock time moved, so that alert deduplication, by event
+// time, does not hide the second round).
+const char* kListRuleId = "6f3d2b1a-9c8e-4b7d-a5f4-3e2d1c0b9a87";
+
+class IntelRuleIntegration : public IntelIntegration {
+ protected:
+  static void SetUpTestSuite() {
+    rules_dir_ = new std::string(kmt_test::TempDir("intel_rule_lists"));
+    std::ofstream(*rules_dir_ + "/listed_source.yml") << "title: Firewall event from a listed address\n"
+                                                         "id: " << kListRuleId << "\n"
+                                                         "status: test\n"
+                                                         "author: kamatama\n"
+                                                         "logsource:\n  category: firewall\n"
+                                                         "detection:\n  selection:\n    source.ip|list: rule-ips\n"
+                                                         "  condition: selection\n"
+                                                         "level: high\n";
+    StartSuiteServer("detection:\n  rules: [" + *rules_dir_ + "]\nintel:\n  alert_dedup: 0s\n");
+  }
+  static void TearDownTestSuite() {
+    IntelIntegration::TearDownTestSuite();
+    fs::remove_all(*rules_dir_);
+    delete rules_dir_;
+  }
+  //! The first corpus line from `ip`, its clock time set to `hms`.
+  static std::string LineFrom(const std::string& ip, const std::string& hms) {
+    size_t n = 0;
+    std::string line = LinesWith(kIptables, "SRC=" + ip + " ", &n);
+    EXPECT_GT(n, 0u) << ip;
+    line = line.substr(0, line.find('\n'));
+    const size_t colon = line.find(':', line.find(' '));  // the first HH:MM:SS
+    EXPECT_NE(colon, std::string::npos);
+    return line.replace(colon - 2, 8, hms) + "\n";
+  }
+  static size_t RuleAlerts(const std::string& text) {
+    return server_->CountMatches("event.dataset:kamatama.alert rule.id:" + std::string(kListRuleId) + " \"" + text + "\"");
+  }
+  inline static std::string* rules_dir_ = nullptr;
+};
+
+TEST_F(IntelRuleIntegration, RuleWithAListFiresOnListedAddressesAndFollowsUpdates) {
+  const std::string other = "81.2.69.143";
+  int code = 0;
+  Put("rule-ips", "text/plain", std::string(kCorpusIp) + "\n", &code);
+  ASSERT_EQ(code, 200);
+  Ingest(LineFrom(kCorpusIp, "03:00:00") + LineFrom(other, "03:00:01"));
+  EXPECT_EQ(RuleAlerts(kCorpusIp), 1u);
+  EXPECT_EQ(RuleAlerts(other), 0u);
+  // The list now names the other address only: the rule follows (no reload).
+  Put("rule-ips", "text/plain", other + "\n", &code);
+  ASSERT_EQ(code, 200);
+  Ingest(LineFrom(kCorpusIp, "05:00:00") + LineFrom(other, "05:00:01"));
+  EXPECT_EQ(RuleAlerts(kCorpusIp), 1u);
+  EXPECT_EQ(RuleAlerts(other), 1u);
+  EXPECT_EQ(server_->CountMatches("event.dataset:kamatama.alert rule.id:" + std::string(kListRuleId)), 2u);
+  // A deleted list matches nothing.
+  Curl("-X DELETE", "/api/v1/lists/rule-ips", &code);
+  ASSERT_EQ(code, 200);
+  Ingest(LineFrom(kCorpusIp, "07:00:00") + LineFrom(other, "07:00:01"));
+  EXPECT_EQ(server_->CountMatches("event.dataset:kamatama.alert rule.id:" + std::string(kListRuleId)), 2u);
+}
+
+}  // namespace

@@ -54,6 +54,83 @@ const char* kDhcpLines[] = {
     "<30>1 2020-09-11T08:00:00Z r dnsmasq-dhcp 1 - - DHCPREPLY(eth0) 2001:db8::5 00:01:00:01:2a:3b:4c:5d:00:11:22:33:44:66 pc7",
 };
 
+// ---- logons (who) and Security 4688/4689 alone -------------------------------------------------
+// NXLog's Windows JSON as in the empire data set (flat EventData keys beside the System ones).
+std::string Nxlog(int event_id, const std::string& host, const std::string& time,
+                  const std::vector<std::pair<std::string, std::string>>& data) {
+  std::string s = "{\"EventID\":" + std::to_string(event_id) +
+                  ",\"SourceName\":\"Microsoft-Windows-Security-Auditing\",\"Channel\":\"Security\",\"Hostname\":\"" + host +
+                  "\",\"EventType\":\"AUDIT_SUCCESS\",\"@timestamp\":\"" + time + "\"";
+  for (const auto& [k, v] : data) s += ",\"" + k + "\":\"" + v + "\"";
+  return s + "}";
+}
+
+std::string Logon(const std::string& host, const std::string& time, const std::string& user, const std::string& id,
+                  const std::string& type, const std::string& ip) {
+  return Nxlog(4624, host, time, {{"SubjectUserSid", "S-1-5-18"}, {"SubjectUserName", "WORKSTATION5$"},
+                                  {"SubjectLogonId", "0x3e7"}, {"TargetUserName", user}, {"TargetDomainName", "THESHIRE"},
+                                  {"TargetLogonId", id}, {"LogonType", type}, {"IpAddress", ip}, {"IpPort", "0"},
+                                  {"Category", "Logon"}});
+}
+
+std::string Logoff(int event_id, const std::string& host, const std::string& time, const std::string& user,
+                   const std::string& id) {
+  return Nxlog(event_id, host, time, {{"TargetUserName", user}, {"TargetDomainName", "THESHIRE"}, {"TargetLogonId", id},
+                                      {"Category", "Logoff"}});
+}
+
+const std::string kWs5 = "WORKSTATION5.theshire.local";
+const std::string kWsSec = "WS-SEC.theshire.local";  // Security auditing only: no Sysmon
+
+std::vector<std::string> LogonLines() {
+  return {
+      Logon(kWs5, "2020-09-04T19:00:00.000Z", "admin2", "0x11111", "2", "127.0.0.1"),
+      Logoff(4647, kWs5, "2020-09-04T19:30:00.000Z", "admin2", "0x11111"),
+      Logoff(4634, kWs5, "2020-09-04T19:30:01.000Z", "admin2", "0x11111"),  // the same logoff told twice
+      Logon(kWs5, "2020-09-04T20:01:00.000Z", "pgustavo", "0x2d5a4b", "10", "172.18.39.20"),
+      Logoff(4634, kWs5, "2020-09-04T21:00:00.000Z", "pgustavo", "0x2d5a4b"),
+      // The same logon id on another machine is another session.
+      Logon("MORDORDC.theshire.local", "2020-09-04T20:02:00.000Z", "svc_backup", "0x2d5a4b", "3", "172.18.39.9"),
+      Logon(kWsSec, "2020-09-04T20:01:30.000Z", "pgustavo", "0x2d5a4b", "10", "172.18.39.21"),
+      // sshd: "Accepted" and "session opened" start one session, "session closed" and
+      // "Disconnected" end it.
+      "<38>1 2020-09-04T20:00:00Z web01 sshd 4242 - - Accepted publickey for alice from 203.0.113.9 port 50111 ssh2: RSA SHA256:abc",
+      "<38>1 2020-09-04T20:00:01Z web01 sshd 4242 - - pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
+      "<38>1 2020-09-04T20:40:00Z web01 sshd 4242 - - pam_unix(sshd:session): session closed for user alice",
+      "<38>1 2020-09-04T20:40:00Z web01 sshd 4242 - - Disconnected from user alice 203.0.113.9 port 50111",
+  };
+}
+
+// WORKSTATION5's real Security 4688/4689 events (and the 5156 of powershell.exe's connection)
+// as another machine's, plus a later process reusing powershell.exe's pid 0x90c after it exited.
+std::vector<std::string> SecurityOnlyLines() {
+  std::vector<std::string> out;
+  std::ifstream in(kEmpire);
+  std::string line;
+  const std::string from = "\"Hostname\":\"" + kWs5 + "\"", to = "\"Hostname\":\"" + kWsSec + "\"";
+  while (std::getline(in, line)) {
+    const bool process = line.find("\"EventID\":4688,") != std::string::npos || line.find("\"EventID\":4689,") != std::string::npos;
+    const bool c2 = line.find("\"EventID\":5156,") != std::string::npos && line.find("\"DestAddress\":\"10.10.10.5\"") != std::string::npos;
+    const size_t at = line.find(from);
+    if ((!process && !c2) || at == std::string::npos) continue;
+    out.push_back(line.replace(at, from.size(), to));
+  }
+  const std::vector<std::pair<std::string, std::string>> subject{
+      {"SubjectUserName", "pgustavo"}, {"SubjectDomainName", "THESHIRE"}, {"SubjectLogonId", "0x2d5a4b"}, {"TargetLogonId", "0x0"}};
+  auto with = [&](std::vector<std::pair<std::string, std::string>> d) { d.insert(d.end(), subject.begin(), subject.end()); return d; };
+  out.push_back(Nxlog(4689, kWsSec, "2020-09-04T20:20:00.000Z",
+                      with({{"ProcessId", "0x90c"}, {"ProcessName", "C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\\\\powershell.exe"}, {"Status", "0x0"}})));
+  out.push_back(Nxlog(4688, kWsSec, "2020-09-04T20:30:00.000Z",
+                      with({{"NewProcessId", "0x90c"}, {"NewProcessName", "C:\\\\Windows\\\\System32\\\\notepad.exe"},
+                            {"ProcessId", "0x1660"}, {"ParentProcessName", "C:\\\\Windows\\\\explorer.exe"},
+                            {"CommandLine", "notepad.exe"}})));
+  out.push_back(Nxlog(4688, kWsSec, "2020-09-04T20:31:00.000Z",
+                      with({{"NewProcessId", "0x1f00"}, {"NewProcessName", "C:\\\\Windows\\\\System32\\\\cmd.exe"},
+                            {"ProcessId", "0x90c"}, {"ParentProcessName", "C:\\\\Windows\\\\System32\\\\notepad.exe"},
+                            {"CommandLine", "cmd.exe /c dir"}})));
+  return out;
+}
+
 struct OwnerCase {
   const char* ip;
   const char* at;
@@ -84,6 +161,11 @@ std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view v;
   if (e[key].get(v)) return "";
   return std::string(v);
+}
+// The same of a member or item not checked yet ("" when it is missing).
+std::string Str(simdjson::simdjson_result<simdjson::dom::element> e, const char* key) {
+  simdjson::dom::element v;
+  return e.get(v) ? "" : Str(v, key);
 }
 
 // ---- the empire events in the other Windows input forms ---------------------------------------
@@ -221,6 +303,13 @@ class Investigate : public kmt_test::SharedServerTest {
       for (const char* l : kDhcpLines) out << l << "\n";
     }
     Ingest(dhcp);
+    std::string who = *dir_ + "/who.log";
+    {
+      std::ofstream out(who);
+      for (const std::string& l : LogonLines()) out << l << "\n";
+      for (const std::string& l : SecurityOnlyLines()) out << l << "\n";
+    }
+    Ingest(who);
     auto records = EmpireSysmon();
     ASSERT_GE(records.size(), 10u);
     for (const Form& f : kForms) {
@@ -316,6 +405,17 @@ TEST_F(Investigate, ProcessTreeFromEveryWindowsInputForm) {
     auto psn = by_name["powershell.exe"];
     EXPECT_EQ(Str(psn, "command_line_decoded").rfind("If($PSVERSiOnTaBlE.PSVErSIOn.MajOR -gE 3)", 0), 0u) << f.name;
     EXPECT_EQ(Str(psn, "user"), "THESHIRE\\pgustavo") << f.name;
+    EXPECT_EQ(Str(psn, "logon_id"), "0x2d5a4b") << f.name << ": Sysmon 1 LogonId";
+    if (std::string(f.name) == "nxlog") {
+      // The 4624 written for WORKSTATION5 opened that logon: an RDP session from 172.18.39.20.
+      EXPECT_EQ(Str(psn["logon"], "user"), "pgustavo");
+      EXPECT_EQ(Str(psn["logon"], "logon_type"), "RemoteInteractive");
+      EXPECT_EQ(Str(psn["logon"], "source_ip"), "172.18.39.20") << "not MORDORDC's session with the same id";
+      EXPECT_EQ(Str(psn["logon"], "start"), "2020-09-04T20:01:00.000Z");
+      EXPECT_EQ(Str(psn["logon"], "end"), "2020-09-04T21:00:00.000Z");
+    } else {
+      EXPECT_TRUE(psn["logon"].is_null()) << f.name << ": no 4624 on that machine";
+    }
     EXPECT_NE(Str(by_name["wscript.exe"], "command_line").find("launcher.vbs"), std::string::npos) << f.name;
     bool seen = true;
     EXPECT_FALSE(by_name["explorer.exe"]["seen_start"].get(seen));
@@ -348,8 +448,8 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   auto ip = GetJson(p, "/api/v1/entity?type=ip&value=10.10.10.5&from=2020-09-01T00:00:00Z&to=2020-09-30T00:00:00Z");
   uint64_t total = 0;
   ASSERT_FALSE(ip["total"].get(total));
-  // Sysmon 3 and Security 5156 of WORKSTATION5, plus the three converted Sysmon 3.
-  EXPECT_EQ(total, 5u);
+  // Sysmon 3 and Security 5156 of WORKSTATION5, the three converted Sysmon 3 and WS-SEC's 5156.
+  EXPECT_EQ(total, 6u);
   EXPECT_EQ(Str(ip, "first_seen"), "2020-09-04T20:09:59.621Z");
   simdjson::dom::array related;
   ASSERT_FALSE(ip["related"].get(related));
@@ -363,7 +463,7 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   EXPECT_EQ(top["users"], "pgustavo");
   simdjson::dom::array timeline;
   ASSERT_FALSE(ip["timeline"].get(timeline));
-  ASSERT_EQ(timeline.size(), 5u);
+  ASSERT_EQ(timeline.size(), 6u);
   bool sentence = false;
   for (auto t : timeline) {
     if (Str(t, "sentence") == "pgustavo's powershell.exe connected to 10.10.10.5:80 from 172.18.39.5:50699 on WORKSTATION5")
@@ -394,7 +494,7 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
     ASSERT_FALSE(r["top"].get(values));
     for (auto v : values) hosts.insert(Str(v, "value"));
   }
-  EXPECT_EQ(hosts, (std::set<std::string>{"WORKSTATION5.theshire.local", "WS-XML", "WS-BEAT", "WS-WAZUH"}));
+  EXPECT_EQ(hosts, (std::set<std::string>{"WORKSTATION5.theshire.local", "WS-XML", "WS-BEAT", "WS-WAZUH", kWsSec}));
 
   auto proc = GetJson(p, "/api/v1/entity?type=process&value=" + UrlEncode(kPowershell));
   ASSERT_FALSE(proc["timeline"].get(timeline));
@@ -405,6 +505,123 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   EXPECT_TRUE(started);
   GetJson(p, "/api/v1/entity?type=planet&value=x", 400);
   GetJson(p, "/api/v1/entity?type=ip", 400);
+}
+
+// Who was logged on: sessions open at a time, on both sides of each logon and logoff.
+TEST_F(Investigate, HostLogonsAtATimeFromWindowsAndSshdSessions) {
+  struct Case {
+    const char* host;
+    const char* at;
+    std::vector<std::string> users;  // sessions open then
+  };
+  const Case cases[] = {
+      {"WORKSTATION5", "2020-09-04T18:59:59Z", {}},
+      {"WORKSTATION5", "2020-09-04T19:15:00Z", {"admin2"}},
+      {"WORKSTATION5", "2020-09-04T19:45:00Z", {}},
+      {"WORKSTATION5", "2020-09-04T20:10:00Z", {"pgustavo"}},
+      {"WORKSTATION5.theshire.local", "2020-09-04T20:59:59Z", {"pgustavo"}},
+      {"WORKSTATION5", "2020-09-04T21:00:01Z", {}},
+      {"MORDORDC", "2020-09-04T20:10:00Z", {"svc_backup"}},
+      {"web01", "2020-09-04T20:30:00Z", {"alice"}},
+      {"web01", "2020-09-04T20:40:01Z", {}},
+  };
+  for (const Case& c : cases) {
+    simdjson::dom::parser p;
+    auto e = GetJson(p, std::string("/api/v1/host/logons?host=") + c.host + "&at=" + c.at);
+    simdjson::dom::array sessions;
+    ASSERT_FALSE(e["sessions"].get(sessions)) << c.host << " " << c.at;
+    std::vector<std::string> users;
+    for (auto sess : sessions) users.push_back(Str(sess, "user"));
+    EXPECT_EQ(users, c.users) << c.host << " at " << c.at;
+  }
+  simdjson::dom::parser p;
+  auto e = GetJson(p, "/api/v1/host/logons?host=WORKSTATION5&at=2020-09-04T19:15:00Z");
+  auto admin = e["sessions"].at(0);
+  EXPECT_EQ(Str(admin, "logon_type"), "Interactive");
+  EXPECT_EQ(Str(admin, "end"), "2020-09-04T19:30:00.000Z") << "4647 ends it; the 4634 a second later is the same logoff";
+  e = GetJson(p, "/api/v1/host/logons?host=web01&at=2020-09-04T20:30:00Z");
+  auto alice = e["sessions"].at(0);
+  EXPECT_EQ(Str(alice, "source_ip"), "203.0.113.9");
+  EXPECT_EQ(Str(alice, "start"), "2020-09-04T20:00:00.000Z");
+  EXPECT_EQ(Str(alice, "end"), "2020-09-04T20:40:00.000Z");
+  // A lookback shorter than the time since the logon does not see it.
+  e = GetJson(p, "/api/v1/host/logons?host=WORKSTATION5&at=2020-09-04T20:10:00Z&lookback=5m");
+  simdjson::dom::array none;
+  ASSERT_FALSE(e["sessions"].get(none));
+  EXPECT_EQ(none.size(), 0u);
+  // The host's entity page lists its sessions, sshd ones too.
+  e = GetJson(p, "/api/v1/entity?type=host&value=web01");
+  simdjson::dom::array sessions;
+  ASSERT_FALSE(e["sessions"].get(sessions));
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(Str(sessions.at(0), "user"), "alice");
+  GetJson(p, "/api/v1/host/logons?at=2020-09-04T20:10:00Z", 400);
+  GetJson(p, "/api/v1/host/logons?host=web01&lookback=forever", 400);
+}
+
+// The tree from Security 4688/4689 alone: ids from host + pid + start, hex pids, pid reuse.
+TEST_F(Investigate, ProcessTreeFromSecurity4688Alone) {
+  const uint64_t ps_pid = std::stoul("0x90c", nullptr, 16), explorer_pid = std::stoul("0x1660", nullptr, 16);
+  auto tree = [&](simdjson::dom::parser& p, const std::string& at, std::map<std::string, simdjson::dom::element>* by_name,
+                  std::map<std::string, std::string>* name_of_id) {
+    auto e = GetJson(p, "/api/v1/process/tree?host=WS-SEC&pid=" + std::to_string(ps_pid) + "&at=" + at);
+    simdjson::dom::array nodes;
+    EXPECT_FALSE(e["nodes"].get(nodes)) << at;
+    for (auto n : nodes) {
+      (*by_name)[Str(n, "name")] = n;
+      (*name_of_id)[Str(n, "entity_id")] = Str(n, "name");
+    }
+    return e;
+  };
+  simdjson::dom::parser p;
+  std::map<std::string, simdjson::dom::element> by_name;
+  std::map<std::string, std::string> name_of_id;
+  auto e = tree(p, "2020-09-04T20:10:00Z", &by_name, &name_of_id);
+  EXPECT_EQ(name_of_id[Str(e, "focus")], "powershell.exe");
+  EXPECT_EQ(name_of_id[Str(e, "root")], "explorer.exe");
+  std::set<std::string> names;
+  for (const auto& [k, v] : by_name) names.insert(k);
+  EXPECT_EQ(names, (std::set<std::string>{"explorer.exe", "wscript.exe", "powershell.exe", "conhost.exe", "whoami.exe"}))
+      << "not notepad.exe nor cmd.exe, which came after powershell.exe's pid was reused";
+  auto parent_name = [&](const char* child) { return name_of_id[Str(by_name[child], "parent_entity_id")]; };
+  EXPECT_EQ(parent_name("wscript.exe"), "explorer.exe");
+  EXPECT_EQ(parent_name("powershell.exe"), "wscript.exe");
+  EXPECT_EQ(parent_name("whoami.exe"), "powershell.exe");
+  EXPECT_EQ(parent_name("conhost.exe"), "powershell.exe");
+  auto psn = by_name["powershell.exe"];
+  EXPECT_EQ(Str(psn, "pid"), std::to_string(ps_pid)) << "NewProcessId 0x90c";
+  EXPECT_EQ(Str(psn, "entity_id").rfind("pid:" + kWsSec + ":" + std::to_string(ps_pid) + ":", 0), 0u);
+  EXPECT_EQ(Str(psn, "end"), "2020-09-04T20:20:00.000Z") << "its 4689";
+  EXPECT_EQ(Str(by_name["wscript.exe"], "end"), "2020-09-04T20:09:57.097Z") << "the real 4689";
+  EXPECT_EQ(Str(psn, "command_line_decoded").rfind("If($PSVERSiOnTaBlE.PSVErSIOn.MajOR -gE 3)", 0), 0u);
+  EXPECT_EQ(Str(by_name["explorer.exe"], "pid"), std::to_string(explorer_pid));
+  bool seen = true;
+  EXPECT_FALSE(by_name["explorer.exe"]["seen_start"].get(seen));
+  EXPECT_FALSE(seen) << "explorer.exe has no 4688: known from its child only";
+  EXPECT_EQ(Str(psn["logon"], "source_ip"), "172.18.39.21") << "SubjectLogonId 0x2d5a4b -> WS-SEC's 4624";
+  simdjson::dom::array net;
+  ASSERT_FALSE(psn["activity"]["network"].get(net));
+  ASSERT_EQ(net.size(), 1u);
+  EXPECT_EQ(Str(net.at(0)["event"], "destination.ip"), "10.10.10.5") << "Security 5156 by pid and lifetime";
+  // The same pid later: notepad.exe (20:30) and its child cmd.exe, not powershell.exe's children.
+  by_name.clear();
+  name_of_id.clear();
+  e = tree(p, "2020-09-04T20:35:00Z", &by_name, &name_of_id);
+  EXPECT_EQ(name_of_id[Str(e, "focus")], "notepad.exe");
+  names.clear();
+  for (const auto& [k, v] : by_name) names.insert(k);
+  EXPECT_EQ(names, (std::set<std::string>{"explorer.exe", "notepad.exe", "cmd.exe"}));
+  EXPECT_EQ(parent_name("cmd.exe"), "notepad.exe");
+  EXPECT_TRUE(by_name["notepad.exe"]["activity"]["network"].error()) << "powershell.exe's 5156 is not notepad.exe's";
+  // By id, as the answer gave it; a pid on a Sysmon host answers with the ProcessGuid.
+  const std::string id = Str(psn, "entity_id");
+  e = GetJson(p, "/api/v1/process/tree?entity_id=" + UrlEncode(id));
+  EXPECT_EQ(Str(e, "focus"), id);
+  e = GetJson(p, "/api/v1/process/tree?host=WORKSTATION5&pid=" + std::to_string(ps_pid) + "&at=2020-09-04T20:10:00Z");
+  EXPECT_EQ(Str(e, "focus"), kPowershell);
+  GetJson(p, "/api/v1/process/tree?host=WS-SEC&pid=" + std::to_string(ps_pid) + "&at=2020-09-04T20:00:00Z", 404);
+  GetJson(p, "/api/v1/process/tree?entity_id=pid:WS-SEC.theshire.local:2316:1", 404);
+  GetJson(p, "/api/v1/process/tree?pid=2316", 400);
 }
 
 }  // namespace

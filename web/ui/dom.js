@@ -188,3 +188,20 @@ export function fmtDuration(s) {
   if (s < 86400 * 2) return `${(s / 3600).toFixed(1)} h`;
   return `${(s / 86400).toFixed(1)} d`;
 }
+
+// A link out of the UI (a rule's reference, issue 21): only an http(s) URL becomes a link, opened
+// in a new tab with no access to this page (rel=noopener noreferrer); anything else (javascript:,
+// data:, a relative path) is shown as text. The href is the URL as the browser parsed it.
+export function externalLink(url, label) {
+  const s = url === null || url === undefined ? '' : String(url);
+  let u = null;
+  try { u = new URL(s); } catch { u = null; }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) return valueView(s, 300, 'val not-a-link');
+  const a = document.createElement('a');
+  a.setAttribute('href', u.href);
+  a.setAttribute('rel', 'noopener noreferrer');
+  a.setAttribute('target', '_blank');
+  a.className = 'external';
+  a.appendChild(valueView(label ?? s, 300));
+  return a;
+}

@@ -73,7 +73,8 @@ export function ownerNote(app, ip, at) {
   return span;
 }
 
-function rawToggle(ev) {
+// A "raw" button that shows the whole event as JSON (text) below it.
+export function rawToggle(ev) {
   const pre = el('pre', { class: 'raw-event', hidden: true });
   const btn = el('button', { type: 'button', class: 'mini raw-toggle', title: 'the whole event' }, 'raw');
   btn.addEventListener('click', () => {
