@@ -185,6 +185,16 @@ void RuleSet::RouteFields(RouteList* list) const {
 }
 
 bool RuleSet::CompilePrefilter() {
+  rule_lists_.assign(rules_.size(), {});
+  list_count_ = 0;
+  auto number = [&](RouteList* list) {
+    list->id = list_count_++;
+    for (uint32_t r : list->rules) rule_lists_[r].push_back(list->id);
+  };
+  for (auto* map : {&by_channel_, &by_provider_, &by_dataset_}) {
+    for (auto& [key, list] : *map) number(&list);
+  }
+  number(&always_);
   if (!prefilter_.Compile()) return false;
   for (auto* map : {&by_channel_, &by_provider_, &by_dataset_}) {
     for (auto& [key, list] : *map) RouteFields(&list);
@@ -263,22 +273,24 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
     IndexedEvent row(ev);
     return ForEachCandidate(ev, [&](uint32_t i) { f(i, row); });
   }
-  // Routing stamps the routed rules with the scan's epoch and gathers the fields their literals
-  // name; the scan of those fields gives the rules whose literals the event holds; the routed
-  // ones of those are evaluated: a few, where the routed ones are hundreds.
+  // Routing stamps the routed lists with the scan's epoch and gathers the fields their rules'
+  // literals name; the scan of those fields gives the rules whose literals the event holds; the
+  // routed ones of those (a rule of a stamped list) are evaluated: a few, where the routed ones
+  // are hundreds.
   thread_local Prefilter::Scratch scratch;
   thread_local std::vector<uint64_t> wanted;
   thread_local std::vector<uint32_t> cand;
   prefilter_.Begin(&scratch);
-  std::vector<uint32_t>& routed_epoch = scratch.rule_mark;
-  if (routed_epoch.size() < rules_.size()) routed_epoch.resize(rules_.size(), 0);
+  std::vector<uint32_t>& list_epoch = scratch.rule_mark;
+  if (list_epoch.size() < list_count_) list_epoch.resize(list_count_, 0);
   thread_local std::vector<const RouteList*> routed;
   wanted.assign(prefilter_.FieldMaskWords(), 0);
   routed.clear();
   ForEachRoutedList(ev, [&](const RouteList& list) {
-    for (uint32_t i : list.rules) routed_epoch[i] = scratch.epoch;
+    if (list.rules.empty() || list.id >= list_count_) return;
+    list_epoch[list.id] = scratch.epoch;
     for (size_t w = 0; w < list.fields.size() && w < wanted.size(); ++w) wanted[w] |= list.fields[w];
-    if (!list.rules.empty()) routed.push_back(&list);
+    routed.push_back(&list);
   });
   if (routed.empty()) return;  // most events of other sources: no field index, no scan
   IndexedEvent row(ev);
@@ -292,7 +304,13 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
   const std::vector<uint32_t>* lists[] = {&scratch.passed, &prefilter_.unfiltered()};
   for (const std::vector<uint32_t>* list : lists) {
     for (uint32_t i : *list) {
-      if (routed_epoch[i] == scratch.epoch) cand.push_back(i);
+      if (i >= rule_lists_.size()) continue;
+      for (uint32_t l : rule_lists_[i]) {
+        if (list_epoch[l] == scratch.epoch) {
+          cand.push_back(i);
+          break;
+        }
+      }
     }
   }
   std::sort(cand.begin(), cand.end());

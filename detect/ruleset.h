@@ -69,6 +69,7 @@ class RuleSet {
   //! Rules routed by one key, and the fields their required literals name (a bit per prefilter
   //! field: only those fields of an event are scanned).
   struct RouteList {
+    uint32_t id = 0;  //!< numbered by CompilePrefilter: rule_lists_ names lists by it
     std::vector<uint32_t> rules;
     std::vector<uint64_t> fields;  //!< scanned with the field's whole RE2::Set
     //! Fields where the rules need at most kMaxDirectLiterals literals: searched one by one.
@@ -78,6 +79,10 @@ class RuleSet {
   //! Rule indices by "channel\ncode" / "channel\n" (any code), provider likewise, dataset.
   std::unordered_map<std::string, RouteList> by_channel_, by_provider_, by_dataset_;
   RouteList always_;  //!< rules without a logsource
+  //! Rule -> ids of the route lists holding it (a rule is routed to an event when one of its
+  //! lists is: checked for the few rules the prefilter passes, not stamped on the hundreds routed).
+  std::vector<std::vector<uint32_t>> rule_lists_;
+  uint32_t list_count_ = 0;
   Prefilter prefilter_;
   bool use_prefilter_ = true;
 };

@@ -472,10 +472,22 @@ TEST(Prefilter, RequiredLiteralsOfEachForm) {
   ASSERT_EQ(g.size(), 2u);
   EXPECT_EQ(g[0], (LiteralGroup{{"Image", "\\cmd.exe"}}));
   EXPECT_EQ(g[1], (LiteralGroup{{"CommandLine", " /c "}, {"CommandLine", "whoami"}}));
-  // OR: one group joining a group of each branch; a branch requiring nothing voids it.
+  // OR: a group joining a group of each branch; a branch requiring nothing voids it.
   g = groups("  a:\n    f: 'x1'\n  b:\n    g|startswith: 'y2'\n  condition: a or b\n");
   ASSERT_EQ(g.size(), 1u);
   EXPECT_EQ(g[0], (LiteralGroup{{"f", "x1"}, {"g", "y2"}}));
+  // ... group k joins each branch's k-th group (or its last): both groups below are required.
+  g = groups("  a:\n    Image|contains: '\\Windows\\'\n    CommandLine|contains: '\\..\\..\\'\n"
+             "  b:\n    CommandLine|contains: '.exe\\..\\'\n  condition: a or b\n");
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"Image", "\\windows\\"}, {"CommandLine", ".exe\\..\\"}}));
+  EXPECT_EQ(g[1], (LiteralGroup{{"CommandLine", "\\..\\..\\"}, {"CommandLine", ".exe\\..\\"}}));
+  // A glob requires each of its literal parts; a part of rare punctuation is kept though short.
+  g = groups("  a:\n    CommandLine|contains:\n      - 'ping*|*find'\n      - 'whoami*|*find'\n  condition: a\n");
+  ASSERT_EQ(g.size(), 3u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"CommandLine", "ping"}, {"CommandLine", "whoami"}}));
+  EXPECT_EQ(g[1], (LiteralGroup{{"CommandLine", "find"}}));
+  EXPECT_EQ(g[2], (LiteralGroup{{"CommandLine", "|"}}));
   EXPECT_TRUE(groups("  a:\n    f: 'x1'\n  b:\n    g|cidr: '10.0.0.0/8'\n  condition: a or b\n").empty());
   // NOT requires nothing; the AND keeps the positive side.
   g = groups("  a:\n    f: 'x1'\n  b:\n    g: 'y2'\n  condition: a and not b\n");
@@ -485,14 +497,51 @@ TEST(Prefilter, RequiredLiteralsOfEachForm) {
   g = groups("  kw:\n    - 'Mimikatz'\n  condition: kw\n");
   ASSERT_EQ(g.size(), 1u);
   EXPECT_EQ(g[0], (LiteralGroup{{"event.original", "mimikatz"}}));
-  // A regex requires one of its atoms.
-  g = groups("  a:\n    f|re: 'abc[0-9]+def'\n  condition: a\n");
+  // A regex requires each atom no match can lack, else one of its atoms.
+  auto by_text = [](std::vector<LiteralGroup> v) {
+    std::sort(v.begin(), v.end(), [](const LiteralGroup& x, const LiteralGroup& y) { return x[0].text < y[0].text; });
+    return v;
+  };
+  g = by_text(groups("  a:\n    f|re: 'abc[0-9]+def'\n  condition: a\n"));
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "abc"}}));
+  EXPECT_EQ(g[1], (LiteralGroup{{"f", "def"}}));
+  g = groups("  a:\n    f|re: 'abc|xyz'\n  condition: a\n");
   ASSERT_EQ(g.size(), 1u);
   std::sort(g[0].begin(), g[0].end(), [](const Literal& x, const Literal& y) { return x.text < y.text; });
-  EXPECT_EQ(g[0], (LiteralGroup{{"f", "abc"}, {"f", "def"}}));
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "abc"}, {"f", "xyz"}}));
+  // A case-folding regex too; an atom with a k or an s also takes the KELVIN SIGN and LONG S,
+  // which (?i) matches to them.
+  g = by_text(groups("  a:\n    f|re: '(?i)echo.*wsl'\n  condition: a\n"));
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "echo"}}));
+  EXPECT_EQ(g[1], (LiteralGroup{{"f", "wsl"}, {"f", "\xc5\xbf"}}));
+  EXPECT_TRUE(groups("  a:\n    f|re: '(?i)\\x41bc'\n  condition: a\n").empty());  // \x: not trusted
   // Exists, fieldref and null require nothing.
   EXPECT_TRUE(groups("  a:\n    f|exists: true\n  condition: a\n").empty());
   EXPECT_TRUE(groups("  a:\n    f: null\n  condition: a\n").empty());
+}
+
+TEST(Prefilter, CaseFoldingRegexesStillFireOnKelvinSignAndLongS) {
+  // RE2's (?i) matches the KELVIN SIGN (U+212A) to k and the LONG S (U+017F) to s: values
+  // holding them instead of the ASCII letters still reach the evaluation, which fires.
+  RuleSet set;
+  set.Add(Compile("  a:\n    f|re: '(?i)invoke-mimi'\n  condition: a\n"));
+  set.Add(Compile("  a:\n    f|re: '(?i)powershell'\n  condition: a\n"));
+  ASSERT_TRUE(set.CompilePrefilter());
+  EXPECT_EQ(set.prefilter().unfiltered_rules(), 0u);
+  for (auto [value, want] : {std::pair{"x INVOKE-Mimi y", 0}, {"x invo\u212Ae-mimi y", 0}, {"x POWER\u017FHELL y", 1},
+                             {"nothing here", -1}}) {
+    std::vector<const Rule*> out;
+    set.Match(Ev({{"f", value}}), &out);
+    if (want < 0) {
+      EXPECT_TRUE(out.empty()) << value;
+      EXPECT_EQ(set.EvaluatedCount(Ev({{"f", value}})), 0u) << value;
+    } else {
+      ASSERT_EQ(out.size(), 1u) << value;
+      EXPECT_EQ(out[0], set.rules()[static_cast<size_t>(want)].get()) << value;
+    }
+  }
 }
 
 TEST(Prefilter, SkipsRulesWhoseLiteralsAreAbsentWithoutChangingAnswers) {
