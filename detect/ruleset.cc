@@ -205,13 +205,35 @@ bool RuleSet::CompilePrefilter() {
 
 namespace {
 
+constexpr std::string_view kEventData = "winlog.event_data.", kUserData = "winlog.user_data.";
+
+bool IsWindowsData(std::string_view name) { return name.starts_with(kEventData) || name.starts_with(kUserData); }
+
+bool HasWindowsData(const Event& ev) {
+  return std::any_of(ev.fields.begin(), ev.fields.end(), [](const auto& f) { return IsWindowsData(f.first); });
+}
+
+}  // namespace
+
+void KeywordText(const Event& ev, std::string* out) {
+  out->clear();
+  for (const auto& [name, value] : ev.fields) {
+    if (!IsWindowsData(name)) continue;
+    out->append(value);
+    out->push_back('\n');
+  }
+  if (out->empty()) out->assign(ev.original);
+}
+
+namespace {
+
 //! An event's fields in a small open-addressing table, for the hundreds of lookups the evaluated
 //! rules and the prefilter make (an Event finds a field by a linear scan of its names). The hash
 //! reads only the name's length and its first and last 8 bytes: names sharing a long prefix
 //! (winlog.event_data.*) differ at the end. A repeated name keeps its first value.
 class IndexedEvent final : public FieldAccessor {
  public:
-  explicit IndexedEvent(const Event& ev) : ev_(ev) {
+  explicit IndexedEvent(const Event& ev) : ev_(ev), windows_(HasWindowsData(ev)) {
     size_t cap = 16;
     while (cap < ev.fields.size() * 2) cap *= 2;
     mask_ = cap - 1;
@@ -228,8 +250,16 @@ class IndexedEvent final : public FieldAccessor {
     }
   }
   bool Get(std::string_view name, std::string_view* value) const override {
-    if (name == field::kOriginal) {
-      *value = ev_.original;
+    if (name == field::kOriginal) {  // what keywords search: see KeywordText
+      if (!windows_) {
+        *value = ev_.original;
+        return true;
+      }
+      if (!keywords_built_) {
+        KeywordText(ev_, &keywords_);
+        keywords_built_ = true;
+      }
+      *value = keywords_;
       return true;
     }
     const uint32_t h = Hash(name);
@@ -258,12 +288,16 @@ class IndexedEvent final : public FieldAccessor {
     return static_cast<uint32_t>(h ^ (h >> 29));
   }
   const Event& ev_;
+  const bool windows_;
+  mutable bool keywords_built_ = false;
   size_t mask_ = 0;
   static thread_local std::vector<Slot> slots_;
   static thread_local uint32_t gen_;
+  static thread_local std::string keywords_;
 };
 thread_local uint32_t IndexedEvent::gen_ = 0;
 thread_local std::vector<IndexedEvent::Slot> IndexedEvent::slots_;
+thread_local std::string IndexedEvent::keywords_;
 
 }  // namespace
 

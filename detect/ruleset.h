@@ -87,6 +87,14 @@ class RuleSet {
   bool use_prefilter_ = true;
 };
 
+//! What a Sigma keyword (a fieldless value) is searched in, into *out: for a Windows event (one
+//! with winlog.event_data.* or winlog.user_data.* fields) the values of those fields, each
+//! followed by a newline, so that a keyword fires the same whichever way the event arrived (event
+//! XML, .evtx, Winlogbeat, NXLog or Wazuh JSON all keep the raw EventData there, unescaped, where
+//! their original lines escape it differently); for any other event its original line. RuleSet
+//! evaluates keywords (free text on event.original) against this text.
+void KeywordText(const Event& ev, std::string* out);
+
 //! The report as `kamatama rules check --json` prints it.
 std::string SummaryJson(const LoadSummary& s);
 //! The report as text: one line per rule not loaded, then the counts.
