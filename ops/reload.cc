@@ -123,6 +123,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("query.max_groups", c.query.max_groups);
   n("query.max_memory", c.query.max_memory);
   n("query.export_timeout", c.query.export_timeout_ns);
+  n("query.clock_skew", c.query.clock_skew_ns);
   n("query.max_tails", c.query.max_tails);
   n("query.max_tails_per_principal", c.query.max_tails_per_principal);
   n("query.tail_buffer", c.query.tail_buffer);

@@ -337,7 +337,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
     auto q = root["query"];
     r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups", "max_memory", "export_timeout",
-                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal", "max_query_bytes"});
+                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal", "max_query_bytes",
+                        "clock_skew"});
     if (q) {
       r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
       r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
@@ -345,6 +346,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Count(q["max_groups"], "query.max_groups", &cfg->query.max_groups);
       r.Size(q["max_memory"], "query.max_memory", &cfg->query.max_memory);
       r.Duration(q["export_timeout"], "query.export_timeout", &cfg->query.export_timeout_ns, true);
+      r.Duration(q["clock_skew"], "query.clock_skew", &cfg->query.clock_skew_ns, true);  // issue 22
       r.Count(q["max_tails"], "query.max_tails", &cfg->query.max_tails);
       r.Count(q["max_tails_per_principal"], "query.max_tails_per_principal", &cfg->query.max_tails_per_principal);
       r.Size(q["tail_buffer"], "query.tail_buffer", &cfg->query.tail_buffer);

@@ -7,15 +7,17 @@
 // exclusion from this alert" (a kamatama query prefilled from the alert's values, editable, saved
 // with PATCH /api/v1/rules/ID). Everything from a log or a rule file is attacker-controlled: it
 // goes in as text through el()/valueView, never as markup or as a URL of our own.
-import { el, replace, valueView, appendVisible, fmtInt, fmtUtc, externalLink } from './dom.js';
+import { el, replace, valueView, appendLines, fmtInt, fmtUtc, externalLink } from './dom.js';
 import { api } from './api.js';
 import { drawHistogram } from './charts.js';
 import { quoteValue } from './query-bar.js';
 import { ALERT_RANGES, RANGES, eventState, stateToSearch } from './state.js';
 import { summarize } from './summary.js';
-import { rawToggle } from './investigate.js';
+import { entityLink, fieldValue, rawToggle } from './investigate.js';  // issue 22: entity values link to their pages
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
+// Working an alert needs the triage permission (analysts, admins), tuning a rule admin.
+export const NEEDS = { triage: 'needs the triage permission (analysts and admins)', admin: 'only admins tune rules' };
 const STATUSES = ['new', 'acknowledged', 'closed'];
 const PAGE = 50;
 const AROUND_MINUTES = [1, 5, 15, 60];
@@ -41,17 +43,24 @@ export function techniqueLink(id) {
   return externalLink(`https://attack.mitre.org/techniques/T${m[1]}/${m[2] ? m[2] + '/' : ''}`, str(id));
 }
 
+// Whether the signed-in user has a permission (GET /api/v1/me); controls they lack are disabled.
+export function can(app, perm) {
+  return arr(app.me?.permissions).includes(perm);
+}
+
+// Disables `controls` with the reason as their title unless the user has `perm`.
+export function gate(app, perm, ...controls) {
+  if (can(app, perm)) return;
+  for (const c of controls) { c.disabled = true; c.title = NEEDS[perm]; }
+}
+
 export function levelBadge(level) {
   return el('span', { class: 'level level-' + (LEVELS.includes(level) ? level : 'unknown') }, valueView(str(level) || '-', 20));
 }
 
 // A rule's YAML, open, as text: its lines as written, other invisible characters made visible.
 export function yamlView(yaml, id) {
-  const pre = el('pre', { class: 'raw-event', id });
-  yaml.split('\n').forEach((line, i) => {
-    if (i) pre.appendChild(document.createTextNode('\n'));
-    appendVisible(pre, line);
-  });
+  const pre = appendLines(el('pre', { class: 'raw-event', id }), yaml);
   const d = el('details', null, el('summary', null, 'YAML'), pre);
   d.open = true;
   return d;
@@ -197,6 +206,7 @@ export class AlertsPage {
     ack.addEventListener('click', () => this.bulkPatch({ status: 'acknowledged' }, 'acknowledged'));
     close.addEventListener('click', () => this.bulkPatch({ status: 'closed' }, 'closed'));
     assign.addEventListener('click', () => this.bulkPatch({ assignee: assignee.value.trim() }, `assigned to ${assignee.value.trim() || 'nobody'}`));
+    gate(this.app, 'triage', ack, close, assignee, assign);
     return el('div', { class: 'toolbar bulk', id: 'alerts-bulk' }, el('label', null, this.selectAll, ' all'),
       el('span', { class: 'muted' }, 'selected:'), ack, close, assignee, assign);
   }
@@ -222,7 +232,7 @@ export class AlertsPage {
         el('td', { class: 'ts' }, fmtUtc(str(a.first))),
         el('td', null, levelBadge(str(a.level))),
         el('td', { class: 'rule' }, appLink(this.app, open, valueView(str(a.rule_name), 200), { class: 'alert-open' })),
-        el('td', null, valueView(str(a.host), 100)),
+        el('td', { class: 'alert-host' }, a.host ? entityLink(this.app, 'host', str(a.host), str(a.host).slice(0, 100)) : ''),
         el('td', { class: 'num' }, fmtInt(Number(a.count) || 0)),
         el('td', { class: 'alert-status' }, str(a.status)),
         el('td', null, valueView(str(a.assignee), 60)));
@@ -318,7 +328,7 @@ class AlertDetail {
     const count = Number(a.count) || 0;
     const capped = r ? Number(obj(r.hits).capped) || 0 : 0;
     return el('div', { class: 'alert-facts' },
-      el('p', null, 'host ', el('b', { id: 'alert-host' }, valueView(str(a.host) || '(none)', 200)),
+      el('p', null, 'host ', el('b', { id: 'alert-host' }, a.host ? entityLink(this.app, 'host', str(a.host)) : '(none)'),
         ` · first match ${fmtUtc(str(a.first))} · latest ${fmtUtc(str(a.last))} · raised ${fmtUtc(str(a.raised))} UTC · status `,
         el('b', { id: 'alert-status' }, str(a.status)), a.assignee ? [' · assigned to ', el('b', { id: 'alert-assignee-now' }, valueView(str(a.assignee), 100))] : null),
       el('p', { id: 'alert-count' }, el('b', null, fmtInt(count)), count === 1 ? ' matching event' :
@@ -346,9 +356,10 @@ class AlertDetail {
     const comment = el('textarea', { id: 'alert-comment', class: 'short', placeholder: 'comment' });
     const add = el('button', { type: 'button', id: 'alert-comment-add' }, 'Add comment');
     add.addEventListener('click', () => { if (comment.value.trim()) this.patch({ comment: comment.value }, msg); });
+    const buttons = [button('alert-ack', 'Acknowledge', 'acknowledged'), button('alert-close', 'Close', 'closed'), button('alert-reopen', 'Reopen', 'new')];
+    gate(this.app, 'triage', ...buttons, assignee, assign, comment, add);
     return el('div', { class: 'alert-triage', id: 'alert-triage' },
-      el('div', { class: 'toolbar' }, button('alert-ack', 'Acknowledge', 'acknowledged'), button('alert-close', 'Close', 'closed'),
-        button('alert-reopen', 'Reopen', 'new'), el('span', { class: 'sep' }), assignee, assign, msg),
+      el('div', { class: 'toolbar' }, buttons, el('span', { class: 'sep' }), assignee, assign, msg),
       el('div', { class: 'toolbar' }, comment, add));
   }
 
@@ -378,7 +389,7 @@ class AlertDetail {
     const entries = Object.entries(obj(this.alert.values));
     return el('section', { id: 'alert-values' }, el('h3', null, 'Values that matched'),
       entries.length ? el('table', { class: 'fields-table' }, el('tbody', null, entries.map(([f, v]) =>
-        el('tr', null, el('th', null, valueView(f, 100)), el('td', null, valueView(str(v), 1000))))))
+        el('tr', { dataset: { field: f } }, el('th', null, valueView(f, 100)), el('td', null, fieldValue(this.app, f, v, 1000))))))
         : el('p', { class: 'muted' }, 'none recorded'));
   }
 
@@ -407,6 +418,7 @@ class AlertDetail {
     input.value = exclusionFor(this.alert);
     const msg = el('span', { id: 'alert-exclusion-msg' });
     const save = el('button', { type: 'button', id: 'alert-exclusion-add', disabled: !r || !!r.error }, 'Add exclusion');
+    gate(this.app, 'admin', save);
     save.addEventListener('click', async () => {
       try {
         const next = await api.patchRule(str(this.alert.rule_id), { add_exclusion: input.value.trim() });
