@@ -166,6 +166,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("intel.hunt_on_import", c.intel.hunt_on_import);
   n("intel.allowed_urls", fmt::format("{}", fmt::join(c.intel.allowed_urls, ",")));
   n("intel.allow_internal", c.intel.allow_internal);
+  n("intel.ca_file", c.intel.ca_file);
   {
     std::string feeds;
     for (const auto& f : c.intel.feeds) feeds += fmt::format("{} {} {} {};", f.name, f.url, f.format, f.interval_ns);

@@ -71,11 +71,14 @@ AlertRecord ReadRecord(simdjson::dom::element e) {
 //! The values of the fields the rule reads (the original line excepted), bounded.
 std::vector<std::pair<std::string, std::string>> MatchedValues(const detect::Rule& rule, const Event& ev) {
   std::vector<std::pair<std::string, std::string>> out;
+  size_t bytes = 0;
   for (const std::string& f : rule.query.ReferencedFields()) {
     const std::string* v = f == field::kOriginal ? nullptr : ev.Get(f);
     if (!v || std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == f; })) continue;
-    if (out.size() >= kMaxAlertRecordValues) break;
-    out.emplace_back(f, SanitizeUtf8(std::string_view(*v).substr(0, kAlertValueBytes)));
+    const size_t n = std::min({v->size(), kAlertValueBytes, kAlertValuesBytes - bytes});
+    if (out.size() >= kMaxAlertRecordValues || (n == 0 && !v->empty())) break;
+    out.emplace_back(f, SanitizeUtf8(std::string_view(*v).substr(0, n)));
+    bytes += n;
   }
   return out;
 }

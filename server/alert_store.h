@@ -33,9 +33,12 @@ inline constexpr size_t kMaxAlertComments = 200;
 inline constexpr size_t kMaxCommentBytes = 4096;
 //! Bytes of the matched line kept in a record (the full line is in the stored alert event).
 inline constexpr size_t kAlertExcerptBytes = 512;
-//! Matched values kept in a record (the fields the rule reads), and the bytes of each.
+//! Matched values kept in a record (the fields the rule reads): at most this many, each cut to
+//! kAlertValueBytes, all together at most kAlertValuesBytes (20,000 records stay within ~50 MB;
+//! the whole values are in the stored alert event, kamatama.matched.values.*).
 inline constexpr size_t kMaxAlertRecordValues = 32;
-inline constexpr size_t kAlertValueBytes = 1024;
+inline constexpr size_t kAlertValueBytes = 512;
+inline constexpr size_t kAlertValuesBytes = 2048;
 //! Most status/assignee changes kept per alert (the oldest go first; the audit log keeps all).
 inline constexpr size_t kMaxAlertHistory = 200;
 

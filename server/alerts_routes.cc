@@ -67,6 +67,10 @@ void AppendAlertHistogram(std::string* j, const std::vector<AlertRecord>& alerts
     from = to - kNanosPerDay;
     for (const AlertRecord& a : alerts) from = std::min(from, a.first_ns);
   }
+  // Times far outside 1843..2096 are clamped, so that to - from cannot overflow.
+  constexpr int64_t kLimit = 4'000'000'000'000'000'000;
+  from = std::clamp(from, -kLimit, kLimit);
+  to = std::clamp(to, -kLimit, kLimit);
   if (from >= to) from = to - 1;
   const int64_t width = std::max<int64_t>(1'000'000, (to - from + kBuckets - 1) / kBuckets);
   std::vector<uint64_t> counts(static_cast<size_t>((to - from + width - 1) / width), 0);

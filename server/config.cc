@@ -204,13 +204,14 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
 // `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.
 void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
   r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import", "feeds", "allowed_urls",
-                       "allow_internal"});
+                       "allow_internal", "ca_file"});
   if (!in || !r.status.ok()) return;
   r.Size(in["max_list_bytes"], "intel.max_list_bytes", &out->max_list_bytes);
   r.Count(in["max_indicators"], "intel.max_indicators", &out->max_indicators);
   r.Duration(in["alert_dedup"], "intel.alert_dedup", &out->alert_dedup_ns, true);
   r.Bool(in["hunt_on_import"], "intel.hunt_on_import", &out->hunt_on_import);
   r.Bool(in["allow_internal"], "intel.allow_internal", &out->allow_internal);
+  r.Str(in["ca_file"], "intel.ca_file", &out->ca_file);
   if (auto urls = in["allowed_urls"]; urls && !urls.IsNull() && !StringList(urls, &out->allowed_urls))
     return r.Fail("intel.allowed_urls", "must be a list of URL prefixes");
   auto feeds = in["feeds"];

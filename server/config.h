@@ -107,6 +107,9 @@ struct IntelOptions {
   std::vector<std::string> allowed_urls;
   //! Let feeds reach loopback, private, link-local and other internal addresses (off: refused).
   bool allow_internal = false;
+  //! A PEM file of CA certificates trusted for https feeds beside the system's (a private CA of
+  //! an internal feed server); empty: the system's only.
+  std::string ca_file;
 };
 
 //! `notifications:` (issue 21): where alert notifications may go and how they are retried

@@ -335,6 +335,14 @@ await h.run(async () => {
       refs[0][0] === 'javascript:window.__pwned=5' && /^https:\/\/example\.org\/ok\?q=/.test(refs[2][1] || ''), JSON.stringify(refs));
     await page.hover('#alert-host');
     await h.shot(page, 'alert-detail-hostile');
+    // The exclusion prefilled from hostile values is a query the server takes, and it holds.
+    await page.click('#alert-exclusion-add');
+    await page.waitForSelector('#alert-exclusion-done, #alert-exclusion-error');
+    h.check('the prefilled exclusion of hostile values is accepted', (await page.locator('#alert-exclusion-done').count()) === 1,
+      await page.textContent('#alert-exclusion'));
+    await h.ingest([EVIL_EVENT.replace(at(3), at(6))]);
+    const evilRule = await ruleOf(EVIL_ID);
+    h.check('and the same hostile event again is excluded, not raised', evilRule.hits.excluded === 1 && (await alertsOf(EVIL_ID)).total === 1, JSON.stringify(evilRule.hits));
     await page.click('#nav-rules');
     await page.waitForSelector('#rules-table');
     await page.click(`#rules-table tr.rule-row[data-id="${EVIL_ID}"] a.rule-open`);
@@ -343,6 +351,30 @@ await h.run(async () => {
     const badRules = await page.$$eval('.rules-page img, .rules-page script, .rules-page iframe, .rules-page [onerror], .rules-page [onload]', (x) => x.length);
     h.check('no element from the rule on the Rules page', badRules === 0, badRules);
     h.check('window.__pwned was never set', (await pwned(page)) === undefined, await pwned(page));
+  });
+
+  await h.section('a viewer reads alerts and rules but the controls to change them are off', async () => {
+    const made = await h.api('/api/v1/users', { method: 'POST', body: { name: 'viewer1', role: 'viewer', password: 'viewer1-password' } });
+    h.check('a viewer is created', made.status === 201, made.text);
+    await page.click('#logout');
+    await page.waitForSelector('#login-user');
+    await page.fill('#login-user', 'viewer1');
+    await page.fill('#login-password', 'viewer1-password');
+    await page.click('#login-submit');
+    await page.waitForSelector('#nav-alerts', { state: 'visible' });  // back on the page the admin left
+    h.check('signed in as the viewer', (await page.textContent('#whoami')).startsWith('viewer1'), await page.textContent('#whoami'));
+    await page.click('#nav-alerts');
+    await page.waitForSelector('#alerts-table');
+    h.check('the viewer sees the alerts', (await page.locator('#alerts-table tr.alert-row').count()) === 5, await page.locator('#alerts-table tr.alert-row').count());
+    h.check('bulk acknowledge and close are off', (await page.isDisabled('#alerts-ack')) && (await page.isDisabled('#alerts-close')), 'enabled');
+    await page.click(`#alerts-table tr.alert-row[data-id="${needle.id}"] a.alert-open`);
+    await page.waitForSelector('#alert-exclusion-add');
+    h.check('triage and exclusion controls are off, with the reason', (await page.isDisabled('#alert-close')) && (await page.isDisabled('#alert-comment-add')) &&
+      (await page.isDisabled('#alert-exclusion-add')) && /admins/.test(await page.getAttribute('#alert-exclusion-add', 'title')), 'enabled');
+    await page.click('#nav-rules');
+    await page.waitForSelector('#rules-table');
+    const enabled = await page.$$eval('#rules-table input.rule-enabled, #rules-table select.rule-level', (cs) => cs.filter((c) => !c.disabled).length);
+    h.check('rule switches and level overrides are off', enabled === 0, enabled);
   });
 
   await h.section('page integrity', async () => { h.checkPageIntegrity(); });

@@ -7,7 +7,7 @@
 // exclusion from this alert" (a kamatama query prefilled from the alert's values, editable, saved
 // with PATCH /api/v1/rules/ID). Everything from a log or a rule file is attacker-controlled: it
 // goes in as text through el()/valueView, never as markup or as a URL of our own.
-import { el, replace, valueView, appendVisible, fmtInt, fmtUtc, externalLink } from './dom.js';
+import { el, replace, valueView, appendLines, fmtInt, fmtUtc, externalLink } from './dom.js';
 import { api } from './api.js';
 import { drawHistogram } from './charts.js';
 import { quoteValue } from './query-bar.js';
@@ -16,6 +16,8 @@ import { summarize } from './summary.js';
 import { entityLink, fieldValue, rawToggle } from './investigate.js';  // issue 22: entity values link to their pages
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
+// Working an alert needs the triage permission (analysts, admins), tuning a rule admin.
+export const NEEDS = { triage: 'needs the triage permission (analysts and admins)', admin: 'only admins tune rules' };
 const STATUSES = ['new', 'acknowledged', 'closed'];
 const PAGE = 50;
 const AROUND_MINUTES = [1, 5, 15, 60];
@@ -41,17 +43,24 @@ export function techniqueLink(id) {
   return externalLink(`https://attack.mitre.org/techniques/T${m[1]}/${m[2] ? m[2] + '/' : ''}`, str(id));
 }
 
+// Whether the signed-in user has a permission (GET /api/v1/me); controls they lack are disabled.
+export function can(app, perm) {
+  return arr(app.me?.permissions).includes(perm);
+}
+
+// Disables `controls` with the reason as their title unless the user has `perm`.
+export function gate(app, perm, ...controls) {
+  if (can(app, perm)) return;
+  for (const c of controls) { c.disabled = true; c.title = NEEDS[perm]; }
+}
+
 export function levelBadge(level) {
   return el('span', { class: 'level level-' + (LEVELS.includes(level) ? level : 'unknown') }, valueView(str(level) || '-', 20));
 }
 
 // A rule's YAML, open, as text: its lines as written, other invisible characters made visible.
 export function yamlView(yaml, id) {
-  const pre = el('pre', { class: 'raw-event', id });
-  yaml.split('\n').forEach((line, i) => {
-    if (i) pre.appendChild(document.createTextNode('\n'));
-    appendVisible(pre, line);
-  });
+  const pre = appendLines(el('pre', { class: 'raw-event', id }), yaml);
   const d = el('details', null, el('summary', null, 'YAML'), pre);
   d.open = true;
   return d;
@@ -197,6 +206,7 @@ export class AlertsPage {
     ack.addEventListener('click', () => this.bulkPatch({ status: 'acknowledged' }, 'acknowledged'));
     close.addEventListener('click', () => this.bulkPatch({ status: 'closed' }, 'closed'));
     assign.addEventListener('click', () => this.bulkPatch({ assignee: assignee.value.trim() }, `assigned to ${assignee.value.trim() || 'nobody'}`));
+    gate(this.app, 'triage', ack, close, assignee, assign);
     return el('div', { class: 'toolbar bulk', id: 'alerts-bulk' }, el('label', null, this.selectAll, ' all'),
       el('span', { class: 'muted' }, 'selected:'), ack, close, assignee, assign);
   }
@@ -346,9 +356,10 @@ class AlertDetail {
     const comment = el('textarea', { id: 'alert-comment', class: 'short', placeholder: 'comment' });
     const add = el('button', { type: 'button', id: 'alert-comment-add' }, 'Add comment');
     add.addEventListener('click', () => { if (comment.value.trim()) this.patch({ comment: comment.value }, msg); });
+    const buttons = [button('alert-ack', 'Acknowledge', 'acknowledged'), button('alert-close', 'Close', 'closed'), button('alert-reopen', 'Reopen', 'new')];
+    gate(this.app, 'triage', ...buttons, assignee, assign, comment, add);
     return el('div', { class: 'alert-triage', id: 'alert-triage' },
-      el('div', { class: 'toolbar' }, button('alert-ack', 'Acknowledge', 'acknowledged'), button('alert-close', 'Close', 'closed'),
-        button('alert-reopen', 'Reopen', 'new'), el('span', { class: 'sep' }), assignee, assign, msg),
+      el('div', { class: 'toolbar' }, buttons, el('span', { class: 'sep' }), assignee, assign, msg),
       el('div', { class: 'toolbar' }, comment, add));
   }
 
@@ -407,6 +418,7 @@ class AlertDetail {
     input.value = exclusionFor(this.alert);
     const msg = el('span', { id: 'alert-exclusion-msg' });
     const save = el('button', { type: 'button', id: 'alert-exclusion-add', disabled: !r || !!r.error }, 'Add exclusion');
+    gate(this.app, 'admin', save);
     save.addEventListener('click', async () => {
       try {
         const next = await api.patchRule(str(this.alert.rule_id), { add_exclusion: input.value.trim() });

@@ -110,6 +110,16 @@ export function appendVisible(parent, s) {
   return parent;
 }
 
+// Multi-line text (a rule's YAML, an event as indented JSON) into `parent`: its line breaks kept,
+// every other invisible character shown as an escape.
+export function appendLines(parent, s) {
+  String(s).split('\n').forEach((line, i) => {
+    if (i) parent.appendChild(document.createTextNode('\n'));
+    appendVisible(parent, line);
+  });
+  return parent;
+}
+
 // A span showing a value: escapes made visible, cut at `max` characters with a "show all" button.
 export function valueView(value, max = 2000, cls = 'val') {
   const s = value === null || value === undefined ? '' : String(value);

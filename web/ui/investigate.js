@@ -7,7 +7,7 @@
 // entityLink()/fieldValue() and ownerNote() are what the search and alert pages use to link field
 // values and name internal addresses.
 // All text from the server goes in through el()/valueView (textContent): nothing becomes markup.
-import { el, replace, clear, valueView, fmtInt, fmtUtc } from './dom.js';
+import { el, replace, clear, valueView, appendLines, fmtInt, fmtUtc } from './dom.js';
 import { getJson } from './api.js';
 
 const arr = (v) => (Array.isArray(v) ? v : []);
@@ -145,7 +145,7 @@ export function rawToggle(ev) {
   const pre = el('pre', { class: 'raw-event', hidden: true });
   const btn = el('button', { type: 'button', class: 'mini raw-toggle', title: 'the whole event' }, 'raw');
   btn.addEventListener('click', () => {
-    if (pre.hidden && !pre.firstChild) pre.appendChild(valueView(JSON.stringify(ev, null, 2), 20000));
+    if (pre.hidden && !pre.firstChild) appendLines(pre, JSON.stringify(ev, null, 2));  // line breaks kept
     pre.hidden = !pre.hidden;
   });
   return [btn, pre];

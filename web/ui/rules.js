@@ -6,7 +6,7 @@
 // missing source named. Rule files are attacker-controlled text like log lines: el()/valueView only.
 import { el, clear, replace, valueView, fmtInt, externalLink } from './dom.js';
 import { api } from './api.js';
-import { appLink, techniqueLink, levelBadge, LEVELS, select, yamlView } from './alerts.js';
+import { appLink, techniqueLink, levelBadge, LEVELS, select, yamlView, gate } from './alerts.js';
 
 const arr = (v) => (Array.isArray(v) ? v : []);
 const str = (v) => (v === null || v === undefined ? '' : String(v));
@@ -92,6 +92,7 @@ export class RulesPage {
     const level = select(null, 'level override', [['', `${str(r.level)} (the rule's)`], ...LEVELS.map((l) => [l, l])], r.effective_level !== r.level ? str(r.effective_level) : '');
     level.classList.add('rule-level');
     level.addEventListener('change', () => this.patch(r, { level: level.value }, () => this.renderTable()));
+    gate(this.app, 'admin', on, level);
     const hits = obj(r.hits);
     return el('tr', { class: 'rule-row' + (r.enabled === false ? ' off' : ''), dataset: { id } },
       el('td', null, on),
@@ -171,10 +172,12 @@ export class RulesPage {
     const save = (next) => api.patchRule(str(r.id), { exclusions: next }).then(() => this.show(this.state))
       .catch((e) => replace(msg, el('span', { class: 'error', id: 'rule-exclusion-error' }, e.message)));
     add.addEventListener('click', () => { if (input.value.trim()) save([...list, input.value.trim()]); });
+    gate(this.app, 'admin', input, add);
     return el('section', { id: 'rule-exclusions' }, el('h3', null, `Exclusions (${fmtInt(list.length)})`),
       el('ul', { class: 'exclusions' }, list.map((x, i) => {
         const rm = el('button', { type: 'button', class: 'mini exclusion-remove', title: 'remove this exclusion' }, 'remove');
         rm.addEventListener('click', () => save(list.filter((_, j) => j !== i)));
+        gate(this.app, 'admin', rm);
         return el('li', { class: 'exclusion' }, el('code', null, valueView(x, 500)), ' ', rm);
       })),
       el('div', { class: 'toolbar' }, input, add, msg));
