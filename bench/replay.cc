@@ -2,8 +2,11 @@
 //! Replays a file of syslog lines over TCP as fast as the receiver accepts them, split over
 //! several connections (newline framing), then waits until the server's /metrics says every
 //! event is stored and prints events/s. Usage: kmt_replay HOST:PORT DONE FILE [CONNS]
-//! DONE is kamatama's HTTP HOST:PORT (wait for kamatama_events_stored_total to grow by the line
-//! count) or file:PATH (wait until that file is as large as FILE: a peer writing the raw lines).
+//! DONE is kamatama's HTTP HOST:PORT (wait for the stored events that are not alerts,
+//! kamatama_events_stored_total less the alerts raised, kamatama_detection_alerts_total and
+//! kamatama_intel_alerts_total, to grow by the line count: alerts are stored events too) or
+//! file:PATH (wait until that file is as large as FILE: a peer writing the raw lines).
+//! Prints the alerts raised meanwhile as "alerts".
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -32,8 +35,8 @@ int Connect(const std::string& hostport) {
   return fd;
 }
 
-// Reads one metric value from /metrics over a plain HTTP/1.0 request.
-double Metric(const std::string& http, const std::string& name) {
+// Reads metric values from one /metrics response over a plain HTTP/1.0 request (0 if absent).
+std::vector<double> Metrics(const std::string& http, const std::vector<std::string>& names) {
   int fd = Connect(http);
   std::string req = "GET /metrics HTTP/1.0\r\nHost: x\r\n";
   // The server is locked by default: KMT_AUTHORIZATION holds the Authorization header value.
@@ -45,12 +48,23 @@ double Metric(const std::string& http, const std::string& name) {
   ssize_t n;
   while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) resp.append(buf, static_cast<size_t>(n));
   ::close(fd);
+  std::vector<double> out(names.size(), 0.0);
   std::istringstream in(resp);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (line.rfind(names[i] + " ", 0) == 0) out[i] = std::stod(line.substr(names[i].size() + 1));
+    }
   }
-  return 0;
+  return out;
+}
+
+// Stored events that are not alerts, and alerts raised. Both counters come from one response; an
+// alert is counted raised before it is stored, so this never runs ahead of the events stored.
+std::pair<double, double> StoredAndAlerts(const std::string& http) {
+  const std::vector<double> m =
+      Metrics(http, {"kamatama_events_stored_total", "kamatama_detection_alerts_total", "kamatama_intel_alerts_total"});
+  return {m[0] - m[1] - m[2], m[1] + m[2]};
 }
 }  // namespace
 
@@ -78,13 +92,19 @@ int main(int argc, char** argv) {
   }
   const bool to_file = http.rfind("file:", 0) == 0;
   const std::string out_path = to_file ? http.substr(5) : "";
+  double alerts_before = 0, alerts = 0;
   auto done_count = [&]() -> double {
-    if (!to_file) return Metric(http, "kamatama_events_stored_total");
+    if (!to_file) {
+      auto [stored, raised] = StoredAndAlerts(http);
+      alerts = raised;
+      return stored;
+    }
     std::ifstream f(out_path, std::ios::binary | std::ios::ate);
     return f ? static_cast<double>(f.tellg()) : 0.0;
   };
   const double target = to_file ? static_cast<double>(data.size()) : static_cast<double>(lines);
   double before = to_file ? 0 : done_count();
+  alerts_before = alerts;
   auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (auto [b, e] : parts) {
@@ -111,7 +131,7 @@ int main(int argc, char** argv) {
   double secs = std::chrono::duration<double>(t1 - t0).count();
   double sent_secs = std::chrono::duration<double>(t_sent - t0).count();
   std::printf("{\"events\":%zu,\"bytes\":%zu,\"connections\":%d,\"seconds\":%.3f,\"send_seconds\":%.3f,"
-              "\"events_per_second\":%.0f}\n",
-              lines, data.size(), conns, secs, sent_secs, lines / secs);
+              "\"events_per_second\":%.0f,\"alerts\":%.0f}\n",
+              lines, data.size(), conns, secs, sent_secs, lines / secs, alerts - alerts_before);
   return 0;
 }

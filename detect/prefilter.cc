@@ -45,28 +45,113 @@ std::vector<LiteralGroup> One(std::string_view field, std::string_view text) {
   return {LiteralGroup{Literal{std::string(field), Lower(text)}}};
 }
 
-const std::string& LongestSegment(const std::vector<std::string>& segments) {
-  static const std::string kEmpty;
-  const std::string* best = &kEmpty;
+//! A glob's value holds every literal part: a group for each (the longest first, at most
+//! kMaxGroups).
+std::vector<LiteralGroup> Segments(std::string_view field, const std::vector<std::string>& segments) {
+  std::vector<LiteralGroup> out;
   for (const std::string& s : segments) {
-    if (s.size() > best->size()) best = &s;
+    for (LiteralGroup& g : One(field, s)) out.push_back(std::move(g));
   }
-  return *best;
+  std::stable_sort(out.begin(), out.end(), MoreSelective);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() > kMaxGroups) out.resize(kMaxGroups);
+  return out;
 }
 
-//! A regex requires one of RE2's prefilter atoms when its prefilter passes nothing without one
-//! (the evaluation rejects a value holding none of them before RE2 runs: query/eval.cc).
-std::vector<LiteralGroup> RegexLiterals(const Node& n, std::string_view field) {
-  if (!n.row_prefilter || n.row_atoms.empty() || n.row_atoms.size() > 64) return {};
-  std::vector<int> none, passed;
-  n.row_prefilter->AllPotentials(none, &passed);
-  if (!passed.empty()) return {};
-  LiteralGroup g;
-  for (const std::string& atom : n.row_atoms) {
-    if (atom.empty()) return {};
-    g.push_back(Literal{std::string(field), Lower(atom)});
+//! Bytes rare in log values: a literal of one or two of them still says much.
+bool RarePunctuation(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::string_view("|&^`%$;<>~!{}").find(c) != std::string_view::npos;
+  });
+}
+
+//! A group with a literal of one or two ordinary bytes is met by most values: checking it costs
+//! more than the evaluations it saves, when a better group is there.
+bool Weak(const LiteralGroup& g) {
+  return std::any_of(g.begin(), g.end(), [](const Literal& l) {
+    return l.text.size() < kMinUsefulLiteral && !RarePunctuation(l.text);
+  });
+}
+
+void Dedupe(LiteralGroup* g) {
+  LiteralGroup out;
+  for (Literal& l : *g) {
+    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(std::move(l));
   }
+  *g = std::move(out);
+}
+
+//! Whether RE2's prefilter atoms of `pattern`, found ASCII-case-insensitively in a value, tell a
+//! match apart even under case folding: ASCII only (a non-ASCII character may fold to ASCII) and
+//! no escape naming bytes or classes by number (`\x`, `\p`, `\P`, `\C`).
+bool AtomsSearchable(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (static_cast<unsigned char>(pattern[i]) >= 0x80) return false;
+    if (pattern[i] == '\\' && i + 1 < pattern.size()) {
+      const char e = pattern[++i];
+      if (e == 'x' || e == 'p' || e == 'P' || e == 'C') return false;
+    }
+  }
+  return true;
+}
+
+//! The KELVIN SIGN and LATIN SMALL LETTER LONG S in UTF-8: the only non-ASCII characters that
+//! Unicode case folding (RE2's `(?i)`) matches to ASCII letters (k and s). RE2 lowercases the
+//! KELVIN SIGN to 'k' when it derives atoms, so an atom holding a k (or s) may be met by a value
+//! holding one of these instead: such an atom's group also takes them.
+constexpr std::string_view kFoldsToK = "\xe2\x84\xaa", kFoldsToS = "\xc5\xbf";
+
+void AddAtom(std::string_view field, const std::string& atom, bool folded, LiteralGroup* g) {
+  g->push_back(Literal{std::string(field), Lower(atom)});
+  if (!folded) return;
+  const std::string& text = g->back().text;
+  if (text.find('k') != std::string::npos) g->push_back(Literal{std::string(field), std::string(kFoldsToK)});
+  if (text.find('s') != std::string::npos) g->push_back(Literal{std::string(field), std::string(kFoldsToS)});
+}
+
+//! The groups a regex requires, from RE2's prefilter of it (`filter` holding only it, `atoms` its
+//! atoms): each atom without which no match is possible is a group of its own; else, when no
+//! match can lack every atom, one group of all of them. `folded`: the pattern may fold case.
+std::vector<LiteralGroup> AtomGroups(const re2::FilteredRE2& filter, const std::vector<std::string>& atoms,
+                                     std::string_view field, bool folded) {
+  if (atoms.empty() || atoms.size() > 64) return {};
+  for (const std::string& atom : atoms) {
+    if (atom.empty()) return {};
+  }
+  std::vector<int> present, passed;
+  filter.AllPotentials(present, &passed);
+  if (!passed.empty()) return {};  // some match needs no atom
+  std::vector<LiteralGroup> out;
+  for (size_t i = 0; i < atoms.size(); ++i) {
+    present.clear();
+    passed.clear();
+    for (size_t j = 0; j < atoms.size(); ++j) {
+      if (j != i) present.push_back(static_cast<int>(j));
+    }
+    filter.AllPotentials(present, &passed);
+    if (!passed.empty()) continue;  // a match may do without atom i
+    out.emplace_back();
+    AddAtom(field, atoms[i], folded, &out.back());
+  }
+  if (!out.empty()) return out;
+  LiteralGroup g;
+  for (const std::string& atom : atoms) AddAtom(field, atom, folded, &g);
+  Dedupe(&g);
   return {std::move(g)};
+}
+
+//! A regex requires RE2's prefilter atoms (the evaluation rejects a value holding none of them
+//! before RE2 runs: query/eval.cc). The query keeps no prefilter for a case-folding pattern
+//! (`(?i)`): its atoms are derived here, with the KELVIN SIGN and LONG S beside atoms with k or s.
+std::vector<LiteralGroup> RegexLiterals(const Node& n, std::string_view field) {
+  if (n.row_prefilter) return AtomGroups(*n.row_prefilter, n.row_atoms, field, false);
+  if (!n.regex || !AtomsSearchable(n.text)) return {};
+  re2::FilteredRE2 filter;
+  int id = 0;
+  if (filter.Add(n.text, n.regex->options(), &id) != RE2::NoError) return {};
+  std::vector<std::string> atoms;
+  filter.Compile(&atoms);
+  return AtomGroups(filter, atoms, field, true);
 }
 
 std::vector<LiteralGroup> LeafLiterals(const Node& n) {
@@ -80,23 +165,15 @@ std::vector<LiteralGroup> LeafLiterals(const Node& n) {
       return One(n.field, n.text);
     case NodeKind::kFieldGlob:
       if (n.timestamp_field) return {};
-      return One(n.field, LongestSegment(n.segments));
+      return Segments(n.field, n.segments);
     case NodeKind::kWildcard:
-      return One(original, LongestSegment(n.segments));
+      return Segments(original, n.segments);
     case NodeKind::kRegex:
       if (n.timestamp_field) return {};
       return RegexLiterals(n, n.field.empty() ? original : std::string_view(n.field));
     default:
       return {};  // NOT, exists, ranges, CIDR, fieldref, match-all: nothing required
   }
-}
-
-void Dedupe(LiteralGroup* g) {
-  LiteralGroup out;
-  for (Literal& l : *g) {
-    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(std::move(l));
-  }
-  *g = std::move(out);
 }
 
 }  // namespace
@@ -110,23 +187,32 @@ std::vector<LiteralGroup> RequiredLiterals(const query::Query& q, uint32_t index
     }
     std::stable_sort(all.begin(), all.end(), MoreSelective);
     all.erase(std::unique(all.begin(), all.end()), all.end());
-    // A group with a literal of one or two bytes is met by most values: checking it costs more
-    // than the evaluations it saves, when a better group is there.
-    auto weak = [](const LiteralGroup& g) { return ShortestLiteral(g) < kMinUsefulLiteral; };
-    if (!all.empty() && !weak(all.front())) all.erase(std::remove_if(all.begin(), all.end(), weak), all.end());
+    if (std::any_of(all.begin(), all.end(), [](const LiteralGroup& g) { return !Weak(g); })) {
+      all.erase(std::remove_if(all.begin(), all.end(), Weak), all.end());
+    }
     if (all.size() > kMaxGroups) all.resize(kMaxGroups);
     return all;
   }
   if (n.kind == NodeKind::kOr) {
-    LiteralGroup joined;
+    // Each branch requires each of its groups: joining one group of every branch gives a group
+    // the OR requires. Group k joins every branch's k-th (or last) group, most selective first.
+    std::vector<std::vector<LiteralGroup>> branches;
+    size_t most = 0;
     for (uint32_t kid : n.children) {
-      std::vector<LiteralGroup> groups = RequiredLiterals(q, kid);
-      if (groups.empty()) return {};
-      // RequiredLiterals returns an AND's groups most selective first.
-      for (Literal& l : groups.front()) joined.push_back(std::move(l));
+      branches.push_back(RequiredLiterals(q, kid));
+      if (branches.back().empty()) return {};
+      most = std::max(most, branches.back().size());
     }
-    Dedupe(&joined);
-    return {std::move(joined)};
+    std::vector<LiteralGroup> out;
+    for (size_t k = 0; k < most; ++k) {
+      LiteralGroup joined;
+      for (const std::vector<LiteralGroup>& groups : branches) {
+        for (const Literal& l : groups[std::min(k, groups.size() - 1)]) joined.push_back(l);
+      }
+      Dedupe(&joined);
+      if (std::find(out.begin(), out.end(), joined) == out.end()) out.push_back(std::move(joined));
+    }
+    return out;
   }
   return LeafLiterals(n);
 }

@@ -62,8 +62,8 @@ class Prefilter {
     std::vector<uint16_t> rule_hits;
     std::vector<int> matched;
     std::vector<uint32_t> passed;  //!< rules whose every group saw a literal, in no order
-    //! Free for the caller to stamp rules with `epoch` (RuleSet: routed to the event); cleared
-    //! with the other stamps when the epoch wraps.
+    //! Free for the caller to stamp things with `epoch` (RuleSet: the route lists routed to the
+    //! event); cleared with the other stamps when the epoch wraps.
     std::vector<uint32_t> rule_mark;
   };
 

@@ -185,6 +185,16 @@ void RuleSet::RouteFields(RouteList* list) const {
 }
 
 bool RuleSet::CompilePrefilter() {
+  rule_lists_.assign(rules_.size(), {});
+  list_count_ = 0;
+  auto number = [&](RouteList* list) {
+    list->id = list_count_++;
+    for (uint32_t r : list->rules) rule_lists_[r].push_back(list->id);
+  };
+  for (auto* map : {&by_channel_, &by_provider_, &by_dataset_}) {
+    for (auto& [key, list] : *map) number(&list);
+  }
+  number(&always_);
   if (!prefilter_.Compile()) return false;
   for (auto* map : {&by_channel_, &by_provider_, &by_dataset_}) {
     for (auto& [key, list] : *map) RouteFields(&list);
@@ -195,13 +205,35 @@ bool RuleSet::CompilePrefilter() {
 
 namespace {
 
+constexpr std::string_view kEventData = "winlog.event_data.", kUserData = "winlog.user_data.";
+
+bool IsWindowsData(std::string_view name) { return name.starts_with(kEventData) || name.starts_with(kUserData); }
+
+bool HasWindowsData(const Event& ev) {
+  return std::any_of(ev.fields.begin(), ev.fields.end(), [](const auto& f) { return IsWindowsData(f.first); });
+}
+
+}  // namespace
+
+void KeywordText(const Event& ev, std::string* out) {
+  out->clear();
+  for (const auto& [name, value] : ev.fields) {
+    if (!IsWindowsData(name)) continue;
+    out->append(value);
+    out->push_back('\n');
+  }
+  if (out->empty()) out->assign(ev.original);
+}
+
+namespace {
+
 //! An event's fields in a small open-addressing table, for the hundreds of lookups the evaluated
 //! rules and the prefilter make (an Event finds a field by a linear scan of its names). The hash
 //! reads only the name's length and its first and last 8 bytes: names sharing a long prefix
 //! (winlog.event_data.*) differ at the end. A repeated name keeps its first value.
 class IndexedEvent final : public FieldAccessor {
  public:
-  explicit IndexedEvent(const Event& ev) : ev_(ev) {
+  explicit IndexedEvent(const Event& ev) : ev_(ev), windows_(HasWindowsData(ev)) {
     size_t cap = 16;
     while (cap < ev.fields.size() * 2) cap *= 2;
     mask_ = cap - 1;
@@ -218,8 +250,16 @@ class IndexedEvent final : public FieldAccessor {
     }
   }
   bool Get(std::string_view name, std::string_view* value) const override {
-    if (name == field::kOriginal) {
-      *value = ev_.original;
+    if (name == field::kOriginal) {  // what keywords search: see KeywordText
+      if (!windows_) {
+        *value = ev_.original;
+        return true;
+      }
+      if (!keywords_built_) {
+        KeywordText(ev_, &keywords_);
+        keywords_built_ = true;
+      }
+      *value = keywords_;
       return true;
     }
     const uint32_t h = Hash(name);
@@ -248,12 +288,16 @@ class IndexedEvent final : public FieldAccessor {
     return static_cast<uint32_t>(h ^ (h >> 29));
   }
   const Event& ev_;
+  const bool windows_;
+  mutable bool keywords_built_ = false;
   size_t mask_ = 0;
   static thread_local std::vector<Slot> slots_;
   static thread_local uint32_t gen_;
+  static thread_local std::string keywords_;
 };
 thread_local uint32_t IndexedEvent::gen_ = 0;
 thread_local std::vector<IndexedEvent::Slot> IndexedEvent::slots_;
+thread_local std::string IndexedEvent::keywords_;
 
 }  // namespace
 
@@ -263,22 +307,24 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
     IndexedEvent row(ev);
     return ForEachCandidate(ev, [&](uint32_t i) { f(i, row); });
   }
-  // Routing stamps the routed rules with the scan's epoch and gathers the fields their literals
-  // name; the scan of those fields gives the rules whose literals the event holds; the routed
-  // ones of those are evaluated: a few, where the routed ones are hundreds.
+  // Routing stamps the routed lists with the scan's epoch and gathers the fields their rules'
+  // literals name; the scan of those fields gives the rules whose literals the event holds; the
+  // routed ones of those (a rule of a stamped list) are evaluated: a few, where the routed ones
+  // are hundreds.
   thread_local Prefilter::Scratch scratch;
   thread_local std::vector<uint64_t> wanted;
   thread_local std::vector<uint32_t> cand;
   prefilter_.Begin(&scratch);
-  std::vector<uint32_t>& routed_epoch = scratch.rule_mark;
-  if (routed_epoch.size() < rules_.size()) routed_epoch.resize(rules_.size(), 0);
+  std::vector<uint32_t>& list_epoch = scratch.rule_mark;
+  if (list_epoch.size() < list_count_) list_epoch.resize(list_count_, 0);
   thread_local std::vector<const RouteList*> routed;
   wanted.assign(prefilter_.FieldMaskWords(), 0);
   routed.clear();
   ForEachRoutedList(ev, [&](const RouteList& list) {
-    for (uint32_t i : list.rules) routed_epoch[i] = scratch.epoch;
+    if (list.rules.empty() || list.id >= list_count_) return;
+    list_epoch[list.id] = scratch.epoch;
     for (size_t w = 0; w < list.fields.size() && w < wanted.size(); ++w) wanted[w] |= list.fields[w];
-    if (!list.rules.empty()) routed.push_back(&list);
+    routed.push_back(&list);
   });
   if (routed.empty()) return;  // most events of other sources: no field index, no scan
   IndexedEvent row(ev);
@@ -292,7 +338,13 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
   const std::vector<uint32_t>* lists[] = {&scratch.passed, &prefilter_.unfiltered()};
   for (const std::vector<uint32_t>* list : lists) {
     for (uint32_t i : *list) {
-      if (routed_epoch[i] == scratch.epoch) cand.push_back(i);
+      if (i >= rule_lists_.size()) continue;
+      for (uint32_t l : rule_lists_[i]) {
+        if (list_epoch[l] == scratch.epoch) {
+          cand.push_back(i);
+          break;
+        }
+      }
     }
   }
   std::sort(cand.begin(), cand.end());

@@ -69,6 +69,7 @@ class RuleSet {
   //! Rules routed by one key, and the fields their required literals name (a bit per prefilter
   //! field: only those fields of an event are scanned).
   struct RouteList {
+    uint32_t id = 0;  //!< numbered by CompilePrefilter: rule_lists_ names lists by it
     std::vector<uint32_t> rules;
     std::vector<uint64_t> fields;  //!< scanned with the field's whole RE2::Set
     //! Fields where the rules need at most kMaxDirectLiterals literals: searched one by one.
@@ -78,9 +79,21 @@ class RuleSet {
   //! Rule indices by "channel\ncode" / "channel\n" (any code), provider likewise, dataset.
   std::unordered_map<std::string, RouteList> by_channel_, by_provider_, by_dataset_;
   RouteList always_;  //!< rules without a logsource
+  //! Rule -> ids of the route lists holding it (a rule is routed to an event when one of its
+  //! lists is: checked for the few rules the prefilter passes, not stamped on the hundreds routed).
+  std::vector<std::vector<uint32_t>> rule_lists_;
+  uint32_t list_count_ = 0;
   Prefilter prefilter_;
   bool use_prefilter_ = true;
 };
+
+//! What a Sigma keyword (a fieldless value) is searched in, into *out: for a Windows event (one
+//! with winlog.event_data.* or winlog.user_data.* fields) the values of those fields, each
+//! followed by a newline, so that a keyword fires the same whichever way the event arrived (event
+//! XML, .evtx, Winlogbeat, NXLog or Wazuh JSON all keep the raw EventData there, unescaped, where
+//! their original lines escape it differently); for any other event its original line. RuleSet
+//! evaluates keywords (free text on event.original) against this text.
+void KeywordText(const Event& ev, std::string* out);
 
 //! The report as `kamatama rules check --json` prints it.
 std::string SummaryJson(const LoadSummary& s);

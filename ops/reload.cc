@@ -123,6 +123,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("query.max_groups", c.query.max_groups);
   n("query.max_memory", c.query.max_memory);
   n("query.export_timeout", c.query.export_timeout_ns);
+  n("query.clock_skew", c.query.clock_skew_ns);
   n("query.max_tails", c.query.max_tails);
   n("query.max_tails_per_principal", c.query.max_tails_per_principal);
   n("query.tail_buffer", c.query.tail_buffer);
@@ -165,6 +166,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("intel.hunt_on_import", c.intel.hunt_on_import);
   n("intel.allowed_urls", fmt::format("{}", fmt::join(c.intel.allowed_urls, ",")));
   n("intel.allow_internal", c.intel.allow_internal);
+  n("intel.ca_file", c.intel.ca_file);
   {
     std::string feeds;
     for (const auto& f : c.intel.feeds) feeds += fmt::format("{} {} {} {};", f.name, f.url, f.format, f.interval_ns);

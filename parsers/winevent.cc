@@ -419,13 +419,23 @@ std::string_view JsonProvider(const Event& ev) {
   return {};
 }
 
+std::string WazuhUnescape(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\\' && i + 1 < v.size() && (v[i + 1] == '\\' || v[i + 1] == '"')) ++i;
+    out.push_back(v[i]);
+  }
+  return out;
+}
+
 bool FromJsonEvent(const Event& ev, Record* out) {
   *out = Record();
   auto get = [&](std::string_view k) { return std::string(FieldOr(ev, k)); };
-  auto copy_prefixed = [&](std::string_view prefix) {
+  auto copy_prefixed = [&](std::string_view prefix, bool wazuh = false) {
     for (const auto& [k, v] : ev.fields) {
       if (k.size() > prefix.size() && std::string_view(k).substr(0, prefix.size()) == prefix) {
-        AddData(out, k.substr(prefix.size()), v);
+        AddData(out, k.substr(prefix.size()), wazuh ? WazuhUnescape(v) : v);
       }
     }
   };
@@ -465,8 +475,8 @@ bool FromJsonEvent(const Event& ev, Record* out) {
     out->task = get("win.system.task");
     out->opcode = get("win.system.opcode");
     out->version = get("win.system.version");
-    out->rendered_message = get("win.system.message");
-    copy_prefixed("win.eventdata.");
+    out->rendered_message = get("win.system.message");  // escaped as JSON only
+    copy_prefixed("win.eventdata.", true);  // the agent escapes '\' and '"' in these once more
   } else if (Field(ev, "Event.System.EventID") || Field(ev, "Event.System.EventID.#text")) {
     out->form = Form::kEvtxJson;
     out->provider = get("Event.System.Provider.#attributes.Name");

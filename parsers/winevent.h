@@ -59,7 +59,13 @@ bool ScanEventXml(std::string_view xml, Record* out);
 //! Reads a JSON event (already flattened, see json_event.h) from Winlogbeat, NXLog, Wazuh or an
 //! .evtx dumper's JSON (Event.System.*, Event.EventData.*, XML attributes under `#attributes`).
 //! Returns false if it carries no Windows event fields (no channel/provider and event id).
+//! Wazuh's EventData values (win.eventdata.*) are escaped once more than JSON needs (its
+//! win.system.message is not):
+//! `C:\\Windows` and `\"` after JSON decoding. Those become single backslashes and quotes.
 bool FromJsonEvent(const Event& ev, Record* out);
+
+//! Undoes the Wazuh agent's extra escaping of one value: `\\` -> `\`, `\"` -> `"`.
+std::string WazuhUnescape(std::string_view v);
 
 //! Reads `ev` as a Windows event in any form: `message` holding event XML, else the JSON
 //! fields. Does not modify `ev`.

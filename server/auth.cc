@@ -111,6 +111,7 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/process/tree", true, kPermSearch, "/api/v1/process/tree?entity_id=x", "process tree"},
       {"*", "/api/v1/entity", true, kPermSearch, "/api/v1/entity?type=ip&value=10.0.0.1", "entity page"},
       {"*", "/api/v1/host/logons", true, kPermSearch, "/api/v1/host/logons?host=x", "who was logged on to a host at a time"},
+      {"*", "/api/v1/connection", true, kPermSearch, "/api/v1/connection?src=10.0.0.1&dst=10.0.0.2", "one connection across sources"},
       {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
       {"*", "/api/v1/hunt", true, kPermExport, "/api/v1/hunt", "retro-hunt: Sigma rules over stored events (analysts)"},
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},

@@ -204,13 +204,14 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
 // `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.
 void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
   r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import", "feeds", "allowed_urls",
-                       "allow_internal"});
+                       "allow_internal", "ca_file"});
   if (!in || !r.status.ok()) return;
   r.Size(in["max_list_bytes"], "intel.max_list_bytes", &out->max_list_bytes);
   r.Count(in["max_indicators"], "intel.max_indicators", &out->max_indicators);
   r.Duration(in["alert_dedup"], "intel.alert_dedup", &out->alert_dedup_ns, true);
   r.Bool(in["hunt_on_import"], "intel.hunt_on_import", &out->hunt_on_import);
   r.Bool(in["allow_internal"], "intel.allow_internal", &out->allow_internal);
+  r.Str(in["ca_file"], "intel.ca_file", &out->ca_file);
   if (auto urls = in["allowed_urls"]; urls && !urls.IsNull() && !StringList(urls, &out->allowed_urls))
     return r.Fail("intel.allowed_urls", "must be a list of URL prefixes");
   auto feeds = in["feeds"];
@@ -336,7 +337,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
     auto q = root["query"];
     r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups", "max_memory", "export_timeout",
-                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal", "max_query_bytes"});
+                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal", "max_query_bytes",
+                        "clock_skew"});
     if (q) {
       r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
       r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
@@ -344,6 +346,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Count(q["max_groups"], "query.max_groups", &cfg->query.max_groups);
       r.Size(q["max_memory"], "query.max_memory", &cfg->query.max_memory);
       r.Duration(q["export_timeout"], "query.export_timeout", &cfg->query.export_timeout_ns, true);
+      r.Duration(q["clock_skew"], "query.clock_skew", &cfg->query.clock_skew_ns, true);  // issue 22
       r.Count(q["max_tails"], "query.max_tails", &cfg->query.max_tails);
       r.Count(q["max_tails_per_principal"], "query.max_tails_per_principal", &cfg->query.max_tails_per_principal);
       r.Size(q["tail_buffer"], "query.tail_buffer", &cfg->query.tail_buffer);

@@ -44,6 +44,9 @@ struct QueryOptions {
   size_t max_groups = 100000;  //!< groups one stats/top/timechart may hold (memory cap)
   size_t max_memory = 256u << 20;  //!< bytes of events one search may hold
   int64_t export_timeout_ns = 0;   //!< an export stops after this long (0 = never)
+  //! How far apart two sources' clocks may be when one connection is matched across them
+  //! (GET /api/v1/connection, issue 22); a request's `tolerance` overrides it.
+  int64_t clock_skew_ns = 120LL * 1'000'000'000;
   size_t max_tails = 32;           //!< live tail sessions at once
   size_t max_tails_per_principal = 4;  //!< live tails one user or token may hold at once
   size_t tail_buffer = 4u << 20;   //!< bytes waiting for one slow tail client before drops
@@ -104,6 +107,9 @@ struct IntelOptions {
   std::vector<std::string> allowed_urls;
   //! Let feeds reach loopback, private, link-local and other internal addresses (off: refused).
   bool allow_internal = false;
+  //! A PEM file of CA certificates trusted for https feeds beside the system's (a private CA of
+  //! an internal feed server); empty: the system's only.
+  std::string ca_file;
 };
 
 //! `notifications:` (issue 21): where alert notifications may go and how they are retried

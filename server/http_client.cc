@@ -12,6 +12,9 @@
 #include <boost/beast/ssl.hpp>
 
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -65,6 +68,38 @@ asio::awaitable<void> Run(HttpUrl u, std::vector<tcp::endpoint> to, const HttpCa
   stream.set_verify_callback(asio::ssl::host_name_verification(u.host));
   co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
   co_await Exchange(stream, u, *call, out);
+}
+
+//! How long a client TLS context (the system's CAs and the extra CA file, loaded) is reused.
+constexpr auto kTlsContextLife = std::chrono::minutes(10);
+
+//! The client TLS context for `ca_file`, shared by calls: loading the system's CAs costs tens of
+//! milliseconds, which a context built per call paid on every webhook. Rebuilt after
+//! kTlsContextLife, so renewed CA files are taken. Null with *error when the CA file is unusable.
+std::shared_ptr<asio::ssl::context> ClientTls(const std::string& ca_file, std::string* error) {
+  struct Cached {
+    std::shared_ptr<asio::ssl::context> tls;
+    std::chrono::steady_clock::time_point built;
+  };
+  static std::mutex mu;
+  static std::map<std::string, Cached> cache;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu);
+  Cached& c = cache[ca_file];
+  if (c.tls && now - c.built < kTlsContextLife) return c.tls;
+  auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  tls->set_default_verify_paths();
+  if (!ca_file.empty()) {
+    boost::system::error_code ec;
+    tls->load_verify_file(ca_file, ec);
+    if (ec) {
+      *error = "cannot read the CA file " + ca_file + ": " + ec.message();
+      return nullptr;
+    }
+  }
+  tls->set_verify_mode(asio::ssl::verify_peer);
+  c = Cached{tls, now};
+  return tls;
 }
 
 }  // namespace
@@ -161,19 +196,10 @@ HttpAnswer HttpSend(const HttpCall& call) {
     to.emplace_back(asio::ip::make_address(a), static_cast<uint16_t>(std::stoi(u.port)));
   }
   asio::io_context io;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.set_default_verify_paths();
-  if (!call.ca_file.empty()) {
-    boost::system::error_code ec;
-    tls.load_verify_file(call.ca_file, ec);
-    if (ec) {
-      f.error = "cannot read the CA file " + call.ca_file + ": " + ec.message();
-      return f;
-    }
-  }
-  tls.set_verify_mode(asio::ssl::verify_peer);
+  std::shared_ptr<asio::ssl::context> tls;
+  if (u.https && !(tls = ClientTls(call.ca_file, &f.error))) return f;
   bool done = false;
-  asio::co_spawn(io, Run(u, to, &call, &tls, &f), [&](std::exception_ptr e) {
+  asio::co_spawn(io, Run(u, to, &call, tls.get(), &f), [&](std::exception_ptr e) {
     done = true;
     if (!e) return;
     try {

@@ -24,6 +24,7 @@ HttpAnswer Fetch(const std::string& url, const IntelOptions& opt) {
   call.body_limit = opt.max_list_bytes;
   call.timeout = kFetchTimeout;
   call.user_agent = "kamatama-intel";
+  call.ca_file = opt.ca_file;  // intel.ca_file: a private CA of an internal feed server
   call.check_address = [&opt](const std::string& host, const std::string& a) {
     if (opt.allow_internal || !IsInternalAddress(a)) return std::string();
     return fmt::format("{} resolves to the internal address {} (intel.allow_internal is off)", host, a);

@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "investigate/connection.h"
 #include "investigate/entity.h"
 #include "investigate/ip_owner.h"
 #include "investigate/logons.h"
@@ -161,13 +162,45 @@ Response HostLogons(const Request& req, const InvestigateContext& ctx) {
   return Json(std::move(body), t0);
 }
 
+// One connection as every source saw it, and the DNS answer before it.
+Response Connection(const Request& req, const InvestigateContext& ctx) {
+  const int64_t t0 = store::NowSteady();
+  const std::string* src = Param(req, "src");
+  const std::string* dst = Param(req, "dst");
+  if (!src || !dst) return JsonError(400, "'src' and 'dst' are required");
+  std::optional<Response> bad;
+  auto at = AtParam(req, &bad);
+  if (!at) return std::move(*bad);
+  investigate::ConnectionQuery q;
+  q.src = *src;
+  q.dst = *dst;
+  q.at_ns = *at;
+  q.tolerance_ns = ctx.cfg.query.clock_skew_ns;
+  if (const std::string* t = Param(req, "tolerance")) {
+    auto d = ParseDuration(*t);
+    if (!d || *d < 0 || *d > kNanosPerDay) return JsonError(400, "bad 'tolerance' (a duration up to 1d): " + *t);
+    q.tolerance_ns = *d;
+  }
+  for (const char* name : {"dport", "sport"}) {
+    const std::string* v = Param(req, name);
+    if (!v) continue;
+    if (v->size() > 5 || v->find_first_not_of("0123456789") != std::string::npos)
+      return JsonError(400, fmt::format("bad '{}': a port number is expected", name));
+    (std::string_view(name) == "dport" ? q.dport : q.sport) = *v;
+  }
+  investigate::ConnectionAnswer answer;
+  Status s = investigate::JoinConnection(MakeSearcher(req, ctx), q, &answer);
+  if (!s.ok()) return Failed(s, "connection");
+  return Json(investigate::ConnectionJson(answer), t0);
+}
+
 }  // namespace
 
 std::optional<Response> HandleInvestigateRoute(const Request& req, const InvestigateContext& ctx) {
   using Handler = Response (*)(const Request&, const InvestigateContext&);
   static const std::pair<std::string_view, Handler> kRoutes[] = {
       {"/api/v1/ip/owner", &IpOwner}, {"/api/v1/process/tree", &ProcessTree}, {"/api/v1/entity", &Entity},
-      {"/api/v1/host/logons", &HostLogons}};
+      {"/api/v1/host/logons", &HostLogons}, {"/api/v1/connection", &Connection}};
   for (const auto& [path, handler] : kRoutes) {
     if (req.path != path) continue;
     if (req.method != "GET") return JsonError(405, "use GET");

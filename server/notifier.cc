@@ -86,11 +86,12 @@ void Notifier::Stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mu_);
-  for (auto& [due, d] : queue_) {
-    log_(fmt::format("notifications: given up at shutdown: {} {} to {} after {} attempt(s)", NoteKindName(d.note.kind),
-                     d.id, d.target, d.attempts));
-    ++stats_[d.target].failed;
-    Outcome("failed").Add();
+  std::map<std::string, uint64_t> waiting;
+  for (auto& [due, d] : queue_) ++waiting[d.target];
+  for (const auto& [target, n] : waiting) {
+    log_(fmt::format("notifications: {} notification(s) to {} given up at shutdown (the queue is in memory)", n, target));
+    stats_[target].failed += n;
+    Outcome("failed").Add(n);
   }
   queue_.clear();
 }

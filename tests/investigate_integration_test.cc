@@ -131,6 +131,36 @@ std::vector<std::string> SecurityOnlyLines() {
   return out;
 }
 
+// ---- one connection across sources ------------------------------------------------------------
+// powershell.exe's connection 172.18.39.5:50699 -> 10.10.10.5:80 (Sysmon 3 at 20:09:59.621,
+// Security 5156 at 20:10:01.628) as other sources saw it, each with its own clock: the firewall's
+// 95 s fast, the proxy's 40 s slow, the IDS's 0.7 s slow. And the DNS answers before it.
+const char* kJoinLines[] = {
+    "<4>1 2020-09-04T20:11:34.700Z fw01 kernel - - - [12345.678] OUTBOUND IN=eth1 OUT=eth0 SRC=172.18.39.5 "
+    "DST=10.10.10.5 LEN=52 TTL=127 PROTO=TCP SPT=50699 DPT=80 SYN",
+    "1599250159.600    250 172.18.39.5 TCP_MISS/200 4521 GET http://10.10.10.5/news.php - HIER_DIRECT/10.10.10.5 text/html",
+    "{\"timestamp\":\"2020-09-04T20:09:58.900000+0000\",\"flow_id\":1,\"event_type\":\"alert\",\"src_ip\":\"172.18.39.5\","
+    "\"src_port\":50699,\"dest_ip\":\"10.10.10.5\",\"dest_port\":80,\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\","
+    "\"signature_id\":2027512,\"signature\":\"ET TROJAN PowerShell Empire CnC\",\"severity\":1}}",
+    // Another connection between the same addresses (another source port), and another client.
+    "<4>1 2020-09-04T20:11:40.000Z fw01 kernel - - - [12351.2] OUTBOUND IN=eth1 OUT=eth0 SRC=172.18.39.5 "
+    "DST=10.10.10.5 LEN=52 TTL=127 PROTO=TCP SPT=50700 DPT=80 SYN",
+    "<4>1 2020-09-04T20:11:35.000Z fw01 kernel - - - [12346.0] OUTBOUND IN=eth1 OUT=eth0 SRC=172.18.39.77 "
+    "DST=10.10.10.5 LEN=52 TTL=127 PROTO=TCP SPT=40000 DPT=80 SYN",
+    // DNS: the client's own answer (Suricata EVE), the DNS server's reply (no client), another
+    // client's older answer, and one after the connection.
+    "{\"timestamp\":\"2020-09-04T20:09:49.000000+0000\",\"event_type\":\"dns\",\"src_ip\":\"172.18.39.5\",\"src_port\":53535,"
+    "\"dest_ip\":\"172.18.38.5\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":1,"
+    "\"rrname\":\"news.theshire-cdn.example\",\"rrtype\":\"A\",\"rcode\":\"NOERROR\",\"answers\":[{\"rrname\":"
+    "\"news.theshire-cdn.example\",\"rrtype\":\"A\",\"ttl\":300,\"rdata\":\"10.10.10.5\"}]}}",
+    "<30>1 2020-09-04T20:09:50Z dns01 dnsmasq 900 - - reply news.theshire-cdn.example is 10.10.10.5",
+    "{\"timestamp\":\"2020-09-04T19:00:00.000000+0000\",\"event_type\":\"dns\",\"src_ip\":\"172.18.39.77\",\"src_port\":5353,"
+    "\"dest_ip\":\"172.18.38.5\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":2,"
+    "\"rrname\":\"other.theshire-cdn.example\",\"rrtype\":\"A\",\"rcode\":\"NOERROR\",\"answers\":[{\"rrname\":"
+    "\"other.theshire-cdn.example\",\"rrtype\":\"A\",\"ttl\":300,\"rdata\":\"10.10.10.5\"}]}}",
+    "<30>1 2020-09-04T20:30:00Z dns01 dnsmasq 900 - - reply late.theshire-cdn.example is 10.10.10.5",
+};
+
 struct OwnerCase {
   const char* ip;
   const char* at;
@@ -308,6 +338,7 @@ class Investigate : public kmt_test::SharedServerTest {
       std::ofstream out(who);
       for (const std::string& l : LogonLines()) out << l << "\n";
       for (const std::string& l : SecurityOnlyLines()) out << l << "\n";
+      for (const char* l : kJoinLines) out << l << "\n";
     }
     Ingest(who);
     auto records = EmpireSysmon();
@@ -448,9 +479,10 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   auto ip = GetJson(p, "/api/v1/entity?type=ip&value=10.10.10.5&from=2020-09-01T00:00:00Z&to=2020-09-30T00:00:00Z");
   uint64_t total = 0;
   ASSERT_FALSE(ip["total"].get(total));
-  // Sysmon 3 and Security 5156 of WORKSTATION5, the three converted Sysmon 3 and WS-SEC's 5156.
-  EXPECT_EQ(total, 6u);
-  EXPECT_EQ(Str(ip, "first_seen"), "2020-09-04T20:09:59.621Z");
+  // Sysmon 3 and Security 5156 of WORKSTATION5, the three converted Sysmon 3, WS-SEC's 5156, and
+  // four of the join lines (three firewall lines and the proxy's; the IDS line has EVE's names).
+  EXPECT_EQ(total, 10u);
+  EXPECT_EQ(Str(ip, "first_seen"), "2020-09-04T20:09:19.600Z") << "the proxy, whose clock is 40 s slow";
   simdjson::dom::array related;
   ASSERT_FALSE(ip["related"].get(related));
   std::map<std::string, std::string> top;
@@ -463,7 +495,7 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   EXPECT_EQ(top["users"], "pgustavo");
   simdjson::dom::array timeline;
   ASSERT_FALSE(ip["timeline"].get(timeline));
-  ASSERT_EQ(timeline.size(), 6u);
+  ASSERT_EQ(timeline.size(), 10u);
   bool sentence = false;
   for (auto t : timeline) {
     if (Str(t, "sentence") == "pgustavo's powershell.exe connected to 10.10.10.5:80 from 172.18.39.5:50699 on WORKSTATION5")
@@ -622,6 +654,71 @@ TEST_F(Investigate, ProcessTreeFromSecurity4688Alone) {
   GetJson(p, "/api/v1/process/tree?host=WS-SEC&pid=" + std::to_string(ps_pid) + "&at=2020-09-04T20:00:00Z", 404);
   GetJson(p, "/api/v1/process/tree?entity_id=pid:WS-SEC.theshire.local:2316:1", 404);
   GetJson(p, "/api/v1/process/tree?pid=2316", 400);
+}
+
+// One connection across sources within a clock-skew tolerance, and the DNS answer before it.
+TEST_F(Investigate, ConnectionAcrossSourcesWithSkewedClocksAndItsDnsAnswer) {
+  simdjson::dom::parser p;
+  const std::string base = "/api/v1/connection?src=172.18.39.5&dst=10.10.10.5&dport=80&at=2020-09-04T20:09:59.621Z";
+  auto e = GetJson(p, base + "&sport=50699");
+  simdjson::dom::array sightings;
+  ASSERT_FALSE(e["sightings"].get(sightings));
+  std::map<std::string, std::pair<std::string, double>> by_dataset;  // dataset -> match, offset
+  for (auto sg : sightings) {
+    double off = 0;
+    EXPECT_FALSE(sg["offset_ms"].get(off));
+    by_dataset[Str(sg, "dataset")] = {Str(sg, "match"), off};
+  }
+  const std::map<std::string, std::pair<std::string, double>> want = {
+      {"sysmon.network_connection", {"5-tuple", 0}},
+      {"auth.windows_security", {"5-tuple", 2007}},   // 5156 at 20:10:01.628
+      {"firewall.iptables", {"5-tuple", 95079}},      // 95 s fast, the other source port left out
+      {"proxy.squid", {"addresses", -40021}},         // 40 s slow; a proxy line names no ports
+      {"syslog.json", {"5-tuple", -721}},             // the IDS (Suricata EVE alert)
+  };
+  EXPECT_EQ(by_dataset, want);
+  double spread = 0;
+  EXPECT_FALSE(e["spread_ms"].get(spread));
+  EXPECT_EQ(spread, 95079 + 40021) << "from the proxy's time to the firewall's";
+  // The host's view names the process (here also the converted copies on WS-XML ... claim the
+  // same addresses): Sysmon 3's ProcessGuid and user rather than the 5156's pid alone.
+  simdjson::dom::array processes;
+  ASSERT_FALSE(e["processes"].get(processes));
+  std::map<std::string, std::pair<std::string, std::string>> procs;  // host -> entity id, user
+  for (auto pr : processes) procs[Str(pr, "host")] = {Str(pr, "entity_id"), Str(pr, "user")};
+  EXPECT_EQ(procs[kWs5], std::make_pair(std::string(kPowershell), std::string("THESHIRE\\pgustavo")));
+  EXPECT_EQ(procs[kWsSec].first, "") << "WS-SEC's 5156 names a pid only";
+  EXPECT_EQ(procs.size(), 5u) << "WORKSTATION5, WS-SEC and the three converted forms";
+  simdjson::dom::array dns;
+  ASSERT_FALSE(e["dns"].get(dns));
+  ASSERT_EQ(dns.size(), 3u) << "not the answer after the connection";
+  EXPECT_EQ(Str(dns.at(0), "name"), "news.theshire-cdn.example");
+  EXPECT_EQ(Str(dns.at(0), "dataset"), "dns.suricata");
+  bool same = false;
+  EXPECT_FALSE(dns.at(0)["same_client"].get(same));
+  EXPECT_TRUE(same) << "the client's own lookup first";
+  EXPECT_EQ(Str(dns.at(1), "dataset"), "dns.dnsmasq") << "then the newest";
+  EXPECT_EQ(Str(dns.at(2), "name"), "other.theshire-cdn.example");
+
+  // Without the source port: the other connection between the same addresses comes in too.
+  e = GetJson(p, base);
+  ASSERT_FALSE(e["sightings"].get(sightings));
+  size_t firewall = 0;
+  for (auto sg : sightings) firewall += Str(sg, "dataset") == "firewall.iptables";
+  EXPECT_EQ(firewall, 2u);
+  // A tolerance of 60 s leaves out the firewall (95 s ahead), keeps the proxy (40 s behind).
+  e = GetJson(p, base + "&sport=50699&tolerance=60s");
+  ASSERT_FALSE(e["sightings"].get(sightings));
+  std::set<std::string> datasets;
+  for (auto sg : sightings) datasets.insert(Str(sg, "dataset"));
+  EXPECT_EQ(datasets, (std::set<std::string>{"sysmon.network_connection", "auth.windows_security", "proxy.squid",
+                                             "syslog.json"}));
+  double tolerance = 0;
+  EXPECT_FALSE(e["tolerance_ms"].get(tolerance));
+  EXPECT_EQ(tolerance, 60000);
+  GetJson(p, "/api/v1/connection?src=172.18.39.5", 400);
+  GetJson(p, base + "&tolerance=2y", 400);
+  GetJson(p, "/api/v1/connection?src=172.18.39.5&dst=10.10.10.5&dport=http", 400);
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 //! not listed, 169.254.169.254, a name resolving to loopback) are refused at save and never
 //! contacted, and refused again at connect time when the file holds them anyway; a log line with
 //! CR/LF and header-looking text stays inert in the mail; a rate limit lets N through and tells
-//! the rest in one digest. Nothing is timed: every wait polls with a generous deadline.
+//! the rest in one digest; a certificate no trusted CA signed is refused; a 4xx is given up at
+//! once and a receiver that never listens after max_attempts. Nothing is timed: every wait polls
+//! with a generous deadline.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -45,6 +47,7 @@ const char* kMailRule = "22222222-0000-0000-0000-000000000003";
 const char* kLateRule = "22222222-0000-0000-0000-000000000004";
 const char* kFloodRule = "22222222-0000-0000-0000-000000000005";
 const char* kTlsRule = "22222222-0000-0000-0000-000000000006";
+const char* kGiveUpRule = "22222222-0000-0000-0000-000000000007";
 
 std::string Script(const char* name) { return std::string(KMT_SOURCE_DIR) + "/tests/" + name; }
 
@@ -99,19 +102,6 @@ class Peer {
   int port_ = 0;
 };
 
-//! A free port on 127.0.0.1 (nothing listens there when this returns).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 //! The JSON lines a peer recorded.
 std::vector<std::string> Lines(const std::string& file) {
   std::vector<std::string> out;
@@ -146,8 +136,16 @@ class NotifyIntegration : public ::testing::Test {
     smtp_ = new Peer(d, "smtp", {Script("notify_smtp.py"), "--out", d + "/smtp.jsonl"});
     smtp_tls_ = new Peer(d, "smtp_tls", {Script("notify_smtp.py"), "--out", d + "/smtp_tls.jsonl", "--cert",
                                          d + "/tls/cert.pem", "--key", d + "/tls/key.pem", "--auth", "kmt:smtp-pw"});
-    late_port_ = FreePort();
-    for (Peer* p : {hook_, decoy_, tls_hook_, smtp_, smtp_tls_}) ASSERT_GT(p->port(), 0) << p->log();
+    // A receiver whose certificate notifications.ca_file does not trust, and one that answers 400.
+    Shell(std::string(KMT_BINARY) + " cert self-signed --out " + ShellQuote(d + "/tls2") + " --host localhost", &st);
+    ASSERT_EQ(st, 0);
+    untrusted_ = new Peer(d, "untrusted", {Script("notify_receiver.py"), "--secret", kSecret, "--out", d + "/untrusted.jsonl",
+                                           "--cert", d + "/tls2/cert.pem", "--key", d + "/tls2/key.pem"});
+    rejecting_ = new Peer(d, "rejecting", {Script("notify_receiver.py"), "--secret", kSecret, "--out",
+                                           d + "/rejecting.jsonl", "--status", "400"});
+    late_port_ = kmt_test::FreeLocalPort();
+    dead_port_ = kmt_test::FreeLocalPort();  // nothing ever listens there
+    for (Peer* p : {hook_, decoy_, tls_hook_, smtp_, smtp_tls_, untrusted_, rejecting_}) ASSERT_GT(p->port(), 0) << p->log();
     fs::create_directories(d + "/rules");
     std::ofstream(d + "/rules/hook.yml") << Rule(kHookRule, "Notify hook", "high", "hook");
     std::ofstream(d + "/rules/low.yml") << Rule(kLowRule, "Notify low", "low", "lowly");
@@ -155,6 +153,7 @@ class NotifyIntegration : public ::testing::Test {
     std::ofstream(d + "/rules/late.yml") << Rule(kLateRule, "Notify late", "high", "late");
     std::ofstream(d + "/rules/flood.yml") << Rule(kFloodRule, "Notify flood", "medium", "flood");
     std::ofstream(d + "/rules/tls.yml") << Rule(kTlsRule, "Notify tls", "high", "tls");
+    std::ofstream(d + "/rules/giveup.yml") << Rule(kGiveUpRule, "Notify give up", "high", "giveup");
     const auto p = [](Peer* peer) { return std::to_string(peer->port()); };
     // 127.0.0.1 is allowed only on the ports of the peers meant to be reached; the decoy's port is
     // allowed by the name "localhost" alone (which resolves to loopback: still refused).
@@ -163,8 +162,9 @@ class NotifyIntegration : public ::testing::Test {
         << "notifications:\n  allowed_targets: [\"127.0.0.1:" << p(hook_) << "\", \"127.0.0.1:" << p(smtp_)
         << "\", \"127.0.0.1:" << late_port_ << "\", \"localhost:" << p(decoy_) << "\", \"localhost:" << p(tls_hook_)
         << "\", \"127.0.0.1:" << p(tls_hook_) << "\", \"[::1]:" << p(tls_hook_) << "\", \"localhost:" << p(smtp_tls_)
-        << "\", \"127.0.0.1:" << p(smtp_tls_) << "\", \"[::1]:" << p(smtp_tls_) << "\"]\n"
-        << "  retry_initial: 200ms\n  retry_max: 1s\n  max_attempts: 100\n  timeout: 10s\n  rate_window: 3s\n"
+        << "\", \"127.0.0.1:" << p(smtp_tls_) << "\", \"[::1]:" << p(smtp_tls_) << "\", \"127.0.0.1:" << p(untrusted_) << "\", \"127.0.0.1:" << p(rejecting_)
+        << "\", \"127.0.0.1:" << dead_port_ << "\"]\n"
+        << "  retry_initial: 200ms\n  retry_max: 1s\n  max_attempts: 12\n  timeout: 10s\n  rate_window: 3s\n"
         << "  ca_file: " << d << "/tls/cert.pem\n";
     server_ = new Server(d, {"--rules", d + "/rules", "--config", d + "/kamatama.yaml"});
     server_->Start();
@@ -172,7 +172,7 @@ class NotifyIntegration : public ::testing::Test {
   static void TearDownTestSuite() {
     if (skip_) return;
     if (server_) EXPECT_EQ(server_->Stop(), 0);
-    for (Peer* p : {hook_, decoy_, tls_hook_, smtp_, smtp_tls_}) delete p;
+    for (Peer* p : {hook_, decoy_, tls_hook_, smtp_, smtp_tls_, untrusted_, rejecting_}) delete p;
     delete server_;
     fs::remove_all(*dir_);
     delete dir_;
@@ -197,7 +197,13 @@ class NotifyIntegration : public ::testing::Test {
            "\",\"from\":\"kamatama@example.org\",\"to\":[\"soc@example.org\"],\"rules\":[\"" + kMailRule + "\"]}," +
            "{\"name\":\"mail-tls\",\"type\":\"email\",\"url\":\"smtp://localhost:" + std::to_string(smtp_tls_->port()) +
            "\",\"from\":\"kamatama@example.org\",\"to\":[\"oncall@example.org\",\"lead@example.org\"],\"starttls\":true,"
-           "\"username\":\"kmt\",\"secret\":\"smtp-pw\",\"rules\":[\"" + kTlsRule + "\"]}]}";
+           "\"username\":\"kmt\",\"secret\":\"smtp-pw\",\"rules\":[\"" + kTlsRule + "\"]}," +
+           "{\"name\":\"untrusted\",\"type\":\"webhook\",\"url\":\"https://127.0.0.1:" + std::to_string(untrusted_->port()) +
+           "/u\",\"secret\":\"" + kSecret + "\",\"rules\":[\"no such rule\"]}," +
+           "{\"name\":\"rejecting\",\"type\":\"webhook\",\"url\":\"http://127.0.0.1:" + std::to_string(rejecting_->port()) +
+           "/r\",\"secret\":\"" + kSecret + "\",\"rules\":[\"" + kGiveUpRule + "\"]}," +
+           "{\"name\":\"dead\",\"type\":\"webhook\",\"url\":\"http://127.0.0.1:" + std::to_string(dead_port_) +
+           "/d\",\"secret\":\"" + kSecret + "\",\"rules\":[\"" + kGiveUpRule + "\"]}]}";
   }
   //! A request with a JSON body (PUT, POST) as the admin; the body, *code the status.
   static std::string Send(const std::string& method, const std::string& path, const std::string& json, int* code) {
@@ -235,8 +241,9 @@ class NotifyIntegration : public ::testing::Test {
   inline static bool skip_ = false;
   inline static std::string* dir_ = nullptr;
   inline static Server* server_ = nullptr;
-  inline static Peer *hook_ = nullptr, *decoy_ = nullptr, *tls_hook_ = nullptr, *smtp_ = nullptr, *smtp_tls_ = nullptr;
-  inline static int late_port_ = 0;
+  inline static Peer *hook_ = nullptr, *decoy_ = nullptr, *tls_hook_ = nullptr, *smtp_ = nullptr, *smtp_tls_ = nullptr,
+                     *untrusted_ = nullptr, *rejecting_ = nullptr;
+  inline static int late_port_ = 0, dead_port_ = 0;
   simdjson::dom::parser parser_;
 };
 
@@ -378,6 +385,32 @@ TEST_F(NotifyIntegration, StartTlsWithLoginAndHttpsWebhookVerifiedAgainstTheCaFi
   EXPECT_EQ(Str(rec, "subject"), "[kamatama] high alert: Notify tls on web-tls");
   EXPECT_NE(hook[0].find("\"signature_ok\": true"), std::string::npos) << hook[0];
   EXPECT_NE(hook[0].find("web-tls"), std::string::npos) << hook[0];
+  // A certificate no trusted CA signed: refused in the handshake, nothing is sent.
+  int code = 0;
+  const std::string answer = Send("POST", "/api/v1/notifications/test", "{\"target\":\"untrusted\"}", &code);
+  EXPECT_EQ(code, 502) << answer;
+  EXPECT_NE(answer.find("certificate verify failed"), std::string::npos) << answer;
+  EXPECT_TRUE(Lines(*dir_ + "/untrusted.jsonl").empty());
+}
+
+// Bounded attempts: a receiver that answers 400 is not asked again; one that never listens is
+// given up after notifications.max_attempts (12 here). Both counted as failed and logged.
+TEST_F(NotifyIntegration, GivenUpAfterA4xxAtOnceAndAfterMaxAttemptsWhenNobodyListens) {
+  PutTargets();
+  Ingest(Event("web-giveup", "giveup"));
+  ASSERT_TRUE(Eventually([&] {
+    const std::string log = server_->log();
+    return log.find(" to rejecting after 1 attempt(s): HTTP 400") != std::string::npos &&
+           log.find(" to dead after 12 attempt(s): ") != std::string::npos;
+  }, kDeadlineMs)) << server_->log();
+  EXPECT_EQ(Lines(*dir_ + "/rejecting.jsonl").size(), 1u);
+  const std::string listed = server_->Get("/api/v1/notifications");
+  for (const char* name : {"\"name\":\"rejecting\"", "\"name\":\"dead\""}) {
+    const size_t at = listed.find(name);
+    ASSERT_NE(at, std::string::npos) << listed;
+    EXPECT_EQ(listed.find("\"failed\":1,", at), listed.find("\"failed\":", at)) << name << " " << listed;
+  }
+  EXPECT_GE(server_->Metric("kamatama_notifications_total{result=\"failed\"}"), 2);
 }
 
 TEST_F(NotifyIntegration, ReceiverDownAtFirstGetsTheAlertOnceItIsUp) {

@@ -87,6 +87,7 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/process/tree?entity_id=x",  "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/entity?type=ip&value=10.0.0.1", "",    {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/host/logons?host=x",        "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/connection?src=10.0.0.1&dst=10.0.0.2", "", {N, kOk, kOk, kOk,   F,   kOk, kOk, N}},
   // Threat intelligence (docs/intel.md "API"): whoever may search reads lists and hunts; only the
   // admin role and the admin scope write them.
   {"GET",    "/api/v1/lists",                     "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},

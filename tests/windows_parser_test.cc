@@ -560,14 +560,16 @@ TEST(Sysmon, WazuhEventchannelJson) {
       R"("eventdata":{"utcTime":"2021-04-28 20:11:55.352","processGuid":"{g}","processId":"648","image":"C:\\\\Windows\\\\System32\\\\wscript.exe",)"
       R"("targetFilename":"C:\\\\Users\\\\Public\\\\x.vbs","user":"DESKTOP-2QKFOBA\\\\AtomicRedTeamTest"}}})");
   EXPECT_EQ(F(ev, "event.dataset"), "sysmon.file_create");
-  EXPECT_EQ(F(ev, "process.executable"), "C:\\\\Windows\\\\System32\\\\wscript.exe");  // Wazuh doubles '\'
+  // Wazuh escapes the EventData values' '\' (and '"') once more than JSON: undone.
+  EXPECT_EQ(F(ev, "process.executable"), "C:\\Windows\\System32\\wscript.exe");
   EXPECT_EQ(F(ev, "process.name"), "wscript.exe");
   EXPECT_EQ(F(ev, "file.name"), "x.vbs");
   EXPECT_EQ(F(ev, "user.name"), "AtomicRedTeamTest");
   EXPECT_EQ(F(ev, "user.domain"), "DESKTOP-2QKFOBA");
   EXPECT_EQ(F(ev, "host.name"), "DESKTOP-2QKFOBA");
   // The EventData under the names Windows gives them (Wazuh lower-cases the first letter).
-  EXPECT_EQ(F(ev, "winlog.event_data.TargetFilename"), "C:\\\\Users\\\\Public\\\\x.vbs");
+  EXPECT_EQ(F(ev, "winlog.event_data.TargetFilename"), "C:\\Users\\Public\\x.vbs");
+  EXPECT_EQ(F(ev, "winlog.event_data.User"), "DESKTOP-2QKFOBA\\AtomicRedTeamTest");
   EXPECT_EQ(F(ev, "winlog.event_data.ProcessId"), "648");
   EXPECT_EQ(F(ev, "winlog.event_data.targetFilename"), "<absent>");
   EXPECT_EQ(ev.timestamp_ns, T("2021-04-28T20:11:55.352Z"));

@@ -13,7 +13,7 @@ import { drawHistogram } from './charts.js';
 import { quoteValue } from './query-bar.js';
 import { ALERT_RANGES, RANGES, eventState, stateToSearch } from './state.js';
 import { summarize } from './summary.js';
-import { rawToggle } from './investigate.js';
+import { entityLink, fieldValue, rawToggle } from './investigate.js';  // issue 22: entity values link to their pages
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
 // Working an alert needs the triage permission (analysts, admins), tuning a rule admin.
@@ -232,7 +232,7 @@ export class AlertsPage {
         el('td', { class: 'ts' }, fmtUtc(str(a.first))),
         el('td', null, levelBadge(str(a.level))),
         el('td', { class: 'rule' }, appLink(this.app, open, valueView(str(a.rule_name), 200), { class: 'alert-open' })),
-        el('td', null, valueView(str(a.host), 100)),
+        el('td', { class: 'alert-host' }, a.host ? entityLink(this.app, 'host', str(a.host), str(a.host).slice(0, 100)) : ''),
         el('td', { class: 'num' }, fmtInt(Number(a.count) || 0)),
         el('td', { class: 'alert-status' }, str(a.status)),
         el('td', null, valueView(str(a.assignee), 60)));
@@ -328,7 +328,7 @@ class AlertDetail {
     const count = Number(a.count) || 0;
     const capped = r ? Number(obj(r.hits).capped) || 0 : 0;
     return el('div', { class: 'alert-facts' },
-      el('p', null, 'host ', el('b', { id: 'alert-host' }, valueView(str(a.host) || '(none)', 200)),
+      el('p', null, 'host ', el('b', { id: 'alert-host' }, a.host ? entityLink(this.app, 'host', str(a.host)) : '(none)'),
         ` · first match ${fmtUtc(str(a.first))} · latest ${fmtUtc(str(a.last))} · raised ${fmtUtc(str(a.raised))} UTC · status `,
         el('b', { id: 'alert-status' }, str(a.status)), a.assignee ? [' · assigned to ', el('b', { id: 'alert-assignee-now' }, valueView(str(a.assignee), 100))] : null),
       el('p', { id: 'alert-count' }, el('b', null, fmtInt(count)), count === 1 ? ' matching event' :
@@ -389,7 +389,7 @@ class AlertDetail {
     const entries = Object.entries(obj(this.alert.values));
     return el('section', { id: 'alert-values' }, el('h3', null, 'Values that matched'),
       entries.length ? el('table', { class: 'fields-table' }, el('tbody', null, entries.map(([f, v]) =>
-        el('tr', null, el('th', null, valueView(f, 100)), el('td', null, valueView(str(v), 1000))))))
+        el('tr', { dataset: { field: f } }, el('th', null, valueView(f, 100)), el('td', null, fieldValue(this.app, f, v, 1000))))))
         : el('p', { class: 'muted' }, 'none recorded'));
   }
 

@@ -29,6 +29,7 @@ export function readState(search = location.search) {
     evalue: p.get('value') || '',
     host: p.get('host') || '',
     entityId: p.get('entity_id') || '',
+    pid: p.get('pid') || '', at: p.get('at') || '',  // a tree by host, pid and time (Security 4688)
     // issue 21: the Alerts page's filters and open alert, the Rules page's open rule, a hunt's rules
     level: p.get('level') || '',
     status: p.get('status') || '',
@@ -49,7 +50,11 @@ export function stateToSearch(s) {
   const p = new URLSearchParams();
   if (s.view && s.view !== 'search') p.set('view', s.view);
   if (s.view === 'entity') { p.set('type', s.etype); p.set('value', s.evalue); }
-  if (s.view === 'tree') { if (s.host) p.set('host', s.host); p.set('entity_id', s.entityId); }
+  if (s.view === 'tree') {
+    if (s.host) p.set('host', s.host);
+    if (s.entityId || !s.pid) p.set('entity_id', s.entityId);
+    else { p.set('pid', s.pid); if (s.at) p.set('at', s.at); }
+  }
   if (s.view === 'alerts') {
     for (const [k, v] of [['level', s.level], ['status', s.status], ['rule', s.rule], ['host', s.host], ['alert', s.alert]]) if (v) p.set(k, v);
     if (s.arange && s.arange !== 'all') p.set('arange', s.arange);
