@@ -257,7 +257,26 @@ std::vector<Case> Cases() {
   const auto dnsmasq_query = [] { return First(WazuhLines("dns/dnsmasq-unbound/ossec-dnsmasq.ini", "query\\[A\\] server\\.example\\.com"), "dnsmasq query"); };
   const auto suricata_query = [] { return First(Grep("dns/suricata-eve-dns/wazuh-engine-suricata-dns_input.txt", "\"type\":\"query\".*\"rrname\":\"google\\.com\""), "Suricata query"); };
 
+  const auto ssh_root_failures = [] {
+    std::vector<std::string> l = Grep("auth/linux-sshd-pam/loghub-OpenSSH_2k.log", "Failed password for root from 183\\.62\\.140\\.253 ");
+    if (l.size() > 12) l.resize(12);
+    return l;
+  };
+  const auto ssh_accepted = [](const std::string& ip) {
+    return Replace(First(Grep("auth/linux-sshd-pam/loghub-OpenSSH_2k.log", "Accepted password for fztu from 119\\.137\\.62\\.142 "), "sshd Accepted"),
+                   "119\\.137\\.62\\.142", ip);
+  };
   std::vector<Case> c;
+  // --- auth: a login that worked after many failures from the same address
+  c.push_back({"kmt_auth_success_after_failures", "12 real sshd root failures from 183.62.140.253, then the real Accepted line from that address, 5 s apart",
+               [=] { return Timed(Concat({ssh_root_failures(), {ssh_accepted("183.62.140.253")}}), Timing::kBurst, 5); },
+               {"kmt_auth_success_after_failures"}, 13});
+  c.push_back({"kmt_auth_success_after_failures", "the same 13 lines spread over a day", [=] { return Timed(Concat({ssh_root_failures(), {ssh_accepted("183.62.140.253")}}), Timing::kSpread); },
+               {}, 13});
+  c.push_back({"kmt_auth_success_after_failures", "the 12 failures, then the real Accepted line from its own address (119.137.62.142), 5 s apart",
+               [=] { return Timed(Concat({ssh_root_failures(), {ssh_accepted("119.137.62.142")}}), Timing::kBurst, 5); }, {}, 13});
+  c.push_back({"kmt_auth_success_after_failures", "the Accepted line first, then the 12 failures from its address, 5 s apart",
+               [=] { return Timed(Concat({{ssh_accepted("183.62.140.253")}, ssh_root_failures()}), Timing::kBurst, 5); }, {}, 13});
   // --- firewall
   c.push_back({"kmt_fw_deny_burst", "the 18 real OpenWRT DROP lines from 205.205.205.205, three times, 1 s apart",
                [=] { return Timed(Repeat(wrt_drop(), 3), Timing::kBurst); }, {"kmt_fw_deny_burst"}, 54});
