@@ -37,9 +37,13 @@ test-unit: build
 	cd $(BUILD_DIR) && { ctest --output-on-failure -j $(JOBS) --timeout 600; rc=$$?; \
 	  bash $(CURDIR)/tests/report_skips.sh . || rc=1; exit $$rc; }
 
+# -g1 (line tables, function names: what ASan/UBSan reports need) instead of -g: full debug
+# information was over a third of the sanitizer build's compile time (measured on one test file:
+# 64 s of CPU with -g, 40 s with -g1).
 test-asan: deps
 	@[ -f build-asan/CMakeCache.txt ] || cmake -S . -B build-asan -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug \
-	  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+	  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-g1"
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && { ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 ctest --output-on-failure -j $(JOBS) --timeout 900; \
 	  rc=$$?; bash $(CURDIR)/tests/report_skips.sh . || rc=1; exit $$rc; }

@@ -94,23 +94,40 @@ def print_intel(d):
           f"{d['ns_per_event']:.0f} ns per event on one core; {d['hits_per_pass']} hits per pass; list built in "
           f"{d['build_ms']:.0f} ms; peak RSS {d['max_rss_mib']:.0f} MiB", flush=True)
 
-def intel_hunt_rows(events, indicators=10_000, runs=3):
+def intel_hunt_rows(events, indicators=10_000, runs=3, workdir=None):
     """A hunt (issue 28): `indicators` (40% IPv4, 30% domains, 30% SHA-256; 9 of them in the
     generated lines: the rare needle IP and the 8 sshd attackers) searched over a store of
-    `events` generated lines, POST /api/v1/lists/NAME/hunt; median server-side ms of `runs`."""
+    generated lines, POST /api/v1/lists/NAME/hunt; median server-side ms of `runs`.
+    With `workdir`: the store a full run kept there (kamatama-data, with its line count in
+    `events`; the 10M bench store), built there first (and kept) when it holds none; else a
+    temporary store of `events` lines. The list is deleted afterwards: the store is left as found."""
     import random
-    work = tempfile.mkdtemp(prefix="kmt_intel_hunt_")
-    raw = os.path.join(work, "lines.log")
-    with open(raw, "w") as f:
-        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(events), "1"], stdout=f, check=True)
+    work = workdir or tempfile.mkdtemp(prefix="kmt_intel_hunt_")
+    os.makedirs(work, exist_ok=True)
+    data = os.path.join(work, "kamatama-data" if workdir else "data")
+    kept = bool(workdir) and os.path.isdir(data) and os.path.exists(os.path.join(work, "events"))
+    if kept:
+        with open(os.path.join(work, "events")) as f:
+            events = int(f.read())
+    else:
+        raw = os.path.join(work, "lines.log")
+        with open(raw, "w") as f:
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(events), "1"], stdout=f, check=True)
     sp, hp = free_port(), free_port()
-    log = open(os.path.join(work, "kamatama.log"), "w")
-    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", os.path.join(work, "data"), "--syslog-udp", "",
+    log = open(os.path.join(work, "kamatama-intel.log"), "w")
+    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", "",
                           "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
                          stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+    auth = {"Authorization": BASIC}
     try:
-        assert wait_port(hp), "kamatama did not start"
-        replay(f"127.0.0.1:{sp}", f"127.0.0.1:{hp}", raw, 4)
+        assert wait_port(hp, timeout=120), "kamatama did not start"
+        if kept:
+            time.sleep(5)  # the token filters of the newest days load in the background
+        else:
+            replay(f"127.0.0.1:{sp}", f"127.0.0.1:{hp}", raw, 4)
+            if workdir:
+                with open(os.path.join(work, "events"), "w") as f:
+                    f.write(str(events))  # kept: later runs (and --hunt-only) reuse this store
         rng = random.Random(28)
         values = ["198.51.100.77"] + [f"203.0.113.{i}" for i in range(1, 9)]
         while len(values) < indicators:
@@ -122,7 +139,6 @@ def intel_hunt_rows(events, indicators=10_000, runs=3):
             else:
                 values.append(f"{rng.getrandbits(256):064x}")
         body = ("\n".join(values) + "\n").encode()
-        auth = {"Authorization": BASIC}
         req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/lists/bench?hunt=false", data=body, method="PUT",
                                      headers={**auth, "Content-Type": "text/plain"})
         urllib.request.urlopen(req, timeout=120).read()
@@ -136,10 +152,16 @@ def intel_hunt_rows(events, indicators=10_000, runs=3):
         return {"events": events, "indicators": indicators, "hunt_ms": statistics.median(took), "hunt_ms_runs": took,
                 "wall_ms": statistics.median(wall), "indicators_hit": last["indicators_hit"],
                 "sightings": sum(h["count"] for h in last["hits"]), "complete": last["complete"],
-                "blocks": last["blocks"], "scanned": last["scanned"]}
+                "blocks": last["blocks"], "scanned": last["scanned"], "store": "kept --workdir" if kept else "built"}
     finally:
+        try:
+            req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/lists/bench", method="DELETE", headers=auth)
+            urllib.request.urlopen(req, timeout=60).read()
+        except Exception:  # the server may not have started; nothing to clean then
+            pass
         stop(k)
-        shutil.rmtree(work, ignore_errors=True)
+        if not workdir:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def parser_rows(runs=3, min_time=0.2):
@@ -310,6 +332,26 @@ def hunt_only(a):
     h = run_hunts(a.workdir, os.path.join(a.workdir, "kamatama-data"), events, a.runs)
     print_hunt(h)
     merge_row(a.out, "hunt", h)
+
+def investigate_only(a):
+    """--investigate-only: investigation timings (issue 22) on the kept --workdir's data, merged into --out."""
+    import investigate_bench
+    hp = free_port()
+    log = open(os.path.join(a.workdir, "kamatama-investigate.log"), "w")
+    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", os.path.join(a.workdir, "kamatama-data"), "--syslog-udp", "",
+                          "--syslog-tcp", "", "--http", f"127.0.0.1:{hp}"],
+                         stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+    try:
+        assert wait_port(hp, timeout=120), "kamatama did not start"
+        time.sleep(5)  # the token filters of the newest days load in the background
+        with open(os.path.join(a.workdir, "events")) as f:
+            events = int(f.read())
+        d = dict(investigate_bench.run(hp, BASIC, a.runs), events=events)
+    finally:
+        stop(k)
+    investigate_bench.print_rows(d)
+    merge_row(a.out, "investigate", d)
+
 
 # (name, kamatama query, rg arguments or None, FTS5 MATCH or None, what it asks)
 QUERIES = [
@@ -483,7 +525,8 @@ def main():
     ap.add_argument("--intel-only", action="store_true",
                     help="only the threat-intelligence matching row (kmt_intel_bench); merged into --out")
     ap.add_argument("--intel-hunt-events", type=int, default=0,
-                    help="with --intel-only: also a hunt of 10,000 indicators over a store of this many generated lines")
+                    help="with --intel-only: also a hunt of 10,000 indicators over a store of this many generated lines; "
+                         "with --workdir, over the store a full run kept there (built there first if it holds none)")
     ap.add_argument("--parsers-only", action="store_true",
                     help="only the parser rows (kmt_parsers_bench); merged into --out")
     ap.add_argument("--parser-runs", type=int, default=3, help="kmt_parsers_bench repetitions (median)")
@@ -493,6 +536,9 @@ def main():
     ap.add_argument("--ingest-runs", type=int, default=3, help="with --ingest-rules-only: pairs of replays (median)")
     ap.add_argument("--hunt-only", action="store_true",
                     help="only the retro-hunt rows, on the data a kept --workdir holds; merged into --out")
+    ap.add_argument("--investigate-only", action="store_true",
+                    help="only the investigation rows (IP owner, process tree, entity page; issue 22), on the data a "
+                         "kept --workdir holds (a small overlay of trees and leases is added once); merged into --out")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
     ap.add_argument("--searches-only", action="store_true",
@@ -500,8 +546,11 @@ def main():
                          "run again, against a server restarted on the kept data; ingest and storage figures are "
                          "copied from --out")
     a = ap.parse_args()
-    if (a.searches_only or a.hunt_only) and not a.workdir:
-        ap.error("--searches-only and --hunt-only need --workdir")
+    if (a.searches_only or a.hunt_only or a.investigate_only) and not a.workdir:
+        ap.error("--searches-only, --hunt-only and --investigate-only need --workdir")
+    if a.investigate_only:
+        investigate_only(a)
+        return
     if a.hunt_only:
         hunt_only(a)
         return
@@ -529,8 +578,8 @@ def main():
     if a.intel_only:
         d = intel_rows()
         print_intel(d)
-        if a.intel_hunt_events:
-            d["hunt"] = intel_hunt_rows(a.intel_hunt_events)
+        if a.intel_hunt_events or a.workdir:
+            d["hunt"] = intel_hunt_rows(a.intel_hunt_events or 200_000, workdir=a.workdir)
             h = d["hunt"]
             print(f"intel hunt: {h['indicators']} indicators over {h['events']} events: {h['hunt_ms']:.0f} ms "
                   f"({h['indicators_hit']} indicators seen {h['sightings']} times; blocks {h['blocks']})", flush=True)

@@ -10,6 +10,8 @@ PKGS=(
   librocksdb-dev libboost-dev libboost-system-dev libsimdjson-dev libre2-dev
   libfmt-dev libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libssl-dev
   libzstd-dev libbenchmark-dev zlib1g-dev libsnappy-dev
+  # e-mail notifications over SMTP (server/notify_mail.cc, issue 21)
+  libcurl4-openssl-dev
   # the server's allocator (tcmalloc: RocksDB's block buffers, see CMakeLists.txt)
   libgoogle-perftools-dev
   # systemd notification (Type=notify), archive import (kamatama import: .tar.gz, .zst) and
@@ -20,6 +22,8 @@ PKGS=(
   # real peers used by the tests (rsyslog-elasticsearch: omelasticsearch, a real _bulk client;
   # rsyslog-relp: omrelp, the RELP sender of tests/relp_integration_test.cc)
   rsyslog rsyslog-openssl rsyslog-elasticsearch rsyslog-relp bsdutils curl python3 procps openssl
+  # the SMTP server the notification test sends to (tests/notify_smtp.py)
+  python3-aiosmtpd
   # reliability test: RFC 3164 years around New Year (tests/reliability_integration_test.cc)
   faketime
   # peers of the benchmark (bench/run.sh)

@@ -249,6 +249,19 @@ void CorrelationState::FeedLocked(const std::string& id, const Event& ev, std::v
   }
 }
 
+void CorrelationState::FeedAll(const std::vector<const Rule*>& rules, const Event& ev,
+                               std::vector<const Correlation*>* fired) {
+  std::lock_guard lock(mu_);
+  if (groups_.size() != set_->correlations().size()) groups_.resize(set_->correlations().size());
+  const size_t first = fired->size();
+  size_t steps = 0;
+  for (const Rule* r : rules) {
+    if (++steps > kMaxChainSteps) return;
+    FeedLocked(r->id, ev, fired);
+  }
+  for (size_t i = first; i < fired->size() && ++steps <= kMaxChainSteps; ++i) FeedLocked((*fired)[i]->rule->id, ev, fired);
+}
+
 size_t CorrelationState::GroupCount() const {
   std::lock_guard lock(mu_);
   size_t n = 0;

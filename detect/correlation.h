@@ -68,7 +68,14 @@ class CorrelationState {
   //! Feeds a match of rule (or correlation) `id` on `ev`; appends the correlations that fire to
   //! *fired (a correlation's own match is fed by the caller in turn: chains).
   void Feed(const std::string& id, const Event& ev, std::vector<const Correlation*>* fired);
+  //! Feeds the matches of `rules` on `ev`, then the correlations they complete in turn (chains,
+  //! at most kMaxChainSteps feeds); appends every correlation that fired to *fired. The live path
+  //! decides each step through the alert gate instead (server/detection.cc); the retro-hunt and
+  //! tests use this.
+  void FeedAll(const std::vector<const Rule*>& rules, const Event& ev, std::vector<const Correlation*>* fired);
+  static constexpr size_t kMaxChainSteps = 64;
   const CorrelationSet& set() const { return *set_; }
+  std::shared_ptr<const CorrelationSet> shared_set() const { return set_; }
   //! Groups held now (for tests and metrics).
   size_t GroupCount() const;
 

@@ -93,4 +93,50 @@ void RuleSetFilter::Fire(const Event& ev, std::vector<uint32_t>* out) const {
   for (const Rule* r : fired) out->push_back(index_.at(r));
 }
 
+CorrelationHunt::CorrelationHunt(std::shared_ptr<const CorrelationSet> set, const RuleSet& hunted) : state_(set) {
+  for (const auto& r : hunted.rules()) {
+    if (set->Consumers(r->id)) feeders_.Add(r);
+  }
+  feeders_.CompilePrefilter();
+  for (const auto& r : feeders_.rules()) {
+    for (const std::string& f : r->query.ReferencedFields()) AddField(&fields_, f);
+  }
+  for (const Correlation& c : set->correlations()) {
+    for (const std::string& f : c.group_by) AddField(&fields_, f);
+    if (!c.value_field.empty()) AddField(&fields_, c.value_field);
+  }
+  AddField(&fields_, field::kDataset);
+}
+
+void CorrelationHunt::Collect(const FieldAccessor& row, int64_t ts_ns) {
+  if (rows_.size() >= kMaxCorrelationSliceRows) {
+    truncated_ = true;
+    return;
+  }
+  Row r;
+  for (const std::string& f : fields_) {
+    std::string_view v;
+    if (!row.Get(f, &v)) continue;
+    if (f == field::kOriginal) r.ev.original.assign(v);
+    else r.ev.Add(f, v);
+  }
+  if (const std::string* ds = r.ev.Get(field::kDataset); ds && IsOwnDataset(*ds)) return;
+  r.ev.timestamp_ns = ts_ns;
+  feeders_.Match(r.ev, &r.rules);
+  if (!r.rules.empty()) rows_.push_back(std::move(r));
+}
+
+void CorrelationHunt::Flush(const std::function<void(const Correlation&, const Event&)>& fired) {
+  std::stable_sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) { return a.ev.timestamp_ns < b.ev.timestamp_ns; });
+  std::vector<const Correlation*> out;
+  for (const Row& r : rows_) {
+    out.clear();
+    state_.FeedAll(r.rules, r.ev, &out);
+    for (const Correlation* c : out) {
+      if (state_.set().Generates(c->rule->id)) fired(*c, r.ev);
+    }
+  }
+  rows_.clear();
+}
+
 }  // namespace kamatama::detect

@@ -10,12 +10,14 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/row.h"
+#include "detect/correlation.h"
 #include "detect/ruleset.h"
 
 namespace kamatama::detect {
@@ -60,6 +62,46 @@ class RuleSetFilter final : public RowFilter {
   std::vector<std::string> refs_;
   std::unordered_map<const Rule*, uint32_t> index_;
   std::unique_ptr<std::atomic<uint64_t>[]> counts_;
+};
+
+//! Most matching rows one time slice of a correlation hunt keeps (beyond: the slice is cut and
+//! the hunt is incomplete). A slice's rows are held at once to be sorted by time.
+inline constexpr size_t kMaxCorrelationSliceRows = 200000;
+
+//! Correlation rules over stored events (issue 21): the rows the correlated rules match are
+//! collected one time slice at a time (the caller scans slices oldest first), sorted by
+//! @timestamp and fed to a CorrelationState, so a hunt decides a correlation as the live stream
+//! would (same windows, same group bounds). Memory: one slice's rows (at most
+//! kMaxCorrelationSliceRows, each only the fields the rules and correlations read) and the
+//! state's own bounds. Not thread-safe: Collect is called from the scan's single `visit`.
+class CorrelationHunt {
+ public:
+  //! The correlations of `set` fed by rules of `hunted` (the others cannot fire in this hunt).
+  CorrelationHunt(std::shared_ptr<const CorrelationSet> set, const RuleSet& hunted);
+  //! Whether some correlation can be fed by the hunted rules.
+  bool active() const { return !feeders_.rules().empty(); }
+  //! The hunted rules some correlation takes: the slice scans' filter.
+  const RuleSet& feeders() const { return feeders_; }
+  //! Fields a scan must give Collect (the feeders' and the correlations' group-by and value fields).
+  const std::vector<std::string>& fields() const { return fields_; }
+  //! One matching row of the slice being scanned.
+  void Collect(const FieldAccessor& row, int64_t ts_ns);
+  //! Feeds the slice's rows in time order; `fired` is called for each correlation that fires
+  //! (with the event that completed it). The slice is then empty.
+  void Flush(const std::function<void(const Correlation&, const Event&)>& fired);
+  //! Whether a slice had more than kMaxCorrelationSliceRows rows (the rest were not fed).
+  bool truncated() const { return truncated_; }
+
+ private:
+  struct Row {
+    Event ev;
+    std::vector<const Rule*> rules;
+  };
+  RuleSet feeders_;
+  CorrelationState state_;
+  std::vector<std::string> fields_;
+  std::vector<Row> rows_;
+  bool truncated_ = false;
 };
 
 }  // namespace kamatama::detect

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "detect/condition.h"
@@ -145,8 +146,8 @@ class Compiler {
   bool Values(const std::string& field, const std::string& sigma_field, const std::vector<std::string>& mods,
               const YAML::Node& v, uint32_t* out, CompileError* err) {
     bool all = false, re = false, cidr = false, fieldref = false, exists = false, cased = false;
-    bool contains = false, starts = false, ends = false;
-    std::string re_flags;
+    bool contains = false, starts = false, ends = false, list = false;
+    std::string re_flags, compare;
     std::vector<std::string> transforms;
     for (size_t i = 0; i < mods.size(); ++i) {
       const std::string& m = mods[i];
@@ -161,8 +162,9 @@ class Compiler {
       else if (m == "exists") exists = true;
       else if (m == "cased") cased = true;
       else if (IsTransform(m)) transforms.push_back(m);
-      else if (m == "lt" || m == "lte" || m == "gt" || m == "gte" || m == "minute" || m == "hour" ||
-               m == "day" || m == "week" || m == "month" || m == "year") {
+      else if (m == "lt" || m == "lte" || m == "gt" || m == "gte") compare = m;
+      else if (m == "list") list = true;
+      else if (m == "minute" || m == "hour" || m == "day" || m == "week" || m == "month" || m == "year") {
         return Fail(err, true, "modifier '" + m + "' on field " + sigma_field + " is not supported");
       } else {
         return Fail(err, true, "unknown modifier '" + m + "' on field " + sigma_field);
@@ -198,6 +200,10 @@ class Compiler {
         std::string why;
         kid = b_.Cidr(field, item.Scalar(), &why);
         if (kid == query::QueryBuilder::kInvalid) return Fail(err, false, "field " + sigma_field + ": " + why + Where(item));
+      } else if (!compare.empty()) {
+        if (!Compare(field, sigma_field, compare, item, &kid, err)) return false;
+      } else if (list) {
+        if (!InList(field, sigma_field, item, &kid, err)) return false;
       } else if (fieldref) {
         kid = b_.FieldRef(field, MapField(route_, item.Scalar()));
       } else {
@@ -206,6 +212,30 @@ class Compiler {
       kids.push_back(kid);
     }
     *out = all ? b_.And(std::move(kids)) : b_.Or(std::move(kids));
+    return true;
+  }
+
+  //! `field|gte: N` (and gt, lt, lte): an integer comparison.
+  bool Compare(const std::string& field, const std::string& sigma_field, const std::string& op, const YAML::Node& item,
+               uint32_t* out, CompileError* err) {
+    int64_t bound = 0;
+    const std::string& t = item.Scalar();
+    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), bound);
+    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
+      return Fail(err, true, "modifier '" + op + "' on field " + sigma_field + " needs an integer" + Where(item));
+    static const std::map<std::string, std::string, std::less<>> kOps = {{"lt", "<"}, {"lte", "<="}, {"gt", ">"}, {"gte", ">="}};
+    *out = b_.IntCompare(field, kOps.at(op), bound);
+    return true;
+  }
+
+  //! `field|list: NAME` (kamatama's): the field's value is in the threat-intelligence list NAME.
+  bool InList(const std::string& field, const std::string& sigma_field, const YAML::Node& item, uint32_t* out,
+              CompileError* err) {
+    const std::string& name = item.Scalar();
+    if (!options_.lists) return Fail(err, true, "modifier 'list' on field " + sigma_field + ": no lists here");
+    std::shared_ptr<const query::ValueList> list = options_.lists->Find(name);
+    if (!list) return Fail(err, true, "modifier 'list' on field " + sigma_field + ": no list named '" + name + "'");
+    *out = b_.InList(field, name, std::move(list));
     return true;
   }
 

@@ -23,6 +23,10 @@ std::string_view RuleStatusName(RuleStatus s);
 //! Options of the Sigma compiler.
 struct CompileOptions {
   Placeholders placeholders;  //!< values of `expand` placeholders (%name% → values)
+  //! Where the `list` modifier (`field|list: NAME`, kamatama's) finds lists; null: a rule using
+  //! it is unsupported. The ValueList a resolver returns is kept by the rule: a resolver whose
+  //! lists follow updates (server/intel_live.h) makes the rule follow them.
+  const query::ListResolver* lists = nullptr;
 };
 
 //! A compiled rule.

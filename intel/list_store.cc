@@ -268,4 +268,27 @@ std::shared_ptr<const query::ValueList> ListStore::Find(std::string_view name) c
   return std::shared_ptr<const query::ValueList>(list, &list->matcher);  // keeps the version alive
 }
 
+namespace {
+
+//! A list looked up by name at each use (FollowingLists).
+class FollowingList final : public query::ValueList {
+ public:
+  FollowingList(const ListStore* store, std::string name) : store_(store), name_(std::move(name)) {}
+  bool Contains(std::string_view value) const override {
+    std::shared_ptr<const query::ValueList> now = store_->Find(name_);
+    return now && now->Contains(value);
+  }
+
+ private:
+  const ListStore* store_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::shared_ptr<const query::ValueList> FollowingLists::Find(std::string_view name) const {
+  if (!ListStore::ValidName(name)) return nullptr;
+  return std::make_shared<FollowingList>(store_, std::string(name));
+}
+
 }  // namespace kamatama::intel

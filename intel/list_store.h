@@ -95,4 +95,18 @@ class ListStore final : public query::ListResolver {
 std::string SerializeList(const ListInfo& info, const std::vector<Indicator>& indicators);
 Status ParseListFile(std::string_view text, ListInfo* info, std::vector<Indicator>* indicators);
 
+//! The lists of a ListStore for rules compiled once (Sigma's `field|list: NAME`, issue 28): each
+//! ValueList it gives looks its list up again at every Contains, so the rule follows every new
+//! version of the list, and matches nothing while there is no list of that name (a rule may name
+//! a list imported later). Thread-safe; the store must outlive the lists it gives.
+class FollowingLists final : public query::ListResolver {
+ public:
+  explicit FollowingLists(const ListStore* store) : store_(store) {}
+  //! Never null for a valid list name (ListStore::ValidName).
+  std::shared_ptr<const query::ValueList> Find(std::string_view name) const override;
+
+ private:
+  const ListStore* store_;
+};
+
 }  // namespace kamatama::intel

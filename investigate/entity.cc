@@ -6,6 +6,7 @@
 
 #include "core/time.h"
 #include "investigate/json_out.h"
+#include "investigate/logons.h"
 #include "investigate/process_tree.h"
 #include "investigate/sentence.h"
 
@@ -46,21 +47,11 @@ std::vector<RelationSpec> RelationsOf(EntityType t) {
   return {};
 }
 
-bool IsPlainName(std::string_view v) {
-  if (v.empty()) return false;
-  for (char c : v) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-      return false;
-  }
-  return true;
-}
-
 // The filter naming the entity. A host also matches its fully qualified names (WORKSTATION5 finds
 // WORKSTATION5.theshire.local).
 std::string EntityFilter(EntityType t, std::string_view value) {
   std::string q = AnyField(EntityFields(t), value);
-  if (t == EntityType::kHost && IsPlainName(value) && value.find('.') == std::string_view::npos)
-    q = "(" + q + " OR host.name:" + std::string(value) + ".*)";
+  if (t == EntityType::kHost) q = "(" + q + " OR " + HostNameFilter(value) + ")";
   return q;
 }
 
@@ -140,42 +131,6 @@ Status DomainsResolvedTo(const Searcher& s, std::string_view ip, int64_t from, i
   return Status::OK();
 }
 
-// Logon sessions on a host or of a user: Windows 4624 (start) and 4634/4647 (end) paired by
-// winlog.logon.id; sshd sessions by process id.
-Status Sessions(const Searcher& s, const std::string& entity_q, int64_t from, int64_t to, size_t max,
-                std::vector<Session>* out) {
-  const std::string q = entity_q + " AND event.category:authentication AND (event.code:4624 OR event.code:4634 OR "
-                        "event.code:4647 OR event.dataset:auth.linux*) AND (event.type:start OR event.type:end)";
-  std::vector<Event> events;
-  if (Status st = s.Find(q, from, to, 20 * max, &events); !st.ok()) return st;
-  std::reverse(events.begin(), events.end());  // oldest first
-  std::unordered_map<std::string, size_t> open;  // host|logon id -> index in out
-  for (const Event& ev : events) {
-    auto get = [&](const char* f) { const std::string* v = ev.Get(f); return v ? *v : std::string(); };
-    std::string id = get("winlog.logon.id");
-    if (id.empty()) id = get("process.pid");
-    if (id.empty() || id == "0x0") continue;
-    const std::string key = get("host.name") + "|" + id;
-    if (get("event.type") == "start" && get("event.outcome") != "failure") {
-      Session sess{get("user.name"), get("host.name"), id, get("winlog.logon.type"), get("source.ip"), get("event.dataset"),
-                   ev.timestamp_ns, 0};
-      open[key] = out->size();
-      out->push_back(std::move(sess));
-    } else if (get("event.type") == "end") {
-      auto it = open.find(key);
-      if (it != open.end()) {
-        (*out)[it->second].end_ns = ev.timestamp_ns;
-        open.erase(it);
-      } else {
-        out->push_back(Session{get("user.name"), get("host.name"), id, get("winlog.logon.type"), get("source.ip"),
-                               get("event.dataset"), 0, ev.timestamp_ns});
-      }
-    }
-  }
-  if (out->size() > max) out->erase(out->begin(), out->end() - static_cast<ptrdiff_t>(max));  // the newest
-  return Status::OK();
-}
-
 }  // namespace
 
 std::optional<EntityType> ParseEntityType(std::string_view name) {
@@ -251,7 +206,7 @@ Status DescribeEntity(const Searcher& s, EntityType type, std::string_view value
   }
   if (type == EntityType::kHost || type == EntityType::kUser) {
     const std::string who = type == EntityType::kHost ? EntityFilter(type, value) : "user.name:" + Quote(value);
-    if (Status st = Sessions(s, who, from_ns, to_ns, limits.sessions, &out->sessions); !st.ok()) return st;
+    if (Status st = FindSessions(s, who, from_ns, to_ns, limits.sessions, &out->sessions); !st.ok()) return st;
   }
   std::vector<Event> events;
   if (Status st = s.Find(q, from_ns, to_ns, limits.timeline, &events); !st.ok()) return st;
@@ -309,18 +264,8 @@ std::string EntityJson(const EntityAnswer& a) {
   }
   out += "],\"sessions\":[";
   for (size_t i = 0; i < a.sessions.size(); ++i) {
-    const Session& s = a.sessions[i];
     if (i) out.push_back(',');
-    out += "{";
-    AppendMember(&out, "user", s.user, true);
-    AppendMember(&out, "host", s.host);
-    AppendMember(&out, "logon_id", s.logon_id);
-    AppendMember(&out, "logon_type", s.logon_type);
-    AppendMember(&out, "source_ip", s.source_ip);
-    AppendMember(&out, "dataset", s.dataset);
-    AppendMember(&out, "start", Time(s.start_ns));
-    AppendMember(&out, "end", Time(s.end_ns));
-    out += "}";
+    AppendSessionJson(a.sessions[i], &out);
   }
   out += "],\"timeline\":[";
   for (size_t i = 0; i < a.timeline.size(); ++i) {

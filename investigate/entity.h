@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "investigate/logons.h"
 #include "investigate/searcher.h"
 
 namespace kamatama::investigate {
@@ -45,11 +46,6 @@ struct Relation {
   std::vector<RelatedValue> top;
 };
 
-struct Session {
-  std::string user, host, logon_id, logon_type, source_ip, dataset;
-  int64_t start_ns = 0, end_ns = 0;  //!< 0: not seen in range
-};
-
 struct TimelineItem {
   std::string sentence, event_json;
 };
@@ -62,7 +58,7 @@ struct EntityAnswer {
   int64_t first_ns = 0, last_ns = 0;  //!< 0 when total is 0
   std::map<std::string, uint64_t> datasets;
   std::vector<Relation> related;
-  std::vector<Session> sessions;
+  std::vector<LogonSession> sessions;  //!< oldest first
   std::vector<TimelineItem> timeline;  //!< newest first
 };
 

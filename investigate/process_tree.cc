@@ -8,7 +8,9 @@
 #include "core/json.h"
 #include "investigate/json_out.h"
 #include "core/time.h"
+#include "investigate/logons.h"
 #include "investigate/sentence.h"
+#include "investigate/tree_parts.h"
 
 namespace kamatama::investigate {
 
@@ -17,27 +19,6 @@ namespace {
 constexpr size_t kIdsPerQuery = 64;  // entity ids ORed into one query
 constexpr std::string_view kStarts = "(event.dataset:sysmon.process_create)";
 constexpr std::string_view kEnds = "(event.dataset:sysmon.process_terminate)";
-
-std::string_view V(const Event& ev, std::string_view name) {
-  const std::string* v = ev.Get(name);
-  return v ? std::string_view(*v) : std::string_view();
-}
-
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string UserOf(const Event& ev) {
-  std::string_view user = V(ev, "user.name"), domain = V(ev, "user.domain");
-  if (user.empty()) return "";
-  return domain.empty() ? std::string(user) : std::string(domain) + "\\" + std::string(user);
-}
 
 // What kind of activity an event of a process is (Sysmon event and PowerShell datasets).
 std::string KindOf(std::string_view dataset) {
@@ -70,14 +51,12 @@ class TreeBuilder {
   Status Ancestors(const std::string& focus);
   Status Descendants(const std::string& focus);
   Status Activity();
-  Status PowerShellActivity();
-  void AddActivity(ProcessNode* node, std::string kind, Event&& ev);
 
   const Searcher& s_;
   std::string_view host_;
   int64_t from_, to_;
   const TreeLimits& limits_;
-  std::unordered_map<std::string, ProcessNode> nodes_;
+  NodeMap nodes_;
   bool truncated_ = false;
 };
 
@@ -101,18 +80,9 @@ void TreeBuilder::TakeStart(Event&& ev) {
   std::string id(V(ev, "process.entity_id"));
   if (id.empty()) return;
   ProcessNode& n = nodes_[id];
+  TakeStartFields(ev, &n);
   n.entity_id = id;
-  n.seen_start = true;
-  n.start_ns = ev.timestamp_ns;
   n.parent_entity_id = V(ev, "process.parent.entity_id");
-  n.host = V(ev, "host.name");
-  n.pid = V(ev, "process.pid");
-  n.executable = V(ev, "process.executable");
-  n.name = V(ev, "process.name");
-  n.command_line = V(ev, "process.command_line");
-  n.command_line_decoded = V(ev, "process.command_line_decoded");
-  n.user = UserOf(ev);
-  n.logon_id = V(ev, "winlog.event_data.LogonId");
   // The parent as this event describes it, until (unless) its own start is found.
   if (!n.parent_entity_id.empty()) {
     ProcessNode& p = nodes_[n.parent_entity_id];
@@ -168,45 +138,14 @@ Status TreeBuilder::Descendants(const std::string& focus) {
   return Status::OK();
 }
 
-void TreeBuilder::AddActivity(ProcessNode* node, std::string kind, Event&& ev) {
-  uint64_t& count = node->activity_counts[kind];
-  ++count;
-  auto& items = node->activity[kind];
-  if (items.size() >= limits_.max_activity_per_kind) return;
-  ActivityItem item;
-  item.ts_ns = ev.timestamp_ns;
-  item.dataset = V(ev, "event.dataset");
-  item.sentence = Sentence(ev);
-  AppendEventJson(ev, &item.event_json);
-  items.push_back(std::move(item));
-}
-
 Status TreeBuilder::Activity() {
   std::vector<std::string> ids;
   for (const auto& [id, n] : nodes_) ids.push_back(id);
   std::string where = std::string("NOT ") + std::string(kStarts) + " NOT " + std::string(kEnds);
   return ForIds(where, "process.entity_id", ids, 20'000, [this](Event&& ev) {
     auto it = nodes_.find(std::string(V(ev, "process.entity_id")));
-    if (it != nodes_.end()) AddActivity(&it->second, KindOf(V(ev, "event.dataset")), std::move(ev));
+    if (it != nodes_.end()) AddActivity(&it->second, KindOf(V(ev, "event.dataset")), std::move(ev), limits_);
   });
-}
-
-// PowerShell 4103/4104 name no ProcessGuid: they are the powershell process whose pid logged
-// them (winlog.process.pid) on the same host while it ran.
-Status TreeBuilder::PowerShellActivity() {
-  for (auto& [id, n] : nodes_) {
-    std::string lower;
-    for (char c : n.name) lower.push_back(Lower(c));
-    if (n.pid.empty() || !n.start_ns || (lower != "powershell.exe" && lower != "pwsh.exe")) continue;
-    int64_t end = n.end_ns ? n.end_ns + kNanosPerSecond : std::min<int64_t>(to_, n.start_ns + kNanosPerDay);
-    std::string q = "event.module:powershell AND winlog.process.pid:" + Quote(n.pid);
-    std::vector<Event> events;
-    if (Status st = s_.Find(q, std::max(from_, n.start_ns - kNanosPerSecond), end, 5'000, &events); !st.ok()) return st;
-    for (Event& ev : events) {
-      if (SameHost(V(ev, "host.name"), n.host)) AddActivity(&n, "powershell", std::move(ev));
-    }
-  }
-  return Status::OK();
 }
 
 Status TreeBuilder::Build(std::string_view focus_view, ProcessTree* out) {
@@ -233,23 +172,9 @@ Status TreeBuilder::Build(std::string_view focus_view, ProcessTree* out) {
     if (!st.ok()) return st;
   }
   if (Status st = Activity(); !st.ok()) return st;
-  if (Status st = PowerShellActivity(); !st.ok()) return st;
-  // Root: walk up from the focus while the parent is a node.
-  std::string root = focus;
-  for (size_t i = 0; i < limits_.max_depth; ++i) {
-    auto it = nodes_.find(root);
-    if (it == nodes_.end() || it->second.parent_entity_id.empty() || !nodes_.count(it->second.parent_entity_id)) break;
-    root = it->second.parent_entity_id;
-  }
-  out->root = root;
-  out->focus = focus;
-  out->truncated = truncated_;
-  out->nodes.clear();
-  for (auto& [id, n] : nodes_) out->nodes.push_back(std::move(n));
-  std::sort(out->nodes.begin(), out->nodes.end(), [&](const ProcessNode& a, const ProcessNode& b) {
-    if ((a.entity_id == root) != (b.entity_id == root)) return a.entity_id == root;
-    return a.start_ns != b.start_ns ? a.start_ns < b.start_ns : a.entity_id < b.entity_id;
-  });
+  if (Status st = PowerShellActivity(s_, &nodes_, from_, to_, limits_); !st.ok()) return st;
+  if (Status st = LinkLogons(s_, &nodes_, from_, to_); !st.ok()) return st;
+  FinishTree(&nodes_, focus, truncated_, limits_.max_depth, out);
   return Status::OK();
 }
 
@@ -268,6 +193,9 @@ void AppendNode(const ProcessNode& n, std::string* out) {
   AppendMember(out, "user", n.user);
   AppendMember(out, "host", n.host);
   AppendMember(out, "logon_id", n.logon_id);
+  out->append(",\"logon\":");
+  if (n.logon) AppendSessionJson(*n.logon, out);
+  else out->append("null");
   AppendMember(out, "start", TimeOrEmpty(n.start_ns));
   AppendMember(out, "end", TimeOrEmpty(n.end_ns));
   out->append(n.seen_start ? ",\"seen_start\":true" : ",\"seen_start\":false");
@@ -303,14 +231,9 @@ void AppendNode(const ProcessNode& n, std::string* out) {
 
 }  // namespace
 
-bool SameHost(std::string_view event_host, std::string_view host) {
-  if (host.empty()) return true;
-  if (EqualNoCase(event_host, host)) return true;
-  return event_host.size() > host.size() && event_host[host.size()] == '.' && EqualNoCase(event_host.substr(0, host.size()), host);
-}
-
 Status BuildProcessTree(const Searcher& searcher, std::string_view host, std::string_view entity_id, int64_t from_ns,
                         int64_t to_ns, const TreeLimits& limits, ProcessTree* out) {
+  if (IsPidEntityId(entity_id)) return BuildSecurityProcessTree(searcher, entity_id, from_ns, to_ns, limits, out);
   TreeBuilder builder(searcher, host, from_ns, to_ns, limits);
   return builder.Build(entity_id, out);
 }

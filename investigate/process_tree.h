@@ -12,11 +12,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "investigate/logons.h"
 #include "investigate/searcher.h"
 
 namespace kamatama::investigate {
@@ -38,6 +40,7 @@ struct ActivityItem {
 struct ProcessNode {
   std::string entity_id, parent_entity_id, host, pid, executable, name, command_line, command_line_decoded, user,
       logon_id;
+  std::optional<LogonSession> logon;  //!< the 4624 (or well-known account) behind logon_id
   int64_t start_ns = 0, end_ns = 0;  //!< 0: not seen
   bool seen_start = false;           //!< false: known only as a parent
   std::map<std::string, std::vector<ActivityItem>> activity;  //!< by kind: network, dns, file, ...
@@ -55,8 +58,20 @@ struct ProcessTree {
 Status BuildProcessTree(const Searcher& searcher, std::string_view host, std::string_view entity_id, int64_t from_ns,
                         int64_t to_ns, const TreeLimits& limits, ProcessTree* out);
 
+//! Security 4688/4689 only (security_tree.cc): a process is host, pid and the time of its 4688,
+//! "pid:HOST:PID:START_NS" (START_NS 0: known from its children only). BuildProcessTree takes
+//! these ids too.
+std::string PidEntityId(std::string_view host, std::string_view pid, int64_t start_ns);
+bool IsPidEntityId(std::string_view id);
+Status BuildSecurityProcessTree(const Searcher& searcher, std::string_view entity_id, int64_t from_ns, int64_t to_ns,
+                                const TreeLimits& limits, ProcessTree* out);
+//! The id of the process with `pid` on `host` that started last at or before `at_ns` (a Sysmon
+//! ProcessGuid when Sysmon logged it, else a pid id from its 4688). NotFound if none.
+Status FindProcessStart(const Searcher& searcher, std::string_view host, std::string_view pid, int64_t at_ns,
+                        std::string* entity_id);
+
 //! {"root","focus","truncated","nodes":[{"entity_id","parent_entity_id","pid","executable","name",
-//! "command_line","command_line_decoded","user","host","logon_id","start","end","seen_start",
+//! "command_line","command_line_decoded","user","host","logon_id","logon":{logons.h session}|null,"start","end","seen_start",
 //! "activity":{kind:[{"@timestamp","dataset","sentence","event"}]},"activity_counts":{kind:n}}]}
 std::string ProcessTreeJson(const ProcessTree& tree);
 

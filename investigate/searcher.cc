@@ -98,4 +98,21 @@ std::string AnyValue(std::string_view field, const std::vector<std::string>& val
   return out + ")";
 }
 
+namespace {
+bool IsPlainName(std::string_view v) {
+  if (v.empty()) return false;
+  for (char c : v) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+      return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string HostNameFilter(std::string_view host) {
+  const std::string exact = "host.name:" + Quote(host);
+  if (!IsPlainName(host)) return exact;
+  return "(" + exact + " OR host.name:" + std::string(host) + ".*)";
+}
+
 }  // namespace kamatama::investigate

@@ -57,4 +57,8 @@ std::string AnyField(const std::vector<std::string>& fields, std::string_view va
 //! `(field:"a" OR field:"b" ...)`; "" for no values.
 std::string AnyValue(std::string_view field, const std::vector<std::string>& values);
 
+//! The events of a host: host.name is `host`, or (a plain name without a dot) one of its fully
+//! qualified names (WORKSTATION5 finds WORKSTATION5.theshire.local).
+std::string HostNameFilter(std::string_view host);
+
 }  // namespace kamatama::investigate

@@ -123,6 +123,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("query.max_groups", c.query.max_groups);
   n("query.max_memory", c.query.max_memory);
   n("query.export_timeout", c.query.export_timeout_ns);
+  n("query.clock_skew", c.query.clock_skew_ns);
   n("query.max_tails", c.query.max_tails);
   n("query.max_tails_per_principal", c.query.max_tails_per_principal);
   n("query.tail_buffer", c.query.tail_buffer);
@@ -165,6 +166,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("intel.hunt_on_import", c.intel.hunt_on_import);
   n("intel.allowed_urls", fmt::format("{}", fmt::join(c.intel.allowed_urls, ",")));
   n("intel.allow_internal", c.intel.allow_internal);
+  n("intel.ca_file", c.intel.ca_file);
   {
     std::string feeds;
     for (const auto& f : c.intel.feeds) feeds += fmt::format("{} {} {} {};", f.name, f.url, f.format, f.interval_ns);
@@ -181,6 +183,15 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   // issue 21: how matches become alerts (applied at a restart)
   n("detection.alerts", fmt::format("{} {} {}", c.detection.alerts.dedup_window_ns, c.detection.alerts.per_rule_cap,
                                     fmt::join(c.detection.alerts.dedup_fields, ",")));
+  // issue 21: notifications (applied at a restart; the targets themselves are set over the API)
+  n("notifications.allowed_targets", fmt::format("{}", fmt::join(c.notify.allowed_targets, ",")));
+  n("notifications.queue_size", c.notify.queue_size);
+  n("notifications.max_attempts", c.notify.max_attempts);
+  n("notifications.retry_initial", c.notify.retry_initial_ns);
+  n("notifications.retry_max", c.notify.retry_max_ns);
+  n("notifications.timeout", c.notify.timeout_ns);
+  n("notifications.ca_file", c.notify.ca_file);
+  n("notifications.rate_window", c.notify.rate_window_ns);
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));

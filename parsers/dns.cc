@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <cmath>
 #include <string>
 
 #include "core/json.h"
@@ -636,12 +637,67 @@ bool ParseSuricataDns(Event* ev) {
   return true;
 }
 
+namespace {
+
+//! Second levels under which a two-letter country TLD registers names (co.uk, com.au, ...).
+bool IsCommonSecondLevel(std::string_view label) {
+  for (std::string_view l : {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob", "mil", "nic"}) {
+    if (label == l) return true;
+  }
+  return false;
+}
+
+//! A parser, then the kamatama.dns.* name features of what it parsed.
+template <bool (*P)(Event*)>
+bool WithNameFeatures(Event* ev) {
+  if (!P(ev)) return false;
+  AddDnsNameFeatures(ev);
+  return true;
+}
+
+}  // namespace
+
+void AddDnsNameFeatures(Event* ev) {
+  const std::string* q = ev->Get("dns.question.name");
+  if (!q || q->size() > 1024) return;
+  std::string name = *q;
+  for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  while (!name.empty() && name.back() == '.') name.pop_back();
+  const size_t last = name.rfind('.');
+  if (last == std::string::npos || last == 0 || last + 1 == name.size()) return;
+  size_t start = name.rfind('.', last - 1);
+  start = start == std::string::npos ? 0 : start + 1;
+  const std::string_view second(name.data() + start, last - start);
+  if (name.size() - last - 1 == 2 && IsCommonSecondLevel(second) && start > 1) {
+    const size_t third = name.rfind('.', start - 2);
+    start = third == std::string::npos ? 0 : third + 1;
+  }
+  ev->Set("kamatama.dns.registered_domain", std::string_view(name).substr(start));
+  const std::string_view sub = std::string_view(name).substr(0, start > 0 ? start - 1 : 0);
+  ev->Set("kamatama.dns.subdomain_length", std::to_string(sub.size()));
+  if (sub.empty()) return;
+  uint32_t counts[256] = {};
+  size_t n = 0;
+  for (unsigned char c : sub) {
+    if (c == '.') continue;
+    ++counts[c];
+    ++n;
+  }
+  double bits = 0;
+  for (uint32_t k : counts) {
+    if (k == 0) continue;
+    const double p = static_cast<double>(k) / static_cast<double>(n);
+    bits -= p * std::log2(p);
+  }
+  ev->Set("kamatama.dns.entropy", std::to_string(static_cast<int64_t>(bits * 100 + 0.5)));
+}
+
 void RegisterDnsParsers(ParserRegistry* r) {
-  r->Register({"dns.bind", {"named", "bind", "bind9"}, &LooksLikeBind, &ParseBind, nullptr});
-  r->Register({"dns.dnsmasq", {"dnsmasq"}, nullptr, &ParseDnsmasq, nullptr});
-  r->Register({"dns.unbound", {"unbound"}, nullptr, &ParseUnbound, nullptr});
-  r->Register({"dns.windows", {}, &LooksLikeWindowsDns, &ParseWindowsDns, nullptr});
-  r->Register({"dns.suricata", {}, nullptr, &ParseSuricataDns, &ClaimsSuricataDns});
+  r->Register({"dns.bind", {"named", "bind", "bind9"}, &LooksLikeBind, &WithNameFeatures<ParseBind>, nullptr});
+  r->Register({"dns.dnsmasq", {"dnsmasq"}, nullptr, &WithNameFeatures<ParseDnsmasq>, nullptr});
+  r->Register({"dns.unbound", {"unbound"}, nullptr, &WithNameFeatures<ParseUnbound>, nullptr});
+  r->Register({"dns.windows", {}, &LooksLikeWindowsDns, &WithNameFeatures<ParseWindowsDns>, nullptr});
+  r->Register({"dns.suricata", {}, nullptr, &WithNameFeatures<ParseSuricataDns>, &ClaimsSuricataDns});
 }
 
 }  // namespace kamatama

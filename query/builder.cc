@@ -99,6 +99,31 @@ uint32_t QueryBuilder::Exists(std::string_view field) {
   return Add(std::move(node));
 }
 
+uint32_t QueryBuilder::IntCompare(std::string_view field, std::string_view op, int64_t bound) {
+  Node node;
+  node.kind = NodeKind::kRange;
+  node.field = std::string(field);
+  node.timestamp_field = field == field::kTimestamp;
+  node.range_type = RangeType::kInt;
+  RangeBound b;
+  b.unbounded = false;
+  b.inclusive = op == "<=" || op == ">=";
+  b.number = bound;
+  b.text = std::to_string(bound);
+  (op[0] == '<' ? node.upper : node.lower) = std::move(b);
+  return Add(std::move(node));
+}
+
+uint32_t QueryBuilder::InList(std::string_view field, std::string_view name, std::shared_ptr<const ValueList> list) {
+  Node node;
+  node.kind = NodeKind::kInList;
+  node.field = std::string(field);
+  node.text = std::string(name);
+  node.timestamp_field = field == field::kTimestamp;
+  node.list = std::move(list);
+  return Add(std::move(node));
+}
+
 uint32_t QueryBuilder::Regex(std::string_view field, std::string_view pattern, bool partial,
                              std::string* error) {
   RE2::Options options;

@@ -40,6 +40,11 @@ class QueryBuilder {
   uint32_t Cidr(std::string_view field, std::string_view cidr, std::string* error);
   //! field's value equals other's value, ASCII-case-insensitively.
   uint32_t FieldRef(std::string_view field, std::string_view other);
+  //! field is an integer compared with `bound` (`op` one of < <= > >=; Sigma's lt/lte/gt/gte),
+  //! as field:>N does; a value that is not an integer never matches.
+  uint32_t IntCompare(std::string_view field, std::string_view op, int64_t bound);
+  //! field's value is in `list` (as field:@name; the list decides how it compares).
+  uint32_t InList(std::string_view field, std::string_view name, std::shared_ptr<const ValueList> list);
 
   //! The Query rooted at `root` (the builder's nodes move into it; the builder is then empty).
   Query Build(uint32_t root);

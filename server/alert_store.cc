@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/json.h"
@@ -49,8 +51,42 @@ AlertRecord ReadRecord(simdjson::dom::element e) {
     for (simdjson::dom::element c : comments)
       a.comments.push_back({Int(c, "at_ns"), std::string(Str(c, "user")), std::string(Str(c, "text"))});
   }
+  simdjson::dom::array history;
+  if (!e["history"].get(history)) {
+    for (simdjson::dom::element c : history)
+      a.history.push_back({Int(c, "at_ns"), std::string(Str(c, "user")), std::string(Str(c, "field")),
+                           std::string(Str(c, "value"))});
+  }
+  simdjson::dom::object values;
+  if (!e["values"].get(values)) {
+    for (auto [k, v] : values) {
+      std::string_view text;
+      if (!v.get(text)) a.values.emplace_back(std::string(k), std::string(text));
+    }
+  }
   if (!ValidStatus(a.status)) a.status = "new";
   return a;
+}
+
+//! The values of the fields the rule reads (the original line excepted), bounded.
+std::vector<std::pair<std::string, std::string>> MatchedValues(const detect::Rule& rule, const Event& ev) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t bytes = 0;
+  for (const std::string& f : rule.query.ReferencedFields()) {
+    const std::string* v = f == field::kOriginal ? nullptr : ev.Get(f);
+    if (!v || std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == f; })) continue;
+    const size_t n = std::min({v->size(), kAlertValueBytes, kAlertValuesBytes - bytes});
+    if (out.size() >= kMaxAlertRecordValues || (n == 0 && !v->empty())) break;
+    out.emplace_back(f, SanitizeUtf8(std::string_view(*v).substr(0, n)));
+    bytes += n;
+  }
+  return out;
+}
+
+//! Records a change of `field` in the alert's history (the oldest dropped beyond the bound).
+void AddChange(AlertRecord* a, const std::string& user, const char* field, const std::string& value) {
+  if (a->history.size() >= kMaxAlertHistory) a->history.erase(a->history.begin());
+  a->history.push_back({NowNanos(), user, field, value});
 }
 
 }  // namespace
@@ -82,6 +118,10 @@ void AppendAlertJson(const AlertRecord& a, std::string* j) {
   field("excerpt", a.excerpt);
   field("status", a.status);
   field("assignee", a.assignee);
+  // The times also as RFC 3339 text: a browser's numbers cannot hold nanoseconds since 1970.
+  field("first", FormatRfc3339(a.first_ns));
+  field("last", FormatRfc3339(a.last_ns));
+  field("raised", FormatRfc3339(a.raised_ns));
   *j += fmt::format(",\"first_ns\":{},\"last_ns\":{},\"raised_ns\":{},\"count\":{},\"comments\":[", a.first_ns,
                     a.last_ns, a.raised_ns, a.count);
   for (size_t i = 0; i < a.comments.size(); ++i) {
@@ -91,7 +131,23 @@ void AppendAlertJson(const AlertRecord& a, std::string* j) {
     AppendJsonString(j, a.comments[i].text);
     *j += "}";
   }
-  *j += "]}";
+  *j += "],\"history\":[";
+  for (size_t i = 0; i < a.history.size(); ++i) {
+    const AlertChange& c = a.history[i];
+    *j += fmt::format("{}{{\"at_ns\":{}", i ? "," : "", c.at_ns);
+    field("user", c.user);
+    field("field", c.field);
+    field("value", c.value);
+    *j += "}";
+  }
+  *j += "],\"values\":{";
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    if (i) j->push_back(',');
+    AppendJsonString(j, a.values[i].first);
+    j->push_back(':');
+    AppendJsonString(j, a.values[i].second);
+  }
+  *j += "}}";
 }
 
 Status AlertStore::Open(const std::string& data_dir, const AlertOptions& opt) {
@@ -199,6 +255,7 @@ AlertStore::Decision AlertStore::Observe(const detect::Rule& rule, const Event& 
   if (const std::string* h = ev.Get(field::kHostName)) a.host = *h;
   if (const std::string* ds = ev.Get(field::kDataset)) a.dataset = *ds;
   a.excerpt = SanitizeUtf8(std::string_view(ev.original).substr(0, kAlertExcerptBytes));
+  a.values = MatchedValues(rule, ev);
   a.key = key;
   a.first_ns = a.last_ns = ts;
   a.raised_ns = now_ns;
@@ -261,6 +318,8 @@ Status AlertStore::Update(uint64_t id, const AlertPatch& p, const std::string& u
     if (it == alerts_.end()) return Status::NotFound(fmt::format("no alert {}", id));
     AlertRecord& a = it->second;
     if (p.comment && a.comments.size() >= kMaxAlertComments) return Status::InvalidArgument("too many comments");
+    if (p.status && *p.status != a.status) AddChange(&a, user, "status", *p.status);
+    if (p.assignee && SanitizeUtf8(*p.assignee) != a.assignee) AddChange(&a, user, "assignee", SanitizeUtf8(*p.assignee));
     if (p.status) {
       a.status = *p.status;
       // A closed alert takes no more matches: the next one raises a new alert.

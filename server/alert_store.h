@@ -33,10 +33,24 @@ inline constexpr size_t kMaxAlertComments = 200;
 inline constexpr size_t kMaxCommentBytes = 4096;
 //! Bytes of the matched line kept in a record (the full line is in the stored alert event).
 inline constexpr size_t kAlertExcerptBytes = 512;
+//! Matched values kept in a record (the fields the rule reads): at most this many, each cut to
+//! kAlertValueBytes, all together at most kAlertValuesBytes (20,000 records stay within ~50 MB;
+//! the whole values are in the stored alert event, kamatama.matched.values.*).
+inline constexpr size_t kMaxAlertRecordValues = 32;
+inline constexpr size_t kAlertValueBytes = 512;
+inline constexpr size_t kAlertValuesBytes = 2048;
+//! Most status/assignee changes kept per alert (the oldest go first; the audit log keeps all).
+inline constexpr size_t kMaxAlertHistory = 200;
 
 struct AlertComment {
   int64_t at_ns = 0;
   std::string user, text;
+};
+
+//! One change of an alert's status or assignee.
+struct AlertChange {
+  int64_t at_ns = 0;
+  std::string user, field, value;  //!< field: "status" or "assignee"
 };
 
 struct AlertRecord {
@@ -47,6 +61,9 @@ struct AlertRecord {
   uint64_t count = 0;                 //!< matches folded into it
   std::string status = "new", assignee;
   std::vector<AlertComment> comments;
+  std::vector<AlertChange> history;
+  //! The values of the fields the rule reads, as the first matched event held them.
+  std::vector<std::pair<std::string, std::string>> values;
 };
 
 //! What happened to one match of a rule.

@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -54,6 +55,48 @@ void AppendCounts(std::string* j, const char* name, const std::map<std::string, 
   j->push_back('}');
 }
 
+//! Alerts per time bucket (by the first match's event time) over [from, to): the shape of
+//! GET /api/v1/histogram. An open end is taken from the alerts (to: now at least).
+void AppendAlertHistogram(std::string* j, const std::vector<AlertRecord>& alerts, int64_t from, int64_t to) {
+  constexpr int64_t kBuckets = 60;
+  if (to == INT64_MAX) {
+    to = NowNanos();
+    for (const AlertRecord& a : alerts) to = std::max(to, a.first_ns + 1);
+  }
+  if (from == INT64_MIN) {
+    from = to - kNanosPerDay;
+    for (const AlertRecord& a : alerts) from = std::min(from, a.first_ns);
+  }
+  // Times far outside 1843..2096 are clamped, so that to - from cannot overflow.
+  constexpr int64_t kLimit = 4'000'000'000'000'000'000;
+  from = std::clamp(from, -kLimit, kLimit);
+  to = std::clamp(to, -kLimit, kLimit);
+  if (from >= to) from = to - 1;
+  const int64_t width = std::max<int64_t>(1'000'000, (to - from + kBuckets - 1) / kBuckets);
+  std::vector<uint64_t> counts(static_cast<size_t>((to - from + width - 1) / width), 0);
+  for (const AlertRecord& a : alerts) {
+    const int64_t t = std::clamp(a.first_ns, from, to - 1);
+    ++counts[static_cast<size_t>((t - from) / width)];
+  }
+  *j += ",\"histogram\":{\"from\":";
+  AppendJsonString(j, FormatRfc3339(from));
+  *j += ",\"to\":";
+  AppendJsonString(j, FormatRfc3339(to));
+  *j += fmt::format(",\"interval_ms\":{},\"buckets\":[", width / 1'000'000);
+  for (size_t i = 0; i < counts.size(); ++i) {
+    *j += i ? ",{\"time\":" : "{\"time\":";
+    AppendJsonString(j, FormatRfc3339(from + static_cast<int64_t>(i) * width));
+    *j += fmt::format(",\"count\":{}}}", counts[i]);
+  }
+  *j += "]}";
+}
+
+//! A non-negative integer parameter, at most `max` (`def` when absent).
+size_t SizeParam(const Request& req, const char* name, size_t def, size_t max) {
+  const std::string v = Param(req, name);
+  return v.empty() ? def : std::min<size_t>(std::strtoull(v.c_str(), nullptr, 10), max);
+}
+
 Response ListAlerts(const Request& req, const AlertRoutes& ctx) {
   AlertFilter f;
   const int64_t now = NowNanos();
@@ -68,27 +111,31 @@ Response ListAlerts(const Request& req, const AlertRoutes& ctx) {
   f.status = Param(req, "status");
   f.rule = Param(req, "rule");
   f.host = Param(req, "host");
-  if (std::string l = Param(req, "limit"); !l.empty()) f.limit = std::min<size_t>(std::strtoull(l.c_str(), nullptr, 10), 5000);
-  // Counts cover the whole filtered set, not only the page.
+  f.limit = SizeParam(req, "limit", f.limit, 5000);
+  const size_t offset = SizeParam(req, "offset", 0, kMaxAlertRecords);
+  // Counts and the histogram cover the whole filtered set, not only the page.
   AlertFilter all = f;
   all.limit = kMaxAlertRecords;
   size_t total = 0;
   std::vector<AlertRecord> every = ctx.alerts->List(all, &total);
-  std::map<std::string, uint64_t> by_level, by_status, by_rule;
+  std::map<std::string, uint64_t> by_level, by_status, by_rule, by_host;
   uint64_t matches = 0;
   for (const AlertRecord& a : every) {
     ++by_level[a.level];
     ++by_status[a.status];
     ++by_rule[a.rule_name];
+    ++by_host[a.host];
     matches += a.count;
   }
-  std::string j = fmt::format("{{\"total\":{},\"matches\":{}", total, matches);
+  std::string j = fmt::format("{{\"total\":{},\"matches\":{},\"offset\":{}", total, matches, offset);
   AppendCounts(&j, "by_level", by_level);
   AppendCounts(&j, "by_status", by_status);
   AppendCounts(&j, "by_rule", by_rule);
+  AppendCounts(&j, "by_host", by_host);
+  AppendAlertHistogram(&j, every, f.from_ns, f.to_ns);
   j += ",\"alerts\":[";
-  for (size_t i = 0; i < every.size() && i < f.limit; ++i) {
-    if (i) j.push_back(',');
+  for (size_t i = offset; i < every.size() && i < offset + f.limit; ++i) {
+    if (i > offset) j.push_back(',');
     AppendAlertJson(every[i], &j);
   }
   return Response{200, "application/json", j + "]}"};
@@ -208,6 +255,7 @@ Response GetRule(const AlertRoutes& ctx, const detect::Rule& r) {
   yaml.resize(static_cast<size_t>(in.gcount()));
   j += ",\"yaml\":";
   AppendJsonString(&j, yaml);
+  j += fmt::format(",\"per_rule_cap\":{}", ctx.alerts->options().per_rule_cap);
   return Response{200, "application/json", j + "}"};
 }
 

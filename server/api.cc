@@ -23,6 +23,7 @@
 #include "query/pipes.h"
 #include "query/query.h"
 #include "server/intel_routes.h"
+#include "server/notify_routes.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
 #include "server/web_routes.h"
@@ -191,6 +192,12 @@ Response Api::Dispatch(Request& req) {
                     },
                     [this, &req](int64_t since) { return SeenSources(since, req.cancelled); }};
     if (auto r = HandleAlertRoute(req, ctx)) return std::move(*r);
+  }
+  if (req.path.rfind("/api/v1/notifications", 0) == 0) {  // issue 21: notification targets
+    NotifyRoutes ctx{notifier_, [this, &req](std::string_view action, std::string_view outcome, const auto& extra) {
+                       return Audit(req, req.principal, action, outcome, extra);
+                     }};
+    if (auto r = HandleNotifyRoute(req, ctx)) return std::move(*r);
   }
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};

@@ -31,6 +31,7 @@ namespace kamatama::server {
 class SelfMonitor;  // server/selfmon.h (issue 10)
 class AlertStore;     // server/alert_store.h (issue 21)
 class IntelRoutes;    // server/intel_routes.h (issue 28)
+class Notifier;       // server/notifier.h (issue 21)
 class LiveDetection;  // server/detection.h (issue 20)
 struct SeenSource;    // server/coverage.h
 
@@ -130,6 +131,8 @@ class Api {
     alerts_ = alerts;
     detection_ = detection;
   }
+  //! Notification targets (issue 21): /api/v1/notifications*. Set before serving.
+  void SetNotifier(Notifier* notifier) { notifier_ = notifier; }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -230,6 +233,7 @@ class Api {
   IntelRoutes* intel_ = nullptr;    // issue 28
   const LiveDetection* detection_ = nullptr;  // issue 20
   AlertStore* alerts_ = nullptr;    // issue 21
+  Notifier* notifier_ = nullptr;    // issue 21: notifications
   //! Dataset, channel, provider and event code combinations stored since `since_ns` (coverage).
   std::vector<SeenSource> SeenSources(int64_t since_ns, const std::atomic<bool>* cancelled);
   TailHub tails_;

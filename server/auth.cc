@@ -110,6 +110,8 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/ip/owner", true, kPermSearch, "/api/v1/ip/owner?ip=10.0.0.1", "which host had an address at a time"},
       {"*", "/api/v1/process/tree", true, kPermSearch, "/api/v1/process/tree?entity_id=x", "process tree"},
       {"*", "/api/v1/entity", true, kPermSearch, "/api/v1/entity?type=ip&value=10.0.0.1", "entity page"},
+      {"*", "/api/v1/host/logons", true, kPermSearch, "/api/v1/host/logons?host=x", "who was logged on to a host at a time"},
+      {"*", "/api/v1/connection", true, kPermSearch, "/api/v1/connection?src=10.0.0.1&dst=10.0.0.2", "one connection across sources"},
       {"*", "/api/v1/export", true, kPermExport, "/api/v1/export?q=x", "export (NDJSON/CSV)"},
       {"*", "/api/v1/hunt", true, kPermExport, "/api/v1/hunt", "retro-hunt: Sigma rules over stored events (analysts)"},
       {"*", "/api/v1/tail", true, kPermTail, "/api/v1/tail", "live tail (WebSocket)"},
@@ -125,6 +127,8 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/alerts*", true, kPermSearch, "/api/v1/alerts", "alerts (list, one)"},
       {"PATCH", "/api/v1/rules/*", true, kPermAdmin, "/api/v1/rules/x", "tune a rule (on/off, level, exclusions)"},
       {"*", "/api/v1/rules*", true, kPermSearch, "/api/v1/rules", "rules, hits, tuning, coverage"},
+      // Notification targets (issue 21): where alerts are sent, with their secrets: administrators.
+      {"*", "/api/v1/notifications*", true, kPermAdmin, "/api/v1/notifications", "notification targets, test (admins)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

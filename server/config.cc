@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "server/notify_targets.h"
 
 namespace kamatama::server {
 
@@ -203,13 +204,14 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
 // `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.
 void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
   r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import", "feeds", "allowed_urls",
-                       "allow_internal"});
+                       "allow_internal", "ca_file"});
   if (!in || !r.status.ok()) return;
   r.Size(in["max_list_bytes"], "intel.max_list_bytes", &out->max_list_bytes);
   r.Count(in["max_indicators"], "intel.max_indicators", &out->max_indicators);
   r.Duration(in["alert_dedup"], "intel.alert_dedup", &out->alert_dedup_ns, true);
   r.Bool(in["hunt_on_import"], "intel.hunt_on_import", &out->hunt_on_import);
   r.Bool(in["allow_internal"], "intel.allow_internal", &out->allow_internal);
+  r.Str(in["ca_file"], "intel.ca_file", &out->ca_file);
   if (auto urls = in["allowed_urls"]; urls && !urls.IsNull() && !StringList(urls, &out->allowed_urls))
     return r.Fail("intel.allowed_urls", "must be a list of URL prefixes");
   auto feeds = in["feeds"];
@@ -231,6 +233,25 @@ void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
     out->feeds.push_back(std::move(f));
   }
 }
+
+// `notifications:` (issue 21): the targets' allow-list and the delivery settings.
+void ReadNotify(Reader& r, const YAML::Node& in, NotifyOptions* out) {
+  r.Keys(in, "notifications", {"allowed_targets", "queue_size", "max_attempts", "retry_initial", "retry_max", "timeout",
+                               "ca_file", "rate_window"});
+  if (!in || !r.status.ok()) return;
+  if (auto a = in["allowed_targets"]; a && !a.IsNull() && !StringList(a, &out->allowed_targets))
+    return r.Fail("notifications.allowed_targets", "must be a list of hosts, addresses or networks (with :port)");
+  for (const std::string& e : out->allowed_targets) {
+    if (std::string why = CheckAllowEntry(e); !why.empty()) return r.Fail("notifications.allowed_targets", why);
+  }
+  r.Count(in["queue_size"], "notifications.queue_size", &out->queue_size);
+  r.Int(in["max_attempts"], "notifications.max_attempts", 1, 100, &out->max_attempts);
+  r.Duration(in["retry_initial"], "notifications.retry_initial", &out->retry_initial_ns);
+  r.Duration(in["retry_max"], "notifications.retry_max", &out->retry_max_ns);
+  r.Duration(in["timeout"], "notifications.timeout", &out->timeout_ns);
+  r.Str(in["ca_file"], "notifications.ca_file", &out->ca_file);
+  r.Duration(in["rate_window"], "notifications.rate_window", &out->rate_window_ns);
+}
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config* cfg) {
@@ -245,7 +266,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   bool secure_cookies = false;
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel"});
+                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel", "notifications"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -316,7 +337,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     if (parse) r.Duration(parse["future_margin"], "parse.future_margin", &cfg->parse.syslog.future_margin_ns);
     auto q = root["query"];
     r.Keys(q, "query", {"default_limit", "max_limit", "timeout", "max_groups", "max_memory", "export_timeout",
-                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal", "max_query_bytes"});
+                        "max_tails", "tail_buffer", "threads", "max_tails_per_principal", "max_query_bytes",
+                        "clock_skew"});
     if (q) {
       r.Count(q["default_limit"], "query.default_limit", &cfg->query.default_limit);
       r.Count(q["max_limit"], "query.max_limit", &cfg->query.max_limit);
@@ -324,6 +346,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
       r.Count(q["max_groups"], "query.max_groups", &cfg->query.max_groups);
       r.Size(q["max_memory"], "query.max_memory", &cfg->query.max_memory);
       r.Duration(q["export_timeout"], "query.export_timeout", &cfg->query.export_timeout_ns, true);
+      r.Duration(q["clock_skew"], "query.clock_skew", &cfg->query.clock_skew_ns, true);  // issue 22
       r.Count(q["max_tails"], "query.max_tails", &cfg->query.max_tails);
       r.Count(q["max_tails_per_principal"], "query.max_tails_per_principal", &cfg->query.max_tails_per_principal);
       r.Size(q["tail_buffer"], "query.tail_buffer", &cfg->query.tail_buffer);
@@ -427,6 +450,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     // ---- end self-monitoring ----
     ReadDetection(r, root["detection"], &cfg->detection);  // issue 20
     ReadIntel(r, root["intel"], &cfg->intel);              // issue 28
+    ReadNotify(r, root["notifications"], &cfg->notify);    // issue 21
     auto backup = root["backup"];
     r.Keys(backup, "backup", {"allowed_dirs"});
     if (backup && backup["allowed_dirs"] && r.status.ok()) {

@@ -44,6 +44,9 @@ struct QueryOptions {
   size_t max_groups = 100000;  //!< groups one stats/top/timechart may hold (memory cap)
   size_t max_memory = 256u << 20;  //!< bytes of events one search may hold
   int64_t export_timeout_ns = 0;   //!< an export stops after this long (0 = never)
+  //! How far apart two sources' clocks may be when one connection is matched across them
+  //! (GET /api/v1/connection, issue 22); a request's `tolerance` overrides it.
+  int64_t clock_skew_ns = 120LL * 1'000'000'000;
   size_t max_tails = 32;           //!< live tail sessions at once
   size_t max_tails_per_principal = 4;  //!< live tails one user or token may hold at once
   size_t tail_buffer = 4u << 20;   //!< bytes waiting for one slow tail client before drops
@@ -104,6 +107,26 @@ struct IntelOptions {
   std::vector<std::string> allowed_urls;
   //! Let feeds reach loopback, private, link-local and other internal addresses (off: refused).
   bool allow_internal = false;
+  //! A PEM file of CA certificates trusted for https feeds beside the system's (a private CA of
+  //! an internal feed server); empty: the system's only.
+  std::string ca_file;
+};
+
+//! `notifications:` (issue 21): where alert notifications may go and how they are retried
+//! (server/notifier.h). The targets themselves are set by admins over the API.
+struct NotifyOptions {
+  //! Hosts, addresses and networks targets may reach, each with an optional port:
+  //! "hooks.example.org:443", "192.0.2.10", "10.1.0.0/16:8443", "[2001:db8::1]:25". Empty: none.
+  //! Loopback, private and link-local addresses are reached only when an address or network
+  //! entry covers them (a host name entry never does: DNS rebinding).
+  std::vector<std::string> allowed_targets;
+  size_t queue_size = 1000;     //!< deliveries waiting (new alerts beyond it are dropped and counted)
+  int max_attempts = 8;         //!< attempts per delivery before it is given up (counted, logged)
+  int64_t retry_initial_ns = 2LL * 1'000'000'000;  //!< wait after the first failure (doubles each time)
+  int64_t retry_max_ns = 300LL * 1'000'000'000;    //!< longest wait between two attempts
+  int64_t timeout_ns = 10LL * 1'000'000'000;       //!< one attempt (connect, TLS, send, answer)
+  std::string ca_file;          //!< PEM CAs trusted beside the system's, for https and SMTP TLS
+  int64_t rate_window_ns = 60LL * 1'000'000'000;  //!< a target's rate_limit counts messages per this long
 };
 
 struct Config {
@@ -120,6 +143,7 @@ struct Config {
   DetectionOptions detection; // `detection:` (issue 20)
   BackupOptions backup;       // `backup:` (issue 19)
   IntelOptions intel;         // `intel:` (issue 28)
+  NotifyOptions notify;       // `notifications:` (issue 21)
   int io_threads = 2;
 };
 

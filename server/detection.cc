@@ -115,6 +115,7 @@ Status LiveDetection::Load(const DetectionOptions& opt, detect::LoadSummary* sum
   auto set = std::make_shared<detect::RuleSet>();
   detect::CompileOptions co;
   co.placeholders = opt.placeholders;
+  co.lists = lists_;
   Status st = opt.rules.empty() ? Status::OK() : set->Load(opt.rules, co, summary);
   if (!st.ok() && RuleCount() > 0) return st;  // keep the rules that work
   std::lock_guard lock(mu_);

@@ -55,6 +55,9 @@ class LiveDetection {
 
   //! Asked about every match before an alert is raised (issue 21). Set before ingest starts.
   void SetGate(AlertGate gate) { gate_ = std::move(gate); }
+  //! Where rules' `field|list: NAME` finds lists (issue 28; intel::FollowingLists). Set before
+  //! the first Load; null: such rules are unsupported.
+  void SetLists(const query::ListResolver* lists) { lists_ = lists; }
 
   //! Rules in the live set.
   size_t RuleCount() const;
@@ -63,6 +66,7 @@ class LiveDetection {
  private:
   ParseOptions parse_;
   AlertGate gate_;
+  const query::ListResolver* lists_ = nullptr;
   mutable std::mutex mu_;  // guards rules_ (the pointer; the set itself is immutable)
   std::shared_ptr<const detect::RuleSet> rules_;
 };

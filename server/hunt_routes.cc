@@ -17,6 +17,7 @@
 #include "detect/hunt.h"
 #include "parsers/parse.h"
 #include "query/query.h"
+#include "server/alert_store.h"
 #include "server/api.h"
 #include "server/detection.h"
 
@@ -32,6 +33,9 @@ struct HuntSpec {
   bool create_alerts = false;
   int64_t deadline_ns = 0;  //!< steady clock; 0 = none
   std::string described;    //!< for the audit log: "yaml" or the rule ids
+  //! The live correlations (issue 21) when live rules are hunted; those fed by the hunted rules
+  //! are decided over the range, oldest first (detect::CorrelationHunt).
+  std::shared_ptr<const detect::CorrelationSet> correlations;
 };
 
 //! Splits pasted YAML into its documents (`---` lines), so several rules can be pasted at once.
@@ -67,9 +71,36 @@ std::string CompilePasted(std::string_view yaml, const detect::Placeholders& pla
   return "";
 }
 
-//! The live rules named by id ("all": every one); an error message or empty.
-std::string PickLiveRules(simdjson::dom::element rules, const detect::RuleSet* live, detect::RuleSet* set,
-                          std::string* described) {
+//! The rules a correlation named `id` takes (through the correlations it takes), added to *set;
+//! false if no correlation has that id.
+bool AddCorrelationRules(std::string_view id, const detect::CorrelationSet* correlations,
+                         const std::unordered_map<std::string_view, std::shared_ptr<const detect::Rule>>& by_id,
+                         detect::RuleSet* set, std::unordered_set<std::string_view>* seen) {
+  if (!correlations) return false;
+  std::vector<std::string> todo{std::string(id)};
+  std::unordered_set<std::string> visited;
+  bool found = false;
+  while (!todo.empty() && visited.size() < 1000) {
+    const std::string next = std::move(todo.back());
+    todo.pop_back();
+    if (!visited.insert(next).second) continue;
+    if (auto r = by_id.find(next); r != by_id.end()) {
+      if (seen->insert(r->second->id).second) set->Add(r->second);
+      continue;
+    }
+    for (const detect::Correlation& c : correlations->correlations()) {
+      if (c.rule->id != next) continue;
+      found = found || next == id;
+      todo.insert(todo.end(), c.refs.begin(), c.refs.end());
+    }
+  }
+  return found;
+}
+
+//! The live rules named by id (a correlation's id: the rules it takes; "all": every one); an
+//! error message or empty.
+std::string PickLiveRules(simdjson::dom::element rules, const detect::RuleSet* live,
+                          const detect::CorrelationSet* correlations, detect::RuleSet* set, std::string* described) {
   if (!live || live->rules().empty()) return "no detection rules are loaded (detection.rules): paste 'yaml' instead";
   std::string_view all;
   if (!rules.get(all)) {
@@ -87,9 +118,11 @@ std::string PickLiveRules(simdjson::dom::element rules, const detect::RuleSet* l
     std::string_view id;
     if (e.get(id)) return "'rules' is a list of rule ids (strings)";
     auto it = by_id.find(id);
-    if (it == by_id.end()) return fmt::format("no loaded rule has the id '{}'", id);
-    if (!seen.insert(it->second->id).second) continue;
-    set->Add(it->second);
+    if (it == by_id.end()) {
+      if (!AddCorrelationRules(id, correlations, by_id, set, &seen)) return fmt::format("no loaded rule has the id '{}'", id);
+    } else if (seen.insert(it->second->id).second) {
+      set->Add(it->second);
+    }
     *described += (described->empty() ? "" : ",") + std::string(id);
   }
   if (set->rules().empty()) return "'rules' names no rule";
@@ -97,7 +130,8 @@ std::string PickLiveRules(simdjson::dom::element rules, const detect::RuleSet* l
 }
 
 //! Reads the request body into *spec; an error message or empty.
-std::string ParseHunt(const Request& req, const Config& cfg, const detect::RuleSet* live, HuntSpec* spec) {
+std::string ParseHunt(const Request& req, const Config& cfg, const detect::RuleSet* live,
+                      std::shared_ptr<const detect::CorrelationSet> correlations, HuntSpec* spec) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(req.body).get(doc) || !doc.is_object()) return "the body must be a JSON object";
@@ -108,8 +142,9 @@ std::string ParseHunt(const Request& req, const Config& cfg, const detect::RuleS
   const bool has_rules = !doc["rules"].get(rules);
   if (has_yaml == has_rules) return "give either 'rules' (ids of loaded rules, or \"all\") or 'yaml' (pasted rules)";
   std::string err = has_yaml ? CompilePasted(yaml, cfg.detection.placeholders, set.get())
-                             : PickLiveRules(rules, live, set.get(), &spec->described);
+                             : PickLiveRules(rules, live, correlations.get(), set.get(), &spec->described);
   if (!err.empty()) return err;
+  if (!has_yaml) spec->correlations = std::move(correlations);
   if (has_yaml) spec->described = "yaml";
   set->CompilePrefilter();
   spec->set = std::move(set);
@@ -183,34 +218,110 @@ struct HuntRun {
   std::string error = {};
   std::unordered_set<std::string> keys = {};  //!< alert keys already raised
   std::vector<std::future<Status>> pending = {};  //!< alert batches being stored
+  //! Correlations that fired over the range, in the order they first fired, with their counts.
+  std::vector<std::pair<const detect::Correlation*, uint64_t>> correlated = {};
+  bool correlations_ran = false;
 };
 
-//! Queues alerts for the firings on the returned events (deduplicated by key).
-void RaiseAlerts(HuntRun* run, const std::vector<std::pair<const Event*, std::vector<uint32_t>>>& found) {
-  ingest::Batch batch;
-  const int64_t now = NowNanos();
-  for (const auto& [ev, rules] : found) {
-    for (uint32_t i : rules) {
-      const detect::Rule& rule = *run->spec.set->rules()[i];
-      std::string key = AlertKey(rule, *ev);
-      if (!run->keys.insert(key).second) {
-        ++run->duplicates;
-        continue;
-      }
-      RawRecord raw;
-      raw.received_ns = now;
-      raw.data = AddAlertFields(AlertJson(rule, *ev, now), {{"kamatama.alert.origin", "hunt"}, {"kamatama.alert.key", key}});
-      raw.flags = kRawJson | kRawInternal;
-      batch.events.push_back(ParseRecord(raw, run->parse));
-      batch.raws.push_back(std::move(raw));
-    }
+//! Adds the alert of `rule` on `ev` to *batch, unless an earlier hunt (or this one) raised it.
+void AddAlert(HuntRun* run, const detect::Rule& rule, const Event& ev, int64_t now, ingest::Batch* batch) {
+  std::string key = AlertKey(rule, ev);
+  if (!run->keys.insert(key).second) {
+    ++run->duplicates;
+    return;
   }
+  RawRecord raw;
+  raw.received_ns = now;
+  raw.data = AddAlertFields(AlertJson(rule, ev, now), {{"kamatama.alert.origin", "hunt"}, {"kamatama.alert.key", key}});
+  raw.flags = kRawJson | kRawInternal;
+  batch->events.push_back(ParseRecord(raw, run->parse));
+  batch->raws.push_back(std::move(raw));
+}
+
+//! Queues a batch of alerts to be stored (awaited before the hunt's last line).
+void SubmitAlerts(HuntRun* run, ingest::Batch batch) {
   if (batch.events.empty()) return;
   run->alerts += batch.events.size();
   auto done = std::make_shared<std::promise<Status>>();
   run->pending.push_back(done->get_future());
   batch.done = [done](Status s) { done->set_value(s); };
   run->pipeline->Submit(std::move(batch), 10LL * kNanosPerSecond);
+}
+
+//! Queues alerts for the firings on the returned events (deduplicated by key).
+void RaiseAlerts(HuntRun* run, const std::vector<std::pair<const Event*, std::vector<uint32_t>>>& found) {
+  ingest::Batch batch;
+  const int64_t now = NowNanos();
+  for (const auto& [ev, rules] : found) {
+    for (uint32_t i : rules) AddAlert(run, *run->spec.set->rules()[i], *ev, now, &batch);
+  }
+  SubmitAlerts(run, std::move(batch));
+}
+
+//! A `match` line: the ids that fired on `ev`.
+std::string MatchLine(const std::vector<std::string_view>& ids, const Event& ev, bool correlation) {
+  return Line("match", [&](std::string* j) {
+    Field(j, "rule.id");
+    j->push_back('[');
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i) j->push_back(',');
+      AppendJsonString(j, ids[i]);
+    }
+    j->push_back(']');
+    if (correlation) j->append(",\"correlation\":true");
+    Field(j, "event");
+    AppendEventJson(ev, j);
+  });
+}
+
+//! The correlations the hunted rules feed, decided over the range oldest hour first
+//! (detect::CorrelationHunt): counts, `match` lines within the budget left (the event that
+//! completed each, with the fields the correlation read), alerts. False once the client is gone.
+bool HuntCorrelations(HuntRun* run, const BodyWriter& write) {
+  detect::CorrelationHunt hunt(run->spec.correlations, *run->spec.set);
+  if (!hunt.active()) return true;
+  run->correlations_ran = true;
+  detect::RuleSetFilter filter(hunt.feeders());
+  ingest::Batch batch;
+  const int64_t now = NowNanos();
+  bool client = true;
+  auto fired = [&](const detect::Correlation& c, const Event& ev) {
+    auto it = std::find_if(run->correlated.begin(), run->correlated.end(), [&](const auto& p) { return p.first == &c; });
+    if (it == run->correlated.end()) it = run->correlated.insert(it, {&c, 0});
+    ++it->second;
+    if (client && run->events < run->spec.limit) {
+      ++run->events;
+      client = write(MatchLine({c.rule->id}, ev, true));
+    }
+    if (run->spec.create_alerts) AddAlert(run, *c.rule, ev, now, &batch);
+  };
+  // An hour per slice, longer over long ranges (at most kMaxCorrelationSlices scans).
+  const int64_t slice = std::max(kCorrelationSliceNs, (run->spec.to_ns - run->spec.from_ns) / kMaxCorrelationSlices + 1);
+  for (int64_t from = run->spec.from_ns; from < run->spec.to_ns && client;) {
+    const int64_t to = std::min(run->spec.to_ns, from + slice);
+    store::ScanOptions so;
+    so.from_ns = from;
+    so.to_ns = to;
+    so.limit = 0;
+    so.deadline_ns = run->spec.deadline_ns;
+    so.visit_fields = hunt.fields();
+    so.visit = [&hunt](const FieldAccessor& row, int64_t ts) { hunt.Collect(row, ts); };
+    store::ScanResult res;
+    if (Status s = run->store->Scan(filter, so, &res); !s.ok()) {
+      run->error = s.ToString();
+      run->complete = false;
+      break;
+    }
+    hunt.Flush(fired);
+    if (res.timed_out) {
+      run->complete = false;
+      break;
+    }
+    from = to;
+  }
+  if (hunt.truncated()) run->complete = false;
+  SubmitAlerts(run, std::move(batch));
+  return client;
 }
 
 //! Scans one time slice: counts per rule, the newest matching events (within the budget left),
@@ -260,17 +371,9 @@ bool HuntSlice(HuntRun* run, int64_t from, int64_t to, const BodyWriter& write) 
     if (single) rules = {0};
     else many->Fire(ev, &rules);
     if (rules.empty()) continue;  // cannot happen: the filter matched it
-    line = Line("match", [&](std::string* j) {
-      Field(j, "rule.id");
-      j->push_back('[');
-      for (size_t i = 0; i < rules.size(); ++i) {
-        if (i) j->push_back(',');
-        AppendJsonString(j, set.rules()[rules[i]]->id);
-      }
-      j->push_back(']');
-      Field(j, "event");
-      AppendEventJson(ev, j);
-    });
+    std::vector<std::string_view> ids;
+    for (uint32_t i : rules) ids.push_back(set.rules()[i]->id);
+    line = MatchLine(ids, ev, false);
     ++run->events;
     if (!write(line)) return false;
     if (run->spec.create_alerts) found.emplace_back(&ev, std::move(rules));
@@ -307,6 +410,20 @@ std::string DoneLine(HuntRun* run, int64_t took_ns) {
                           rules.size(), matched, run->events, run->scanned, run->blocks, run->pruned));
     j->append(fmt::format(",\"alerts\":{},\"alerts_duplicate\":{},\"took_ms\":{},\"complete\":{}", run->alerts,
                           run->duplicates, took_ns / 1'000'000, run->complete ? "true" : "false"));
+    if (run->correlations_ran) {
+      j->append(",\"correlations\":[");
+      for (size_t i = 0; i < run->correlated.size(); ++i) {
+        const detect::Rule& r = *run->correlated[i].first->rule;
+        j->append(i ? ",{\"rule.id\":" : "{\"rule.id\":");
+        AppendJsonString(j, r.id);
+        j->append(",\"rule.name\":");
+        AppendJsonString(j, r.title);
+        j->append(",\"rule.level\":");
+        AppendJsonString(j, r.level);
+        j->append(fmt::format(",\"count\":{}}}", run->correlated[i].second));
+      }
+      j->push_back(']');
+    }
     if (!run->error.empty()) {
       Field(j, "error");
       AppendJsonString(j, run->error);
@@ -350,6 +467,7 @@ HuntOutcome RunHunt(const HuntSpec& spec, store::Store* store, ingest::Pipeline*
     });
     if (!write(progress)) return {run.events, true};
   }
+  if (run.complete && spec.correlations && !HuntCorrelations(&run, write)) return {run.events, true};
   for (auto& f : run.pending) {
     Status s = f.get();
     if (!s.ok() && run.error.empty()) run.error = "alerts not stored: " + s.ToString();
@@ -364,7 +482,10 @@ Response Api::Hunt(const Request& req) {
   if (req.method != "POST") return JsonError(405, "use POST");
   auto spec = std::make_shared<HuntSpec>();
   const auto live = detection_ ? detection_->Rules() : nullptr;
-  if (std::string err = ParseHunt(req, cfg_, live.get(), spec.get()); !err.empty()) return JsonError(400, err);
+  auto correlations = alerts_ ? alerts_->Correlations() : nullptr;
+  if (std::string err = ParseHunt(req, cfg_, live.get(), correlations ? correlations->shared_set() : nullptr, spec.get());
+      !err.empty())
+    return JsonError(400, err);
   if (spec->create_alerts && !pipeline_) return JsonError(503, "alerts cannot be stored by this process");
   // Bounded like an export (the hunt streams): query.export_timeout, 0 = none.
   spec->deadline_ns = cfg_.query.export_timeout_ns ? store::NowSteady() + cfg_.query.export_timeout_ns : 0;

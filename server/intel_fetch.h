@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "server/config.h"
+#include "server/http_client.h"  // IsInternalAddress
 #include "server/intel_routes.h"
 
 namespace kamatama::server {
@@ -25,9 +26,6 @@ namespace kamatama::server {
 //! Why `url` may not be fetched by a feed (empty: it may, as far as its text tells): http or
 //! https, no user:password@, a host, and a prefix in `allowed`.
 std::string CheckFeedUrl(const std::string& url, const std::vector<std::string>& allowed);
-//! Whether an address (IPv4 or IPv6 text) is loopback, private, link-local, CGNAT, multicast,
-//! unspecified or reserved: what a feed may not reach without intel.allow_internal.
-bool IsInternalAddress(const std::string& address);
 
 class IntelFetcher {
  public:

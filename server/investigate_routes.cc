@@ -3,10 +3,13 @@
 
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "investigate/connection.h"
 #include "investigate/entity.h"
 #include "investigate/ip_owner.h"
+#include "investigate/logons.h"
 #include "investigate/process_tree.h"
 
 namespace kamatama::server {
@@ -57,18 +60,29 @@ Response Json(std::string body, int64_t t0) {
   return Response{200, "application/json", std::move(body)};
 }
 
+// The 'at' parameter (API time), now when absent; nullopt after writing a 400 into *bad.
+std::optional<int64_t> AtParam(const Request& req, std::optional<Response>* bad) {
+  int64_t at = NowNanos();
+  if (const std::string* a = Param(req, "at")) {
+    auto t = ParseApiTime(*a, at);
+    if (!t) {
+      *bad = JsonError(400, "bad 'at' time: " + *a);
+      return std::nullopt;
+    }
+    at = *t;
+  }
+  return at;
+}
+
 Response IpOwner(const Request& req, const InvestigateContext& ctx) {
   const int64_t t0 = store::NowSteady();
   const std::string* ip = Param(req, "ip");
   if (!ip) return JsonError(400, "'ip' is required");
-  int64_t at = NowNanos();
-  if (const std::string* a = Param(req, "at")) {
-    auto t = ParseApiTime(*a, at);
-    if (!t) return JsonError(400, "bad 'at' time: " + *a);
-    at = *t;
-  }
+  std::optional<Response> bad;
+  auto at = AtParam(req, &bad);
+  if (!at) return std::move(*bad);
   investigate::OwnerAnswer answer;
-  Status s = investigate::ResolveOwner(ctx.leases, MakeSearcher(req, ctx), *ip, at, &answer);
+  Status s = investigate::ResolveOwner(ctx.leases, MakeSearcher(req, ctx), *ip, *at, &answer);
   if (!s.ok()) return Failed(s, "ip owner");
   return Json(investigate::OwnerJson(answer), t0);
 }
@@ -76,13 +90,24 @@ Response IpOwner(const Request& req, const InvestigateContext& ctx) {
 Response ProcessTree(const Request& req, const InvestigateContext& ctx) {
   const int64_t t0 = store::NowSteady();
   const std::string* id = Param(req, "entity_id");
-  if (!id) return JsonError(400, "'entity_id' is required (process.entity_id, the Sysmon ProcessGuid)");
   const std::string* host = Param(req, "host");
+  const std::string* pid = Param(req, "pid");
+  if (!id && !(pid && host))
+    return JsonError(400, "'entity_id' (process.entity_id, the Sysmon ProcessGuid) or 'host' and 'pid' are required");
   int64_t from, to;
   if (auto bad = TimeRange(req, &from, &to)) return std::move(*bad);
+  investigate::Searcher searcher = MakeSearcher(req, ctx);
+  std::string entity_id = id ? *id : "";
+  if (!id) {
+    std::optional<Response> bad;
+    auto at = AtParam(req, &bad);
+    if (!at) return std::move(*bad);
+    if (Status s = investigate::FindProcessStart(searcher, *host, *pid, *at, &entity_id); !s.ok())
+      return Failed(s, "process tree");
+  }
   investigate::ProcessTree tree;
-  Status s = investigate::BuildProcessTree(MakeSearcher(req, ctx), host ? *host : "", *id, from, to,
-                                           investigate::TreeLimits{}, &tree);
+  Status s = investigate::BuildProcessTree(searcher, host ? *host : "", entity_id, from, to, investigate::TreeLimits{},
+                                           &tree);
   if (!s.ok()) return Failed(s, "process tree");
   return Json(investigate::ProcessTreeJson(tree), t0);
 }
@@ -103,12 +128,76 @@ Response Entity(const Request& req, const InvestigateContext& ctx) {
   return Json(investigate::EntityJson(answer), t0);
 }
 
+// Who was logged on to a host at a time: the sessions open then.
+Response HostLogons(const Request& req, const InvestigateContext& ctx) {
+  const int64_t t0 = store::NowSteady();
+  const std::string* host = Param(req, "host");
+  if (!host) return JsonError(400, "'host' is required");
+  std::optional<Response> bad;
+  auto at = AtParam(req, &bad);
+  if (!at) return std::move(*bad);
+  int64_t lookback = investigate::kDefaultLogonLookbackNs;
+  if (const std::string* l = Param(req, "lookback")) {
+    auto d = ParseDuration(*l);
+    if (!d || *d <= 0) return JsonError(400, "bad 'lookback' duration: " + *l);
+    lookback = *d;
+  }
+  std::vector<investigate::LogonSession> sessions;
+  bool truncated = false;
+  Status s = investigate::SessionsAt(MakeSearcher(req, ctx), *host, *at, lookback, &sessions, &truncated);
+  if (!s.ok()) return Failed(s, "host logons");
+  std::string body = "{\"host\":";
+  AppendJsonString(&body, *host);
+  body += ",\"at\":";
+  AppendJsonString(&body, FormatRfc3339(*at));
+  body += fmt::format(",\"lookback_s\":{},\"truncated\":{},\"sessions\":[", lookback / kNanosPerSecond, truncated);
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    if (i) body.push_back(',');
+    investigate::AppendSessionJson(sessions[i], &body);
+  }
+  body += "]}";
+  return Json(std::move(body), t0);
+}
+
+// One connection as every source saw it, and the DNS answer before it.
+Response Connection(const Request& req, const InvestigateContext& ctx) {
+  const int64_t t0 = store::NowSteady();
+  const std::string* src = Param(req, "src");
+  const std::string* dst = Param(req, "dst");
+  if (!src || !dst) return JsonError(400, "'src' and 'dst' are required");
+  std::optional<Response> bad;
+  auto at = AtParam(req, &bad);
+  if (!at) return std::move(*bad);
+  investigate::ConnectionQuery q;
+  q.src = *src;
+  q.dst = *dst;
+  q.at_ns = *at;
+  q.tolerance_ns = ctx.cfg.query.clock_skew_ns;
+  if (const std::string* t = Param(req, "tolerance")) {
+    auto d = ParseDuration(*t);
+    if (!d || *d < 0 || *d > kNanosPerDay) return JsonError(400, "bad 'tolerance' (a duration up to 1d): " + *t);
+    q.tolerance_ns = *d;
+  }
+  for (const char* name : {"dport", "sport"}) {
+    const std::string* v = Param(req, name);
+    if (!v) continue;
+    if (v->size() > 5 || v->find_first_not_of("0123456789") != std::string::npos)
+      return JsonError(400, fmt::format("bad '{}': a port number is expected", name));
+    (std::string_view(name) == "dport" ? q.dport : q.sport) = *v;
+  }
+  investigate::ConnectionAnswer answer;
+  Status s = investigate::JoinConnection(MakeSearcher(req, ctx), q, &answer);
+  if (!s.ok()) return Failed(s, "connection");
+  return Json(investigate::ConnectionJson(answer), t0);
+}
+
 }  // namespace
 
 std::optional<Response> HandleInvestigateRoute(const Request& req, const InvestigateContext& ctx) {
   using Handler = Response (*)(const Request&, const InvestigateContext&);
   static const std::pair<std::string_view, Handler> kRoutes[] = {
-      {"/api/v1/ip/owner", &IpOwner}, {"/api/v1/process/tree", &ProcessTree}, {"/api/v1/entity", &Entity}};
+      {"/api/v1/ip/owner", &IpOwner}, {"/api/v1/process/tree", &ProcessTree}, {"/api/v1/entity", &Entity},
+      {"/api/v1/host/logons", &HostLogons}, {"/api/v1/connection", &Connection}};
   for (const auto& [path, handler] : kRoutes) {
     if (req.path != path) continue;
     if (req.method != "GET") return JsonError(405, "use GET");

@@ -43,6 +43,7 @@
 #include "server/intel_fetch.h"
 #include "server/intel_live.h"
 #include "server/intel_routes.h"
+#include "server/notifier.h"
 #include "server/reload_hooks.h"
 #include "server/selfmon.h"
 #include "store/store.h"
@@ -128,7 +129,6 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     server::AlertStore::Decision d = alerts.Observe(rule, ev, now);
     return server::AlertDecision{d.verdict == server::Verdict::kRaised, d.id, d.level, std::move(d.correlated)};
   });
-  if (!LoadRules(&detection, &alerts, cfg.detection)) return 1;
   // Threat intelligence (issue 28): the lists in <data_dir>/intel, matched on every event beside
   // the rules (a hook of its own: the detection internals are not involved).
   std::unique_ptr<intel::ListStore> lists;
@@ -138,10 +138,22 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   }
   for (const std::string& e : lists->load_errors()) Log("warning: threat-intelligence list not loaded: " + e);
   Log(fmt::format("threat intelligence: {} list(s) loaded, {} feed(s)", lists->All().size(), cfg.intel.feeds.size()));
+  // Rules may name lists (`field|list: NAME`): they follow the lists' updates.
+  intel::FollowingLists rule_lists(lists.get());
+  detection.SetLists(&rule_lists);
+  if (!LoadRules(&detection, &alerts, cfg.detection)) return 1;
   server::LiveIntel live_intel(lists.get(), cfg.parse, cfg.intel.alert_dedup_ns);
-  pipeline.SetDetector([&detection, &live_intel](ingest::Batch* b) {
+  // Notifications (issue 21): the alerts both add to a batch are offered to the targets.
+  server::Notifier notifier(cfg.notify, Log);
+  if (Status ns = notifier.Open(cfg.storage.dir); !ns.ok()) {
+    Log("error: notifications: " + ns.ToString());
+    return 1;
+  }
+  pipeline.SetDetector([&detection, &live_intel, &notifier](ingest::Batch* b) {
+    const size_t before = b->events.size();
     detection.Evaluate(b);
     live_intel.Evaluate(b);
+    notifier.OfferAlerts(b->events, before);
   });
   // SIGHUP re-reads the rule files (edited in place or in new directories) when rules are on; a
   // server started without rules needs a restart to take its first directory.
@@ -163,6 +175,8 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   api.SetMonitor(&monitor);
   api.SetDetection(&detection);  // issue 20: /api/v1/hunt takes live rules by id
   api.SetAlerts(&alerts, &detection);
+  api.SetNotifier(&notifier);
+  notifier.Start();
   pipeline.SetNotifier(monitor.PipelineNotifier());
   if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin
     Log("error: " + as.ToString());

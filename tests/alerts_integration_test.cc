@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "tests/harness.h"
@@ -309,6 +310,84 @@ TEST_F(AlertsIntegration, ExclusionLevelAndSwitchSurviveARestart) {
   // The rule's detail carries its YAML as written.
   simdjson::dom::element detail = GetJson(std::string("/api/v1/rules/") + kWordId);
   EXPECT_EQ(detail["yaml"].get_string().value(), kWordRule);
+}
+
+TEST_F(AlertsIntegration, ListPagesCountsAndDrawsAHistogramOfTheFilteredSet) {
+  // Five hosts, one match each, a minute apart: five alerts (the host is in the dedup key; five
+  // is the per-rule cap of the config).
+  std::string batch;
+  for (int i = 0; i < 5; ++i) batch += Event("words", "2026-01-10T10:0" + std::to_string(i) + ":30Z", "h-" + std::to_string(i), "needle");
+  batch += Event("flood", "2026-01-10T10:00:30Z", "h-0", "other");  // another rule: filtered out
+  Ingest(batch);
+  const std::string q = std::string("/api/v1/alerts?rule=") + kWordId + "&from=2026-01-10T10:00:00Z&to=2026-01-10T11:00:00Z";
+  simdjson::dom::element first = GetJson(q + "&limit=3");
+  EXPECT_EQ(first["total"].get_int64().value(), 5) << last_;
+  std::set<int64_t> ids;
+  for (simdjson::dom::element a : first["alerts"].get_array().value()) ids.insert(a["id"].get_int64().value());
+  EXPECT_EQ(ids.size(), 3u);
+  simdjson::dom::element second = GetJson(q + "&limit=3&offset=3");
+  EXPECT_EQ(second["offset"].get_int64().value(), 3);
+  for (simdjson::dom::element a : second["alerts"].get_array().value()) ids.insert(a["id"].get_int64().value());
+  EXPECT_EQ(ids.size(), 5u) << "the two pages together are the five alerts, none twice";
+  // Counts over the whole filtered set (not the page): by host and by rule.
+  simdjson::dom::element all = GetJson(q + "&limit=1");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(all["by_host"]["h-" + std::to_string(i)].get_int64().value(), 1) << last_;
+  EXPECT_EQ(all["by_rule"]["Test word seen"].get_int64().value(), 5);
+  EXPECT_TRUE(all["by_rule"]["Test everything matches"].error()) << "the flood rule is filtered out";
+  // The histogram: an hour in 60 one-minute buckets; the five alerts in the first five.
+  simdjson::dom::element h = all["histogram"];
+  EXPECT_EQ(h["interval_ms"].get_int64().value(), 60000);
+  EXPECT_EQ(h["from"].get_string().value().substr(0, 19), "2026-01-10T10:00:00");
+  simdjson::dom::array buckets = h["buckets"].get_array().value();
+  ASSERT_EQ(buckets.size(), 60u);
+  int64_t i = 0;
+  for (simdjson::dom::element b : buckets) {
+    EXPECT_EQ(b["count"].get_int64().value(), i < 5 ? 1 : 0) << "bucket " << i;
+    ++i;
+  }
+  // A range of 400 years (its length is beyond int64 nanoseconds), one before 1970 and none: an
+  // answer, every alert counted once.
+  for (const char* range : {"&from=1800-01-01T00:00:00Z&to=2200-12-31T00:00:00Z", "&to=1800-01-01T00:00:00Z", ""}) {
+    int code = 0;
+    const std::string body = server_->Get(std::string("/api/v1/alerts?limit=0") + range, &code);
+    simdjson::dom::element e;
+    ASSERT_FALSE(parser_.parse(body).get(e)) << range << ": " << code << " " << body.substr(0, 300);
+    ASSERT_EQ(code, 200) << range << ": " << body.substr(0, 300);
+    int64_t sum = 0;
+    for (simdjson::dom::element b : e["histogram"]["buckets"].get_array().value()) sum += b["count"].get_int64().value();
+    EXPECT_EQ(sum, e["total"].get_int64().value()) << range;
+  }
+}
+
+TEST_F(AlertsIntegration, AnAlertKeepsTheMatchedValuesAndItsStatusHistory) {
+  Ingest(Event("words", "2026-01-10T10:00:00Z", "db-2", "needle"));
+  int64_t total = 0;
+  simdjson::dom::array alerts = AlertsOf(kWordId, &total);
+  ASSERT_EQ(total, 1) << last_;
+  const std::string path = "/api/v1/alerts/" + std::to_string(alerts.at(0)["id"].get_int64().value());
+  EXPECT_EQ(alerts.at(0)["values"]["kmt.word"].get_string().value(), "needle") << last_;
+  int code = 0;
+  Send("PATCH", path, R"({"status":"acknowledged","assignee":"bob"})", &code);
+  ASSERT_EQ(code, 200);
+  Send("PATCH", path, R"({"status":"acknowledged","comment":"same status: no change recorded"})", &code);
+  ASSERT_EQ(code, 200);
+  Send("PATCH", path, R"({"status":"closed"})", &code);
+  ASSERT_EQ(code, 200);
+  ASSERT_EQ(server_->Stop(), 0);  // kept in alerts.json
+  StartServer();
+  simdjson::dom::array history = GetJson(path)["history"].get_array().value();
+  ASSERT_EQ(history.size(), 3u) << last_;
+  const char* expected[][2] = {{"status", "acknowledged"}, {"assignee", "bob"}, {"status", "closed"}};
+  size_t k = 0;
+  for (simdjson::dom::element c : history) {
+    EXPECT_EQ(c["field"].get_string().value(), expected[k][0]);
+    EXPECT_EQ(c["value"].get_string().value(), expected[k][1]);
+    EXPECT_EQ(c["user"].get_string().value(), "admin");
+    EXPECT_GT(c["at_ns"].get_int64().value(), 0);
+    ++k;
+  }
+  // The rule's detail names the hourly cap its alerts are under.
+  EXPECT_EQ(GetJson(std::string("/api/v1/rules/") + kWordId)["per_rule_cap"].get_int64().value(), 5);
 }
 
 TEST_F(AlertsIntegration, WindowsRulesAreBlindUntilSysmonEventsArrive) {

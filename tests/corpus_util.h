@@ -67,6 +67,23 @@ inline Event Parse(const std::string& line, const std::string& source = "",
   return ParseRecord(r, ParseOptions{});
 }
 
+//! The <Event>...</Event> records of an XML file, as a forwarder would send them one by one.
+inline std::vector<std::string> SplitEvents(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while ((i = text.find("<Event", i)) != std::string::npos) {
+    if (i + 6 >= text.size() || (text[i + 6] != ' ' && text[i + 6] != '>' && text[i + 6] != '\n' && text[i + 6] != '\r')) {
+      i += 6;
+      continue;
+    }
+    size_t e = text.find("</Event>", i);
+    if (e == std::string::npos) break;
+    out.push_back(text.substr(i, e + 8 - i));
+    i = e + 8;
+  }
+  return out;
+}
+
 inline std::string Field(const Event& ev, const std::string& name) {
   if (name == "@timestamp") return FormatRfc3339(ev.timestamp_ns);
   const std::string* v = ev.Get(name);

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "core/time.h"
 #include "tests/harness.h"
 
 namespace {
@@ -146,6 +147,63 @@ class CorrelationIntegration : public ::testing::Test {
                               "<Data Name=\"TargetUserName\">" + user + "<");
   }
 
+  //! The oldest and newest @timestamp of `dataset` (RFC 3339), widened by a minute.
+  std::pair<std::string, std::string> TimeRange(const std::string& dataset) {
+    simdjson::dom::parser p;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    {
+      const std::string body = server_->Search("event.dataset:" + dataset, "&limit=1000");
+      simdjson::dom::array events;
+      EXPECT_FALSE(p.parse(body)["events"].get(events)) << body;
+      for (auto e : events) {
+        std::string_view ts;
+        if (e["@timestamp"].get(ts)) continue;
+        auto ns = kamatama::ParseRfc3339(ts);
+        if (ns) lo = std::min(lo, *ns), hi = std::max(hi, *ns);
+      }
+    }
+    EXPECT_LE(lo, hi) << "no events of " << dataset;
+    return {kamatama::FormatRfc3339(lo - 60 * kamatama::kNanosPerSecond), kamatama::FormatRfc3339(hi + 60 * kamatama::kNanosPerSecond)};
+  }
+  //! Runs POST /api/v1/hunt over `rules` (every loaded rule and correlation by default) in [from, to); the count of
+  //! each correlation that fired (from the done line) and the correlation match lines.
+  std::map<std::string, uint64_t> HuntCorrelations(const std::pair<std::string, std::string>& range, size_t* match_lines,
+                                                   const std::string& rules = "\"all\"") {
+    const std::string file = dir_ + "/hunt.json";
+    std::ofstream(file) << "{\"rules\":" << rules << ",\"from\":\"" << range.first << "\",\"to\":\"" << range.second << "\"}";
+    const std::string out = kmt_test::Shell("curl -s -N -m 60 -H 'Content-Type: application/json' --data-binary @" + file + " " +
+                                            server_->Url("/api/v1/hunt"));
+    std::map<std::string, uint64_t> counts;
+    simdjson::dom::parser p;
+    bool done = false;
+    *match_lines = 0;
+    for (size_t start = 0; start < out.size();) {
+      size_t end = out.find('\n', start);
+      if (end == std::string::npos) end = out.size();
+      const std::string line = out.substr(start, end - start);
+      start = end + 1;
+      simdjson::dom::element doc;
+      std::string_view type;
+      if (p.parse(line).get(doc) || doc["type"].get(type)) continue;
+      bool corr = false;
+      if (type == "match" && !doc["correlation"].get(corr) && corr) ++*match_lines;
+      if (type != "done") continue;
+      done = true;
+      bool complete = false;
+      EXPECT_FALSE(doc["complete"].get(complete)) << line;
+      EXPECT_TRUE(complete) << line;
+      simdjson::dom::array corrs;
+      EXPECT_FALSE(doc["correlations"].get(corrs)) << line;
+      for (auto c : corrs) {
+        std::string_view id;
+        uint64_t n = 0;
+        if (!c["rule.id"].get(id) && !c["count"].get(n)) counts[std::string(id)] = n;
+      }
+    }
+    EXPECT_TRUE(done) << out;
+    return counts;
+  }
+
   std::string dir_;
   std::unique_ptr<Server> server_;
 };
@@ -201,6 +259,42 @@ TEST_F(CorrelationIntegration, Windows4625SpreadOverADayRaisesNothing) {
   int64_t all = 0;
   EXPECT_EQ(AlertCount(kBruteForce, &all), 0);
   EXPECT_EQ(all, 0);
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 21, retro-hunt: the same correlations over stored events, in time order.
+TEST_F(CorrelationIntegration, HuntFindsTheSshdBruteForceInStoredLines) {
+  Send(RootFailuresFromFiveAddresses(true), "auth.sshd");
+  size_t lines = 0;
+  auto counts = HuntCorrelations(TimeRange("auth.sshd"), &lines);
+  EXPECT_EQ(counts[kBruteForce], 1u);
+  EXPECT_EQ(counts.count(kSpraying), 0u);
+  EXPECT_EQ(lines, 1u);
+}
+
+TEST_F(CorrelationIntegration, HuntOverTheSameLinesSpreadOverADayFindsNothing) {
+  Send(RootFailuresFromFiveAddresses(false), "auth.sshd");
+  size_t lines = 0;
+  auto counts = HuntCorrelations(TimeRange("auth.sshd"), &lines);
+  EXPECT_EQ(counts.count(kBruteForce), 0u);
+  EXPECT_EQ(lines, 0u);
+}
+
+TEST_F(CorrelationIntegration, HuntFindsWindowsBruteForceAndSprayingByCorrelationId) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 20; ++i) lines.push_back(Windows4625(36000 + i * 25, "192.168.9." + std::to_string(200 + i % 5), "alice"));
+  for (int i = 0; i < 10; ++i) lines.push_back(Windows4625(43200 + i * 30, "10.1.2.3", "user" + std::to_string(i)));
+  // Sent newest first: the hunt sorts by @timestamp, as the stream's order does not matter.
+  std::reverse(lines.begin(), lines.end());
+  Send(lines, "auth.windows_security");
+  size_t n = 0;
+  auto counts = HuntCorrelations(TimeRange("auth.windows_security"), &n,
+                                 std::string("[\"") + kBruteForce + "\",\"" + kSpraying + "\"]");
+  EXPECT_EQ(counts[kBruteForce], 1u);
+  EXPECT_EQ(counts[kSpraying], 1u);
 }
 
 }  // namespace

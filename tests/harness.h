@@ -306,6 +306,20 @@ inline unsigned TestSeed() {
   return seed;
 }
 
+//! A free port on 127.0.0.1 for `type` (SOCK_STREAM, SOCK_DGRAM): nothing listens there when this
+//! returns, for a peer to be started on it later.
+inline int FreeLocalPort(int type = SOCK_STREAM) {
+  int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 //! Polls `fn` until it returns true or the timeout passes.
 template <class F>
 bool Eventually(F fn, int timeout_ms = 10000) {

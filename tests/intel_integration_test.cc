@@ -351,15 +351,30 @@ namespace {
 
 //! `python3 -m http.server` on 127.0.0.1 (a real peer) serving `dir`; its port once it listens.
 struct FileServer {
-  explicit FileServer(const std::string& dir) {
+  //! Serves `dir` on 127.0.0.1 over HTTP, or over HTTPS with `cert` and `key` (PEM files).
+  explicit FileServer(const std::string& dir, const std::string& cert = "", const std::string& key = "") {
     const std::string out = dir + "/http.out";
+    // Python's own file server; with TLS, its socket wrapped in an SSLContext (prints the same
+    // "port N" line first).
+    static const char* kTls =
+        "import http.server, ssl, sys, functools\n"
+        "h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n"
+        "s = http.server.HTTPServer(('127.0.0.1', 0), h)\n"
+        "c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+        "c.load_cert_chain(sys.argv[2], sys.argv[3])\n"
+        "s.socket = c.wrap_socket(s.socket, server_side=True)\n"
+        "print('Serving HTTPS on 127.0.0.1 port', s.server_address[1], flush=True)\n"
+        "s.serve_forever()\n";
     pid = ::fork();
     if (pid == 0) {
       FILE* f = std::fopen(out.c_str(), "w");
       ::dup2(fileno(f), 1);
       ::dup2(fileno(f), 2);
-      ::execlp("python3", "python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir.c_str(),
-               static_cast<char*>(nullptr));
+      if (!cert.empty())
+        ::execlp("python3", "python3", "-u", "-c", kTls, dir.c_str(), cert.c_str(), key.c_str(), static_cast<char*>(nullptr));
+      else
+        ::execlp("python3", "python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir.c_str(),
+                 static_cast<char*>(nullptr));
       _exit(127);
     }
     kmt_test::Eventually([&] {
@@ -380,6 +395,19 @@ struct FileServer {
   int port = 0;
 };
 
+//! A server in `sdir` started with `config` (YAML), once it has tried its feeds `elsewhere` (outside
+//! intel.allowed_urls: refused by its text, whatever its address) and `fetched`.
+std::unique_ptr<Server> StartAfterFeeds(const std::string& sdir, const std::string& config) {
+  fs::create_directories(sdir);
+  std::ofstream(sdir + "/kamatama.yaml") << config;
+  auto server = std::make_unique<Server>(sdir, std::vector<std::string>{"--config", sdir + "/kamatama.yaml"});
+  server->Start();
+  EXPECT_TRUE(kmt_test::Eventually([&] { return server->log().find("feed elsewhere") != std::string::npos; })) << server->log();
+  EXPECT_NE(server->log().find("is not under intel.allowed_urls"), std::string::npos) << server->log();
+  EXPECT_TRUE(kmt_test::Eventually([&] { return server->log().find("feed fetched") != std::string::npos; })) << server->log();
+  return server;
+}
+
 TEST(IntelFeeds, FetchedOnScheduleOnlyFromAllowedAndPublicTargets) {
   if (Shell("command -v python3").empty()) GTEST_SKIP() << "python3 is needed to serve the feed";
   const std::string dir = kmt_test::TempDir("intel_feeds");
@@ -393,15 +421,8 @@ TEST(IntelFeeds, FetchedOnScheduleOnlyFromAllowedAndPublicTargets) {
            "    - {name: elsewhere, url: \"http://127.0.0.2:1/x.txt\", format: text, interval: 1h}\n";
   };
   for (bool allow_internal : {false, true}) {
-    const std::string sdir = dir + (allow_internal ? "/allowed" : "/refused");
-    fs::create_directories(sdir);
-    std::ofstream(sdir + "/kamatama.yaml") << config(allow_internal);
-    Server server(sdir, {"--config", sdir + "/kamatama.yaml"});
-    server.Start();
-    // The URL outside the allow-list is refused by its text, whatever its address.
-    ASSERT_TRUE(kmt_test::Eventually([&] { return server.log().find("feed elsewhere") != std::string::npos; })) << server.log();
-    EXPECT_NE(server.log().find("is not under intel.allowed_urls"), std::string::npos) << server.log();
-    ASSERT_TRUE(kmt_test::Eventually([&] { return server.log().find("feed fetched") != std::string::npos; })) << server.log();
+    auto started = StartAfterFeeds(dir + (allow_internal ? "/allowed" : "/refused"), config(allow_internal));
+    Server& server = *started;
     int code = 0;
     std::string body = server.Get("/api/v1/lists/fetched", &code);
     if (!allow_internal) {
@@ -418,6 +439,113 @@ TEST(IntelFeeds, FetchedOnScheduleOnlyFromAllowedAndPublicTargets) {
     EXPECT_EQ(server.Stop(), 0);
   }
   fs::remove_all(dir);
+}
+
+// An https feed from a server whose certificate a private CA signed: fetched when intel.ca_file
+// names that CA, refused (certificate verification) without it; the allow-list still applies.
+TEST(IntelFeeds, HttpsFeedTrustsTheConfiguredCaFile) {
+  if (Shell("command -v python3").empty() || Shell("command -v openssl").empty())
+    GTEST_SKIP() << "python3 and openssl are needed to serve the feed";
+  const std::string dir = kmt_test::TempDir("intel_https_feed");
+  std::ofstream(dir + "/feed.csv") << "value,type,source\n203.0.113.61,ip,Feed-Co\ntls-feed.example,domain,Feed-Co\n";
+  std::ofstream(dir + "/san.ext") << "subjectAltName=IP:127.0.0.1\n";
+  Shell("cd " + ShellQuote(dir) +
+        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=kmt-feed-ca 2>/dev/null"
+        " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null"
+        " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile san.ext 2>/dev/null");
+  ASSERT_TRUE(fs::exists(dir + "/srv.pem"));
+  FileServer files(dir, dir + "/srv.pem", dir + "/srv.key");
+  ASSERT_GT(files.port, 0) << kmt_test::ReadFile(dir + "/http.out");
+  const std::string base = "https://127.0.0.1:" + std::to_string(files.port) + "/";
+  for (bool with_ca : {false, true}) {
+    auto started = StartAfterFeeds(dir + (with_ca ? "/with_ca" : "/without_ca"),
+                                   "intel:\n  allow_internal: true\n  allowed_urls: [\"" + base + "\"]\n" +
+                                       (with_ca ? "  ca_file: " + dir + "/ca.pem\n" : "") +
+                                       "  feeds:\n    - {name: fetched, url: \"" + base + "feed.csv\", format: csv, interval: 1h}\n"
+                                       "    - {name: elsewhere, url: \"https://127.0.0.2:" + std::to_string(files.port) +
+                                       "/feed.csv\", format: csv, interval: 1h}\n");
+    Server& server = *started;
+    int code = 0;
+    std::string body = server.Get("/api/v1/lists/fetched", &code);
+    if (with_ca) {
+      ASSERT_EQ(code, 200) << body << server.log();
+      EXPECT_NE(body.find("\"size\":2"), std::string::npos) << body;
+      EXPECT_NE(body.find("\"origin\":\"fetch of " + base + "feed.csv\""), std::string::npos) << body;
+    } else {
+      EXPECT_EQ(code, 404) << body;
+      EXPECT_NE(server.log().find("certificate verify failed"), std::string::npos) << server.log();
+    }
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  EXPECT_NE(kmt_test::ReadFile(dir + "/http.out").find("GET /feed.csv"), std::string::npos);  // only with the CA
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// Issue 28: a list in a Sigma rule (`field|list: NAME`, kamatama's modifier), following the
+// list's updates without a rule reload. The rule file is written here; the lines are real
+// iptables lines of the corpus (their clock time moved, so that alert deduplication, by event
+// time, does not hide the second round).
+const char* kListRuleId = "6f3d2b1a-9c8e-4b7d-a5f4-3e2d1c0b9a87";
+
+class IntelRuleIntegration : public IntelIntegration {
+ protected:
+  static void SetUpTestSuite() {
+    rules_dir_ = new std::string(kmt_test::TempDir("intel_rule_lists"));
+    std::ofstream(*rules_dir_ + "/listed_source.yml") << "title: Firewall event from a listed address\n"
+                                                         "id: " << kListRuleId << "\n"
+                                                         "status: test\n"
+                                                         "author: kamatama\n"
+                                                         "logsource:\n  category: firewall\n"
+                                                         "detection:\n  selection:\n    source.ip|list: rule-ips\n"
+                                                         "  condition: selection\n"
+                                                         "level: high\n";
+    StartSuiteServer("detection:\n  rules: [" + *rules_dir_ + "]\nintel:\n  alert_dedup: 0s\n");
+  }
+  static void TearDownTestSuite() {
+    IntelIntegration::TearDownTestSuite();
+    fs::remove_all(*rules_dir_);
+    delete rules_dir_;
+  }
+  //! The first corpus line from `ip`, its clock time set to `hms`.
+  static std::string LineFrom(const std::string& ip, const std::string& hms) {
+    size_t n = 0;
+    std::string line = LinesWith(kIptables, "SRC=" + ip + " ", &n);
+    EXPECT_GT(n, 0u) << ip;
+    line = line.substr(0, line.find('\n'));
+    const size_t colon = line.find(':', line.find(' '));  // the first HH:MM:SS
+    EXPECT_NE(colon, std::string::npos);
+    return line.replace(colon - 2, 8, hms) + "\n";
+  }
+  static size_t RuleAlerts(const std::string& text) {
+    return server_->CountMatches("event.dataset:kamatama.alert rule.id:" + std::string(kListRuleId) + " \"" + text + "\"");
+  }
+  inline static std::string* rules_dir_ = nullptr;
+};
+
+TEST_F(IntelRuleIntegration, RuleWithAListFiresOnListedAddressesAndFollowsUpdates) {
+  const std::string other = "81.2.69.143";
+  int code = 0;
+  Put("rule-ips", "text/plain", std::string(kCorpusIp) + "\n", &code);
+  ASSERT_EQ(code, 200);
+  Ingest(LineFrom(kCorpusIp, "03:00:00") + LineFrom(other, "03:00:01"));
+  EXPECT_EQ(RuleAlerts(kCorpusIp), 1u);
+  EXPECT_EQ(RuleAlerts(other), 0u);
+  // The list now names the other address only: the rule follows (no reload).
+  Put("rule-ips", "text/plain", other + "\n", &code);
+  ASSERT_EQ(code, 200);
+  Ingest(LineFrom(kCorpusIp, "05:00:00") + LineFrom(other, "05:00:01"));
+  EXPECT_EQ(RuleAlerts(kCorpusIp), 1u);
+  EXPECT_EQ(RuleAlerts(other), 1u);
+  EXPECT_EQ(server_->CountMatches("event.dataset:kamatama.alert rule.id:" + std::string(kListRuleId)), 2u);
+  // A deleted list matches nothing.
+  Curl("-X DELETE", "/api/v1/lists/rule-ips", &code);
+  ASSERT_EQ(code, 200);
+  Ingest(LineFrom(kCorpusIp, "07:00:00") + LineFrom(other, "07:00:01"));
+  EXPECT_EQ(server_->CountMatches("event.dataset:kamatama.alert rule.id:" + std::string(kListRuleId)), 2u);
 }
 
 }  // namespace

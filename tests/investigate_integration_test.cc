@@ -54,6 +54,113 @@ const char* kDhcpLines[] = {
     "<30>1 2020-09-11T08:00:00Z r dnsmasq-dhcp 1 - - DHCPREPLY(eth0) 2001:db8::5 00:01:00:01:2a:3b:4c:5d:00:11:22:33:44:66 pc7",
 };
 
+// ---- logons (who) and Security 4688/4689 alone -------------------------------------------------
+// NXLog's Windows JSON as in the empire data set (flat EventData keys beside the System ones).
+std::string Nxlog(int event_id, const std::string& host, const std::string& time,
+                  const std::vector<std::pair<std::string, std::string>>& data) {
+  std::string s = "{\"EventID\":" + std::to_string(event_id) +
+                  ",\"SourceName\":\"Microsoft-Windows-Security-Auditing\",\"Channel\":\"Security\",\"Hostname\":\"" + host +
+                  "\",\"EventType\":\"AUDIT_SUCCESS\",\"@timestamp\":\"" + time + "\"";
+  for (const auto& [k, v] : data) s += ",\"" + k + "\":\"" + v + "\"";
+  return s + "}";
+}
+
+std::string Logon(const std::string& host, const std::string& time, const std::string& user, const std::string& id,
+                  const std::string& type, const std::string& ip) {
+  return Nxlog(4624, host, time, {{"SubjectUserSid", "S-1-5-18"}, {"SubjectUserName", "WORKSTATION5$"},
+                                  {"SubjectLogonId", "0x3e7"}, {"TargetUserName", user}, {"TargetDomainName", "THESHIRE"},
+                                  {"TargetLogonId", id}, {"LogonType", type}, {"IpAddress", ip}, {"IpPort", "0"},
+                                  {"Category", "Logon"}});
+}
+
+std::string Logoff(int event_id, const std::string& host, const std::string& time, const std::string& user,
+                   const std::string& id) {
+  return Nxlog(event_id, host, time, {{"TargetUserName", user}, {"TargetDomainName", "THESHIRE"}, {"TargetLogonId", id},
+                                      {"Category", "Logoff"}});
+}
+
+const std::string kWs5 = "WORKSTATION5.theshire.local";
+const std::string kWsSec = "WS-SEC.theshire.local";  // Security auditing only: no Sysmon
+
+std::vector<std::string> LogonLines() {
+  return {
+      Logon(kWs5, "2020-09-04T19:00:00.000Z", "admin2", "0x11111", "2", "127.0.0.1"),
+      Logoff(4647, kWs5, "2020-09-04T19:30:00.000Z", "admin2", "0x11111"),
+      Logoff(4634, kWs5, "2020-09-04T19:30:01.000Z", "admin2", "0x11111"),  // the same logoff told twice
+      Logon(kWs5, "2020-09-04T20:01:00.000Z", "pgustavo", "0x2d5a4b", "10", "172.18.39.20"),
+      Logoff(4634, kWs5, "2020-09-04T21:00:00.000Z", "pgustavo", "0x2d5a4b"),
+      // The same logon id on another machine is another session.
+      Logon("MORDORDC.theshire.local", "2020-09-04T20:02:00.000Z", "svc_backup", "0x2d5a4b", "3", "172.18.39.9"),
+      Logon(kWsSec, "2020-09-04T20:01:30.000Z", "pgustavo", "0x2d5a4b", "10", "172.18.39.21"),
+      // sshd: "Accepted" and "session opened" start one session, "session closed" and
+      // "Disconnected" end it.
+      "<38>1 2020-09-04T20:00:00Z web01 sshd 4242 - - Accepted publickey for alice from 203.0.113.9 port 50111 ssh2: RSA SHA256:abc",
+      "<38>1 2020-09-04T20:00:01Z web01 sshd 4242 - - pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
+      "<38>1 2020-09-04T20:40:00Z web01 sshd 4242 - - pam_unix(sshd:session): session closed for user alice",
+      "<38>1 2020-09-04T20:40:00Z web01 sshd 4242 - - Disconnected from user alice 203.0.113.9 port 50111",
+  };
+}
+
+// WORKSTATION5's real Security 4688/4689 events (and the 5156 of powershell.exe's connection)
+// as another machine's, plus a later process reusing powershell.exe's pid 0x90c after it exited.
+std::vector<std::string> SecurityOnlyLines() {
+  std::vector<std::string> out;
+  std::ifstream in(kEmpire);
+  std::string line;
+  const std::string from = "\"Hostname\":\"" + kWs5 + "\"", to = "\"Hostname\":\"" + kWsSec + "\"";
+  while (std::getline(in, line)) {
+    const bool process = line.find("\"EventID\":4688,") != std::string::npos || line.find("\"EventID\":4689,") != std::string::npos;
+    const bool c2 = line.find("\"EventID\":5156,") != std::string::npos && line.find("\"DestAddress\":\"10.10.10.5\"") != std::string::npos;
+    const size_t at = line.find(from);
+    if ((!process && !c2) || at == std::string::npos) continue;
+    out.push_back(line.replace(at, from.size(), to));
+  }
+  const std::vector<std::pair<std::string, std::string>> subject{
+      {"SubjectUserName", "pgustavo"}, {"SubjectDomainName", "THESHIRE"}, {"SubjectLogonId", "0x2d5a4b"}, {"TargetLogonId", "0x0"}};
+  auto with = [&](std::vector<std::pair<std::string, std::string>> d) { d.insert(d.end(), subject.begin(), subject.end()); return d; };
+  out.push_back(Nxlog(4689, kWsSec, "2020-09-04T20:20:00.000Z",
+                      with({{"ProcessId", "0x90c"}, {"ProcessName", "C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\\\\powershell.exe"}, {"Status", "0x0"}})));
+  out.push_back(Nxlog(4688, kWsSec, "2020-09-04T20:30:00.000Z",
+                      with({{"NewProcessId", "0x90c"}, {"NewProcessName", "C:\\\\Windows\\\\System32\\\\notepad.exe"},
+                            {"ProcessId", "0x1660"}, {"ParentProcessName", "C:\\\\Windows\\\\explorer.exe"},
+                            {"CommandLine", "notepad.exe"}})));
+  out.push_back(Nxlog(4688, kWsSec, "2020-09-04T20:31:00.000Z",
+                      with({{"NewProcessId", "0x1f00"}, {"NewProcessName", "C:\\\\Windows\\\\System32\\\\cmd.exe"},
+                            {"ProcessId", "0x90c"}, {"ParentProcessName", "C:\\\\Windows\\\\System32\\\\notepad.exe"},
+                            {"CommandLine", "cmd.exe /c dir"}})));
+  return out;
+}
+
+// ---- one connection across sources ------------------------------------------------------------
+// powershell.exe's connection 172.18.39.5:50699 -> 10.10.10.5:80 (Sysmon 3 at 20:09:59.621,
+// Security 5156 at 20:10:01.628) as other sources saw it, each with its own clock: the firewall's
+// 95 s fast, the proxy's 40 s slow, the IDS's 0.7 s slow. And the DNS answers before it.
+const char* kJoinLines[] = {
+    "<4>1 2020-09-04T20:11:34.700Z fw01 kernel - - - [12345.678] OUTBOUND IN=eth1 OUT=eth0 SRC=172.18.39.5 "
+    "DST=10.10.10.5 LEN=52 TTL=127 PROTO=TCP SPT=50699 DPT=80 SYN",
+    "1599250159.600    250 172.18.39.5 TCP_MISS/200 4521 GET http://10.10.10.5/news.php - HIER_DIRECT/10.10.10.5 text/html",
+    "{\"timestamp\":\"2020-09-04T20:09:58.900000+0000\",\"flow_id\":1,\"event_type\":\"alert\",\"src_ip\":\"172.18.39.5\","
+    "\"src_port\":50699,\"dest_ip\":\"10.10.10.5\",\"dest_port\":80,\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\","
+    "\"signature_id\":2027512,\"signature\":\"ET TROJAN PowerShell Empire CnC\",\"severity\":1}}",
+    // Another connection between the same addresses (another source port), and another client.
+    "<4>1 2020-09-04T20:11:40.000Z fw01 kernel - - - [12351.2] OUTBOUND IN=eth1 OUT=eth0 SRC=172.18.39.5 "
+    "DST=10.10.10.5 LEN=52 TTL=127 PROTO=TCP SPT=50700 DPT=80 SYN",
+    "<4>1 2020-09-04T20:11:35.000Z fw01 kernel - - - [12346.0] OUTBOUND IN=eth1 OUT=eth0 SRC=172.18.39.77 "
+    "DST=10.10.10.5 LEN=52 TTL=127 PROTO=TCP SPT=40000 DPT=80 SYN",
+    // DNS: the client's own answer (Suricata EVE), the DNS server's reply (no client), another
+    // client's older answer, and one after the connection.
+    "{\"timestamp\":\"2020-09-04T20:09:49.000000+0000\",\"event_type\":\"dns\",\"src_ip\":\"172.18.39.5\",\"src_port\":53535,"
+    "\"dest_ip\":\"172.18.38.5\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":1,"
+    "\"rrname\":\"news.theshire-cdn.example\",\"rrtype\":\"A\",\"rcode\":\"NOERROR\",\"answers\":[{\"rrname\":"
+    "\"news.theshire-cdn.example\",\"rrtype\":\"A\",\"ttl\":300,\"rdata\":\"10.10.10.5\"}]}}",
+    "<30>1 2020-09-04T20:09:50Z dns01 dnsmasq 900 - - reply news.theshire-cdn.example is 10.10.10.5",
+    "{\"timestamp\":\"2020-09-04T19:00:00.000000+0000\",\"event_type\":\"dns\",\"src_ip\":\"172.18.39.77\",\"src_port\":5353,"
+    "\"dest_ip\":\"172.18.38.5\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":2,"
+    "\"rrname\":\"other.theshire-cdn.example\",\"rrtype\":\"A\",\"rcode\":\"NOERROR\",\"answers\":[{\"rrname\":"
+    "\"other.theshire-cdn.example\",\"rrtype\":\"A\",\"ttl\":300,\"rdata\":\"10.10.10.5\"}]}}",
+    "<30>1 2020-09-04T20:30:00Z dns01 dnsmasq 900 - - reply late.theshire-cdn.example is 10.10.10.5",
+};
+
 struct OwnerCase {
   const char* ip;
   const char* at;
@@ -84,6 +191,11 @@ std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view v;
   if (e[key].get(v)) return "";
   return std::string(v);
+}
+// The same of a member or item not checked yet ("" when it is missing).
+std::string Str(simdjson::simdjson_result<simdjson::dom::element> e, const char* key) {
+  simdjson::dom::element v;
+  return e.get(v) ? "" : Str(v, key);
 }
 
 // ---- the empire events in the other Windows input forms ---------------------------------------
@@ -221,6 +333,14 @@ class Investigate : public kmt_test::SharedServerTest {
       for (const char* l : kDhcpLines) out << l << "\n";
     }
     Ingest(dhcp);
+    std::string who = *dir_ + "/who.log";
+    {
+      std::ofstream out(who);
+      for (const std::string& l : LogonLines()) out << l << "\n";
+      for (const std::string& l : SecurityOnlyLines()) out << l << "\n";
+      for (const char* l : kJoinLines) out << l << "\n";
+    }
+    Ingest(who);
     auto records = EmpireSysmon();
     ASSERT_GE(records.size(), 10u);
     for (const Form& f : kForms) {
@@ -316,6 +436,17 @@ TEST_F(Investigate, ProcessTreeFromEveryWindowsInputForm) {
     auto psn = by_name["powershell.exe"];
     EXPECT_EQ(Str(psn, "command_line_decoded").rfind("If($PSVERSiOnTaBlE.PSVErSIOn.MajOR -gE 3)", 0), 0u) << f.name;
     EXPECT_EQ(Str(psn, "user"), "THESHIRE\\pgustavo") << f.name;
+    EXPECT_EQ(Str(psn, "logon_id"), "0x2d5a4b") << f.name << ": Sysmon 1 LogonId";
+    if (std::string(f.name) == "nxlog") {
+      // The 4624 written for WORKSTATION5 opened that logon: an RDP session from 172.18.39.20.
+      EXPECT_EQ(Str(psn["logon"], "user"), "pgustavo");
+      EXPECT_EQ(Str(psn["logon"], "logon_type"), "RemoteInteractive");
+      EXPECT_EQ(Str(psn["logon"], "source_ip"), "172.18.39.20") << "not MORDORDC's session with the same id";
+      EXPECT_EQ(Str(psn["logon"], "start"), "2020-09-04T20:01:00.000Z");
+      EXPECT_EQ(Str(psn["logon"], "end"), "2020-09-04T21:00:00.000Z");
+    } else {
+      EXPECT_TRUE(psn["logon"].is_null()) << f.name << ": no 4624 on that machine";
+    }
     EXPECT_NE(Str(by_name["wscript.exe"], "command_line").find("launcher.vbs"), std::string::npos) << f.name;
     bool seen = true;
     EXPECT_FALSE(by_name["explorer.exe"]["seen_start"].get(seen));
@@ -348,9 +479,10 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   auto ip = GetJson(p, "/api/v1/entity?type=ip&value=10.10.10.5&from=2020-09-01T00:00:00Z&to=2020-09-30T00:00:00Z");
   uint64_t total = 0;
   ASSERT_FALSE(ip["total"].get(total));
-  // Sysmon 3 and Security 5156 of WORKSTATION5, plus the three converted Sysmon 3.
-  EXPECT_EQ(total, 5u);
-  EXPECT_EQ(Str(ip, "first_seen"), "2020-09-04T20:09:59.621Z");
+  // Sysmon 3 and Security 5156 of WORKSTATION5, the three converted Sysmon 3, WS-SEC's 5156, and
+  // four of the join lines (three firewall lines and the proxy's; the IDS line has EVE's names).
+  EXPECT_EQ(total, 10u);
+  EXPECT_EQ(Str(ip, "first_seen"), "2020-09-04T20:09:19.600Z") << "the proxy, whose clock is 40 s slow";
   simdjson::dom::array related;
   ASSERT_FALSE(ip["related"].get(related));
   std::map<std::string, std::string> top;
@@ -363,7 +495,7 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   EXPECT_EQ(top["users"], "pgustavo");
   simdjson::dom::array timeline;
   ASSERT_FALSE(ip["timeline"].get(timeline));
-  ASSERT_EQ(timeline.size(), 5u);
+  ASSERT_EQ(timeline.size(), 10u);
   bool sentence = false;
   for (auto t : timeline) {
     if (Str(t, "sentence") == "pgustavo's powershell.exe connected to 10.10.10.5:80 from 172.18.39.5:50699 on WORKSTATION5")
@@ -394,7 +526,7 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
     ASSERT_FALSE(r["top"].get(values));
     for (auto v : values) hosts.insert(Str(v, "value"));
   }
-  EXPECT_EQ(hosts, (std::set<std::string>{"WORKSTATION5.theshire.local", "WS-XML", "WS-BEAT", "WS-WAZUH"}));
+  EXPECT_EQ(hosts, (std::set<std::string>{"WORKSTATION5.theshire.local", "WS-XML", "WS-BEAT", "WS-WAZUH", kWsSec}));
 
   auto proc = GetJson(p, "/api/v1/entity?type=process&value=" + UrlEncode(kPowershell));
   ASSERT_FALSE(proc["timeline"].get(timeline));
@@ -405,6 +537,188 @@ TEST_F(Investigate, EntityPagesOfAnAddressAHostAUserAndAProcess) {
   EXPECT_TRUE(started);
   GetJson(p, "/api/v1/entity?type=planet&value=x", 400);
   GetJson(p, "/api/v1/entity?type=ip", 400);
+}
+
+// Who was logged on: sessions open at a time, on both sides of each logon and logoff.
+TEST_F(Investigate, HostLogonsAtATimeFromWindowsAndSshdSessions) {
+  struct Case {
+    const char* host;
+    const char* at;
+    std::vector<std::string> users;  // sessions open then
+  };
+  const Case cases[] = {
+      {"WORKSTATION5", "2020-09-04T18:59:59Z", {}},
+      {"WORKSTATION5", "2020-09-04T19:15:00Z", {"admin2"}},
+      {"WORKSTATION5", "2020-09-04T19:45:00Z", {}},
+      {"WORKSTATION5", "2020-09-04T20:10:00Z", {"pgustavo"}},
+      {"WORKSTATION5.theshire.local", "2020-09-04T20:59:59Z", {"pgustavo"}},
+      {"WORKSTATION5", "2020-09-04T21:00:01Z", {}},
+      {"MORDORDC", "2020-09-04T20:10:00Z", {"svc_backup"}},
+      {"web01", "2020-09-04T20:30:00Z", {"alice"}},
+      {"web01", "2020-09-04T20:40:01Z", {}},
+  };
+  for (const Case& c : cases) {
+    simdjson::dom::parser p;
+    auto e = GetJson(p, std::string("/api/v1/host/logons?host=") + c.host + "&at=" + c.at);
+    simdjson::dom::array sessions;
+    ASSERT_FALSE(e["sessions"].get(sessions)) << c.host << " " << c.at;
+    std::vector<std::string> users;
+    for (auto sess : sessions) users.push_back(Str(sess, "user"));
+    EXPECT_EQ(users, c.users) << c.host << " at " << c.at;
+  }
+  simdjson::dom::parser p;
+  auto e = GetJson(p, "/api/v1/host/logons?host=WORKSTATION5&at=2020-09-04T19:15:00Z");
+  auto admin = e["sessions"].at(0);
+  EXPECT_EQ(Str(admin, "logon_type"), "Interactive");
+  EXPECT_EQ(Str(admin, "end"), "2020-09-04T19:30:00.000Z") << "4647 ends it; the 4634 a second later is the same logoff";
+  e = GetJson(p, "/api/v1/host/logons?host=web01&at=2020-09-04T20:30:00Z");
+  auto alice = e["sessions"].at(0);
+  EXPECT_EQ(Str(alice, "source_ip"), "203.0.113.9");
+  EXPECT_EQ(Str(alice, "start"), "2020-09-04T20:00:00.000Z");
+  EXPECT_EQ(Str(alice, "end"), "2020-09-04T20:40:00.000Z");
+  // A lookback shorter than the time since the logon does not see it.
+  e = GetJson(p, "/api/v1/host/logons?host=WORKSTATION5&at=2020-09-04T20:10:00Z&lookback=5m");
+  simdjson::dom::array none;
+  ASSERT_FALSE(e["sessions"].get(none));
+  EXPECT_EQ(none.size(), 0u);
+  // The host's entity page lists its sessions, sshd ones too.
+  e = GetJson(p, "/api/v1/entity?type=host&value=web01");
+  simdjson::dom::array sessions;
+  ASSERT_FALSE(e["sessions"].get(sessions));
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(Str(sessions.at(0), "user"), "alice");
+  GetJson(p, "/api/v1/host/logons?at=2020-09-04T20:10:00Z", 400);
+  GetJson(p, "/api/v1/host/logons?host=web01&lookback=forever", 400);
+}
+
+// The tree from Security 4688/4689 alone: ids from host + pid + start, hex pids, pid reuse.
+TEST_F(Investigate, ProcessTreeFromSecurity4688Alone) {
+  const uint64_t ps_pid = std::stoul("0x90c", nullptr, 16), explorer_pid = std::stoul("0x1660", nullptr, 16);
+  auto tree = [&](simdjson::dom::parser& p, const std::string& at, std::map<std::string, simdjson::dom::element>* by_name,
+                  std::map<std::string, std::string>* name_of_id) {
+    auto e = GetJson(p, "/api/v1/process/tree?host=WS-SEC&pid=" + std::to_string(ps_pid) + "&at=" + at);
+    simdjson::dom::array nodes;
+    EXPECT_FALSE(e["nodes"].get(nodes)) << at;
+    for (auto n : nodes) {
+      (*by_name)[Str(n, "name")] = n;
+      (*name_of_id)[Str(n, "entity_id")] = Str(n, "name");
+    }
+    return e;
+  };
+  simdjson::dom::parser p;
+  std::map<std::string, simdjson::dom::element> by_name;
+  std::map<std::string, std::string> name_of_id;
+  auto e = tree(p, "2020-09-04T20:10:00Z", &by_name, &name_of_id);
+  EXPECT_EQ(name_of_id[Str(e, "focus")], "powershell.exe");
+  EXPECT_EQ(name_of_id[Str(e, "root")], "explorer.exe");
+  std::set<std::string> names;
+  for (const auto& [k, v] : by_name) names.insert(k);
+  EXPECT_EQ(names, (std::set<std::string>{"explorer.exe", "wscript.exe", "powershell.exe", "conhost.exe", "whoami.exe"}))
+      << "not notepad.exe nor cmd.exe, which came after powershell.exe's pid was reused";
+  auto parent_name = [&](const char* child) { return name_of_id[Str(by_name[child], "parent_entity_id")]; };
+  EXPECT_EQ(parent_name("wscript.exe"), "explorer.exe");
+  EXPECT_EQ(parent_name("powershell.exe"), "wscript.exe");
+  EXPECT_EQ(parent_name("whoami.exe"), "powershell.exe");
+  EXPECT_EQ(parent_name("conhost.exe"), "powershell.exe");
+  auto psn = by_name["powershell.exe"];
+  EXPECT_EQ(Str(psn, "pid"), std::to_string(ps_pid)) << "NewProcessId 0x90c";
+  EXPECT_EQ(Str(psn, "entity_id").rfind("pid:" + kWsSec + ":" + std::to_string(ps_pid) + ":", 0), 0u);
+  EXPECT_EQ(Str(psn, "end"), "2020-09-04T20:20:00.000Z") << "its 4689";
+  EXPECT_EQ(Str(by_name["wscript.exe"], "end"), "2020-09-04T20:09:57.097Z") << "the real 4689";
+  EXPECT_EQ(Str(psn, "command_line_decoded").rfind("If($PSVERSiOnTaBlE.PSVErSIOn.MajOR -gE 3)", 0), 0u);
+  EXPECT_EQ(Str(by_name["explorer.exe"], "pid"), std::to_string(explorer_pid));
+  bool seen = true;
+  EXPECT_FALSE(by_name["explorer.exe"]["seen_start"].get(seen));
+  EXPECT_FALSE(seen) << "explorer.exe has no 4688: known from its child only";
+  EXPECT_EQ(Str(psn["logon"], "source_ip"), "172.18.39.21") << "SubjectLogonId 0x2d5a4b -> WS-SEC's 4624";
+  simdjson::dom::array net;
+  ASSERT_FALSE(psn["activity"]["network"].get(net));
+  ASSERT_EQ(net.size(), 1u);
+  EXPECT_EQ(Str(net.at(0)["event"], "destination.ip"), "10.10.10.5") << "Security 5156 by pid and lifetime";
+  // The same pid later: notepad.exe (20:30) and its child cmd.exe, not powershell.exe's children.
+  by_name.clear();
+  name_of_id.clear();
+  e = tree(p, "2020-09-04T20:35:00Z", &by_name, &name_of_id);
+  EXPECT_EQ(name_of_id[Str(e, "focus")], "notepad.exe");
+  names.clear();
+  for (const auto& [k, v] : by_name) names.insert(k);
+  EXPECT_EQ(names, (std::set<std::string>{"explorer.exe", "notepad.exe", "cmd.exe"}));
+  EXPECT_EQ(parent_name("cmd.exe"), "notepad.exe");
+  EXPECT_TRUE(by_name["notepad.exe"]["activity"]["network"].error()) << "powershell.exe's 5156 is not notepad.exe's";
+  // By id, as the answer gave it; a pid on a Sysmon host answers with the ProcessGuid.
+  const std::string id = Str(psn, "entity_id");
+  e = GetJson(p, "/api/v1/process/tree?entity_id=" + UrlEncode(id));
+  EXPECT_EQ(Str(e, "focus"), id);
+  e = GetJson(p, "/api/v1/process/tree?host=WORKSTATION5&pid=" + std::to_string(ps_pid) + "&at=2020-09-04T20:10:00Z");
+  EXPECT_EQ(Str(e, "focus"), kPowershell);
+  GetJson(p, "/api/v1/process/tree?host=WS-SEC&pid=" + std::to_string(ps_pid) + "&at=2020-09-04T20:00:00Z", 404);
+  GetJson(p, "/api/v1/process/tree?entity_id=pid:WS-SEC.theshire.local:2316:1", 404);
+  GetJson(p, "/api/v1/process/tree?pid=2316", 400);
+}
+
+// One connection across sources within a clock-skew tolerance, and the DNS answer before it.
+TEST_F(Investigate, ConnectionAcrossSourcesWithSkewedClocksAndItsDnsAnswer) {
+  simdjson::dom::parser p;
+  const std::string base = "/api/v1/connection?src=172.18.39.5&dst=10.10.10.5&dport=80&at=2020-09-04T20:09:59.621Z";
+  auto e = GetJson(p, base + "&sport=50699");
+  simdjson::dom::array sightings;
+  ASSERT_FALSE(e["sightings"].get(sightings));
+  std::map<std::string, std::pair<std::string, double>> by_dataset;  // dataset -> match, offset
+  for (auto sg : sightings) {
+    double off = 0;
+    EXPECT_FALSE(sg["offset_ms"].get(off));
+    by_dataset[Str(sg, "dataset")] = {Str(sg, "match"), off};
+  }
+  const std::map<std::string, std::pair<std::string, double>> want = {
+      {"sysmon.network_connection", {"5-tuple", 0}},
+      {"auth.windows_security", {"5-tuple", 2007}},   // 5156 at 20:10:01.628
+      {"firewall.iptables", {"5-tuple", 95079}},      // 95 s fast, the other source port left out
+      {"proxy.squid", {"addresses", -40021}},         // 40 s slow; a proxy line names no ports
+      {"syslog.json", {"5-tuple", -721}},             // the IDS (Suricata EVE alert)
+  };
+  EXPECT_EQ(by_dataset, want);
+  double spread = 0;
+  EXPECT_FALSE(e["spread_ms"].get(spread));
+  EXPECT_EQ(spread, 95079 + 40021) << "from the proxy's time to the firewall's";
+  // The host's view names the process (here also the converted copies on WS-XML ... claim the
+  // same addresses): Sysmon 3's ProcessGuid and user rather than the 5156's pid alone.
+  simdjson::dom::array processes;
+  ASSERT_FALSE(e["processes"].get(processes));
+  std::map<std::string, std::pair<std::string, std::string>> procs;  // host -> entity id, user
+  for (auto pr : processes) procs[Str(pr, "host")] = {Str(pr, "entity_id"), Str(pr, "user")};
+  EXPECT_EQ(procs[kWs5], std::make_pair(std::string(kPowershell), std::string("THESHIRE\\pgustavo")));
+  EXPECT_EQ(procs[kWsSec].first, "") << "WS-SEC's 5156 names a pid only";
+  EXPECT_EQ(procs.size(), 5u) << "WORKSTATION5, WS-SEC and the three converted forms";
+  simdjson::dom::array dns;
+  ASSERT_FALSE(e["dns"].get(dns));
+  ASSERT_EQ(dns.size(), 3u) << "not the answer after the connection";
+  EXPECT_EQ(Str(dns.at(0), "name"), "news.theshire-cdn.example");
+  EXPECT_EQ(Str(dns.at(0), "dataset"), "dns.suricata");
+  bool same = false;
+  EXPECT_FALSE(dns.at(0)["same_client"].get(same));
+  EXPECT_TRUE(same) << "the client's own lookup first";
+  EXPECT_EQ(Str(dns.at(1), "dataset"), "dns.dnsmasq") << "then the newest";
+  EXPECT_EQ(Str(dns.at(2), "name"), "other.theshire-cdn.example");
+
+  // Without the source port: the other connection between the same addresses comes in too.
+  e = GetJson(p, base);
+  ASSERT_FALSE(e["sightings"].get(sightings));
+  size_t firewall = 0;
+  for (auto sg : sightings) firewall += Str(sg, "dataset") == "firewall.iptables";
+  EXPECT_EQ(firewall, 2u);
+  // A tolerance of 60 s leaves out the firewall (95 s ahead), keeps the proxy (40 s behind).
+  e = GetJson(p, base + "&sport=50699&tolerance=60s");
+  ASSERT_FALSE(e["sightings"].get(sightings));
+  std::set<std::string> datasets;
+  for (auto sg : sightings) datasets.insert(Str(sg, "dataset"));
+  EXPECT_EQ(datasets, (std::set<std::string>{"sysmon.network_connection", "auth.windows_security", "proxy.squid",
+                                             "syslog.json"}));
+  double tolerance = 0;
+  EXPECT_FALSE(e["tolerance_ms"].get(tolerance));
+  EXPECT_EQ(tolerance, 60000);
+  GetJson(p, "/api/v1/connection?src=172.18.39.5", 400);
+  GetJson(p, base + "&tolerance=2y", 400);
+  GetJson(p, "/api/v1/connection?src=172.18.39.5&dst=10.10.10.5&dport=http", 400);
 }
 
 }  // namespace

@@ -86,6 +86,8 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/ip/owner?ip=10.0.0.1",      "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/process/tree?entity_id=x",  "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/entity?type=ip&value=10.0.0.1", "",    {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/host/logons?host=x",        "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/connection?src=10.0.0.1&dst=10.0.0.2", "", {N, kOk, kOk, kOk,   F,   kOk, kOk, N}},
   // Threat intelligence (docs/intel.md "API"): whoever may search reads lists and hunts; only the
   // admin role and the admin scope write them.
   {"GET",    "/api/v1/lists",                     "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
@@ -124,6 +126,11 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/rules/coverage",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/rules/x",                   "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"PATCH",  "/api/v1/rules/x",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  // Notification targets (docs/api.md "Notifications", docs/notifications.md): only admins read or
+  // set them (they name internal hosts and hold secrets) and send a test.
+  {"GET",    "/api/v1/notifications",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  {"PUT",    "/api/v1/notifications",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  {"POST",   "/api/v1/notifications/test",        "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   // Administration: the admin role and the admin scope only (users, tokens, backups).
   {"GET",    "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},

@@ -716,6 +716,34 @@ TEST_F(TlsTest, HttpsWithCurlAndOpensslClient) {
   EXPECT_NE(st, 0) << "TLS 1.1 is refused: " << out;
 }
 
+// The live tail over wss:// (its own compiled instantiation, server/http_tail_tls.cc): the
+// upgrade is answered through TLS and a new matching event arrives as a WebSocket text frame.
+TEST_F(TlsTest, LiveTailOverTls) {
+  const std::string out_file = *dir_ + "/wss.out";
+  std::string basic = Shell(std::string("printf '%s' ") + kAdminUser + ":" + kAdminPassword + " | base64 -w0");
+  std::string upgrade = "GET /api/v1/tail?q=zzwsstailzz HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket\\r\\n"
+                        "Connection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n"
+                        "Sec-WebSocket-Version: 13\\r\\nAuthorization: Basic " + basic + "\\r\\n\\r\\n";
+  // Its own session (setsid), with no descriptor of ours, so it is stopped by its process group.
+  std::string client = "( printf '" + upgrade + "'; sleep 15 ) | timeout 20 openssl s_client -quiet -CAfile " + Tls("cert.pem") +
+                       " -servername localhost -connect 127.0.0.1:" + Port(server_->http_address());
+  std::string pgid = Shell("setsid sh -c " + ShellQuote(client) + " >" + out_file + " 2>/dev/null </dev/null & echo $!");
+  while (!pgid.empty() && pgid.back() == '\n') pgid.pop_back();
+  auto read = [&] {
+    std::ifstream f(out_file, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  };
+  ASSERT_TRUE(Eventually([&] { return read().find("101 Switching Protocols") != std::string::npos; })) << read();
+  // Events sent until one arrives on the tail (the subscription starts after the upgrade).
+  ASSERT_TRUE(Eventually([&] {
+    Shell("curl -s -m 5 --cacert " + Tls("cert.pem") + " -u " + kAdminUser + ":" + kAdminPassword +
+          " --data-binary '{\"message\":\"zzwsstailzz over wss\"}' " + ShellQuote(Https("/api/v1/ingest")) + " -o /dev/null");
+    return read().find("zzwsstailzz over wss") != std::string::npos;
+  })) << read();
+  EXPECT_EQ(read().find("\"error\""), std::string::npos) << read();
+  if (!pgid.empty()) Shell("kill -- -" + pgid + " 2>/dev/null");
+}
+
 TEST_F(TlsTest, SyslogOverTlsNeedsAClientCertificate) {
   const std::string port = Port(*syslog_tls_);
   // RFC 5425: octet-counted frames inside TLS, with the forwarders' client certificate.

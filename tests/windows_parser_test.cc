@@ -811,22 +811,6 @@ corpus::CorpusFormat Format(const std::string& name) {
   return f;
 }
 
-//! The <Event>...</Event> records of an XML file, as a forwarder would send them one by one.
-std::vector<std::string> SplitEvents(const std::string& text) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while ((i = text.find("<Event", i)) != std::string::npos) {
-    if (i + 6 >= text.size() || (text[i + 6] != ' ' && text[i + 6] != '>' && text[i + 6] != '\n' && text[i + 6] != '\r')) {
-      i += 6;
-      continue;
-    }
-    size_t e = text.find("</Event>", i);
-    if (e == std::string::npos) break;
-    out.push_back(text.substr(i, e + 8 - i));
-    i = e + 8;
-  }
-  return out;
-}
 
 //! A peer's expected JSON document flattened: scalars as text, arrays of scalars as lists.
 struct Expected {
@@ -914,7 +898,7 @@ TEST(WindowsCorpus, AllFormats) {
       if (entry.path().extension() != ".xml") continue;
       std::vector<Expected> expected;
       if (p.size() > 10 && p.substr(p.size() - 10) == "_input.xml") expected = ReadExpected(p.substr(0, p.size() - 10) + "_expected.json");
-      const auto records = SplitEvents(corpus::ReadAll(p));
+      const auto records = corpus::SplitEvents(corpus::ReadAll(p));
       for (size_t k = 0; k < records.size(); ++k) {
         Event ev = corpus::Parse(records[k]);
         f.Classify(ev, "sysmon.");
@@ -1026,7 +1010,7 @@ TEST(WindowsCorpus, AllFormats) {
       if (entry.path().extension() != ".xml") continue;
       std::vector<Expected> expected;
       if (p.size() > 10 && p.substr(p.size() - 10) == "_input.xml") expected = ReadExpected(p.substr(0, p.size() - 10) + "_expected.json");
-      const auto records = SplitEvents(corpus::ReadAll(p));
+      const auto records = corpus::SplitEvents(corpus::ReadAll(p));
       for (size_t k = 0; k < records.size(); ++k) {
         Event ev = corpus::Parse(records[k]);
         f.Classify(ev, "auth.windows_security");
@@ -1068,7 +1052,7 @@ TEST(WindowsCorpus, AllFormats) {
     corpus::CorpusFormat f = Format("av/windows-defender-evtx-xml");
     f.ClassificationOnly("EVTX renderings without a peer's decoding; the fields are checked by the EXPECTs below");
     const std::string p = corpus::Path("av/windows-defender-evtx-xml/evtx-attack-samples-WinDefender_Events_1117_1116_AtomicRedTeam.xml");
-    for (const auto& rec : SplitEvents(corpus::ReadAll(p))) {
+    for (const auto& rec : corpus::SplitEvents(corpus::ReadAll(p))) {
       Event ev = corpus::Parse(rec);
       f.Classify(ev, "antivirus.windows_defender");
       EXPECT_NE(F(ev, "rule.name"), "<absent>") << rec.substr(0, 200);

@@ -162,6 +162,16 @@ export function harness(name) {
     await page.screenshot({ path: path.join(h.OUT, `${file}.png`), fullPage: false }).catch((e) => console.log('screenshot failed', file, e.message));
   };
 
+  // Signs in as the admin through the login form; a check says whether the search page came up.
+  h.login = async (page) => {
+    await page.goto(h.base + '/');
+    await page.fill('#login-user', 'admin');
+    await page.fill('#login-password', h.ADMIN_PW);
+    await page.click('#login-submit');
+    await page.waitForSelector('#q', { state: 'visible' });
+    h.check('logged in', await page.isVisible('#q'), 'no query bar');
+  };
+
   // The search page has finished loading.
   h.idle = async (page) => {
     await page.waitForFunction(() => !document.querySelector('.search-page.loading, .search-page.busy'), null, { timeout: 15000 });

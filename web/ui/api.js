@@ -160,6 +160,14 @@ export const api = {
   putList: (name, body, type) => sendBody('PUT', `/api/v1/lists/${encodeURIComponent(name)}`, body, type),
   huntList: (name) => sendBody('POST', `/api/v1/lists/${encodeURIComponent(name)}/hunt`, undefined, 'application/json'),
   deleteList: (name) => sendBody('DELETE', `/api/v1/lists/${encodeURIComponent(name)}`, undefined, 'application/json'),
+  // Alerts and rules (issue 21).
+  alerts: (p, signal) => getJson('/api/v1/alerts', p, signal),
+  alert: (id, signal) => getJson(`/api/v1/alerts/${encodeURIComponent(id)}`, {}, signal),
+  patchAlert: (id, body) => sendJson('PATCH', `/api/v1/alerts/${encodeURIComponent(id)}`, body),
+  rules: (signal) => getJson('/api/v1/rules', {}, signal),
+  rule: (id, signal) => getJson(`/api/v1/rules/${encodeURIComponent(id)}`, {}, signal),
+  patchRule: (id, body) => sendJson('PATCH', `/api/v1/rules/${encodeURIComponent(id)}`, body),
+  coverage: (days, signal) => getJson('/api/v1/rules/coverage', { days }, signal),
   tailUrl: (q) => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${proto}//${location.host}${apiUrl('/api/v1/tail', { q })}`;

@@ -9,6 +9,8 @@ import { SourcesPage } from './sources.js';
 import { ListsPage } from './intel.js';
 import { HuntPage } from './hunt.js';
 import { EntityPage, TreePage } from './investigate.js';
+import { AlertsPage } from './alerts.js';
+import { RulesPage } from './rules.js';
 
 const THEMES = ['auto', 'dark', 'light'];
 
@@ -80,15 +82,20 @@ class App {
     this.navSources = el('a', { href: '/?view=sources', class: 'tab', id: 'nav-sources' }, 'Sources');
     this.navLists = el('a', { href: '/?view=lists', class: 'tab', id: 'nav-lists' }, 'Threat intel');
     this.navHunt = el('a', { href: '/?view=hunt', class: 'tab', id: 'nav-hunt' }, 'Hunt');
-    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navHunt, 'hunt'], [this.navLists, 'lists']]) {
+    this.navAlerts = el('a', { href: '/?view=alerts', class: 'tab', id: 'nav-alerts' }, 'Alerts');  // issue 21
+    this.navRules = el('a', { href: '/?view=rules', class: 'tab', id: 'nav-rules' }, 'Rules');
+    for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navHunt, 'hunt'], [this.navLists, 'lists'],
+      [this.navAlerts, 'alerts'], [this.navRules, 'rules']]) {
       a.addEventListener('click', (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
         const s = this.state || readState();
-        this.navigate({ ...s, view });
+        // The Alerts and Rules pages open on their list (filters of another view do not carry over).
+        const fresh = view === 'alerts' || view === 'rules' ? { level: '', status: '', rule: '', host: '', arange: 'all', offset: 0, alert: '' } : {};
+        this.navigate({ ...s, ...fresh, view });
       });
     }
-    nav.append(this.navSearch, this.navSources, this.navHunt, this.navLists);
+    nav.append(this.navSearch, this.navSources, this.navHunt, this.navLists, this.navAlerts, this.navRules);
     this.whoami = document.getElementById('whoami');
     this.logoutBtn = document.getElementById('logout');
     this.logoutBtn.addEventListener('click', async () => {
@@ -121,7 +128,8 @@ class App {
 
   page(view) {
     const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this), lists: () => new ListsPage(this),
-      entity: () => new EntityPage(this), tree: () => new TreePage(this) }[view] || (() => new SearchPage(this));  // issue 22: entity, tree
+      entity: () => new EntityPage(this), tree: () => new TreePage(this),  // issue 22: entity, tree
+      alerts: () => new AlertsPage(this), rules: () => new RulesPage(this) }[view] || (() => new SearchPage(this));  // issue 21
     if (!this.pages[view]) this.pages[view] = make();
     return this.pages[view];
   }
@@ -139,8 +147,11 @@ class App {
     this.navSources.classList.toggle('active', state.view === 'sources');
     this.navHunt.classList.toggle('active', state.view === 'hunt');
     this.navLists.classList.toggle('active', state.view === 'lists');
+    this.navAlerts.classList.toggle('active', state.view === 'alerts');
+    this.navRules.classList.toggle('active', state.view === 'rules');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
-    const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama', tree: 'Process tree · kamatama' };
+    const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama', tree: 'Process tree · kamatama',
+      alerts: 'Alerts · kamatama', rules: 'Rules · kamatama' };
     document.title = state.view === 'entity' ? `${state.etype} ${state.evalue.slice(0, 60)} · kamatama`
       : titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);

@@ -110,6 +110,16 @@ export function appendVisible(parent, s) {
   return parent;
 }
 
+// Multi-line text (a rule's YAML, an event as indented JSON) into `parent`: its line breaks kept,
+// every other invisible character shown as an escape.
+export function appendLines(parent, s) {
+  String(s).split('\n').forEach((line, i) => {
+    if (i) parent.appendChild(document.createTextNode('\n'));
+    appendVisible(parent, line);
+  });
+  return parent;
+}
+
 // A span showing a value: escapes made visible, cut at `max` characters with a "show all" button.
 export function valueView(value, max = 2000, cls = 'val') {
   const s = value === null || value === undefined ? '' : String(value);
@@ -187,4 +197,21 @@ export function fmtDuration(s) {
   if (s < 3600) return `${Math.round(s / 60)} min`;
   if (s < 86400 * 2) return `${(s / 3600).toFixed(1)} h`;
   return `${(s / 86400).toFixed(1)} d`;
+}
+
+// A link out of the UI (a rule's reference, issue 21): only an http(s) URL becomes a link, opened
+// in a new tab with no access to this page (rel=noopener noreferrer); anything else (javascript:,
+// data:, a relative path) is shown as text. The href is the URL as the browser parsed it.
+export function externalLink(url, label) {
+  const s = url === null || url === undefined ? '' : String(url);
+  let u = null;
+  try { u = new URL(s); } catch { u = null; }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) return valueView(s, 300, 'val not-a-link');
+  const a = document.createElement('a');
+  a.setAttribute('href', u.href);
+  a.setAttribute('rel', 'noopener noreferrer');
+  a.setAttribute('target', '_blank');
+  a.className = 'external';
+  a.appendChild(valueView(label ?? s, 300));
+  return a;
 }

@@ -38,7 +38,15 @@ export class HuntPage {
       form, this.status, this.counts, this.matches);
   }
 
-  show() {}
+  // ?view=hunt&rules=ID&days=N (the Rules page's "run over the last N days"): the rule preselected.
+  show(state) {
+    if (state?.huntRules) {
+      this.source.value = 'ids';
+      this.ids.value = state.huntRules;
+      this.showSource();
+    }
+    if (state?.days) this.days.value = state.days;
+  }
   leave() { this.stop('stopped'); }
   focusQuery() { this.yaml.focus(); }
   redraw() {}

@@ -2,10 +2,12 @@
 // host, user, IP address, process, hash or domain: first/last seen, datasets, related entities
 // as links, logon sessions and a timeline of readable sentences with each raw event one click
 // away; the process tree page (GET /api/v1/process/tree): ancestors and descendants, each with
-// its command line, the decoded PowerShell command and its activity. entityLink() and
-// ownerNote() are what the search page uses to link field values and name internal addresses.
+// its command line, the decoded PowerShell command, its logon session and its activity (a
+// connection's "seen by": the same connection in every source, GET /api/v1/connection).
+// entityLink()/fieldValue() and ownerNote() are what the search and alert pages use to link field
+// values and name internal addresses.
 // All text from the server goes in through el()/valueView (textContent): nothing becomes markup.
-import { el, replace, clear, valueView, fmtInt, fmtUtc } from './dom.js';
+import { el, replace, clear, valueView, appendLines, fmtInt, fmtUtc } from './dom.js';
 import { getJson } from './api.js';
 
 const arr = (v) => (Array.isArray(v) ? v : []);
@@ -50,14 +52,24 @@ export function entityLink(app, type, value, label, extra = {}) {
   return a;
 }
 
-function treeLink(app, host, id, label) {
-  const a = el('a', { href: '/?' + new URLSearchParams({ view: 'tree', host, entity_id: id }).toString(), class: 'tree-link' }, label);
+function treeLink(app, host, id, label, byPid = null) {
+  const params = byPid ? { view: 'tree', host, pid: byPid.pid, at: byPid.at } : { view: 'tree', host, entity_id: id };
+  const a = el('a', { href: '/?' + new URLSearchParams(params).toString(), class: 'tree-link' }, label);
   a.addEventListener('click', (e) => {
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
     e.preventDefault();
-    app.navigate({ ...app.state, view: 'tree', host, entityId: id });
+    app.navigate({ ...app.state, view: 'tree', host, entityId: id, pid: byPid ? byPid.pid : '', at: byPid ? byPid.at : '' });
   });
   return a;
+}
+
+// The tree link of an event: by its ProcessGuid, or (a Security 4688 start) by host, pid and time.
+export function eventTreeLink(app, ev) {
+  const id = str(ev['process.entity_id']), host = str(ev['host.name']);
+  if (id) return treeLink(app, host, id, 'process tree');
+  if (str(ev['event.code']) === '4688' && host && ev['process.pid'] !== undefined)
+    return treeLink(app, host, '', 'process tree', { pid: str(ev['process.pid']), at: str(ev['@timestamp']) });
+  return null;
 }
 
 // "WORKSTATION5 at that time" beside an internal address (GET /api/v1/ip/owner), filled in when
@@ -73,11 +85,67 @@ export function ownerNote(app, ip, at) {
   return span;
 }
 
-function rawToggle(ev) {
+// A field value as an entity link when the field names one, else as text (search results,
+// details, alerts, pipe tables).
+export function fieldValue(app, field, value, max = 300) {
+  const type = entityTypeOf(field);
+  const text = str(value);
+  return type && text ? entityLink(app, type, text) : valueView(text, max);
+}
+
+// "who: pgustavo (RemoteInteractive from 172.18.39.20, 20:01 – 21:00)": a process's logon session.
+function logonView(app, l) {
+  if (!l) return null;
+  const parts = [el('span', { class: 'muted' }, 'logon: '), entityLink(app, 'user', str(l.user))];
+  const how = [str(l.logon_type), l.source_ip ? 'from ' : ''].filter(Boolean).join(' ');
+  parts.push(el('span', { class: 'muted' }, ` (${how}`), l.source_ip ? entityLink(app, 'ip', str(l.source_ip)) : null,
+    el('span', { class: 'muted' }, `${l.start ? ', ' + fmtUtc(str(l.start)) : ''}${l.end ? ' – ' + fmtUtc(str(l.end)) : ''}${l.well_known ? ', built-in account' : ''})`));
+  return el('div', { class: 'proc-logon', dataset: { logonId: str(l.logon_id) } }, parts);
+}
+
+const fmtOffset = (ms) => {
+  const v = Number(ms) || 0;
+  return `${v >= 0 ? '+' : '−'}${(Math.abs(v) / 1000).toFixed(1)} s`;
+};
+
+// A connection event's "seen by" button: the same connection in every other source
+// (GET /api/v1/connection), with how far apart the clocks were, and the DNS answer before it.
+export function joinButton(app, ev) {
+  const src = str(ev['source.ip']), dst = str(ev['destination.ip']);
+  if (!src || !dst) return null;
+  const box = el('div', { class: 'conn-join', hidden: true });
+  const btn = el('button', { type: 'button', class: 'mini join-toggle', title: 'the same connection in other sources' }, 'seen by');
+  btn.addEventListener('click', async () => {
+    box.hidden = !box.hidden;
+    if (box.hidden || box.dataset.loaded) return;
+    box.dataset.loaded = '1';
+    replace(box, el('span', { class: 'muted' }, 'Loading…'));
+    const p = { src, dst, at: str(ev['@timestamp']) };
+    if (ev['destination.port'] !== undefined) p.dport = str(ev['destination.port']);
+    if (ev['source.port'] !== undefined) p.sport = str(ev['source.port']);
+    try {
+      const res = await getJson('/api/v1/connection', p);
+      const sightings = el('ul', { class: 'join-sightings' }, arr(res.sightings).map((sg) => el('li', { dataset: { dataset: str(sg.dataset), match: str(sg.match) } },
+        el('span', { class: 'offset' }, fmtOffset(sg.offset_ms)), ' ', el('b', null, valueView(str(sg.dataset), 60)),
+        el('span', { class: 'muted' }, ` ${str(sg.match)} · `), valueView(str(sg.sentence), 300))));
+      const dns = arr(res.dns).length ? el('ul', { class: 'join-dns' }, arr(res.dns).map((d) => el('li', { dataset: { sameClient: d.same_client ? '1' : '0' } },
+        'resolved as ', entityLink(app, 'domain', str(d.name)), el('span', { class: 'muted' },
+          ` · ${fmtOffset(d.offset_ms)} · ${str(d.dataset)}${d.same_client ? ' · same client' : d.client ? ' · client ' + str(d.client) : ''}`)))) : null;
+      replace(box, el('div', { class: 'muted' }, `${arr(res.sightings).length} sightings within ±${(Number(res.tolerance_ms) / 1000).toFixed(0)} s, ${(Number(res.spread_ms) / 1000).toFixed(1)} s apart`),
+        sightings, dns || el('div', { class: 'muted' }, 'no DNS answer for it before the connection'));
+    } catch (e) {
+      replace(box, el('span', { class: 'error' }, `connection: ${e.message}`));
+    }
+  });
+  return [btn, box];
+}
+
+// A "raw" button that shows the whole event as JSON (text) below it.
+export function rawToggle(ev) {
   const pre = el('pre', { class: 'raw-event', hidden: true });
   const btn = el('button', { type: 'button', class: 'mini raw-toggle', title: 'the whole event' }, 'raw');
   btn.addEventListener('click', () => {
-    if (pre.hidden && !pre.firstChild) pre.appendChild(valueView(JSON.stringify(ev, null, 2), 20000));
+    if (pre.hidden && !pre.firstChild) appendLines(pre, JSON.stringify(ev, null, 2));  // line breaks kept
     pre.hidden = !pre.hidden;
   });
   return [btn, pre];
@@ -142,11 +210,11 @@ export class EntityPage extends AnswerPage {
         el('td', null, s.start ? fmtUtc(str(s.start)) : '?', ' – ', s.end ? fmtUtc(str(s.end)) : 'open')))))) : null;
     const timeline = el('ol', { class: 'timeline', id: 'entity-timeline' }, arr(res.timeline).map((t) => {
       const ev = t.event || {};
-      const id = str(ev['process.entity_id']);
       const [btn, pre] = rawToggle(ev);
+      const join = res.type === 'ip' ? joinButton(app, ev) : null;
       return el('li', null, el('span', { class: 'ts muted' }, fmtUtc(str(ev['@timestamp']))), ' ',
         el('span', { class: 'sentence' }, valueView(str(t.sentence), 400)), ' ',
-        id ? treeLink(app, str(ev['host.name']), id, 'process tree') : null, ' ', btn, pre);
+        eventTreeLink(app, ev), ' ', btn, join ? join[0] : null, pre, join ? join[1] : null);
     }));
     this.body.append(...[head, el('div', { class: 'entity-cols' }, el('section', null, el('h3', null, 'Datasets'), datasets), related),
       sessions, el('h3', null, 'Timeline (newest first)'), timeline].filter(Boolean));
@@ -157,7 +225,8 @@ export class TreePage extends AnswerPage {
   constructor(app) { super(app, 'tree'); }
 
   show(state) {
-    return this.load('Process tree', (signal) => getJson('/api/v1/process/tree', { host: state.host, entity_id: state.entityId }, signal),
+    const q = state.entityId ? { host: state.host, entity_id: state.entityId } : { host: state.host, pid: state.pid, at: state.at };
+    return this.load('Process tree', (signal) => getJson('/api/v1/process/tree', q, signal),
       (res) => `${fmtInt(arr(res.nodes).length)} processes · ${res.took_ms} ms${res.truncated ? ' · truncated' : ''}`);
   }
 
@@ -188,7 +257,8 @@ export class TreePage extends AnswerPage {
     const when = `${n.start ? fmtUtc(str(n.start)) : 'started before logging'}${n.end ? ' – ' + fmtUtc(str(n.end)) : ''}`;
     const head = el('div', { class: 'proc-head' }, el('b', null, valueView(str(n.name) || '?', 100)),
       el('span', { class: 'muted' }, ` pid ${str(n.pid)} · `), n.user ? [entityLink(app, 'user', str(n.user).split('\\').pop(), str(n.user)), el('span', { class: 'muted' }, ' · ')] : null,
-      el('span', { class: 'muted' }, `${when} · `), entityLink(app, 'process', str(n.entity_id), 'events'));
+      el('span', { class: 'muted' }, when), str(n.entity_id).startsWith('pid:') ? null
+        : [el('span', { class: 'muted' }, ' · '), entityLink(app, 'process', str(n.entity_id), 'events')]);
     const cmd = n.command_line ? el('div', { class: 'cmd' }, valueView(str(n.command_line), 600)) : null;
     const decoded = n.command_line_decoded ? el('div', { class: 'decoded' }, el('span', { class: 'muted' }, 'decoded: '),
       el('pre', { class: 'decoded-command' }, valueView(str(n.command_line_decoded), 4000))) : null;
@@ -197,8 +267,10 @@ export class TreePage extends AnswerPage {
       el('summary', null, `${kind} (${fmtInt(counts[kind] ?? arr(items).length)})`),
       el('ul', null, arr(items).map((it) => {
         const [btn, pre] = rawToggle(it.event || {});
-        return el('li', null, el('span', { class: 'ts muted' }, fmtUtc(str(it['@timestamp']))), ' ', valueView(str(it.sentence), 300), ' ', btn, pre);
+        const join = kind === 'network' ? joinButton(app, it.event || {}) : null;
+        return el('li', null, el('span', { class: 'ts muted' }, fmtUtc(str(it['@timestamp']))), ' ', valueView(str(it.sentence), 300), ' ', btn,
+          join ? join[0] : null, pre, join ? join[1] : null);
       }))));
-    return el('div', { class: 'proc-node' }, head, cmd, decoded, activity);
+    return el('div', { class: 'proc-node' }, head, logonView(app, n.logon), cmd, decoded, activity);
   }
 }

@@ -7,7 +7,7 @@ import { drawHistogram, drawBarChart, drawLineChart } from './charts.js';
 import { summarize, familyOf } from './summary.js';
 import { RANGES, resolveRange, eventState, stateToSearch } from './state.js';
 import { Tail } from './tail.js';
-import { entityTypeOf, entityLink, ownerNote } from './investigate.js';
+import { entityTypeOf, entityLink, ownerNote, fieldValue, eventTreeLink } from './investigate.js';
 
 const PAGE = 100;
 const MAX_ROWS = 5000;
@@ -248,10 +248,10 @@ export class SearchPage {
     const fam = familyOf(ev);
     const tr = el('tr', { class: `ev fam-${fam}${isNew ? ' new' : ''}`, tabindex: '0' },
       el('td', { class: 'c-time', title: fmtLocal(ts) }, fmtUtc(ts)),
-      el('td', { class: 'c-host' }, valueView(ev['host.name'] ?? '', 40)),
+      el('td', { class: 'c-host' }, ev['host.name'] ? entityLink(this.app, 'host', String(ev['host.name']), String(ev['host.name']).slice(0, 40)) : ''),
       el('td', { class: 'c-ds' }, valueView(ev['event.dataset'] ?? '', 40)),
       el('td', { class: 'c-sum' }, valueView(summarize(ev), 400, 'sum')));
-    tr.addEventListener('click', (e) => { if (!e.target.closest('button')) this.openDetail(ev, tr); });
+    tr.addEventListener('click', (e) => { if (!e.target.closest('button, a')) this.openDetail(ev, tr); });
     tr.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') { e.preventDefault(); this.openDetail(ev, tr); }
       else if (e.key === 'ArrowDown' || e.key === 'j') { e.preventDefault(); tr.nextElementSibling?.focus(); }
@@ -348,7 +348,8 @@ export class SearchPage {
       table.columns.map((_, j) => {
         const v = r[j];
         const num = typeof v === 'number';
-        return el('td', { class: num ? 'num' : v === null ? 'null' : '' }, v === null || v === undefined ? '∅' : num ? fmtInt(v) : valueView(v, 300));
+        // issue 22: a column of entity values (| stats ... by source.ip) links each to its page.
+        return el('td', { class: num ? 'num' : v === null ? 'null' : '' }, v === null || v === undefined ? '∅' : num ? fmtInt(v) : fieldValue(this.app, table.columns[j], v, 300));
       }))));
     this.results.append(chartBox, el('table', { class: 'pipe-table', id: 'pipe-table' }, thead, tbody));
     const isTime = table.columns.includes('_time');
@@ -436,6 +437,8 @@ export class SearchPage {
     this.detail.appendChild(el('div', { class: 'detail-summary' }, valueView(summarize(ev), 1000)));
     const matched = this.matchedEventLink(ev);
     if (matched) this.detail.appendChild(matched);
+    const tree = eventTreeLink(this.app, ev);  // issue 22: Sysmon ProcessGuid, or a 4688 by host + pid + time
+    if (tree) this.detail.appendChild(el('div', { class: 'detail-tree', id: 'detail-tree' }, tree));
     const names = Object.keys(ev).filter((k) => k !== 'event.original').sort((a, b) => (a === '@timestamp' ? -1 : b === '@timestamp' ? 1 : a.localeCompare(b)));
     const rows = names.map((k) => {
       const v = ev[k];

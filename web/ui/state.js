@@ -1,5 +1,7 @@
 // state.js: the view in the URL (permalinks). ?view=search|sources|hunt|lists&q=...&range=24h or
-// &from=...&to=... ; ?view=entity&type=ip&value=... and ?view=tree&host=...&entity_id=... (issue 22). Back/forward re-apply the state; a pasted link reproduces the view.
+// &from=...&to=... ; ?view=entity&type=ip&value=... and ?view=tree&host=...&entity_id=... (issue 22);
+// ?view=alerts&level=&status=&rule=&host=&arange=&offset=&alert=ID, ?view=rules&rule=ID and
+// ?view=hunt&rules=ID&days=N (issue 21). Back/forward re-apply the state; a pasted link reproduces the view.
 import { quoteValue } from './query-bar.js';
 
 export const RANGES = [
@@ -10,7 +12,9 @@ export const RANGES = [
   ['30d', 'Last 30 days', 30 * 86400e3],
 ];
 export const DEFAULT_RANGE = '24h';
-export const VIEWS = ['search', 'sources', 'hunt', 'lists', 'entity', 'tree'];
+export const VIEWS = ['search', 'sources', 'hunt', 'lists', 'entity', 'tree', 'alerts', 'rules'];
+// The Alerts page's time ranges (on the matched events' time): all, or one of RANGES.
+export const ALERT_RANGES = [['all', 'All time'], ...RANGES.map(([k, label]) => [k, label])];
 
 export function readState(search = location.search) {
   const p = new URLSearchParams(search);
@@ -25,6 +29,16 @@ export function readState(search = location.search) {
     evalue: p.get('value') || '',
     host: p.get('host') || '',
     entityId: p.get('entity_id') || '',
+    pid: p.get('pid') || '', at: p.get('at') || '',  // a tree by host, pid and time (Security 4688)
+    // issue 21: the Alerts page's filters and open alert, the Rules page's open rule, a hunt's rules
+    level: p.get('level') || '',
+    status: p.get('status') || '',
+    rule: p.get('rule') || '',
+    arange: ALERT_RANGES.some(([k]) => k === p.get('arange')) ? p.get('arange') : 'all',
+    offset: Math.max(0, Number(p.get('offset')) || 0),
+    alert: /^\d+$/.test(p.get('alert') || '') ? p.get('alert') : '',
+    huntRules: p.get('rules') || '',
+    days: /^\d+$/.test(p.get('days') || '') ? p.get('days') : '',
     q: p.get('q') ?? '',
     range,
     from: range === 'custom' ? from : '',
@@ -36,7 +50,18 @@ export function stateToSearch(s) {
   const p = new URLSearchParams();
   if (s.view && s.view !== 'search') p.set('view', s.view);
   if (s.view === 'entity') { p.set('type', s.etype); p.set('value', s.evalue); }
-  if (s.view === 'tree') { if (s.host) p.set('host', s.host); p.set('entity_id', s.entityId); }
+  if (s.view === 'tree') {
+    if (s.host) p.set('host', s.host);
+    if (s.entityId || !s.pid) p.set('entity_id', s.entityId);
+    else { p.set('pid', s.pid); if (s.at) p.set('at', s.at); }
+  }
+  if (s.view === 'alerts') {
+    for (const [k, v] of [['level', s.level], ['status', s.status], ['rule', s.rule], ['host', s.host], ['alert', s.alert]]) if (v) p.set(k, v);
+    if (s.arange && s.arange !== 'all') p.set('arange', s.arange);
+    if (s.offset) p.set('offset', String(s.offset));
+  }
+  if (s.view === 'rules' && s.rule) p.set('rule', s.rule);
+  if (s.view === 'hunt') { if (s.huntRules) p.set('rules', s.huntRules); if (s.days) p.set('days', s.days); }
   if (s.q) p.set('q', s.q);
   if (s.range === 'custom') {
     if (s.from) p.set('from', s.from);
