@@ -50,7 +50,10 @@ test-asan: deps
 
 # The benchmark must keep working: a tiny run (its timings mean nothing).
 bench-smoke: build
-	python3 bench/run.py --events 20000 --runs 2 --parser-runs 1 --out $(BUILD_DIR)/bench-smoke.json
+	rm -rf $(BUILD_DIR)/bench-smoke-work
+	python3 bench/run.py --events 20000 --runs 2 --parser-runs 1 --out $(BUILD_DIR)/bench-smoke.json --workdir $(BUILD_DIR)/bench-smoke-work
+	python3 bench/run.py --investigate-only --runs 2 --out $(BUILD_DIR)/bench-smoke.json --workdir $(BUILD_DIR)/bench-smoke-work
+	rm -rf $(BUILD_DIR)/bench-smoke-work
 
 bench: build
 	bash bench/run.sh

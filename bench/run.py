@@ -496,12 +496,21 @@ def rsyslog_forward(kind, port, lines, n, hp, work):
                 f'input(type="imfile" file="{lines}" tag="bench:")\n' + action)
     base = stored_total(hp)
     t0 = time.time()
-    rs = subprocess.Popen(["rsyslogd", "-n", "-f", os.path.join(rdir, "rsyslog.conf"), "-i",
-                           os.path.join(rdir, "pid")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    err_path = os.path.join(rdir, "rsyslogd.err")
+    with open(err_path, "w") as err:
+        rs = subprocess.Popen(["rsyslogd", "-n", "-f", os.path.join(rdir, "rsyslog.conf"), "-i",
+                               os.path.join(rdir, "pid")], stdout=err, stderr=err)
     try:
         deadline = t0 + 3600
         while stored_total(hp) - base < n:
             assert time.time() < deadline, f"rsyslog {kind}: not all lines stored within an hour"
+            # An rsyslogd that exits (a bad config, a module missing) fails the run at once
+            # instead of leaving it waiting for lines that will never come.
+            if rs.poll() is not None:
+                with open(err_path, errors="replace") as f:
+                    tail = f.read()[-2000:]
+                raise AssertionError(f"rsyslog {kind}: rsyslogd exited with status {rs.returncode} after "
+                                     f"{stored_total(hp) - base:.0f} of {n} lines: {tail}")
             time.sleep(0.05)
         dt = time.time() - t0
         cpu, hwm = proc_cpu_rss(rs.pid)

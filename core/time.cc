@@ -50,17 +50,11 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 }
 }  // namespace
 
-std::optional<int64_t> ParseRfc3339(std::string_view s) {
-  int year, month, day;
-  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
-      s[7] != '-' || !Digits(s, 8, 2, &day))
-    return std::nullopt;
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
-  const int64_t days = DaysFromCivil(year, month, day);
-  // int64 nanoseconds span 1677-09-21..2262-04-11; keep a day of slack for the time and offset.
-  if (days <= -INT64_MAX / kNanosPerDay + 1 || days >= INT64_MAX / kNanosPerDay - 1) return std::nullopt;
-  int64_t ns = days * kNanosPerDay;
-  if (s.size() == 10) return ns;
+namespace {
+// What follows the date (from s[10]): time of day and fraction minus the zone offset, in
+// nanoseconds (within two days either way); nullopt if malformed.
+std::optional<int64_t> TimeAfterDate(std::string_view s) {
+  if (s.size() == 10) return 0;
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
   int hh, mm, ss = 0;
   if (!Digits(s, 11, 2, &hh) || s.size() < 16 || s[13] != ':' || !Digits(s, 14, 2, &mm))
@@ -72,7 +66,7 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
   }
   if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
   if (ss == 60) ss = 59;  // leap second: clamp
-  ns += (static_cast<int64_t>(hh) * 3600 + mm * 60 + ss) * kNanosPerSecond;
+  int64_t ns = (static_cast<int64_t>(hh) * 3600 + mm * 60 + ss) * kNanosPerSecond;
   if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
     ++pos;
     int64_t frac = 0;
@@ -104,6 +98,33 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
     return ns - sign * (static_cast<int64_t>(oh) * 3600 + om * 60) * kNanosPerSecond;
   }
   return std::nullopt;
+}
+
+std::optional<int64_t> Refuse(TimeFault why, TimeFault* fault) {
+  if (fault) *fault = why;
+  return std::nullopt;
+}
+
+std::optional<int64_t> Accept(int64_t ns, TimeFault* fault) {
+  if (ns < kMinTimeNs || ns > kMaxTimeNs) return Refuse(TimeFault::kRange, fault);
+  if (fault) *fault = TimeFault::kNone;
+  return ns;
+}
+}  // namespace
+
+std::optional<int64_t> ParseRfc3339(std::string_view s, TimeFault* fault) {
+  int year, month, day;
+  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
+      s[7] != '-' || !Digits(s, 8, 2, &day))
+    return Refuse(TimeFault::kSyntax, fault);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return Refuse(TimeFault::kSyntax, fault);
+  const std::optional<int64_t> rest = TimeAfterDate(s);
+  if (!rest) return Refuse(TimeFault::kSyntax, fault);
+  // Years 0000-9999 would overflow once in nanoseconds: only those that can be in range are computed.
+  if (year < 1677 || year > 2262) return Refuse(TimeFault::kRange, fault);
+  const int64_t days = DaysFromCivil(year, month, day);
+  if (days <= -INT64_MAX / kNanosPerDay + 2 || days >= INT64_MAX / kNanosPerDay - 2) return Refuse(TimeFault::kRange, fault);
+  return Accept(days * kNanosPerDay + *rest, fault);
 }
 
 std::string FormatRfc3339(int64_t ns) {
@@ -147,26 +168,32 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
   return value * mult;
 }
 
-std::optional<int64_t> ParseApiTime(std::string_view s, int64_t now_ns) {
-  if (s.empty()) return std::nullopt;
-  if (s == "now") return now_ns;
+std::optional<int64_t> ParseApiTime(std::string_view s, int64_t now_ns, TimeFault* fault) {
+  if (s.empty()) return Refuse(TimeFault::kSyntax, fault);
+  if (s == "now") return Accept(now_ns, fault);
   std::string_view rel = s;
   if (rel.substr(0, 3) == "now") rel.remove_prefix(3);
   if (!rel.empty() && (rel[0] == '-' || rel[0] == '+') && rel.size() > 1 &&
       !(rel.size() >= 5 && rel[4] == '-')) {
     auto d = ParseDuration(rel.substr(1));
-    if (d) return rel[0] == '-' ? now_ns - *d : now_ns + *d;
-    return std::nullopt;
+    if (!d) return Refuse(TimeFault::kSyntax, fault);
+    int64_t t = 0;
+    const bool over = rel[0] == '-' ? __builtin_sub_overflow(now_ns, *d, &t) : __builtin_add_overflow(now_ns, *d, &t);
+    return over ? Refuse(TimeFault::kRange, fault) : Accept(t, fault);
   }
-  if (auto t = ParseRfc3339(s)) return t;
+  TimeFault why = TimeFault::kNone;
+  if (auto t = ParseRfc3339(s, &why)) return Accept(*t, fault);
+  if (why == TimeFault::kRange) return Refuse(why, fault);
   // Epoch seconds (10 digits or fewer) or milliseconds.
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec == std::errc() && ptr == s.data() + s.size() && v >= 0) {
-    if (v < 100'000'000'000LL) return v * kNanosPerSecond;
-    return v * 1'000'000;
+  if (ptr != s.data() + s.size() || v < 0) return Refuse(TimeFault::kSyntax, fault);
+  if (ec == std::errc::result_out_of_range) return Refuse(TimeFault::kRange, fault);
+  if (ec != std::errc()) return Refuse(TimeFault::kSyntax, fault);
+  if (v < 100'000'000'000LL) {
+    return v > kMaxTimeNs / kNanosPerSecond ? Refuse(TimeFault::kRange, fault) : Accept(v * kNanosPerSecond, fault);
   }
-  return std::nullopt;
+  return v > kMaxTimeNs / 1'000'000 ? Refuse(TimeFault::kRange, fault) : Accept(v * 1'000'000, fault);
 }
 
 }  // namespace kamatama

@@ -73,7 +73,8 @@ class Sink {
     *out = 0;
     if (text.empty()) return true;
     if (auto d = ParseDuration(text)) {
-      *out = opt_.now_ns + *d;
+      if (__builtin_add_overflow(opt_.now_ns, *d, out) || *out > kMaxTimeNs)
+        return Reject(where, "bad expiry '" + std::string(text.substr(0, 64)) + "': " + std::string(kTimeRangeText));
       return true;
     }
     if (auto t = ParseApiTime(text, opt_.now_ns)) {

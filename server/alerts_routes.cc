@@ -103,7 +103,9 @@ Response ListAlerts(const Request& req, const AlertRoutes& ctx) {
   for (const char* name : {"from", "to"}) {
     const std::string v = Param(req, name);
     if (v.empty()) continue;
-    auto t = ParseApiTime(v, now);
+    TimeFault fault = TimeFault::kNone;
+    auto t = ParseApiTime(v, now, &fault);
+    if (fault == TimeFault::kRange) return JsonError(400, fmt::format("'{}': {}", name, kTimeRangeText));
     if (!t) return JsonError(400, fmt::format("'{}' is not a time (RFC 3339, epoch milliseconds or now-1h)", name));
     (std::string_view(name) == "from" ? f.from_ns : f.to_ns) = *t;
   }

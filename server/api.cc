@@ -302,7 +302,9 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   store::ScanOptions& so = p.so;
   for (const char* name : {"from", "to"}) {
     if (auto* f = Param(req, name); f && !f->empty()) {
-      auto t = ParseApiTime(*f, now);
+      TimeFault fault = TimeFault::kNone;
+      auto t = ParseApiTime(*f, now, &fault);
+      if (fault == TimeFault::kRange) return fail(JsonError(400, fmt::format("'{}': {}", name, kTimeRangeText)));
       if (!t) return fail(JsonError(400, fmt::format("bad '{}' time: {}", name, *f)));
       (std::string_view(name) == "from" ? so.from_ns : so.to_ns) = *t;
     }

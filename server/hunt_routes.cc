@@ -154,7 +154,9 @@ std::string ParseHunt(const Request& req, const Config& cfg, const detect::RuleS
   for (const char* name : {"from", "to"}) {
     std::string_view text;
     if (doc[name].get(text) || text.empty()) continue;
-    auto t = ParseApiTime(text, now);
+    TimeFault fault = TimeFault::kNone;
+    auto t = ParseApiTime(text, now, &fault);
+    if (fault == TimeFault::kRange) return fmt::format("'{}': {}", name, kTimeRangeText);
     if (!t) return fmt::format("bad '{}' time: {}", name, text);
     (std::string_view(name) == "from" ? spec->from_ns : spec->to_ns) = *t;
   }

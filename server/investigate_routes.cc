@@ -37,7 +37,9 @@ std::optional<Response> TimeRange(const Request& req, int64_t* from, int64_t* to
   *to = INT64_MAX;
   for (const char* name : {"from", "to"}) {
     if (const std::string* v = Param(req, name)) {
-      auto t = ParseApiTime(*v, now);
+      TimeFault fault = TimeFault::kNone;
+      auto t = ParseApiTime(*v, now, &fault);
+      if (fault == TimeFault::kRange) return JsonError(400, fmt::format("'{}': {}", name, kTimeRangeText));
       if (!t) return JsonError(400, fmt::format("bad '{}' time: {}", name, *v));
       (std::string_view(name) == "from" ? *from : *to) = *t;
     }
@@ -64,9 +66,10 @@ Response Json(std::string body, int64_t t0) {
 std::optional<int64_t> AtParam(const Request& req, std::optional<Response>* bad) {
   int64_t at = NowNanos();
   if (const std::string* a = Param(req, "at")) {
-    auto t = ParseApiTime(*a, at);
+    TimeFault fault = TimeFault::kNone;
+    auto t = ParseApiTime(*a, at, &fault);
     if (!t) {
-      *bad = JsonError(400, "bad 'at' time: " + *a);
+      *bad = JsonError(400, fault == TimeFault::kRange ? fmt::format("'at': {}", kTimeRangeText) : "bad 'at' time: " + *a);
       return std::nullopt;
     }
     at = *t;

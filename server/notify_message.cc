@@ -209,8 +209,9 @@ std::string HeaderText(std::string_view s, size_t max_bytes) {
 std::string EncodeHeaderValue(std::string_view value) {
   bool ascii = true;
   for (unsigned char c : value) ascii = ascii && c >= 0x20 && c < 0x7f;
-  // "=?" in plain text would be read as the start of an encoded-word: encode it too.
-  if (ascii && value.find("=?") == std::string_view::npos) return std::string(value);
+  // "=?" in plain text would be read as the start of an encoded-word: encode it too. Plain text
+  // longer than a line (76) is encoded as well, which folds it into words of one line each.
+  if (ascii && value.size() <= 76 && value.find("=?") == std::string_view::npos) return std::string(value);
   std::string out;
   while (!value.empty()) {
     std::string_view word = CutUtf8(value, kEncodedWordBytes);

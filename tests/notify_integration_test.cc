@@ -546,4 +546,36 @@ TEST_F(NotifyIntegration, ConnectTimeCheckRefusesATargetTheFileHoldsAnyway) {
   EXPECT_TRUE(Lines(*dir_ + "/decoy.jsonl").empty());
 }
 
+// The queue is bounded: with room for 2, ten alerts at once queue two and drop eight (counted,
+// logged); what still waits at shutdown is logged and counted as given up.
+TEST_F(NotifyIntegration, QueueFullDropsAndCountsAndShutdownGivesUpWhatWaits) {
+  const std::string d = *dir_ + "/queue";
+  fs::create_directories(d + "/data");
+  fs::create_directories(d + "/rules");
+  std::ofstream(d + "/rules/hook.yml") << Rule(kHookRule, "Notify hook", "high", "hook");
+  const int dead = kmt_test::FreeLocalPort();
+  std::ofstream(d + "/kamatama.yaml") << "notifications:\n  allowed_targets: [\"127.0.0.1:" << dead
+                                      << "\"]\n  queue_size: 2\n  retry_initial: 1h\n";
+  std::ofstream(d + "/data/notifications.json") << "{\"targets\":[{\"name\":\"dead\",\"type\":\"webhook\",\"url\":\"http://127.0.0.1:"
+                                                << dead << "/\",\"secret\":\"" << kSecret << "\",\"rate_limit\":0}]}\n";
+  Server s(d, {"--rules", d + "/rules", "--config", d + "/kamatama.yaml"});
+  s.Start();
+  ASSERT_FALSE(HasFatalFailure());
+  std::string batch;
+  for (int i = 0; i < 10; ++i) batch += Event("q-" + std::to_string(i), "hook");
+  std::ofstream(d + "/batch.ndjson") << batch;
+  int code = 0;
+  std::string answer = s.Post("/api/v1/ingest", d + "/batch.ndjson", &code);
+  ASSERT_EQ(code, 200) << answer;
+  // The first drop is logged at once (later ones within 10 s only counted, in the next line).
+  ASSERT_TRUE(Eventually([&] { return s.log().find("notifications: queue full (2 waiting): 1 notification(s) dropped") !=
+                                      std::string::npos; }, kDeadlineMs)) << s.log();
+  EXPECT_EQ(s.Metric("kamatama_notifications_total{result=\"dropped\"}"), 8);
+  const std::string listed = s.Get("/api/v1/notifications");
+  EXPECT_NE(listed.find("\"dropped\":8,"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("\"queued\":2"), std::string::npos) << listed;
+  EXPECT_EQ(s.Stop(), 0);
+  EXPECT_NE(s.log().find("notifications: 2 notification(s) to dead given up at shutdown"), std::string::npos) << s.log();
+}
+
 }  // namespace

@@ -458,3 +458,38 @@ TEST(OwnRulesCheck, EveryFileLoads) {
 
 }  // namespace
 }  // namespace kamatama
+
+namespace kamatama {
+namespace {
+
+//! kamatama's Sigma extensions the own rules use: integer comparisons and lists.
+TEST(OwnRulesSigmaExtensions, IntegerComparisonsAndListsCompileOrSayWhyNot) {
+  auto rule = [](const std::string& selection) {
+    return "title: t\nid: 00000000-0000-4000-8000-000000000001\nlogsource:\n  category: dns\n"
+           "detection:\n  selection:\n    " + selection + "\n  condition: selection\n";
+  };
+  auto event = [](const std::string& field, const std::string& value) {
+    Event ev;
+    ev.Set("event.dataset", "dns.dnsmasq");
+    ev.Set(field, value);
+    return ev;
+  };
+  detect::LoadReport gte = detect::CompileRule(rule("kamatama.dns.entropy|gte: 370"), "gte", {});
+  ASSERT_EQ(gte.status, detect::RuleStatus::kLoaded) << gte.reason;
+  EXPECT_TRUE(gte.rule->query.Matches(EventAccessor(event("kamatama.dns.entropy", "370"))));
+  EXPECT_FALSE(gte.rule->query.Matches(EventAccessor(event("kamatama.dns.entropy", "369"))));
+  EXPECT_FALSE(gte.rule->query.Matches(EventAccessor(event("kamatama.dns.entropy", "high"))));
+  detect::LoadReport lt = detect::CompileRule(rule("kamatama.dns.subdomain_length|lt: 3"), "lt", {});
+  ASSERT_EQ(lt.status, detect::RuleStatus::kLoaded) << lt.reason;
+  EXPECT_TRUE(lt.rule->query.Matches(EventAccessor(event("kamatama.dns.subdomain_length", "2"))));
+  EXPECT_FALSE(lt.rule->query.Matches(EventAccessor(event("kamatama.dns.subdomain_length", "3"))));
+  detect::LoadReport bad = detect::CompileRule(rule("kamatama.dns.entropy|gte: 3.7"), "bad", {});
+  EXPECT_EQ(bad.status, detect::RuleStatus::kUnsupported);
+  EXPECT_NE(bad.reason.find("needs an integer"), std::string::npos) << bad.reason;
+  detect::LoadReport list = detect::CompileRule(rule("source.ip|list: bad-ips"), "list", {});
+  EXPECT_EQ(list.status, detect::RuleStatus::kUnsupported);
+  EXPECT_NE(list.reason.find("no lists here"), std::string::npos) << list.reason;
+}
+
+}  // namespace
+}  // namespace kamatama
