@@ -221,6 +221,7 @@ std::vector<LiteralGroup> RequiredLiterals(const query::Query& q, uint32_t index
 //! bytes are characters, so any byte string can be searched).
 struct Prefilter::FieldSet {
   std::string name;
+  size_t shortest = SIZE_MAX;  //!< bytes of the shortest literal: a shorter value holds none
   std::vector<uint32_t> pattern_literal;  //!< Set pattern index -> literal id
   std::unique_ptr<re2::RE2::Set> set;
 };
@@ -277,6 +278,7 @@ bool Prefilter::Compile() {
     FieldSet& fs = *fields_[it->second];
     if (fs.set->Add(l.text, nullptr) < 0) return false;
     fs.pattern_literal.push_back(id);
+    fs.shortest = std::min(fs.shortest, l.text.size());
   }
   for (auto& fs : fields_) {
     if (!fs->set->Compile()) return false;
@@ -303,6 +305,8 @@ void Prefilter::SeeLiteral(uint32_t literal, Scratch* s) const {
 }
 
 void Prefilter::ScanValue(const FieldSet& fs, std::string_view value, Scratch* s) const {
+  // Latin-1 case folding maps a byte to a byte: a match is as long as its literal.
+  if (value.size() < fs.shortest) return;
   s->matched.clear();
   RE2::Set::ErrorInfo err{};
   const bool any = fs.set->Match(re2::StringPiece(value.data(), value.size()), &s->matched, &err);
@@ -316,6 +320,7 @@ void Prefilter::ScanValue(const FieldSet& fs, std::string_view value, Scratch* s
 
 void Prefilter::Begin(Scratch* s) const {
   if (s->group_epoch.size() < group_rule_.size()) s->group_epoch.resize(group_rule_.size(), 0);
+  if (s->literal_epoch.size() < literals_.size()) s->literal_epoch.resize(literals_.size(), 0);
   if (s->rule_epoch.size() < rule_groups_.size()) {
     s->rule_epoch.resize(rule_groups_.size(), 0);
     s->rule_hits.resize(rule_groups_.size(), 0);
@@ -324,6 +329,7 @@ void Prefilter::Begin(Scratch* s) const {
   if (++s->epoch == 0) {  // wrapped: old stamps could collide
     std::fill(s->group_epoch.begin(), s->group_epoch.end(), 0);
     std::fill(s->rule_epoch.begin(), s->rule_epoch.end(), 0);
+    std::fill(s->literal_epoch.begin(), s->literal_epoch.end(), 0);
     std::fill(s->rule_mark.begin(), s->rule_mark.end(), 0);
     s->epoch = 1;
   }
@@ -352,6 +358,9 @@ void Prefilter::SearchLiterals(const FieldAccessor& row, uint32_t field, const s
   std::string_view value;
   if (field >= fields_.size() || !row.Get(fields_[field]->name, &value)) return;
   for (uint32_t lid : literals) {
+    if (s->literal_epoch[lid] == s->epoch) continue;  // looked for already (another routed list)
+    s->literal_epoch[lid] = s->epoch;
+    if (value.size() < literals_[lid].text.size()) continue;
     if (FindIgnoreCase(value, literals_[lid].text) != std::string_view::npos) SeeLiteral(lid, s);
   }
 }

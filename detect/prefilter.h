@@ -59,6 +59,7 @@ class Prefilter {
   struct Scratch {
     uint32_t epoch = 0;
     std::vector<uint32_t> group_epoch, rule_epoch;
+    std::vector<uint32_t> literal_epoch;  //!< literals SearchLiterals already looked for this event
     std::vector<uint16_t> rule_hits;
     std::vector<int> matched;
     std::vector<uint32_t> passed;  //!< rules whose every group saw a literal, in no order
@@ -85,7 +86,8 @@ class Prefilter {
   //! Literal ids of rule `rule` naming field number `field` (appended to *out).
   void RuleLiteralsOfField(uint32_t rule, uint32_t field, std::vector<uint32_t>* out) const;
   //! Searches `row`'s value of field number `field` for each of `literals` one by one (faster
-  //! than a pass of the field's whole set when a route needs only a few of its literals).
+  //! than a pass of the field's whole set when a route needs only a few of its literals); a
+  //! literal already looked for in this event (another routed list needs it too) is skipped.
   void SearchLiterals(const FieldAccessor& row, uint32_t field, const std::vector<uint32_t>& literals,
                       Scratch* s) const;
   //! Whether rule `rule` may match the event last scanned into `s`.

@@ -45,7 +45,7 @@ class RuleSet {
   const Prefilter& prefilter() const { return prefilter_; }
   //! A route's literals of one field searched one by one rather than by the field's RE2::Set
   //! pass when there are at most this many (a route needs few of event.original's 666).
-  static constexpr size_t kMaxDirectLiterals = 12;
+  static constexpr size_t kMaxDirectLiterals = 6;
 
   //! Rules whose query matches `ev`, appended to *out, in the order the rules were added.
   void Match(const Event& ev, std::vector<const Rule*>* out) const;

@@ -4,6 +4,7 @@
 //! load rate; its regression events (parsed by the JSON/Windows parser path) firing their rules;
 //! bad rules giving a clear report line.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -255,6 +256,71 @@ TEST(SigmaLoad, BadRulesGiveAClearReportLine) {
   const std::string text = SummaryText(s);
   EXPECT_NE(text.find("unsupported: m.yml: "), std::string::npos) << text;
   EXPECT_NE(SummaryJson(s).find("\"status\":\"unsupported\""), std::string::npos);
+}
+
+TEST(SigmaLoad, TenThousandRulesBesideBadAndHostileFilesLoseNothing) {
+  // A directory of 10,000 rules and, beside them, every kind of bad file: each bad one gets its
+  // report line, every good one loads, and nothing crashes or stalls (hostile YAML included).
+  const fs::path dir = fs::path(testing::TempDir()) / ("kmt_rules_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "good");
+  auto write = [&](const fs::path& p, const std::string& text) {
+    std::ofstream(p, std::ios::binary) << text;
+  };
+  for (int i = 0; i < 10000; ++i) {
+    write(dir / "good" / ("r" + std::to_string(i) + ".yml"),
+          "title: rule " + std::to_string(i) + "\nid: id-" + std::to_string(i) +
+              "\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n"
+              "    CommandLine|contains: 'needle" + std::to_string(i) + "x'\n  condition: sel\n");
+  }
+  std::string deep_flow(100000, '[');
+  std::string aliases = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'k'; ++c) {  // each level ten times the last: 10^10 if expanded
+    aliases += std::string(1, c) + ": &" + c + " [";
+    for (int k = 0; k < 10; ++k) aliases += std::string(k ? ", *" : "*") + static_cast<char>(c - 1);
+    aliases += "]\n";
+  }
+  std::string parens = "title: t\ndetection:\n  sel:\n    f: x\n  condition: " + std::string(5000, '(') + "sel" +
+                       std::string(5000, ')') + "\n";
+  std::string nots = "title: t\ndetection:\n  sel:\n    f: x\n  condition: ";
+  for (int i = 0; i < 20000; ++i) nots += "not ";
+  nots += "sel\n";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"malformed.yml", "title: t\ndetection:\n  sel: [a, b\n  condition: sel\n"},
+      {"modifier.yml", "title: t\ndetection:\n  sel:\n    f|sparkles: x\n  condition: sel\n"},
+      {"regex.yml", "title: t\ndetection:\n  sel:\n    f|re: '(?<=a)b'\n  condition: sel\n"},
+      {"huge_regex.yml", "title: t\ndetection:\n  sel:\n    f|re: '((a{1000}){1000}){1000}'\n  condition: sel\n"},
+      {"deep_flow.yml", "title: t\ndetection:\n  sel: " + deep_flow + "\n"},
+      {"aliases.yml", "title: t\n" + aliases + "detection:\n  sel:\n    f: *k\n  condition: sel\n"},
+      {"parens.yml", parens},
+      {"nots.yml", nots},
+      {"binary.yml", std::string("\0\xff\xfe\x01title: \x80\n", 14)},
+      {"big.yml", "title: t\n#" + std::string(kMaxRuleFileBytes, 'x') + "\n"},
+  };
+  for (const auto& [name, text] : bad) write(dir / name, text);
+  RuleSet set;
+  LoadSummary s;
+  ASSERT_TRUE(set.Load({dir.string()}, {}, &s).ok());
+  EXPECT_EQ(s.loaded, 10000u);
+  EXPECT_EQ(s.loaded + s.unsupported + s.invalid, 10000u + bad.size());
+  EXPECT_EQ(set.rules().size(), 10000u);
+  for (const auto& [name, text] : bad) {
+    auto it = std::find_if(s.reports.begin(), s.reports.end(),
+                           [&](const LoadReport& r) { return fs::path(r.path).filename() == name; });
+    ASSERT_NE(it, s.reports.end()) << name;
+    EXPECT_NE(it->status, RuleStatus::kLoaded) << name;
+    EXPECT_FALSE(it->reason.empty()) << name;
+    const std::string line = SummaryText(LoadSummary{0, 1, 0, {*it}});
+    EXPECT_NE(line.find(name), std::string::npos) << line;
+  }
+  // The 10,000 rules still work, through the prefilter: one event, its one rule.
+  std::vector<const Rule*> out;
+  set.Match(Ev({{"winlog.channel", "Microsoft-Windows-Sysmon/Operational"}, {"event.code", "1"},
+                {"process.command_line", "run NEEDLE4242x now"}}),
+            &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]->id, "id-4242");
+  fs::remove_all(dir);
 }
 
 TEST(SigmaLogsource, WindowsRoutingAndFieldMapping) {
