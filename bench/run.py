@@ -555,6 +555,9 @@ def main():
                          "run again, against a server restarted on the kept data; ingest and storage figures are "
                          "copied from --out")
     a = ap.parse_args()
+    if a.workdir:
+        # rsyslogd resolves its work directory and pid file from "/", not from here.
+        a.workdir = os.path.abspath(a.workdir)
     if (a.searches_only or a.hunt_only or a.investigate_only) and not a.workdir:
         ap.error("--searches-only, --hunt-only and --investigate-only need --workdir")
     if a.investigate_only:
