@@ -104,9 +104,11 @@ constexpr std::string_view kFoldsToK = "\xe2\x84\xaa", kFoldsToS = "\xc5\xbf";
 void AddAtom(std::string_view field, const std::string& atom, bool folded, LiteralGroup* g) {
   g->push_back(Literal{std::string(field), Lower(atom)});
   if (!folded) return;
-  const std::string& text = g->back().text;
-  if (text.find('k') != std::string::npos) g->push_back(Literal{std::string(field), std::string(kFoldsToK)});
-  if (text.find('s') != std::string::npos) g->push_back(Literal{std::string(field), std::string(kFoldsToS)});
+  // Read before pushing: a push may move the group's literals.
+  const bool has_k = g->back().text.find('k') != std::string::npos;
+  const bool has_s = g->back().text.find('s') != std::string::npos;
+  if (has_k) g->push_back(Literal{std::string(field), std::string(kFoldsToK)});
+  if (has_s) g->push_back(Literal{std::string(field), std::string(kFoldsToS)});
 }
 
 //! The groups a regex requires, from RE2's prefilter of it (`filter` holding only it, `atoms` its

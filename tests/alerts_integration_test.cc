@@ -323,11 +323,11 @@ TEST_F(AlertsIntegration, ListPagesCountsAndDrawsAHistogramOfTheFilteredSet) {
   simdjson::dom::element first = GetJson(q + "&limit=3");
   EXPECT_EQ(first["total"].get_int64().value(), 5) << last_;
   std::set<int64_t> ids;
-  for (simdjson::dom::element a : first["alerts"].get_array().value()) ids.insert(a["id"].get_int64().value());
+  for (simdjson::dom::element a : simdjson::dom::array(first["alerts"].get_array().value())) ids.insert(a["id"].get_int64().value());
   EXPECT_EQ(ids.size(), 3u);
   simdjson::dom::element second = GetJson(q + "&limit=3&offset=3");
   EXPECT_EQ(second["offset"].get_int64().value(), 3);
-  for (simdjson::dom::element a : second["alerts"].get_array().value()) ids.insert(a["id"].get_int64().value());
+  for (simdjson::dom::element a : simdjson::dom::array(second["alerts"].get_array().value())) ids.insert(a["id"].get_int64().value());
   EXPECT_EQ(ids.size(), 5u) << "the two pages together are the five alerts, none twice";
   // Counts over the whole filtered set (not the page): by host and by rule.
   simdjson::dom::element all = GetJson(q + "&limit=1");
@@ -354,7 +354,7 @@ TEST_F(AlertsIntegration, ListPagesCountsAndDrawsAHistogramOfTheFilteredSet) {
     ASSERT_FALSE(parser_.parse(body).get(e)) << range << ": " << code << " " << body.substr(0, 300);
     ASSERT_EQ(code, 200) << range << ": " << body.substr(0, 300);
     int64_t sum = 0;
-    for (simdjson::dom::element b : e["histogram"]["buckets"].get_array().value()) sum += b["count"].get_int64().value();
+    for (simdjson::dom::element b : simdjson::dom::array(e["histogram"]["buckets"].get_array().value())) sum += b["count"].get_int64().value();
     EXPECT_EQ(sum, e["total"].get_int64().value()) << range;
   }
   // Times beyond int64 nanoseconds (a year 1, epoch seconds or a relative time past 2262) are

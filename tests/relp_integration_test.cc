@@ -30,17 +30,6 @@ bool InCi() {
   return ci && std::string(ci) == "true";
 }
 
-int FreeTcpPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // Appends "MARKER seq=N" lines (N from 0) to a file at a steady pace, from a thread.
 class SeqWriter {
@@ -245,7 +234,7 @@ TEST(Relp, RsyslogOmrelpLosesNothingAcrossKill9) {
     if (InCi()) FAIL() << "rsyslogd missing (deploy/install-deps.sh installs rsyslog and rsyslog-relp)";
     GTEST_SKIP() << "rsyslogd not installed (deploy/install-deps.sh installs it)";
   }
-  const int port = FreeTcpPort();
+  const int port = FreeLocalPort();
   constexpr int kRounds = 20;
   constexpr int kWindow = 128;  // omrelp's windowSize, set explicitly below
   std::string yaml = "syslog:\n  relp: 127.0.0.1:" + std::to_string(port) + "\n";
@@ -277,7 +266,7 @@ TEST(Relp, RsyslogOmrelpCleanRestartsStoreEachLineOnce) {
     if (InCi()) FAIL() << "rsyslogd missing (deploy/install-deps.sh installs rsyslog and rsyslog-relp)";
     GTEST_SKIP() << "rsyslogd not installed (deploy/install-deps.sh installs it)";
   }
-  const int port = FreeTcpPort();
+  const int port = FreeLocalPort();
   constexpr int kRounds = 5;
   std::string yaml = "syslog:\n  relp: 127.0.0.1:" + std::to_string(port) + "\n";
   std::string action =
@@ -304,7 +293,7 @@ TEST(Relp, RsyslogOmfwdTcpLosesOnlyAtTheKills) {
     if (InCi()) FAIL() << "rsyslogd missing (deploy/install-deps.sh installs it)";
     GTEST_SKIP() << "rsyslogd not installed (deploy/install-deps.sh installs it)";
   }
-  const int port = FreeTcpPort();
+  const int port = FreeLocalPort();
   constexpr int kRounds = 10;
   std::string yaml = "{}\n";
   std::string action =
@@ -338,7 +327,7 @@ TEST(Relp, RsyslogOmrelpOverTls) {
   int st = 0;
   std::string out = Shell(std::string(KMT_BINARY) + " cert self-signed --out " + ShellQuote(dir) + " 2>&1", &st);
   ASSERT_EQ(st, 0) << out;
-  const int port = FreeTcpPort();
+  const int port = FreeLocalPort();
   std::ofstream(dir + "/kamatama.yaml") << "syslog:\n  relp: 127.0.0.1:" << port << "\n  relp_tls: true\n"
                                         << "tls:\n  cert: " << dir << "/cert.pem\n  key: " << dir << "/key.pem\n";
   const std::string marker = "tlsmark" + std::to_string(::getpid());

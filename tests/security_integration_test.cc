@@ -775,16 +775,7 @@ TEST_F(TlsTest, RsyslogForwardsOverTls) {
   if (!ossl && !gtls) GTEST_SKIP() << "no rsyslog TLS driver (deploy/install-deps.sh installs rsyslog-openssl)";
   std::string rdir = *dir_ + "/rsyslog";
   std::filesystem::create_directories(rdir + "/work");
-  // A free UDP port for rsyslog's input.
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int in_port = ntohs(a.sin_port);
-  ::close(fd);
+  const int in_port = FreeLocalPort(SOCK_DGRAM);  // rsyslog's input
   {
     std::ofstream conf(rdir + "/rsyslog.conf");
     conf << "global(workDirectory=\"" << rdir << "/work\" DefaultNetstreamDriver=\"" << (ossl ? "ossl" : "gtls") << "\"\n"

@@ -15,17 +15,6 @@ std::string Hostname() {
   return buf;
 }
 
-int FreePort(int type) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 class SendersTest : public SharedServerTest {
  protected:
@@ -128,7 +117,7 @@ TEST_F(SendersTest, RsyslogForwardsOverTcp) {
   if (Shell("command -v rsyslogd").empty()) GTEST_SKIP() << "rsyslogd not installed (deploy/install-deps.sh installs it)";
   std::string rdir = *dir_ + "/rsyslog";
   std::filesystem::create_directories(rdir + "/work");
-  int in_port = FreePort(SOCK_DGRAM);
+  int in_port = FreeLocalPort(SOCK_DGRAM);
   {
     std::ofstream conf(rdir + "/rsyslog.conf");
     conf << "global(workDirectory=\"" << rdir << "/work\")\n"
@@ -190,7 +179,7 @@ TEST_F(SendersTest, RsyslogOmelasticsearchToBulk) {
   std::string_view token;
   ASSERT_FALSE(tp.parse(made).value()["token"].get(token)) << made;
   const std::string http_port = server_->http_address().substr(server_->http_address().rfind(':') + 1);
-  int in_port = FreePort(SOCK_DGRAM);
+  int in_port = FreeLocalPort(SOCK_DGRAM);
   {
     std::ofstream conf(rdir + "/rsyslog.conf");
     conf << "global(workDirectory=\"" << rdir << "/work\")\n"
