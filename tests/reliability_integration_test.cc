@@ -455,6 +455,13 @@ TEST(Reliability, DiskFullPausesIngestAndResumesByItself) {
   EXPECT_EQ(code, 200);
   http_b.join();
   tcp.join();
+  // The sender has handed every line to its kernel; the server reads what the socket buffers
+  // still hold (a megabyte or more under ASan) in its own time. Plain TCP syslog has no
+  // acknowledgement, so lines still unread when the server stops would be lost by design: wait
+  // until every sent line has been received before counting.
+  EXPECT_TRUE(Eventually([&] { return s.Metric("kamatama_received_total{transport=\"tcp\"}") >= tcp_sent.load(); },
+                         60000))
+      << s.Metric("kamatama_received_total{transport=\"tcp\"}") << " of " << tcp_sent.load();
   // The TCP backlog read after the resume drains in its own time (seconds under ASan).
   EXPECT_TRUE(Eventually([&] { return s.Metric("kamatama_queue_events") == 0; }, 30000))
       << s.Metric("kamatama_queue_events");
