@@ -8,6 +8,7 @@ import { summarize, familyOf } from './summary.js';
 import { RANGES, resolveRange, eventState, stateToSearch } from './state.js';
 import { Tail } from './tail.js';
 import { entityTypeOf, entityLink, ownerNote, fieldValue, eventTreeLink } from './investigate.js';
+import { SaveControl, savedSearches, savedToState, canCreate } from './saved.js';
 
 const PAGE = 100;
 const MAX_ROWS = 5000;
@@ -33,6 +34,9 @@ export class SearchPage {
       // Enter in the query box runs with the range the toolbar shows, a typed custom range too.
       onRun: (q) => this.runFromInputs(q),
       fieldNames: () => [...this.knownFields].sort(),
+      // Issue 25: '$' and a name completes a saved search; choosing one opens it (its range too).
+      savedSearches: () => savedSearches(),
+      onSaved: (s) => this.app.navigate({ ...this.state, ...savedToState(s) }),
     });
     this.rangeSelect = el('select', { class: 'range', 'aria-label': 'time range', id: 'range' },
       RANGES.map(([k, label]) => el('option', { value: k }, label)),
@@ -64,6 +68,7 @@ export class SearchPage {
     this.exportNd = el('a', { class: 'button', id: 'export-ndjson', href: '/api/v1/export', download: '', title: 'Download the matching events as NDJSON' }, 'NDJSON');
     this.exportCsv = el('a', { class: 'button', id: 'export-csv', href: '/api/v1/export', download: '', title: 'Download the matching events as CSV' }, 'CSV');
 
+    this.saveCtl = new SaveControl(this.app, () => this.state);  // issue 25
     this.status = el('div', { class: 'status', id: 'status', role: 'status' });
     this.tailStatus = el('span', { class: 'tail-status', id: 'tail-status' });
     this.histBox = el('div', { class: 'histogram-box', id: 'histogram' });
@@ -76,7 +81,9 @@ export class SearchPage {
         this.queryBar.root,
         el('div', { class: 'toolbar-right' }, this.rangeSelect, this.customBox, runBtn,
           el('span', { class: 'sep' }), this.tailBtn, this.pauseBtn,
-          el('span', { class: 'sep' }), el('span', { class: 'muted small' }, 'Export'), this.exportNd, this.exportCsv)),
+          el('span', { class: 'sep' }), el('span', { class: 'muted small' }, 'Export'), this.exportNd, this.exportCsv,
+          el('span', { class: 'sep' }), this.saveCtl.button)),
+      this.saveCtl.form,
       el('div', { class: 'statusbar' }, this.status, this.tailStatus),
       this.histBox,
       el('div', { class: 'main' }, this.sidebar, this.results),
@@ -104,6 +111,7 @@ export class SearchPage {
     this.fromInput.value = state.from;
     this.toInput.value = state.to;
     this.closeDetail();
+    this.saveCtl.button.hidden = !canCreate(this.app.me);
     await this.run();
   }
 
