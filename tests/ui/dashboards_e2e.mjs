@@ -97,7 +97,8 @@ await h.run(async () => {
     await page.selectOption('#dash-add-saved', savedId);
     await page.click('#dash-add-panel');
     await page.fill('.dash-panel-edit[data-index="1"] .pe-title', 'Denies over time');
-    await page.fill('.dash-panel-edit[data-index="1"] .pe-query', 'event.action:deny | timechart span=5m count()');
+    await page.fill('.dash-panel-edit[data-index="1"] .pe-query', 'event.action:deny | timechart span=5m count() by host.name');
+    await page.check('.dash-panel-edit[data-index="1"] .pe-stacked');
     await page.click('#dash-add-panel');
     await page.fill('.dash-panel-edit[data-index="2"] .pe-title', 'Denies');
     await page.fill('.dash-panel-edit[data-index="2"] .pe-query', 'event.action:deny');
@@ -107,10 +108,15 @@ await h.run(async () => {
     dashId = new URL(page.url()).searchParams.get('id') || '';
     const d = (await h.api(`/api/v1/dashboards/${dashId}`)).body;
     h.check('the API has it: three panels, shared', d && d.title === 'Firewall' && d.shared === true && d.panels.length === 3 &&
-      d.panels[0].query === SAVED_QUERY && d.panels[0].type === 'bar' && d.panels[2].type === 'number', JSON.stringify(d));
+      d.panels[0].query === SAVED_QUERY && d.panels[0].type === 'bar' && d.panels[1].options?.stacked === true && d.panels[2].type === 'number', JSON.stringify(d));
     h.check('three panels are drawn', (await page.locator('.dash-panel').count()) === 3, await page.locator('.dash-panel').count());
     h.check('the bar panel has a bar per firewall', (await page.locator('.dash-panel[data-index="0"] rect.bar').count()) === 2, await page.locator('.dash-panel[data-index="0"] rect.bar').count());
-    h.check('the time chart is drawn', (await page.locator('.dash-panel[data-index="1"] svg.chart polyline').count()) === 1, 'no line');
+    // Stacked bars: each segment's tooltip is "host\ntime: count"; together the 10 denies of fw-1 and fw-2.
+    const segments = await page.$$eval('.dash-panel[data-index="1"] rect.stack title', (ts) => ts.map((t) => t.textContent));
+    const sum = segments.reduce((a, t) => a + Number(t.split(': ').pop()), 0);
+    const hosts = [...new Set(segments.map((t) => t.split('\n')[0]))].sort();
+    h.check('the stacked time chart holds the 10 denies of both firewalls', sum === 10 && JSON.stringify(hosts) === '["fw-1","fw-2"]', JSON.stringify(segments));
+    h.check('with a legend per firewall', (await page.locator('.dash-panel[data-index="1"] .legend-item').count()) === 2, await page.locator('.dash-panel[data-index="1"] .legend-item').count());
     h.check('the number is the 10 denies', (await page.textContent('.dash-panel[data-index="2"] .dash-number')) === '10', await page.textContent('.dash-panel[data-index="2"] .dash-number'));
     await h.shot(page, 'dashboard');
   });

@@ -9,7 +9,7 @@
 import { el, replace, clear, valueView, fmtInt, fmtUtc } from './dom.js';
 import { api } from './api.js';
 import { splitPipes, quoteValue } from './query-bar.js';
-import { drawBarChart, drawLineChart } from './charts.js';
+import { drawBarChart, drawLineChart, drawStackedBars } from './charts.js';
 import { summarize } from './summary.js';
 import { RANGES, resolveRange } from './state.js';
 import { savedSearches, loadSaved, canCreate, canChange, savedToState } from './saved.js';
@@ -195,7 +195,8 @@ export class DashboardsPage {
       if (p.type === 'table') return replace(box, this.tableView(table, q));
       clear(box);
       requestAnimationFrame(() => {
-        const drawn = (p.type === 'timechart' ? drawLineChart : drawBarChart)(box, table);
+        const draw = p.type !== 'timechart' ? drawBarChart : p.options?.stacked ? drawStackedBars : drawLineChart;
+        const drawn = draw(box, table);
         if (!drawn) replace(box, el('span', { class: 'muted small' }, 'No data in this range.'));
         // A bar opens the search for its row (drawBarChart draws the first rows in order).
         else if (p.type === 'bar') box.querySelectorAll('rect.bar').forEach((bar, i) => bar.addEventListener('click', () => this.openRow(table, table.rows[i], q)));
@@ -306,20 +307,27 @@ export class DashboardsPage {
     type.addEventListener('change', () => { p.type = type.value; });
     const width = el('select', { 'aria-label': 'width', class: 'pe-width' }, [3, 4, 6, 8, 12].map((w) => el('option', { value: w, selected: (p.w || 6) === w }, `${w}/12`)));
     width.addEventListener('change', () => { p.w = Number(width.value); });
+    const height = el('select', { 'aria-label': 'height', class: 'pe-height' }, [2, 3, 4, 6, 8].map((h) => el('option', { value: h, selected: (p.h || 4) === h }, `${h} rows`)));
+    height.addEventListener('change', () => { p.h = Number(height.value); });
+    // A time chart as lines or as stacked bars (options.stacked).
+    const stacked = el('input', { type: 'checkbox', class: 'pe-stacked', checked: !!p.options?.stacked });
+    stacked.addEventListener('change', () => { p.options = { ...(p.options || {}), stacked: stacked.checked }; });
     const btn = (label, cls, fn) => { const b = el('button', { type: 'button', class: `small-btn ${cls}` }, label); b.addEventListener('click', () => { fn(); this.renderEditor(); }); return b; };
     const swap = (j) => { if (j >= 0 && j < d.panels.length) [d.panels[i], d.panels[j]] = [d.panels[j], d.panels[i]]; };
     return el('div', { class: 'dash-panel-edit', 'data-index': i },
-      input('title', 'panel title', 'pe-title'), input('query', 'panel query', 'pe-query'), type, width,
+      input('title', 'panel title', 'pe-title'), input('query', 'panel query', 'pe-query'), type, width, height,
+      el('label', { class: 'small' }, stacked, ' stacked'),
       btn('↑', 'pe-up', () => swap(i - 1)), btn('↓', 'pe-down', () => swap(i + 1)), btn('Remove', 'pe-remove danger', () => d.panels.splice(i, 1)));
   }
 
   async saveDraft() {
     const d = this.draft;
     // The order of the editor is the order of the grid: rows of 12 columns, filled left to right.
-    let x = 0, y = 0;
+    let x = 0, y = 0, rowH = 0;
     const panels = d.panels.map((p) => {
       const w = p.w || 6, h = p.h || 4;
-      if (x + w > 12) { x = 0; y += 4; }
+      if (x + w > 12) { x = 0; y += rowH; rowH = 0; }
+      rowH = Math.max(rowH, h);
       const out = { title: p.title, query: p.query, type: p.type, x, y, w, h };
       if (p.options) out.options = p.options;
       x += w;
