@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include <string>
 #include <string_view>
 #include <algorithm>
@@ -142,20 +144,37 @@ class Handler {
     return std::move(*o);
   }
 
-  //! PUT (replace the fields) or PATCH (merge them).
-  Response Change(OwnedObject o, bool merge) const {
-    if (!CanChange(req_.principal, o)) return RefuseChange("update", o);
-    auto input = ReadInput(req_.body, nullptr, merge ? std::string_view(o.body) : std::string_view("{}"));
-    if (auto* r = std::get_if<Response>(&input)) return std::move(*r);
-    auto body = CheckFields(kind_, std::get<Input>(input), ctx_.check_query);
-    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
-    o.shared = std::get<Input>(input).shared.value_or(o.shared);
-    o.body = std::move(std::get<std::string>(body));
-    o.updated_by = req_.principal.name;
-    Status s = store_->Replace(&o, NowNanos());
-    Audit("update", o, s);
+  //! PUT (replace the fields) or PATCH (merge them onto the stored ones), checked and written
+  //! under the store's lock so that concurrent changes do not undo one another.
+  Response Change(const std::string& id, bool merge) const {
+    std::optional<Response> refusal;
+    OwnedObject before, after;
+    auto change = [&](OwnedObject* o) -> Status {
+      before = *o;
+      if (!CanRead(req_.principal, *o) || !CanChange(req_.principal, *o)) return Status::InvalidArgument("refused");
+      auto input = ReadInput(req_.body, nullptr, merge ? std::string_view(o->body) : std::string_view("{}"));
+      if (auto* r = std::get_if<Response>(&input)) {
+        refusal = std::move(*r);
+        return Status::InvalidArgument("refused");
+      }
+      auto body = CheckFields(kind_, std::get<Input>(input), ctx_.check_query);
+      if (auto* r = std::get_if<Response>(&body)) {
+        refusal = std::move(*r);
+        return Status::InvalidArgument("refused");
+      }
+      o->shared = std::get<Input>(input).shared.value_or(o->shared);
+      o->body = std::move(std::get<std::string>(body));
+      o->updated_by = req_.principal.name;
+      return Status::OK();
+    };
+    Status s = store_->Update(id, change, NowNanos(), &after);
+    if (refusal) return std::move(*refusal);
+    if (s.code() == Status::Code::kNotFound || (!s.ok() && !CanRead(req_.principal, before)))
+      return JsonError(404, fmt::format("no {} {}", kind_.noun, id));
+    if (s.code() == Status::Code::kInvalidArgument) return RefuseChange("update", before);
+    Audit("update", s.ok() ? after : before, s);
     if (!s.ok()) return StoreError(s);
-    return ObjectResponse(200, o);
+    return ObjectResponse(200, after);
   }
 
   Response Delete(const OwnedObject& o) const {
@@ -224,7 +243,7 @@ Response Route(const Request& req, const LibraryRoutes& ctx, const LibraryKind& 
   OwnedObject& o = std::get<OwnedObject>(found);
   if (!tail.empty()) return req.method == "GET" ? h.Export(o) : JsonError(405, "use GET");
   if (req.method == "GET") return ObjectResponse(200, o);
-  if (req.method == "PUT" || req.method == "PATCH") return h.Change(std::move(o), req.method == "PATCH");
+  if (req.method == "PUT" || req.method == "PATCH") return h.Change(o.id, req.method == "PATCH");
   if (req.method == "DELETE") return h.Delete(o);
   return JsonError(405, "use GET, PUT, PATCH or DELETE");
 }

@@ -89,16 +89,22 @@ Status OwnedObjectStore::Create(OwnedObject* obj, int64_t now_ns) {
   return Commit(std::move(next));
 }
 
-Status OwnedObjectStore::Replace(OwnedObject* obj, int64_t now_ns) {
+Status OwnedObjectStore::Update(const std::string& id, const std::function<Status(OwnedObject*)>& change,
+                                int64_t now_ns, OwnedObject* out) {
   std::lock_guard lock(mu_);
   std::vector<OwnedObject> next = objects_;
-  auto it = std::find_if(next.begin(), next.end(), [&](const OwnedObject& o) { return o.id == obj->id; });
-  if (it == next.end()) return Status::NotFound(obj->id);
-  obj->owner = it->owner;
-  obj->created_ns = it->created_ns;
-  obj->updated_ns = now_ns;
-  *it = *obj;
-  return Commit(std::move(next));
+  auto it = std::find_if(next.begin(), next.end(), [&](const OwnedObject& o) { return o.id == id; });
+  if (it == next.end()) return Status::NotFound(id);
+  OwnedObject edited = *it;
+  if (Status s = change(&edited); !s.ok()) return s;
+  edited.id = it->id;
+  edited.owner = it->owner;
+  edited.created_ns = it->created_ns;
+  edited.updated_ns = now_ns;
+  *it = edited;
+  if (Status s = Commit(std::move(next)); !s.ok()) return s;
+  *out = std::move(edited);
+  return Status::OK();
 }
 
 Status OwnedObjectStore::Remove(const std::string& id) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,8 +47,12 @@ class OwnedObjectStore {
   std::optional<OwnedObject> Get(const std::string& id) const;
   //! Stores a new object: sets its id and times. ResourceExhausted when max_objects are kept.
   Status Create(OwnedObject* obj, int64_t now_ns);
-  //! Replaces the object of the same id (its owner and creation time are kept). NotFound.
-  Status Replace(OwnedObject* obj, int64_t now_ns);
+  //! Changes one object atomically: `change` gets the stored object (a copy) under the store's
+  //! lock and edits it, or returns why not (then nothing is written); its id, owner and creation
+  //! time are kept, updated_ns set. NotFound when there is no such object. *out: the result.
+  //! Two PATCHes at once both apply, one after the other.
+  Status Update(const std::string& id, const std::function<Status(OwnedObject*)>& change, int64_t now_ns,
+                OwnedObject* out);
   Status Remove(const std::string& id);
   const std::string& file_name() const { return file_; }
 
