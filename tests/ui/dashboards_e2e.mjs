@@ -88,6 +88,27 @@ await h.run(async () => {
     h.check('choosing it opens the saved search', (await page.inputValue('#q')) === SAVED_QUERY, await page.inputValue('#q'));
   });
 
+  await h.section('a column chosen from the field list is saved and comes back', async () => {
+    await h.runQuery(page, 'event.action:deny host.name:fw-2');
+    await page.click('#sidebar details.field[data-field="source.ip"] .col-toggle');
+    await page.waitForSelector('#events th.c-col');
+    await h.idle(page);
+    h.check('the column is in the URL', new URL(page.url()).searchParams.get('cols') === 'source.ip', page.url());
+    const cells = await page.$$eval('#events tbody td.c-col', (tds) => tds.map((td) => td.textContent).sort());
+    h.check('it shows each event\'s source.ip', JSON.stringify(cells) === JSON.stringify(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']), JSON.stringify(cells));
+    await page.click('#save-search');
+    await page.fill('#save-name', 'fw-2 denies with source');
+    await page.click('#save-ok');
+    await page.waitForSelector('#save-link');
+    const s = (await h.api('/api/v1/saved-searches')).body.items.find((x) => x.name === 'fw-2 denies with source');
+    h.check('the saved search keeps the column', s && JSON.stringify(s.columns) === '["source.ip"]' && s.shared === false, JSON.stringify(s));
+    await page.goto(`${h.base}/`);
+    await page.waitForSelector('#q');
+    await page.goto(`${h.base}/?view=saved&id=${s?.id}`);
+    await page.waitForSelector('#events th.c-col');
+    h.check('its permalink shows the column again', (await page.textContent('#events th.c-col')) === 'source.ip', await page.textContent('#events thead'));
+  });
+
   await h.section('a dashboard built from the saved search', async () => {
     await page.click('#nav-dashboards');
     await page.click('#dash-new');

@@ -194,13 +194,14 @@ export class DashboardsPage {
       if (!res.columns) return replace(box, el('span', { class: 'muted small' }, 'This panel needs a query with pipes (| stats, | timechart, | top).'));
       if (p.type === 'table') return replace(box, this.tableView(table, q));
       clear(box);
-      requestAnimationFrame(() => {
-        const draw = p.type !== 'timechart' ? drawBarChart : p.options?.stacked ? drawStackedBars : drawLineChart;
-        const drawn = draw(box, table);
-        if (!drawn) replace(box, el('span', { class: 'muted small' }, 'No data in this range.'));
-        // A bar opens the search for its row (drawBarChart draws the first rows in order).
-        else if (p.type === 'bar') box.querySelectorAll('rect.bar').forEach((bar, i) => bar.addEventListener('click', () => this.openRow(table, table.rows[i], q)));
-      });
+      // Drawn in the next frame, once the box has its width; the panel stays 'loading' until then.
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      if (seq !== this.seq) return;
+      const draw = p.type !== 'timechart' ? drawBarChart : p.options?.stacked ? drawStackedBars : drawLineChart;
+      const drawn = draw(box, table);
+      if (!drawn) replace(box, el('span', { class: 'muted small' }, 'No data in this range.'));
+      // A bar opens the search for its row (drawBarChart draws the first rows in order).
+      else if (p.type === 'bar') box.querySelectorAll('rect.bar').forEach((bar, i) => bar.addEventListener('click', () => this.openRow(table, table.rows[i], q)));
     } catch (e) {
       if (seq === this.seq) replace(box, el('span', { class: 'error small' }, e.message));
     }

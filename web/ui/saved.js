@@ -37,8 +37,9 @@ export function savedToState(s) {
   const q = String(s.query ?? '');
   const from = String(s.from ?? '-24h'), to = String(s.to ?? 'now');
   const rel = /^(?:now)?-(\d+[mhd])$/.exec(from);
-  if (rel && to === 'now' && RANGES.some(([k]) => k === rel[1])) return { view: 'search', q, range: rel[1], from: '', to: '' };
-  return { view: 'search', q, range: 'custom', from, to: to === 'now' ? '' : to };
+  const cols = Array.isArray(s.columns) ? s.columns.map(String) : [];
+  if (rel && to === 'now' && RANGES.some(([k]) => k === rel[1])) return { view: 'search', q, cols, range: rel[1], from: '', to: '' };
+  return { view: 'search', q, cols, range: 'custom', from, to: to === 'now' ? '' : to };
 }
 
 // The time range a Search state saves: relative ranges stay relative.
@@ -85,7 +86,7 @@ export class SaveControl {
     const state = this.getState();
     replace(this.message, 'Saving…');
     try {
-      const saved = await api.createSavedSearch({ name: this.name.value.trim(), query: state.q || '*', ...stateToRange(state), shared: this.shared.checked });
+      const saved = await api.createSavedSearch({ name: this.name.value.trim(), query: state.q || '*', ...stateToRange(state), columns: state.cols || [], shared: this.shared.checked });
       await loadSaved();
       replace(this.message, el('span', { class: 'ok' }, 'Saved: '), savedLink(this.app, saved, 'permalink', { id: 'save-link' }));
     } catch (e) {

@@ -233,6 +233,7 @@ export class SearchPage {
         el('th', { class: 'c-time', title: 'UTC; hover a time for your local time (' + localOffsetLabel() + ')' }, 'Time (UTC)'),
         el('th', { class: 'c-host' }, 'Host'),
         el('th', { class: 'c-ds' }, 'Dataset'),
+        this.columns().map((c) => el('th', { class: 'c-col', title: c }, visibleText(c))),
         el('th', { class: 'c-sum' }, 'Event'))),
       this.tbody);
     this.moreRow = el('div', { class: 'more', id: 'more' });
@@ -247,6 +248,14 @@ export class SearchPage {
     if (!evs.length) this.moreRow.replaceChildren(el('div', { class: 'empty' }, 'No events match in this time range.'));
   }
 
+  // Issue 25: the fields the user shows as columns (from the URL or a saved search).
+  columns() { return Array.isArray(this.state?.cols) ? this.state.cols : []; }
+
+  toggleColumn(name) {
+    const cols = this.columns();
+    this.app.navigate({ ...this.state, q: this.queryBar.value, cols: cols.includes(name) ? cols.filter((c) => c !== name) : [...cols, name] });
+  }
+
   shownLabel() {
     return el('span', { id: 'shown' }, `${fmtInt(this.events.length)} shown`);
   }
@@ -258,6 +267,7 @@ export class SearchPage {
       el('td', { class: 'c-time', title: fmtLocal(ts) }, fmtUtc(ts)),
       el('td', { class: 'c-host' }, ev['host.name'] ? entityLink(this.app, 'host', String(ev['host.name']), String(ev['host.name']).slice(0, 40)) : ''),
       el('td', { class: 'c-ds' }, valueView(ev['event.dataset'] ?? '', 40)),
+      this.columns().map((c) => el('td', { class: 'c-col' }, valueView(ev[c] ?? '', 80))),
       el('td', { class: 'c-sum' }, valueView(summarize(ev), 400, 'sum')));
     tr.addEventListener('click', (e) => { if (!e.target.closest('button, a')) this.openDetail(ev, tr); });
     tr.addEventListener('keydown', (e) => {
@@ -411,7 +421,10 @@ export class SearchPage {
         bar.style.width = `${Math.round((t.count / max) * 100)}%`;
         vals.appendChild(el('li', null, bar, inc, el('span', { class: 'count' }, fmtInt(t.count)), exc));
       }
-      const d = el('details', { class: 'field', dataset: { field: name } }, el('summary', null, nameBtn, meta), vals);
+      const shown = this.columns().includes(name);
+      const colBtn = el('button', { type: 'button', class: 'mini col-toggle', title: shown ? `remove the ${name} column` : `show ${name} as a column`, dataset: { field: name } }, shown ? '−col' : '+col');
+      colBtn.addEventListener('click', (e) => { e.preventDefault(); this.toggleColumn(name); });
+      const d = el('details', { class: 'field', dataset: { field: name } }, el('summary', null, nameBtn, meta, colBtn), vals);
       if (i < 6) d.open = true;
       this.sidebar.appendChild(d);
     });

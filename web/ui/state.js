@@ -42,6 +42,8 @@ export function readState(search = location.search) {
     savedId: view === 'saved' && /^[0-9a-f]{16}$/.test(p.get('id') || '') ? p.get('id') : '',  // issue 25: a permalink
     dashId: view === 'dashboards' && /^[0-9a-f]{16}$/.test(p.get('id') || '') ? p.get('id') : '',  // issue 25: one dashboard
     q: p.get('q') ?? '',
+    // issue 25: fields shown as columns of the Search page's event table (a saved search keeps them)
+    cols: (p.get('cols') || '').split(',').map((c) => c.trim()).filter(Boolean).slice(0, 64),
     range,
     from: range === 'custom' ? from : '',
     to: range === 'custom' ? to : '',
@@ -67,6 +69,7 @@ export function stateToSearch(s) {
   if (s.view === 'dashboards' && s.dashId) p.set('id', s.dashId);
   if (s.view === 'hunt') { if (s.huntRules) p.set('rules', s.huntRules); if (s.days) p.set('days', s.days); }
   if (s.q) p.set('q', s.q);
+  if ((!s.view || s.view === 'search') && s.cols?.length) p.set('cols', s.cols.join(','));
   if (s.range === 'custom') {
     if (s.from) p.set('from', s.from);
     if (s.to) p.set('to', s.to);
