@@ -100,36 +100,64 @@ constexpr int kFrameBitsPerKey = 4;
 
 std::string TokenBloom::Build(std::vector<uint64_t>* hashes) { return Build(hashes, kBitsPerKey, kProbes); }
 
-std::string TokenBloom::Build(std::vector<uint64_t>* hashes, int bits_per_key, int probes) {
-  // Deduplicate with an open-addressing set (much cheaper than sorting ~20 hashes per event).
-  size_t cap = 64;
-  while (cap < hashes->size() * 2) cap <<= 1;
+namespace {
+// Replaces *hashes by its distinct values (0 read as 1, as MayContain does), in no particular
+// order. The open-addressing table starts small and grows with the distinct count, not with the
+// input: a block's ~100k hashes hold ~20k distinct tokens, and a table sized for the input (2 MiB,
+// zeroed per filter) cost more than the filter itself.
+void DedupHashes(std::vector<uint64_t>* hashes) {
+  size_t cap = 1024;
+  while (cap < 4 * 1024 && cap < hashes->size() * 2) cap <<= 1;
   std::vector<uint64_t> table(cap, 0);
   size_t distinct = 0;
-  for (uint64_t h : *hashes) {
-    uint64_t key = h ? h : 1;  // 0 marks an empty slot
+  auto insert = [&](uint64_t key) {
     size_t i = static_cast<size_t>(key) & (cap - 1);
     while (table[i] != 0 && table[i] != key) i = (i + 1) & (cap - 1);
-    if (table[i] == 0) {
-      table[i] = key;
-      ++distinct;
+    if (table[i] != 0) return;
+    table[i] = key;
+    if (++distinct * 2 <= cap) return;
+    std::vector<uint64_t> old(cap * 4, 0);  // grow at half full
+    old.swap(table);
+    cap *= 4;
+    for (uint64_t k : old) {
+      if (!k) continue;
+      size_t j = static_cast<size_t>(k) & (cap - 1);
+      while (table[j] != 0) j = (j + 1) & (cap - 1);
+      table[j] = k;
     }
-  }
+  };
+  for (uint64_t h : *hashes) insert(h ? h : 1);  // 0 marks an empty slot
   hashes->clear();
   for (uint64_t k : table) {
     if (k) hashes->push_back(k);
   }
+}
+}  // namespace
+
+std::string TokenBloom::Build(std::vector<uint64_t>* hashes, int bits_per_key, int probes) {
+  DedupHashes(hashes);
+  const size_t distinct = hashes->size();
   size_t bits = std::max<size_t>(64, distinct * static_cast<size_t>(bits_per_key));
   size_t bytes = (bits + 7) / 8;
   bits = bytes * 8;
   std::string out(bytes + 1, '\0');
   out[0] = static_cast<char>(probes);
   auto* data = reinterpret_cast<unsigned char*>(out.data() + 1);
+  // Probe i sets bit (h1 + i * h2) % bits, the sum wrapping at 2^64 (the format; MayContain). It is
+  // stepped here without a division per probe: adding h2 adds h2 % bits, and a wrap past 2^64
+  // takes 2^64 % bits away (two divisions per token instead of one per probe).
+  const uint64_t wrap = (UINT64_MAX % bits + 1) % bits;  // 2^64 mod bits
   for (uint64_t h : *hashes) {
-    uint64_t h1 = h, h2 = (h >> 32) | (h << 32) | 1;
+    const uint64_t h2 = (h >> 32) | (h << 32) | 1;
+    const uint64_t step = h2 % bits;
+    uint64_t x = h, bit = h % bits;
     for (int i = 0; i < probes; ++i) {
-      uint64_t bit = (h1 + static_cast<uint64_t>(i) * h2) % bits;
       data[bit / 8] |= static_cast<unsigned char>(1u << (bit % 8));
+      const uint64_t next = x + h2;
+      bit += step;
+      if (bit >= bits) bit -= bits;
+      if (next < x) bit = bit >= wrap ? bit - wrap : bit + bits - wrap;
+      x = next;
     }
   }
   return out;
@@ -370,13 +398,17 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   out->frame_filters.clear();
   if (frame_rows) {
     PutVarint(&out->frame_filters, frame_starts.size());
-    std::vector<uint64_t> frame_hashes;
+    // Build leaves each frame's distinct hashes in frame_hashes: the block filter is built from
+    // those (a token repeated across frames is deduplicated once per frame, not once per row).
+    std::vector<uint64_t> frame_hashes, frames_distinct;
     for (size_t f = 0; f < frame_starts.size(); ++f) {
       const size_t end = f + 1 < frame_starts.size() ? frame_starts[f + 1] : hashes.size();
       frame_hashes.assign(hashes.begin() + static_cast<std::ptrdiff_t>(frame_starts[f]),
                           hashes.begin() + static_cast<std::ptrdiff_t>(end));
       PutLengthPrefixed(&out->frame_filters, TokenBloom::Build(&frame_hashes, kFrameBitsPerKey, kFrameProbes));
+      frames_distinct.insert(frames_distinct.end(), frame_hashes.begin(), frame_hashes.end());
     }
+    hashes.swap(frames_distinct);
   }
   out->filter = TokenBloom::Build(&hashes);
   out->columns.clear();
