@@ -187,7 +187,7 @@ bool TokenBloom::MayContain(std::string_view filter, uint64_t h) {
 }
 
 void AddTokenHashes(std::string_view value, std::vector<uint64_t>* out) {
-  ForEachToken(value, [&](std::string_view t) { out->push_back(HashTokenLower(t)); });
+  HashTokensLower(value, out);
 }
 
 // ---- Encoding -------------------------------------------------------------------------------
