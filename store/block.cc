@@ -229,6 +229,52 @@ std::string AssembleColumn(ColumnKind kind, const std::vector<const std::string*
   return out;
 }
 
+// A column is dictionary-encoded when its distinct values number at most a quarter of its
+// present rows (plus 4) and at most 4096. If so, *order gets them in first-seen order and *ids each
+// present row's index into it; false (early) otherwise. One hash per value in a flat table, and
+// none for a value equal to the previous one.
+bool DictionaryIds(const std::vector<const std::string*>& vals, size_t present, std::vector<std::string_view>* order,
+                   std::vector<uint32_t>* ids) {
+  if (present == 0) return false;
+  const size_t max_distinct = std::min<size_t>(4096, (present + 16) / 4);
+  size_t cap = 16;
+  while (cap < 2 * (max_distinct + 1)) cap <<= 1;
+  std::vector<uint32_t> slots(cap, 0);  // index into *order + 1; 0: empty
+  std::vector<size_t> hashes;
+  ids->reserve(present);
+  std::string_view last;
+  uint32_t last_id = UINT32_MAX;
+  for (const std::string* v : vals) {
+    if (!v) continue;
+    const std::string_view str(*v);
+    if (last_id != UINT32_MAX && str == last) {
+      ids->push_back(last_id);
+      continue;
+    }
+    const size_t h = std::hash<std::string_view>{}(str);
+    size_t i = h & (cap - 1);
+    uint32_t id = UINT32_MAX;
+    for (; slots[i] != 0; i = (i + 1) & (cap - 1)) {
+      const uint32_t k = slots[i] - 1;
+      if (hashes[k] == h && (*order)[k] == str) {
+        id = k;
+        break;
+      }
+    }
+    if (id == UINT32_MAX) {
+      id = static_cast<uint32_t>(order->size());
+      if (id + 1 > max_distinct) return false;
+      order->push_back(str);
+      hashes.push_back(h);
+      slots[i] = id + 1;
+    }
+    ids->push_back(id);
+    last = str;
+    last_id = id;
+  }
+  return true;
+}
+
 std::string EncodeColumn(std::string_view name, const std::vector<const std::string*>& vals,
                          const std::vector<const Event*>& events, uint32_t frame_rows) {
   size_t present = 0;
@@ -260,27 +306,16 @@ std::string EncodeColumn(std::string_view name, const std::vector<const std::str
     }
   }
   // Dictionary if few distinct values.
-  std::unordered_map<std::string_view, uint32_t> dict;
   std::vector<std::string_view> order;
-  bool use_dict = true;
-  for (auto* v : vals) {
-    if (!v) continue;
-    auto [it, inserted] = dict.emplace(*v, static_cast<uint32_t>(order.size()));
-    if (inserted) {
-      order.push_back(*v);
-      if (order.size() > 4096 || order.size() * 4 > present + 16) {
-        use_dict = false;
-        break;
-      }
-    }
-  }
-  if (use_dict && present > 0) {
+  std::vector<uint32_t> ids;
+  if (DictionaryIds(vals, present, &order, &ids)) {
     std::string dict_part;
     PutVarint(&dict_part, order.size());
     for (auto str : order) PutLengthPrefixed(&dict_part, str);
+    size_t k = 0;
     for (size_t i = 0; i < vals.size(); ++i) {
       frame_mark(i);
-      if (vals[i]) PutVarint(&values, dict[*vals[i]]);
+      if (vals[i]) PutVarint(&values, ids[k++]);
     }
     return AssembleColumn(ColumnKind::kDict, vals, frame_rows, offsets, dict_part, values);
   }
