@@ -340,28 +340,43 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   std::vector<std::string_view> names;
   names.push_back(field::kOriginal);
   col_index.emplace(field::kOriginal, 0);
-  // Per event, the column of each of its fields. Events from one source list their fields in the
-  // same order, so the previous event's column at the same position is checked first.
+  // Per event, the column of each of its fields. Events from one source list the same fields in
+  // the same order, and a block mixes a few sources: a row whose field names are those of one of
+  // the last kLayouts distinct layouts takes that row's columns (same_as), without a lookup.
   std::vector<std::vector<uint32_t>> field_cols(events.size());
-  std::vector<uint32_t> hint;
+  std::vector<uint32_t> same_as(events.size(), UINT32_MAX);
+  constexpr size_t kLayouts = 8;
+  uint32_t layouts[kLayouts];  // a row of each recent layout
+  size_t nlayouts = 0;
+  size_t value_bytes = 0;
   for (size_t r = 0; r < events.size(); ++r) {
     const Event* ev = events[r];
     h.min_ts = std::min(h.min_ts, ev->timestamp_ns);
     h.max_ts = std::max(h.max_ts, ev->timestamp_ns);
     h.raw_bytes += ev->original.size();
+    value_bytes += ev->original.size();
     auto& fc = field_cols[r];
-    fc.resize(ev->fields.size());
-    for (size_t j = 0; j < ev->fields.size(); ++j) {
-      const std::string& name = ev->fields[j].first;
-      if (j < hint.size() && names[hint[j]] == name) {
-        fc[j] = hint[j];
-        continue;
-      }
-      auto [it, inserted] = col_index.emplace(name, names.size());
-      if (inserted) names.push_back(name);
-      fc[j] = static_cast<uint32_t>(it->second);
+    for (size_t k = 0; k < nlayouts && same_as[r] == UINT32_MAX; ++k) {
+      const auto& other = events[layouts[k]]->fields;
+      if (other.size() != ev->fields.size()) continue;
+      size_t j = 0;
+      while (j < other.size() && other[j].first == ev->fields[j].first) ++j;
+      if (j == other.size()) same_as[r] = layouts[k];
     }
-    hint = fc;
+    if (same_as[r] != UINT32_MAX) {
+      fc = field_cols[same_as[r]];
+    } else {
+      fc.resize(ev->fields.size());
+      for (size_t j = 0; j < ev->fields.size(); ++j) {
+        auto [it, inserted] = col_index.emplace(ev->fields[j].first, names.size());
+        if (inserted) names.push_back(ev->fields[j].first);
+        fc[j] = static_cast<uint32_t>(it->second);
+      }
+      std::move_backward(layouts, layouts + std::min(nlayouts, kLayouts - 1), layouts + std::min(nlayouts + 1, kLayouts));
+      layouts[0] = static_cast<uint32_t>(r);
+      nlayouts = std::min(nlayouts + 1, kLayouts);
+    }
+    for (const auto& f : ev->fields) value_bytes += f.second.size();
   }
   if (events.empty()) h.min_ts = h.max_ts = 0;
   // Frames: a block larger than one frame gets per-frame token filters and column offsets.
@@ -382,7 +397,7 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   }
   // Columns and tokens.
   std::vector<uint64_t> hashes;
-  hashes.reserve(events.size() * 16);
+  hashes.reserve(value_bytes / 3);  // ~one token per 4-5 bytes: no regrowth
   std::vector<std::vector<const std::string*>> cols(names.size(), std::vector<const std::string*>(events.size()));
   std::vector<size_t> frame_starts;  // index in `hashes` of each frame's first hash
   for (size_t r = 0; r < events.size(); ++r) {
@@ -410,6 +425,10 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
     std::vector<uint32_t> cols_of_row;
     std::map<std::vector<uint32_t>, uint32_t> by_fields;  // a row's columns as listed -> set id
     for (size_t r = 0; r < events.size(); ++r) {
+      if (same_as[r] != UINT32_MAX) {
+        row_set[r] = row_set[same_as[r]];
+        continue;
+      }
       if (auto known = by_fields.find(field_cols[r]); known != by_fields.end()) {
         row_set[r] = known->second;
         continue;
