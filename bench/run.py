@@ -584,29 +584,19 @@ def main():
         hunt_only(a)
         return
 
-    if a.ingest_only:
+    if a.ingest_only or a.ingest_rules_only:
         work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
         os.makedirs(work, exist_ok=True)
         raw = os.path.join(work, "lines.log")
         with open(raw, "w") as f:
             subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(a.events), "1"],
                            stdout=f, check=True)
-        d = ingest_only(work, raw, a.events, a.connections, a.ingest_runs)
-        merge_row(a.out, "ingest_only", d)
-        if not a.workdir:
-            shutil.rmtree(work, ignore_errors=True)
-        return
-
-    if a.ingest_rules_only:
-        work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
-        os.makedirs(work, exist_ok=True)
-        raw = os.path.join(work, "lines.log")
-        with open(raw, "w") as f:
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(a.events), "1"],
-                           stdout=f, check=True)
-        d = ingest_with_rules(work, raw, a.events, a.connections, runs=a.ingest_runs)
-        print_ingest_with_rules(d)
-        merge_row(a.out, "ingest_with_rules", d)
+        if a.ingest_only:
+            merge_row(a.out, "ingest_only", ingest_only(work, raw, a.events, a.connections, a.ingest_runs))
+        else:
+            d = ingest_with_rules(work, raw, a.events, a.connections, runs=a.ingest_runs)
+            print_ingest_with_rules(d)
+            merge_row(a.out, "ingest_with_rules", d)
         if not a.workdir:
             shutil.rmtree(work, ignore_errors=True)
         return
