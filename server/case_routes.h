@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "investigate/case.h"
-#include "server/api.h"
+#include "server/http_types.h"
 #include "server/config.h"
 #include "store/store.h"
 
