@@ -12,6 +12,7 @@
 #include "investigate/sentence.h"
 #include "server/alert_store.h"
 #include "server/auth.h"
+#include "server/investigate_routes.h"
 
 namespace kamatama::server {
 
@@ -152,12 +153,7 @@ Response DeleteCase(const CaseRoutes& ctx, uint64_t id) {
 // ------------------------------------------------------------------ pinned events
 
 investigate::Searcher MakeSearcher(const Request& req, const CaseRoutes& ctx) {
-  investigate::SearchLimits limits;
-  limits.deadline_ns = store::NowSteady() + ctx.cfg.query.timeout_ns;
-  limits.cancelled = req.cancelled;
-  limits.max_memory_bytes = ctx.cfg.query.max_memory;
-  limits.restrict = ctx.restrict;
-  return investigate::Searcher(ctx.store, std::move(limits));
+  return RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict);
 }
 
 //! What finds one event: its time, dataset and host, and its original line (or its SHA-256).
