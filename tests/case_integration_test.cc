@@ -339,3 +339,36 @@ TEST_F(CaseIntegration, TwoEventsInTheSameNanosecondAreToldApartByTheirLine) {
 }
 
 }  // namespace
+
+namespace {
+
+// The copy kept in the case outlives the event: after retention has dropped its day, the case
+// still shows it, the store no longer has it (found: false), and the report still quotes it.
+TEST_F(CaseIntegration, APinnedEventOutlivesRetention) {
+  const std::string old = kmt_test::Shell("date -u -d '-10 days' +%Y-%m-%dT10:00:00Z").substr(0, 20);
+  Ingest("{\"@timestamp\":\"" + old + "\",\"event.dataset\":\"kmt.fw\",\"host.name\":\"fw9\",\"message\":\"deny from 203.0.113.9\"}\n");
+  const int64_t id = NewCase("old evidence");
+  const std::string base = "/api/v1/cases/" + std::to_string(id);
+  int code = 0;
+  std::string body = Send("POST", base + "/events", RefOf("event.dataset:kmt.fw host.name:fw9"), &code);
+  ASSERT_EQ(code, 200) << body;
+  const int64_t item = Json(body)["case"]["events"].at(0)["id"].get_int64().value();
+  body = Send("GET", base + "/events/" + std::to_string(item), "", &code);
+  ASSERT_TRUE(Json(body)["found"].get_bool().value()) << body;
+  // Restart with a retention of two days, checked every second.
+  ASSERT_EQ(server_->Stop(), 0);
+  std::ofstream(dir_ + "/retention.yaml") << "retention:\n  max_age_days: 2\n  check_interval: 1s\n";
+  server_ = std::make_unique<Server>(dir_, std::vector<std::string>{"--rules", dir_ + "/rules", "--config", dir_ + "/retention.yaml"});
+  server_->Start();
+  ASSERT_TRUE(kmt_test::Eventually([&] { return server_->CountMatches("event.dataset:kmt.fw host.name:fw9") == 0; }, 20000));
+  body = Send("GET", base + "/events/" + std::to_string(item), "", &code);
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_FALSE(Json(body)["found"].get_bool().value()) << body;
+  EXPECT_NE(std::string(Json(body)["pinned"]["message"].get_string().value()).find("deny from 203.0.113.9"), std::string::npos);
+  std::string head;
+  const std::string md = Export(id, "md", &code, &head);
+  ASSERT_EQ(code, 200);
+  EXPECT_NE(md.find("deny from 203\\.0\\.113\\.9"), std::string::npos) << md;
+}
+
+}  // namespace
