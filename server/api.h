@@ -18,6 +18,7 @@
 
 #include "core/json.h"
 #include "ingest/pipeline.h"
+#include "investigate/case.h"
 #include "investigate/lease_index.h"
 #include "server/auth.h"
 #include "server/config.h"
@@ -82,6 +83,8 @@ class Api {
   }
   //! Notification targets (issue 21): /api/v1/notifications*. Set before serving.
   void SetNotifier(Notifier* notifier) { notifier_ = notifier; }
+  //! Cases (issue 22): /api/v1/cases*. Set before serving.
+  void SetCases(investigate::CaseBook* cases) { cases_ = cases; }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -183,6 +186,7 @@ class Api {
   const LiveDetection* detection_ = nullptr;  // issue 20
   AlertStore* alerts_ = nullptr;    // issue 21
   Notifier* notifier_ = nullptr;    // issue 21: notifications
+  investigate::CaseBook* cases_ = nullptr;  // issue 22: cases
   //! Dataset, channel, provider and event code combinations stored since `since_ns` (coverage).
   std::vector<SeenSource> SeenSources(int64_t since_ns, const std::atomic<bool>* cancelled);
   TailHub tails_;

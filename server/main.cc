@@ -176,6 +176,12 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   api.SetDetection(&detection);  // issue 20: /api/v1/hunt takes live rules by id
   api.SetAlerts(&alerts, &detection);
   api.SetNotifier(&notifier);
+  investigate::CaseBook cases;  // issue 22: <data_dir>/cases.json
+  if (Status cs = cases.Open(cfg.storage.dir); !cs.ok()) {
+    Log("error: cases: " + cs.ToString());
+    return 1;
+  }
+  api.SetCases(&cases);
   notifier.Start();
   pipeline.SetNotifier(monitor.PipelineNotifier());
   if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin

@@ -126,6 +126,17 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/rules/coverage",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/rules/x",                   "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"PATCH",  "/api/v1/rules/x",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  // Cases (docs/cases.md "Who may do what"): viewers and search tokens read, analysts create, pin,
+  // note and edit, exports need the export permission, only admins delete a case.
+  {"GET",    "/api/v1/cases",                     "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/cases",                     "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"GET",    "/api/v1/cases/1",                   "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/cases/1/events/1",          "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"PATCH",  "/api/v1/cases/1",                   "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"POST",   "/api/v1/cases/1/notes",             "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"POST",   "/api/v1/cases/1/events",            "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"DELETE", "/api/v1/cases/1",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  {"GET",    "/api/v1/cases/1/export?format=md",  "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
   // Notification targets (docs/api.md "Notifications", docs/notifications.md): only admins read or
   // set them (they name internal hosts and hold secrets) and send a test.
   {"GET",    "/api/v1/notifications",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},

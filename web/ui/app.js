@@ -11,6 +11,7 @@ import { HuntPage } from './hunt.js';
 import { EntityPage, TreePage } from './investigate.js';
 import { AlertsPage } from './alerts.js';
 import { RulesPage } from './rules.js';
+import { CasesPage, CasePage } from './cases.js';
 
 const THEMES = ['auto', 'dark', 'light'];
 
@@ -84,8 +85,9 @@ class App {
     this.navHunt = el('a', { href: '/?view=hunt', class: 'tab', id: 'nav-hunt' }, 'Hunt');
     this.navAlerts = el('a', { href: '/?view=alerts', class: 'tab', id: 'nav-alerts' }, 'Alerts');  // issue 21
     this.navRules = el('a', { href: '/?view=rules', class: 'tab', id: 'nav-rules' }, 'Rules');
+    this.navCases = el('a', { href: '/?view=cases', class: 'tab', id: 'nav-cases' }, 'Cases');  // issue 22
     for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navHunt, 'hunt'], [this.navLists, 'lists'],
-      [this.navAlerts, 'alerts'], [this.navRules, 'rules']]) {
+      [this.navAlerts, 'alerts'], [this.navRules, 'rules'], [this.navCases, 'cases']]) {
       a.addEventListener('click', (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
@@ -95,7 +97,7 @@ class App {
         this.navigate({ ...s, ...fresh, view });
       });
     }
-    nav.append(this.navSearch, this.navSources, this.navHunt, this.navLists, this.navAlerts, this.navRules);
+    nav.append(this.navSearch, this.navSources, this.navHunt, this.navLists, this.navAlerts, this.navRules, this.navCases);
     this.whoami = document.getElementById('whoami');
     this.logoutBtn = document.getElementById('logout');
     this.logoutBtn.addEventListener('click', async () => {
@@ -129,7 +131,8 @@ class App {
   page(view) {
     const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this), lists: () => new ListsPage(this),
       entity: () => new EntityPage(this), tree: () => new TreePage(this),  // issue 22: entity, tree
-      alerts: () => new AlertsPage(this), rules: () => new RulesPage(this) }[view] || (() => new SearchPage(this));  // issue 21
+      alerts: () => new AlertsPage(this), rules: () => new RulesPage(this),
+      cases: () => new CasesPage(this), case: () => new CasePage(this) }[view] || (() => new SearchPage(this));  // issue 21
     if (!this.pages[view]) this.pages[view] = make();
     return this.pages[view];
   }
@@ -149,9 +152,10 @@ class App {
     this.navLists.classList.toggle('active', state.view === 'lists');
     this.navAlerts.classList.toggle('active', state.view === 'alerts');
     this.navRules.classList.toggle('active', state.view === 'rules');
+    this.navCases.classList.toggle('active', state.view === 'cases' || state.view === 'case');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
     const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama', tree: 'Process tree · kamatama',
-      alerts: 'Alerts · kamatama', rules: 'Rules · kamatama' };
+      alerts: 'Alerts · kamatama', rules: 'Rules · kamatama', cases: 'Cases · kamatama', case: `Case ${state.caseId} · kamatama` };
     document.title = state.view === 'entity' ? `${state.etype} ${state.evalue.slice(0, 60)} · kamatama`
       : titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);
