@@ -1,38 +1,11 @@
-// fuzz/dhcp_fuzz.cc: the DHCP parsers (ISC, dnsmasq, Kea, Windows CSV) on arbitrary bytes, chosen by
-// content and forced through each dataset, as a syslog line and as the bare message.
-#include <cstddef>
-#include <cstdint>
-#include <string>
-
-#include "core/raw_record.h"
+// fuzz/dhcp_fuzz.cc: the DHCP parsers (ISC, dnsmasq, Kea, Windows CSV) on arbitrary bytes.
+#include "datasets_fuzz.h"
 #include "parsers/dhcp.h"
-#include "parsers/parse.h"
 #include "parsers/registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool registered = [] {
-    kamatama::RegisterDhcpParsers(&kamatama::ParserRegistry::Global());  // idempotent if built in already
-    return true;
-  }();
+  static const bool registered = (kamatama::RegisterDhcpParsers(&kamatama::ParserRegistry::Global()), true);  // idempotent if built in
   (void)registered;
-  static const char* const kDatasets[] = {"dhcp.isc", "dhcp.dnsmasq", "dhcp.kea", "dhcp.windows"};
-  const int64_t received = 1'764'158'400'000'000'000;  // 2025-11-26T12:00:00Z
-  kamatama::RawRecord rec;
-  rec.received_ns = received;
-  rec.data.assign(reinterpret_cast<const char*>(data), size);
-  kamatama::ParseRecord(rec, {});
-  for (const char* ds : kDatasets) {
-    rec.source = ds;
-    kamatama::ParseRecord(rec, {});
-  }
-  // The same bytes as the message of a syslog line from a claimed program.
-  rec.data = "<13>Nov 26 12:00:00 host prog[1]: ";
-  rec.data.append(reinterpret_cast<const char*>(data), size);
-  rec.source.clear();
-  kamatama::ParseRecord(rec, {});
-  for (const char* ds : kDatasets) {
-    rec.source = ds;
-    kamatama::ParseRecord(rec, {});
-  }
+  kamatama::fuzz::RunThroughDatasets(data, size, {"dhcp.isc", "dhcp.dnsmasq", "dhcp.kea", "dhcp.windows"});
   return 0;
 }

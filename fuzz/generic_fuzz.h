@@ -4,12 +4,9 @@
 // that came in the log never yields an empty name or one with an empty dotted segment.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
 #include <string>
 
-#include "core/raw_record.h"
-#include "parsers/parse.h"
+#include "datasets_fuzz.h"
 
 namespace kamatama::fuzz {
 
@@ -26,17 +23,7 @@ inline void CheckNames(const Event& ev) {
 }
 
 inline void RunGeneric(const uint8_t* data, size_t size, const char* dataset) {
-  const int64_t received = 1'764'158'400'000'000'000;  // 2025-11-26T12:00:00Z
-  RawRecord rec;
-  rec.received_ns = received;
-  for (int wrapped = 0; wrapped < 2; ++wrapped) {
-    rec.data = wrapped ? "<134>Nov 26 12:00:00 host prog: " : "";
-    rec.data.append(reinterpret_cast<const char*>(data), size);
-    rec.source.clear();
-    CheckNames(ParseRecord(rec, {}));
-    rec.source = dataset;
-    CheckNames(ParseRecord(rec, {}));
-  }
+  RunThroughDatasets(data, size, {dataset}, CheckNames);
 }
 
 }  // namespace kamatama::fuzz
