@@ -131,6 +131,14 @@ TEST_F(DeclarativeParsersIntegration, CheckAndTestCommands) {
   out = Kamatama("parsers test " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/parsers/defs"), &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("12 example(s), 0 failed"), std::string::npos) << out;
+  // The worked example of docs/parsers.md, copied as a newcomer would, passes its own example.
+  const std::string guide = kmt_test::ReadFile(std::string(KMT_SOURCE_DIR) + "/docs/parsers.md");
+  const size_t from = guide.find("```yaml\nparser: acmefw"), to = guide.find("```", from + 7);
+  ASSERT_NE(from, std::string::npos);
+  std::ofstream(dir_ + "/acmefw.yaml") << guide.substr(from + 8, to - from - 8);
+  out = Kamatama("parsers test " + ShellQuote(dir_ + "/acmefw.yaml"), &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("1 example(s), 0 failed"), std::string::npos) << out;
   // A broken definition: reported with its position, exit 1.
   out = Kamatama("parsers check --json " + ShellQuote(dir_ + "/parsers"), &status);
   EXPECT_EQ(status, 1) << out;
