@@ -126,9 +126,13 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   // SIGHUP (the hook below); before the store opens, so that recovery parses with them too.
   cfg.parse.user = std::make_shared<declarative::UserParsers>();
   if (!LoadUserParsers(cfg.parsers.dirs, cfg.parse.user.get())) return 1;
-  server::AddReloadHook("parsers", [holder = cfg.parse.user](const server::Config& next) {
-    return LoadUserParsers(next.parsers.dirs, holder.get()) ? Status::OK() : Status::InvalidArgument("parsers kept");
-  }, {"parsers.dirs"});
+  // As with rules, a server started without parser directories takes its first at a restart
+  // (a reload of a server without them then has nothing to report).
+  if (!cfg.parsers.dirs.empty()) {
+    server::AddReloadHook("parsers", [holder = cfg.parse.user](const server::Config& next) {
+      return LoadUserParsers(next.parsers.dirs, holder.get()) ? Status::OK() : Status::InvalidArgument("parsers kept");
+    }, {"parsers.dirs"});
+  }
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
   cfg.storage.scan_threads = cfg.query.threads;
