@@ -182,6 +182,41 @@ def parser_rows(runs=3, min_time=0.2):
     return rows
 
 
+def declarative_rows(runs=3, min_time=0.2):
+    """Issue 23: a declarative parser (bench/declarative/*.yaml) against the built-in one on the same generated
+    lines (key=value firewall lines, sshd logins): median lines/s per core of each and their ratio."""
+    if not os.path.exists(PARSERS_BENCH):
+        return {"note": "kmt_parsers_bench missing (Google Benchmark not found at configure time)"}
+    out = subprocess.run([PARSERS_BENCH, f"--benchmark_repetitions={runs}", f"--benchmark_min_time={min_time}",
+                          "--benchmark_filter=^(declarative|generated)/(kv|sshd)$", "--benchmark_format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    rates = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("run_type") == "iteration":
+            rates.setdefault(b["run_name"], []).append(b["items_per_second"])
+    rows = {}
+    for fmt in ("kv", "sshd"):
+        d, g = rates.get(f"declarative/{fmt}"), rates.get(f"generated/{fmt}")
+        if d and g:
+            dm, gm = statistics.median(d), statistics.median(g)
+            rows[fmt] = {"declarative_lines_per_s": round(dm), "builtin_lines_per_s": round(gm),
+                         "ratio": round(dm / gm, 2), "runs": len(d)}
+    rows["lines"] = {"kv": "1,000 generated key=value firewall lines (~300 B, 16 pairs) over syslog",
+                     "sshd": "1,000 generated sshd Failed password / Accepted publickey lines"}
+    return rows
+
+
+def print_declarative(rows):
+    if "note" in rows:
+        print(f"declarative parsers: {rows['note']}")
+        return
+    print(f"{'declarative vs built-in (one core)':<36}{'declarative':>14}{'built-in':>12}{'ratio':>8}")
+    for fmt in ("kv", "sshd"):
+        if fmt in rows:
+            r = rows[fmt]
+            print(f"  {fmt:<34}{r['declarative_lines_per_s']:>14}{r['builtin_lines_per_s']:>12}{r['ratio']:>8.2f}")
+
+
 def print_parsers(rows):
     if "note" in rows:
         print(f"parsers: {rows['note']}")
@@ -394,13 +429,17 @@ BASIC = "Basic " + __import__("base64").b64encode(f"admin:{BENCH_PASSWORD}".enco
 
 def merge_row(out, key, row):
     """Replaces one row (`key`) of the results file `out`, keeping the others."""
-    prev = {}
+    prev, indent = {}, 2
     if os.path.exists(out):
         with open(out) as f:
-            prev = json.load(f)
+            text = f.read()
+        prev = json.loads(text)
+        lines = text.split("\n")
+        if len(lines) > 1 and lines[1].startswith(" "):  # keep the file's indentation: a diff of one row only
+            indent = len(lines[1]) - len(lines[1].lstrip(" "))
     prev[key] = row
     with open(out, "w") as f:
-        json.dump(prev, f, indent=2)
+        json.dump(prev, f, indent=indent)
     print(f"written to {out}")
 
 
@@ -553,6 +592,9 @@ def main():
     ap.add_argument("--parsers-only", action="store_true",
                     help="only the parser rows (kmt_parsers_bench); merged into --out")
     ap.add_argument("--parser-runs", type=int, default=3, help="kmt_parsers_bench repetitions (median)")
+    ap.add_argument("--declarative-only", action="store_true",
+                    help="only declarative parsers against the built-in ones on the same lines (issue 23); "
+                         "merged into --out as declarative_parsers")
     ap.add_argument("--ingest-rules-only", action="store_true",
                     help="only ingest with every snapshot rule against ingest without (--events lines, "
                          "--ingest-runs alternating pairs); merged into --out as ingest_with_rules")
@@ -616,6 +658,12 @@ def main():
             print(f"intel hunt: {h['indicators']} indicators over {h['events']} events: {h['hunt_ms']:.0f} ms "
                   f"({h['indicators_hit']} indicators seen {h['sightings']} times; blocks {h['blocks']})", flush=True)
         merge_row(a.out, "intel", d)
+        return
+
+    if a.declarative_only:
+        d = declarative_rows(a.parser_runs)
+        print_declarative(d)
+        merge_row(a.out, "declarative_parsers", d)
         return
 
     if a.parsers_only:
@@ -820,11 +868,13 @@ def main():
     res["detect"] = detect_rows()
     res["intel"] = intel_rows()
     res["parsers"] = parser_rows(a.parser_runs, 0.2 if a.parser_runs > 1 else 0.01)
+    res["declarative_parsers"] = declarative_rows(a.parser_runs, 0.2 if a.parser_runs > 1 else 0.01)  # issue 23
     ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
     print()
     print_detect(res["detect"])
     print_intel(res["intel"])
     print_parsers(res["parsers"])
+    print_declarative(res["declarative_parsers"])
     print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
     print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
     for name, v in res["ingest"].items():
