@@ -136,10 +136,18 @@ const std::vector<RouteRule>& RouteTable() {
       // Notification targets (issue 21): where alerts are sent, with their secrets: administrators.
       {"*", "/api/v1/notifications*", true, kPermAdmin, "/api/v1/notifications", "notification targets, test (admins)"},
       // Saved searches and dashboards (issue 25): everyone who searches reads the shared ones;
-      // the handler (server/owned_store.h) lets analysts create their own and only owners and
-      // administrators change one.
-      {"*", "/api/v1/saved-searches*", true, kPermSearch, "/api/v1/saved-searches", "saved searches (read; analysts write their own)"},
-      {"*", "/api/v1/dashboards*", true, kPermSearch, "/api/v1/dashboards", "dashboards (read; analysts write their own)"},
+      // analysts write (the route needs the analyst's permission) and the handler
+      // (server/owned_store.h) lets only owners and administrators change an existing one.
+      {"GET", "/api/v1/saved-searches*", true, kPermSearch, "/api/v1/saved-searches", "saved searches (list, one)"},
+      {"POST", "/api/v1/saved-searches*", true, kPermTriage, "/api/v1/saved-searches", "create a saved search"},
+      {"PUT", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "replace a saved search (owner or admin)"},
+      {"PATCH", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "change a saved search (owner or admin)"},
+      {"DELETE", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "delete a saved search (owner or admin)"},
+      {"GET", "/api/v1/dashboards*", true, kPermSearch, "/api/v1/dashboards", "dashboards (list, one, export)"},
+      {"POST", "/api/v1/dashboards*", true, kPermTriage, "/api/v1/dashboards", "create or import a dashboard"},
+      {"PUT", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "replace a dashboard (owner or admin)"},
+      {"PATCH", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "change a dashboard (owner or admin)"},
+      {"DELETE", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "delete a dashboard (owner or admin)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

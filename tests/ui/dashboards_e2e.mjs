@@ -212,7 +212,7 @@ await h.run(async () => {
       const r = await fetch(`/api/v1/dashboards/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf }, body: '{"title":"x"}' });
       return [r.status, await r.text()];
     }, dashId);
-    h.check('and the API refuses the viewer\'s change: not the owner', patched[0] === 403 && /owner/.test(patched[1]), JSON.stringify(patched));
+    h.check('and the API refuses the viewer\'s change: a viewer writes nothing', patched[0] === 403 && /needs the 'triage' permission/.test(patched[1]), JSON.stringify(patched));
     await page.goto(`${h.base}/`);
     await page.waitForSelector('#q');
     h.check('no Save on the Search page', await page.isHidden('#save-search'), 'shown');
