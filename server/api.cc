@@ -25,6 +25,7 @@
 #include "query/pipes.h"
 #include "query/query.h"
 #include "server/intel_routes.h"
+#include "server/library_routes.h"
 #include "server/notify_routes.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
@@ -152,6 +153,15 @@ Response Api::Dispatch(Request& req) {
                    }};
     if (auto r = HandleCaseRoute(req, ctx)) return std::move(*r);
   }
+  if (auto r = HandleLibraryRoute(req, LibraryRoutes{saved_searches_, dashboards_,
+                                                     [this](const std::string& q, bool filter_only) {
+                                                       return CheckQuery(q, filter_only);
+                                                     },
+                                                     [this, &req](std::string_view action, std::string_view outcome,
+                                                                  const auto& extra) {
+                                                       return Audit(req, req.principal, action, outcome, extra);
+                                                     }}))
+    return std::move(*r);  // issue 25: saved searches and dashboards
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {
@@ -304,6 +314,20 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   so.from_ns = std::max(so.from_ns, tb.from_ns);
   so.to_ns = std::min(so.to_ns, tb.to_ns);
   return p;
+}
+
+std::string Api::CheckQuery(const std::string& q, bool filter_only) const {
+  if (q.size() > cfg_.query.max_query_bytes)
+    return fmt::format("the query has {} bytes; query.max_query_bytes is {}", q.size(), cfg_.query.max_query_bytes);
+  auto pipeline = query::ParsePipeline(q);
+  if (auto* e = std::get_if<query::ParseError>(&pipeline))
+    return fmt::format("{} at position {} (expected {})", e->message, e->position, e->expected);
+  const query::Pipeline& p = std::get<query::Pipeline>(pipeline);
+  if (filter_only && !p.stages.empty()) return "a filter, without pipes, is expected";
+  auto parsed = query::Query::Parse(p.filter, QuerySettings());
+  if (auto* e = std::get_if<query::ParseError>(&parsed))
+    return fmt::format("{} at position {} (expected {})", e->message, e->position, e->expected);
+  return "";
 }
 
 Response Api::Search(const Request& req) {

@@ -135,6 +135,11 @@ const std::vector<RouteRule>& RouteTable() {
       {"PATCH", "/api/v1/cases/*", true, kPermTriage, "/api/v1/cases/1", "edit a case, unpin items"},
       // Notification targets (issue 21): where alerts are sent, with their secrets: administrators.
       {"*", "/api/v1/notifications*", true, kPermAdmin, "/api/v1/notifications", "notification targets, test (admins)"},
+      // Saved searches and dashboards (issue 25): everyone who searches reads the shared ones;
+      // the handler (server/owned_store.h) lets analysts create their own and only owners and
+      // administrators change one.
+      {"*", "/api/v1/saved-searches*", true, kPermSearch, "/api/v1/saved-searches", "saved searches (read; analysts write their own)"},
+      {"*", "/api/v1/dashboards*", true, kPermSearch, "/api/v1/dashboards", "dashboards (read; analysts write their own)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

@@ -142,6 +142,16 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/notifications",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"PUT",    "/api/v1/notifications",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/notifications/test",        "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  // Saved searches and dashboards (docs/dashboards.md "Permissions"): everyone who searches reads;
+  // viewers and search tokens create nothing (the handler's 403); an unknown id is the handler's
+  // 404 for every caller past authorisation.
+  {"GET",    "/api/v1/saved-searches",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/saved-searches",            "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"PATCH",  "/api/v1/saved-searches/0123456789abcdef", "",  {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/dashboards",                "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/dashboards",                "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"POST",   "/api/v1/dashboards/import",         "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"DELETE", "/api/v1/dashboards/0123456789abcdef", "",      {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   // Administration: the admin role and the admin scope only (users, tokens, backups).
   {"GET",    "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},

@@ -176,6 +176,18 @@ export const api = {
   // kind: events, entities, alerts or notes.
   addToCase: (id, kind, body) => sendJson('POST', `/api/v1/cases/${encodeURIComponent(id)}/${kind}`, body),
   caseExportUrl: (id, format) => apiUrl(`/api/v1/cases/${encodeURIComponent(id)}/export`, { format }),
+  // Saved searches and dashboards (issue 25, docs/dashboards.md).
+  savedSearches: (signal) => getJson('/api/v1/saved-searches', {}, signal),
+  savedSearch: (id, signal) => getJson(`/api/v1/saved-searches/${encodeURIComponent(id)}`, {}, signal),
+  createSavedSearch: (body) => sendJson('POST', '/api/v1/saved-searches', body),
+  patchSavedSearch: (id, body) => sendJson('PATCH', `/api/v1/saved-searches/${encodeURIComponent(id)}`, body),
+  deleteSavedSearch: (id) => sendJson('DELETE', `/api/v1/saved-searches/${encodeURIComponent(id)}`),
+  dashboards: (signal) => getJson('/api/v1/dashboards', {}, signal),
+  dashboard: (id, signal) => getJson(`/api/v1/dashboards/${encodeURIComponent(id)}`, {}, signal),
+  createDashboard: (body) => sendJson('POST', '/api/v1/dashboards', body),
+  putDashboard: (id, body) => sendJson('PUT', `/api/v1/dashboards/${encodeURIComponent(id)}`, body),
+  deleteDashboard: (id) => sendJson('DELETE', `/api/v1/dashboards/${encodeURIComponent(id)}`),
+  importDashboard: (text) => sendBody('POST', '/api/v1/dashboards/import', text, 'application/json'),
   tailUrl: (q) => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${proto}//${location.host}${apiUrl('/api/v1/tail', { q })}`;
