@@ -152,6 +152,18 @@ Response DeleteCase(const CaseRoutes& ctx, uint64_t id) {
 
 // ------------------------------------------------------------------ pinned events
 
+//! Adds pinned items with `add` and audits it as `action`: {"added":N,"case":...}.
+template <class T>
+Response AddItems(const Request& req, const CaseRoutes& ctx, uint64_t id, std::string_view action, std::vector<T> items,
+                  Extra extra,
+                  Status (investigate::CaseBook::*add)(uint64_t, std::vector<T>, const std::string&, int64_t, Case*, size_t*)) {
+  Case out;
+  size_t added = 0;
+  Status s = (ctx.cases->*add)(id, std::move(items), req.principal.name, NowNanos(), &out, &added);
+  return Audited(ctx, action, id, s, std::move(extra), [&] { return CaseResponse(out, req, 200, static_cast<int64_t>(added)); });
+}
+
+
 investigate::Searcher MakeSearcher(const Request& req, const CaseRoutes& ctx) {
   return RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict);
 }
@@ -247,10 +259,7 @@ Response PinEvents(const Request& req, const CaseRoutes& ctx, uint64_t id) {
   std::vector<CaseEvent> items;
   Extra extra;
   if (auto refused = ResolveRefs(req, ctx, refs, &items, &extra)) return std::move(*refused);
-  Case out;
-  size_t added = 0;
-  Status s = ctx.cases->AddEvents(id, std::move(items), req.principal.name, NowNanos(), &out, &added);
-  return Audited(ctx, "case.pin_events", id, s, extra, [&] { return CaseResponse(out, req, 200, static_cast<int64_t>(added)); });
+  return AddItems(req, ctx, id, "case.pin_events", std::move(items), std::move(extra), &investigate::CaseBook::AddEvents);
 }
 
 //! GET .../events/N: the pinned copy, and the event read again from the store (null once gone).
@@ -287,10 +296,7 @@ Response PinEntities(const Request& req, const CaseRoutes& ctx, uint64_t id) {
     items.push_back({{}, std::string(type), SanitizeUtf8(value)});
     extra.emplace_back("kamatama.case.entity", items.back().type + ":" + items.back().value);
   }
-  Case out;
-  size_t added = 0;
-  Status s = ctx.cases->AddEntities(id, std::move(items), req.principal.name, NowNanos(), &out, &added);
-  return Audited(ctx, "case.pin_entities", id, s, extra, [&] { return CaseResponse(out, req, 200, static_cast<int64_t>(added)); });
+  return AddItems(req, ctx, id, "case.pin_entities", std::move(items), std::move(extra), &investigate::CaseBook::AddEntities);
 }
 
 Response PinAlerts(const Request& req, const CaseRoutes& ctx, uint64_t id) {
@@ -308,10 +314,7 @@ Response PinAlerts(const Request& req, const CaseRoutes& ctx, uint64_t id) {
     items.push_back({{}, a, rec->rule_name, rec->level, rec->host, rec->excerpt, rec->first_ns});
     extra.emplace_back("kamatama.case.alert", std::to_string(a));
   }
-  Case out;
-  size_t added = 0;
-  Status s = ctx.cases->AddAlerts(id, std::move(items), req.principal.name, NowNanos(), &out, &added);
-  return Audited(ctx, "case.pin_alerts", id, s, extra, [&] { return CaseResponse(out, req, 200, static_cast<int64_t>(added)); });
+  return AddItems(req, ctx, id, "case.pin_alerts", std::move(items), std::move(extra), &investigate::CaseBook::AddAlerts);
 }
 
 Response AddNote(const Request& req, const CaseRoutes& ctx, uint64_t id) {
