@@ -351,6 +351,20 @@ def ingest_with_rules(work, raw, events, conns, base_rate=None, runs=1):
     return row
 
 
+def ingest_only(work, raw, events, conns, runs):
+    """TCP ingest without rules (issue 24): `runs` replays on fresh data directories; medians of
+    events/s, peak RSS and CPU seconds, with every run's figures."""
+    rs = []
+    for i in range(runs):
+        rs.append(kamatama_ingest(work, "ingest", raw, conns, []))
+        print(f"ingest run {i + 1}: {rs[-1]['events_per_second']:.0f} ev/s, peak RSS "
+              f"{rs[-1]['peak_rss_bytes'] / 2**20:.0f} MiB, {rs[-1]['cpu_seconds']:.1f} CPU s", flush=True)
+    med = {k: statistics.median(r[k] for r in rs) for k in ("events_per_second", "peak_rss_bytes", "cpu_seconds")}
+    print(f"ingest, {events} events, median of {runs}: {med['events_per_second']:.0f} ev/s, peak RSS "
+          f"{med['peak_rss_bytes'] / 2**20:.0f} MiB, {med['cpu_seconds']:.1f} CPU s", flush=True)
+    return dict(med, events=events, runs=[{k: r[k] for k in med} for r in rs])
+
+
 def print_ingest_with_rules(d):
     if "note" in d:
         print(f"ingest with rules: {d['note']}")
@@ -585,6 +599,9 @@ def main():
                     help="only ingest with every snapshot rule against ingest without (--events lines, "
                          "--ingest-runs alternating pairs); merged into --out as ingest_with_rules")
     ap.add_argument("--ingest-runs", type=int, default=3, help="with --ingest-rules-only: pairs of replays (median)")
+    ap.add_argument("--ingest-only", action="store_true",
+                    help="only TCP ingest without rules (--events lines, --ingest-runs replays on fresh data "
+                         "directories, medians); merged into --out as ingest_only (issue 24)")
     ap.add_argument("--hunt-only", action="store_true",
                     help="only the retro-hunt rows, on the data a kept --workdir holds; merged into --out")
     ap.add_argument("--investigate-only", action="store_true",
@@ -609,16 +626,19 @@ def main():
         hunt_only(a)
         return
 
-    if a.ingest_rules_only:
+    if a.ingest_only or a.ingest_rules_only:
         work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
         os.makedirs(work, exist_ok=True)
         raw = os.path.join(work, "lines.log")
         with open(raw, "w") as f:
             subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(a.events), "1"],
                            stdout=f, check=True)
-        d = ingest_with_rules(work, raw, a.events, a.connections, runs=a.ingest_runs)
-        print_ingest_with_rules(d)
-        merge_row(a.out, "ingest_with_rules", d)
+        if a.ingest_only:
+            merge_row(a.out, "ingest_only", ingest_only(work, raw, a.events, a.connections, a.ingest_runs))
+        else:
+            d = ingest_with_rules(work, raw, a.events, a.connections, runs=a.ingest_runs)
+            print_ingest_with_rules(d)
+            merge_row(a.out, "ingest_with_rules", d)
         if not a.workdir:
             shutil.rmtree(work, ignore_errors=True)
         return

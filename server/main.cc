@@ -45,6 +45,8 @@
 #include "server/intel_fetch.h"
 #include "server/intel_live.h"
 #include "server/intel_routes.h"
+#include "server/library_kinds.h"
+#include "server/owned_store.h"
 #include "server/notifier.h"
 #include "server/reload_hooks.h"
 #include "server/selfmon.h"
@@ -206,6 +208,22 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   api.SetDetection(&detection);  // issue 20: /api/v1/hunt takes live rules by id
   api.SetAlerts(&alerts, &detection);
   api.SetNotifier(&notifier);
+  investigate::CaseBook cases;  // issue 22: <data_dir>/cases.json
+  if (Status cs = cases.Open(cfg.storage.dir); !cs.ok()) {
+    Log("error: cases: " + cs.ToString());
+    return 1;
+  }
+  api.SetCases(&cases);
+  // Issue 25: saved searches and dashboards, one file each in the data directory.
+  server::OwnedObjectStore saved_searches("saved_searches.json", server::kMaxSavedSearches);
+  server::OwnedObjectStore dashboards("dashboards.json", server::kMaxDashboards);
+  for (server::OwnedObjectStore* lib : {&saved_searches, &dashboards}) {
+    if (Status ls = lib->Open(cfg.storage.dir); !ls.ok()) {
+      Log("error: " + lib->file_name() + ": " + ls.ToString());
+      return 1;
+    }
+  }
+  api.SetLibrary(&saved_searches, &dashboards);
   notifier.Start();
   pipeline.SetNotifier(monitor.PipelineNotifier());
   if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin
