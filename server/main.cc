@@ -430,7 +430,8 @@ int main(int argc, char** argv) {
   parse->add_option("--source", source, "force a source parser by dataset name");
   bool stats = false;
   std::vector<std::string> parse_parser_dirs;
-  parse->add_option("--parsers", parse_parser_dirs, "a directory of declarative parser definitions to parse with");
+  parse->add_option("--parsers", parse_parser_dirs, "a directory of declarative parser definitions to parse with (repeatable)")
+      ->allow_extra_args(false);  // one directory per flag: the input files follow
   parse->add_flag("--stats", stats, "print per-dataset counts and the lines no parser understood, not the events");
   app.add_subcommand("version", "print the version");
   app.add_subcommand("datasets", "list the source parsers (datasets) built in");

@@ -164,6 +164,11 @@ TEST_F(DeclarativeParsersIntegration, CheckAndTestCommands) {
   EXPECT_NE(out.find("sample.log:2: auth.sshd (auth.sshd)"), std::string::npos) << out;
   EXPECT_NE(out.find("2 sample line(s): 1 by declarative parsers, 1 by built-in ones, 0 by none; 0 mismatch(es)"),
             std::string::npos) << out;
+  // `kamatama parse --parsers` prints the same events as NDJSON.
+  out = Kamatama("parse --parsers " + defs + " " + ShellQuote(sample), &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find(R"("event.dataset":"vpn.openvpn")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("event.dataset":"auth.sshd")"), std::string::npos) << out;
   std::ofstream(expect) << R"({"parser":"openvpn","user.name":"mallory"})" "\n" << R"({"parser":"openvpn"})" "\n";
   out = Kamatama("parsers test --json --expect " + ShellQuote(expect) + " " + defs + " " + ShellQuote(sample), &status);
   EXPECT_EQ(status, 1) << out;
