@@ -91,7 +91,7 @@ TEST(ClickHouseSql, CidrRangesAndRegexes) {
 TEST(ClickHouseSql, TimestampBoundsBecomeTsAndTsNs) {
   EXPECT_EQ(Where("@timestamp:[2026-01-02T00:00:00Z TO 2026-01-03T00:00:00Z} custom.a:x")
                 .rfind("(ts >= toDateTime(1767312000) AND ts_ns >= 1767312000000000000 AND ts <= toDateTime(1767398400) "
-                       "AND ts_ns < 1767398400000000000) AND (has(kv_keys, 'custom.a')",
+                       "AND ts_ns < 1767398400000000000) AND (1 AND (has(kv_keys, 'custom.a')",
                        0),
             0u);
   EXPECT_EQ(Where("*"), "1");
