@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "server/api.h"
+#include "server/config.h"
+#include "server/http_types.h"
 #include "store/store.h"
 
 namespace kamatama::server {

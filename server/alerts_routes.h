@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "server/alert_store.h"
-#include "server/api.h"
+#include "server/http_types.h"
 #include "server/coverage.h"
 #include "server/detection.h"
 

@@ -31,14 +31,6 @@
 namespace kamatama::server {
 
 namespace {
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-
 // A failed scan: 422 when the query hit its memory cap (the client must narrow it), else 500.
 Response ScanError(const Status& s, std::string_view what) {
   if (s.code() == Status::Code::kResourceExhausted) return JsonError(422, s.message());
@@ -52,54 +44,6 @@ const std::string* Param(const Request& req, const std::string& name) {
 
 using query::QueryFilter;  // query/query.h
 }  // namespace
-
-Response JsonError(int status, std::string_view message) {
-  Response r;
-  r.status = status;
-  r.body = "{\"error\":";
-  AppendJsonString(&r.body, message);
-  r.body += "}";
-  return r;
-}
-
-bool UrlDecode(std::string_view in, bool plus_is_space, std::string* out) {
-  out->clear();
-  out->reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out->push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out->push_back(' ');
-    } else {
-      out->push_back(c);
-    }
-  }
-  return true;
-}
-
-bool ParseTarget(std::string_view target, std::string* path, std::multimap<std::string, std::string>* params) {
-  size_t q = target.find('?');
-  if (!UrlDecode(target.substr(0, q), false, path)) return false;
-  if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view kv = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (kv.empty()) continue;
-    size_t eq = kv.find('=');
-    std::string k, v;
-    if (!UrlDecode(kv.substr(0, eq), true, &k)) return false;
-    if (eq != std::string_view::npos && !UrlDecode(kv.substr(eq + 1), true, &v)) return false;
-    params->emplace(std::move(k), std::move(v));
-  }
-  return true;
-}
 
 Api::Api(const Config& cfg, store::Store* store, ingest::Pipeline* pipeline)
     : cfg_(cfg), store_(store), pipeline_(pipeline), tails_(cfg.query.max_tails) {

@@ -23,8 +23,7 @@
 #include "core/base64.h"
 #include "core/safe_file.h"
 #include "core/time.h"
-#include "server/api.h"
-#include "server/shipper_routes.h"
+#include "server/http_types.h"
 
 namespace kamatama::server {
 

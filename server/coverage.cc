@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "detect/tuning.h"
 #include "server/alerts_routes.h"
+#include "server/api.h"  // Api::SeenSources is defined here
 
 namespace kamatama::server {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "detect/ruleset.h"
-#include "server/api.h"
+#include "server/http_types.h"
 
 namespace kamatama::server {
 

@@ -23,7 +23,7 @@
 
 #include "intel/hunt.h"
 #include "intel/list_store.h"
-#include "server/api.h"
+#include "server/http_types.h"
 #include "server/config.h"
 #include "store/store.h"
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "investigate/lease_index.h"
-#include "server/api.h"
+#include "server/http_types.h"
 #include "server/config.h"
 #include "store/store.h"
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/api.h"
+#include "server/http_types.h"
 #include "server/notifier.h"
 
 namespace kamatama::server {

@@ -24,16 +24,6 @@ namespace {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool EndsWith(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
-bool ContainsNoCase(std::string_view hay, std::string_view needle) {
-  auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); };
-  if (needle.empty()) return true;
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    size_t j = 0;
-    while (j < needle.size() && lower(hay[i + j]) == lower(needle[j])) ++j;
-    if (j == needle.size()) return true;
-  }
-  return false;
-}
 const std::string* Param(const Request& req, const std::string& name) {
   auto it = req.params.find(name);
   return it == req.params.end() ? nullptr : &it->second;
@@ -599,14 +589,6 @@ std::optional<Response> HandleGelfHttp(const Request& req, const ShipperContext&
 }
 
 }  // namespace
-
-bool LooksLikeElasticClient(const Request& req) {
-  // Rule: browsers always put text/html in Accept; Elasticsearch clients never do. Beats and the
-  // official clients also send x-elastic-client-meta, which settles it.
-  if (req.Header("x-elastic-client-meta")) return true;
-  const std::string* accept = req.Header("accept");
-  return !accept || !ContainsNoCase(*accept, "text/html");
-}
 
 SubmitResult SubmitDurably(ingest::Pipeline* pipeline, ingest::Batch batch, Status* error) {
   std::promise<Status> done;

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "ingest/pipeline.h"
-#include "server/api.h"
+#include "server/http_types.h"
 #include "server/config.h"
 
 namespace kamatama::server {
@@ -22,9 +22,6 @@ struct ShipperContext {
 //! Thread-safe. Call it before the web UI: `GET /` from an Elasticsearch client (no `text/html`
 //! in Accept, or an `x-elastic-client-meta` header) is answered with the Elasticsearch banner.
 std::optional<Response> HandleShipperRoute(const Request& req, const ShipperContext& ctx);
-
-//! Whether a `GET /` comes from an Elasticsearch client rather than a browser.
-bool LooksLikeElasticClient(const Request& req);
 
 enum class SubmitResult { kStored, kBusy, kFailed };
 //! Queues the batch without blocking for long (up to ~0.5 s while the pipeline is full, then

@@ -2,7 +2,7 @@
 #include "server/tail.h"
 
 #include "core/row.h"
-#include "server/api.h"
+#include "core/json.h"
 
 namespace kamatama::server {
 

@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "server/api.h"
+#include "server/http_types.h"
 
 namespace kamatama::server {
 
