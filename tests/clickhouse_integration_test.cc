@@ -12,6 +12,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <sys/wait.h>
 #include <variant>
 
 #include <fmt/format.h>
@@ -195,6 +197,68 @@ TEST_F(ClickHouseCluster, RetriedBatchesAreStoredOnceAndReplicated) {
   // The token table has each event's tokens once.
   EXPECT_EQ(Scalar(fmt::format("SELECT count() FROM {}.tokens WHERE tok = 'failed'", db)),
             std::to_string(kEvents - (kEvents + 3) / 4));
+}
+
+//! Runs `cmd` with the shell; *status gets its exit status; returns stdout and stderr.
+std::string RunCommand(const std::string& cmd, int* status) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  for (size_t n; p && (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int rc = p ? ::pclose(p) : -1;
+  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+//! The configuration files written, removed at the end of the test.
+std::vector<std::string>& ConfigFiles() {
+  static std::vector<std::string> files;
+  return files;
+}
+
+std::string WriteConfig(const std::string& name, const std::vector<std::string>& urls, const std::string& cluster,
+                        const std::string& database) {
+  const std::string path = (std::filesystem::temp_directory_path() / fmt::format("kmt_ch_{}_{}.yaml", name, ::getpid())).string();
+  std::ofstream f(path);
+  f << "data_dir: " << std::filesystem::temp_directory_path().string() << "/kmt_ch_cli_data\n"
+    << "store:\n  backend: clickhouse\nclickhouse:\n  urls:\n";
+  for (const std::string& u : urls) f << "    - " << u << "\n";
+  f << "  cluster: " << cluster << "\n  database: " << database << "\n";
+  ConfigFiles().push_back(path);
+  return path;
+}
+
+TEST_F(ClickHouseCluster, CheckConfigAndInitFromTheCommandLine) {
+  const std::string db = options_->database + "_cli";
+  const std::string good = WriteConfig("good", options_->urls, options_->cluster, db);
+  int status = -1;
+  std::string out = RunCommand(fmt::format("{} check-config {}", KMT_BINARY, good), &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("ClickHouse 18.16"), std::string::npos) << out;  // the version each server reports
+  EXPECT_NE(out.find("cluster " + options_->cluster + ": 4 replica(s)"), std::string::npos) << out;
+  // init twice: the second run finds everything there.
+  for (int round = 0; round < 2; ++round) {
+    out = RunCommand(fmt::format("{} clickhouse init --config {}", KMT_BINARY, good), &status);
+    EXPECT_EQ(status, 0) << out;
+  }
+  for (const std::string& url : options_->urls) {
+    std::string tables;
+    ASSERT_TRUE(client_->ExecuteAt(url, fmt::format("SELECT count() FROM system.tables WHERE database = '{}'", db), &tables).ok());
+    EXPECT_EQ(tables, "4\n") << url;
+  }
+  std::string ignored;
+  EXPECT_TRUE(client_->Execute(fmt::format("DROP DATABASE IF EXISTS {} ON CLUSTER {}", db, options_->cluster), &ignored).ok());
+  // A cluster the servers do not know, a server that does not answer, a name that is no identifier.
+  out = RunCommand(fmt::format("{} check-config {}", KMT_BINARY, WriteConfig("nocluster", options_->urls, "nosuch", db)), &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("knows no cluster 'nosuch'"), std::string::npos) << out;
+  out = RunCommand(fmt::format("{} check-config {}", KMT_BINARY, WriteConfig("down", {"http://127.0.0.1:1"}, options_->cluster, db)), &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("http://127.0.0.1:1"), std::string::npos) << out;
+  out = RunCommand(fmt::format("{} clickhouse init --config {}", KMT_BINARY, WriteConfig("bad", options_->urls, "a-b", db)), &status);
+  EXPECT_NE(status, 0) << out;
+  EXPECT_NE(out.find("clickhouse.cluster"), std::string::npos) << out;
+  for (const std::string& f : ConfigFiles()) std::filesystem::remove(f);
 }
 
 //! The ids of the events matching `text` in the RocksDB store.

@@ -47,6 +47,9 @@ done
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 stop_all  # a previous run's processes, if any
+# Every start is a new, empty cluster: a previous run's data names other ports and holds
+# ZooKeeper's DDL queue for servers that are gone.
+rm -rf "$dir/zk" "$dir"/s[12]r[12] "$dir/http_ports" "$dir/zk_port"
 
 # 13 distinct free ports: ZooKeeper, then per server HTTP, native (TCP) and interserver HTTP.
 read -r -a ports <<<"$(python3 - <<'PY'
