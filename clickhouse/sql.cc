@@ -278,6 +278,31 @@ std::string TimeSql(const query::TimeRange& r) {
   return out;
 }
 
+Status StatsSql(const query::Stage& st, const std::string& where, const std::string& table, std::string* sql) {
+  if (st.kind != query::StageKind::kStats || st.by.empty())
+    return Status::InvalidArgument("only `stats ... by FIELD` is pushed down to ClickHouse yet");
+  std::vector<std::string> columns, groups;
+  for (size_t i = 0; i < st.by.size(); ++i) {
+    columns.push_back(Field(st.by[i]).value + fmt::format(" AS g{}", i));
+    groups.push_back(fmt::format("g{}", i));
+  }
+  for (const query::Agg& a : st.aggs) {
+    const FieldSql f = Field(a.field);
+    if (a.fn == query::AggFn::kCount) {
+      columns.push_back(a.field.empty() ? "count()" : fmt::format("countIf({})", f.present));
+    } else if (a.fn == query::AggFn::kDistinctCount) {
+      columns.push_back(fmt::format("uniqExactIf({}, {})", f.value, f.present));
+    } else {
+      return Status::InvalidArgument(a.name + " is not pushed down to ClickHouse yet");
+    }
+  }
+  std::string cols, by;
+  for (const std::string& c : columns) cols += (cols.empty() ? "" : ", ") + c;
+  for (const std::string& g : groups) by += (by.empty() ? "" : ", ") + g;
+  *sql = fmt::format("SELECT {} FROM {} WHERE {} GROUP BY {}", cols, table, where, by);
+  return Status::OK();
+}
+
 Status WhereSql(const query::Query& q, std::string* sql) {
   std::string filter;
   uint32_t root = 0;

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "query/pipes.h"
 #include "query/query.h"
 
 namespace kamatama::clickhouse {
@@ -30,6 +31,12 @@ std::string SqlString(std::string_view bytes);
 //! construct when part of it cannot be translated yet (lists, IPv6 CIDR and ranges, time ranges
 //! on other fields).
 Status WhereSql(const query::Query& q, std::string* sql);
+
+//! The SELECT of a `stats` stage pushed down (GROUP BY in the cluster, never the rows pulled to
+//! the node): its `by` fields first (an absent field as '', as query::Aggregator groups it), then
+//! its aggregates in order, over `table` WHERE `where`, without FORMAT. So far count(),
+//! count(field) and dc(field) (uniqExact); other aggregates and stages are InvalidArgument.
+Status StatsSql(const query::Stage& stage, const std::string& where, const std::string& table, std::string* sql);
 
 //! The condition for [from_ns, to_ns) on ts (whole seconds, for the partition and the primary
 //! key) and ts_ns (exact); "1" when unbounded.

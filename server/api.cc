@@ -3,6 +3,7 @@
 #include "server/admin_routes.h"
 #include "server/investigate_routes.h"
 #include "server/alerts_routes.h"
+#include "server/case_routes.h"
 
 #include <simdjson.h>
 
@@ -15,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/csv.h"
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/time.h"
@@ -23,6 +25,7 @@
 #include "query/pipes.h"
 #include "query/query.h"
 #include "server/intel_routes.h"
+#include "server/library_routes.h"
 #include "server/notify_routes.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
@@ -143,6 +146,22 @@ Response Api::Dispatch(Request& req) {
                      }};
     if (auto r = HandleNotifyRoute(req, ctx)) return std::move(*r);
   }
+  if (req.path.rfind("/api/v1/cases", 0) == 0) {  // issue 22: cases (server/case_routes.cc)
+    CaseRoutes ctx{cases_, cfg_, *store_, alerts_, [&](const std::string& f) { return RestrictFilter(req.principal, f); },
+                   [this, &req](std::string_view action, std::string_view outcome, const auto& extra) {
+                     return Audit(req, req.principal, action, outcome, extra);
+                   }};
+    if (auto r = HandleCaseRoute(req, ctx)) return std::move(*r);
+  }
+  if (auto r = HandleLibraryRoute(req, LibraryRoutes{saved_searches_, dashboards_,
+                                                     [this](const std::string& q, bool filter_only) {
+                                                       return CheckQuery(q, filter_only);
+                                                     },
+                                                     [this, &req](std::string_view action, std::string_view outcome,
+                                                                  const auto& extra) {
+                                                       return Audit(req, req.principal, action, outcome, extra);
+                                                     }}))
+    return std::move(*r);  // issue 25: saved searches and dashboards
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {
@@ -297,6 +316,20 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   return p;
 }
 
+std::string Api::CheckQuery(const std::string& q, bool filter_only) const {
+  if (q.size() > cfg_.query.max_query_bytes)
+    return fmt::format("the query has {} bytes; query.max_query_bytes is {}", q.size(), cfg_.query.max_query_bytes);
+  auto pipeline = query::ParsePipeline(q);
+  if (auto* e = std::get_if<query::ParseError>(&pipeline))
+    return fmt::format("{} at position {} (expected {})", e->message, e->position, e->expected);
+  const query::Pipeline& p = std::get<query::Pipeline>(pipeline);
+  if (filter_only && !p.stages.empty()) return "a filter, without pipes, is expected";
+  auto parsed = query::Query::Parse(p.filter, QuerySettings());
+  if (auto* e = std::get_if<query::ParseError>(&parsed))
+    return fmt::format("{} at position {} (expected {})", e->message, e->position, e->expected);
+  return "";
+}
+
 Response Api::Search(const Request& req) {
   static Counter& ok_count = GetCounter("kamatama_queries_total", "result=\"ok\"", "Searches run");
   static Counter& err_count = GetCounter("kamatama_queries_total", "result=\"error\"", "Searches run");
@@ -336,20 +369,6 @@ Response Api::Search(const Request& req) {
   return r;
 }
 
-namespace {
-bool LooksNumeric(std::string_view s) {
-  if (s.empty() || s.size() > 24) return false;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size() || (s[i] == '0' && i + 1 < s.size() && s[i + 1] != '.')) return false;
-  bool dot = false, digit = false;
-  for (; i < s.size(); ++i) {
-    if (s[i] >= '0' && s[i] <= '9') digit = true;
-    else if (s[i] == '.' && !dot) dot = true;
-    else return false;
-  }
-  return digit && s.back() != '.';
-}
-}  // namespace
 
 Status Api::ComputeTable(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so,
                          query::Table* table, store::ScanResult* res, bool* groups_complete) {
@@ -624,26 +643,6 @@ Response Api::Ingest(const Request& req) {
 }
 
 namespace {
-// One CSV cell (RFC 4180). Cells a spreadsheet would run as a formula get a leading quote:
-// log lines are written by attackers.
-void AppendCsvCell(std::string_view v, std::string* out) {
-  bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
-                                v[0] == '\r');
-  if (formula && LooksNumeric(v)) formula = false;  // -5 is a number, not a formula
-  bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out->append(v);
-    return;
-  }
-  out->push_back('"');
-  if (formula) out->push_back('\'');
-  for (char c : v) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
 std::vector<std::string> SplitFields(std::string_view list) {
   std::vector<std::string> out;
   while (!list.empty()) {

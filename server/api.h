@@ -18,6 +18,7 @@
 
 #include "core/json.h"
 #include "ingest/pipeline.h"
+#include "investigate/case.h"
 #include "investigate/lease_index.h"
 #include "server/auth.h"
 #include "server/config.h"
@@ -34,6 +35,7 @@ class AlertStore;     // server/alert_store.h (issue 21)
 class IntelRoutes;    // server/intel_routes.h (issue 28)
 class Notifier;       // server/notifier.h (issue 21)
 class LiveDetection;  // server/detection.h (issue 20)
+class OwnedObjectStore;  // server/owned_store.h (issue 25)
 struct SeenSource;    // server/coverage.h
 
 using ::kamatama::AppendEventJson;  // core/json.h
@@ -82,6 +84,14 @@ class Api {
   }
   //! Notification targets (issue 21): /api/v1/notifications*. Set before serving.
   void SetNotifier(Notifier* notifier) { notifier_ = notifier; }
+  //! Cases (issue 22): /api/v1/cases*. Set before serving.
+  void SetCases(investigate::CaseBook* cases) { cases_ = cases; }
+  //! Saved searches and dashboards (issue 25): /api/v1/saved-searches*, /api/v1/dashboards*.
+  //! Set before serving.
+  void SetLibrary(OwnedObjectStore* saved_searches, OwnedObjectStore* dashboards) {
+    saved_searches_ = saved_searches;
+    dashboards_ = dashboards;
+  }
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -183,6 +193,12 @@ class Api {
   const LiveDetection* detection_ = nullptr;  // issue 20
   AlertStore* alerts_ = nullptr;    // issue 21
   Notifier* notifier_ = nullptr;    // issue 21: notifications
+  investigate::CaseBook* cases_ = nullptr;  // issue 22: cases
+  OwnedObjectStore* saved_searches_ = nullptr;  // issue 25
+  OwnedObjectStore* dashboards_ = nullptr;      // issue 25
+  //! Whether a query parses as a search would take it (issue 25: saved queries and panels); ""
+  //! or the error with its position. `filter_only`: pipes refused.
+  std::string CheckQuery(const std::string& q, bool filter_only) const;
   //! Dataset, channel, provider and event code combinations stored since `since_ns` (coverage).
   std::vector<SeenSource> SeenSources(int64_t since_ns, const std::atomic<bool>* cancelled);
   TailHub tails_;

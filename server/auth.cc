@@ -126,8 +126,20 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/alerts*", true, kPermSearch, "/api/v1/alerts", "alerts (list, one)"},
       {"PATCH", "/api/v1/rules/*", true, kPermAdmin, "/api/v1/rules/x", "tune a rule (on/off, level, exclusions)"},
       {"*", "/api/v1/rules*", true, kPermSearch, "/api/v1/rules", "rules, hits, tuning, coverage"},
+      // Cases (issue 22): viewers read, analysts (triage) create, pin, note and edit, exports need the
+      // export permission, only administrators delete a case.
+      {"GET", "/api/v1/cases/*/export", true, kPermExport, "/api/v1/cases/1/export", "export a case (JSON, CSV, Markdown, HTML)"},
+      {"DELETE", "/api/v1/cases/*", true, kPermAdmin, "/api/v1/cases/1", "delete a case"},
+      {"GET", "/api/v1/cases*", true, kPermSearch, "/api/v1/cases", "cases (list, one, a pinned event)"},
+      {"POST", "/api/v1/cases*", true, kPermTriage, "/api/v1/cases/1/notes", "create a case, pin to it, add a note"},
+      {"PATCH", "/api/v1/cases/*", true, kPermTriage, "/api/v1/cases/1", "edit a case, unpin items"},
       // Notification targets (issue 21): where alerts are sent, with their secrets: administrators.
       {"*", "/api/v1/notifications*", true, kPermAdmin, "/api/v1/notifications", "notification targets, test (admins)"},
+      // Saved searches and dashboards (issue 25): everyone who searches reads the shared ones;
+      // the handler (server/owned_store.h) lets analysts create their own and only owners and
+      // administrators change one.
+      {"*", "/api/v1/saved-searches*", true, kPermSearch, "/api/v1/saved-searches", "saved searches (read; analysts write their own)"},
+      {"*", "/api/v1/dashboards*", true, kPermSearch, "/api/v1/dashboards", "dashboards (read; analysts write their own)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

@@ -201,6 +201,14 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
   }
 }
 
+// `parsers:` (issue 23): the directories of declarative parser definitions.
+void ReadParsers(Reader& r, const YAML::Node& n, ParsersOptions* out) {
+  r.Keys(n, "parsers", {"dirs"});
+  if (!n || !r.status.ok()) return;
+  if (auto d = n["dirs"]; d && !d.IsNull() && !StringList(d, &out->dirs))
+    r.Fail("parsers.dirs", "must be a list of directories");
+}
+
 // `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.
 void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
   r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import", "feeds", "allowed_urls",
@@ -294,7 +302,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
                      "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel", "notifications",
-                     "store", "clickhouse"});
+                     "parsers", "store", "clickhouse"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -479,6 +487,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     ReadDetection(r, root["detection"], &cfg->detection);  // issue 20
     ReadIntel(r, root["intel"], &cfg->intel);              // issue 28
     ReadNotify(r, root["notifications"], &cfg->notify);    // issue 21
+    ReadParsers(r, root["parsers"], &cfg->parsers);        // issue 23
     ReadClickHouse(r, root["store"], root["clickhouse"], cfg);  // issue 26
     auto backup = root["backup"];
     r.Keys(backup, "backup", {"allowed_dirs"});

@@ -23,6 +23,7 @@
 #include "clickhouse/sql.h"
 #include "clickhouse/writer.h"
 #include "core/time.h"
+#include "query/pipes.h"
 #include "query/query.h"
 #include "store/store.h"
 
@@ -337,6 +338,60 @@ TEST_F(ClickHouseCluster, QueriesAnswerAsTheRocksDbStore) {
   // Guard against passing on nothing: every answer but that of a.b (no such token: a.b.c-d is
   // one) is neither empty nor everything.
   EXPECT_EQ(nonempty, static_cast<int>(queries.size()) - 1);
+}
+
+}  // namespace
+
+namespace {
+
+//! Each row of a table as one tab-separated line, sorted (groups come in any order).
+std::multiset<std::string> RowsOf(const query::Table& t) {
+  std::multiset<std::string> out;
+  for (const auto& row : t.rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) line += (i ? "\t" : "") + row[i];
+    out.insert(line);
+  }
+  return out;
+}
+
+TEST_F(ClickHouseCluster, StatsPushedDownAnswerAsTheRocksDbStore) {
+  InsertAllTwice();
+  const std::vector<std::string> pipelines = {
+      "failed | stats count() by host.name",
+      "* | stats count(), dc(source.ip) by event.action",
+      "NOT failed | stats dc(user.name), count(user.name) by host.name, event.dataset",
+      "source.ip:10.0.0.0/8 | stats count() by destination.port",
+      "* | stats count(custom.tag) by custom.tag",
+  };
+  for (const std::string& text : pipelines) {
+    auto parsed = query::ParsePipeline(text);
+    ASSERT_TRUE(std::holds_alternative<query::Pipeline>(parsed)) << text;
+    const query::Pipeline& p = std::get<query::Pipeline>(parsed);
+    const query::Query q = std::get<query::Query>(query::Query::Parse(p.filter));
+    // The RocksDB store: every matching row through query::Aggregator, as the server does.
+    query::Aggregator agg(p.stages[0], 100000);
+    query::QueryFilter f(q);
+    store::ScanOptions so;
+    so.limit = 0;
+    so.visit_fields = p.AggregateFields();
+    so.visit = [&](const FieldAccessor& row, int64_t ts) { agg.Add(row, ts); };
+    store::ScanResult res;
+    ASSERT_TRUE(store_->Scan(f, so, &res).ok()) << text;
+    const std::multiset<std::string> expected = RowsOf(agg.Finish());
+    // The cluster: one GROUP BY.
+    std::string where, sql, out;
+    ASSERT_TRUE(clickhouse::WhereSql(q, &where).ok()) << text;
+    Status s = clickhouse::StatsSql(p.stages[0], where, options_->database + ".events", &sql);
+    ASSERT_TRUE(s.ok()) << text << ": " << s.ToString();
+    s = client_->Execute(sql + " FORMAT TSV", &out);
+    ASSERT_TRUE(s.ok()) << text << ": " << s.ToString() << "\n" << sql;
+    std::multiset<std::string> cluster;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) cluster.insert(line);
+    EXPECT_EQ(cluster, expected) << text << "\n" << sql;
+    EXPECT_GT(expected.size(), 1u) << text;  // more than one group: the comparison means something
+  }
 }
 
 }  // namespace

@@ -172,6 +172,16 @@ export function harness(name) {
     h.check('logged in', await page.isVisible('#q'), 'no query bar');
   };
 
+  // Signs out, then in as another user through the login form; waits until the header names them.
+  h.loginAs = async (page, user, password) => {
+    await page.click('#logout');
+    await page.waitForSelector('#login-user');
+    await page.fill('#login-user', user);
+    await page.fill('#login-password', password);
+    await page.click('#login-submit');
+    await page.waitForSelector(`#whoami:has-text("${user}")`);
+  };
+
   // The search page has finished loading.
   h.idle = async (page) => {
     await page.waitForFunction(() => !document.querySelector('.search-page.loading, .search-page.busy'), null, { timeout: 15000 });

@@ -168,6 +168,26 @@ export const api = {
   rule: (id, signal) => getJson(`/api/v1/rules/${encodeURIComponent(id)}`, {}, signal),
   patchRule: (id, body) => sendJson('PATCH', `/api/v1/rules/${encodeURIComponent(id)}`, body),
   coverage: (days, signal) => getJson('/api/v1/rules/coverage', { days }, signal),
+  // Cases (issue 22, docs/cases.md).
+  cases: (p, signal) => getJson('/api/v1/cases', p, signal),
+  caseGet: (id, signal) => getJson(`/api/v1/cases/${encodeURIComponent(id)}`, {}, signal),
+  createCase: (body) => sendJson('POST', '/api/v1/cases', body),
+  patchCase: (id, body) => sendJson('PATCH', `/api/v1/cases/${encodeURIComponent(id)}`, body),
+  // kind: events, entities, alerts or notes.
+  addToCase: (id, kind, body) => sendJson('POST', `/api/v1/cases/${encodeURIComponent(id)}/${kind}`, body),
+  caseExportUrl: (id, format) => apiUrl(`/api/v1/cases/${encodeURIComponent(id)}/export`, { format }),
+  // Saved searches and dashboards (issue 25, docs/dashboards.md).
+  savedSearches: (signal) => getJson('/api/v1/saved-searches', {}, signal),
+  savedSearch: (id, signal) => getJson(`/api/v1/saved-searches/${encodeURIComponent(id)}`, {}, signal),
+  createSavedSearch: (body) => sendJson('POST', '/api/v1/saved-searches', body),
+  patchSavedSearch: (id, body) => sendJson('PATCH', `/api/v1/saved-searches/${encodeURIComponent(id)}`, body),
+  deleteSavedSearch: (id) => sendJson('DELETE', `/api/v1/saved-searches/${encodeURIComponent(id)}`),
+  dashboards: (signal) => getJson('/api/v1/dashboards', {}, signal),
+  dashboard: (id, signal) => getJson(`/api/v1/dashboards/${encodeURIComponent(id)}`, {}, signal),
+  createDashboard: (body) => sendJson('POST', '/api/v1/dashboards', body),
+  putDashboard: (id, body) => sendJson('PUT', `/api/v1/dashboards/${encodeURIComponent(id)}`, body),
+  deleteDashboard: (id) => sendJson('DELETE', `/api/v1/dashboards/${encodeURIComponent(id)}`),
+  importDashboard: (text) => sendBody('POST', '/api/v1/dashboards/import', text, 'application/json'),
   tailUrl: (q) => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${proto}//${location.host}${apiUrl('/api/v1/tail', { q })}`;

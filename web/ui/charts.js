@@ -1,5 +1,5 @@
 // charts.js: small SVG charts drawn by hand (no chart library): the search histogram with
-// drag-to-zoom, bar charts for `| stats` / `| top`, line charts for `| timechart`.
+// drag-to-zoom, bar charts for `| stats` / `| top`, line charts and stacked bars for `| timechart`.
 import { svg, el, clear, fmtInt, visibleText } from './dom.js';
 
 const PALETTE = 8; // series colours are CSS classes s0..s7
@@ -177,10 +177,9 @@ export function drawBarChart(container, table) {
   return root;
 }
 
-// Lines for a timechart table: _time, [by], agg... (long format). One series per `by` value
-// (top 8 by total) or per aggregate column.
-export function drawLineChart(container, table) {
-  clear(container);
+// The series of a timechart table (_time, [by], agg... in long format): one per `by` value or per
+// aggregate column, the top PALETTE by total; null when the table is not one.
+function timeSeries(table) {
   const ti = table.columns.indexOf('_time');
   if (ti < 0 || !table.rows.length) return null;
   const nums = numericColumns(table).filter((j) => j !== ti);
@@ -206,26 +205,51 @@ export function drawLineChart(container, table) {
   names.sort((a, b) => total(b) - total(a));
   const hidden = names.length - PALETTE;
   names = names.slice(0, PALETTE);
-  const W = width(container), H = 220;
-  const padL = 48, padR = 10, padT = 10, padB = 20;
-  const plotW = W - padL - padR, plotH = H - padT - padB;
+  return { ts, names, series, hidden };
+}
+
+const TIME_H = 220, TIME_PAD = { l: 48, r: 10, t: 10, b: 20 };
+
+// The frame of a time chart: an svg with horizontal grid lines and their values up to `max`, and
+// time labels at `ticks` ([time, x] pairs). Returns the svg and the value-to-y mapping.
+function timeFrame(W, max, cls, label, ticks, span) {
+  const plotH = TIME_H - TIME_PAD.t - TIME_PAD.b;
+  const y = (v) => TIME_PAD.t + plotH - (v / max) * plotH;
+  const root = svg('svg', { class: `chart ${cls}`, width: W, height: TIME_H, viewBox: `0 0 ${W} ${TIME_H}`, role: 'img', 'aria-label': label });
+  for (const f of [0, 0.25, 0.5, 0.75, 1]) {
+    root.appendChild(svg('line', { class: 'grid', x1: TIME_PAD.l, x2: W - TIME_PAD.r, y1: y(max * f), y2: y(max * f) }));
+    root.appendChild(svg('text', { class: 'axis', x: TIME_PAD.l - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, shortNum(max * f)));
+  }
+  ticks.forEach(([t, xx], i) => {
+    root.appendChild(svg('text', { class: 'axis', x: xx, y: TIME_H - 5, 'text-anchor': i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle' }, timeLabel(t, span)));
+  });
+  return { root, y };
+}
+
+function legendOf(names, hidden) {
+  return el('div', { class: 'legend' },
+    names.map((n, k) => el('span', { class: 'legend-item' }, el('span', { class: `swatch s${k}` }), n)),
+    hidden > 0 ? el('span', { class: 'muted' }, `+${hidden} more series not drawn`) : null);
+}
+
+// Lines for a timechart table: one series per `by` value (top 8 by total) or per aggregate column.
+export function drawLineChart(container, table) {
+  clear(container);
+  const s = timeSeries(table);
+  if (!s) return null;
+  const { ts, names, series, hidden } = s;
+  const W = width(container);
+  const plotW = W - TIME_PAD.l - TIME_PAD.r;
   const tmin = ts[0], tmax = ts[ts.length - 1];
   const span = Math.max(1, tmax - tmin);
   let max = 0;
   for (const n of names) for (const v of series.get(n).values()) max = Math.max(max, v);
   max = niceMax(max);
-  const x = (t) => padL + (ts.length === 1 ? plotW / 2 : ((t - tmin) / span) * plotW);
-  const y = (v) => padT + plotH - (v / max) * plotH;
-  const root = svg('svg', { class: 'chart lines', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'line chart' });
-  for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-    root.appendChild(svg('line', { class: 'grid', x1: padL, x2: W - padR, y1: y(max * f), y2: y(max * f) }));
-    root.appendChild(svg('text', { class: 'axis', x: padL - 4, y: y(max * f) + 3, 'text-anchor': 'end' }, shortNum(max * f)));
-  }
-  const ticks = Math.max(2, Math.min(8, Math.floor(plotW / 110)));
-  for (let i = 0; i <= ticks; i++) {
-    const t = tmin + (span * i) / ticks;
-    root.appendChild(svg('text', { class: 'axis', x: x(t), y: H - 5, 'text-anchor': i === 0 ? 'start' : i === ticks ? 'end' : 'middle' }, timeLabel(t, span)));
-  }
+  const x = (t) => TIME_PAD.l + (ts.length === 1 ? plotW / 2 : ((t - tmin) / span) * plotW);
+  const nticks = Math.max(2, Math.min(8, Math.floor(plotW / 110)));
+  const ticks = [];
+  for (let i = 0; i <= nticks; i++) ticks.push([tmin + (span * i) / nticks, x(tmin + (span * i) / nticks)]);
+  const { root, y } = timeFrame(W, max, 'lines', 'line chart', ticks, span);
   names.forEach((n, k) => {
     const m = series.get(n);
     const pts = ts.map((t) => `${x(t).toFixed(1)},${y(m.get(t) || 0).toFixed(1)}`).join(' ');
@@ -240,9 +264,38 @@ export function drawLineChart(container, table) {
       }
     }
   });
-  const legend = el('div', { class: 'legend' },
-    names.map((n, k) => el('span', { class: 'legend-item' }, el('span', { class: `swatch s${k}` }), n)),
-    hidden > 0 ? el('span', { class: 'muted' }, `+${hidden} more series not drawn`) : null);
-  container.append(root, legend);
+  container.append(root, legendOf(names, hidden));
+  return root;
+}
+
+// Stacked bars for a timechart table (issue 25, a dashboard panel's "stacked" option): one bar per
+// time bucket, one segment per series, the series as drawLineChart chooses them.
+export function drawStackedBars(container, table) {
+  clear(container);
+  const s = timeSeries(table);
+  if (!s) return null;
+  const { ts, names, series, hidden } = s;
+  const W = width(container);
+  const plotW = W - TIME_PAD.l - TIME_PAD.r;
+  const slot = plotW / ts.length;
+  const totals = ts.map((t) => names.reduce((a, n) => a + (series.get(n).get(t) || 0), 0));
+  const max = niceMax(Math.max(0, ...totals));
+  const x = (i) => TIME_PAD.l + i * slot;
+  const every = Math.max(1, Math.ceil(ts.length / Math.max(2, Math.floor(plotW / 110))));
+  const ticks = ts.map((t, i) => [t, x(i) + slot / 2]).filter((_, i) => i % every === 0);
+  const span = Math.max(1, ts[ts.length - 1] - ts[0]);
+  const { root, y } = timeFrame(W, max, 'stacked', 'stacked bar chart', ticks, span);
+  ts.forEach((t, i) => {
+    let base = 0;
+    names.forEach((n, k) => {
+      const v = series.get(n).get(t) || 0;
+      if (v <= 0) return;
+      const r = svg('rect', { class: `stack s${k}`, x: x(i) + slot * 0.1, y: y(base + v), width: Math.max(1, slot * 0.8), height: Math.max(0.5, y(base) - y(base + v)) });
+      r.appendChild(svg('title', null, `${n}\n${new Date(t).toISOString()}: ${fmtInt(v)}`));
+      root.appendChild(r);
+      base += v;
+    });
+  });
+  container.append(root, legendOf(names, hidden));
   return root;
 }

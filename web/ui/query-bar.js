@@ -21,9 +21,14 @@ function inPipes(text, upTo) {
 }
 
 export class QueryBar {
-  constructor({ onRun, fieldNames }) {
+  constructor({ onRun, fieldNames, savedSearches, onSaved }) {
     this.onRun = onRun;
     this.fieldNames = fieldNames; // () => string[]
+    // Issue 25: a query that starts with '$' lists the saved searches whose name holds the rest;
+    // choosing one calls onSaved(it) instead of editing the text.
+    this.savedSearches = savedSearches; // () => [{id, name, query, ...}]
+    this.onSaved = onSaved;
+    this.savedMode = false;
     this.input = el('input', {
       type: 'text', id: 'q', class: 'query-input', placeholder: 'Search: "Failed password" host.name:bastion -user.name:root | stats count() by source.ip',
       autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', 'aria-label': 'query',
@@ -75,6 +80,8 @@ export class QueryBar {
   suggest() {
     const { word, start } = this.currentWord();
     const v = this.input.value;
+    this.savedMode = false;
+    if (this.savedSearches && v.startsWith('$')) return this.suggestSaved(v.slice(1).trim().toLowerCase());
     // no completion inside a quoted string, a value (after ':') or a regex
     let quotes = 0;
     for (let i = 0; i < start; i++) { if (v[i] === '\\') i++; else if (v[i] === '"') quotes++; }
@@ -98,10 +105,25 @@ export class QueryBar {
     this.renderList();
   }
 
+  // Saved searches by name. Nothing is selected at first: Enter still runs the text as typed (a
+  // search for "$env:temp" in PowerShell logs stays one); an arrow key picks one.
+  suggestSaved(w) {
+    const all = this.savedSearches() || [];
+    this.items = all.filter((s) => String(s.name).toLowerCase().includes(w)).slice(0, MAX_SUGGESTIONS);
+    if (!this.items.length) return this.closeSuggest();
+    this.savedMode = true;
+    this.active = -1;
+    this.renderList();
+  }
+
+  label(item) {
+    return this.savedMode ? el('span', null, '★ ', visibleText(String(item.name)), el('span', { class: 'muted' }, '  ' + visibleText(String(item.query).slice(0, 80)))) : item;
+  }
+
   renderList() {
     clear(this.list);
     this.items.forEach((n, i) => {
-      const li = el('li', { role: 'option', class: i === this.active ? 'active' : '', 'aria-selected': i === this.active ? 'true' : 'false' }, n);
+      const li = el('li', { role: 'option', class: i === this.active ? 'active' : '', 'aria-selected': i === this.active ? 'true' : 'false' }, this.label(n));
       li.addEventListener('mousedown', (e) => { e.preventDefault(); this.accept(n); });
       this.list.appendChild(li);
     });
@@ -114,6 +136,11 @@ export class QueryBar {
   }
 
   accept(name) {
+    if (this.savedMode) {
+      this.closeSuggest();
+      this.onSaved(name);
+      return;
+    }
     const { start, end } = this.currentWord();
     const v = this.input.value;
     const ins = this.pipes ? name : name + ':';

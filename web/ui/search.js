@@ -8,6 +8,8 @@ import { summarize, familyOf } from './summary.js';
 import { RANGES, resolveRange, eventState, stateToSearch } from './state.js';
 import { Tail } from './tail.js';
 import { entityTypeOf, entityLink, ownerNote, fieldValue, eventTreeLink } from './investigate.js';
+import { addToCase, eventRef } from './cases.js';  // issue 22
+import { SaveControl, savedSearches, savedToState, canCreate } from './saved.js';
 
 const PAGE = 100;
 const MAX_ROWS = 5000;
@@ -33,6 +35,9 @@ export class SearchPage {
       // Enter in the query box runs with the range the toolbar shows, a typed custom range too.
       onRun: (q) => this.runFromInputs(q),
       fieldNames: () => [...this.knownFields].sort(),
+      // Issue 25: '$' and a name completes a saved search; choosing one opens it (its range too).
+      savedSearches: () => savedSearches(),
+      onSaved: (s) => this.app.navigate({ ...this.state, ...savedToState(s) }),
     });
     this.rangeSelect = el('select', { class: 'range', 'aria-label': 'time range', id: 'range' },
       RANGES.map(([k, label]) => el('option', { value: k }, label)),
@@ -64,6 +69,7 @@ export class SearchPage {
     this.exportNd = el('a', { class: 'button', id: 'export-ndjson', href: '/api/v1/export', download: '', title: 'Download the matching events as NDJSON' }, 'NDJSON');
     this.exportCsv = el('a', { class: 'button', id: 'export-csv', href: '/api/v1/export', download: '', title: 'Download the matching events as CSV' }, 'CSV');
 
+    this.saveCtl = new SaveControl(this.app, () => this.state);  // issue 25
     this.status = el('div', { class: 'status', id: 'status', role: 'status' });
     this.tailStatus = el('span', { class: 'tail-status', id: 'tail-status' });
     this.histBox = el('div', { class: 'histogram-box', id: 'histogram' });
@@ -76,7 +82,9 @@ export class SearchPage {
         this.queryBar.root,
         el('div', { class: 'toolbar-right' }, this.rangeSelect, this.customBox, runBtn,
           el('span', { class: 'sep' }), this.tailBtn, this.pauseBtn,
-          el('span', { class: 'sep' }), el('span', { class: 'muted small' }, 'Export'), this.exportNd, this.exportCsv)),
+          el('span', { class: 'sep' }), el('span', { class: 'muted small' }, 'Export'), this.exportNd, this.exportCsv,
+          el('span', { class: 'sep' }), this.saveCtl.button)),
+      this.saveCtl.form,
       el('div', { class: 'statusbar' }, this.status, this.tailStatus),
       this.histBox,
       el('div', { class: 'main' }, this.sidebar, this.results),
@@ -104,6 +112,7 @@ export class SearchPage {
     this.fromInput.value = state.from;
     this.toInput.value = state.to;
     this.closeDetail();
+    this.saveCtl.button.hidden = !canCreate(this.app.me);
     await this.run();
   }
 
@@ -225,6 +234,7 @@ export class SearchPage {
         el('th', { class: 'c-time', title: 'UTC; hover a time for your local time (' + localOffsetLabel() + ')' }, 'Time (UTC)'),
         el('th', { class: 'c-host' }, 'Host'),
         el('th', { class: 'c-ds' }, 'Dataset'),
+        this.columns().map((c) => el('th', { class: 'c-col', title: c }, visibleText(c))),
         el('th', { class: 'c-sum' }, 'Event'))),
       this.tbody);
     this.moreRow = el('div', { class: 'more', id: 'more' });
@@ -239,6 +249,14 @@ export class SearchPage {
     if (!evs.length) this.moreRow.replaceChildren(el('div', { class: 'empty' }, 'No events match in this time range.'));
   }
 
+  // Issue 25: the fields the user shows as columns (from the URL or a saved search).
+  columns() { return Array.isArray(this.state?.cols) ? this.state.cols : []; }
+
+  toggleColumn(name) {
+    const cols = this.columns();
+    this.app.navigate({ ...this.state, q: this.queryBar.value, cols: cols.includes(name) ? cols.filter((c) => c !== name) : [...cols, name] });
+  }
+
   shownLabel() {
     return el('span', { id: 'shown' }, `${fmtInt(this.events.length)} shown`);
   }
@@ -250,6 +268,7 @@ export class SearchPage {
       el('td', { class: 'c-time', title: fmtLocal(ts) }, fmtUtc(ts)),
       el('td', { class: 'c-host' }, ev['host.name'] ? entityLink(this.app, 'host', String(ev['host.name']), String(ev['host.name']).slice(0, 40)) : ''),
       el('td', { class: 'c-ds' }, valueView(ev['event.dataset'] ?? '', 40)),
+      this.columns().map((c) => el('td', { class: 'c-col' }, valueView(ev[c] ?? '', 80))),
       el('td', { class: 'c-sum' }, valueView(summarize(ev), 400, 'sum')));
     tr.addEventListener('click', (e) => { if (!e.target.closest('button, a')) this.openDetail(ev, tr); });
     tr.addEventListener('keydown', (e) => {
@@ -403,7 +422,10 @@ export class SearchPage {
         bar.style.width = `${Math.round((t.count / max) * 100)}%`;
         vals.appendChild(el('li', null, bar, inc, el('span', { class: 'count' }, fmtInt(t.count)), exc));
       }
-      const d = el('details', { class: 'field', dataset: { field: name } }, el('summary', null, nameBtn, meta), vals);
+      const shown = this.columns().includes(name);
+      const colBtn = el('button', { type: 'button', class: 'mini col-toggle', title: shown ? `remove the ${name} column` : `show ${name} as a column`, dataset: { field: name } }, shown ? '−col' : '+col');
+      colBtn.addEventListener('click', (e) => { e.preventDefault(); this.toggleColumn(name); });
+      const d = el('details', { class: 'field', dataset: { field: name } }, el('summary', null, nameBtn, meta, colBtn), vals);
       if (i < 6) d.open = true;
       this.sidebar.appendChild(d);
     });
@@ -439,6 +461,8 @@ export class SearchPage {
     if (matched) this.detail.appendChild(matched);
     const tree = eventTreeLink(this.app, ev);  // issue 22: Sysmon ProcessGuid, or a 4688 by host + pid + time
     if (tree) this.detail.appendChild(el('div', { class: 'detail-tree', id: 'detail-tree' }, tree));
+    const pin = addToCase(this.app, 'events', () => ({ events: [eventRef(ev)] }), 'detail-add-to-case');  // issue 22: cases
+    if (pin) this.detail.appendChild(el('div', { class: 'detail-case' }, pin));
     const names = Object.keys(ev).filter((k) => k !== 'event.original').sort((a, b) => (a === '@timestamp' ? -1 : b === '@timestamp' ? 1 : a.localeCompare(b)));
     const rows = names.map((k) => {
       const v = ev[k];
