@@ -15,6 +15,7 @@
 #include "parsers/parse.h"
 #include "server/auth.h"
 #include "server/selfmon.h"
+#include "clickhouse/options.h"
 #include "store/store.h"
 
 namespace kamatama::server {
@@ -151,6 +152,9 @@ struct Config {
   IntelOptions intel;         // `intel:` (issue 28)
   NotifyOptions notify;       // `notifications:` (issue 21)
   ParsersOptions parsers;     // `parsers:` (issue 23)
+  //! `store.backend` (issue 26): "rocksdb" (this machine) or "clickhouse" (the `clickhouse:` cluster).
+  std::string backend = "rocksdb";
+  clickhouse::ClickHouseOptions clickhouse;  // `clickhouse:` (issue 26)
   int io_threads = 2;
 };
 
