@@ -4,16 +4,23 @@
 //! and LEEF samples in tests/data/generic (generic/<file>); and generated lines of the generic
 //! formats (generated/cef, generated/leef, generated/kv: 1,000 varied lines each, about 300
 //! bytes, 14-16 pairs, the shape of a firewall's traffic log).
+//! Issue 23: declarative/kv and declarative/sshd run the definitions of bench/declarative on the
+//! lines of generated/kv and generated/sshd (1,000 generated sshd password/publickey lines), so
+//! each pair gives declarative against built-in on the same lines.
 //! Run: build/bench/kmt_parsers_bench [--benchmark_filter=firewall]
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
 #include <fstream>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/raw_record.h"
+#include "parsers/declarative/parser_set.h"
 #include "parsers/parse.h"
 
 namespace {
@@ -82,10 +89,37 @@ void Generate(std::map<std::string, std::vector<std::string>>* out) {
   }
 }
 
-void BM_Parse(benchmark::State& state, const std::vector<std::string>* lines) {
+//! sshd lines in the shape the built-in parser and bench/declarative/sshd.yaml both read.
+void GenerateSshd(std::map<std::string, std::vector<std::string>>* out) {
+  const char* users[] = {"root", "alice", "invalid user admin", "svc-backup"};
+  for (int i = 0; i < 1000; ++i) {
+    const bool ok = i % 5 == 0;
+    (*out)["generated/sshd"].push_back("<38>Nov 26 12:00:0" + std::to_string(i % 10) + " host" + std::to_string(i % 30) +
+                                       " sshd[" + std::to_string(1000 + i) + "]: " + (ok ? "Accepted publickey" : "Failed password") +
+                                       " for " + users[i % 4] + " from 10." + std::to_string(i % 200) + ".0." +
+                                       std::to_string(1 + i % 250) + " port " + std::to_string(1024 + i * 7) + " ssh2");
+  }
+}
+
+//! The options with the declarative parsers of `file` (bench/declarative/).
+kamatama::ParseOptions Declarative(const std::string& file) {
+  kamatama::ParseOptions opt;
+  std::shared_ptr<const kamatama::declarative::ParserSet> set;
+  kamatama::declarative::LoadSummary summary;
+  if (!kamatama::declarative::LoadParserSet({file}, &set, &summary).ok() || !summary.invalid.empty() ||
+      set->definitions().empty()) {
+    std::fprintf(stderr, "kmt_parsers_bench: %s did not load: %s", file.c_str(), summary.Text().c_str());
+    std::exit(1);
+  }
+  opt.user = std::make_shared<kamatama::declarative::UserParsers>();
+  opt.user->Swap(set);
+  return opt;
+}
+
+void BM_Parse(benchmark::State& state, const std::vector<std::string>* lines, const kamatama::ParseOptions* options) {
   kamatama::RawRecord rec;
   rec.received_ns = 1'764'158'400'000'000'000;
-  kamatama::ParseOptions opt;
+  const kamatama::ParseOptions& opt = *options;
   size_t i = 0, bytes = 0;
   for (auto _ : state) {
     rec.data = (*lines)[i];
@@ -102,9 +136,16 @@ int main(int argc, char** argv) {
   static auto corpus = LoadCorpus(fs::path(KMT_SOURCE_DIR) / ".." / "shared" / "corpus");
   LoadGenericSamples(fs::path(KMT_SOURCE_DIR) / "tests" / "data" / "generic", &corpus);
   Generate(&corpus);
+  GenerateSshd(&corpus);
+  static const kamatama::ParseOptions builtin;
   for (const auto& [name, lines] : corpus) {
-    benchmark::RegisterBenchmark(name.c_str(), BM_Parse, &lines);
+    benchmark::RegisterBenchmark(name.c_str(), BM_Parse, &lines, &builtin);
   }
+  const std::string defs = std::string(KMT_SOURCE_DIR) + "/bench/declarative/";
+  static const kamatama::ParseOptions kv = Declarative(defs + "kv_firewall.yaml");
+  static const kamatama::ParseOptions sshd = Declarative(defs + "sshd.yaml");
+  benchmark::RegisterBenchmark("declarative/kv", BM_Parse, &corpus["generated/kv"], &kv);
+  benchmark::RegisterBenchmark("declarative/sshd", BM_Parse, &corpus["generated/sshd"], &sshd);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

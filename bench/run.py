@@ -182,6 +182,41 @@ def parser_rows(runs=3, min_time=0.2):
     return rows
 
 
+def declarative_rows(runs=3, min_time=0.2):
+    """Issue 23: a declarative parser (bench/declarative/*.yaml) against the built-in one on the same generated
+    lines (key=value firewall lines, sshd logins): median lines/s per core of each and their ratio."""
+    if not os.path.exists(PARSERS_BENCH):
+        return {"note": "kmt_parsers_bench missing (Google Benchmark not found at configure time)"}
+    out = subprocess.run([PARSERS_BENCH, f"--benchmark_repetitions={runs}", f"--benchmark_min_time={min_time}",
+                          "--benchmark_filter=^(declarative|generated)/(kv|sshd)$", "--benchmark_format=json"],
+                         check=True, capture_output=True, text=True).stdout
+    rates = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("run_type") == "iteration":
+            rates.setdefault(b["run_name"], []).append(b["items_per_second"])
+    rows = {}
+    for fmt in ("kv", "sshd"):
+        d, g = rates.get(f"declarative/{fmt}"), rates.get(f"generated/{fmt}")
+        if d and g:
+            dm, gm = statistics.median(d), statistics.median(g)
+            rows[fmt] = {"declarative_lines_per_s": round(dm), "builtin_lines_per_s": round(gm),
+                         "ratio": round(dm / gm, 2), "runs": len(d)}
+    rows["lines"] = {"kv": "1,000 generated key=value firewall lines (~300 B, 16 pairs) over syslog",
+                     "sshd": "1,000 generated sshd Failed password / Accepted publickey lines"}
+    return rows
+
+
+def print_declarative(rows):
+    if "note" in rows:
+        print(f"declarative parsers: {rows['note']}")
+        return
+    print(f"{'declarative vs built-in (one core)':<36}{'declarative':>14}{'built-in':>12}{'ratio':>8}")
+    for fmt in ("kv", "sshd"):
+        if fmt in rows:
+            r = rows[fmt]
+            print(f"  {fmt:<34}{r['declarative_lines_per_s']:>14}{r['builtin_lines_per_s']:>12}{r['ratio']:>8.2f}")
+
+
 def print_parsers(rows):
     if "note" in rows:
         print(f"parsers: {rows['note']}")
@@ -316,6 +351,20 @@ def ingest_with_rules(work, raw, events, conns, base_rate=None, runs=1):
     return row
 
 
+def ingest_only(work, raw, events, conns, runs):
+    """TCP ingest without rules (issue 24): `runs` replays on fresh data directories; medians of
+    events/s, peak RSS and CPU seconds, with every run's figures."""
+    rs = []
+    for i in range(runs):
+        rs.append(kamatama_ingest(work, "ingest", raw, conns, []))
+        print(f"ingest run {i + 1}: {rs[-1]['events_per_second']:.0f} ev/s, peak RSS "
+              f"{rs[-1]['peak_rss_bytes'] / 2**20:.0f} MiB, {rs[-1]['cpu_seconds']:.1f} CPU s", flush=True)
+    med = {k: statistics.median(r[k] for r in rs) for k in ("events_per_second", "peak_rss_bytes", "cpu_seconds")}
+    print(f"ingest, {events} events, median of {runs}: {med['events_per_second']:.0f} ev/s, peak RSS "
+          f"{med['peak_rss_bytes'] / 2**20:.0f} MiB, {med['cpu_seconds']:.1f} CPU s", flush=True)
+    return dict(med, events=events, runs=[{k: r[k] for k in med} for r in rs])
+
+
 def print_ingest_with_rules(d):
     if "note" in d:
         print(f"ingest with rules: {d['note']}")
@@ -380,13 +429,17 @@ BASIC = "Basic " + __import__("base64").b64encode(f"admin:{BENCH_PASSWORD}".enco
 
 def merge_row(out, key, row):
     """Replaces one row (`key`) of the results file `out`, keeping the others."""
-    prev = {}
+    prev, indent = {}, 2
     if os.path.exists(out):
         with open(out) as f:
-            prev = json.load(f)
+            text = f.read()
+        prev = json.loads(text)
+        lines = text.split("\n")
+        if len(lines) > 1 and lines[1].startswith(" "):  # keep the file's indentation: a diff of one row only
+            indent = len(lines[1]) - len(lines[1].lstrip(" "))
     prev[key] = row
     with open(out, "w") as f:
-        json.dump(prev, f, indent=2)
+        json.dump(prev, f, indent=indent)
     print(f"written to {out}")
 
 
@@ -539,10 +592,16 @@ def main():
     ap.add_argument("--parsers-only", action="store_true",
                     help="only the parser rows (kmt_parsers_bench); merged into --out")
     ap.add_argument("--parser-runs", type=int, default=3, help="kmt_parsers_bench repetitions (median)")
+    ap.add_argument("--declarative-only", action="store_true",
+                    help="only declarative parsers against the built-in ones on the same lines (issue 23); "
+                         "merged into --out as declarative_parsers")
     ap.add_argument("--ingest-rules-only", action="store_true",
                     help="only ingest with every snapshot rule against ingest without (--events lines, "
                          "--ingest-runs alternating pairs); merged into --out as ingest_with_rules")
     ap.add_argument("--ingest-runs", type=int, default=3, help="with --ingest-rules-only: pairs of replays (median)")
+    ap.add_argument("--ingest-only", action="store_true",
+                    help="only TCP ingest without rules (--events lines, --ingest-runs replays on fresh data "
+                         "directories, medians); merged into --out as ingest_only (issue 24)")
     ap.add_argument("--hunt-only", action="store_true",
                     help="only the retro-hunt rows, on the data a kept --workdir holds; merged into --out")
     ap.add_argument("--investigate-only", action="store_true",
@@ -567,16 +626,19 @@ def main():
         hunt_only(a)
         return
 
-    if a.ingest_rules_only:
+    if a.ingest_only or a.ingest_rules_only:
         work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
         os.makedirs(work, exist_ok=True)
         raw = os.path.join(work, "lines.log")
         with open(raw, "w") as f:
             subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(a.events), "1"],
                            stdout=f, check=True)
-        d = ingest_with_rules(work, raw, a.events, a.connections, runs=a.ingest_runs)
-        print_ingest_with_rules(d)
-        merge_row(a.out, "ingest_with_rules", d)
+        if a.ingest_only:
+            merge_row(a.out, "ingest_only", ingest_only(work, raw, a.events, a.connections, a.ingest_runs))
+        else:
+            d = ingest_with_rules(work, raw, a.events, a.connections, runs=a.ingest_runs)
+            print_ingest_with_rules(d)
+            merge_row(a.out, "ingest_with_rules", d)
         if not a.workdir:
             shutil.rmtree(work, ignore_errors=True)
         return
@@ -596,6 +658,12 @@ def main():
             print(f"intel hunt: {h['indicators']} indicators over {h['events']} events: {h['hunt_ms']:.0f} ms "
                   f"({h['indicators_hit']} indicators seen {h['sightings']} times; blocks {h['blocks']})", flush=True)
         merge_row(a.out, "intel", d)
+        return
+
+    if a.declarative_only:
+        d = declarative_rows(a.parser_runs)
+        print_declarative(d)
+        merge_row(a.out, "declarative_parsers", d)
         return
 
     if a.parsers_only:
@@ -800,11 +868,13 @@ def main():
     res["detect"] = detect_rows()
     res["intel"] = intel_rows()
     res["parsers"] = parser_rows(a.parser_runs, 0.2 if a.parser_runs > 1 else 0.01)
+    res["declarative_parsers"] = declarative_rows(a.parser_runs, 0.2 if a.parser_runs > 1 else 0.01)  # issue 23
     ki, ri = res["ingest"]["kamatama"], res["ingest"]["rsyslog"]
     print()
     print_detect(res["detect"])
     print_intel(res["intel"])
     print_parsers(res["parsers"])
+    print_declarative(res["declarative_parsers"])
     print(f"events: {a.events}   connections: {a.connections}   search runs (median): {a.runs}")
     print(f"{'ingest':<28}{'events/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}")
     for name, v in res["ingest"].items():

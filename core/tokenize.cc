@@ -13,19 +13,76 @@
 
 namespace kamatama {
 
-uint64_t HashTokenLower(std::string_view token) {
-  // FNV-1a over lowercased bytes, then a murmur3 finaliser for good high bits.
-  uint64_t h = 14695981039346656037ULL;
-  for (char c : token) {
-    h ^= static_cast<unsigned char>(AsciiLower(c));
-    h *= 1099511628211ULL;
-  }
+namespace {
+// HashTokenLower: FNV-1a over lowercased bytes, then a murmur3 finaliser for good high bits.
+constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr uint64_t kFnvPrime = 1099511628211ULL;
+inline uint64_t FinishHash(uint64_t h) {
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53ULL;
   h ^= h >> 33;
   return h;
+}
+
+// Byte classes of the tokenizer: a word byte's lowercase value, kSep for '.' and '-' (inside
+// compounds), kOther for the rest.
+constexpr uint16_t kSep = 0x100, kOther = 0x200;
+struct ByteClasses {
+  uint16_t of[256];
+  constexpr ByteClasses() : of() {
+    for (int c = 0; c < 256; ++c) {
+      if (IsWordByte(static_cast<unsigned char>(c))) of[c] = static_cast<unsigned char>(AsciiLower(static_cast<char>(c)));
+      else if (c == '.' || c == '-') of[c] = kSep;
+      else of[c] = kOther;
+    }
+  }
+};
+constexpr ByteClasses kClasses;
+}  // namespace
+
+uint64_t HashTokenLower(std::string_view token) {
+  uint64_t h = kFnvOffset;
+  for (char c : token) {
+    h ^= static_cast<unsigned char>(AsciiLower(c));
+    h *= kFnvPrime;
+  }
+  return FinishHash(h);
+}
+
+void HashTokensLower(std::string_view text, std::vector<uint64_t>* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && kClasses.of[p[i]] >= kSep) ++i;  // a run starts with a word byte
+    if (i >= n) break;
+    // One run of word bytes and separators: its words, and the run itself up to its last word
+    // byte (trailing separators trimmed) when a separator comes before that byte.
+    uint64_t word = kFnvOffset, run = kFnvOffset, run_to_last_word = 0;
+    bool in_word = false, after_sep = false, compound = false;
+    for (; i < n; ++i) {
+      const uint16_t k = kClasses.of[p[i]];
+      if (k < kSep) {
+        word = (word ^ k) * kFnvPrime;
+        run = (run ^ k) * kFnvPrime;
+        run_to_last_word = run;
+        in_word = true;
+        compound |= after_sep;
+      } else if (k == kSep) {
+        if (in_word) out->push_back(FinishHash(word));
+        word = kFnvOffset;
+        in_word = false;
+        run = (run ^ p[i]) * kFnvPrime;
+        after_sep = true;
+      } else {
+        break;
+      }
+    }
+    if (in_word) out->push_back(FinishHash(word));
+    if (compound) out->push_back(FinishHash(run_to_last_word));
+  }
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

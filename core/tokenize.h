@@ -12,17 +12,23 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace kamatama {
 
-inline bool IsWordByte(unsigned char c) {
+constexpr bool IsWordByte(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
          c >= 0x80;
 }
-inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 //! 64-bit hash of the ASCII-lowercased token; stable across builds and machines (it is stored).
 uint64_t HashTokenLower(std::string_view token);
+
+//! Appends HashTokenLower of every token of `text` to *out (the tokens ForEachToken gives, each
+//! once per occurrence; the order may differ from ForEachToken's), in one pass over the bytes with
+//! no lowercased copies: a compound's hash and its words' hashes are computed side by side.
+void HashTokensLower(std::string_view text, std::vector<uint64_t>* out);
 
 //! Case-insensitive (ASCII) equality.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

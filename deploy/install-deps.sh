@@ -22,6 +22,9 @@ PKGS=(
   # real peers used by the tests (rsyslog-elasticsearch: omelasticsearch, a real _bulk client;
   # rsyslog-relp: omrelp, the RELP sender of tests/relp_integration_test.cc)
   rsyslog rsyslog-openssl rsyslog-elasticsearch rsyslog-relp bsdutils curl python3 procps openssl
+  # the local ClickHouse cluster of the ClickHouse backend's tests (tests/clickhouse/cluster.sh:
+  # 2 shards x 2 replicas and ZooKeeper on loopback; Debian's 18.16, for tests only, never to deploy)
+  clickhouse-server zookeeper
   # the SMTP server the notification test sends to (tests/notify_smtp.py)
   python3-aiosmtpd
   # reliability test: RFC 3164 years around New Year (tests/reliability_integration_test.cc)
@@ -57,5 +60,9 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # rsyslog is a test peer, not a system service we want running on 514 here.
 if [[ " ${missing[*]} " == *" rsyslog "* ]] && command -v systemctl >/dev/null 2>&1; then
   $SUDO systemctl disable --now rsyslog >/dev/null 2>&1 || true
+fi
+# clickhouse-server too: the tests start their own servers (tests/clickhouse/cluster.sh).
+if [[ " ${missing[*]} " == *" clickhouse-server "* ]] && command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
 fi
 echo "install-deps: done"

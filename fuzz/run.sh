@@ -30,6 +30,7 @@ families() {
     proxy_fuzz) echo proxy ;;
     windows_fuzz) echo sysmon auth/windows-security-xml ;;
     kv_fuzz) echo firewall/fortigate-kv proxy/sophos-xg-webfilter av/sophos-xg-antivirus ;;
+    declarative_fuzz) echo auth/linux-sshd-pam firewall/fortigate-kv ;;  # issue 23: grok and kv definitions
     syslog_fuzz | framing_fuzz) echo av auth dhcp dns firewall mail proxy sysmon ;;  # every envelope
   esac
 }

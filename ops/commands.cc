@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "clickhouse/client.h"
+#include "clickhouse/schema.h"
 #include "core/time.h"
 #include "detect/hunt.h"
 #include "detect/ruleset.h"
@@ -29,6 +31,7 @@ struct Args {
   std::vector<std::string> paths;
   std::vector<std::string> rules;  //!< import --rules
   CLI::App *check = nullptr, *backup = nullptr, *restore = nullptr, *import = nullptr;
+  CLI::App *clickhouse = nullptr, *clickhouse_init = nullptr;  // issue 26
 };
 Args& A() {
   static Args a;
@@ -136,7 +139,32 @@ int CheckConfig() {
     fmt::print(stderr, "kamatama: {}\n", s.ToString());
     return 2;
   }
+  if (cfg.backend == "clickhouse") {  // issue 26: reach every server, and find the cluster
+    std::string report;
+    s = clickhouse::CheckServers(clickhouse::Client(cfg.clickhouse), &report);
+    fmt::print("{}", report);
+    if (!s.ok()) {
+      fmt::print(stderr, "kamatama: {}: clickhouse: {}\n", A().check_file, s.ToString());
+      return 2;
+    }
+  }
   fmt::print("{}: OK\n", A().check_file);
+  return 0;
+}
+
+// `kamatama clickhouse init --config F` (issue 26): the database and tables, idempotently.
+int ClickHouseInit() {
+  server::Config cfg;
+  Status s = LoadConfig(A().config, &cfg);
+  if (s.ok() && cfg.backend != "clickhouse")
+    s = Status::InvalidArgument(A().config + ": store.backend: must be clickhouse for clickhouse init");
+  std::string report;
+  if (s.ok()) s = clickhouse::InitSchema(clickhouse::Client(cfg.clickhouse), &report);
+  fmt::print("{}", report);
+  if (!s.ok()) {
+    fmt::print(stderr, "kamatama clickhouse init: {}\n", s.ToString());
+    return 1;
+  }
   return 0;
 }
 
@@ -303,6 +331,10 @@ void AddCommands(CLI::App* app) {
   a.check = app->add_subcommand("check-config", "validate a configuration file (exit 0 if valid, 2 if not)");
   a.check->add_option("file", a.check_file, "YAML configuration file")->required();
 
+  a.clickhouse = app->add_subcommand("clickhouse", "the ClickHouse backend (store.backend: clickhouse)");
+  a.clickhouse_init = a.clickhouse->add_subcommand("init", "create the database and tables on the cluster (idempotent)");
+  a.clickhouse_init->add_option("--config", a.config, "configuration file with the clickhouse section")->required();
+
   a.backup = app->add_subcommand("backup", "incremental, consistent backup of the store into a directory");
   a.backup->add_option("--to", a.to, "backup directory (created; later backups share unchanged files)")->required();
   a.backup->add_option("--server", a.server, "URL of the running server that makes the backup (default http://127.0.0.1:8080)");
@@ -332,6 +364,7 @@ void AddCommands(CLI::App* app) {
 int RunCommand(const CLI::App& app) {
   auto& a = A();
   if (a.check && a.check->parsed()) return CheckConfig();
+  if (a.clickhouse_init && a.clickhouse_init->parsed()) return ClickHouseInit();
   if (a.backup && a.backup->parsed()) return Backup();
   if (a.restore && a.restore->parsed()) return Restore();
   if (a.import && a.import->parsed()) return Import();

@@ -9,6 +9,8 @@
 #include <fmt/ranges.h>
 
 #include "ops/ops.h"
+
+#include "clickhouse/options.h"
 #include "server/reload_hooks.h"
 
 namespace kamatama::ops {
@@ -45,6 +47,9 @@ Status ValidateConfig(const std::string& where, const server::Config& cfg) {
                                                  *a.value));
   }
   if (cfg.storage.dir.empty()) return Status::InvalidArgument(where + ": data_dir: must not be empty");
+  if (cfg.backend == "clickhouse") {  // issue 26
+    if (Status s = clickhouse::Validate(cfg.clickhouse, where + ": clickhouse"); !s.ok()) return s;
+  }
   if (cfg.query.default_limit > cfg.query.max_limit)
     return Status::InvalidArgument(fmt::format("{}: query.default_limit: must not exceed query.max_limit ({} > {})",
                                                where, cfg.query.default_limit, cfg.query.max_limit));
@@ -180,6 +185,8 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
     for (const auto& [k, v] : c.detection.placeholders) ph += fmt::format("{}={};", k, fmt::join(v, ","));
     n("detection.placeholders", ph);
   }
+  // issue 23: the declarative parser directories (a hook re-reads the definitions)
+  n("parsers.dirs", fmt::format("{}", fmt::join(c.parsers.dirs, ",")));
   // issue 21: how matches become alerts (applied at a restart)
   n("detection.alerts", fmt::format("{} {} {}", c.detection.alerts.dedup_window_ns, c.detection.alerts.per_rule_cap,
                                     fmt::join(c.detection.alerts.dedup_fields, ",")));
@@ -192,6 +199,14 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("notifications.timeout", c.notify.timeout_ns);
   n("notifications.ca_file", c.notify.ca_file);
   n("notifications.rate_window", c.notify.rate_window_ns);
+  // issue 26: the store backend and the ClickHouse cluster (applied at a restart)
+  n("store.backend", c.backend);
+  n("clickhouse.urls", fmt::format("{}", fmt::join(c.clickhouse.urls, ",")));
+  n("clickhouse.cluster", c.clickhouse.cluster);
+  n("clickhouse.database", c.clickhouse.database);
+  n("clickhouse.user", c.clickhouse.user);
+  m["clickhouse.password"] = Setting{c.clickhouse.password, c.clickhouse.password.empty() ? "(none)" : "(set)"};
+  n("clickhouse.tls", c.clickhouse.ca_file);
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));

@@ -28,10 +28,39 @@ bool RunSourceParser(const SourceParser* parser, Event* ev) {
   return true;
 }
 
+//! Records in *trace (if any) which parser took the event; true.
+bool Took(ParseTrace* trace, std::string_view name, bool declarative) {
+  if (trace) {
+    trace->parser = name;
+    trace->declarative = declarative;
+  }
+  return true;
+}
+
+//! The source parsers for an envelope-parsed event: the one rec.source names, else the
+//! declarative parsers of `order: first`, the built-in ones, those of `order: last`. True if one
+//! took it.
+bool RunParsers(const RawRecord& rec, const declarative::ParserSet* user, bool json, Event* ev, ParseTrace* trace) {
+  const ParserRegistry& registry = ParserRegistry::Global();
+  if (!rec.source.empty()) {
+    if (const SourceParser* p = registry.ByDataset(rec.source)) return RunSourceParser(p, ev) && Took(trace, p->dataset, false);
+    const declarative::Definition* d = user ? user->ByDataset(rec.source) : nullptr;
+    return d && user->RunOne(d, ev, json) && Took(trace, d->name, true);
+  }
+  if (user) {
+    if (const declarative::Definition* d = user->Run(declarative::Order::kFirst, ev, json)) return Took(trace, d->name, true);
+  }
+  if (const SourceParser* p = registry.Parse(ev, json)) return Took(trace, p->dataset, false);
+  if (user) {
+    if (const declarative::Definition* d = user->Run(declarative::Order::kLast, ev, json)) return Took(trace, d->name, true);
+  }
+  return false;
+}
+
 }  // namespace
 
-Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
-  const ParserRegistry& registry = ParserRegistry::Global();
+Event ParseRecord(const RawRecord& rec, const ParseOptions& opt, ParseTrace* trace) {
+  const std::shared_ptr<const declarative::ParserSet> user = opt.user ? opt.user->Current() : nullptr;
   Event ev;
   ev.original = rec.data;
   ev.ingested_ns = rec.received_ns;
@@ -41,8 +70,7 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
   if ((rec.flags & kRawJson) || StartsWithBrace(rec.data)) {
     std::string error;
     if (ParseJsonEvent(rec.data, rec.received_ns, &ev, &error)) {
-      bool parsed = rec.source.empty() ? registry.Parse(&ev, true) != nullptr
-                                       : RunSourceParser(registry.ByDataset(rec.source), &ev);
+      const bool parsed = RunParsers(rec, user.get(), true, &ev, trace);
       if (!parsed && !ev.Get(field::kDataset)) ev.Set(field::kDataset, "syslog.json");
       done = true;
     } else if (rec.flags & kRawJson) {
@@ -51,8 +79,7 @@ Event ParseRecord(const RawRecord& rec, const ParseOptions& opt) {
   }
   if (!done) {
     const bool is_syslog = ParseSyslog(rec.data, rec.received_ns, opt.syslog, &ev);
-    bool parsed = rec.source.empty() ? registry.Parse(&ev, false) != nullptr
-                                     : RunSourceParser(registry.ByDataset(rec.source), &ev);
+    const bool parsed = RunParsers(rec, user.get(), false, &ev, trace);
     if (!parsed) ev.Set(field::kDataset, is_syslog ? "syslog.generic" : "syslog.raw");
   }
   if (!rec.observer.empty()) ev.Set(field::kObserverIp, rec.observer);

@@ -2,8 +2,12 @@
 //! The parsing entry point every ingest path calls: RawRecord in, Event out.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "core/event.h"
 #include "core/raw_record.h"
+#include "parsers/declarative/parser_set.h"
 #include "parsers/syslog.h"
 
 namespace kamatama {
@@ -15,6 +19,15 @@ inline constexpr uint8_t kRawInternal = 4;
 
 struct ParseOptions {
   SyslogOptions syslog;
+  //! Declarative parsers (parsers.dirs, docs/parsers.md); may be null. Every copy of the options
+  //! shares the holder, so a set swapped in on SIGHUP reaches every ingest path at once.
+  std::shared_ptr<declarative::UserParsers> user;
+};
+
+//! Which parser took a record (for `kamatama parsers test`).
+struct ParseTrace {
+  std::string parser;  //!< a declarative parser's name or a built-in parser's dataset; empty: none
+  bool declarative = false;
 };
 
 //! Parses one record. Deterministic: the same RawRecord and options always give the same Event
@@ -26,7 +39,10 @@ struct ParseOptions {
 //!  - otherwise ParseSyslog, then the source parser ByDataset(rec.source) if rec.source is set,
 //!    else Choose(ev); if none or it declines, event.dataset = "syslog" ("raw" when the line
 //!    was not syslog either);
+//!  - declarative parsers (opt.user): `order: first` ones before the built-in parsers, `order:
+//!    last` ones when none of those took the line; rec.source may name one's dataset;
 //!  - kRawTruncated adds tag "truncated" and error.message "line truncated at N bytes".
-Event ParseRecord(const RawRecord& rec, const ParseOptions& opt);
+//! `trace`, if given, receives the parser that took the record.
+Event ParseRecord(const RawRecord& rec, const ParseOptions& opt, ParseTrace* trace = nullptr);
 
 }  // namespace kamatama

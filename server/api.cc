@@ -3,6 +3,7 @@
 #include "server/admin_routes.h"
 #include "server/investigate_routes.h"
 #include "server/alerts_routes.h"
+#include "server/case_routes.h"
 
 #include <simdjson.h>
 
@@ -15,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "core/csv.h"
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/time.h"
@@ -143,6 +145,13 @@ Response Api::Dispatch(Request& req) {
                        return Audit(req, req.principal, action, outcome, extra);
                      }};
     if (auto r = HandleNotifyRoute(req, ctx)) return std::move(*r);
+  }
+  if (req.path.rfind("/api/v1/cases", 0) == 0) {  // issue 22: cases (server/case_routes.cc)
+    CaseRoutes ctx{cases_, cfg_, *store_, alerts_, [&](const std::string& f) { return RestrictFilter(req.principal, f); },
+                   [this, &req](std::string_view action, std::string_view outcome, const auto& extra) {
+                     return Audit(req, req.principal, action, outcome, extra);
+                   }};
+    if (auto r = HandleCaseRoute(req, ctx)) return std::move(*r);
   }
   if (auto r = HandleLibraryRoute(req, LibraryRoutes{saved_searches_, dashboards_,
                                                      [this](const std::string& q, bool filter_only) {
@@ -360,20 +369,6 @@ Response Api::Search(const Request& req) {
   return r;
 }
 
-namespace {
-bool LooksNumeric(std::string_view s) {
-  if (s.empty() || s.size() > 24) return false;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size() || (s[i] == '0' && i + 1 < s.size() && s[i + 1] != '.')) return false;
-  bool dot = false, digit = false;
-  for (; i < s.size(); ++i) {
-    if (s[i] >= '0' && s[i] <= '9') digit = true;
-    else if (s[i] == '.' && !dot) dot = true;
-    else return false;
-  }
-  return digit && s.back() != '.';
-}
-}  // namespace
 
 Status Api::ComputeTable(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so,
                          query::Table* table, store::ScanResult* res, bool* groups_complete) {
@@ -648,26 +643,6 @@ Response Api::Ingest(const Request& req) {
 }
 
 namespace {
-// One CSV cell (RFC 4180). Cells a spreadsheet would run as a formula get a leading quote:
-// log lines are written by attackers.
-void AppendCsvCell(std::string_view v, std::string* out) {
-  bool formula = !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
-                                v[0] == '\r');
-  if (formula && LooksNumeric(v)) formula = false;  // -5 is a number, not a formula
-  bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out->append(v);
-    return;
-  }
-  out->push_back('"');
-  if (formula) out->push_back('\'');
-  for (char c : v) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
 std::vector<std::string> SplitFields(std::string_view list) {
   std::vector<std::string> out;
   while (!list.empty()) {

@@ -18,6 +18,7 @@
 
 #include "core/json.h"
 #include "ingest/pipeline.h"
+#include "investigate/case.h"
 #include "investigate/lease_index.h"
 #include "server/auth.h"
 #include "server/config.h"
@@ -83,6 +84,8 @@ class Api {
   }
   //! Notification targets (issue 21): /api/v1/notifications*. Set before serving.
   void SetNotifier(Notifier* notifier) { notifier_ = notifier; }
+  //! Cases (issue 22): /api/v1/cases*. Set before serving.
+  void SetCases(investigate::CaseBook* cases) { cases_ = cases; }
   //! Saved searches and dashboards (issue 25): /api/v1/saved-searches*, /api/v1/dashboards*.
   //! Set before serving.
   void SetLibrary(OwnedObjectStore* saved_searches, OwnedObjectStore* dashboards) {
@@ -190,6 +193,7 @@ class Api {
   const LiveDetection* detection_ = nullptr;  // issue 20
   AlertStore* alerts_ = nullptr;    // issue 21
   Notifier* notifier_ = nullptr;    // issue 21: notifications
+  investigate::CaseBook* cases_ = nullptr;  // issue 22: cases
   OwnedObjectStore* saved_searches_ = nullptr;  // issue 25
   OwnedObjectStore* dashboards_ = nullptr;      // issue 25
   //! Whether a query parses as a search would take it (issue 25: saved queries and panels); ""

@@ -126,21 +126,28 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/v1/alerts*", true, kPermSearch, "/api/v1/alerts", "alerts (list, one)"},
       {"PATCH", "/api/v1/rules/*", true, kPermAdmin, "/api/v1/rules/x", "tune a rule (on/off, level, exclusions)"},
       {"*", "/api/v1/rules*", true, kPermSearch, "/api/v1/rules", "rules, hits, tuning, coverage"},
+      // Cases (issue 22): viewers read, analysts (triage) create, pin, note and edit, exports need the
+      // export permission, only administrators delete a case.
+      {"GET", "/api/v1/cases/*/export", true, kPermExport, "/api/v1/cases/1/export", "export a case (JSON, CSV, Markdown, HTML)"},
+      {"DELETE", "/api/v1/cases/*", true, kPermAdmin, "/api/v1/cases/1", "delete a case"},
+      {"GET", "/api/v1/cases*", true, kPermSearch, "/api/v1/cases", "cases (list, one, a pinned event)"},
+      {"POST", "/api/v1/cases*", true, kPermTriage, "/api/v1/cases/1/notes", "create a case, pin to it, add a note"},
+      {"PATCH", "/api/v1/cases/*", true, kPermTriage, "/api/v1/cases/1", "edit a case, unpin items"},
       // Notification targets (issue 21): where alerts are sent, with their secrets: administrators.
       {"*", "/api/v1/notifications*", true, kPermAdmin, "/api/v1/notifications", "notification targets, test (admins)"},
       // Saved searches and dashboards (issue 25): everyone who searches reads the shared ones;
-      // writing needs the triage permission (analysts, admins), and the handler
-      // (server/owned_store.h) lets only owners and administrators change one.
-      {"POST", "/api/v1/saved-searches*", true, kPermTriage, "/api/v1/saved-searches", "create a saved search"},
-      {"PUT", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "replace a saved search (owners, admins)"},
-      {"PATCH", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "change a saved search (owners, admins)"},
-      {"DELETE", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "delete a saved search (owners, admins)"},
+      // analysts write (the route needs the analyst's permission) and the handler
+      // (server/owned_store.h) lets only owners and administrators change an existing one.
       {"GET", "/api/v1/saved-searches*", true, kPermSearch, "/api/v1/saved-searches", "saved searches (list, one)"},
-      {"POST", "/api/v1/dashboards*", true, kPermTriage, "/api/v1/dashboards", "create or import a dashboard"},
-      {"PUT", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "replace a dashboard (owners, admins)"},
-      {"PATCH", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "change a dashboard (owners, admins)"},
-      {"DELETE", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "delete a dashboard (owners, admins)"},
+      {"POST", "/api/v1/saved-searches*", true, kPermTriage, "/api/v1/saved-searches", "create a saved search"},
+      {"PUT", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "replace a saved search (owner or admin)"},
+      {"PATCH", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "change a saved search (owner or admin)"},
+      {"DELETE", "/api/v1/saved-searches/*", true, kPermTriage, "/api/v1/saved-searches/x", "delete a saved search (owner or admin)"},
       {"GET", "/api/v1/dashboards*", true, kPermSearch, "/api/v1/dashboards", "dashboards (list, one, export)"},
+      {"POST", "/api/v1/dashboards*", true, kPermTriage, "/api/v1/dashboards", "create or import a dashboard"},
+      {"PUT", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "replace a dashboard (owner or admin)"},
+      {"PATCH", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "change a dashboard (owner or admin)"},
+      {"DELETE", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "delete a dashboard (owner or admin)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

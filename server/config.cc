@@ -201,6 +201,14 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
   }
 }
 
+// `parsers:` (issue 23): the directories of declarative parser definitions.
+void ReadParsers(Reader& r, const YAML::Node& n, ParsersOptions* out) {
+  r.Keys(n, "parsers", {"dirs"});
+  if (!n || !r.status.ok()) return;
+  if (auto d = n["dirs"]; d && !d.IsNull() && !StringList(d, &out->dirs))
+    r.Fail("parsers.dirs", "must be a list of directories");
+}
+
 // `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.
 void ReadIntel(Reader& r, const YAML::Node& in, IntelOptions* out) {
   r.Keys(in, "intel", {"max_list_bytes", "max_indicators", "alert_dedup", "hunt_on_import", "feeds", "allowed_urls",
@@ -254,6 +262,33 @@ void ReadNotify(Reader& r, const YAML::Node& in, NotifyOptions* out) {
 }
 }  // namespace
 
+namespace {
+// `store: {backend}` and `clickhouse: {urls, cluster, database, user, password, tls: {ca_file}}`
+// (issue 26); clickhouse::Validate checks the values once loaded (ops::ValidateConfig).
+void ReadClickHouse(Reader& r, const YAML::Node& store, const YAML::Node& ch, Config* cfg) {
+  r.Keys(store, "store", {"backend"});
+  if (store && store["backend"] && r.status.ok()) {
+    const std::string v = store["backend"].IsScalar() ? store["backend"].as<std::string>() : "";
+    if (v != "rocksdb" && v != "clickhouse") return r.Fail("store.backend", "must be rocksdb or clickhouse");
+    cfg->backend = v;
+  }
+  r.Keys(ch, "clickhouse", {"urls", "cluster", "database", "user", "password", "tls"});
+  if (!ch || !r.status.ok()) return;
+  clickhouse::ClickHouseOptions& o = cfg->clickhouse;
+  if (auto urls = ch["urls"]) {
+    if (!urls.IsSequence()) return r.Fail("clickhouse.urls", "must be a list of http:// or https:// URLs");
+    o.urls.clear();
+    for (const auto& u : urls) o.urls.push_back(u.IsScalar() ? u.as<std::string>() : "");
+  }
+  r.Str(ch["cluster"], "clickhouse.cluster", &o.cluster);
+  r.Str(ch["database"], "clickhouse.database", &o.database);
+  r.Str(ch["user"], "clickhouse.user", &o.user);
+  r.Str(ch["password"], "clickhouse.password", &o.password);
+  r.Keys(ch["tls"], "clickhouse.tls", {"ca_file"});
+  if (ch["tls"]) r.Str(ch["tls"]["ca_file"], "clickhouse.tls.ca_file", &o.ca_file);
+}
+}  // namespace
+
 Status LoadConfigFile(const std::string& path, Config* cfg) {
   YAML::Node root;
   try {
@@ -266,7 +301,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   bool secure_cookies = false;
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
-                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel", "notifications"});
+                     "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel", "notifications",
+                     "parsers", "store", "clickhouse"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -451,6 +487,8 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     ReadDetection(r, root["detection"], &cfg->detection);  // issue 20
     ReadIntel(r, root["intel"], &cfg->intel);              // issue 28
     ReadNotify(r, root["notifications"], &cfg->notify);    // issue 21
+    ReadParsers(r, root["parsers"], &cfg->parsers);        // issue 23
+    ReadClickHouse(r, root["store"], root["clickhouse"], cfg);  // issue 26
     auto backup = root["backup"];
     r.Keys(backup, "backup", {"allowed_dirs"});
     if (backup && backup["allowed_dirs"] && r.status.ok()) {

@@ -15,6 +15,7 @@
 #include "parsers/parse.h"
 #include "server/auth.h"
 #include "server/selfmon.h"
+#include "clickhouse/options.h"
 #include "store/store.h"
 
 namespace kamatama::server {
@@ -83,6 +84,12 @@ struct DetectionOptions {
   AlertOptions alerts;  //!< issue 21
 };
 
+//! `parsers:` (issue 23): directories (or files) of declarative parser definitions
+//! (docs/parsers.md); `serve --parsers` adds one. Reloaded on SIGHUP.
+struct ParsersOptions {
+  std::vector<std::string> dirs;
+};
+
 //! `backup:` (issue 19): where POST /api/v1/admin/backup may write. Each entry is resolved
 //! (realpath) at start; a target must lie inside one of them and never inside the data directory.
 struct BackupOptions {
@@ -144,6 +151,10 @@ struct Config {
   BackupOptions backup;       // `backup:` (issue 19)
   IntelOptions intel;         // `intel:` (issue 28)
   NotifyOptions notify;       // `notifications:` (issue 21)
+  ParsersOptions parsers;     // `parsers:` (issue 23)
+  //! `store.backend` (issue 26): "rocksdb" (this machine) or "clickhouse" (the `clickhouse:` cluster).
+  std::string backend = "rocksdb";
+  clickhouse::ClickHouseOptions clickhouse;  // `clickhouse:` (issue 26)
   int io_threads = 2;
 };
 

@@ -1,5 +1,5 @@
 // server/intel_fetch.cc
-//! Fetches of intel.feeds, through the server's HTTP client (server/http_client.h).
+//! Fetches of intel.feeds, through the server's HTTP client (net/http_client.h).
 #include "server/intel_fetch.h"
 
 #include <algorithm>
@@ -8,9 +8,16 @@
 #include <fmt/format.h>
 
 #include "core/metrics.h"
-#include "server/http_client.h"
+#include "net/http_client.h"
 
 namespace kamatama::server {
+
+using net::HttpAnswer;
+using net::HttpCall;
+using net::HttpSend;
+using net::HttpUrl;
+using net::IsInternalAddress;
+using net::SplitHttpUrl;
 
 namespace {
 

@@ -18,7 +18,6 @@
 #include <thread>
 
 #include "server/config.h"
-#include "server/http_client.h"  // IsInternalAddress
 #include "server/intel_routes.h"
 
 namespace kamatama::server {

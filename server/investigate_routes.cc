@@ -22,12 +22,7 @@ const std::string* Param(const Request& req, const std::string& name) {
 }
 
 investigate::Searcher MakeSearcher(const Request& req, const InvestigateContext& ctx) {
-  investigate::SearchLimits limits;
-  limits.deadline_ns = store::NowSteady() + ctx.cfg.query.timeout_ns;
-  limits.cancelled = req.cancelled;
-  limits.max_memory_bytes = ctx.cfg.query.max_memory;
-  limits.restrict = ctx.restrict;
-  return investigate::Searcher(ctx.store, std::move(limits));
+  return RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict);
 }
 
 // from/to parameters (API times: RFC 3339, epoch, now-30d); absent means unbounded.
@@ -195,6 +190,16 @@ Response Connection(const Request& req, const InvestigateContext& ctx) {
 }
 
 }  // namespace
+
+investigate::Searcher RequestSearcher(const Request& req, const Config& cfg, const store::Store& store,
+                                      std::function<std::string(const std::string&)> restrict) {
+  investigate::SearchLimits limits;
+  limits.deadline_ns = store::NowSteady() + cfg.query.timeout_ns;
+  limits.cancelled = req.cancelled;
+  limits.max_memory_bytes = cfg.query.max_memory;
+  limits.restrict = std::move(restrict);
+  return investigate::Searcher(store, std::move(limits));
+}
 
 std::optional<Response> HandleInvestigateRoute(const Request& req, const InvestigateContext& ctx) {
   using Handler = Response (*)(const Request&, const InvestigateContext&);

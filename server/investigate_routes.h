@@ -10,6 +10,7 @@
 #include <string>
 
 #include "investigate/lease_index.h"
+#include "investigate/searcher.h"
 #include "server/http_types.h"
 #include "server/config.h"
 #include "store/store.h"
@@ -23,6 +24,11 @@ struct InvestigateContext {
   //! The caller's visibility restriction of a filter (Api::RestrictFilter).
   std::function<std::string(const std::string&)> restrict;
 };
+
+//! A searcher with the request's limits (query.timeout, query.max_memory, cancellation) and the
+//! caller's visibility `restrict` (investigation and case routes).
+investigate::Searcher RequestSearcher(const Request& req, const Config& cfg, const store::Store& store,
+                                      std::function<std::string(const std::string&)> restrict);
 
 //! The answer when `req` is one of the investigation endpoints, else nullopt.
 std::optional<Response> HandleInvestigateRoute(const Request& req, const InvestigateContext& ctx);

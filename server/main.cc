@@ -34,6 +34,8 @@
 #include "ingest/relp_server.h"
 #include "ingest/syslog_server.h"
 #include "ops/ops.h"
+#include "parsers/declarative/cli.h"
+#include "parsers/declarative/parser_set.h"
 #include "parsers/parse.h"
 #include "parsers/registry.h"
 #include "server/api.h"
@@ -97,6 +99,23 @@ bool LoadRules(server::LiveDetection* detection, server::AlertStore* alerts, con
   return s.ok();
 }
 
+//! Loads the declarative parsers of `dirs` into `holder` (issue 23); logs the counts and every
+//! definition that did not load. False, with the running set kept, if a directory cannot be read.
+bool LoadUserParsers(const std::vector<std::string>& dirs, declarative::UserParsers* holder) {
+  std::shared_ptr<const declarative::ParserSet> set;
+  declarative::LoadSummary summary;
+  Status s = declarative::LoadParserSet(dirs, &set, &summary);
+  for (const declarative::Problem& p : summary.invalid) Log("parser invalid: " + p.ToString());
+  if (!s.ok()) {
+    Log("error: parsers: " + s.ToString());
+    return false;
+  }
+  holder->Swap(std::move(set));
+  if (!dirs.empty() || !summary.invalid.empty())
+    Log(fmt::format("parsers: {} loaded, {} invalid", summary.loaded.size(), summary.invalid.size()));
+  return true;
+}
+
 int Serve(server::Config cfg, const std::function<Status(server::Config*)>& reload_config) {
   RaiseFileLimit();
   // Issue 19: a data directory kamatama creates is its own alone (0700); an existing one keeps
@@ -104,6 +123,17 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   if (std::error_code ec; !std::filesystem::exists(cfg.storage.dir, ec)) {
     std::filesystem::create_directories(cfg.storage.dir, ec);
     if (!ec) std::filesystem::permissions(cfg.storage.dir, std::filesystem::perms::owner_all, ec);
+  }
+  // Declarative parsers (issue 23): one holder shared by every copy of cfg.parse, swapped on
+  // SIGHUP (the hook below); before the store opens, so that recovery parses with them too.
+  cfg.parse.user = std::make_shared<declarative::UserParsers>();
+  if (!LoadUserParsers(cfg.parsers.dirs, cfg.parse.user.get())) return 1;
+  // As with rules, a server started without parser directories takes its first at a restart
+  // (a reload of a server without them then has nothing to report).
+  if (!cfg.parsers.dirs.empty()) {
+    server::AddReloadHook("parsers", [holder = cfg.parse.user](const server::Config& next) {
+      return LoadUserParsers(next.parsers.dirs, holder.get()) ? Status::OK() : Status::InvalidArgument("parsers kept");
+    }, {"parsers.dirs"});
   }
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
@@ -178,6 +208,12 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   api.SetDetection(&detection);  // issue 20: /api/v1/hunt takes live rules by id
   api.SetAlerts(&alerts, &detection);
   api.SetNotifier(&notifier);
+  investigate::CaseBook cases;  // issue 22: <data_dir>/cases.json
+  if (Status cs = cases.Open(cfg.storage.dir); !cs.ok()) {
+    Log("error: cases: " + cs.ToString());
+    return 1;
+  }
+  api.SetCases(&cases);
   // Issue 25: saved searches and dashboards, one file each in the data directory.
   server::OwnedObjectStore saved_searches("saved_searches.json", server::kMaxSavedSearches);
   server::OwnedObjectStore dashboards("dashboards.json", server::kMaxDashboards);
@@ -385,22 +421,29 @@ int main(int argc, char** argv) {
   serve->add_option("--http", http_addr, "HTTP listen address host:port");
   std::vector<std::string> rule_dirs;
   serve->add_option("--rules", rule_dirs, "a directory of Sigma rules to run on every event (adds to detection.rules)");
+  std::vector<std::string> parser_dirs;
+  serve->add_option("--parsers", parser_dirs, "a directory of declarative parser definitions (adds to parsers.dirs)");
   std::vector<std::string> files;
   std::string source;
   auto* parse = app.add_subcommand("parse", "parse log lines (files or stdin) and print events as NDJSON");
   parse->add_option("files", files, "input files (stdin when none)");
   parse->add_option("--source", source, "force a source parser by dataset name");
   bool stats = false;
+  std::vector<std::string> parse_parser_dirs;
+  parse->add_option("--parsers", parse_parser_dirs, "a directory of declarative parser definitions to parse with (repeatable)")
+      ->allow_extra_args(false);  // one directory per flag: the input files follow
   parse->add_flag("--stats", stats, "print per-dataset counts and the lines no parser understood, not the events");
   app.add_subcommand("version", "print the version");
   app.add_subcommand("datasets", "list the source parsers (datasets) built in");
   ops::AddCommands(&app);  // check-config, backup, restore, import (issue 10)
   server::AddSecurityCommands(&app);  // user, token, cert (issue 8)
   detect::AddRulesCommands(&app);  // rules check (issue 20)
+  declarative::AddParsersCommands(&app);  // parsers check|test (issue 23)
   CLI11_PARSE(app, argc, argv);
   if (int rc = server::RunSecurityCommand(app); rc >= 0) return rc;
   if (int rc = ops::RunCommand(app); rc >= 0) return rc;
   if (int rc = detect::RunRulesCommand(app); rc >= 0) return rc;
+  if (int rc = declarative::RunParsersCommand(app); rc >= 0) return rc;
 
   if (app.got_subcommand("version")) {
     fmt::print("kamatama 0.1.0\n");
@@ -411,7 +454,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   server::Config cfg;
-  if (app.got_subcommand("parse")) return Parse(files, source, stats, cfg.parse);
+  if (app.got_subcommand("parse")) {
+    cfg.parse.user = std::make_shared<declarative::UserParsers>();
+    if (!parse_parser_dirs.empty() && !LoadUserParsers(parse_parser_dirs, cfg.parse.user.get())) return 1;
+    return Parse(files, source, stats, cfg.parse);
+  }
 
   udp_set = udp_opt->count() > 0;
   tcp_set = tcp_opt->count() > 0;
@@ -426,6 +473,7 @@ int main(int argc, char** argv) {
     if (tcp_set) c->syslog.tcp_listen = tcp;
     if (!http_addr.empty()) c->http.listen = http_addr;
     for (const std::string& d : rule_dirs) c->detection.rules.push_back(d);
+    for (const std::string& d : parser_dirs) c->parsers.dirs.push_back(d);
     return ops::ValidateConfig(config_path.empty() ? "command line" : config_path, *c);
   };
   if (Status s = load(&cfg); !s.ok()) {

@@ -11,10 +11,14 @@
 
 #include "core/metrics.h"
 #include "core/time.h"
-#include "server/http_client.h"
+#include "net/http_client.h"
 #include "server/notify_mail.h"
 
 namespace kamatama::server {
+
+using net::HttpAnswer;
+using net::HttpCall;
+using net::HttpSend;
 
 namespace {
 

@@ -12,9 +12,14 @@
 #include "core/json.h"
 #include "core/safe_file.h"
 #include "query/ast.h"
-#include "server/http_client.h"
+#include "net/http_client.h"
 
 namespace kamatama::server {
+
+using net::HttpUrl;
+using net::IsInternalAddress;
+using net::ResolveHost;
+using net::SplitHttpUrl;
 
 namespace {
 

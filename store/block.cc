@@ -100,36 +100,64 @@ constexpr int kFrameBitsPerKey = 4;
 
 std::string TokenBloom::Build(std::vector<uint64_t>* hashes) { return Build(hashes, kBitsPerKey, kProbes); }
 
-std::string TokenBloom::Build(std::vector<uint64_t>* hashes, int bits_per_key, int probes) {
-  // Deduplicate with an open-addressing set (much cheaper than sorting ~20 hashes per event).
-  size_t cap = 64;
-  while (cap < hashes->size() * 2) cap <<= 1;
+namespace {
+// Replaces *hashes by its distinct values (0 read as 1, as MayContain does), in no particular
+// order. The open-addressing table starts small and grows with the distinct count, not with the
+// input: a block's ~100k hashes hold ~20k distinct tokens, and a table sized for the input (2 MiB,
+// zeroed per filter) cost more than the filter itself.
+void DedupHashes(std::vector<uint64_t>* hashes) {
+  size_t cap = 1024;
+  while (cap < 4 * 1024 && cap < hashes->size() * 2) cap <<= 1;
   std::vector<uint64_t> table(cap, 0);
   size_t distinct = 0;
-  for (uint64_t h : *hashes) {
-    uint64_t key = h ? h : 1;  // 0 marks an empty slot
+  auto insert = [&](uint64_t key) {
     size_t i = static_cast<size_t>(key) & (cap - 1);
     while (table[i] != 0 && table[i] != key) i = (i + 1) & (cap - 1);
-    if (table[i] == 0) {
-      table[i] = key;
-      ++distinct;
+    if (table[i] != 0) return;
+    table[i] = key;
+    if (++distinct * 2 <= cap) return;
+    std::vector<uint64_t> old(cap * 4, 0);  // grow at half full
+    old.swap(table);
+    cap *= 4;
+    for (uint64_t k : old) {
+      if (!k) continue;
+      size_t j = static_cast<size_t>(k) & (cap - 1);
+      while (table[j] != 0) j = (j + 1) & (cap - 1);
+      table[j] = k;
     }
-  }
+  };
+  for (uint64_t h : *hashes) insert(h ? h : 1);  // 0 marks an empty slot
   hashes->clear();
   for (uint64_t k : table) {
     if (k) hashes->push_back(k);
   }
+}
+}  // namespace
+
+std::string TokenBloom::Build(std::vector<uint64_t>* hashes, int bits_per_key, int probes) {
+  DedupHashes(hashes);
+  const size_t distinct = hashes->size();
   size_t bits = std::max<size_t>(64, distinct * static_cast<size_t>(bits_per_key));
   size_t bytes = (bits + 7) / 8;
   bits = bytes * 8;
   std::string out(bytes + 1, '\0');
   out[0] = static_cast<char>(probes);
   auto* data = reinterpret_cast<unsigned char*>(out.data() + 1);
+  // Probe i sets bit (h1 + i * h2) % bits, the sum wrapping at 2^64 (the format; MayContain). It is
+  // stepped here without a division per probe: adding h2 adds h2 % bits, and a wrap past 2^64
+  // takes 2^64 % bits away (two divisions per token instead of one per probe).
+  const uint64_t wrap = (UINT64_MAX % bits + 1) % bits;  // 2^64 mod bits
   for (uint64_t h : *hashes) {
-    uint64_t h1 = h, h2 = (h >> 32) | (h << 32) | 1;
+    const uint64_t h2 = (h >> 32) | (h << 32) | 1;
+    const uint64_t step = h2 % bits;
+    uint64_t x = h, bit = h % bits;
     for (int i = 0; i < probes; ++i) {
-      uint64_t bit = (h1 + static_cast<uint64_t>(i) * h2) % bits;
       data[bit / 8] |= static_cast<unsigned char>(1u << (bit % 8));
+      const uint64_t next = x + h2;
+      bit += step;
+      if (bit >= bits) bit -= bits;
+      if (next < x) bit = bit >= wrap ? bit - wrap : bit + bits - wrap;
+      x = next;
     }
   }
   return out;
@@ -159,7 +187,7 @@ bool TokenBloom::MayContain(std::string_view filter, uint64_t h) {
 }
 
 void AddTokenHashes(std::string_view value, std::vector<uint64_t>* out) {
-  ForEachToken(value, [&](std::string_view t) { out->push_back(HashTokenLower(t)); });
+  HashTokensLower(value, out);
 }
 
 // ---- Encoding -------------------------------------------------------------------------------
@@ -201,6 +229,52 @@ std::string AssembleColumn(ColumnKind kind, const std::vector<const std::string*
   return out;
 }
 
+// A column is dictionary-encoded when its distinct values number at most a quarter of its
+// present rows (plus 4) and at most 4096. If so, *order gets them in first-seen order and *ids each
+// present row's index into it; false (early) otherwise. One hash per value in a flat table, and
+// none for a value equal to the previous one.
+bool DictionaryIds(const std::vector<const std::string*>& vals, size_t present, std::vector<std::string_view>* order,
+                   std::vector<uint32_t>* ids) {
+  if (present == 0) return false;
+  const size_t max_distinct = std::min<size_t>(4096, (present + 16) / 4);
+  size_t cap = 16;
+  while (cap < 2 * (max_distinct + 1)) cap <<= 1;
+  std::vector<uint32_t> slots(cap, 0);  // index into *order + 1; 0: empty
+  std::vector<size_t> hashes;
+  ids->reserve(present);
+  std::string_view last;
+  uint32_t last_id = UINT32_MAX;
+  for (const std::string* v : vals) {
+    if (!v) continue;
+    const std::string_view str(*v);
+    if (last_id != UINT32_MAX && str == last) {
+      ids->push_back(last_id);
+      continue;
+    }
+    const size_t h = std::hash<std::string_view>{}(str);
+    size_t i = h & (cap - 1);
+    uint32_t id = UINT32_MAX;
+    for (; slots[i] != 0; i = (i + 1) & (cap - 1)) {
+      const uint32_t k = slots[i] - 1;
+      if (hashes[k] == h && (*order)[k] == str) {
+        id = k;
+        break;
+      }
+    }
+    if (id == UINT32_MAX) {
+      id = static_cast<uint32_t>(order->size());
+      if (id + 1 > max_distinct) return false;
+      order->push_back(str);
+      hashes.push_back(h);
+      slots[i] = id + 1;
+    }
+    ids->push_back(id);
+    last = str;
+    last_id = id;
+  }
+  return true;
+}
+
 std::string EncodeColumn(std::string_view name, const std::vector<const std::string*>& vals,
                          const std::vector<const Event*>& events, uint32_t frame_rows) {
   size_t present = 0;
@@ -232,27 +306,16 @@ std::string EncodeColumn(std::string_view name, const std::vector<const std::str
     }
   }
   // Dictionary if few distinct values.
-  std::unordered_map<std::string_view, uint32_t> dict;
   std::vector<std::string_view> order;
-  bool use_dict = true;
-  for (auto* v : vals) {
-    if (!v) continue;
-    auto [it, inserted] = dict.emplace(*v, static_cast<uint32_t>(order.size()));
-    if (inserted) {
-      order.push_back(*v);
-      if (order.size() > 4096 || order.size() * 4 > present + 16) {
-        use_dict = false;
-        break;
-      }
-    }
-  }
-  if (use_dict && present > 0) {
+  std::vector<uint32_t> ids;
+  if (DictionaryIds(vals, present, &order, &ids)) {
     std::string dict_part;
     PutVarint(&dict_part, order.size());
     for (auto str : order) PutLengthPrefixed(&dict_part, str);
+    size_t k = 0;
     for (size_t i = 0; i < vals.size(); ++i) {
       frame_mark(i);
-      if (vals[i]) PutVarint(&values, dict[*vals[i]]);
+      if (vals[i]) PutVarint(&values, ids[k++]);
     }
     return AssembleColumn(ColumnKind::kDict, vals, frame_rows, offsets, dict_part, values);
   }
@@ -277,28 +340,43 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   std::vector<std::string_view> names;
   names.push_back(field::kOriginal);
   col_index.emplace(field::kOriginal, 0);
-  // Per event, the column of each of its fields. Events from one source list their fields in the
-  // same order, so the previous event's column at the same position is checked first.
+  // Per event, the column of each of its fields. Events from one source list the same fields in
+  // the same order, and a block mixes a few sources: a row whose field names are those of one of
+  // the last kLayouts distinct layouts takes that row's columns (same_as), without a lookup.
   std::vector<std::vector<uint32_t>> field_cols(events.size());
-  std::vector<uint32_t> hint;
+  std::vector<uint32_t> same_as(events.size(), UINT32_MAX);
+  constexpr size_t kLayouts = 8;
+  uint32_t layouts[kLayouts];  // a row of each recent layout
+  size_t nlayouts = 0;
+  size_t value_bytes = 0;
   for (size_t r = 0; r < events.size(); ++r) {
     const Event* ev = events[r];
     h.min_ts = std::min(h.min_ts, ev->timestamp_ns);
     h.max_ts = std::max(h.max_ts, ev->timestamp_ns);
     h.raw_bytes += ev->original.size();
+    value_bytes += ev->original.size();
     auto& fc = field_cols[r];
-    fc.resize(ev->fields.size());
-    for (size_t j = 0; j < ev->fields.size(); ++j) {
-      const std::string& name = ev->fields[j].first;
-      if (j < hint.size() && names[hint[j]] == name) {
-        fc[j] = hint[j];
-        continue;
-      }
-      auto [it, inserted] = col_index.emplace(name, names.size());
-      if (inserted) names.push_back(name);
-      fc[j] = static_cast<uint32_t>(it->second);
+    for (size_t k = 0; k < nlayouts && same_as[r] == UINT32_MAX; ++k) {
+      const auto& other = events[layouts[k]]->fields;
+      if (other.size() != ev->fields.size()) continue;
+      size_t j = 0;
+      while (j < other.size() && other[j].first == ev->fields[j].first) ++j;
+      if (j == other.size()) same_as[r] = layouts[k];
     }
-    hint = fc;
+    if (same_as[r] != UINT32_MAX) {
+      fc = field_cols[same_as[r]];
+    } else {
+      fc.resize(ev->fields.size());
+      for (size_t j = 0; j < ev->fields.size(); ++j) {
+        auto [it, inserted] = col_index.emplace(ev->fields[j].first, names.size());
+        if (inserted) names.push_back(ev->fields[j].first);
+        fc[j] = static_cast<uint32_t>(it->second);
+      }
+      std::move_backward(layouts, layouts + std::min(nlayouts, kLayouts - 1), layouts + std::min(nlayouts + 1, kLayouts));
+      layouts[0] = static_cast<uint32_t>(r);
+      nlayouts = std::min(nlayouts + 1, kLayouts);
+    }
+    for (const auto& f : ev->fields) value_bytes += f.second.size();
   }
   if (events.empty()) h.min_ts = h.max_ts = 0;
   // Frames: a block larger than one frame gets per-frame token filters and column offsets.
@@ -319,7 +397,7 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   }
   // Columns and tokens.
   std::vector<uint64_t> hashes;
-  hashes.reserve(events.size() * 16);
+  hashes.reserve(value_bytes / 3);  // ~one token per 4-5 bytes: no regrowth
   std::vector<std::vector<const std::string*>> cols(names.size(), std::vector<const std::string*>(events.size()));
   std::vector<size_t> frame_starts;  // index in `hashes` of each frame's first hash
   for (size_t r = 0; r < events.size(); ++r) {
@@ -347,6 +425,10 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
     std::vector<uint32_t> cols_of_row;
     std::map<std::vector<uint32_t>, uint32_t> by_fields;  // a row's columns as listed -> set id
     for (size_t r = 0; r < events.size(); ++r) {
+      if (same_as[r] != UINT32_MAX) {
+        row_set[r] = row_set[same_as[r]];
+        continue;
+      }
       if (auto known = by_fields.find(field_cols[r]); known != by_fields.end()) {
         row_set[r] = known->second;
         continue;
@@ -370,13 +452,17 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   out->frame_filters.clear();
   if (frame_rows) {
     PutVarint(&out->frame_filters, frame_starts.size());
-    std::vector<uint64_t> frame_hashes;
+    // Build leaves each frame's distinct hashes in frame_hashes: the block filter is built from
+    // those (a token repeated across frames is deduplicated once per frame, not once per row).
+    std::vector<uint64_t> frame_hashes, frames_distinct;
     for (size_t f = 0; f < frame_starts.size(); ++f) {
       const size_t end = f + 1 < frame_starts.size() ? frame_starts[f + 1] : hashes.size();
       frame_hashes.assign(hashes.begin() + static_cast<std::ptrdiff_t>(frame_starts[f]),
                           hashes.begin() + static_cast<std::ptrdiff_t>(end));
       PutLengthPrefixed(&out->frame_filters, TokenBloom::Build(&frame_hashes, kFrameBitsPerKey, kFrameProbes));
+      frames_distinct.insert(frames_distinct.end(), frame_hashes.begin(), frame_hashes.end());
     }
+    hashes.swap(frames_distinct);
   }
   out->filter = TokenBloom::Build(&hashes);
   out->columns.clear();

@@ -1,6 +1,7 @@
 // tests/core_test.cc: time, JSON escaping, tokens.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "core/base64.h"
@@ -134,6 +135,28 @@ TEST(Tokenize, WordsAndCompounds) {
             (std::vector<std::string>{"user", "mail.example.com", "mail", "example", "com"}));
   EXPECT_TRUE(Tokens("").empty());
   EXPECT_TRUE(Tokens("--- ... ::").empty());
+}
+
+// The store's filters hash tokens in one pass (HashTokensLower): the same hashes, as a multiset,
+// as hashing each token ForEachToken gives, on random texts of word bytes, separators, upper case
+// and non-ASCII bytes.
+TEST(Tokenize, HashTokensLowerHashesEveryTokenOnce) {
+  std::mt19937 rng(24);
+  const std::string alphabet = "aZ09_.-.-:= /\\@\x80\xc3\xa9Qq.";
+  for (int t = 0; t < 3000; ++t) {
+    std::string text;
+    const int len = static_cast<int>(rng() % 40);
+    for (int i = 0; i < len; ++i) text.push_back(alphabet[rng() % alphabet.size()]);
+    std::vector<uint64_t> want, got;
+    ForEachToken(text, [&](std::string_view tok) { want.push_back(HashTokenLower(tok)); });
+    HashTokensLower(text, &got);
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    ASSERT_EQ(got, want) << text;
+  }
+  std::vector<uint64_t> got;
+  HashTokensLower("SRC=10.1.2.3 Host-A.example.COM.", &got);
+  EXPECT_EQ(got.size(), 11u);  // SRC, 10.1.2.3, 10, 1, 2, 3, Host-A.example.COM, Host, A, example, COM
 }
 
 TEST(Tokenize, HasTokenRespectsBoundaries) {

@@ -133,8 +133,9 @@ TEST_F(LibraryIntegration, SavedSearchesFollowOwnerSharingAndRoles) {
     EXPECT_TRUE(Has(ids, shared)) << user;
     EXPECT_FALSE(Has(ids, priv)) << user;
     Expect(404, "GET", std::string(kSaved) + "/" + priv, "", user);  // as if it did not exist
-    // A viewer may change nothing (the route table's 403); an analyst gets the 404.
-    Expect(std::string(user) == "viewer1" ? 403 : 404, "PATCH", std::string(kSaved) + "/" + priv, R"({"name":"x"})", user);
+    // A viewer may not write at all (the route table's 403); another analyst gets the 404.
+    Expect(std::string_view(user) == "viewer1" ? 403 : 404, "PATCH", std::string(kSaved) + "/" + priv, R"({"name":"x"})",
+           user);
   }
   EXPECT_TRUE(Has(Ids(kSaved, "analyst1"), priv));
   EXPECT_TRUE(Has(Ids(kSaved), priv));
@@ -167,15 +168,17 @@ TEST_F(LibraryIntegration, SavedSearchesFollowOwnerSharingAndRoles) {
   Expect(200, "DELETE", std::string(kSaved) + "/" + priv, "", "analyst1");
   Expect(404, "GET", std::string(kSaved) + "/" + priv, "");
   Expect(405, "POST", std::string(kSaved) + "/" + shared, R"({"name":"x"})");
-  // Audited: the creations, updates and the deletion, and the refusals the handler made (the
-  // viewer's requests are refused by the route table before the handler: not these events).
+  // Audited: two creations, five updates (2 PATCH by the owner + PUT + admin's PATCH... counted
+  // below one by one), the deletion, and the refusals the handler made.
   EXPECT_EQ(Audited("saved_search.create", "success"), 2u);
   EXPECT_EQ(Audited("saved_search.update", "success", priv), 3u);    // rename, share, unshare
   EXPECT_EQ(Audited("saved_search.update", "success", shared), 2u);  // PUT, the admin's PATCH
   EXPECT_EQ(Audited("saved_search.delete", "success", priv), 1u);
-  EXPECT_EQ(Audited("saved_search.create", "failure"), 0u);
   EXPECT_EQ(Audited("saved_search.update", "failure", shared), 1u);  // analyst2's PUT
   EXPECT_EQ(Audited("saved_search.delete", "failure", shared), 1u);  // analyst2's DELETE
+  // The viewer's four writes were refused by the route table before the handler: audited there.
+  EXPECT_EQ(Audited("saved_search.create", "failure"), 0u);
+  EXPECT_EQ(Audited("access.denied", "failure"), 4u);
 }
 
 constexpr const char* kBoard = R"J({"title":"Firewall","shared":true,"from":"-7d","filter":"host.name:fw-*","refresh":60,
@@ -247,6 +250,7 @@ TEST_F(LibraryIntegration, DashboardsFollowTheSameRulesAndExportAndImport) {
   EXPECT_EQ(Audited("dashboard.create", "success"), 3u);
   EXPECT_EQ(Audited("dashboard.update", "success", id), 2u);
   EXPECT_EQ(Audited("dashboard.update", "failure", id), 1u);  // analyst2's PATCH
+  EXPECT_EQ(Audited("access.denied", "failure"), 5u);  // the viewer's PATCH, PUT, DELETE, POST and import
   EXPECT_EQ(Audited("dashboard.delete", "failure", copy_id), 1u);
   EXPECT_EQ(Audited("dashboard.delete", "success"), 2u);
 }

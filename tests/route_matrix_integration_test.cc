@@ -126,27 +126,36 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/rules/coverage",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/rules/x",                   "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"PATCH",  "/api/v1/rules/x",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  // Cases (docs/cases.md "Who may do what"): viewers and search tokens read, analysts create, pin,
+  // note and edit, exports need the export permission, only admins delete a case.
+  {"GET",    "/api/v1/cases",                     "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/cases",                     "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"GET",    "/api/v1/cases/1",                   "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/cases/1/events/1",          "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"PATCH",  "/api/v1/cases/1",                   "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"POST",   "/api/v1/cases/1/notes",             "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"POST",   "/api/v1/cases/1/events",            "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"DELETE", "/api/v1/cases/1",                   "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
+  {"GET",    "/api/v1/cases/1/export?format=md",  "",        {N,   F,   kOk, kOk,   F,   kOk, kOk, N}},
   // Notification targets (docs/api.md "Notifications", docs/notifications.md): only admins read or
   // set them (they name internal hosts and hold secrets) and send a test.
   {"GET",    "/api/v1/notifications",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"PUT",    "/api/v1/notifications",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/notifications/test",        "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   // Saved searches and dashboards (docs/dashboards.md "Permissions"): everyone who searches reads;
-  // viewers and search tokens create and change nothing; an unknown id is the handler's 404 for
-  // every caller past authorisation.
+  // writing needs the analyst's permission (viewers and search tokens are refused by the route
+  // table); an unknown id is the handler's 404 for every caller past authorisation.
   {"GET",    "/api/v1/saved-searches",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"POST",   "/api/v1/saved-searches",            "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
-  {"PATCH",  "/api/v1/saved-searches/0123456789abcdef", "",  {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"PUT",    "/api/v1/saved-searches/0123456789abcdef", "",  {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"PATCH",  "/api/v1/saved-searches/0123456789abcdef", "",  {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"DELETE", "/api/v1/saved-searches/0123456789abcdef", "",  {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
-  {"GET",    "/api/v1/saved-searches/0123456789abcdef", "",  {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/dashboards",                "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"POST",   "/api/v1/dashboards",                "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/dashboards/import",         "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
-  {"DELETE", "/api/v1/dashboards/0123456789abcdef", "",      {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"PUT",    "/api/v1/dashboards/0123456789abcdef", "",      {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"PATCH",  "/api/v1/dashboards/0123456789abcdef", "",      {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
-  {"GET",    "/api/v1/dashboards/0123456789abcdef/export", "", {N, kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"DELETE", "/api/v1/dashboards/0123456789abcdef", "",      {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   // Administration: the admin role and the admin scope only (users, tokens, backups).
   {"GET",    "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},

@@ -771,3 +771,36 @@ TEST(Block, EncodeDecodeColumnsAndFilter) {
   EXPECT_FALSE(store::DecodeColumn("\x01", 10, nullptr, &bad).ok());
   EXPECT_FALSE(store::DecodeColumn(std::string("\x00\x00\x05", 3), 10, nullptr, &bad).ok());
 }
+
+// The filter's bits are on disk: probe i of a token sets bit (h1 + i * h2) % bits with the sum
+// wrapping at 2^64 (what MayContain reads). Build computes the probes without a division each;
+// its bytes must equal the formula's, for hashes near the wrap too, duplicates and 0 included.
+TEST(Block, TokenBloomBitsFollowTheFormat) {
+  std::mt19937_64 rng(24);
+  for (int n : {0, 1, 5, 700, 3000, 20000}) {
+    for (auto [bits_per_key, probes] : {std::pair{10, 7}, std::pair{4, 3}}) {
+      std::vector<uint64_t> hashes;
+      for (int i = 0; i < n; ++i) hashes.push_back(i % 3 == 0 ? UINT64_MAX - rng() % 1000 : rng());
+      for (int i = 0; i < n / 2; ++i) hashes.push_back(hashes[static_cast<size_t>(i) * 2]);  // duplicates
+      if (n) hashes.push_back(0);
+      std::set<uint64_t> distinct;
+      for (uint64_t h : hashes) distinct.insert(h ? h : 1);
+      uint64_t bits = std::max<uint64_t>(64, distinct.size() * static_cast<uint64_t>(bits_per_key));
+      bits = (bits + 7) / 8 * 8;
+      std::string want(bits / 8 + 1, '\0');
+      want[0] = static_cast<char>(probes);
+      for (uint64_t h : distinct) {
+        const uint64_t h2 = (h >> 32) | (h << 32) | 1;
+        for (int i = 0; i < probes; ++i) {
+          const uint64_t bit = (h + static_cast<uint64_t>(i) * h2) % bits;
+          want[1 + bit / 8] = static_cast<char>(want[1 + bit / 8] | (1 << (bit % 8)));
+        }
+      }
+      std::vector<uint64_t> in = hashes;
+      const std::string got = store::TokenBloom::Build(&in, bits_per_key, probes);
+      EXPECT_EQ(got, want) << n << " hashes, " << bits_per_key << " bits per key";
+      EXPECT_EQ(in.size(), distinct.size());
+      for (uint64_t h : hashes) EXPECT_TRUE(store::TokenBloom::MayContain(got, h));
+    }
+  }
+}

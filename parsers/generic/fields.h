@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,11 @@ class PrefixWriter {
   bool had_prefix_ = false;
   std::vector<std::string> seen_;
 };
+
+//! The key=value scanner of the kv parser (kv.cc), for others that read such pairs (the
+//! declarative parsers): calls f(key, value) for each pair, at most kMaxPairs; returns the count.
+//! Values as kv.cc reads them (quotes and brackets undone, plain values up to the next key=).
+size_t ForEachKeyValue(std::string_view s, const std::function<void(std::string_view, std::string)>& f);
 
 //! Lowercase ASCII of a short label ([a-z0-9_-] kept), runs of other bytes as one '_'
 //! ("Host ID" -> "host_id"); at most kMaxKeyLength bytes.

@@ -141,6 +141,10 @@ void FillWellKnown(Event* ev, sv key, sv value) {
 
 }  // namespace
 
+size_t generic::ForEachKeyValue(sv s, const std::function<void(sv, std::string)>& f) {
+  return ForEachPair(s, [&](sv key, std::string value) { f(key, std::move(value)); });
+}
+
 bool LooksLikeKeyValue(sv message) {
   size_t pairs = 0;
   for (size_t i = 0; i < message.size() && pairs < 3; ++i) {

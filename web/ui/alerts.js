@@ -14,6 +14,7 @@ import { quoteValue } from './query-bar.js';
 import { ALERT_RANGES, RANGES, eventState, stateToSearch } from './state.js';
 import { summarize } from './summary.js';
 import { entityLink, fieldValue, rawToggle } from './investigate.js';  // issue 22: entity values link to their pages
+import { addToCase } from './cases.js';  // issue 22: cases
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
 // Working an alert needs the triage permission (analysts, admins), tuning a rule admin.
@@ -312,7 +313,7 @@ class AlertDetail {
     this.aroundBox = el('section', { id: 'alert-around' });
     replace(this.root, this.backLink(),
       el('h2', null, levelBadge(str(a.level)), ' ', valueView(str(a.rule_name), 300)),
-      this.facts(), this.triage(),
+      this.facts(), addToCase(this.app, 'alerts', () => ({ alerts: [Number(a.id)] }), 'alert-add-to-case'), this.triage(),
       el('div', { class: 'alert-cols' },
         el('div', null, this.eventBox, this.values(), this.exclusion(), this.history()),
         el('div', null, this.ruleView())),

@@ -168,6 +168,14 @@ export const api = {
   rule: (id, signal) => getJson(`/api/v1/rules/${encodeURIComponent(id)}`, {}, signal),
   patchRule: (id, body) => sendJson('PATCH', `/api/v1/rules/${encodeURIComponent(id)}`, body),
   coverage: (days, signal) => getJson('/api/v1/rules/coverage', { days }, signal),
+  // Cases (issue 22, docs/cases.md).
+  cases: (p, signal) => getJson('/api/v1/cases', p, signal),
+  caseGet: (id, signal) => getJson(`/api/v1/cases/${encodeURIComponent(id)}`, {}, signal),
+  createCase: (body) => sendJson('POST', '/api/v1/cases', body),
+  patchCase: (id, body) => sendJson('PATCH', `/api/v1/cases/${encodeURIComponent(id)}`, body),
+  // kind: events, entities, alerts or notes.
+  addToCase: (id, kind, body) => sendJson('POST', `/api/v1/cases/${encodeURIComponent(id)}/${kind}`, body),
+  caseExportUrl: (id, format) => apiUrl(`/api/v1/cases/${encodeURIComponent(id)}/export`, { format }),
   // Saved searches and dashboards (issue 25, docs/dashboards.md).
   savedSearches: (signal) => getJson('/api/v1/saved-searches', {}, signal),
   savedSearch: (id, signal) => getJson(`/api/v1/saved-searches/${encodeURIComponent(id)}`, {}, signal),

@@ -9,6 +9,7 @@
 // All text from the server goes in through el()/valueView (textContent): nothing becomes markup.
 import { el, replace, clear, valueView, appendLines, fmtInt, fmtUtc } from './dom.js';
 import { getJson } from './api.js';
+import { addToCase, eventRef } from './cases.js';
 
 const arr = (v) => (Array.isArray(v) ? v : []);
 const str = (v) => (v === null || v === undefined ? '' : String(v));
@@ -195,6 +196,8 @@ export class EntityPage extends AnswerPage {
       el('h2', null, el('span', { class: 'muted' }, str(res.type) + ' '), valueView(str(res.value), 300)),
       el('div', { class: 'muted', id: 'entity-seen' }, res.total ? `first seen ${fmtUtc(str(res.first_seen))} · last seen ${fmtUtc(str(res.last_seen))} UTC` : 'no event names it in this range'));
     if (res.type === 'ip' && res.last_seen) head.appendChild(el('div', { id: 'entity-owner' }, ownerNote(app, str(res.value), str(res.last_seen))));
+    const pin = addToCase(app, 'entities', () => ({ entities: [{ type: str(res.type), value: str(res.value) }] }), 'entity-add-to-case');
+    if (pin) head.appendChild(el('div', { class: 'entity-case' }, pin));
     const datasets = el('ul', { class: 'datasets', id: 'entity-datasets' },
       Object.entries(res.datasets || {}).sort((a, b) => b[1] - a[1]).map(([ds, n]) => el('li', null, valueView(ds, 100), ' ', el('span', { class: 'muted' }, fmtInt(n)))));
     const related = el('div', { class: 'related', id: 'entity-related' }, arr(res.related).map((r) => el('section', { dataset: { relation: str(r.name) } },
@@ -208,13 +211,14 @@ export class EntityPage extends AnswerPage {
         el('td', null, entityLink(app, 'user', str(s.user))), el('td', null, entityLink(app, 'host', str(s.host))),
         el('td', null, str(s.logon_type)), el('td', null, str(s.source_ip)),
         el('td', null, s.start ? fmtUtc(str(s.start)) : '?', ' – ', s.end ? fmtUtc(str(s.end)) : 'open')))))) : null;
-    const timeline = el('ol', { class: 'timeline', id: 'entity-timeline' }, arr(res.timeline).map((t) => {
+    const timeline = el('ol', { class: 'timeline', id: 'entity-timeline' }, arr(res.timeline).map((t, i) => {
       const ev = t.event || {};
       const [btn, pre] = rawToggle(ev);
       const join = res.type === 'ip' ? joinButton(app, ev) : null;
+      const pinEv = addToCase(app, 'events', () => ({ events: [eventRef(ev)] }), `timeline-add-to-case-${i}`);
       return el('li', null, el('span', { class: 'ts muted' }, fmtUtc(str(ev['@timestamp']))), ' ',
         el('span', { class: 'sentence' }, valueView(str(t.sentence), 400)), ' ',
-        eventTreeLink(app, ev), ' ', btn, join ? join[0] : null, pre, join ? join[1] : null);
+        eventTreeLink(app, ev), ' ', btn, join ? join[0] : null, ' ', pinEv, pre, join ? join[1] : null);
     }));
     this.body.append(...[head, el('div', { class: 'entity-cols' }, el('section', null, el('h3', null, 'Datasets'), datasets), related),
       sessions, el('h3', null, 'Timeline (newest first)'), timeline].filter(Boolean));

@@ -8,6 +8,7 @@ import { summarize, familyOf } from './summary.js';
 import { RANGES, resolveRange, eventState, stateToSearch } from './state.js';
 import { Tail } from './tail.js';
 import { entityTypeOf, entityLink, ownerNote, fieldValue, eventTreeLink } from './investigate.js';
+import { addToCase, eventRef } from './cases.js';  // issue 22
 import { SaveControl, savedSearches, savedToState, canCreate } from './saved.js';
 
 const PAGE = 100;
@@ -460,6 +461,8 @@ export class SearchPage {
     if (matched) this.detail.appendChild(matched);
     const tree = eventTreeLink(this.app, ev);  // issue 22: Sysmon ProcessGuid, or a 4688 by host + pid + time
     if (tree) this.detail.appendChild(el('div', { class: 'detail-tree', id: 'detail-tree' }, tree));
+    const pin = addToCase(this.app, 'events', () => ({ events: [eventRef(ev)] }), 'detail-add-to-case');  // issue 22: cases
+    if (pin) this.detail.appendChild(el('div', { class: 'detail-case' }, pin));
     const names = Object.keys(ev).filter((k) => k !== 'event.original').sort((a, b) => (a === '@timestamp' ? -1 : b === '@timestamp' ? 1 : a.localeCompare(b)));
     const rows = names.map((k) => {
       const v = ev[k];

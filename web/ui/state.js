@@ -1,7 +1,7 @@
 // state.js: the view in the URL (permalinks). ?view=search|sources|hunt|lists&q=...&range=24h or
 // &from=...&to=... ; ?view=entity&type=ip&value=... and ?view=tree&host=...&entity_id=... (issue 22);
 // ?view=alerts&level=&status=&rule=&host=&arange=&offset=&alert=ID, ?view=rules&rule=ID and
-// ?view=hunt&rules=ID&days=N (issue 21); ?view=saved[&id=ID] and ?view=dashboards[&id=ID] (issue 25). Back/forward re-apply the state; a pasted link reproduces the view.
+// ?view=hunt&rules=ID&days=N (issue 21); ?view=cases&cstatus= and ?view=case&case=ID (issue 22); ?view=saved[&id=ID] and ?view=dashboards[&id=ID] (issue 25). Back/forward re-apply the state; a pasted link reproduces the view.
 import { quoteValue } from './query-bar.js';
 
 export const RANGES = [
@@ -12,7 +12,7 @@ export const RANGES = [
   ['30d', 'Last 30 days', 30 * 86400e3],
 ];
 export const DEFAULT_RANGE = '24h';
-export const VIEWS = ['search', 'sources', 'hunt', 'lists', 'entity', 'tree', 'alerts', 'rules', 'saved', 'dashboards'];
+export const VIEWS = ['search', 'sources', 'hunt', 'lists', 'entity', 'tree', 'alerts', 'rules', 'cases', 'case', 'saved', 'dashboards'];
 // The Alerts page's time ranges (on the matched events' time): all, or one of RANGES.
 export const ALERT_RANGES = [['all', 'All time'], ...RANGES.map(([k, label]) => [k, label])];
 
@@ -38,6 +38,8 @@ export function readState(search = location.search) {
     offset: Math.max(0, Number(p.get('offset')) || 0),
     alert: /^\d+$/.test(p.get('alert') || '') ? p.get('alert') : '',
     huntRules: p.get('rules') || '',
+    caseId: /^\d+$/.test(p.get('case') || '') ? p.get('case') : '',  // issue 22: ?view=case&case=ID
+    cstatus: ['open', 'closed', 'all'].includes(p.get('cstatus')) ? p.get('cstatus') : 'open',
     days: /^\d+$/.test(p.get('days') || '') ? p.get('days') : '',
     savedId: view === 'saved' && /^[0-9a-f]{16}$/.test(p.get('id') || '') ? p.get('id') : '',  // issue 25: a permalink
     dashId: view === 'dashboards' && /^[0-9a-f]{16}$/.test(p.get('id') || '') ? p.get('id') : '',  // issue 25: one dashboard
@@ -65,6 +67,8 @@ export function stateToSearch(s) {
     if (s.offset) p.set('offset', String(s.offset));
   }
   if (s.view === 'rules' && s.rule) p.set('rule', s.rule);
+  if (s.view === 'case' && s.caseId) p.set('case', s.caseId);
+  if (s.view === 'cases' && s.cstatus && s.cstatus !== 'open') p.set('cstatus', s.cstatus);
   if (s.view === 'saved' && s.savedId) p.set('id', s.savedId);
   if (s.view === 'dashboards' && s.dashId) p.set('id', s.dashId);
   if (s.view === 'hunt') { if (s.huntRules) p.set('rules', s.huntRules); if (s.days) p.set('days', s.days); }

@@ -1,7 +1,8 @@
-// server/http_client.h
-//! The server's only HTTP client (Boost.Beast; OpenSSL for https, certificates verified against
+// net/http_client.h
+//! kamatama's only HTTP client (Boost.Beast; OpenSSL for https, certificates verified against
 //! the system's CAs and an optional extra CA file, the host name checked): intel feed fetches
-//! (server/intel_fetch.h) and webhook notifications (server/notifier.h). A call resolves the
+//! (server/intel_fetch.h), webhook notifications (server/notifier.h) and the ClickHouse backend
+//! (clickhouse/client.h). A call resolves the
 //! host once, asks the caller about every address (a refusal ends the call before any
 //! connection: what keeps a request off loopback and internal services, DNS rebinding
 //! included), and connects only to the addresses checked. Redirects are not followed. Every call
@@ -14,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace kamatama::server {
+namespace kamatama::net {
 
 //! An http:// or https:// URL split into its parts (the port filled in from the scheme).
 struct HttpUrl {
@@ -52,4 +53,4 @@ struct HttpAnswer {
 //! Makes the call; blocks for at most call.timeout once the host is resolved.
 HttpAnswer HttpSend(const HttpCall& call);
 
-}  // namespace kamatama::server
+}  // namespace kamatama::net

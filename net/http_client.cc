@@ -1,6 +1,6 @@
-// server/http_client.cc
-//! The only file of the server with an HTTP client (Boost.Beast, OpenSSL for https).
-#include "server/http_client.h"
+// net/http_client.cc
+//! The only file of kamatama with an HTTP client (Boost.Beast, OpenSSL for https).
+#include "net/http_client.h"
 
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -18,9 +18,7 @@
 
 #include <fmt/format.h>
 
-#include "query/ast.h"
-
-namespace kamatama::server {
+namespace kamatama::net {
 
 namespace {
 
@@ -146,10 +144,12 @@ bool SplitHttpUrl(const std::string& url, HttpUrl* out) {
 }
 
 bool IsInternalAddress(const std::string& address) {
-  query::IpAddress ip;
-  if (!query::ParseIpAddress(address, &ip)) return true;  // not an address we can judge
-  const uint8_t* b = ip.bytes;
-  if (ip.size == 4) return IsInternalV4(b);
+  boost::system::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(address, ec);
+  if (ec) return true;  // not an address we can judge
+  if (ip.is_v4()) return IsInternalV4(ip.to_v4().to_bytes().data());
+  const asio::ip::address_v6::bytes_type v6 = ip.to_v6().to_bytes();
+  const uint8_t* b = v6.data();
   static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (std::memcmp(b, kMapped, 12) == 0) return IsInternalV4(b + 12);
   bool low_zero = true;
@@ -213,4 +213,4 @@ HttpAnswer HttpSend(const HttpCall& call) {
   return f;
 }
 
-}  // namespace kamatama::server
+}  // namespace kamatama::net

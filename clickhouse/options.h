@@ -1,0 +1,34 @@
+// clickhouse/options.h
+//! The `clickhouse:` section of the configuration (issue 26): where the cluster is and how to log
+//! in. Plain values; Validate checks them without any connection.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace kamatama::clickhouse {
+
+struct ClickHouseOptions {
+  //! HTTP(S) endpoints of the cluster's servers, tried in order (any server of the cluster can
+  //! take DDL ON CLUSTER, inserts into the Distributed table and queries).
+  std::vector<std::string> urls;
+  std::string cluster;              //!< cluster name of the servers' <remote_servers>
+  std::string database = "kamatama";  //!< database holding kamatama's tables
+  std::string user = "default";
+  std::string password;
+  //! PEM CA file trusted beside the system's for https:// URLs (the `tls` key: `tls: {ca_file}`).
+  std::string ca_file;
+  int timeout_seconds = 30;  //!< one request (connect, send, answer)
+};
+
+//! Whether the options can be used: at least one http(s):// URL, cluster and database names
+//! that are identifiers ([A-Za-z_][A-Za-z0-9_]*, they are written into SQL unquoted), a user.
+//! `where` prefixes the messages (e.g. "kamatama.yaml: clickhouse").
+Status Validate(const ClickHouseOptions& opt, const std::string& where);
+
+//! Whether `name` is an identifier as Validate accepts it.
+bool IsIdentifier(const std::string& name);
+
+}  // namespace kamatama::clickhouse

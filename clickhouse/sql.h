@@ -1,0 +1,45 @@
+// clickhouse/sql.h
+//! The filter language (query/ast.h) as a ClickHouse WHERE clause over the events table
+//! (clickhouse/schema.h), in SQL that 18.16 and current releases accept, with the same answers as
+//! query/eval.cc (docs/scale-out.md lists the known differences):
+//!  - free text: positionCaseInsensitive on event_original, and each of the text's tokens found
+//!    as a token (core/tokenize.h) by match() on lower(event_original) with the token's
+//!    boundaries spelled out (18.16 has no hasToken, and its match() loses `(?i)` patterns that
+//!    contain escapes, so the line is lowercased instead);
+//!  - field:value and globs: lower(value) = / LIKE; field:* by the column being non-empty or the
+//!    key being in kv_keys;
+//!  - regex: match(), anchored for a field (the whole value, as RE2::FullMatch);
+//!  - CIDR v4 and IPv4 ranges: IPv4StringToNum with bitAnd, the value first checked to be an
+//!    address written as kamatama reads one;
+//!  - integer ranges: toInt64OrZero once the value is checked to be an integer;
+//!  - @timestamp ranges ANDed at the top: ts and ts_ns bounds (TimeSql).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "query/pipes.h"
+#include "query/query.h"
+
+namespace kamatama::clickhouse {
+
+//! A ClickHouse string literal holding `bytes` exactly ('...', with \\, \' and \xHH escapes).
+std::string SqlString(std::string_view bytes);
+
+//! The WHERE condition of `q` (its @timestamp bounds included). InvalidArgument naming the
+//! construct when part of it cannot be translated yet (lists, IPv6 CIDR and ranges, time ranges
+//! on other fields).
+Status WhereSql(const query::Query& q, std::string* sql);
+
+//! The SELECT of a `stats` stage pushed down (GROUP BY in the cluster, never the rows pulled to
+//! the node): its `by` fields first (an absent field as '', as query::Aggregator groups it), then
+//! its aggregates in order, over `table` WHERE `where`, without FORMAT. So far count(),
+//! count(field) and dc(field) (uniqExact); other aggregates and stages are InvalidArgument.
+Status StatsSql(const query::Stage& stage, const std::string& where, const std::string& table, std::string* sql);
+
+//! The condition for [from_ns, to_ns) on ts (whole seconds, for the partition and the primary
+//! key) and ts_ns (exact); "1" when unbounded.
+std::string TimeSql(const query::TimeRange& range);
+
+}  // namespace kamatama::clickhouse
