@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "parsers/generic/fields.h"
 #include "parsers/netlog_util.h"
 
 namespace kamatama {
@@ -423,9 +424,9 @@ bool ParseFortigate(Event* ev) {
     bool mapped = false;
     for (auto m : kMapped) mapped |= k == m;
     if (mapped || v.empty()) continue;
-    std::string name = "fortinet.firewall.";
-    name.append(k);
-    ev->Set(name, v);
+    // A log's key never reaches outside the prefix ("." or "a..b" would make an empty segment).
+    std::string name = generic::PrefixedName("fortinet.firewall.", k);
+    if (!name.empty()) ev->Set(name, v);
   }
 
   SetIf(ev, "observer.name", get("devname"));

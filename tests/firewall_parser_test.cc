@@ -312,6 +312,20 @@ TEST(Fortigate, TrafficDenyWithQuotes) {
   EXPECT_EQ(F(ev, "message").substr(0, 15), "date=2020-04-23");
 }
 
+// Found by fuzz/declarative_fuzz: the key "." made the field "fortinet.firewall.." (an empty
+// dotted segment). A log's key stays one name under the prefix.
+TEST(Fortigate, OddKeysStayOneNameUnderThePrefix) {
+  Event ev = P("logid=\"0000000013\" type=\"traffic\" .=r a..b=2 .x=3 y.=4 devname=fw1");
+  ASSERT_EQ(F(ev, "event.dataset"), "firewall.fortigate");
+  for (const auto& [name, value] : ev.fields) {
+    EXPECT_FALSE(name.empty() || name.back() == '.' || name.find("..") != std::string::npos) << name;
+  }
+  EXPECT_EQ(F(ev, "fortinet.firewall._"), "r");
+  EXPECT_EQ(F(ev, "fortinet.firewall.a._b"), "2");
+  EXPECT_EQ(F(ev, "fortinet.firewall._x"), "3");
+  EXPECT_EQ(F(ev, "fortinet.firewall.type"), "traffic");
+}
+
 TEST(Fortigate, HeaderVariantsAndSophosRejected) {
   Event a = P(
       "Dec 23 11:13:03 date=2011-07-24 time=10: 13:03 devname=Device_Name device_id=FGTXXXX9999999999 "

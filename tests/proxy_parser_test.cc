@@ -197,6 +197,17 @@ TEST(SophosXg, WebFilterAllowed) {
   EXPECT_FALSE(ParseSophosXgWeb(&av));
 }
 
+TEST(SophosXg, OddKeysStayOneNameUnderThePrefix) {
+  Event ev = P("device=\"SFW\" log_id=050901616001 log_type=\"Content Filtering\" log_component=\"HTTP\" "
+               "src_ip=10.1.1.1 .=r a..b=2");
+  ASSERT_EQ(F(ev, "event.dataset"), "proxy.sophos_xg");
+  for (const auto& [name, value] : ev.fields) {
+    EXPECT_FALSE(name.empty() || name.back() == '.' || name.find("..") != std::string::npos) << name;
+  }
+  EXPECT_EQ(F(ev, "sophos.xg._"), "r");
+  EXPECT_EQ(F(ev, "sophos.xg.a._b"), "2");
+}
+
 TEST(Proxifier, OpenCloseError) {
   Event o = P("[10.30 16:49:06] chrome.exe *64 - proxy.cse.cuhk.edu.hk:5070 open through proxy "
               "proxy.cse.cuhk.edu.hk:5070 HTTPS");
