@@ -18,6 +18,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <future>
 #include <mutex>
@@ -242,6 +243,23 @@ class HttpServer::Impl {
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     co_return !ec && keep_alive;
   }
+  // After an answer given without reading the request body: close the sending side, then read
+  // and drop what the client still sends (at most 4 MiB, for at most 2 s) before closing. Closing
+  // with unread bytes makes the kernel send a reset, which can reach the client before it has read
+  // the answer (curl then reports no status at all). Nothing read is kept.
+  template <class Stream>
+  asio::awaitable<void> LingerClose(Stream& stream) {
+    boost::system::error_code ec;
+    auto& lowest = beast::get_lowest_layer(stream);
+    lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+    std::array<char, 16384> sink;
+    size_t dropped = 0;
+    lowest.expires_after(std::chrono::seconds(2));
+    while (!ec && !stopping_ && dropped < (size_t{4} << 20)) {
+      dropped += co_await lowest.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    }
+    lowest.socket().close(ec);
+  }
   http::response<http::string_body> JsonAnswer(int status, std::string_view error) const {
     http::response<http::string_body> res;
     SetCommonHeaders(&res);
@@ -261,6 +279,7 @@ class HttpServer::Impl {
   asio::awaitable<void> Serve(Stream& stream, std::string client, std::string cert_subject, bool tls) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
+    bool linger = false;  // answered before the request body was read
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(opt_.max_header));
@@ -320,6 +339,7 @@ class HttpServer::Impl {
         SetCommonHeaders(&res);
         Fill(res, std::move(*refused), head);
         co_await Answer(stream, res, version, false);
+        linger = !parser.is_done();
         break;
       }
       if (websocket::is_upgrade(msg) && req.path == "/api/v1/tail") {
@@ -334,6 +354,7 @@ class HttpServer::Impl {
         if (length && *length > body_limit) {
           auto res = JsonAnswer(413, "request body too large for this route");
           co_await Answer(stream, res, version, false);
+          linger = true;
           break;
         }
         const size_t need = length ? static_cast<size_t>(*length) : body_limit;
@@ -342,6 +363,7 @@ class HttpServer::Impl {
           auto res = JsonAnswer(503, "too many request bodies in flight; retry");
           res.set(http::field::retry_after, "1");
           co_await Answer(stream, res, version, false);
+          linger = true;
           break;
         }
         reservation.emplace(this, need);
@@ -362,6 +384,7 @@ class HttpServer::Impl {
           auto res = JsonAnswer(ec == http::error::body_limit ? 413 : 400,
                                 ec == http::error::body_limit ? "request body too large" : "malformed HTTP request");
           co_await Answer(stream, res, version, false);
+          linger = ec == http::error::body_limit;
           break;
         }
       }
@@ -394,6 +417,10 @@ class HttpServer::Impl {
       SetCommonHeaders(&res);
       Fill(res, std::move(r), head);
       if (!co_await Answer(stream, res, version, keep_alive)) break;
+    }
+    if (linger) {
+      co_await LingerClose(stream);
+      co_return;
     }
     Sock(stream).shutdown(tcp::socket::shutdown_send, ec);
     Sock(stream).close(ec);
