@@ -148,6 +148,9 @@ const std::vector<RouteRule>& RouteTable() {
       {"PUT", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "replace a dashboard (owner or admin)"},
       {"PATCH", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "change a dashboard (owner or admin)"},
       {"DELETE", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "delete a dashboard (owner or admin)"},
+      // Unparsed lines and the parser builder (issue 23): reading them is searching; proposing and
+      // trying a definition changes nothing (the definition is only compiled for the request).
+      {"*", "/api/v1/unparsed*", true, kPermSearch, "/api/v1/unparsed", "unparsed lines, propose and try a parser"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

@@ -145,6 +145,11 @@ const Line kMatrix[] = {
   // Saved searches and dashboards (docs/dashboards.md "Permissions"): everyone who searches reads;
   // writing needs the analyst's permission (viewers and search tokens are refused by the route
   // table); an unknown id is the handler's 404 for every caller past authorisation.
+  // Unparsed lines and the parser builder (docs/api.md "Unparsed lines"): reading, like a search;
+  // proposing and trying a definition store nothing.
+  {"GET",    "/api/v1/unparsed",                  "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/unparsed/propose",          "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/unparsed/test",             "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/saved-searches",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"POST",   "/api/v1/saved-searches",            "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"PUT",    "/api/v1/saved-searches/0123456789abcdef", "",  {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
