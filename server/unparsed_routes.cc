@@ -119,8 +119,8 @@ Response Propose(const Request& req) {
   r.data = std::string(line);
   const Event ev = ParseRecord(r, ParseOptions{});
   std::string out = "{\"definition\":";
-  AppendJsonString(&out, declarative::ProposeDefinition(ev));
-  out += ",\"dataset\":";
+  AppendJsonString(&out, declarative::ProposeDefinition(line));
+  out += ",\"dataset\":";  // what the built-in parsers make of it today
   AppendJsonString(&out, FieldOr(ev, field::kDataset));
   out += "}";
   return Response{200, "application/json", std::move(out)};

@@ -11,6 +11,7 @@
 #include "core/time.h"
 #include "parsers/declarative/parser_set.h"
 #include "parsers/parse.h"
+#include "parsers/syslog.h"
 #include "parsers/toolkit.h"
 
 namespace kamatama::declarative {
@@ -139,11 +140,28 @@ struct Proposal {
   std::string name, program, when, steps, fields;
 };
 
+//! JSON inside a syslog message: a json step reads it.
 bool ProposeJson(sv m, Proposal* p) {
   if (m.empty() || m.front() != '{') return false;
-  p->when = "  prefix: '{'\n";
+  p->when += "  prefix: '{'\n";
   p->steps = "  - json: true\n";
   return true;
+}
+
+//! A bare JSON line is a JSON event (not a text line): a `json: true` definition recognises it by
+//! one of its fields.
+bool ProposeJsonEvent(sv line, Proposal* p) {
+  if (line.find_first_not_of(" \t") == sv::npos || line[line.find_first_not_of(" \t")] != '{') return false;
+  RawRecord r;
+  r.data = std::string(line);
+  const Event ev = ParseRecord(r, ParseOptions{});
+  for (const auto& [k, v] : ev.fields) {
+    if (k.starts_with("event.") || k.starts_with("log.") || k == field::kMessage || k.starts_with("observer.")) continue;
+    p->when = fmt::format("  json: true\n  field: {{field: {}, exists: true}}\n", YamlQuote(k));
+    p->steps = "";
+    return true;
+  }
+  return false;
 }
 
 bool ProposeKv(sv m, Proposal* p) {
@@ -181,7 +199,8 @@ bool ProposeCsv(sv m, Proposal* p) {
   int ips = 0;
   size_t i = 0, n = 0;
   for (; n < kMaxColumns && i <= m.size(); ++n) {
-    size_t j = std::min(m.find(',', i), m.size());
+    size_t j = i;
+    for (bool quoted = false; j < m.size() && (quoted || m[j] != ','); ++j) quoted = m[j] == '"' ? !quoted : quoted;
     sv cell = m.substr(i, j - i);
     std::string name = fmt::format("c{}", n + 1);
     if (toolkit::IsIp(cell) && ips < 2) {
@@ -217,6 +236,20 @@ std::string IpName(sv prev, GrokGuess* g) {
   return side + ".ip";
 }
 
+//! What grok's USERNAME takes (letters, digits, '.', '_', '-', '@', '\\').
+bool IsUserName(sv t) {
+  return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@' || c == '\\';
+  });
+}
+
+//! A word worth a `when.contains`: letters (and '-', '_'), no values.
+bool IsPlainWord(sv t) {
+  return t.size() >= 3 && std::all_of(t.begin(), t.end(), [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
 std::string GrokToken(sv t, sv prev, GrokGuess* g) {
   Wrapped w = Unwrap(t);
   sv ip, port;
@@ -236,7 +269,7 @@ std::string GrokToken(sv t, sv prev, GrokGuess* g) {
     else core = fmt::format("%{{INT:n{}}}", ++g->numbers);
   } else if (IsHexId(w.core)) {
     core = fmt::format("%{{NOTSPACE:id{}}}", ++g->ids);
-  } else if (!g->user && !w.core.empty() && (prev == "user" || prev == "username" || prev == "account" || prev == "login" || prev == "for") &&
+  } else if (!g->user && IsUserName(w.core) && (prev == "user" || prev == "username" || prev == "account" || prev == "login" || prev == "for") &&
              w.core != "user" && w.core != "invalid" && w.core != "illegal") {
     g->user = true;
     core = "%{USERNAME:user.name}";
@@ -248,13 +281,13 @@ std::string GrokToken(sv t, sv prev, GrokGuess* g) {
 
 void ProposeGrok(sv m, Proposal* p) {
   std::vector<sv> tokens = SplitSpaces(m);
-  std::string pattern = "^", longest;
+  std::string pattern = "^ *", longest;
   GrokGuess g;
   sv prev;
   for (size_t i = 0; i < tokens.size() && i < kMaxTokens; ++i) {
     std::string piece = GrokToken(tokens[i], prev, &g);
     const bool literal = piece.find("%{") == std::string::npos;
-    if (literal && tokens[i].size() > longest.size() && IsPrintable(tokens[i]) && tokens[i].find('\'') == sv::npos)
+    if (literal && tokens[i].size() > longest.size() && IsPlainWord(tokens[i]))
       longest = std::string(tokens[i]);
     pattern += (i ? " +" : "") + piece;
     prev = Unwrap(tokens[i]).core;
@@ -268,8 +301,9 @@ std::string Render(const Proposal& p, const std::string& example, const std::str
   std::string y = fmt::format(
       "# A starting point proposed from one line: check the pattern and the field names,\n"
       "# add rules (event.outcome, event.category) and more examples, then test it.\n"
-      "parser: custom-{0}\ndataset: custom.{1}\ndescription: lines of {0}\nwhen:\n{2}extract:\n{3}",
-      p.name, [&] { std::string d = p.name; std::replace(d.begin(), d.end(), '-', '_'); return d; }(), p.when, p.steps);
+      "parser: custom-{0}\ndataset: custom.{1}\ndescription: lines of {0}\nwhen:\n{2}{3}{4}",
+      p.name, [&] { std::string d = p.name; std::replace(d.begin(), d.end(), '-', '_'); return d; }(), p.when,
+      p.steps.empty() ? "" : "extract:\n", p.steps);
   if (!p.fields.empty()) y += "fields:\n" + p.fields;
   if (!example.empty()) y += "examples:\n  - line: " + example + "\n    expect: {" + expect + "}\n";
   return y;
@@ -298,14 +332,19 @@ std::string LineShape(std::string_view message) {
   return SanitizeUtf8(out);
 }
 
-std::string ProposeDefinition(const Event& ev) {
+std::string ProposeDefinition(std::string_view line) {
+  // The envelope only: a built-in parser may rename process.name (Sysmon's image), and
+  // definitions run before the built-in parsers.
+  Event ev;
+  ev.original = std::string(line);
+  if (!ParseSyslog(line, 0, SyslogOptions{}, &ev)) ev.Set(field::kMessage, std::string(line));
   const std::string* msg = ev.Get(field::kMessage);
   const sv m = msg ? sv(*msg) : sv(ev.original);
   const std::string* program = ev.Get("process.name");
   Proposal p;
   p.name = NameOf(program ? sv(*program) : ev.Get(field::kHostName) ? sv(*ev.Get(field::kHostName)) : sv("device"));
   if (program) p.when = fmt::format("  program: {}\n", YamlQuote(*program));
-  if (!ProposeJson(m, &p) && !ProposeKv(m, &p) && !ProposeCsv(m, &p)) ProposeGrok(m, &p);
+  if (!ProposeJsonEvent(line, &p) && !ProposeJson(m, &p) && !ProposeKv(m, &p) && !ProposeCsv(m, &p)) ProposeGrok(m, &p);
   if (p.when.empty()) p.when = "  regex: '.'\n";
   const bool quotable = IsPrintable(ev.original) && SanitizeUtf8(ev.original) == ev.original;
   const std::string example = quotable ? YamlQuote(ev.original) : "";

@@ -21,11 +21,11 @@ namespace kamatama::declarative {
 //! tokens. Lines of one format written by one program mostly share a shape.
 std::string LineShape(std::string_view message);
 
-//! A starting definition (YAML text) for lines like `ev`, a parsed event no parser took: the
-//! syslog program as `when.program`, then by the message's look a `json`, `kv`, `csv` or grok
-//! step (addresses, ports, numbers and user names captured, with ECS names guessed from the words
-//! before them), a dataset `custom.<program>` and the line itself as an example.
-std::string ProposeDefinition(const Event& ev);
+//! A starting definition (YAML text) for lines like `line` (as received): its syslog envelope is
+//! read (the program becomes `when.program`), then by the message's look a `json`, `kv`, `csv`
+//! or grok step (addresses, ports, numbers and user names captured, with ECS names guessed from
+//! the words before them), a dataset `custom.<program>` and the line itself as an example.
+std::string ProposeDefinition(std::string_view line);
 
 //! What trying definitions on sample lines gave.
 struct TryOutcome {
