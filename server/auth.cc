@@ -148,6 +148,13 @@ const std::vector<RouteRule>& RouteTable() {
       {"PUT", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "replace a dashboard (owner or admin)"},
       {"PATCH", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "change a dashboard (owner or admin)"},
       {"DELETE", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "delete a dashboard (owner or admin)"},
+      // Scheduled searches and reports (issue 25): as saved searches; the handler lets only
+      // owners and administrators change or run one, and only administrators name a target.
+      {"GET", "/api/v1/schedules*", true, kPermSearch, "/api/v1/schedules", "schedules (list, one, runs)"},
+      {"POST", "/api/v1/schedules*", true, kPermTriage, "/api/v1/schedules", "create a schedule, run one now"},
+      {"PUT", "/api/v1/schedules/*", true, kPermTriage, "/api/v1/schedules/x", "replace a schedule (owner or admin)"},
+      {"PATCH", "/api/v1/schedules/*", true, kPermTriage, "/api/v1/schedules/x", "change a schedule (owner or admin)"},
+      {"DELETE", "/api/v1/schedules/*", true, kPermTriage, "/api/v1/schedules/x", "delete a schedule (owner or admin)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},
