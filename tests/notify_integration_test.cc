@@ -33,6 +33,7 @@ using kmt_test::Shell;
 using kmt_test::ShellQuote;
 using kmt_test::Peer;
 using kmt_test::Python;
+using kmt_test::Lines;
 
 constexpr const char* kSecret = "kmt-test-webhook-secret-0123456789";
 //! Long enough for a loaded 2-core machine; the waits end as soon as the condition holds.
@@ -54,15 +55,6 @@ const char* kGiveUpRule = "22222222-0000-0000-0000-000000000007";
 
 using kmt_test::Script;
 
-//! The JSON lines a peer recorded.
-std::vector<std::string> Lines(const std::string& file) {
-  std::vector<std::string> out;
-  std::istringstream in(ReadFile(file));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(line);
-  return out;
-}
 
 std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view v;

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -70,5 +71,15 @@ class Peer {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+//! The JSON lines a peer recorded.
+inline std::vector<std::string> Lines(const std::string& file) {
+  std::vector<std::string> out;
+  std::istringstream in(ReadFile(file));
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(line);
+  return out;
+}
 
 }  // namespace kmt_test

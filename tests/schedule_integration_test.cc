@@ -22,6 +22,7 @@
 
 #include "core/time.h"
 #include "tests/harness.h"
+#include "tests/api_client.h"
 #include "tests/peers.h"
 
 namespace {
@@ -30,6 +31,7 @@ namespace fs = std::filesystem;
 using kmt_test::Eventually;
 using kmt_test::Peer;
 using kmt_test::Python;
+using kmt_test::Lines;
 using kmt_test::ReadFile;
 using kmt_test::Server;
 using kmt_test::Shell;
@@ -37,15 +39,6 @@ using kmt_test::ShellQuote;
 
 constexpr const char* kSecret = "kmt-test-webhook-secret-0123456789";
 constexpr int kDeadlineMs = 60000;
-
-std::vector<std::string> Lines(const std::string& file) {
-  std::vector<std::string> out;
-  std::istringstream in(ReadFile(file));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(line);
-  return out;
-}
 
 class ScheduleIntegration : public ::testing::Test {
  protected:
@@ -80,26 +73,9 @@ class ScheduleIntegration : public ::testing::Test {
     smtp_.reset();
     if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
   }
-  std::string Send(const std::string& method, const std::string& path, const std::string& json, int* code,
-                   const std::string& user = "") {
-    std::ofstream(dir_ + "/body.json") << json;
-    const std::string as = user.empty() ? "" : "-u " + ShellQuote(user + ":" + user + "-password") + " ";
-    const std::string url = user.empty() ? server_->Url(path) : server_->AnonUrl(path);
-    const std::string data =
-        json.empty() ? "" : " -H 'Content-Type: application/json' --data-binary @" + ShellQuote(dir_ + "/body.json");
-    std::string out = Shell("curl -s -m 30 -w '\\n%{http_code}' " + as + "-X " + method + data + " " + ShellQuote(url));
-    size_t nl = out.rfind('\n');
-    *code = std::atoi(out.c_str() + nl + 1);
-    return out.substr(0, nl);
-  }
   simdjson::dom::element Expect(int want, const std::string& method, const std::string& path, const std::string& json,
                                 const std::string& user = "") {
-    int code = 0;
-    last_ = Send(method, path, json, &code, user);
-    EXPECT_EQ(code, want) << method << " " << path << " as " << (user.empty() ? "admin" : user) << ": " << last_;
-    simdjson::dom::element e;
-    if (parser_.parse(last_).get(e)) EXPECT_FALSE(parser_.parse(std::string("{}")).get(e));
-    return e;
+    return kmt_test::ExpectJson(*server_, dir_, parser_, &last_, want, method, path, json, user);
   }
   std::string Id(simdjson::dom::element e) {
     std::string_view id;
