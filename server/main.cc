@@ -240,6 +240,12 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   run_ctx.notifier = &notifier;
   run_ctx.parse = cfg.parse;
   run_ctx.max_limit = cfg.query.max_limit;
+  run_ctx.audit = [&api](const server::ScheduleSpec& spec, const std::string& query, const server::ScheduleRun& run) {
+    api.AuditLocal("schedule.search", run.outcome == "error" ? "failure" : "success", "schedule",
+                   {{"kamatama.object.id", spec.id}, {"kamatama.schedule.owner", spec.owner},
+                    {"kamatama.query", query.substr(0, server::Api::kMaxAuditedQuery)},
+                    {"kamatama.results", std::to_string(run.rows)}, {"kamatama.schedule.outcome", run.outcome}});
+  };
   server::Scheduler scheduler(cfg.schedules, &schedules, run_ctx, Log);
   if (Status ss = scheduler.Open(cfg.storage.dir); !ss.ok()) {
     Log("error: schedules: " + ss.ToString());

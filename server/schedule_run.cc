@@ -332,6 +332,7 @@ ScheduleRun RunSchedule(const ScheduleSpec& spec, int64_t from, int64_t to, cons
   }
   if (run.detail.size() > kRunDetailBytes) run.detail.resize(kRunDetailBytes);
   run.duration_ns = NowNanos() - run.started_ns;
+  if (ctx.audit) ctx.audit(spec, search.query, run);
   return run;
 }
 

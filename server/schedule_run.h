@@ -61,6 +61,9 @@ struct ScheduleRunContext {
   ParseOptions parse;
   size_t max_limit = 10000;  //!< query.max_limit: events read for a report
   const std::atomic<bool>* cancelled = nullptr;
+  //! Told of every run once it ended (main.cc: a `schedule.search` audit event, as every
+  //! search is audited). May be empty.
+  std::function<void(const ScheduleSpec&, const std::string& query, const ScheduleRun&)> audit;
 };
 
 //! Runs `spec` over [from, to); updates *st (seen values, rate limit) and returns the run.

@@ -174,6 +174,11 @@ TEST_F(ScheduleIntegration, ThresholdCrossedRaisesExactlyOneAlertAndOneWebhookCa
   EXPECT_EQ(Hooks("/alert").size(), 2u);
   ASSERT_TRUE(Eventually([&] { return server_->CountMatches("event.dataset:kamatama.alert rule.id:" + rule) == 2; },
                          kDeadlineMs));
+  // Every run's search is audited, as the owner's schedule.
+  const size_t runs_now = Runs(id).size();
+  EXPECT_TRUE(Eventually([&] {
+    return server_->CountMatches("event.dataset:kamatama.audit event.action:schedule.search kamatama.object.id:" + id) >= runs_now;
+  }, kDeadlineMs));
   // The alert is an alert like a rule's: on the Alerts page with its level.
   simdjson::dom::element alerts = Expect(200, "GET", "/api/v1/alerts?rule=" + rule, "");
   EXPECT_NE(last_.find("\"level\":\"high\""), std::string::npos) << last_;
