@@ -338,4 +338,58 @@ TEST_F(ScheduleIntegration, RestartKeepsTheHistoryAndRunsAMissedWindowOnceNeverT
   EXPECT_LT(kamatama::ParseRfc3339(started.back()).value_or(INT64_MAX), stopped) << last_;
 }
 
+TEST_F(ScheduleIntegration, NewValueAlertsOnceForValuesNeverSeenAndRemembersThemAcrossARestart) {
+  const std::string saved = SavedSearch(R"({"name":"logons","query":"kmt.word:logon"})");
+  const std::string id = Id(Expect(201, "POST", "/api/v1/schedules",
+                                   R"({"name":"new user","saved_search":")" + saved +
+                                       R"(","every":"1s","action":"alert","condition":"new_value","field":"user.name",)"
+                                       R"("rate_limit":0})"));
+  const auto logons = [](std::initializer_list<const char*> users) {
+    const std::string ts = kamatama::FormatRfc3339(kamatama::NowNanos());
+    std::string out;
+    for (const char* u : users)
+      out += "{\"@timestamp\":\"" + ts + "\",\"event.dataset\":\"kmt.sched\",\"kmt.word\":\"logon\",\"user.name\":\"" + u +
+             "\",\"message\":\"logon\"}\n";
+    return out;
+  };
+  // The first run learns what is there (nothing yet): no alert.
+  ASSERT_TRUE(Eventually([&] { return Count(Runs(id), "baseline") == 1; }, kDeadlineMs)) << last_;
+  const auto windows_pass = [&](size_t n) {
+    const size_t then = Runs(id).size();
+    return Eventually([&] { return Runs(id).size() >= then + n; }, kDeadlineMs);
+  };
+  // The detail of the newest alert run.
+  const auto last_alert = [&] {
+    const std::vector<std::string> detail = Runs(id, "detail"), outcome = Runs(id, "outcome");
+    const size_t at = std::find(outcome.begin(), outcome.end(), "alert") - outcome.begin();
+    return at < detail.size() ? detail[at] : std::string("<no alert>");
+  };
+  Ingest(logons({"alice", "alice"}));
+  ASSERT_TRUE(Eventually([&] { return Count(Runs(id), "alert") == 1; }, kDeadlineMs)) << last_;
+  EXPECT_NE(last_alert().find("1 new value(s) of user.name never seen before: alice"), std::string::npos) << last_alert();
+  // Windows with alice only pass without an alert; bob and carol are new: one alert naming both.
+  Ingest(logons({"alice"}));
+  ASSERT_TRUE(windows_pass(3)) << last_;
+  EXPECT_EQ(Count(Runs(id), "alert"), 1u) << last_;
+  Ingest(logons({"bob", "carol", "alice", "bob"}));
+  ASSERT_TRUE(Eventually([&] { return Count(Runs(id), "alert") == 2; }, kDeadlineMs)) << last_;
+  const std::string alert_detail = last_alert();
+  EXPECT_NE(alert_detail.find("2 new value(s) of user.name never seen before: "), std::string::npos) << alert_detail;
+  EXPECT_NE(alert_detail.find("bob"), std::string::npos) << alert_detail;
+  EXPECT_NE(alert_detail.find("carol"), std::string::npos) << alert_detail;
+  EXPECT_EQ(alert_detail.find("alice"), std::string::npos) << alert_detail;
+  // Known values stay known across a restart; only dave is new.
+  ASSERT_EQ(server_->Stop(), 0);
+  server_->Start();
+  Ingest(logons({"bob", "carol"}));
+  ASSERT_TRUE(windows_pass(3)) << last_;
+  EXPECT_EQ(Count(Runs(id), "alert"), 2u) << last_;
+  Ingest(logons({"alice", "dave"}));
+  ASSERT_TRUE(Eventually([&] { return Count(Runs(id), "alert") == 3; }, kDeadlineMs)) << last_;
+  EXPECT_NE(last_alert().find("1 new value(s) of user.name never seen before: dave"), std::string::npos) << last_alert();
+  ASSERT_TRUE(Eventually([&] {
+    return server_->CountMatches("event.dataset:kamatama.alert rule.id:schedule-" + id) == 3;
+  }, kDeadlineMs));
+}
+
 }  // namespace
