@@ -120,7 +120,10 @@ void MdNotes(const Case& c, std::string* md) {
 
 // ------------------------------------------------------------------ HTML
 
-std::string Html(std::string_view s) {
+std::string Html(std::string_view s) { return HtmlText(s); }
+}  // namespace
+
+std::string HtmlText(std::string_view s) {
   const std::string v = VisibleText(s);
   std::string out;
   out.reserve(v.size());
@@ -136,6 +139,8 @@ std::string Html(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 constexpr const char* kHtmlStyle =
     "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#1d2330;padding:0 1em}"

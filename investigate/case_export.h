@@ -35,5 +35,8 @@ std::string CaseHtml(const Case& c, const ExportStamp& stamp);
 //! `s` with invalid UTF-8 replaced, and control characters (but newline), DEL, C1 controls and the
 //! bidirectional embedding/override/isolate characters written as visible \xNN or \uNNNN escapes.
 std::string VisibleText(std::string_view s);
+//! VisibleText with & < > " ' escaped: safe as HTML text or a quoted attribute value (the case
+//! report; scheduled reports, server/notify_message.h).
+std::string HtmlText(std::string_view s);
 
 }  // namespace kamatama::investigate

@@ -199,6 +199,11 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("notifications.timeout", c.notify.timeout_ns);
   n("notifications.ca_file", c.notify.ca_file);
   n("notifications.rate_window", c.notify.rate_window_ns);
+  // issue 25: scheduled searches (applied at a restart)
+  n("schedules.workers", c.schedules.workers);
+  n("schedules.min_interval", c.schedules.min_interval_ns);
+  n("schedules.lag", c.schedules.lag_ns);
+  n("schedules.history", c.schedules.history);
   // issue 26: the store backend and the ClickHouse cluster (applied at a restart)
   n("store.backend", c.backend);
   n("clickhouse.urls", fmt::format("{}", fmt::join(c.clickhouse.urls, ",")));

@@ -194,7 +194,8 @@ std::string AlertStore::Key(const detect::Rule& rule, const Event& ev) const {
   return key;
 }
 
-AlertStore::Decision AlertStore::Observe(const detect::Rule& rule, const Event& ev, int64_t now_ns) {
+AlertStore::Decision AlertStore::Observe(const detect::Rule& rule, const Event& ev, int64_t now_ns,
+                                         const std::string* key_override) {
   Decision d;
   std::lock_guard lock(mu_);
   RuleStats& st = stats_[rule.id];
@@ -221,7 +222,7 @@ AlertStore::Decision AlertStore::Observe(const detect::Rule& rule, const Event& 
     }
   }
   d.level = tuning_.Level(rule);
-  const std::string key = Key(rule, ev);
+  const std::string key = key_override ? *key_override : Key(rule, ev);
   const int64_t ts = ev.timestamp_ns;
   if (auto it = open_by_key_.find(key); it != open_by_key_.end()) {
     auto a = alerts_.find(it->second);

@@ -110,8 +110,10 @@ class AlertStore {
     std::lock_guard lock(mu_);
     return correlations_;
   }
-  //! Decides about one match of `rule` on `ev`, at `now_ns`.
-  Decision Observe(const detect::Rule& rule, const Event& ev, int64_t now_ns);
+  //! Decides about one match of `rule` on `ev`, at `now_ns`. `key` (optional) replaces the
+  //! key made of the rule and detection.alerts.dedup_fields: a scheduled search (issue 25) keys
+  //! its alert by its window, so each window raises at most one alert.
+  Decision Observe(const detect::Rule& rule, const Event& ev, int64_t now_ns, const std::string* key = nullptr);
 
   std::vector<AlertRecord> List(const AlertFilter& f, size_t* total) const;
   std::optional<AlertRecord> Get(uint64_t id) const;

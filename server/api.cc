@@ -28,6 +28,7 @@
 #include "server/library_routes.h"
 #include "server/unparsed_routes.h"
 #include "server/notify_routes.h"
+#include "server/schedule_routes.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
 #include "server/web_routes.h"
@@ -154,15 +155,19 @@ Response Api::Dispatch(Request& req) {
                    }};
     if (auto r = HandleCaseRoute(req, ctx)) return std::move(*r);
   }
-  if (auto r = HandleLibraryRoute(req, LibraryRoutes{saved_searches_, dashboards_,
-                                                     [this](const std::string& q, bool filter_only) {
-                                                       return CheckQuery(q, filter_only);
-                                                     },
-                                                     [this, &req](std::string_view action, std::string_view outcome,
-                                                                  const auto& extra) {
-                                                       return Audit(req, req.principal, action, outcome, extra);
-                                                     }}))
-    return std::move(*r);  // issue 25: saved searches and dashboards
+  AuditFn audit_library = [this, &req](std::string_view action, std::string_view outcome, const auto& extra) {
+    return Audit(req, req.principal, action, outcome, extra);
+  };
+  // Issue 25: scheduled searches (server/schedule_routes.h); their CRUD is the library's.
+  const ScheduleRoutes schedule_ctx{schedules_, saved_searches_, scheduler_, notifier_, audit_library};
+  if (auto r = HandleScheduleRoute(req, schedule_ctx)) return std::move(*r);
+  LibraryRoutes library{saved_searches_, dashboards_,
+                        [this](const std::string& q, bool filter_only) { return CheckQuery(q, filter_only); },
+                        audit_library, schedules_,
+                        [&schedule_ctx](const Principal& who, const LibraryKind& kind, const std::string& body) {
+                          return &kind == &ScheduleKind() ? AuthorizeSchedule(who, body, schedule_ctx) : std::nullopt;
+                        }};
+  if (auto r = HandleLibraryRoute(req, library)) return std::move(*r);  // issue 25: saved searches, dashboards
   if (req.path.rfind("/api/v1/unparsed", 0) == 0) {  // issue 23: unparsed lines, parser builder
     UnparsedRoutes ctx{cfg_, *store_, [&](const std::string& f) { return RestrictFilter(req.principal, f); }};
     if (auto r = HandleUnparsedRoute(req, ctx)) return std::move(*r);
@@ -333,6 +338,23 @@ std::string Api::CheckQuery(const std::string& q, bool filter_only) const {
   if (auto* e = std::get_if<query::ParseError>(&parsed))
     return fmt::format("{} at position {} (expected {})", e->message, e->position, e->expected);
   return "";
+}
+
+Response Api::SearchAs(const std::string& owner, const std::string& q, int64_t from_ns, int64_t to_ns, size_t limit,
+                       const std::atomic<bool>* cancelled) {
+  auto user = auth_store_ ? auth_store_->FindUser(owner) : std::nullopt;
+  if (!user) return JsonError(403, fmt::format("the owner {} is no longer a user", owner));
+  Request req;
+  req.method = "GET";
+  req.path = "/api/v1/search";
+  req.principal.name = user->name;
+  req.principal.method = "schedule";
+  req.principal.role = user->role;
+  req.principal.perms = RolePerms(user->role);
+  if (!req.principal.Has(kPermSearch)) return JsonError(403, fmt::format("the owner {} may not search", owner));
+  req.cancelled = cancelled;
+  req.params = {{"q", q}, {"from", FormatRfc3339(from_ns)}, {"to", FormatRfc3339(to_ns)}, {"limit", std::to_string(limit)}};
+  return Search(req);
 }
 
 Response Api::Search(const Request& req) {

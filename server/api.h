@@ -36,6 +36,7 @@ class IntelRoutes;    // server/intel_routes.h (issue 28)
 class Notifier;       // server/notifier.h (issue 21)
 class LiveDetection;  // server/detection.h (issue 20)
 class OwnedObjectStore;  // server/owned_store.h (issue 25)
+class Scheduler;         // server/scheduler.h (issue 25)
 struct SeenSource;    // server/coverage.h
 
 using ::kamatama::AppendEventJson;  // core/json.h
@@ -92,6 +93,18 @@ class Api {
     saved_searches_ = saved_searches;
     dashboards_ = dashboards;
   }
+
+  //! Scheduled searches and reports (issue 25): /api/v1/schedules*. Set before serving.
+  void SetSchedules(OwnedObjectStore* schedules, Scheduler* scheduler) {
+    schedules_ = schedules;
+    scheduler_ = scheduler;
+  }
+  //! Issue 25 (server/scheduler.h): runs `q` over [from_ns, to_ns) as user `owner` would, with
+  //! that user's role now (visibility: RestrictFilter) and the search API's limits (timeout,
+  //! memory, query.max_limit); the search API's answer (events, or columns and rows). 403 when
+  //! the owner is no longer a user who may search.
+  Response SearchAs(const std::string& owner, const std::string& q, int64_t from_ns, int64_t to_ns, size_t limit,
+                    const std::atomic<bool>* cancelled);
 
   //! A live tail for GET /api/v1/tail (WebSocket): a subscriber, or why not (a JSON message
   //! `{"type":"error",...}` to send before closing).
@@ -196,6 +209,8 @@ class Api {
   investigate::CaseBook* cases_ = nullptr;  // issue 22: cases
   OwnedObjectStore* saved_searches_ = nullptr;  // issue 25
   OwnedObjectStore* dashboards_ = nullptr;      // issue 25
+  OwnedObjectStore* schedules_ = nullptr;       // issue 25
+  Scheduler* scheduler_ = nullptr;              // issue 25
   //! Whether a query parses as a search would take it (issue 25: saved queries and panels); ""
   //! or the error with its position. `filter_only`: pipes refused.
   std::string CheckQuery(const std::string& q, bool filter_only) const;

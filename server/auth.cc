@@ -151,6 +151,13 @@ const std::vector<RouteRule>& RouteTable() {
       // Unparsed lines and the parser builder (issue 23): reading them is searching; proposing and
       // trying a definition changes nothing (the definition is only compiled for the request).
       {"*", "/api/v1/unparsed*", true, kPermSearch, "/api/v1/unparsed", "unparsed lines, propose and try a parser"},
+      // Scheduled searches and reports (issue 25): as saved searches; the handler lets only
+      // owners and administrators change or run one, and only administrators name a target.
+      {"GET", "/api/v1/schedules*", true, kPermSearch, "/api/v1/schedules", "schedules (list, one, runs)"},
+      {"POST", "/api/v1/schedules*", true, kPermTriage, "/api/v1/schedules", "create a schedule, run one now"},
+      {"PUT", "/api/v1/schedules/*", true, kPermTriage, "/api/v1/schedules/x", "replace a schedule (owner or admin)"},
+      {"PATCH", "/api/v1/schedules/*", true, kPermTriage, "/api/v1/schedules/x", "change a schedule (owner or admin)"},
+      {"DELETE", "/api/v1/schedules/*", true, kPermTriage, "/api/v1/schedules/x", "delete a schedule (owner or admin)"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},

@@ -260,6 +260,17 @@ void ReadNotify(Reader& r, const YAML::Node& in, NotifyOptions* out) {
   r.Str(in["ca_file"], "notifications.ca_file", &out->ca_file);
   r.Duration(in["rate_window"], "notifications.rate_window", &out->rate_window_ns);
 }
+
+// `schedules:` (issue 25): scheduled searches and reports.
+void ReadSchedules(Reader& r, const YAML::Node& in, ScheduleOptions* out) {
+  r.Keys(in, "schedules", {"workers", "min_interval", "lag", "history"});
+  if (!in || !r.status.ok()) return;
+  r.Int(in["workers"], "schedules.workers", 1, 16, &out->workers);
+  r.Duration(in["min_interval"], "schedules.min_interval", &out->min_interval_ns);
+  r.Duration(in["lag"], "schedules.lag", &out->lag_ns, true);
+  r.Count(in["history"], "schedules.history", &out->history);
+  if (r.status.ok() && (out->history < 1 || out->history > 10000)) r.Fail("schedules.history", "must be 1 to 10000");
+}
 }  // namespace
 
 namespace {
@@ -302,7 +313,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
   try {
     r.Keys(root, "", {"data_dir", "syslog", "http", "storage", "retention", "parse", "query", "io_threads",
                      "ingest", "gelf", "auth", "tls", "monitor", "detection", "backup", "intel", "notifications",
-                     "parsers", "store", "clickhouse"});
+                     "parsers", "store", "clickhouse", "schedules"});
     r.Str(root["data_dir"], "data_dir", &cfg->storage.dir);
     r.Int(root["io_threads"], "io_threads", 1, 64, &cfg->io_threads);
     auto sys = root["syslog"];
@@ -488,6 +499,7 @@ Status LoadConfigFile(const std::string& path, Config* cfg) {
     ReadIntel(r, root["intel"], &cfg->intel);              // issue 28
     ReadNotify(r, root["notifications"], &cfg->notify);    // issue 21
     ReadParsers(r, root["parsers"], &cfg->parsers);        // issue 23
+    ReadSchedules(r, root["schedules"], &cfg->schedules);  // issue 25
     ReadClickHouse(r, root["store"], root["clickhouse"], cfg);  // issue 26
     auto backup = root["backup"];
     r.Keys(backup, "backup", {"allowed_dirs"});

@@ -136,6 +136,17 @@ struct NotifyOptions {
   int64_t rate_window_ns = 60LL * 1'000'000'000;  //!< a target's rate_limit counts messages per this long
 };
 
+//! `schedules:` (issue 25): scheduled searches and reports (server/scheduler.h).
+struct ScheduleOptions {
+  int workers = 2;              //!< runs at once (a slow run holds one; the others go on)
+  //! Shortest `every` a schedule may have. 1m in production; tests set seconds (documented as
+  //! a test knob in docs/dashboards.md).
+  int64_t min_interval_ns = 60LL * 1'000'000'000;
+  //! How long after a window ends it is searched, so that late logs are in it.
+  int64_t lag_ns = 30LL * 1'000'000'000;
+  size_t history = 100;         //!< runs kept per schedule (the oldest go first)
+};
+
 struct Config {
   store::StoreOptions storage;
   ingest::PipelineOptions pipeline;
@@ -152,6 +163,7 @@ struct Config {
   IntelOptions intel;         // `intel:` (issue 28)
   NotifyOptions notify;       // `notifications:` (issue 21)
   ParsersOptions parsers;     // `parsers:` (issue 23)
+  ScheduleOptions schedules;  // `schedules:` (issue 25)
   //! `store.backend` (issue 26): "rocksdb" (this machine) or "clickhouse" (the `clickhouse:` cluster).
   std::string backend = "rocksdb";
   clickhouse::ClickHouseOptions clickhouse;  // `clickhouse:` (issue 26)

@@ -54,6 +54,14 @@ class FieldReader {
     Key(name);
     out_ += std::to_string(v);
   }
+  //! An optional boolean field; `def` when missing.
+  void Bool(const char* name, bool def) {
+    simdjson::dom::element e;
+    bool v = def;
+    if (!in_[name].get(e) && e.get(v)) return Fail(fmt::format("'{}' must be true or false", name));
+    Key(name);
+    out_ += v ? "true" : "false";
+  }
   //! A time as the search API takes it (from, to).
   void Time(const char* name, std::string_view def) {
     std::string v;
@@ -211,7 +219,85 @@ std::string CheckDashboard(simdjson::dom::object in, const QueryCheck& check, st
   return "";
 }
 
+//! One of `allowed` (the first when missing and `required` is false); "" when refused.
+std::string OneOf(FieldReader& r, const char* name, std::initializer_list<std::string_view> allowed, bool required) {
+  std::string v;
+  r.String(name, required, 32, &v, required ? std::string_view() : *allowed.begin());
+  if (!r.ok()) return "";
+  for (std::string_view a : allowed)
+    if (a == v) return v;
+  std::string list;
+  for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  r.Fail(fmt::format("'{}' must be one of {}, not '{}'", name, list, v));
+  return "";
+}
+
+//! When a schedule runs: "every" (a duration, at least 1 s; the server's schedules.min_interval
+//! is checked by the route) or "at" (HH:MM, UTC), exactly one.
+void CheckWhen(FieldReader& r) {
+  simdjson::dom::element e;
+  const bool every = !r.in()["every"].get(e), at = !r.in()["at"].get(e);
+  if (every == at) return r.Fail("give either 'every' (a duration such as 15m) or 'at' (HH:MM, UTC)");
+  std::string v;
+  if (every) {
+    r.String("every", true, 16, &v);
+    auto d = r.ok() ? ParseDuration(v) : std::nullopt;
+    if (r.ok() && (!d || *d < kNanosPerSecond || *d > 7 * 86400 * kNanosPerSecond))
+      r.Fail(fmt::format("'every': '{}' is not a duration from 1s to 7d (30s, 15m, 1h)", v));
+    return;
+  }
+  r.String("at", true, 5, &v);
+  if (r.ok() && ScheduleTimeOfDay(v) < 0) r.Fail(fmt::format("'at': '{}' is not a time of day HH:MM (UTC)", v));
+}
+
+std::string CheckSchedule(simdjson::dom::object in, const QueryCheck&, std::string* out) {
+  FieldReader r(in, "");
+  r.OnlyKnown({"name", "description", "saved_search", "every", "at", "enabled", "action", "condition", "threshold",
+               "field", "level", "target", "max_rows", "rate_limit"});
+  r.String("name", true, kMaxNameBytes);
+  r.String("description", false, kMaxDescriptionBytes, nullptr, {}, true);
+  r.String("saved_search", true, 64);
+  CheckWhen(r);
+  r.Bool("enabled", true);
+  const std::string action = OneOf(r, "action", {"alert", "report"}, true);
+  if (action == "alert") {
+    const std::string condition = OneOf(r, "condition", {"count", "new_value"}, false);
+    if (condition == "count") r.Int("threshold", 0, INT64_MAX);
+    else r.String("field", true, kMaxColumnBytes);
+    OneOf(r, "level", {"medium", "informational", "low", "high", "critical"}, false);
+  } else if (action == "report") {
+    r.String("target", true, 64);
+    r.Int("max_rows", 1, static_cast<int64_t>(kMaxReportRows));
+  }
+  for (const char* other : {"condition", "threshold", "field", "level"}) {
+    simdjson::dom::element e;
+    if (action == "report" && !in[other].get(e)) r.Fail(fmt::format("'{}' is for alerts, not reports", other));
+  }
+  for (const char* other : {"target", "max_rows"}) {
+    simdjson::dom::element e;
+    if (action == "alert" && !in[other].get(e)) r.Fail(fmt::format("'{}' is for reports, not alerts", other));
+  }
+  r.Int("rate_limit", 0, 1000);
+  if (!r.ok()) return r.error();
+  *out = r.Finish();
+  return "";
+}
+
 }  // namespace
+
+int ScheduleTimeOfDay(std::string_view hhmm) {
+  if (hhmm.size() != 5 || hhmm[2] != ':') return -1;
+  for (size_t i : {0, 1, 3, 4})
+    if (hhmm[i] < '0' || hhmm[i] > '9') return -1;
+  const int h = (hhmm[0] - '0') * 10 + (hhmm[1] - '0'), m = (hhmm[3] - '0') * 10 + (hhmm[4] - '0');
+  if (h > 23 || m > 59) return -1;
+  return h * 60 + m;
+}
+
+const LibraryKind& ScheduleKind() {
+  static const LibraryKind kind{"/api/v1/schedules", "schedule", "schedule", "name", kMaxSchedules, CheckSchedule};
+  return kind;
+}
 
 const LibraryKind& SavedSearchKind() {
   static const LibraryKind kind{"/api/v1/saved-searches", "saved search", "saved_search", "name", kMaxSavedSearches,

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace kamatama::server {
 
@@ -51,6 +52,18 @@ const LibraryKind& SavedSearchKind();
 //! "type", "options", "x", "y", "w", "h"}]}: type one of timechart, bar, table, number, events;
 //! filter: a filter (no pipes) the UI ANDs to every panel; refresh: seconds (0: off, 10-86400).
 const LibraryKind& DashboardKind();
+
+//! {"name", "description", "saved_search", "every" | "at", "enabled", "action", ...} (issue 25,
+//! server/scheduler.h): a saved search run on a schedule, every duration or at HH:MM UTC, that
+//! raises an alert (action "alert": "condition" count with "threshold", or new_value with
+//! "field"; "level") or sends a report (action "report": "target", a notification target;
+//! "max_rows"), at most "rate_limit" alerts or reports an hour (0: no limit).
+const LibraryKind& ScheduleKind();
+//! Most schedules kept, most rows in a report.
+inline constexpr size_t kMaxSchedules = 200;
+inline constexpr size_t kMaxReportRows = 1000;
+//! Minutes after midnight of "HH:MM", or -1 when it is not one.
+int ScheduleTimeOfDay(std::string_view hhmm);
 
 //! The "format" value of an exported dashboard (GET .../ID/export, POST .../import).
 inline constexpr const char* kDashboardFormat = "kamatama.dashboard.v1";

@@ -127,6 +127,7 @@ class Handler {
     if (auto* r = std::get_if<Response>(&input)) return std::move(*r);
     auto body = CheckFields(kind_, std::get<Input>(input), ctx_.check_query);
     if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    if (auto refused = Authorize(std::get<std::string>(body))) return std::move(*refused);
     OwnedObject o;
     o.owner = req_.principal.name;
     o.shared = std::get<Input>(input).shared.value_or(false);
@@ -162,6 +163,10 @@ class Handler {
         refusal = std::move(*r);
         return Status::InvalidArgument("refused");
       }
+      if (auto refused = Authorize(std::get<std::string>(body))) {
+        refusal = std::move(*refused);
+        return Status::InvalidArgument("refused");
+      }
       o->shared = std::get<Input>(input).shared.value_or(o->shared);
       o->body = std::move(std::get<std::string>(body));
       o->updated_by = req_.principal.name;
@@ -195,6 +200,14 @@ class Handler {
   }
 
  private:
+  std::optional<Response> Authorize(const std::string& body) const {
+    if (!ctx_.authorize) return std::nullopt;
+    auto r = ctx_.authorize(req_.principal, kind_, body);
+    if (r && r->status == 403 && ctx_.audit)
+      ctx_.audit(fmt::format("{}.{}", kind_.audit_name, req_.method == "POST" ? "create" : "update"), "failure",
+                 {{"error.message", r->body}});
+    return r;
+  }
   Response RefuseChange(const char* what, const OwnedObject& o) const {
     return Refuse(what, o.id,
                   o.shared ? fmt::format("only its owner ({}) or an administrator changes a shared {}", o.owner, kind_.noun)
@@ -251,12 +264,14 @@ Response Route(const Request& req, const LibraryRoutes& ctx, const LibraryKind& 
 }  // namespace
 
 std::optional<Response> HandleLibraryRoute(const Request& req, const LibraryRoutes& ctx) {
-  for (const LibraryKind* kind : {&SavedSearchKind(), &DashboardKind()}) {
+  for (const LibraryKind* kind : {&SavedSearchKind(), &DashboardKind(), &ScheduleKind()}) {
     const std::string_view base = kind->path;
     if (req.path.compare(0, base.size(), base) != 0) continue;
     const std::string_view rest = std::string_view(req.path).substr(base.size());
     if (!rest.empty() && rest[0] != '/') continue;
-    OwnedObjectStore* store = kind == &DashboardKind() ? ctx.dashboards : ctx.saved_searches;
+    OwnedObjectStore* store = kind == &DashboardKind()  ? ctx.dashboards
+                              : kind == &ScheduleKind() ? ctx.schedules
+                                                        : ctx.saved_searches;
     if (!store) return JsonError(503, fmt::format("{}s are not available", kind->noun));
     return Route(req, ctx, *kind, store, rest);
   }

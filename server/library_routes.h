@@ -7,7 +7,7 @@
 //!   PUT    /api/v1/saved-searches/ID         replace its fields ("shared" kept unless given)
 //!   PATCH  /api/v1/saved-searches/ID         change the fields given
 //!   DELETE /api/v1/saved-searches/ID
-//! and the same under /api/v1/dashboards, plus
+//! and the same under /api/v1/dashboards and /api/v1/schedules, plus
 //!   GET    /api/v1/dashboards/ID/export      the dashboard as a file to import elsewhere
 //!   POST   /api/v1/dashboards/import         create one from such a file (private unless "shared")
 //! Who may do what: server/owned_store.h. Changes are audited (<kind>.create/.update/.delete).
@@ -28,6 +28,11 @@ struct LibraryRoutes {
   OwnedObjectStore* dashboards = nullptr;
   QueryCheck check_query;
   AuditFn audit;
+  //! Schedules (issue 25, server/schedule_routes.h): the same endpoints under /api/v1/schedules.
+  OwnedObjectStore* schedules = nullptr;
+  //! Asked about every object a caller creates or changes, once its fields are checked: a
+  //! refusal (403 or 400) or nullopt. Schedules check their saved search and target here.
+  std::function<std::optional<Response>(const Principal& who, const LibraryKind& kind, const std::string& body)> authorize;
 };
 
 //! The response if the request is for one of these endpoints, else nullopt. Thread-safe.

@@ -48,6 +48,7 @@
 #include "server/library_kinds.h"
 #include "server/owned_store.h"
 #include "server/notifier.h"
+#include "server/scheduler.h"
 #include "server/reload_hooks.h"
 #include "server/selfmon.h"
 #include "store/store.h"
@@ -224,6 +225,33 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     }
   }
   api.SetLibrary(&saved_searches, &dashboards);
+  // Issue 25: scheduled searches and reports (<data_dir>/schedules.json, schedule_ID.json).
+  server::OwnedObjectStore schedules("schedules.json", server::kMaxSchedules);
+  if (Status ls = schedules.Open(cfg.storage.dir); !ls.ok()) {
+    Log("error: schedules.json: " + ls.ToString());
+    return 1;
+  }
+  server::ScheduleRunContext run_ctx;
+  run_ctx.search = [&api](const std::string& owner, const std::string& q, int64_t from, int64_t to, size_t limit,
+                          const std::atomic<bool>* cancelled) { return api.SearchAs(owner, q, from, to, limit, cancelled); };
+  run_ctx.saved_searches = &saved_searches;
+  run_ctx.alerts = &alerts;
+  run_ctx.pipeline = &pipeline;
+  run_ctx.notifier = &notifier;
+  run_ctx.parse = cfg.parse;
+  run_ctx.max_limit = cfg.query.max_limit;
+  run_ctx.audit = [&api](const server::ScheduleSpec& spec, const std::string& query, const server::ScheduleRun& run) {
+    api.AuditLocal("schedule.search", run.outcome == "error" ? "failure" : "success", "schedule",
+                   {{"kamatama.object.id", spec.id}, {"kamatama.schedule.owner", spec.owner},
+                    {"kamatama.query", query.substr(0, server::Api::kMaxAuditedQuery)},
+                    {"kamatama.results", std::to_string(run.rows)}, {"kamatama.schedule.outcome", run.outcome}});
+  };
+  server::Scheduler scheduler(cfg.schedules, &schedules, run_ctx, Log);
+  if (Status ss = scheduler.Open(cfg.storage.dir); !ss.ok()) {
+    Log("error: schedules: " + ss.ToString());
+    return 1;
+  }
+  api.SetSchedules(&schedules, &scheduler);
   notifier.Start();
   pipeline.SetNotifier(monitor.PipelineNotifier());
   if (Status as = api.InitAuth(Log); !as.ok()) {  // issue 8: users, tokens, the first admin
@@ -232,6 +260,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   }
   pipeline.Start();
   monitor.Start();
+  scheduler.Start();  // issue 25: after auth (runs search as their owners) and the pipeline
   api.DrainHostAudit();  // user and token changes made on the host while the server was stopped
   boost::asio::io_context io;
   ingest::SyslogServer syslog(io, &pipeline, cfg.parse, cfg.syslog);
@@ -323,6 +352,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   http.Stop();  // waits for running handlers: they may still use the pipeline and the store
   api.FlushAuthFailures(/*all=*/true);  // issue 19: the failures still counted reach the audit log
   fetcher.Stop();  // a fetch in progress imports and hunts: before the store goes
+  scheduler.Stop();  // issue 25: runs in progress are cancelled; their alerts go through the pipeline
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
   if (Status fs = alerts.Flush(); !fs.ok()) Log("error: alerts: " + fs.ToString());

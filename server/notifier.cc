@@ -243,6 +243,18 @@ std::string Notifier::Attempt(const NotifyTarget& t, const Note& n, const std::s
 }
 
 std::string Notifier::SendTest(const std::string& name, const std::string& user, bool* found) {
+  Note n;
+  n.kind = NoteKind::kTest;
+  n.requested_by = user;
+  return SendNow(name, n, found);
+}
+
+bool Notifier::HasTarget(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  return std::any_of(targets_.begin(), targets_.end(), [&](const NotifyTarget& t) { return t.name == name; });
+}
+
+std::string Notifier::SendNow(const std::string& name, const Note& n, bool* found) {
   NotifyTarget target;
   uint64_t seq = 0;
   {
@@ -253,9 +265,6 @@ std::string Notifier::SendTest(const std::string& name, const std::string& user,
     target = *it;
     seq = ++next_id_;
   }
-  Note n;
-  n.kind = NoteKind::kTest;
-  n.requested_by = user;
   bool permanent = false;
   const std::string id = fmt::format("{:016x}", id_salt_ ^ (seq * 0x9E3779B97F4A7C15ull));
   std::string error = Attempt(target, n, id, &permanent);

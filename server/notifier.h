@@ -62,6 +62,12 @@ class Notifier {
   //! Sends a test notification to target `name` now, one attempt (no rate limit, level or rule
   //! filter); empty when delivered, else why not. *found false when there is no such target.
   std::string SendTest(const std::string& name, const std::string& user, bool* found);
+  //! Sends `note` to target `name` now, one attempt on the caller's thread (no rate limit,
+  //! level or rule filter: scheduled reports, issue 25, have their own); empty when delivered,
+  //! else why not. Counted in the target's stats. *found false when there is no such target.
+  std::string SendNow(const std::string& name, const Note& note, bool* found);
+  //! Whether target `name` exists.
+  bool HasTarget(const std::string& name) const;
   std::map<std::string, NotifyStats> Stats() const;
   const NotifyOptions& options() const { return opt_; }
 

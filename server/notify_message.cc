@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 
 #include "core/base64.h"
+#include "core/csv.h"
 #include "core/json.h"
 #include "core/safe_file.h"
 #include "core/time.h"
+#include "investigate/case_export.h"
 
 namespace kamatama::server {
 
@@ -117,14 +119,81 @@ std::string DigestBody(const DigestNote& d) {
   return b + "\nSee the Alerts page for each of them.\n";
 }
 
+void AppendReportObject(const ReportNote& r, std::string* j) {
+  *j += "{\"schedule\":{";
+  AppendJsonMember(j, "id", r.schedule_id);
+  AppendJsonMember(j, "name", r.schedule_name);
+  *j += "}";
+  AppendJsonMember(j, "search", r.search_name);
+  AppendJsonMember(j, "query", r.query);
+  AppendJsonMember(j, "owner", r.owner);
+  AppendJsonMember(j, "from", FormatRfc3339(r.from_ns));
+  AppendJsonMember(j, "to", FormatRfc3339(r.to_ns));
+  *j += fmt::format(",\"matched\":{},\"truncated\":{},\"columns\":[", r.matched, r.truncated);
+  for (size_t i = 0; i < r.columns.size(); ++i) {
+    if (i) j->push_back(',');
+    AppendJsonString(j, r.columns[i]);
+  }
+  *j += "],\"rows\":[";
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    *j += i ? ",[" : "[";
+    for (size_t c = 0; c < r.rows[i].size(); ++c) {
+      if (c) j->push_back(',');
+      AppendJsonString(j, r.rows[i][c]);
+    }
+    j->push_back(']');
+  }
+  *j += "]}";
+}
+
+std::string ReportText(const ReportNote& r) {
+  return fmt::format(
+      "kamatama report of the scheduled search {} (saved search {}).\n\n"
+      "Window:   {} to {}\n"
+      "Matched:  {}\n"
+      "Rows:     {}{}\n\n"
+      "The table is in the HTML part of this message and in the attached CSV file.\n",
+      BodyText(r.schedule_name), BodyText(r.search_name), FormatRfc3339(r.from_ns), FormatRfc3339(r.to_ns), r.matched,
+      r.rows.size(), r.truncated ? " (cut to the report's max_rows)" : "");
+}
+
 std::string MailBody(const Note& n, const std::string& target) {
   switch (n.kind) {
     case NoteKind::kAlert: return AlertBody(n.alert);
     case NoteKind::kDigest: return DigestBody(n.digest);
+    case NoteKind::kReport: return ReportText(n.report);
     case NoteKind::kTest: break;
   }
   return fmt::format("A test notification for target {}, sent at the request of {}.\n", BodyText(target),
                      BodyText(n.requested_by));
+}
+
+//! Content-Type and Content-Transfer-Encoding headers (and an optional disposition), a blank
+//! line, then `content` in base64 lines.
+void AppendBase64Part(std::string_view type, std::string_view disposition, std::string_view content, std::string* m) {
+  *m += fmt::format("Content-Type: {}\r\n", type);
+  if (!disposition.empty()) *m += fmt::format("Content-Disposition: {}\r\n", disposition);
+  *m += "Content-Transfer-Encoding: base64\r\n\r\n";
+  const std::string b64 = Base64Encode(content);
+  for (size_t i = 0; i < b64.size(); i += kBase64Line) *m += b64.substr(i, kBase64Line) + "\r\n";
+}
+
+//! A report's body: multipart/mixed of (text, HTML) and the CSV attachment. The boundaries are
+//! made of the delivery id (hex), and base64 lines can never hold "--".
+void AppendReportParts(const Note& n, const std::string& target, const std::string& delivery, std::string* m) {
+  const std::string mixed = "kamatama-mixed-" + delivery, alt = "kamatama-alt-" + delivery;
+  *m += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
+  *m += "--" + mixed + "\r\nContent-Type: multipart/alternative; boundary=\"" + alt + "\"\r\n\r\n";
+  *m += "--" + alt + "\r\n";
+  AppendBase64Part("text/plain; charset=utf-8", "", MailBody(n, target), m);
+  *m += "--" + alt + "\r\n";
+  AppendBase64Part("text/html; charset=utf-8", "", ReportHtml(n.report), m);
+  *m += "--" + alt + "--\r\n";
+  *m += "--" + mixed + "\r\n";
+  const std::string file = fmt::format("report-{}.csv", n.report.schedule_id);
+  AppendBase64Part("text/csv; charset=utf-8; name=\"" + file + "\"", "attachment; filename=\"" + file + "\"",
+                   ReportCsv(n.report), m);
+  *m += "--" + mixed + "--\r\n";
 }
 
 }  // namespace
@@ -134,8 +203,46 @@ const char* NoteKindName(NoteKind k) {
     case NoteKind::kAlert: return "alert";
     case NoteKind::kDigest: return "digest";
     case NoteKind::kTest: return "test";
+    case NoteKind::kReport: return "report";
   }
   return "alert";
+}
+
+std::string ReportCsv(const ReportNote& r) {
+  std::string csv;
+  auto row = [&csv](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i) csv += ',';
+      AppendCsvCell(SanitizeUtf8(cells[i]), &csv);
+    }
+    csv += "\r\n";
+  };
+  row(r.columns);
+  for (const auto& cells : r.rows) row(cells);
+  return csv;
+}
+
+std::string ReportHtml(const ReportNote& r) {
+  using investigate::HtmlText;
+  std::string h =
+      "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">";
+  h += "<title>" + HtmlText(r.schedule_name) + "</title><style>table{border-collapse:collapse}"
+       "td,th{border:1px solid #999;padding:2px 6px;text-align:left;font:13px sans-serif;white-space:pre-wrap}</style>"
+       "</head><body>\n";
+  h += "<h1>" + HtmlText(r.schedule_name) + "</h1>\n<p>Saved search <b>" + HtmlText(r.search_name) + "</b>: <code>" +
+       HtmlText(r.query) + "</code></p>\n";
+  h += fmt::format("<p>From {} to {} (UTC). Matched: {}. Rows: {}{}.</p>\n", FormatRfc3339(r.from_ns),
+                   FormatRfc3339(r.to_ns), r.matched, r.rows.size(), r.truncated ? " (cut to the report's max_rows)" : "");
+  h += "<table><thead><tr>";
+  for (const std::string& c : r.columns) h += "<th>" + HtmlText(c) + "</th>";
+  h += "</tr></thead><tbody>\n";
+  for (const auto& cells : r.rows) {
+    h += "<tr>";
+    for (const std::string& c : cells) h += "<td>" + HtmlText(c) + "</td>";
+    h += "</tr>\n";
+  }
+  return h + "</tbody></table></body></html>\n";
 }
 
 AlertNote NoteOfAlertEvent(const Event& ev) {
@@ -167,6 +274,9 @@ std::string WebhookBody(const Note& n, const std::string& target, const std::str
   } else if (n.kind == NoteKind::kDigest) {
     j += ",\"digest\":";
     AppendDigestObject(n.digest, &j);
+  } else if (n.kind == NoteKind::kReport) {
+    j += ",\"report\":";
+    AppendReportObject(n.report, &j);
   } else {
     AppendJsonMember(&j, "requested_by", n.requested_by);
   }
@@ -232,6 +342,8 @@ std::string MailSubject(const Note& n, const std::string& target) {
     case NoteKind::kDigest:
       return fmt::format("[kamatama] {} more alert(s) held back by the rate limit of {}", n.digest.suppressed,
                          HeaderText(target, 64));
+    case NoteKind::kReport:
+      return fmt::format("[kamatama] report: {}", HeaderText(n.report.schedule_name, 200));
     case NoteKind::kTest: break;
   }
   return fmt::format("[kamatama] test notification for {}", HeaderText(target, 64));
@@ -252,10 +364,11 @@ std::string MailMessage(const NotifyTarget& t, const Note& n, const std::string&
   m += fmt::format("X-Kamatama-Notification: {}\r\n", NoteKindName(n.kind));
   m += "Auto-Submitted: auto-generated\r\n";
   m += "MIME-Version: 1.0\r\n";
-  m += "Content-Type: text/plain; charset=utf-8\r\n";
-  m += "Content-Transfer-Encoding: base64\r\n\r\n";
-  const std::string b64 = Base64Encode(MailBody(n, t.name));
-  for (size_t i = 0; i < b64.size(); i += kBase64Line) m += b64.substr(i, kBase64Line) + "\r\n";
+  if (n.kind == NoteKind::kReport) {
+    AppendReportParts(n, t.name, delivery, &m);
+    return m;
+  }
+  AppendBase64Part("text/plain; charset=utf-8", "", MailBody(n, t.name), &m);
   return m;
 }
 

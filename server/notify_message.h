@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 #include "server/notify_targets.h"
@@ -37,7 +38,23 @@ struct DigestNote {
   std::map<std::string, uint64_t> by_rule;  //!< rule name -> alerts held back
 };
 
-enum class NoteKind : uint8_t { kAlert, kDigest, kTest };
+//! A scheduled report (issue 25, server/scheduler.h): a saved search's result table over a
+//! window. The cells are text from logs: escaped in the HTML, formula-guarded in the CSV.
+struct ReportNote {
+  std::string schedule_id, schedule_name, search_name, query, owner;
+  int64_t from_ns = 0, to_ns = 0;
+  uint64_t matched = 0;  //!< events the search matched (rows of a search with pipes)
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  bool truncated = false;  //!< more rows than the report's max_rows
+};
+
+//! The report's table as CSV (RFC 4180, CRLF, a header row; cells by core/csv.h).
+std::string ReportCsv(const ReportNote& r);
+//! The report as a self-contained HTML page (every value escaped; no script, no request).
+std::string ReportHtml(const ReportNote& r);
+
+enum class NoteKind : uint8_t { kAlert, kDigest, kTest, kReport };
 const char* NoteKindName(NoteKind k);
 
 struct Note {
@@ -45,6 +62,7 @@ struct Note {
   AlertNote alert;           //!< kAlert
   DigestNote digest;         //!< kDigest
   std::string requested_by;  //!< kTest: the admin who asked
+  ReportNote report;         //!< kReport
 };
 
 //! The webhook body (one JSON object, documented in docs/notifications.md).
@@ -60,7 +78,8 @@ std::string HeaderText(std::string_view s, size_t max_bytes);
 std::string EncodeHeaderValue(std::string_view value);
 //! The subject line of a note (before encoding).
 std::string MailSubject(const Note& n, const std::string& target);
-//! The whole message (headers and base64 body, CRLF line ends) for target `t`.
+//! The whole message (headers and base64 body, CRLF line ends) for target `t`. A report is
+//! multipart/mixed: a text and an HTML part, and the table as a CSV attachment.
 std::string MailMessage(const NotifyTarget& t, const Note& n, const std::string& delivery, int64_t now_ns);
 
 }  // namespace kamatama::server

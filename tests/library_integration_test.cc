@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "tests/api_client.h"
 #include "tests/harness.h"
 
 namespace {
@@ -44,28 +45,12 @@ class LibraryIntegration : public ::testing::Test {
   //! body, *code the status.
   std::string Send(const std::string& method, const std::string& path, const std::string& json, int* code,
                    const std::string& user = "") {
-    std::ofstream(dir_ + "/body.json") << json;
-    const std::string as = user.empty() ? "" : "-u " + ShellQuote(user + ":" + user + "-password") + " ";
-    const std::string url = user.empty() ? server_->Url(path) : server_->AnonUrl(path);
-    const std::string data = json.empty() ? "" : " -H 'Content-Type: application/json' --data-binary @" + ShellQuote(dir_ + "/body.json");
-    std::string out = kmt_test::Shell("curl -s -m 30 -w '\\n%{http_code}' " + as + "-X " + method + data + " " + ShellQuote(url));
-    size_t nl = out.rfind('\n');
-    *code = std::atoi(out.c_str() + nl + 1);
-    return out.substr(0, nl);
+    return kmt_test::SendJson(*server_, dir_, method, path, json, code, user);
   }
   //! Sends and expects `want`; returns the parsed answer (an empty object when it is not JSON).
   simdjson::dom::element Expect(int want, const std::string& method, const std::string& path, const std::string& json,
                                 const std::string& user = "") {
-    int code = 0;
-    last_ = Send(method, path, json, &code, user);
-    EXPECT_EQ(code, want) << method << " " << path << " as " << (user.empty() ? "admin" : user) << ": " << last_;
-    simdjson::dom::element e;
-    static const std::string kEmpty = "{}";
-    if (parser_.parse(last_).get(e)) {
-      simdjson::error_code empty = parser_.parse(kEmpty).get(e);
-      EXPECT_FALSE(empty);
-    }
-    return e;
+    return kmt_test::ExpectJson(*server_, dir_, parser_, &last_, want, method, path, json, user);
   }
   void AddUser(const std::string& name, const std::string& role) {
     Expect(201, "POST", "/api/v1/users",

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tests/harness.h"
+#include "tests/peers.h"
 
 namespace {
 
@@ -30,6 +31,9 @@ using kmt_test::ReadFile;
 using kmt_test::Server;
 using kmt_test::Shell;
 using kmt_test::ShellQuote;
+using kmt_test::Peer;
+using kmt_test::Python;
+using kmt_test::Lines;
 
 constexpr const char* kSecret = "kmt-test-webhook-secret-0123456789";
 //! Long enough for a loaded 2-core machine; the waits end as soon as the condition holds.
@@ -49,68 +53,8 @@ const char* kFloodRule = "22222222-0000-0000-0000-000000000005";
 const char* kTlsRule = "22222222-0000-0000-0000-000000000006";
 const char* kGiveUpRule = "22222222-0000-0000-0000-000000000007";
 
-std::string Script(const char* name) { return std::string(KMT_SOURCE_DIR) + "/tests/" + name; }
+using kmt_test::Script;
 
-//! A Python that has aiosmtpd: the one on PATH, or Debian's, where python3-aiosmtpd installs it
-//! (a python3 of another installation may come first on PATH). Empty: none.
-std::string Python() {
-  static const std::string found = [] {
-    for (const char* py : {"python3", "/usr/bin/python3"}) {
-      if (Shell(std::string(py) + " -c 'import aiosmtpd' >/dev/null 2>&1 && echo ok").find("ok") != std::string::npos) return py;
-    }
-    return "";
-  }();
-  return found;
-}
-
-//! A Python peer (receiver or SMTP server) as a child process, stopped by its pid.
-class Peer {
- public:
-  Peer(const std::string& dir, const std::string& name, std::vector<std::string> args) : log_(dir + "/" + name + ".log") {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      FILE* f = std::fopen(log_.c_str(), "w");
-      ::dup2(fileno(f), 1);
-      ::dup2(fileno(f), 2);
-      std::vector<char*> argv;
-      args.insert(args.begin(), Python());
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execvp(argv[0], argv.data());
-      _exit(127);
-    }
-    Eventually([&] {
-      const std::string text = ReadFile(log_);
-      const size_t at = text.find("port ");
-      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 5);
-      return port_ > 0;
-    }, kDeadlineMs);
-  }
-  ~Peer() { Stop(); }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  int port() const { return port_; }
-  std::string log() const { return ReadFile(log_); }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
-//! The JSON lines a peer recorded.
-std::vector<std::string> Lines(const std::string& file) {
-  std::vector<std::string> out;
-  std::istringstream in(ReadFile(file));
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) out.push_back(line);
-  return out;
-}
 
 std::string Str(simdjson::dom::element e, const char* key) {
   std::string_view v;

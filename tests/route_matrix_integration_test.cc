@@ -162,6 +162,15 @@ const Line kMatrix[] = {
   {"PUT",    "/api/v1/dashboards/0123456789abcdef", "",      {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"PATCH",  "/api/v1/dashboards/0123456789abcdef", "",      {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"DELETE", "/api/v1/dashboards/0123456789abcdef", "",      {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  // Scheduled searches (docs/dashboards.md "Scheduled searches and reports"): as saved searches;
+  // running one now is a write (POST); its runs are read like it.
+  {"GET",    "/api/v1/schedules",                 "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"GET",    "/api/v1/schedules/0123456789abcdef/runs", "",  {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/schedules",                 "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"POST",   "/api/v1/schedules/0123456789abcdef/run", "",   {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"PUT",    "/api/v1/schedules/0123456789abcdef", "",       {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"PATCH",  "/api/v1/schedules/0123456789abcdef", "",       {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
+  {"DELETE", "/api/v1/schedules/0123456789abcdef", "",       {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   // Administration: the admin role and the admin scope only (users, tokens, backups).
   {"GET",    "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"POST",   "/api/v1/users",                     "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},

@@ -182,6 +182,13 @@ export const api = {
   createSavedSearch: (body) => sendJson('POST', '/api/v1/saved-searches', body),
   patchSavedSearch: (id, body) => sendJson('PATCH', `/api/v1/saved-searches/${encodeURIComponent(id)}`, body),
   deleteSavedSearch: (id) => sendJson('DELETE', `/api/v1/saved-searches/${encodeURIComponent(id)}`),
+  // Scheduled searches and reports (issue 25, docs/dashboards.md#scheduled-searches-and-reports).
+  schedules: (signal) => getJson('/api/v1/schedules', {}, signal),
+  createSchedule: (body) => sendJson('POST', '/api/v1/schedules', body),
+  patchSchedule: (id, body) => sendJson('PATCH', `/api/v1/schedules/${encodeURIComponent(id)}`, body),
+  deleteSchedule: (id) => sendJson('DELETE', `/api/v1/schedules/${encodeURIComponent(id)}`),
+  scheduleRuns: (id, signal) => getJson(`/api/v1/schedules/${encodeURIComponent(id)}/runs`, {}, signal),
+  runSchedule: (id) => sendJson('POST', `/api/v1/schedules/${encodeURIComponent(id)}/run`),
   dashboards: (signal) => getJson('/api/v1/dashboards', {}, signal),
   dashboard: (id, signal) => getJson(`/api/v1/dashboards/${encodeURIComponent(id)}`, {}, signal),
   createDashboard: (body) => sendJson('POST', '/api/v1/dashboards', body),
