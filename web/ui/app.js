@@ -143,9 +143,8 @@ class App {
     const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this), lists: () => new ListsPage(this),
       entity: () => new EntityPage(this), tree: () => new TreePage(this),  // issue 22: entity, tree
       alerts: () => new AlertsPage(this), rules: () => new RulesPage(this), 
-      cases: () => new CasesPage(this), case: () => new CasePage(this), saved: () => new SavedPage(this), dashboards: () => new DashboardsPage(this), unparsed: () => new UnparsedPage(this) }[view] || (() => new SearchPage(this));  // issue 21
       cases: () => new CasesPage(this), case: () => new CasePage(this), saved: () => new SavedPage(this), dashboards: () => new DashboardsPage(this),
-      schedules: () => new SchedulesPage(this) }[view] || (() => new SearchPage(this));  // issue 21
+      unparsed: () => new UnparsedPage(this), schedules: () => new SchedulesPage(this) }[view] || (() => new SearchPage(this));  // issue 21
     if (!this.pages[view]) this.pages[view] = make();
     return this.pages[view];
   }
@@ -169,15 +168,12 @@ class App {
     this.navSaved.classList.toggle('active', state.view === 'saved');
     this.navDash.classList.toggle('active', state.view === 'dashboards');
     this.navUnparsed.classList.toggle('active', state.view === 'unparsed');
-    this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
-    const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama', tree: 'Process tree · kamatama',
-      alerts: 'Alerts · kamatama', rules: 'Rules · kamatama', cases: 'Cases · kamatama', case: `Case ${state.caseId} · kamatama`,
-      saved: 'Saved searches · kamatama', dashboards: 'Dashboards · kamatama', unparsed: 'Unparsed lines · kamatama' };
     this.navSched.classList.toggle('active', state.view === 'schedules');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
     const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama', tree: 'Process tree · kamatama',
       alerts: 'Alerts · kamatama', rules: 'Rules · kamatama', cases: 'Cases · kamatama', case: `Case ${state.caseId} · kamatama`,
-      saved: 'Saved searches · kamatama', dashboards: 'Dashboards · kamatama', schedules: 'Schedules · kamatama' };
+      saved: 'Saved searches · kamatama', dashboards: 'Dashboards · kamatama', unparsed: 'Unparsed lines · kamatama',
+      schedules: 'Schedules · kamatama' };
     document.title = state.view === 'entity' ? `${state.etype} ${state.evalue.slice(0, 60)} · kamatama`
       : titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);
