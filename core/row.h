@@ -51,6 +51,32 @@ class EventAccessor final : public FieldAccessor {
   const Event& ev_;
 };
 
+//! The matching rows of one stored block, handed to an aggregation at once (issue 24): a field's
+//! column is looked up once per block instead of once per row, and a dictionary-encoded column
+//! gives each row's index into the block's distinct values, so that rows can be counted by index
+//! and each distinct value resolved once per block.
+struct ColumnView {
+  //! By block row: whether the row has the field, and its value. Null: no matching row has it.
+  const std::vector<uint8_t>* present = nullptr;
+  const std::vector<std::string_view>* values = nullptr;
+  //! By block row (where present): index into `dict`. Null: the column is not dictionary-encoded.
+  const std::vector<uint32_t>* ids = nullptr;
+  const std::vector<std::string_view>* dict = nullptr;
+};
+class RowBatch {
+ public:
+  virtual ~RowBatch() = default;
+  //! The matching rows (block row numbers, ascending).
+  virtual const std::vector<uint32_t>& Rows() const = 0;
+  //! @timestamp by block row (the block's oldest time for every row when the scan was told that
+  //! times are not needed).
+  virtual int64_t Timestamp(uint32_t row) const = 0;
+  //! The column of a field the scan was asked to read (filter fields and `visit_fields`).
+  virtual ColumnView Column(std::string_view name) const = 0;
+  //! Row `row` as a FieldAccessor, valid until the next call.
+  virtual const FieldAccessor& At(uint32_t row) const = 0;
+};
+
 //! Answers "may this block contain the token with this hash?" (false = certainly not).
 using TokenFilter = std::function<bool(uint64_t)>;
 

@@ -69,6 +69,10 @@ class Aggregator {
   Aggregator(const Stage& stage, size_t max_groups);
   ~Aggregator();
   void Add(const FieldAccessor& row, int64_t ts_ns);
+  //! Adds a stored block's matching rows (ScanOptions::visit_batch). Counts by one field are
+  //! tallied per dictionary index where the column has a dictionary, each distinct value then
+  //! looked up once per block; a plain column's values are read without a lookup by name per row.
+  void AddBatch(const RowBatch& rows);
   //! Adds another aggregator's groups (of the same stage) into this one: parallel scans keep
   //! one aggregator per thread and merge them at the end.
   void Merge(Aggregator&& other);

@@ -406,6 +406,7 @@ Status Api::ComputeTable(const query::Pipeline& pipeline, const query::Query& q,
     std::vector<std::unique_ptr<query::Aggregator>> aggs(store::ScanOptions::kMaxScanWorkers);
     for (auto& a : aggs) a = std::make_unique<query::Aggregator>(pipeline.stages[0], cfg_.query.max_groups);
     so.visit_worker = [&aggs](unsigned w, const FieldAccessor& row, int64_t ts) { aggs[w]->Add(row, ts); };
+    so.visit_batch = [&aggs](unsigned w, const RowBatch& rows) { aggs[w]->AddBatch(rows); };
     so.visit_fields = pipeline.AggregateFields();
     so.need_timestamps = pipeline.stages[0].kind == query::StageKind::kTimechart;
     if (Status s = store_->Scan(filter, so, res); !s.ok()) return s;

@@ -749,7 +749,21 @@ Status DecodeColumn(std::string_view in, uint32_t count, const DecodedColumn* or
   ColumnLayout& l = layout;
   KMT_RETURN_IF_ERROR(ParseColumn(in, count, &l));
   if (l.kind == ColumnKind::kSuffixOfOriginal && !original) return Status::Corruption("suffix column without original");
+  const bool dict = l.kind == ColumnKind::kDict;
+  out->dict.assign(l.dict.begin(), l.dict.end());
+  if (dict) out->ids.resize(count);
   auto decode_run = [&](uint32_t begin, uint32_t end, std::string_view run) -> Status {
+    if (dict) {  // the index kept beside the value (aggregations count by it)
+      for (uint32_t i = begin; i < end; ++i) {
+        if (!l.Present(i)) continue;
+        uint64_t idx;
+        if (!GetVarint(&run, &idx) || idx >= l.dict.size()) return Status::Corruption("bad column value");
+        out->ids[i] = static_cast<uint32_t>(idx);
+        out->values[i] = l.dict[idx];
+        out->present[i] = 1;
+      }
+      return Status::OK();
+    }
     for (uint32_t i = begin; i < end; ++i) {
       if (!l.Present(i)) {
         out->values[i] = {};
@@ -841,6 +855,7 @@ Status DecodeRows(std::string_view in, uint32_t count, const DecodedColumn* orig
                   DecodedColumn* out) {
   out->values.resize(count);
   out->present.assign(count, 0);
+  out->dict.clear();  // no indexes from this path
   thread_local std::vector<std::string_view> orig_rows, vals;
   thread_local std::vector<uint8_t> pres;
   if (original) {

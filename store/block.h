@@ -107,9 +107,13 @@ bool RowsContaining(std::string_view in, uint32_t count, std::string_view needle
 //! or, for message columns stored as suffixes, into the original column).
 //! values[i] is meaningful only where present[i] (a DecodedColumn reused for another block may
 //! keep old views in rows it did not decode).
+//! A dictionary-encoded column decoded by DecodeColumn also gives each row's index into `dict`
+//! (the block's distinct values; `ids` is meaningful where present); `dict` is empty otherwise.
 struct DecodedColumn {
   std::vector<std::string_view> values;
   std::vector<uint8_t> present;
+  std::vector<uint32_t> ids;
+  std::vector<std::string_view> dict;
 };
 
 //! Decodes absolute @timestamp and (if `ingested` is not null) event.ingested values of block `h`,

@@ -269,6 +269,38 @@ class BlockRow final : public FieldAccessor {
   }
 };
 
+// A block's matching rows for a batch visitor (ScanOptions::visit_batch).
+class BlockBatch final : public RowBatch {
+ public:
+  BlockBatch(const std::vector<uint32_t>& rows, const std::vector<int64_t>& ts, BlockRow& row)
+      : rows_(rows), ts_(ts), row_(row) {}
+  const std::vector<uint32_t>& Rows() const override { return rows_; }
+  int64_t Timestamp(uint32_t row) const override { return ts_[row]; }
+  ColumnView Column(std::string_view name) const override {
+    ColumnView v;
+    for (const auto& [n, c] : row_.cols) {
+      if (n != name) continue;
+      v.present = &c->present;
+      v.values = &c->values;
+      if (!c->dict.empty()) {
+        v.ids = &c->ids;
+        v.dict = &c->dict;
+      }
+      break;
+    }
+    return v;
+  }
+  const FieldAccessor& At(uint32_t row) const override {
+    row_.row = row;
+    return row_;
+  }
+
+ private:
+  const std::vector<uint32_t>& rows_;
+  const std::vector<int64_t>& ts_;
+  BlockRow& row_;
+};
+
 // A column read and decoded for the block being evaluated (kept by the scan worker and reused).
 struct ColumnSlot {
   rocksdb::PinnableSlice data;
@@ -1411,6 +1443,10 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         // The fields the visitor reads, decoded only for blocks with a hit.
         for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
         row.cols = loaded;
+      }
+      if (so.visit_batch) {
+        so.visit_batch(self, BlockBatch(hits, ts, row));
+        continue;
       }
       if (so.visit_worker) {
         for (uint32_t i : hits) {

@@ -55,6 +55,10 @@ struct ScanOptions {
   //! worker and merge them at the end. Used instead of `visit` when set.
   std::function<void(unsigned worker, const FieldAccessor& row, int64_t ts_ns)> visit_worker;
   static constexpr unsigned kMaxScanWorkers = 64;
+  //! With `visit_worker` (which still gets the events in memory): the matching rows of each stored
+  //! block at once, their columns resolved once per block (core/row.h RowBatch), on the same
+  //! threads and with the same `worker` numbers. Used instead of `visit_worker` for blocks.
+  std::function<void(unsigned worker, const RowBatch& rows)> visit_batch;
   std::vector<std::string> visit_fields;
   //! false: the visitor ignores `ts_ns`, so blocks wholly inside the range skip their times column
   //! (the visitor then sees the block's oldest time). Only with `visit` / `visit_worker`.
