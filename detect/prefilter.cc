@@ -142,18 +142,29 @@ std::vector<LiteralGroup> AtomGroups(const re2::FilteredRE2& filter, const std::
   return {std::move(g)};
 }
 
-//! A regex requires RE2's prefilter atoms (the evaluation rejects a value holding none of them
-//! before RE2 runs: query/eval.cc). The query keeps no prefilter for a case-folding pattern
-//! (`(?i)`): its atoms are derived here, with the KELVIN SIGN and LONG S beside atoms with k or s.
+//! Whether `pattern` may turn on case folding (an `i` among what could be inline flags: `(?i)`,
+//! `(?is:`). Errs towards yes (`\(?i` says yes too): folding only adds literals to a group.
+bool FoldsCase(std::string_view pattern) {
+  for (size_t at = pattern.find("(?"); at != std::string_view::npos; at = pattern.find("(?", at + 2)) {
+    for (size_t j = at + 2; j < pattern.size() && pattern[j] != ')' && pattern[j] != ':'; ++j) {
+      if (pattern[j] == 'i') return true;
+    }
+  }
+  return false;
+}
+
+//! A regex requires RE2's prefilter atoms, derived here down to 1 byte (RE2's default, and the
+//! query's own prefilter, drop atoms under 3 bytes: a regex needing only "`" or "0x" would
+//! require nothing). RE2 lowercases atoms, so only ASCII patterns without escapes naming bytes
+//! are used; a case-folding pattern's atoms with k or s also take the KELVIN SIGN and LONG S.
 std::vector<LiteralGroup> RegexLiterals(const Node& n, std::string_view field) {
-  if (n.row_prefilter) return AtomGroups(*n.row_prefilter, n.row_atoms, field, false);
   if (!n.regex || !AtomsSearchable(n.text)) return {};
-  re2::FilteredRE2 filter;
+  re2::FilteredRE2 filter(1);
   int id = 0;
   if (filter.Add(n.text, n.regex->options(), &id) != RE2::NoError) return {};
   std::vector<std::string> atoms;
   filter.Compile(&atoms);
-  return AtomGroups(filter, atoms, field, true);
+  return AtomGroups(filter, atoms, field, FoldsCase(n.text) || !n.regex->options().case_sensitive());
 }
 
 std::vector<LiteralGroup> LeafLiterals(const Node& n) {

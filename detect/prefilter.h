@@ -5,7 +5,7 @@
 //! For each rule, the detection's filter tree gives groups of literals (lowercase, per field):
 //! the rule can only match if, for every group, one of its literals occurs in that field's value
 //! (ASCII case ignored). A field equality or glob requires its (longest) literal, a regex the
-//! atoms of RE2's prefilter, free text its text; an AND requires every requiring child's groups
+//! atoms of RE2's prefilter (down to 1 byte), free text its text; an AND requires every requiring child's groups
 //! (at most kMaxGroups, the longest literals kept, groups with a literal under 3 bytes dropped
 //! when a better group exists); an OR one group joining a group of each
 //! branch, or nothing if some branch requires nothing; a NOT, `field:*`, CIDR, ranges and
