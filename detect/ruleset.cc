@@ -123,13 +123,20 @@ void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
     if (it != map.end()) f(it->second);
   };
   // The routing fields, found in one pass over the event's fields.
+  // Compared as string_views: the length first, no strlen per field.
+  static constexpr std::string_view kCode = "event.code", kChannel = "winlog.channel",
+                                    kProvider = "event.provider", kDataset = "event.dataset";
+  static constexpr size_t kShortest = std::min({kCode.size(), kChannel.size(), kProvider.size(), kDataset.size()});
+  static constexpr size_t kLongest = std::max({kCode.size(), kChannel.size(), kProvider.size(), kDataset.size()});
   const std::string *code = nullptr, *channel = nullptr, *provider = nullptr, *dataset = nullptr;
   for (const auto& [name, value] : ev.fields) {
     // The first of a repeated name, as Event::Get.
-    if (name == "event.code") code = code ? code : &value;
-    else if (name == "winlog.channel") channel = channel ? channel : &value;
-    else if (name == "event.provider") provider = provider ? provider : &value;
-    else if (name == "event.dataset") dataset = dataset ? dataset : &value;
+    const std::string_view n = name;
+    if (n.size() < kShortest || n.size() > kLongest) continue;
+    if (n == kCode) code = code ? code : &value;
+    else if (n == kChannel) channel = channel ? channel : &value;
+    else if (n == kProvider) provider = provider ? provider : &value;
+    else if (n == kDataset) dataset = dataset ? dataset : &value;
   }
   thread_local std::string key;
   for (auto [v, map] : {std::pair{channel, &by_channel_}, std::pair{provider, &by_provider_}}) {
