@@ -63,6 +63,9 @@ class Prefilter {
     std::vector<uint16_t> rule_hits;
     std::vector<int> matched;
     std::vector<uint32_t> passed;  //!< rules whose every group saw a literal, in no order
+    //! Per field: values scanned and values holding a literal, lately (halved as they grow): a
+    //! field whose values seldom hold one is first asked whether any does (see ScanValue).
+    std::vector<uint16_t> field_scans, field_hits;
     //! Free for the caller to stamp things with `epoch` (RuleSet: the route lists routed to the
     //! event); cleared with the other stamps when the epoch wraps.
     std::vector<uint32_t> rule_mark;
@@ -104,7 +107,7 @@ class Prefilter {
 
  private:
   struct FieldSet;
-  void ScanValue(const FieldSet& fs, std::string_view value, Scratch* s) const;
+  void ScanValue(uint32_t field, std::string_view value, Scratch* s) const;
   void SeeLiteral(uint32_t literal, Scratch* s) const;
 
   bool compiled_ = false;
