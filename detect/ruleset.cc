@@ -240,7 +240,8 @@ namespace {
 //! (winlog.event_data.*) differ at the end. A repeated name keeps its first value.
 class IndexedEvent final : public FieldAccessor {
  public:
-  explicit IndexedEvent(const Event& ev) : ev_(ev), windows_(HasWindowsData(ev)) {
+  //! `event_text`: keywords search KeywordText (else the original line as it is).
+  IndexedEvent(const Event& ev, bool event_text) : ev_(ev), windows_(event_text && HasWindowsData(ev)) {
     size_t cap = 16;
     while (cap < ev.fields.size() * 2) cap *= 2;
     mask_ = cap - 1;
@@ -309,9 +310,10 @@ thread_local std::string IndexedEvent::keywords_;
 }  // namespace
 
 template <class F>
-void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
+void RuleSet::ForEachEvaluated(const Event& ev, Keywords keywords, F&& f) const {
+  const bool event_text = keywords == Keywords::kEventText;
   if (!use_prefilter_ || !prefilter_.compiled()) {
-    IndexedEvent row(ev);
+    IndexedEvent row(ev, event_text);
     return ForEachCandidate(ev, [&](uint32_t i) { f(i, row); });
   }
   // Routing stamps the routed lists with the scan's epoch and gathers the fields their rules'
@@ -334,7 +336,7 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
     routed.push_back(&list);
   });
   if (routed.empty()) return;  // most events of other sources: no field index, no scan
-  IndexedEvent row(ev);
+  IndexedEvent row(ev, event_text);
   prefilter_.Scan(row, wanted, &scratch);
   for (const RouteList* list : routed) {
     for (const auto& [f, lits] : list->direct) {
@@ -358,8 +360,8 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
   for (uint32_t i : cand) f(i, row);
 }
 
-void RuleSet::Match(const Event& ev, std::vector<const Rule*>* out) const {
-  ForEachEvaluated(ev, [&](uint32_t i, const FieldAccessor& row) {
+void RuleSet::Match(const Event& ev, std::vector<const Rule*>* out, Keywords keywords) const {
+  ForEachEvaluated(ev, keywords, [&](uint32_t i, const FieldAccessor& row) {
     if (rules_[i]->query.Matches(row)) out->push_back(rules_[i].get());
   });
 }
@@ -372,7 +374,7 @@ size_t RuleSet::CandidateCount(const Event& ev) const {
 
 size_t RuleSet::EvaluatedCount(const Event& ev) const {
   size_t n = 0;
-  ForEachEvaluated(ev, [&](uint32_t, const FieldAccessor&) { ++n; });
+  ForEachEvaluated(ev, Keywords::kEventText, [&](uint32_t, const FieldAccessor&) { ++n; });
   return n;
 }
 
