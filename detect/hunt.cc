@@ -79,7 +79,7 @@ bool RuleSetFilter::Matches(const FieldAccessor& row) const {
   }
   if (own) return false;
   fired.clear();
-  set_.Match(ev, &fired);
+  set_.Match(ev, &fired, RuleSet::Keywords::kOriginalLine);
   for (const Rule* r : fired) counts_[index_.at(r)].fetch_add(1, std::memory_order_relaxed);
   return !fired.empty();
 }
@@ -89,7 +89,7 @@ void RuleSetFilter::Fire(const Event& ev, std::vector<uint32_t>* out) const {
   const std::string* ds = ev.Get(field::kDataset);
   if (ds && IsOwnDataset(*ds)) return;
   std::vector<const Rule*> fired;
-  set_.Match(ev, &fired);
+  set_.Match(ev, &fired, RuleSet::Keywords::kOriginalLine);
   for (const Rule* r : fired) out->push_back(index_.at(r));
 }
 
@@ -122,7 +122,7 @@ void CorrelationHunt::Collect(const FieldAccessor& row, int64_t ts_ns) {
   }
   if (const std::string* ds = r.ev.Get(field::kDataset); ds && IsOwnDataset(*ds)) return;
   r.ev.timestamp_ns = ts_ns;
-  feeders_.Match(r.ev, &r.rules);
+  feeders_.Match(r.ev, &r.rules, RuleSet::Keywords::kOriginalLine);
   if (!r.rules.empty()) rows_.push_back(std::move(r));
 }
 

@@ -142,18 +142,29 @@ std::vector<LiteralGroup> AtomGroups(const re2::FilteredRE2& filter, const std::
   return {std::move(g)};
 }
 
-//! A regex requires RE2's prefilter atoms (the evaluation rejects a value holding none of them
-//! before RE2 runs: query/eval.cc). The query keeps no prefilter for a case-folding pattern
-//! (`(?i)`): its atoms are derived here, with the KELVIN SIGN and LONG S beside atoms with k or s.
+//! Whether `pattern` may turn on case folding (an `i` among what could be inline flags: `(?i)`,
+//! `(?is:`). Errs towards yes (`\(?i` says yes too): folding only adds literals to a group.
+bool FoldsCase(std::string_view pattern) {
+  for (size_t at = pattern.find("(?"); at != std::string_view::npos; at = pattern.find("(?", at + 2)) {
+    for (size_t j = at + 2; j < pattern.size() && pattern[j] != ')' && pattern[j] != ':'; ++j) {
+      if (pattern[j] == 'i') return true;
+    }
+  }
+  return false;
+}
+
+//! A regex requires RE2's prefilter atoms, derived here down to 1 byte (RE2's default, and the
+//! query's own prefilter, drop atoms under 3 bytes: a regex needing only "`" or "0x" would
+//! require nothing). RE2 lowercases atoms, so only ASCII patterns without escapes naming bytes
+//! are used; a case-folding pattern's atoms with k or s also take the KELVIN SIGN and LONG S.
 std::vector<LiteralGroup> RegexLiterals(const Node& n, std::string_view field) {
-  if (n.row_prefilter) return AtomGroups(*n.row_prefilter, n.row_atoms, field, false);
   if (!n.regex || !AtomsSearchable(n.text)) return {};
-  re2::FilteredRE2 filter;
+  re2::FilteredRE2 filter(1);
   int id = 0;
   if (filter.Add(n.text, n.regex->options(), &id) != RE2::NoError) return {};
   std::vector<std::string> atoms;
   filter.Compile(&atoms);
-  return AtomGroups(filter, atoms, field, true);
+  return AtomGroups(filter, atoms, field, FoldsCase(n.text) || !n.regex->options().case_sensitive());
 }
 
 std::vector<LiteralGroup> LeafLiterals(const Node& n) {
@@ -306,23 +317,47 @@ void Prefilter::SeeLiteral(uint32_t literal, Scratch* s) const {
   }
 }
 
-void Prefilter::ScanValue(const FieldSet& fs, std::string_view value, Scratch* s) const {
+//! Scans of a field after which its counts are halved (recent values weigh most).
+constexpr uint16_t kFieldScanWindow = 64;
+
+void Prefilter::ScanValue(uint32_t field, std::string_view value, Scratch* s) const {
+  const FieldSet& fs = *fields_[field];
   // Latin-1 case folding maps a byte to a byte: a match is as long as its literal.
   if (value.size() < fs.shortest) return;
-  s->matched.clear();
+  const re2::StringPiece text(value.data(), value.size());
   RE2::Set::ErrorInfo err{};
-  const bool any = fs.set->Match(re2::StringPiece(value.data(), value.size()), &s->matched, &err);
+  // RE2::Set::Match allocates a match set as large as the whole set on each call given a
+  // vector; without one it only says whether a literal occurs, stopping at the first. Where most
+  // values of a field hold none (Hashes, OriginalFileName, Product, ...), that is asked first.
+  uint16_t& scans = s->field_scans[field];
+  uint16_t& hits = s->field_hits[field];
+  if (++scans == kFieldScanWindow) {
+    scans /= 2;
+    hits /= 2;
+  }
+  if (2 * hits < scans && !fs.set->Match(text, nullptr, &err)) {
+    if (err.kind == RE2::Set::kNoError) return;
+    for (uint32_t id : fs.pattern_literal) SeeLiteral(id, s);  // undecided: every literal counts as seen
+    return;
+  }
+  s->matched.clear();
+  const bool any = fs.set->Match(text, &s->matched, &err);
   if (!any && err.kind != RE2::Set::kNoError) {
     // The set could not decide (DFA out of memory): every literal of the field counts as seen.
     for (uint32_t id : fs.pattern_literal) SeeLiteral(id, s);
     return;
   }
+  if (any) ++hits;
   for (int p : s->matched) SeeLiteral(fs.pattern_literal[static_cast<size_t>(p)], s);
 }
 
 void Prefilter::Begin(Scratch* s) const {
   if (s->group_epoch.size() < group_rule_.size()) s->group_epoch.resize(group_rule_.size(), 0);
   if (s->literal_epoch.size() < literals_.size()) s->literal_epoch.resize(literals_.size(), 0);
+  if (s->field_scans.size() < fields_.size()) {
+    s->field_scans.resize(fields_.size(), 0);
+    s->field_hits.resize(fields_.size(), 0);
+  }
   if (s->rule_epoch.size() < rule_groups_.size()) {
     s->rule_epoch.resize(rule_groups_.size(), 0);
     s->rule_hits.resize(rule_groups_.size(), 0);
@@ -343,7 +378,7 @@ void Prefilter::Scan(const FieldAccessor& row, const std::vector<uint64_t>& want
   for (size_t w = 0; w < wanted.size(); ++w) {
     for (uint64_t bits = wanted[w]; bits; bits &= bits - 1) {
       const size_t id = w * 64 + static_cast<size_t>(__builtin_ctzll(bits));
-      if (id < fields_.size() && row.Get(fields_[id]->name, &value)) ScanValue(*fields_[id], value, s);
+      if (id < fields_.size() && row.Get(fields_[id]->name, &value)) ScanValue(static_cast<uint32_t>(id), value, s);
     }
   }
 }

@@ -5,7 +5,7 @@
 //! For each rule, the detection's filter tree gives groups of literals (lowercase, per field):
 //! the rule can only match if, for every group, one of its literals occurs in that field's value
 //! (ASCII case ignored). A field equality or glob requires its (longest) literal, a regex the
-//! atoms of RE2's prefilter, free text its text; an AND requires every requiring child's groups
+//! atoms of RE2's prefilter (down to 1 byte), free text its text; an AND requires every requiring child's groups
 //! (at most kMaxGroups, the longest literals kept, groups with a literal under 3 bytes dropped
 //! when a better group exists); an OR one group joining a group of each
 //! branch, or nothing if some branch requires nothing; a NOT, `field:*`, CIDR, ranges and
@@ -63,6 +63,9 @@ class Prefilter {
     std::vector<uint16_t> rule_hits;
     std::vector<int> matched;
     std::vector<uint32_t> passed;  //!< rules whose every group saw a literal, in no order
+    //! Per field: values scanned and values holding a literal, lately (halved as they grow): a
+    //! field whose values seldom hold one is first asked whether any does (see ScanValue).
+    std::vector<uint16_t> field_scans, field_hits;
     //! Free for the caller to stamp things with `epoch` (RuleSet: the route lists routed to the
     //! event); cleared with the other stamps when the epoch wraps.
     std::vector<uint32_t> rule_mark;
@@ -104,7 +107,7 @@ class Prefilter {
 
  private:
   struct FieldSet;
-  void ScanValue(const FieldSet& fs, std::string_view value, Scratch* s) const;
+  void ScanValue(uint32_t field, std::string_view value, Scratch* s) const;
   void SeeLiteral(uint32_t literal, Scratch* s) const;
 
   bool compiled_ = false;

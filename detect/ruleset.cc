@@ -123,13 +123,20 @@ void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
     if (it != map.end()) f(it->second);
   };
   // The routing fields, found in one pass over the event's fields.
+  // Compared as string_views: the length first, no strlen per field.
+  static constexpr std::string_view kCode = "event.code", kChannel = "winlog.channel",
+                                    kProvider = "event.provider", kDataset = "event.dataset";
+  static constexpr size_t kShortest = std::min({kCode.size(), kChannel.size(), kProvider.size(), kDataset.size()});
+  static constexpr size_t kLongest = std::max({kCode.size(), kChannel.size(), kProvider.size(), kDataset.size()});
   const std::string *code = nullptr, *channel = nullptr, *provider = nullptr, *dataset = nullptr;
   for (const auto& [name, value] : ev.fields) {
     // The first of a repeated name, as Event::Get.
-    if (name == "event.code") code = code ? code : &value;
-    else if (name == "winlog.channel") channel = channel ? channel : &value;
-    else if (name == "event.provider") provider = provider ? provider : &value;
-    else if (name == "event.dataset") dataset = dataset ? dataset : &value;
+    const std::string_view n = name;
+    if (n.size() < kShortest || n.size() > kLongest) continue;
+    if (n == kCode) code = code ? code : &value;
+    else if (n == kChannel) channel = channel ? channel : &value;
+    else if (n == kProvider) provider = provider ? provider : &value;
+    else if (n == kDataset) dataset = dataset ? dataset : &value;
   }
   thread_local std::string key;
   for (auto [v, map] : {std::pair{channel, &by_channel_}, std::pair{provider, &by_provider_}}) {
@@ -233,7 +240,8 @@ namespace {
 //! (winlog.event_data.*) differ at the end. A repeated name keeps its first value.
 class IndexedEvent final : public FieldAccessor {
  public:
-  explicit IndexedEvent(const Event& ev) : ev_(ev), windows_(HasWindowsData(ev)) {
+  //! `event_text`: keywords search KeywordText (else the original line as it is).
+  IndexedEvent(const Event& ev, bool event_text) : ev_(ev), windows_(event_text && HasWindowsData(ev)) {
     size_t cap = 16;
     while (cap < ev.fields.size() * 2) cap *= 2;
     mask_ = cap - 1;
@@ -302,9 +310,10 @@ thread_local std::string IndexedEvent::keywords_;
 }  // namespace
 
 template <class F>
-void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
+void RuleSet::ForEachEvaluated(const Event& ev, Keywords keywords, F&& f) const {
+  const bool event_text = keywords == Keywords::kEventText;
   if (!use_prefilter_ || !prefilter_.compiled()) {
-    IndexedEvent row(ev);
+    IndexedEvent row(ev, event_text);
     return ForEachCandidate(ev, [&](uint32_t i) { f(i, row); });
   }
   // Routing stamps the routed lists with the scan's epoch and gathers the fields their rules'
@@ -327,7 +336,7 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
     routed.push_back(&list);
   });
   if (routed.empty()) return;  // most events of other sources: no field index, no scan
-  IndexedEvent row(ev);
+  IndexedEvent row(ev, event_text);
   prefilter_.Scan(row, wanted, &scratch);
   for (const RouteList* list : routed) {
     for (const auto& [f, lits] : list->direct) {
@@ -351,8 +360,8 @@ void RuleSet::ForEachEvaluated(const Event& ev, F&& f) const {
   for (uint32_t i : cand) f(i, row);
 }
 
-void RuleSet::Match(const Event& ev, std::vector<const Rule*>* out) const {
-  ForEachEvaluated(ev, [&](uint32_t i, const FieldAccessor& row) {
+void RuleSet::Match(const Event& ev, std::vector<const Rule*>* out, Keywords keywords) const {
+  ForEachEvaluated(ev, keywords, [&](uint32_t i, const FieldAccessor& row) {
     if (rules_[i]->query.Matches(row)) out->push_back(rules_[i].get());
   });
 }
@@ -365,7 +374,7 @@ size_t RuleSet::CandidateCount(const Event& ev) const {
 
 size_t RuleSet::EvaluatedCount(const Event& ev) const {
   size_t n = 0;
-  ForEachEvaluated(ev, [&](uint32_t, const FieldAccessor&) { ++n; });
+  ForEachEvaluated(ev, Keywords::kEventText, [&](uint32_t, const FieldAccessor&) { ++n; });
   return n;
 }
 

@@ -47,8 +47,14 @@ class RuleSet {
   //! pass when there are at most this many (a route needs few of event.original's 666).
   static constexpr size_t kMaxDirectLiterals = 6;
 
+  //! What keywords (fieldless values) search.
+  enum class Keywords : uint8_t {
+    kEventText,     //!< KeywordText: a Windows event's EventData values, else its original line (live)
+    kOriginalLine,  //!< the event's original line as stored (retro-hunts: a store row holds only
+                    //!< the columns the rules read, so its EventData may be partial; its line is whole)
+  };
   //! Rules whose query matches `ev`, appended to *out, in the order the rules were added.
-  void Match(const Event& ev, std::vector<const Rule*>* out) const;
+  void Match(const Event& ev, std::vector<const Rule*>* out, Keywords keywords = Keywords::kEventText) const;
 
   //! Rules routed to `ev` by logsource, and of those the rules the prefilter lets through (the
   //! ones Match evaluates), for measuring.
@@ -63,7 +69,8 @@ class RuleSet {
   template <class F>
   void ForEachCandidate(const Event& ev, F&& f) const;
   template <class F>
-  void ForEachEvaluated(const Event& ev, F&& f) const;  //!< f(rule index, the event's fields)
+  //! f(rule index, the event's fields)
+  void ForEachEvaluated(const Event& ev, Keywords keywords, F&& f) const;
 
   std::vector<std::shared_ptr<const Rule>> rules_;
   //! Rules routed by one key, and the fields their required literals name (a bit per prefilter

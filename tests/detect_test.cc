@@ -586,6 +586,13 @@ TEST(Prefilter, RequiredLiteralsOfEachForm) {
   EXPECT_EQ(g[0], (LiteralGroup{{"f", "echo"}}));
   EXPECT_EQ(g[1], (LiteralGroup{{"f", "wsl"}, {"f", "\xc5\xbf"}}));
   EXPECT_TRUE(groups("  a:\n    f|re: '(?i)\\x41bc'\n  condition: a\n").empty());  // \x: not trusted
+  // Atoms of 1 and 2 bytes count too (RE2's prefilter and the query's drop those under 3).
+  g = groups("  a:\n    f|re: '\\w+`(?:\\w+|-|.)`[\\w+|\\s]'\n  condition: a\n");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "`"}}));
+  g = groups("  a:\n    f|re: '0x[a-fA-F0-9]{8}'\n  condition: a\n");
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0], (LiteralGroup{{"f", "0x"}}));
   // Exists, fieldref and null require nothing.
   EXPECT_TRUE(groups("  a:\n    f|exists: true\n  condition: a\n").empty());
   EXPECT_TRUE(groups("  a:\n    f: null\n  condition: a\n").empty());
@@ -730,6 +737,26 @@ TEST(SigmaWazuh, RealAgentEventsCarrySingleBackslashesAndFireBackslashRules) {
   EXPECT_GT(events, 40u);
   EXPECT_GT(fired, 10u);
   EXPECT_EQ(fired, in_windows);
+}
+
+TEST(Prefilter, RegexesNeedingOnlyAShortLiteralAreSkippedWithoutIt) {
+  // The shape of SigmaHQ's "Powershell Token Obfuscation": every match holds a backquote, or
+  // '{' '}' with a quote, or (case folded) "${": values holding none are not evaluated.
+  RuleSet set;
+  set.Add(Compile("  a:\n    - f|re: '\\w+`(?:\\w+|-|.)`[\\w+|\\s]'\n    - f|re: '\"(?:\\{\\d\\})+\"\\s*-f'\n"
+                  "    - f|re: '(?i)\\$\\{`?e`?n`?v`?:`?p`?a`?t`?h`?\\}'\n  condition: a\n"));
+  ASSERT_TRUE(set.CompilePrefilter());
+  EXPECT_EQ(set.prefilter().unfiltered_rules(), 0u);
+  for (auto [value, fires] : {std::pair{"IN`V`o`Ke-eXp`ResSIOn x", true}, {"&(\"{2}{3}\"-f 'e')", true},
+                              {"echo ${E`NV:PATH}", true}, {"echo ${ENV:PATH}", true},
+                              {"powershell -enc AAAA", false}, {"a {0} b", false}}) {
+    std::vector<const Rule*> out;
+    set.Match(Ev({{"f", value}}), &out);
+    EXPECT_EQ(out.size(), fires ? 1u : 0u) << value;
+    // The oracle: the rule's own query, evaluated whatever the prefilter says.
+    EXPECT_EQ(set.rules()[0]->query.Matches(EventAccessor(Ev({{"f", value}}))), fires) << value;
+  }
+  EXPECT_EQ(set.EvaluatedCount(Ev({{"f", "powershell -enc AAAA"}})), 0u);
 }
 
 TEST(Prefilter, SkipsRulesWhoseLiteralsAreAbsentWithoutChangingAnswers) {

@@ -217,6 +217,39 @@ TEST_F(HuntIntegration, BadRequestsAnswer400WithTheReason) {
   }
 }
 
+TEST_F(HuntIntegration, KeywordRulesSearchTheStoredLineBesideRulesReadingOtherFields) {
+  // A keyword (fieldless) rule hunted with a rule reading one EventData field: the store reads
+  // that column only, yet the keyword is searched in the whole stored line, as a live event's
+  // keywords are searched in its whole EventData. A keyword the event lacks finds nothing.
+  auto rule = [](const std::string& id, const std::string& detection) {
+    return "title: " + id + "\nid: " + id + "\nlogsource:\n  category: process_creation\n  product: windows\n"
+           "detection:\n" + detection + "level: high\n";
+  };
+  const std::string kw = "11111111-1111-4111-8111-111111111111", absent = "22222222-2222-4222-8222-222222222222",
+                    other = "33333333-3333-4333-8333-333333333333";
+  const std::string yaml = rule(kw, "  keywords:\n    - 'atomicredteam.io/atomic-red-team'\n  condition: keywords\n") +
+                           "---\n" + rule(absent, "  keywords:\n    - 'not-in-this-event'\n  condition: keywords\n") +
+                           "---\n" + rule(other, "  sel:\n    IntegrityLevel: 'System'\n  condition: sel\n");
+  std::string json = "{\"yaml\":";
+  kamatama::AppendJsonString(&json, yaml);
+  json += Range(kDayOfEvents, kDayAfter) + "}";
+  HuntAnswer a = Hunt(json);
+  ASSERT_EQ(a.code, 200) << a.body;
+  EXPECT_EQ(a.Done("rules"), 3) << a.done;
+  EXPECT_EQ(a.counts[kw], 1u) << a.done;
+  EXPECT_EQ(a.counts[absent], 0u) << a.done;
+  EXPECT_EQ(a.counts[other], 0u) << a.done;  // the bitsadmin event runs at Medium
+  ASSERT_EQ(a.matches.size(), 1u) << a.body;
+  EXPECT_NE(a.matches[0].find(kw), std::string::npos) << a.matches[0];
+  // The keyword rule alone (one rule: run as its query) agrees.
+  json = "{\"yaml\":";
+  kamatama::AppendJsonString(&json, rule(kw, "  keywords:\n    - 'atomicredteam.io/atomic-red-team'\n  condition: keywords\n"));
+  json += Range(kDayOfEvents, kDayAfter) + "}";
+  a = Hunt(json);
+  ASSERT_EQ(a.code, 200) << a.body;
+  EXPECT_EQ(a.counts[kw], 1u) << a.done;
+}
+
 TEST_F(HuntIntegration, AnalystsHuntViewersDoNot) {
   for (const char* role : {"viewer", "analyst"}) {
     const std::string file = *dir_ + "/user.json";
