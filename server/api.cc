@@ -26,6 +26,7 @@
 #include "query/query.h"
 #include "server/intel_routes.h"
 #include "server/library_routes.h"
+#include "server/shipped_dashboards.h"
 #include "server/notify_routes.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
@@ -153,7 +154,7 @@ Response Api::Dispatch(Request& req) {
                    }};
     if (auto r = HandleCaseRoute(req, ctx)) return std::move(*r);
   }
-  if (auto r = HandleLibraryRoute(req, LibraryRoutes{saved_searches_, dashboards_,
+  if (auto r = HandleLibraryRoute(req, LibraryRoutes{saved_searches_, dashboards_, &shipped_dashboards_,
                                                      [this](const std::string& q, bool filter_only) {
                                                        return CheckQuery(q, filter_only);
                                                      },
@@ -314,6 +315,14 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   so.from_ns = std::max(so.from_ns, tb.from_ns);
   so.to_ns = std::min(so.to_ns, tb.to_ns);
   return p;
+}
+
+void Api::SetLibrary(OwnedObjectStore* saved_searches, OwnedObjectStore* dashboards,
+                     std::vector<std::string>* shipped_problems) {
+  saved_searches_ = saved_searches;
+  dashboards_ = dashboards;
+  shipped_dashboards_ = LoadShippedDashboards(
+      [this](const std::string& q, bool filter_only) { return CheckQuery(q, filter_only); }, shipped_problems);
 }
 
 std::string Api::CheckQuery(const std::string& q, bool filter_only) const {
