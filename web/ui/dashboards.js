@@ -224,9 +224,11 @@ export class DashboardsPage {
         el('header', null, this.searchLink(p.title || '(untitled)', panelQuery(composeQuery(this.filter, p.query), range).q, range, 'dash-panel-title')), box);
       placePanel(panel, placed[i]);
       grid.appendChild(panel);
-      this.runPanel(p, box, range, seq).then(
-        () => { if (seq === this.seq) panel.classList.add(box.querySelector('.error') ? 'failed' : box.querySelector('.dash-empty') ? 'empty' : 'drawn'); },
-      ).finally(() => panel.classList.remove('loading'));
+      this.runPanel(p, box, range, seq).then(() => {
+        if (seq !== this.seq) return;
+        panel.classList.add(box.querySelector('.error') ? 'failed' : box.querySelector('.dash-empty') ? 'empty' : 'drawn');
+        panel.dataset.drawnMs = String(Math.round(performance.now()));  // when, for bench/ui_timing.mjs
+      }).finally(() => panel.classList.remove('loading'));
     });
   }
 
