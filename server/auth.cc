@@ -153,6 +153,7 @@ const std::vector<RouteRule>& RouteTable() {
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},
       {"*", "/loki/*", true, kPermIngest, "/loki/api/v1/push", "Loki push"},
       {"*", "/services/collector*", true, kPermIngest, "/services/collector/event", "Splunk HEC"},
+      {"*", "/v1/logs", true, kPermIngest, "/v1/logs", "OTLP/HTTP logs (OpenTelemetry Collector)"},
       {"*", "/gelf", true, kPermIngest, "/gelf", "GELF over HTTP"},
       {"*", "/_*", true, kPermIngest, "/_bulk", "Elasticsearch _bulk and set-up probes"},
       {"*", "*/_bulk", true, kPermIngest, "/logs-x/_bulk", "Elasticsearch _bulk into an index"},

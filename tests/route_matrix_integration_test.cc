@@ -111,6 +111,7 @@ const Line kMatrix[] = {
   {"POST",   "/loki/api/v1/push",                 "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   {"POST",   "/api/prom/push",                    "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   {"POST",   "/gelf",                             "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
+  {"POST",   "/v1/logs",                          "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   // The HEC takes tokens only: a user's password gets 401 (code 2, "Token is required"), a token
   // without the ingest scope 403, an unknown well-formed token 403 (code 4, "Invalid token").
   {"POST",   "/services/collector",               "",        {N,   N,   N,   N,     kOk, F,   kOk, F}},
