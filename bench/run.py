@@ -14,6 +14,8 @@ Generates N syslog lines, then measures on this machine, in one run:
            formats' peer samples and generated CEF/LEEF/key=value lines (median of 3 runs)
   hunt     retro-hunts (POST /api/v1/hunt) over the stored bench events: one typical rule, and
            every loadable rule of the snapshot in one pass (--hunt-only: on a kept --workdir)
+  ui       (--ui-only) a dashboard of 8 panels over 7 days of a bench store, navigation to every
+           panel drawn in headless Chromium (bench/ui_timing.mjs; median of --ui-runs)
 Prints one table and writes bench/results/latest.json. Every process it starts is stopped by PID.
 """
 import argparse
@@ -94,6 +96,30 @@ def print_intel(d):
           f"{d['ns_per_event']:.0f} ns per event on one core; {d['hits_per_pass']} hits per pass; list built in "
           f"{d['build_ms']:.0f} ms; peak RSS {d['max_rss_mib']:.0f} MiB", flush=True)
 
+def bench_store(work, workdir, events):
+    """Where a run's store is: with `workdir`, the one a full run kept there (kamatama-data, its line
+    count in `events`) when there is one; else a new one of `events` generated lines (seed 1),
+    written to lines.log for the caller to replay. (data dir, kept, events, lines file or None)"""
+    data = os.path.join(work, "kamatama-data" if workdir else "data")
+    if bool(workdir) and os.path.isdir(data) and os.path.exists(os.path.join(work, "events")):
+        with open(os.path.join(work, "events")) as f:
+            return data, True, int(f.read()), None
+    raw = os.path.join(work, "lines.log")
+    with open(raw, "w") as f:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(events), "1"], stdout=f, check=True)
+    return data, False, events, raw
+
+
+def serve_store(data, work, name):
+    """kamatama serving `data` on free ports (log: work/kamatama-NAME.log): (process, syslog TCP port, HTTP port)."""
+    sp, hp = free_port(), free_port()
+    log = open(os.path.join(work, f"kamatama-{name}.log"), "w")
+    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", "",
+                          "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
+                         stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+    return k, sp, hp
+
+
 def intel_hunt_rows(events, indicators=10_000, runs=3, workdir=None):
     """A hunt (issue 28): `indicators` (40% IPv4, 30% domains, 30% SHA-256; 9 of them in the
     generated lines: the rare needle IP and the 8 sshd attackers) searched over a store of
@@ -104,20 +130,8 @@ def intel_hunt_rows(events, indicators=10_000, runs=3, workdir=None):
     import random
     work = workdir or tempfile.mkdtemp(prefix="kmt_intel_hunt_")
     os.makedirs(work, exist_ok=True)
-    data = os.path.join(work, "kamatama-data" if workdir else "data")
-    kept = bool(workdir) and os.path.isdir(data) and os.path.exists(os.path.join(work, "events"))
-    if kept:
-        with open(os.path.join(work, "events")) as f:
-            events = int(f.read())
-    else:
-        raw = os.path.join(work, "lines.log")
-        with open(raw, "w") as f:
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(events), "1"], stdout=f, check=True)
-    sp, hp = free_port(), free_port()
-    log = open(os.path.join(work, "kamatama-intel.log"), "w")
-    k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", "",
-                          "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
-                         stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+    data, kept, events, raw = bench_store(work, workdir, events)
+    k, sp, hp = serve_store(data, work, "intel")
     auth = {"Authorization": BASIC}
     try:
         assert wait_port(hp, timeout=120), "kamatama did not start"
@@ -443,6 +457,90 @@ def merge_row(out, key, row):
     print(f"written to {out}")
 
 
+# The dashboard bench/ui_timing.mjs times (issue 25): 8 panels over the generated lines, as an
+# analyst's first screen: two time charts, three top-10 bars, a table, a number (two searches: this
+# period and the one before) and the newest events.
+UI_DASHBOARD = {"title": "bench: 8 panels", "panels": [
+    {"title": "Events by dataset", "type": "timechart", "query": "* | timechart count() by event.dataset", "w": 8, "h": 4},
+    {"title": "Failed logons", "type": "number", "query": "event.category:authentication event.outcome:failure", "w": 4, "h": 2},
+    {"title": "Firewall denies", "type": "timechart", "query": "event.dataset:firewall.* event.type:*denied* | timechart count() by event.action", "w": 4, "h": 2},
+    {"title": "Top blocked sources", "type": "bar", "query": "event.dataset:firewall.* event.type:*denied* | top 10 source.ip", "w": 4, "h": 5},
+    {"title": "sshd failures by user", "type": "bar", "query": "event.dataset:auth.sshd event.outcome:failure | top 10 user.name", "w": 4, "h": 5},
+    {"title": "Top DNS names", "type": "bar", "query": "dns.question.name:* | top 10 dns.question.name", "w": 4, "h": 5},
+    {"title": "Proxy answers", "type": "table", "query": "event.dataset:proxy.* | stats count() by event.outcome, http.response.status_code | sort -count | head 10", "w": 6, "h": 4},
+    {"title": "Latest antivirus events", "type": "events", "query": "event.dataset:antivirus.*", "w": 6, "h": 4}]}
+BENCH_END = "2026-11-26T00:00:00Z"  # gen_syslog.py's default --end: the generated lines cover the 30 days before
+
+
+def ui_rows(events, runs, workdir, node_modules, chromium):
+    """--ui-only (issue 25): the UI_DASHBOARD over the last 7 days of a bench store, timed by
+    bench/ui_timing.mjs (navigation to every panel drawn, median of `runs` after a first load that
+    warms the browser's cache). With `workdir`: the store a full run kept there (kamatama-data and
+    its line count in `events`), built there first (and kept) when it holds none; else a temporary
+    store of `events` generated lines. The dashboard is deleted afterwards."""
+    work = workdir or tempfile.mkdtemp(prefix="kmt_ui_bench_")
+    os.makedirs(work, exist_ok=True)
+    t_build = 0.0
+    data, kept, events, raw = bench_store(work, workdir, events)
+    k, sp, hp = serve_store(data, work, "ui")
+    auth = {"Authorization": BASIC, "Content-Type": "application/json"}
+    dash_id = None
+    try:
+        assert wait_port(hp, timeout=120), "kamatama did not start"
+        if kept:
+            time.sleep(5)  # the token filters of the newest days load in the background
+        else:
+            t0 = time.time()
+            replay(f"127.0.0.1:{sp}", f"127.0.0.1:{hp}", raw, 4)
+            t_build = time.time() - t0
+            os.remove(raw)
+            if workdir:
+                with open(os.path.join(work, "events"), "w") as f:
+                    f.write(str(events))
+        req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/dashboards", data=json.dumps(UI_DASHBOARD).encode(),
+                                     method="POST", headers=auth)
+        dash_id = json.loads(urllib.request.urlopen(req, timeout=60).read())["id"]
+        end = datetime_from(BENCH_END)
+        args = ["node", os.path.join(ROOT, "bench", "ui_timing.mjs"), "--url", f"http://127.0.0.1:{hp}",
+                "--password", BENCH_PASSWORD, "--node-modules", node_modules, "--chromium", chromium,
+                "--runs", str(runs + 1), "--dashboard", dash_id,
+                "--from", iso_utc(end - 7 * 86400), "--to", iso_utc(end)]
+        out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=900)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        timed = r["ms"][1:]  # the first load fills the browser's cache: not counted
+        return {"events": events, "days_shown": 7, "store_days": 30, "panels": r["panels"], "runs": len(timed),
+                "median_ms": statistics.median(timed), "ms_runs": timed, "first_load_ms": r["ms"][0],
+                "target_ms": 1000, "searches_issued_at_once": r["max_parallel_searches"],
+                "panel_drawn_ms_last_run": r["panel_drawn_ms_last_run"], "panels_not_drawn": r["panels_not_drawn"],
+                "store": "kept --workdir" if kept else f"built ({t_build:.0f} s)"}
+    finally:
+        if dash_id:
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{hp}/api/v1/dashboards/{dash_id}", method="DELETE", headers=auth)
+                urllib.request.urlopen(req, timeout=60).read()
+            except Exception:  # the server stopped early; its store is a temporary one then
+                pass
+        stop(k)
+        if not workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def datetime_from(rfc3339):
+    import datetime
+    return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+
+
+def iso_utc(epoch_s):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
+
+
+def print_ui(d):
+    print(f"dashboard of {d['panels']} panels, 7 of {d['store_days']} days of a {d['events']:,}-event store: "
+          f"median {d['median_ms']:.0f} ms to every panel drawn (runs {d['ms_runs']}; target {d['target_ms']} ms); "
+          f"{d['searches_issued_at_once']} searches issued at once (Chromium sends 6 at a time); panels drawn at {d['panel_drawn_ms_last_run']}",
+          flush=True)
+
+
 def free_port(kind=socket.SOCK_STREAM):
     s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
@@ -609,6 +707,15 @@ def main():
                          "kept --workdir holds (a small overlay of trees and leases is added once); merged into --out")
     ap.add_argument("--forward-events", type=int, default=1_000_000,
                     help="lines rsyslog forwards to kamatama over RELP (omrelp) and over TCP (omfwd), each; 0 skips")
+    ap.add_argument("--ui-only", action="store_true",
+                    help="only the dashboard timing (issue 25): 8 panels over 7 days of a store of --ui-events generated "
+                         "lines (with --workdir: the store kept there, built there first if it holds none), in "
+                         "headless Chromium; merged into --out as ui_dashboard")
+    ap.add_argument("--ui-events", type=int, default=2_000_000, help="with --ui-only: lines of the store it builds")
+    ap.add_argument("--ui-runs", type=int, default=5, help="with --ui-only: dashboard loads (median)")
+    ap.add_argument("--node-modules", default=os.path.join(BUILD, "tests", "ui-node", "node_modules"),
+                    help="where playwright-core is (ctest's ui_e2e_setup installs it there)")
+    ap.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser") or "chromium")
     ap.add_argument("--searches-only", action="store_true",
                     help="reuse --workdir from an earlier run (lines, kamatama data, FTS index): only the searches "
                          "run again, against a server restarted on the kept data; ingest and storage figures are "
@@ -621,6 +728,11 @@ def main():
         ap.error("--searches-only, --hunt-only and --investigate-only need --workdir")
     if a.investigate_only:
         investigate_only(a)
+        return
+    if a.ui_only:
+        d = ui_rows(a.ui_events, a.ui_runs, a.workdir, a.node_modules, a.chromium)
+        print_ui(d)
+        merge_row(a.out, "ui_dashboard", d)
         return
     if a.hunt_only:
         hunt_only(a)

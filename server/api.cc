@@ -27,6 +27,7 @@
 #include "server/intel_routes.h"
 #include "server/library_routes.h"
 #include "server/unparsed_routes.h"
+#include "server/shipped_dashboards.h"
 #include "server/notify_routes.h"
 #include "server/schedule_routes.h"
 #include "server/selfmon.h"
@@ -161,7 +162,7 @@ Response Api::Dispatch(Request& req) {
   // Issue 25: scheduled searches (server/schedule_routes.h); their CRUD is the library's.
   const ScheduleRoutes schedule_ctx{schedules_, saved_searches_, scheduler_, notifier_, audit_library};
   if (auto r = HandleScheduleRoute(req, schedule_ctx)) return std::move(*r);
-  LibraryRoutes library{saved_searches_, dashboards_,
+  LibraryRoutes library{saved_searches_, dashboards_, &shipped_dashboards_,
                         [this](const std::string& q, bool filter_only) { return CheckQuery(q, filter_only); },
                         audit_library, schedules_,
                         [&schedule_ctx](const Principal& who, const LibraryKind& kind, const std::string& body) {
@@ -324,6 +325,14 @@ std::variant<Api::Prepared, Response> Api::Prepare(const Request& req) {
   so.from_ns = std::max(so.from_ns, tb.from_ns);
   so.to_ns = std::min(so.to_ns, tb.to_ns);
   return p;
+}
+
+void Api::SetLibrary(OwnedObjectStore* saved_searches, OwnedObjectStore* dashboards,
+                     std::vector<std::string>* shipped_problems) {
+  saved_searches_ = saved_searches;
+  dashboards_ = dashboards;
+  shipped_dashboards_ = LoadShippedDashboards(
+      [this](const std::string& q, bool filter_only) { return CheckQuery(q, filter_only); }, shipped_problems);
 }
 
 std::string Api::CheckQuery(const std::string& q, bool filter_only) const {

@@ -25,7 +25,7 @@ using Extra = std::vector<std::pair<std::string, std::string>>;
 
 //! Fields of the API's answer that a client may send back (a GET, edited, PUT back; an export
 //! imported): ignored. "shared" is the owner field a client sets.
-constexpr std::string_view kReadOnlyFields[] = {"id", "owner", "created", "updated", "updated_by"};
+constexpr std::string_view kReadOnlyFields[] = {"id", "owner", "created", "updated", "updated_by", "builtin"};
 
 //! A request body: the owner field "shared" (when given) and the kind's own fields as JSON.
 struct Input {
@@ -105,13 +105,16 @@ Response StoreError(const Status& s) {
 
 class Handler {
  public:
-  Handler(const Request& req, const LibraryRoutes& ctx, const LibraryKind& kind, OwnedObjectStore* store)
-      : req_(req), ctx_(ctx), kind_(kind), store_(store) {}
+  Handler(const Request& req, const LibraryRoutes& ctx, const LibraryKind& kind, OwnedObjectStore* store,
+          const std::vector<OwnedObject>* shipped)
+      : req_(req), ctx_(ctx), kind_(kind), store_(store), shipped_(shipped) {}
 
   Response List() const {
     std::string j = "{\"items\":[";
     size_t n = 0;
-    for (const OwnedObject& o : store_->List()) {
+    std::vector<OwnedObject> all = shipped_ ? *shipped_ : std::vector<OwnedObject>{};
+    for (OwnedObject& o : store_->List()) all.push_back(std::move(o));
+    for (const OwnedObject& o : all) {
       if (!CanRead(req_.principal, o)) continue;
       if (n++) j.push_back(',');
       AppendOwnedJson(o, &j);
@@ -140,6 +143,9 @@ class Handler {
 
   //! One object the caller may read, or the 404 to answer.
   std::variant<OwnedObject, Response> Find(const std::string& id) const {
+    if (shipped_)
+      for (const OwnedObject& s : *shipped_)
+        if (s.id == id) return s;
     auto o = store_->Get(id);
     if (!o || !CanRead(req_.principal, *o)) return JsonError(404, fmt::format("no {} {}", kind_.noun, id));
     return std::move(*o);
@@ -190,6 +196,12 @@ class Handler {
     return Response{200, "application/json", "{\"deleted\":\"" + o.id + "\"}"};
   }
 
+  //! A shipped dashboard is never changed: the 403 (audited) says to copy it.
+  Response RefuseBuiltin(const char* what, const OwnedObject& o) const {
+    return Refuse(what, o.id, fmt::format("'{}' is a shipped {}: it cannot be changed; copy it (Copy in the UI, or POST "
+                                          "its fields to {}) and change the copy", o.id, kind_.noun, kind_.path));
+  }
+
   Response Export(const OwnedObject& o) const {
     std::string j = fmt::format("{{\"format\":\"{}\"", kDashboardFormat);
     if (o.body.size() > 2) j += "," + o.body.substr(1, o.body.size() - 2);
@@ -230,13 +242,14 @@ class Handler {
   const LibraryRoutes& ctx_;
   const LibraryKind& kind_;
   OwnedObjectStore* store_;
+  const std::vector<OwnedObject>* shipped_;
 };
 
 //! Requests under one kind's path: `rest` is what follows it ("", "/ID", "/ID/export", "/import").
 Response Route(const Request& req, const LibraryRoutes& ctx, const LibraryKind& kind, OwnedObjectStore* store,
                std::string_view rest) {
   const bool dashboards = &kind == &DashboardKind();
-  Handler h(req, ctx, kind, store);
+  Handler h(req, ctx, kind, store, dashboards ? ctx.shipped_dashboards : nullptr);
   if (rest.empty() || rest == "/") {
     if (req.method == "GET") return h.List();
     if (req.method == "POST") return h.Create(nullptr);
@@ -256,6 +269,8 @@ Response Route(const Request& req, const LibraryRoutes& ctx, const LibraryKind& 
   OwnedObject& o = std::get<OwnedObject>(found);
   if (!tail.empty()) return req.method == "GET" ? h.Export(o) : JsonError(405, "use GET");
   if (req.method == "GET") return ObjectResponse(200, o);
+  if (o.builtin && (req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE"))
+    return h.RefuseBuiltin(req.method == "DELETE" ? "delete" : "update", o);
   if (req.method == "PUT" || req.method == "PATCH") return h.Change(o.id, req.method == "PATCH");
   if (req.method == "DELETE") return h.Delete(o);
   return JsonError(405, "use GET, PUT, PATCH or DELETE");

@@ -11,11 +11,13 @@
 //!   GET    /api/v1/dashboards/ID/export      the dashboard as a file to import elsewhere
 //!   POST   /api/v1/dashboards/import         create one from such a file (private unless "shared")
 //! Who may do what: server/owned_store.h. Changes are audited (<kind>.create/.update/.delete).
-//! A private object of another user answers 404, as if it did not exist.
+//! A private object of another user answers 404, as if it did not exist. The shipped dashboards
+//! are listed first and read like shared ones; changing or deleting one answers 403.
 #pragma once
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "server/http_types.h"
 #include "server/library_kinds.h"
@@ -26,6 +28,8 @@ namespace kamatama::server {
 struct LibraryRoutes {
   OwnedObjectStore* saved_searches = nullptr;
   OwnedObjectStore* dashboards = nullptr;
+  //! Read-only dashboards listed before the stored ones (server/shipped_dashboards.h); may be null.
+  const std::vector<OwnedObject>* shipped_dashboards = nullptr;
   QueryCheck check_query;
   AuditFn audit;
   //! Schedules (issue 25, server/schedule_routes.h): the same endpoints under /api/v1/schedules.

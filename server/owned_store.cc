@@ -135,6 +135,7 @@ bool CanRead(const Principal& who, const OwnedObject& obj) {
 bool CanCreate(const Principal& who) { return who.Has(kPermTriage); }
 
 bool CanChange(const Principal& who, const OwnedObject& obj) {
+  if (obj.builtin) return false;
   return who.Has(kPermAdmin) || (obj.owner == who.name && CanCreate(who));
 }
 
@@ -150,6 +151,7 @@ void AppendOwnedJson(const OwnedObject& obj, std::string* out) {
   AppendJsonString(out, FormatRfc3339(obj.updated_ns));
   *out += ",\"updated_by\":";
   AppendJsonString(out, obj.updated_by);
+  if (obj.builtin) *out += ",\"builtin\":true";
   // The body is an object: splice its fields in ("{}" adds none).
   if (obj.body.size() > 2) {
     out->push_back(',');

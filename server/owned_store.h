@@ -10,7 +10,8 @@
 //!   read    shared objects, one's own, and (administrators) every object
 //!   create  analysts and administrators (kPermTriage: not viewers, not search-scoped tokens)
 //!   change  (PUT, PATCH, DELETE) the owner, if still allowed to create, and administrators:
-//!           a viewer never changes anything; an analyst never changes another's shared object
+//!           a viewer never changes anything; an analyst never changes another's shared object;
+//!           nobody changes a built-in (shipped) object
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,7 @@ struct OwnedObject {
   int64_t created_ns = 0, updated_ns = 0;
   std::string updated_by;  //!< who changed it last
   std::string body;        //!< the kind's fields: one JSON object, already checked
+  bool builtin = false;    //!< shipped with kamatama (server/shipped_dashboards.h): nobody changes it
 };
 
 class OwnedObjectStore {
@@ -73,7 +75,7 @@ bool CanCreate(const Principal& who);
 bool CanChange(const Principal& who, const OwnedObject& obj);
 
 //! The object as the API shows it: {"id","owner","shared","created","updated","updated_by",
-//! ...the body's fields}.
+//! ["builtin":true,] ...the body's fields}.
 void AppendOwnedJson(const OwnedObject& obj, std::string* out);
 
 }  // namespace kamatama::server

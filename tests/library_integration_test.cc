@@ -4,7 +4,8 @@
 //! own; only owners and administrators change a shared one; another's private one is invisible),
 //! the audit events of every change, the 400 answers and their reasons, export and import, the
 //! files in the data directory surviving a restart, and a dashboard's panel queries answered by
-//! the search API with counts that match the events the test sent.
+//! the search API with counts that match the events the test sent; the shipped dashboards
+//! (web/dashboards/) listed for everyone, read-only even for an administrator, and copyable.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -292,7 +293,7 @@ TEST_F(LibraryIntegration, InvalidObjectsAnswer400WithTheReason) {
   EXPECT_EQ(Expect(200, "GET", std::string(kSaved) + "/" + id, "")["query"].get_string().value(), "x");
   // Nothing refused was stored.
   EXPECT_EQ(Ids(kSaved).size(), 1u);
-  EXPECT_EQ(Ids(kDash).size(), 0u);
+  for (const std::string& d : Ids(kDash)) EXPECT_EQ(d.rfind("shipped-", 0), 0u) << d;  // only the shipped ones
 }
 
 TEST_F(LibraryIntegration, ObjectsSurviveARestart) {
@@ -380,6 +381,53 @@ TEST_F(LibraryIntegration, PanelQueriesRunThroughTheSearchApi) {
   simdjson::dom::element events;
   ASSERT_FALSE(p.parse(run(std::string(board["panels"].at(4)["query"].get_string().value()))).get(events));
   EXPECT_EQ(events["events"].get_array().size(), 10u);
+}
+
+// The dashboards shipped in web/dashboards/: every file is served (none left out by the checks),
+// read by every role, refused to everyone who would change or delete it (audited), exported, and
+// copied into an ordinary dashboard (the GET answer posted back as is) that its maker changes.
+TEST_F(LibraryIntegration, ShippedDashboardsAreReadOnlyForEveryoneAndCopyable) {
+  std::vector<std::string> files;
+  for (const auto& f : fs::directory_iterator(std::string(KMT_SOURCE_DIR) + "/web/dashboards"))
+    if (f.path().extension() == ".json") files.push_back("shipped-" + f.path().stem().string());
+  ASSERT_GE(files.size(), 9u);
+  EXPECT_EQ(server_->log().find("shipped dashboard left out"), std::string::npos) << server_->log();
+  AddUser("viewer1", "viewer");
+  AddUser("analyst1", "analyst");
+  for (const char* user : {"viewer1", "analyst1", ""}) {
+    auto ids = Ids(kDash, user);
+    for (const std::string& id : files) EXPECT_TRUE(Has(ids, id)) << id << " for " << user;
+  }
+  const std::string id = "shipped-firewall";
+  // (Each Expect reuses the parser: read what is needed from an answer before the next one.)
+  auto board = Expect(200, "GET", std::string(kDash) + "/" + id, "", "viewer1");
+  EXPECT_TRUE(board["builtin"].get_bool().value());
+  EXPECT_TRUE(board["shared"].get_bool().value());
+  EXPECT_EQ(board["owner"].get_string().value(), "kamatama");
+  const size_t panels = board["panels"].get_array().size();
+  const std::string title(board["title"].get_string().value());
+  EXPECT_GE(panels, 5u);
+  const std::string body = last_;
+  for (const char* user : {"", "analyst1", "viewer1"}) {
+    Expect(403, "PUT", std::string(kDash) + "/" + id, body, user);
+    Expect(403, "DELETE", std::string(kDash) + "/" + id, "", user);
+  }
+  Expect(403, "PATCH", std::string(kDash) + "/" + id, R"({"title":"mine now"})");
+  EXPECT_NE(last_.find("copy it"), std::string::npos) << last_;
+  EXPECT_GE(Audited("dashboard.update", "failure", id), 1u);
+  EXPECT_GE(Audited("dashboard.delete", "failure", id), 1u);
+  EXPECT_EQ(Expect(200, "GET", std::string(kDash) + "/" + id, "")["title"].get_string().value(), title);
+  // Export names its format; the copy: the answer posted back by an analyst.
+  EXPECT_EQ(Expect(200, "GET", std::string(kDash) + "/" + id + "/export", "", "viewer1")["format"].get_string().value(),
+            "kamatama.dashboard.v1");
+  auto copy = Expect(201, "POST", kDash, body, "analyst1");
+  const std::string copy_id = Id(copy);
+  EXPECT_NE(copy_id, id);
+  EXPECT_EQ(copy["owner"].get_string().value(), "analyst1");
+  EXPECT_TRUE(copy["builtin"].error()) << last_;
+  EXPECT_EQ(copy["panels"].get_array().size(), panels);
+  Expect(200, "PATCH", std::string(kDash) + "/" + copy_id, R"({"title":"My firewall"})", "analyst1");
+  Expect(403, "POST", kDash, body, "viewer1");
 }
 
 }  // namespace

@@ -6,10 +6,15 @@
 namespace kamatama::web {
 
 extern const Asset kEmbeddedAssets[];
-extern const size_t kEmbeddedAssetCount;
+extern const size_t kEmbeddedAssetsCount;
 
 const Asset* AssetsBegin() { return kEmbeddedAssets; }
-const Asset* AssetsEnd() { return kEmbeddedAssets + kEmbeddedAssetCount; }
+const Asset* AssetsEnd() { return kEmbeddedAssets + kEmbeddedAssetsCount; }
+
+extern const Asset kShippedDashboards[];
+extern const size_t kShippedDashboardsCount;
+const Asset* ShippedDashboardsBegin() { return kShippedDashboards; }
+const Asset* ShippedDashboardsEnd() { return kShippedDashboards + kShippedDashboardsCount; }
 
 const Asset* FindAsset(std::string_view path) {
   if (path == "/" || path == "/ui" || path == "/ui/") path = "/ui/index.html";

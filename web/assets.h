@@ -22,4 +22,9 @@ const Asset* FindAsset(std::string_view path);
 const Asset* AssetsBegin();
 const Asset* AssetsEnd();
 
+//! The shipped dashboards (web/dashboards/*.json, issue 25), sorted by path
+//! ("/dashboards/firewall.json"): not served as files; server/shipped_dashboards.h reads them.
+const Asset* ShippedDashboardsBegin();
+const Asset* ShippedDashboardsEnd();
+
 }  // namespace kamatama::web

@@ -176,7 +176,7 @@ await h.run(async () => {
     await page.setInputFiles('#dash-import-file', file);
     await page.waitForFunction((id) => { const u = new URL(location.href); return u.searchParams.get('view') === 'dashboards' && u.searchParams.get('id') && u.searchParams.get('id') !== id; }, dashId);
     await panelsDrawn(page);
-    const all = (await h.api('/api/v1/dashboards')).body.items;
+    const all = (await h.api('/api/v1/dashboards')).body.items.filter((x) => !x.builtin);  // not the shipped ones
     const copy = all.find((x) => x.id !== dashId);
     h.check('a private copy with the same panels was imported', all.length === 2 && copy.shared === false && copy.title === 'Firewall' && copy.panels.length === 3, JSON.stringify(all));
     h.check('and is drawn', (await page.textContent('.dash-panel[data-index="2"] .dash-number')) === '10', await page.textContent('.dash-panel[data-index="2"] .dash-number'));
@@ -200,9 +200,11 @@ await h.run(async () => {
     await h.loginAs(page, 'viewer1', 'viewer1-password');
     await page.goto(`${h.base}/?view=dashboards`);
     await page.waitForSelector('#dash-table');
-    h.check('only the shared dashboard is listed', (await page.locator('#dash-table tbody tr').count()) === 1, await page.locator('#dash-table tbody tr').count());
+    // The shipped dashboards are listed too (first); of the users' ones, only the shared one.
+    const own = page.locator('#dash-table tbody tr:not([data-id^="shipped-"])');
+    h.check('only the shared dashboard is listed', (await own.count()) === 1, await own.count());
     h.check('no New or Import', (await page.isHidden('#dash-new')) && (await page.isHidden('#dash-import')), 'shown');
-    await page.click('#dash-table a.dash-open');
+    await own.locator('a.dash-open').click();
     await panelsDrawn(page);
     h.check('the viewer sees its panels', (await page.textContent('.dash-panel[data-index="2"] .dash-number')) === '10', await page.textContent('.dash-panel[data-index="2"] .dash-number'));
     h.check('no Edit', await page.isHidden('#dash-edit'), 'shown');

@@ -4,12 +4,15 @@
 // panel's query runs as its own /api/v1/search request (so a slow panel never holds the others),
 // drawn as a time chart, bars, a table, one number with its change against the previous period,
 // or the newest events. A click on a row, a number or a panel's title opens the search behind it.
-// Edit mode (owners, admins) retitles, changes, resizes, moves, adds (from a saved search too) and
-// removes panels, then saves. Everything shown from the data goes through dom.js.
+// Edit mode (owners, admins) retitles, changes, resizes, moves (dragged on the grid, or with the
+// keyboard: dash_layout.js), adds (from a saved search too) and removes panels, then saves. The
+// shipped dashboards (builtin) are read-only: Copy makes an editable one. Everything shown from
+// the data goes through dom.js.
 import { el, replace, clear, valueView, fmtInt, fmtUtc } from './dom.js';
 import { api } from './api.js';
 import { splitPipes, quoteValue } from './query-bar.js';
 import { drawBarChart, drawLineChart, drawStackedBars } from './charts.js';
+import { layoutEditor, settle, placePanel } from './dash_layout.js';
 import { summarize } from './summary.js';
 import { RANGES, resolveRange } from './state.js';
 import { savedSearches, loadSaved, canCreate, canChange, savedToState } from './saved.js';
@@ -25,6 +28,27 @@ export function composeQuery(filter, panelQuery) {
   if (pf && pf !== '*') parts.push(`(${pf})`);
   const base = parts.join(' AND ') || '*';
   return pipes ? `${base} ${pipes}` : base;
+}
+
+// Buckets of a timechart without span=: about 60 over the range, at a round span the query
+// language takes (so a panel reads the same over 24 hours and over 30 days).
+const SPANS = [['1m', 60e3], ['5m', 300e3], ['10m', 600e3], ['15m', 900e3], ['30m', 1800e3], ['1h', 3600e3],
+  ['2h', 7200e3], ['3h', 10800e3], ['6h', 21600e3], ['12h', 43200e3], ['1d', 86400e3], ['2d', 172800e3],
+  ['7d', 604800e3], ['14d', 1209600e3], ['30d', 2592000e3], ['90d', 7776000e3], ['180d', 15552000e3], ['365d', 31536000e3]];
+
+export function autoSpan(rangeMs) {
+  return SPANS.find(([, ms]) => rangeMs / ms <= 60) || SPANS[SPANS.length - 1];
+}
+
+// The query a panel runs: a `| timechart` without span= gets the range's span. Returns the query
+// and the span in ms (0 when the panel is not such a time chart).
+export function panelQuery(q, range) {
+  const m = /\|\s*timechart\b([^|]*)/.exec(q);
+  if (!m) return { q, spanMs: 0 };
+  const given = /\bspan=(\d+)([smhd])\b/.exec(m[1]);
+  if (given) return { q, spanMs: Number(given[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[given[2]] };
+  const [label, ms] = autoSpan(Date.parse(range.to) - Date.parse(range.from));
+  return { q: q.slice(0, m.index) + q.slice(m.index).replace(/timechart\b/, `timechart span=${label}`), spanMs: ms };
 }
 
 // The dashboard's range as a picker key: one of RANGES when its from/to is one, else 24h.
@@ -51,6 +75,8 @@ export class DashboardsPage {
   async show(state) {
     this.stopRefresh();
     this.editing = false;
+    // A fixed period from the URL (&from=&to=): an incident's window, a screenshot's.
+    this.urlRange = state.range === 'custom' && state.from && state.to ? { from: state.from, to: state.to } : null;
     if (state.dashId) return this.open(state.dashId);
     this.dash = null;
     return this.showList();
@@ -81,9 +107,9 @@ export class DashboardsPage {
     const rows = items.map((d) => el('tr', { 'data-id': d.id },
       el('td', null, this.link(d.id, valueView(d.title, 128), 'dash-open')),
       el('td', { class: 'num' }, fmtInt((d.panels || []).length)),
-      el('td', null, valueView(d.owner, 64)),
-      el('td', null, d.shared ? 'shared' : 'private'),
-      el('td', null, fmtUtc(String(d.updated)).slice(0, 16))));
+      el('td', null, d.builtin ? 'kamatama (built-in)' : valueView(d.owner, 64)),
+      el('td', null, d.builtin ? 'everyone, read-only' : d.shared ? 'shared' : 'private'),
+      el('td', null, d.builtin ? '' : fmtUtc(String(d.updated)).slice(0, 16))));
     return el('table', { class: 'saved-table', id: 'dash-table' },
       el('thead', null, el('tr', null, ['Title', 'Panels', 'Owner', 'Sharing', 'Updated (UTC)'].map((h) => el('th', null, h)))),
       el('tbody', null, rows));
@@ -94,9 +120,19 @@ export class DashboardsPage {
     a.addEventListener('click', (e) => {
       if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
       e.preventDefault();
-      this.app.navigate({ ...this.app.state, view: 'dashboards', dashId: id });
+      this.app.navigate({ ...this.app.state, view: 'dashboards', dashId: id, range: '24h', from: '', to: '' });
     });
     return a;
+  }
+
+  // Copy: a new private dashboard with the fields of this one (a shipped one included), in edit mode.
+  async copyDash() {
+    const { id, owner, created, updated, updated_by, builtin, shared, ...fields } = this.dash;
+    try {
+      const d = await api.createDashboard({ ...fields, title: `${fields.title} (copy)`.slice(0, 128) });
+      this.pendingEdit = true;
+      this.app.navigate({ ...this.app.state, view: 'dashboards', dashId: d.id });
+    } catch (e) { replace(this.status, el('span', { class: 'error', id: 'dash-copy-error' }, 'Copy: ' + e.message)); }
   }
 
   async createNew() {
@@ -129,10 +165,11 @@ export class DashboardsPage {
     }
     await loadSaved();
     // Back from a click-through to the same dashboard: the range and filter chosen stay.
-    if (this.lastId !== id) {
-      this.range = rangeKeyOf(this.dash);
+    if (this.lastId !== id || this.urlRange) {
+      this.range = this.urlRange ? 'custom' : rangeKeyOf(this.dash);
       this.filter = String(this.dash.filter || '');
     }
+    this.custom = this.urlRange || this.custom;
     this.lastId = id;
     this.renderHead();
     this.runPanels();
@@ -143,7 +180,8 @@ export class DashboardsPage {
 
   renderHead() {
     const d = this.dash;
-    this.rangeSelect = el('select', { id: 'dash-range', 'aria-label': 'time range' }, RANGES.map(([k, label]) => el('option', { value: k, selected: k === this.range }, label)));
+    const custom = this.custom ? [el('option', { value: 'custom', selected: this.range === 'custom' }, `${fmtUtc(this.custom.from).slice(0, 16)} → ${fmtUtc(this.custom.to).slice(0, 16)}`)] : [];
+    this.rangeSelect = el('select', { id: 'dash-range', 'aria-label': 'time range' }, RANGES.map(([k, label]) => el('option', { value: k, selected: k === this.range }, label)), custom);
     this.filterInput = el('input', { type: 'text', id: 'dash-filter', class: 'dash-filter', placeholder: 'filter every panel: host.name:fw-1', value: this.filter, spellcheck: 'false', 'aria-label': 'dashboard filter' });
     const apply = el('button', { type: 'button', class: 'primary', id: 'dash-apply' }, 'Apply');
     const onApply = () => { this.range = this.rangeSelect.value; this.filter = this.filterInput.value.trim(); this.runPanels(); };
@@ -151,10 +189,13 @@ export class DashboardsPage {
     this.filterInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); onApply(); } });
     this.rangeSelect.addEventListener('change', onApply);
     const exp = el('a', { class: 'button', id: 'dash-export', href: `/api/v1/dashboards/${encodeURIComponent(d.id)}/export`, download: `dashboard-${d.id}.json` }, 'Export');
-    const edit = el('button', { type: 'button', id: 'dash-edit', hidden: !canChange(this.app.me, d) }, 'Edit');
+    const edit = el('button', { type: 'button', id: 'dash-edit', hidden: d.builtin || !canChange(this.app.me, d) }, 'Edit');
     edit.addEventListener('click', () => this.startEdit());
-    replace(this.head, el('h2', { id: 'dash-title' }, valueView(d.title, 128)), el('span', { class: 'muted small' }, d.shared ? 'shared' : 'private'),
-      this.rangeSelect, this.filterInput, apply, el('span', { class: 'grow' }), exp, edit);
+    const copy = el('button', { type: 'button', id: 'dash-copy', hidden: !canCreate(this.app.me), title: 'a private copy you can change' }, 'Copy');
+    copy.addEventListener('click', () => this.copyDash());
+    const sharing = d.builtin ? 'built-in, read-only' : d.shared ? 'shared' : 'private';
+    replace(this.head, el('h2', { id: 'dash-title', title: String(d.description || '') }, valueView(d.title, 128)), el('span', { class: 'muted small' }, sharing),
+      this.rangeSelect, this.filterInput, apply, el('span', { class: 'grow' }), exp, copy, edit);
   }
 
   startRefresh() {
@@ -167,39 +208,50 @@ export class DashboardsPage {
   // Runs every panel at once; each draws when its own answer arrives.
   runPanels() {
     const seq = ++this.seq;
-    const range = resolveRange({ range: this.range });
+    const range = resolveRange(this.range === 'custom' && this.custom ? { range: 'custom', ...this.custom } : { range: this.range });
     const grid = el('div', { class: 'dash-grid', id: 'dash-grid' });
     replace(this.body, grid);
     const panels = this.dash.panels || [];
     if (!panels.length) grid.appendChild(el('div', { class: 'empty' }, 'No panels yet: Edit, then add one.'));
     replace(this.status, el('span', { class: 'muted' }, `${fmtUtc(range.from).slice(0, 16)} → ${fmtUtc(range.to).slice(0, 16)} UTC`));
+    // Every panel's request starts now, side by side; each draws when its own answer arrives, so
+    // a slow one holds only its own box (the browser runs up to 6 requests at once to the server,
+    // whose http.worker_threads answer them in parallel).
+    const placed = settle(panels);
     panels.forEach((p, i) => {
       const box = el('div', { class: 'dash-chart' }, el('span', { class: 'muted small' }, 'Loading…'));
       const panel = el('section', { class: `dash-panel type-${p.type} loading`, 'data-index': i },
-        el('header', null, this.searchLink(p.title || '(untitled)', composeQuery(this.filter, p.query), range, 'dash-panel-title')), box);
-      placePanel(panel, p);
+        el('header', null, this.searchLink(p.title || '(untitled)', panelQuery(composeQuery(this.filter, p.query), range).q, range, 'dash-panel-title')), box);
+      placePanel(panel, placed[i]);
       grid.appendChild(panel);
-      this.runPanel(p, box, range, seq).finally(() => panel.classList.remove('loading'));
+      this.runPanel(p, box, range, seq).then(() => {
+        if (seq !== this.seq) return;
+        panel.classList.add(box.querySelector('.error') ? 'failed' : box.querySelector('.dash-empty') ? 'empty' : 'drawn');
+        panel.dataset.drawnMs = String(Math.round(performance.now()));  // when, for bench/ui_timing.mjs
+      }).finally(() => panel.classList.remove('loading'));
     });
   }
 
   async runPanel(p, box, range, seq) {
-    const q = composeQuery(this.filter, p.query);
+    const { q, spanMs } = panelQuery(composeQuery(this.filter, p.query), range);
     try {
       if (p.type === 'number') return await this.drawNumber(q, box, range, seq);
       const res = await api.search({ q, from: range.from, to: range.to, limit: p.type === 'events' ? 20 : 100 });
       if (seq !== this.seq) return;
       if (p.type === 'events') return this.drawEvents(res, box);
       const table = { columns: (res.columns || []).map(String), rows: Array.isArray(res.rows) ? res.rows : [] };
-      if (!res.columns) return replace(box, el('span', { class: 'muted small' }, 'This panel needs a query with pipes (| stats, | timechart, | top).'));
+      if (!res.columns) return replace(box, el('span', { class: 'muted small error' }, 'This panel needs a query with pipes (| stats, | timechart, | top).'));
+      if (!table.rows.length) return replace(box, el('span', { class: 'muted small dash-empty' }, 'No data in this range.'));
       if (p.type === 'table') return replace(box, this.tableView(table, q));
       clear(box);
-      // Drawn in the next frame, once the box has its width; the panel stays 'loading' until then.
+      // Drawn in the next frame, once the box has its size; the panel stays 'loading' until then.
       await new Promise((resolve) => requestAnimationFrame(resolve));
       if (seq !== this.seq) return;
       const draw = p.type !== 'timechart' ? drawBarChart : p.options?.stacked ? drawStackedBars : drawLineChart;
-      const drawn = draw(box, table);
-      if (!drawn) replace(box, el('span', { class: 'muted small' }, 'No data in this range.'));
+      // The room for the chart: the box less its padding (a time chart's legend is taken off by it).
+      const height = box.clientHeight - 10;
+      const drawn = draw(box, table, { height, spanMs, from: Date.parse(range.from), to: Date.parse(range.to) });
+      if (!drawn) replace(box, el('span', { class: 'muted small dash-empty' }, 'No data in this range.'));
       // A bar opens the search for its row (drawBarChart draws the first rows in order).
       else if (p.type === 'bar') box.querySelectorAll('rect.bar').forEach((bar, i) => bar.addEventListener('click', () => this.openRow(table, table.rows[i], q)));
     } catch (e) {
@@ -218,8 +270,12 @@ export class DashboardsPage {
     if (seq !== this.seq) return;
     const value = (r) => (Array.isArray(r.rows) && r.rows.length && typeof r.rows[0][r.rows[0].length - 1] === 'number' ? r.rows[0][r.rows[0].length - 1] : 0);
     const v = value(now), b = value(before);
-    const change = b ? `${v >= b ? '+' : ''}${(((v - b) / b) * 100).toFixed(0)}% vs previous period (${fmtInt(b)})` : `previous period: ${fmtInt(b)}`;
-    replace(box, this.searchLink(fmtInt(v), pipes ? q : filter, range, 'dash-number'), el('div', { class: 'muted small dash-change' }, change));
+    const arrow = v > b ? '▲' : v < b ? '▼' : '=';
+    const change = b ? `${arrow} ${v >= b ? '+' : ''}${(((v - b) / b) * 100).toFixed(0)}% vs the previous ${periodLabel(to - from)} (${fmtInt(b)})`
+      : v ? `▲ none in the previous ${periodLabel(to - from)}` : `none in the previous ${periodLabel(to - from)} either`;
+    const dir = v > b ? 'up' : v < b ? 'down' : 'same';
+    box.classList.add('dash-number-box');
+    replace(box, this.searchLink(fmtInt(v), pipes ? q : filter, range, 'dash-number'), el('div', { class: `small dash-change ${dir}` }, change));
   }
 
   drawEvents(res, box) {
@@ -294,27 +350,46 @@ export class DashboardsPage {
       d.panels.push({ title: String(s.name).slice(0, 128), query: String(s.query), type: /^\|\s*timechart/.test(pipes) ? 'timechart' : pipes ? 'bar' : 'events', w: 6, h: 4 });
       this.renderEditor();
     });
-    replace(this.body, el('div', { class: 'dash-editor', id: 'dash-editor' }, rows, el('div', { class: 'dash-editor-add' }, add, fromSaved)));
+    const layout = layoutEditor(d.panels, {
+      onRetitle: (i, t) => { const x = this.body.querySelector(`.dash-panel-edit[data-index="${i}"] .pe-title`); if (x) x.value = t; },
+      onResize: (i, p) => {
+        const row = this.body.querySelector(`.dash-panel-edit[data-index="${i}"]`);
+        if (row) { row.querySelector('.pe-width').value = String(p.w); row.querySelector('.pe-height').value = String(p.h); }
+      },
+    });
+    replace(this.body, el('div', { class: 'dash-editor', id: 'dash-editor' },
+      el('p', { class: 'muted small' }, 'Drag a panel by its title bar to move it, by its corner to resize it; or focus it and use the arrow keys (Shift+arrows resize). Titles are edited in place.'),
+      layout, rows, el('div', { class: 'dash-editor-add' }, add, fromSaved)));
   }
 
   panelEditor(p, i) {
     const d = this.draft;
     const input = (key, label, cls) => {
       const x = el('input', { type: 'text', value: p[key] ?? '', 'aria-label': label, class: cls, spellcheck: 'false' });
-      x.addEventListener('input', () => { p[key] = x.value; });
+      x.addEventListener('input', () => {
+        p[key] = x.value;
+        const t = key === 'title' && this.body.querySelector(`.dash-layout-box[data-index="${i}"] .dl-title`);
+        if (t) t.value = x.value;
+      });
       return x;
     };
     const type = el('select', { 'aria-label': 'type', class: 'pe-type' }, TYPES.map((t) => el('option', { value: t, selected: t === p.type }, t)));
     type.addEventListener('change', () => { p.type = type.value; });
-    const width = el('select', { 'aria-label': 'width', class: 'pe-width' }, [3, 4, 6, 8, 12].map((w) => el('option', { value: w, selected: (p.w || 6) === w }, `${w}/12`)));
-    width.addEventListener('change', () => { p.w = Number(width.value); });
-    const height = el('select', { 'aria-label': 'height', class: 'pe-height' }, [2, 3, 4, 6, 8].map((h) => el('option', { value: h, selected: (p.h || 4) === h }, `${h} rows`)));
-    height.addEventListener('change', () => { p.h = Number(height.value); });
+    const width = el('select', { 'aria-label': 'width', class: 'pe-width' }, range12().map((w) => el('option', { value: w, selected: (p.w || 6) === w }, `${w}/12`)));
+    width.addEventListener('change', () => { p.w = Number(width.value); this.renderEditor(); });
+    const height = el('select', { 'aria-label': 'height', class: 'pe-height' }, range12().map((h) => el('option', { value: h, selected: (p.h || 4) === h }, `${h} rows`)));
+    height.addEventListener('change', () => { p.h = Number(height.value); this.renderEditor(); });
     // A time chart as lines or as stacked bars (options.stacked).
     const stacked = el('input', { type: 'checkbox', class: 'pe-stacked', checked: !!p.options?.stacked });
     stacked.addEventListener('change', () => { p.options = { ...(p.options || {}), stacked: stacked.checked }; });
     const btn = (label, cls, fn) => { const b = el('button', { type: 'button', class: `small-btn ${cls}` }, label); b.addEventListener('click', () => { fn(); this.renderEditor(); }); return b; };
-    const swap = (j) => { if (j >= 0 && j < d.panels.length) [d.panels[i], d.panels[j]] = [d.panels[j], d.panels[i]]; };
+    // ↑/↓ swap two panels' places on the grid (and in the list).
+    const swap = (j) => {
+      if (j < 0 || j >= d.panels.length) return;
+      const a = d.panels[i], b = d.panels[j];
+      [a.x, b.x, a.y, b.y] = [b.x, a.x, b.y, a.y];
+      [d.panels[i], d.panels[j]] = [b, a];
+    };
     return el('div', { class: 'dash-panel-edit', 'data-index': i },
       input('title', 'panel title', 'pe-title'), input('query', 'panel query', 'pe-query'), type, width, height,
       el('label', { class: 'small' }, stacked, ' stacked'),
@@ -323,15 +398,11 @@ export class DashboardsPage {
 
   async saveDraft() {
     const d = this.draft;
-    // The order of the editor is the order of the grid: rows of 12 columns, filled left to right.
-    let x = 0, y = 0, rowH = 0;
-    const panels = d.panels.map((p) => {
-      const w = p.w || 6, h = p.h || 4;
-      if (x + w > 12) { x = 0; y += rowH; rowH = 0; }
-      rowH = Math.max(rowH, h);
-      const out = { title: p.title, query: p.query, type: p.type, x, y, w, h };
+    // Where each panel was put (dragged, or flowed after the others when new), without overlaps.
+    const placed = settle(d.panels);
+    const panels = d.panels.map((p, i) => {
+      const out = { title: p.title, query: p.query, type: p.type, ...placed[i] };
       if (p.options) out.options = p.options;
-      x += w;
       return out;
     });
     try {
@@ -355,8 +426,11 @@ export class DashboardsPage {
   }
 }
 
-// Grid placement: 12 columns; rows of 60 px (CSS), in the stored order.
-function placePanel(node, p) {
-  node.style.gridColumn = `span ${Math.max(1, Math.min(12, p.w || 6))}`;
-  node.style.gridRow = `span ${Math.max(1, Math.min(12, p.h || 4))}`;
+function range12() { return [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]; }
+
+// "7 days", "24 hours", "15 minutes": the length of the period a number is compared with.
+function periodLabel(ms) {
+  if (ms >= 2 * 86400e3 && ms % 86400e3 < 3600e3) return `${Math.round(ms / 86400e3)} days`;
+  if (ms >= 2 * 3600e3) return `${Math.round(ms / 3600e3)} hours`;
+  return `${Math.max(1, Math.round(ms / 60e3))} minutes`;
 }

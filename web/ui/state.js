@@ -42,7 +42,7 @@ export function readState(search = location.search) {
     cstatus: ['open', 'closed', 'all'].includes(p.get('cstatus')) ? p.get('cstatus') : 'open',
     days: /^\d+$/.test(p.get('days') || '') ? p.get('days') : '',
     savedId: view === 'saved' && /^[0-9a-f]{16}$/.test(p.get('id') || '') ? p.get('id') : '',  // issue 25: a permalink
-    dashId: view === 'dashboards' && /^[0-9a-f]{16}$/.test(p.get('id') || '') ? p.get('id') : '',  // issue 25: one dashboard
+    dashId: view === 'dashboards' && /^([0-9a-f]{16}|shipped-[a-z0-9_-]{1,64})$/.test(p.get('id') || '') ? p.get('id') : '',  // issue 25: one dashboard
     q: p.get('q') ?? '',
     // issue 25: fields shown as columns of the Search page's event table (a saved search keeps them)
     cols: (p.get('cols') || '').split(',').map((c) => c.trim()).filter(Boolean).slice(0, 64),
