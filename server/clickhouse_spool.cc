@@ -78,9 +78,11 @@ bool SpoolSender::WaitFor(int64_t ns) {
 Status SpoolSender::ReadRun(uint64_t acked, uint64_t last, uint64_t* first, std::vector<Event>* events) {
   events->clear();
   std::vector<store::OutboxEvent> got;
-  size_t max_events = opt_.batch_events;
-  if (last) max_events = static_cast<size_t>(std::min<uint64_t>(max_events, last - acked));
-  if (Status s = store_->ReadOutbox(acked, max_events, opt_.batch_bytes, &got); !s.ok()) return s;
+  // A batch to resend is read whole, whatever the batch limits are now: only the same batch
+  // is a duplicate block.
+  const size_t max_events = last ? static_cast<size_t>(last - acked) : opt_.batch_events;
+  const size_t max_bytes = last ? SIZE_MAX : opt_.batch_bytes;
+  if (Status s = store_->ReadOutbox(acked, max_events, max_bytes, &got); !s.ok()) return s;
   if (got.empty()) return Status::OK();
   *first = got.front().seq;
   for (auto& oe : got) {

@@ -36,7 +36,7 @@ struct SpoolSenderOptions {
   size_t batch_bytes = 16u << 20;        //!< about this many bytes of stored events per insert
   int64_t idle_wait_ns = 200'000'000;    //!< how long an empty outbox is waited on before looking again
   int64_t backoff_min_ns = 250'000'000;  //!< first wait after a failed insert; doubled per failure
-  int64_t backoff_max_ns = 30'000'000'000;
+  int64_t backoff_max_ns = 5'000'000'000;  //!< a retry every 5 s at most against a cluster that is down
 };
 
 class SpoolSender {
