@@ -193,7 +193,9 @@ Status RunQuery(const Client& client, const std::string& sql, const QueryLimits&
     s = client.Execute(sql, out, settings);
     killed = watcher.killed();
   }
-  if (killed) return Status::Busy("the search was cancelled (the client went away); KILL QUERY sent for " + query_id);
+  if (killed)
+    return Status::Busy(fmt::format("the search was cancelled (the client went away); KILL QUERY sent for {}: {}", query_id,
+                                    s.ok() ? "it had finished" : s.message()));
   // Code 159: TIMEOUT_EXCEEDED (max_execution_time); 396: TOO_MANY_ROWS_OR_BYTES (max_result_rows).
   if (!s.ok() && (s.message().find("Code: 159") != std::string::npos || s.message().find("Code: 396") != std::string::npos))
     return Status::ResourceExhausted("ClickHouse stopped the search at its limit: " + s.message());

@@ -17,6 +17,7 @@
 
 #include "clickhouse/client.h"
 #include "clickhouse/schema.h"
+#include "clickhouse/search.h"
 #include "clickhouse/writer.h"
 #include "core/time.h"
 #include "harness.h"
@@ -381,4 +382,33 @@ TEST_F(ClickHouseServe, InFlightBatchResentAfterACrashIsStoredOnce) {
   sender.Stop();
   EXPECT_EQ(RowsOf("node-crash"), Rows(300, 300));
   EXPECT_EQ(sender.SentEvents(), 300u);  // 120 again (dropped by the cluster as a duplicate block) + 180
+}
+
+// Limits and cancellation of a search's statements: max_execution_time stops an endless scan
+// (ResourceExhausted), and a client that goes away gets its statement killed on the server
+// (KILL QUERY by its query_id: ClickHouse answers the statement with QUERY_WAS_CANCELLED, 394).
+TEST_F(ClickHouseServe, SearchStatementsHaveLimitsAndAreKilledWhenTheClientLeaves) {
+  const std::string endless = "SELECT count() FROM system.numbers";
+  std::string out;
+  clickhouse::QueryLimits limits;
+  limits.timeout_ns = 1'000'000'000;
+  Status s = clickhouse::RunQuery(*client_, endless, limits, &out);
+  EXPECT_EQ(s.code(), Status::Code::kResourceExhausted) << s.ToString();
+  EXPECT_NE(s.message().find("Code: 159"), std::string::npos) << s.ToString();
+
+  std::atomic<bool> gone{false};
+  limits.timeout_ns = 60'000'000'000;
+  limits.cancelled = &gone;
+  std::thread leaver([&] {
+    // The client goes away once the statement runs on the server.
+    Eventually([&] { return Scalar(*client_, "SELECT count() FROM system.processes WHERE query LIKE '%FROM system.numbers%' "
+                                             "AND query NOT LIKE '%system.processes%'") != "0"; }, 10000);
+    gone = true;
+  });
+  s = clickhouse::RunQuery(*client_, endless, limits, &out);
+  leaver.join();
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+  EXPECT_NE(s.message().find("Code: 394"), std::string::npos) << s.ToString();
+  EXPECT_EQ(Scalar(*client_, "SELECT count() FROM system.processes WHERE query LIKE '%FROM system.numbers%' "
+                             "AND query NOT LIKE '%system.processes%'"), "0");
 }
