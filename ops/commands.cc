@@ -193,7 +193,8 @@ int Backup() {
       fmt::print(stderr, "kamatama backup: {}\n", s.ToString());
       return 1;
     }
-    fmt::print("backup {} written to {} ({} file(s), {} bytes, {:.2f} s)\n", info.id, to, info.files, info.bytes,
+    fmt::print("backup {} written to {} ({} file(s), {} bytes, {} state file(s), {:.2f} s)\n", info.id, to, info.files,
+               info.bytes, info.state_files,
                (NowNanos() - t0) / 1e9);
     return 0;
   }

@@ -72,13 +72,13 @@ std::optional<Response> HandleAdminRoute(const Request& req, store::Store* store
   secs.Observe(seconds);
   std::vector<store::Store::BackupInfo> all;
   (void)store::Store::ListBackups(it->second, &all);
-  fmt::print(stderr, "{} kamatama: backup {} written to {} ({} file(s), {} bytes, {:.2f} s)\n",
-             FormatRfc3339(NowNanos()), info.id, it->second, info.files, info.bytes, seconds);
+  fmt::print(stderr, "{} kamatama: backup {} written to {} ({} file(s), {} bytes, {} state file(s), {:.2f} s)\n",
+             FormatRfc3339(NowNanos()), info.id, it->second, info.files, info.bytes, info.state_files, seconds);
   Response r;
   r.body = fmt::format("{{\"backup_id\":{},\"dir\":", info.id);
   AppendJsonString(&r.body, it->second);
-  r.body += fmt::format(",\"bytes\":{},\"files\":{},\"seconds\":{:.3f},\"backups\":{}}}", info.bytes, info.files,
-                        seconds, all.size());
+  r.body += fmt::format(",\"bytes\":{},\"files\":{},\"state_files\":{},\"state_bytes\":{},\"seconds\":{:.3f},\"backups\":{}}}",
+                        info.bytes, info.files, info.state_files, info.state_bytes, seconds, all.size());
   return r;
 }
 

@@ -747,8 +747,12 @@ Response Api::Export(const Request& req) {
   // not be recorded now is not started.
   if (pipeline_ && !pipeline_->ReserveHasRoom(64u << 10))
     return JsonError(503, "the audit log cannot record this export now (store read-only or audit queue full)");
-  auto audit = [this, req_copy = std::make_shared<Request>(Request{req.method, req.path, req.params, {}, {}, req.client})
-                                  , who = req.principal](uint64_t n, bool ok) {
+  auto req_copy = std::make_shared<Request>();
+  req_copy->method = req.method;
+  req_copy->path = req.path;
+  req_copy->params = req.params;
+  req_copy->client = req.client;
+  auto audit = [this, req_copy, who = req.principal](uint64_t n, bool ok) {
     auto q = req_copy->params.find("q");
     Audit(*req_copy, who, "export", ok ? "success" : "failure",
           {{"kamatama.query", q == req_copy->params.end() ? "" : q->second}, {"kamatama.results", std::to_string(n)}});

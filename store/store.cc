@@ -31,6 +31,7 @@
 #include "core/tokenize.h"
 #include "core/varint.h"
 #include "store/block.h"
+#include "store/state_files.h"
 
 #define KMT_RETURN(expr)     \
   do {                       \
@@ -947,7 +948,7 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
     while (gi < groups.size() && groups[gi].day != day) ++gi;
     if (gi == groups.size()) {
       std::lock_guard lock(m.mu);
-      groups.push_back(Group{day, day < m.expired_before_day});
+      groups.push_back(Group{day, day < m.expired_before_day, 0, {}, {}});
     }
     Group& g = groups[gi];
     if (g.expired) {
@@ -1905,6 +1906,11 @@ Status Store::Backup(const std::string& backup_dir, BackupInfo* out) {
   auto si = engine->GetBackupInfo(id, &info);
   if (!si.ok()) return FromRocks(si);
   *out = FromRocksInfo(info);
+  StateCopy state;
+  if (Status st = CopyStateOut(m.opt.dir, fmt::format("{}/state/{}", backup_dir, id), &state); !st.ok())
+    return Status::IoError(fmt::format("backup {} of the store was made, but not of the server state: {}", id, st.ToString()));
+  out->state_files = static_cast<uint32_t>(state.files);
+  out->state_bytes = state.bytes;
   return Status::OK();
 }
 
@@ -1948,6 +1954,9 @@ Status Store::Restore(const std::string& backup_dir, uint32_t id, const std::str
   std::filesystem::create_directories(data_dir, ec);
   s = engine->RestoreDBFromBackup(id, data_dir, data_dir);
   if (!s.ok()) return Status::IoError(fmt::format("restore of backup {} into {} failed: {}", id, data_dir, s.ToString()));
+  StateCopy state;
+  if (Status st = CopyStateIn(fmt::format("{}/state/{}", backup_dir, id), data_dir, &state); !st.ok())
+    return Status::IoError(fmt::format("backup {} restored the store but not the server state: {}", id, st.ToString()));
   return Status::OK();
 }
 // ---- end operations ----

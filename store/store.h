@@ -179,14 +179,18 @@ class Store {
     uint64_t bytes = 0;        //!< size of this backup (files shared with older backups included)
     uint32_t files = 0;
     std::string metadata;      //!< "kamatama-format=N"
+    uint32_t state_files = 0;  //!< server state copied beside it (store/state_files.h)
+    uint64_t state_bytes = 0;
   };
   //! Adds a consistent, incremental backup (RocksDB BackupEngine) of the live store to
   //! backup_dir (created if needed). Thread-safe, concurrent with the writer and scans; every
-  //! event committed before the call is in it. One backup at a time (Busy otherwise).
+  //! event committed before the call is in it. One backup at a time (Busy otherwise). The server
+  //! state files of the data directory are copied to backup_dir/state/ID (store/state_files.h).
   Status Backup(const std::string& backup_dir, BackupInfo* out);
   //! The backups in backup_dir, oldest first.
   static Status ListBackups(const std::string& backup_dir, std::vector<BackupInfo>* out);
-  //! Restores backup `id` (0 = the latest) from backup_dir into data_dir, which must not hold a store.
+  //! Restores backup `id` (0 = the latest) from backup_dir into data_dir, which must not hold a
+  //! store, with the server state kept beside it (users, tokens, alerts, cases, dashboards, ...).
   static Status Restore(const std::string& backup_dir, uint32_t id, const std::string& data_dir);
   //! Changes retention.max_age_days on a running store (applied at the next EnforceRetention).
   void SetMaxAgeDays(int days);

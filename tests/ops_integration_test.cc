@@ -327,6 +327,24 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
     std::lock_guard lock(mu);
     return acked_before.size() >= 8;
   }, 60000));
+  // Server state beside the store (store/state_files.h): a user, a dashboard, an intel list.
+  const auto curl = [&](const std::string& args, const std::string& url) {
+    return Shell("curl -s -m 60 -w ' %{http_code}' " + args + " " + ShellQuote(url));
+  };
+  ASSERT_NE(curl("-H 'Content-Type: application/json' -d '{\"name\":\"keeper\",\"role\":\"analyst\","
+                 "\"password\":\"keeper-password-1\"}'",
+                 s.Url("/api/v1/users"))
+                .find(" 201"),
+            std::string::npos);
+  ASSERT_NE(curl("-H 'Content-Type: application/json' -d '{\"title\":\"bkdash\",\"shared\":true,\"panels\":"
+                 "[{\"title\":\"p\",\"query\":\"bkb1\",\"type\":\"table\"}]}'",
+                 s.Url("/api/v1/dashboards"))
+                .find(" 201"),
+            std::string::npos);
+  ASSERT_NE(curl("-X PUT -H 'Content-Type: text/plain' --data-binary '198.51.100.77'",
+                 s.Url("/api/v1/lists/bklist"))
+                .find(" 20"),
+            std::string::npos);
   backup_began = true;  // from here on, acknowledged batches may or may not be in the backup
   auto t0 = std::chrono::steady_clock::now();
   int st = 0;
@@ -398,6 +416,14 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
   for (int b : acked_before) EXPECT_EQ(r.CountMatches("bkb" + std::to_string(b)), static_cast<size_t>(kPerBatch)) << "batch " << b;
   EXPECT_EQ(r.CountMatches("bkold AND (n0 OR n39999)"), 2u);
   EXPECT_EQ(r.CountMatches("bkold AND host.name:old3"), 5714u);  // i % 7 == 3 for i < 40000
+  // The state came back with it: the user logs in with the password, the dashboard and the list are there.
+  const std::string base = "http://" + r.http_address();
+  EXPECT_NE(curl("-u keeper:keeper-password-1", base + "/api/v1/dashboards").find("bkdash"), std::string::npos);
+  EXPECT_NE(curl("", r.Url("/api/v1/lists/bklist")).find("198.51.100.77"), std::string::npos);
+  EXPECT_NE(curl("-u keeper:wrong-password", base + "/api/v1/dashboards").find(" 401"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(backups + "/state/1/auth.db"));
+  EXPECT_TRUE(std::filesystem::exists(backups + "/state/1/dashboards.json"));
+  EXPECT_TRUE(std::filesystem::exists(backups + "/state/1/intel/bklist.list"));
   EXPECT_EQ(r.Stop(), 0);
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(dir2);
