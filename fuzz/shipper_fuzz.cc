@@ -1,5 +1,5 @@
 // fuzz/shipper_fuzz.cc: what HTTP shippers and GELF senders send: Elasticsearch _bulk, Loki
-// (JSON and protobuf), Splunk HEC, GELF messages and chunks, and decompression (issue 9).
+// (JSON and protobuf), OTLP logs (protobuf and JSON), Splunk HEC, GELF messages and chunks, and decompression (issue 9).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,6 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     DecodeLokiProto(in, o, &p);
     std::vector<std::pair<std::string, std::string>> labels;
     ParseLabelSet(in, &labels);
+  }
+  {
+    OtlpOptions o;
+    o.now_ns = now;
+    o.max_line = 4096;
+    OtlpResult pb, js;
+    DecodeOtlpLogs(in, false, o, &pb);
+    DecodeOtlpLogs(in, true, o, &js);
   }
   {
     HecOptions o;

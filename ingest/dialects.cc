@@ -1,5 +1,6 @@
 // ingest/dialects.cc
 #include "ingest/dialects.h"
+#include "ingest/dialect_records.h"
 
 #include <simdjson.h>
 
@@ -85,6 +86,12 @@ bool IsJsonObject(std::string_view line) {
   return root.type() == simdjson::dom::element_type::OBJECT;
 }
 
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
 void AppendMember(std::string* out, std::string_view name, std::string_view value) {
   if (!out->empty()) out->push_back(',');
   AppendJsonString(out, name);
@@ -93,7 +100,7 @@ void AppendMember(std::string* out, std::string_view name, std::string_view valu
 }
 
 //! `"labels":{...}` (+ `"host":{"name":..}` from a host/hostname label).
-void AppendLabels(std::string* out, const std::vector<std::pair<std::string, std::string>>& labels) {
+void AppendLabels(std::string* out, const Pairs& labels) {
   if (labels.empty()) return;
   if (!out->empty()) out->push_back(',');
   out->append("\"labels\":{");
@@ -134,12 +141,6 @@ RawRecord MakeRecord(std::string_view members, std::string_view line, int64_t no
   }
   return r;
 }
-
-bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-}  // namespace
 
 std::string DatasetForHint(std::string_view hint) {
   std::string h = Lower(Trim(hint));
@@ -324,9 +325,7 @@ bool ParseLabelSet(std::string_view t, std::vector<std::pair<std::string, std::s
   }
 }
 
-namespace {
-
-std::string HintFromLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
+std::string HintFromLabels(const Pairs& labels) {
   for (std::string_view key : {"dataset", "event_dataset"}) {
     for (const auto& [k, v] : labels) {
       if (k == key) return DatasetForHint(v);
@@ -335,10 +334,8 @@ std::string HintFromLabels(const std::vector<std::pair<std::string, std::string>
   return {};
 }
 
-void AddLokiEntry(const std::vector<std::pair<std::string, std::string>>& labels, const std::string& hint,
-                  std::string_view ts_ns, std::string_view line,
-                  const std::vector<std::pair<std::string, std::string>>& metadata, const LokiOptions& opt,
-                  LokiResult* out) {
+void AddLokiEntry(const Pairs& labels, const std::string& hint, std::string_view ts_ns, std::string_view line,
+                  const Pairs& metadata, const LokiOptions& opt, LokiResult* out) {
   auto reject = [&](std::string why) {
     if (out->first_error.empty()) out->first_error = std::move(why);
     ++out->rejected;
@@ -355,6 +352,8 @@ void AddLokiEntry(const std::vector<std::pair<std::string, std::string>>& labels
   }
   out->records.push_back(MakeRecord(members, line, opt.now_ns, opt.observer, hint));
 }
+
+namespace {
 
 //! Loki timestamps: nanoseconds as a digit string (or number), legacy RFC 3339.
 bool LokiTimestamp(simdjson::dom::element e, std::string* ns) {
@@ -441,132 +440,6 @@ bool DecodeLokiJson(std::string_view body, const LokiOptions& opt, LokiResult* o
         }
         AddLokiEntry(labels, hint, ns, line, {}, opt, out);
       }
-    }
-  }
-  return true;
-}
-
-namespace {
-// Protocol Buffers wire format, just enough for logproto.PushRequest.
-struct Wire {
-  std::string_view d;
-  bool Varint(uint64_t* v) {
-    *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (d.empty()) return false;
-      uint8_t b = static_cast<uint8_t>(d[0]);
-      d.remove_prefix(1);
-      *v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return true;
-    }
-    return false;
-  }
-  //! Next field: number, wire type; for type 2 *bytes is the payload, for 0 *v the value.
-  bool Next(uint32_t* field, uint32_t* type, uint64_t* v, std::string_view* bytes) {
-    uint64_t key;
-    if (!Varint(&key)) return false;
-    *field = static_cast<uint32_t>(key >> 3);
-    *type = static_cast<uint32_t>(key & 7);
-    switch (*type) {
-      case 0: return Varint(v);
-      case 1: if (d.size() < 8) return false; d.remove_prefix(8); return true;
-      case 5: if (d.size() < 4) return false; d.remove_prefix(4); return true;
-      case 2: {
-        uint64_t n;
-        if (!Varint(&n) || n > d.size()) return false;
-        *bytes = d.substr(0, n);
-        d.remove_prefix(n);
-        return true;
-      }
-      default: return false;
-    }
-  }
-};
-
-bool DecodeLabelPair(std::string_view msg, std::pair<std::string, std::string>* out) {
-  Wire w{msg};
-  while (!w.d.empty()) {
-    uint32_t f, t;
-    uint64_t v;
-    std::string_view b;
-    if (!w.Next(&f, &t, &v, &b)) return false;
-    if (t == 2 && f == 1) out->first = std::string(b);
-    else if (t == 2 && f == 2) out->second = std::string(b);
-  }
-  return true;
-}
-}  // namespace
-
-bool DecodeLokiProto(std::string_view body, const LokiOptions& opt, LokiResult* out) {
-  Wire req{body};
-  while (!req.d.empty()) {
-    uint32_t f, t;
-    uint64_t v;
-    std::string_view stream;
-    if (!req.Next(&f, &t, &v, &stream)) {
-      out->first_error = "malformed protobuf PushRequest";
-      return false;
-    }
-    if (f != 1 || t != 2) continue;
-    // StreamAdapter: 1 labels, 2 entries, 3 hash. Labels may follow entries on the wire.
-    std::vector<std::pair<std::string, std::string>> labels;
-    std::vector<std::string_view> entries;
-    Wire s{stream};
-    while (!s.d.empty()) {
-      std::string_view b;
-      if (!s.Next(&f, &t, &v, &b)) {
-        out->first_error = "malformed protobuf stream";
-        return false;
-      }
-      if (t != 2) continue;
-      if (f == 1 && !ParseLabelSet(b, &labels)) {
-        out->first_error = "bad label set: " + std::string(b);
-        return false;
-      }
-      if (f == 2) entries.push_back(b);
-    }
-    std::string hint = HintFromLabels(labels);
-    for (std::string_view e : entries) {
-      // EntryAdapter: 1 timestamp {1 seconds, 2 nanos}, 2 line, 3 structuredMetadata.
-      Wire w{e};
-      int64_t secs = 0, nanos = 0;
-      std::string_view line;
-      std::vector<std::pair<std::string, std::string>> md;
-      bool ok = true;
-      while (ok && !w.d.empty()) {
-        std::string_view b;
-        if (!w.Next(&f, &t, &v, &b)) {
-          ok = false;
-          break;
-        }
-        if (t != 2) continue;
-        if (f == 1) {
-          Wire ts{b};
-          while (!ts.d.empty()) {
-            uint32_t f2, t2;
-            uint64_t v2 = 0;
-            std::string_view b2;
-            if (!ts.Next(&f2, &t2, &v2, &b2)) {
-              ok = false;
-              break;
-            }
-            if (t2 == 0 && f2 == 1) secs = static_cast<int64_t>(v2);
-            if (t2 == 0 && f2 == 2) nanos = static_cast<int64_t>(static_cast<int32_t>(v2));
-          }
-        } else if (f == 2) {
-          line = b;
-        } else if (f == 3) {
-          std::pair<std::string, std::string> p;
-          if (!DecodeLabelPair(b, &p)) ok = false;
-          else md.push_back(std::move(p));
-        }
-      }
-      if (!ok || secs <= 0 || secs > 9'200'000'000LL) {
-        ++out->rejected;
-        if (out->first_error.empty()) out->first_error = "malformed entry";
-        continue;
-      }
-      AddLokiEntry(labels, hint, std::to_string(secs * 1'000'000'000LL + nanos), line, md, opt, out);
     }
   }
   return true;

@@ -1,7 +1,8 @@
 // ingest/dialects.h
 //! Decoders for the HTTP dialects of log shippers: the Elasticsearch `_bulk` API (Beats,
 //! Winlogbeat, Vector, Fluent Bit, NXLog om_elasticsearch), the Loki push API (Promtail, Alloy,
-//! Fluent Bit, Vector; JSON and snappy-compressed protobuf) and the Splunk HTTP Event Collector
+//! Fluent Bit, Vector; JSON and snappy-compressed protobuf), OTLP/HTTP logs (the OpenTelemetry
+//! Collector, SDK exporters; protobuf and JSON) and the Splunk HTTP Event Collector
 //! (`/services/collector/event` and `/raw`). Pure functions over an already decompressed body:
 //! no I/O, no clock, thread-safe. JSON is read with simdjson.
 //!
@@ -72,10 +73,42 @@ struct LokiResult {
 //! (also the legacy {"streams":[{"labels":"{a=\"b\"}","entries":[{"ts":"RFC3339","line":".."}]}]}).
 //! False when the body is not such a document.
 bool DecodeLokiJson(std::string_view body, const LokiOptions& opt, LokiResult* out);
-//! Protobuf PushRequest (already snappy-decompressed), logproto.PushRequest field numbers.
+//! Protobuf PushRequest (already snappy-decompressed), decoded with libprotobuf from
+//! ingest/proto/loki_push.proto (proto_dialects.cc).
 bool DecodeLokiProto(std::string_view body, const LokiOptions& opt, LokiResult* out);
 //! Prometheus label set text `{a="b", c="d\"e"}` → pairs; false if malformed.
 bool ParseLabelSet(std::string_view text, std::vector<std::pair<std::string, std::string>>* out);
+
+// ---------------------------------------------------------------- OpenTelemetry (OTLP/HTTP)
+
+struct OtlpOptions {
+  size_t max_line = 1u << 20;  //!< a longer body, or a record whose fields exceed 4x this, is refused
+  int64_t now_ns = 0;
+  std::string observer;
+};
+
+struct OtlpResult {
+  std::vector<RawRecord> records;
+  size_t rejected = 0;      //!< log records refused (reported as partial success)
+  std::string first_error;  //!< the first refusal or the whole-body error
+};
+
+//! An ExportLogsServiceRequest as OTLP/HTTP sends it to /v1/logs: binary protobuf, or the OTLP
+//! JSON encoding (lowerCamelCase keys, hex trace and span ids, 64-bit integers as strings),
+//! decoded with libprotobuf from ingest/proto/otlp_logs.proto. Each log record becomes one JSON
+//! record: resource and scope attributes, then the record's attributes (later ones win on a name
+//! clash), under their OpenTelemetry names, which for host.*, service.*, process.*, user.* ...
+//! are ECS names too; severity text → log.level, severity number → event.severity,
+//! trace/span ids → trace.id / span.id, event name → event.action, the time (or the observed
+//! time) → @timestamp. A string body is the message (a JSON object body is merged like a shipped
+//! JSON document); a key/value body becomes the document. False when the body cannot be decoded.
+bool DecodeOtlpLogs(std::string_view body, bool json, const OtlpOptions& opt, OtlpResult* out);
+//! The ExportLogsServiceResponse for an accepted request, in the request's encoding: empty when
+//! nothing was refused, else a partial success with the count and the first error.
+std::string OtlpResponse(bool json, size_t rejected, std::string_view error);
+//! The body of a refused OTLP request (google.rpc.Status: a gRPC code and a message), in the
+//! request's encoding.
+std::string OtlpStatus(bool json, int grpc_code, std::string_view message);
 
 // ---------------------------------------------------------------- Splunk HEC
 

@@ -26,6 +26,7 @@
 #include "query/query.h"
 #include "server/intel_routes.h"
 #include "server/library_routes.h"
+#include "server/unparsed_routes.h"
 #include "server/notify_routes.h"
 #include "server/selfmon.h"
 #include "server/shipper_routes.h"
@@ -162,6 +163,10 @@ Response Api::Dispatch(Request& req) {
                                                        return Audit(req, req.principal, action, outcome, extra);
                                                      }}))
     return std::move(*r);  // issue 25: saved searches and dashboards
+  if (req.path.rfind("/api/v1/unparsed", 0) == 0) {  // issue 23: unparsed lines, parser builder
+    UnparsedRoutes ctx{cfg_, *store_, [&](const std::string& f) { return RestrictFilter(req.principal, f); }};
+    if (auto r = HandleUnparsedRoute(req, ctx)) return std::move(*r);
+  }
   if (auto r = ServeWeb(req)) return std::move(*r);
   if (req.path == "/healthz") return Response{200, "text/plain; charset=utf-8", "ok\n"};
   if (req.path == "/readyz") {

@@ -148,11 +148,15 @@ const std::vector<RouteRule>& RouteTable() {
       {"PUT", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "replace a dashboard (owner or admin)"},
       {"PATCH", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "change a dashboard (owner or admin)"},
       {"DELETE", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "delete a dashboard (owner or admin)"},
+      // Unparsed lines and the parser builder (issue 23): reading them is searching; proposing and
+      // trying a definition changes nothing (the definition is only compiled for the request).
+      {"*", "/api/v1/unparsed*", true, kPermSearch, "/api/v1/unparsed", "unparsed lines, propose and try a parser"},
       // Writing events.
       {"*", "/api/v1/ingest", true, kPermIngest, "/api/v1/ingest", "NDJSON ingest"},
       {"*", "/api/prom/push", true, kPermIngest, "/api/prom/push", "Loki push (old path)"},
       {"*", "/loki/*", true, kPermIngest, "/loki/api/v1/push", "Loki push"},
       {"*", "/services/collector*", true, kPermIngest, "/services/collector/event", "Splunk HEC"},
+      {"*", "/v1/logs", true, kPermIngest, "/v1/logs", "OTLP/HTTP logs (OpenTelemetry Collector)"},
       {"*", "/gelf", true, kPermIngest, "/gelf", "GELF over HTTP"},
       {"*", "/_*", true, kPermIngest, "/_bulk", "Elasticsearch _bulk and set-up probes"},
       {"*", "*/_bulk", true, kPermIngest, "/logs-x/_bulk", "Elasticsearch _bulk into an index"},

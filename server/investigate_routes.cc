@@ -191,6 +191,10 @@ Response Connection(const Request& req, const InvestigateContext& ctx) {
 
 }  // namespace
 
+std::optional<Response> RequestTimeRange(const Request& req, int64_t* from, int64_t* to) {
+  return TimeRange(req, from, to);
+}
+
 investigate::Searcher RequestSearcher(const Request& req, const Config& cfg, const store::Store& store,
                                       std::function<std::string(const std::string&)> restrict) {
   investigate::SearchLimits limits;

@@ -30,6 +30,10 @@ struct InvestigateContext {
 investigate::Searcher RequestSearcher(const Request& req, const Config& cfg, const store::Store& store,
                                       std::function<std::string(const std::string&)> restrict);
 
+//! The request's `from`/`to` parameters (API times: RFC 3339, epoch, now-30d; absent: unbounded)
+//! into *from and *to; a 400 answer when one is bad or from >= to (also used by the unparsed routes).
+std::optional<Response> RequestTimeRange(const Request& req, int64_t* from, int64_t* to);
+
 //! The answer when `req` is one of the investigation endpoints, else nullopt.
 std::optional<Response> HandleInvestigateRoute(const Request& req, const InvestigateContext& ctx);
 

@@ -374,6 +374,17 @@ std::optional<Response> HandleElastic(const Request& req, const ShipperContext& 
   return std::nullopt;
 }
 
+// Counts a decoded request (issue 9: refused and received, before the outcome) and stores its
+// records durably; kStored when there are none.
+SubmitResult StoreDecoded(const ShipperContext& ctx, std::vector<RawRecord> records, size_t refused, Counter& events,
+                          Counter& dropped, Status* err) {
+  dropped.Add(refused);
+  events.Add(refused);
+  if (records.empty()) return SubmitResult::kStored;
+  events.Add(records.size());
+  return SubmitDurably(ctx.pipeline, MakeBatch(std::move(records), ctx.cfg.parse), err);
+}
+
 // ------------------------------------------------------------------ Loki
 
 std::optional<Response> HandleLoki(const Request& req, const ShipperContext& ctx) {
@@ -405,21 +416,55 @@ std::optional<Response> HandleLoki(const Request& req, const ShipperContext& ctx
   ingest::LokiResult res;
   bool ok = json ? ingest::DecodeLokiJson(*body, lo, &res) : ingest::DecodeLokiProto(*body, lo, &res);
   if (!ok) return text(400, "cannot decode the push request: " + res.first_error + "\n");
-  rejected.Add(res.rejected);
-  events.Add(res.rejected);  // accounting (issue 9)
-  if (!res.records.empty()) {
-    size_t n = res.records.size();
-    Status err;
-    events.Add(n);  // accounting (issue 9): counted before the outcome
-    SubmitResult sr = SubmitDurably(ctx.pipeline, MakeBatch(std::move(res.records), ctx.cfg.parse), &err);
-    if (sr == SubmitResult::kBusy) return text(429, "kamatama's ingest queue is full; retry later\n");
-    if (sr == SubmitResult::kFailed) return text(507, "not stored: " + err.ToString() + "\n");
-  }
+  Status err;
+  SubmitResult sr = StoreDecoded(ctx, std::move(res.records), res.rejected, events, rejected, &err);
+  if (sr == SubmitResult::kBusy) return text(429, "kamatama's ingest queue is full; retry later\n");
+  if (sr == SubmitResult::kFailed) return text(507, "not stored: " + err.ToString() + "\n");
   if (res.rejected > 0) {
     // Like Loki: the valid entries are stored, the answer reports the refused ones (not retried).
     return text(400, fmt::format("{} entries refused; first: {}\n", res.rejected, res.first_error));
   }
   return Response{204, "text/plain; charset=utf-8", ""};
+}
+
+// ------------------------------------------------------------------ OTLP/HTTP logs
+
+std::optional<Response> HandleOtlp(const Request& req, const ShipperContext& ctx) {
+  static Counter& events = Received("otlp");
+  static Counter& bytes = ReceivedBytes("otlp");
+  static Counter& rejected = Dropped("otlp_bad_record");
+  const std::string* ct = req.Header("content-type");
+  const bool json = ct && ContainsNoCase(*ct, "json");
+  // Errors in the request's encoding (google.rpc.Status); 429 and 503 are retried by the sender.
+  auto answer = [json](int status, int grpc_code, std::string_view message) {
+    Response r{status, json ? "application/json" : "application/x-protobuf", ingest::OtlpStatus(json, grpc_code, message)};
+    if (status == 429 || status == 503) r.headers.emplace_back("Retry-After", "1");
+    return r;
+  };
+  if (req.method != "POST") return answer(405, 12, "use POST");
+  if (!ct || !(json || ContainsNoCase(*ct, "protobuf")))
+    return answer(415, 3, "send Content-Type application/x-protobuf or application/json");
+  bytes.Add(req.body.size());
+  std::string inflated;
+  const std::string* body = nullptr;
+  switch (ReadBody(req, ctx.cfg.shippers.max_inflated_bytes, false, false, &inflated, &body)) {
+    case BodyStatus::kOk: break;
+    case BodyStatus::kTooLarge: return answer(413, 8, "request body exceeds ingest.max_inflated_bytes once decompressed");
+    case BodyStatus::kCorrupt: return answer(400, 3, "request body is not valid compressed data");
+    case BodyStatus::kBadEncoding: return answer(415, 3, "unsupported Content-Encoding");
+  }
+  ingest::OtlpOptions oo;
+  oo.max_line = ctx.cfg.shippers.max_line;
+  oo.now_ns = NowNanos();
+  oo.observer = req.client;
+  ingest::OtlpResult res;
+  if (!ingest::DecodeOtlpLogs(*body, json, oo, &res)) return answer(400, 3, res.first_error);
+  Status err;
+  SubmitResult sr = StoreDecoded(ctx, std::move(res.records), res.rejected, events, rejected, &err);
+  if (sr == SubmitResult::kBusy) return answer(429, 8, "kamatama's ingest queue is full; retry later");
+  if (sr == SubmitResult::kFailed) return answer(503, 14, "not stored: " + err.ToString());
+  return Response{200, json ? "application/json" : "application/x-protobuf",
+                  ingest::OtlpResponse(json, res.rejected, res.first_error)};
 }
 
 // ------------------------------------------------------------------ Splunk HEC
@@ -623,6 +668,7 @@ std::optional<Response> HandleShipperRoute(const Request& req, const ShipperCont
   if (StartsWith(p, "/services/collector")) return HandleHec(req, ctx);
   if (p == "/gelf") return HandleGelfHttp(req, ctx);
   if (p == "/api/prom/push") return HandleLoki(req, ctx);
+  if (p == "/v1/logs") return HandleOtlp(req, ctx);
   if (StartsWith(p, "/api/")) return std::nullopt;  // kamatama's own API
   return HandleElastic(req, ctx);
 }

@@ -127,10 +127,10 @@ TEST_F(DeclarativeParsersIntegration, CheckAndTestCommands) {
   // Every shipped definition loads and passes its own examples.
   std::string out = Kamatama("parsers check " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/parsers/defs"), &status);
   EXPECT_EQ(status, 0) << out;
-  EXPECT_NE(out.find("4 loaded, 0 invalid"), std::string::npos) << out;
+  EXPECT_NE(out.find("25 loaded, 0 invalid"), std::string::npos) << out;
   out = Kamatama("parsers test " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/parsers/defs"), &status);
   EXPECT_EQ(status, 0) << out;
-  EXPECT_NE(out.find("12 example(s), 0 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("57 example(s), 0 failed"), std::string::npos) << out;
   // The worked example of docs/parsers.md, copied as a newcomer would, passes its own example.
   const std::string guide = kmt_test::ReadFile(std::string(KMT_SOURCE_DIR) + "/docs/parsers.md");
   const size_t from = guide.find("```yaml\nparser: acmefw"), to = guide.find("```", from + 7);
@@ -174,6 +174,32 @@ TEST_F(DeclarativeParsersIntegration, CheckAndTestCommands) {
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find(R"("mismatches":["user.name: expected 'mallory', got 'alice'"])"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("mismatches":["parser: expected openvpn, got auth.sshd"])"), std::string::npos) << out;
+}
+
+}  // namespace
+
+namespace {
+
+// kamatama_parser_errors_total{parser=...} (issue 23): a definition whose typed field gets a value
+// not of its type writes error.message on that event and counts it; its clean lines do not count.
+TEST_F(DeclarativeParsersIntegration, ParserErrorsAreCountedPerDefinition) {
+  std::ofstream(dir_ + "/parsers/typed.yaml")
+      << "parser: typed-port\nwhen:\n  program: portlog\nextract:\n  - regex: '^port (?P<p>\\S+)$'\n"
+         "fields:\n  destination.port: {from: p, type: port}\n";
+  server_ = std::make_unique<Server>(dir_, std::vector<std::string>{"--parsers", dir_ + "/parsers"});
+  server_->Start();
+  const std::string metric = "kamatama_parser_errors_total{parser=\"typed-port\"}";
+  EXPECT_EQ(server_->Metric(metric), 0) << "registered at load, before any line";
+  EXPECT_EQ(server_->Metric("kamatama_parser_errors_total{parser=\"openvpn\"}"), 0);
+  kmt_test::TcpClient tcp(server_->tcp());
+  ASSERT_TRUE(tcp.ok());
+  std::string batch;
+  for (const char* p : {"443", "99999", "80", "http", "22"}) batch += std::string("<14>Dec  7 10:00:00 h1 portlog: port ") + p + "\n";
+  ASSERT_TRUE(tcp.Send(batch));
+  ASSERT_TRUE(kmt_test::Eventually([&] { return server_->CountMatches("event.dataset:typed-port") == 5; }));
+  EXPECT_EQ(server_->CountMatches("event.dataset:typed-port error.message:*"), 2u);
+  EXPECT_EQ(server_->Metric(metric), 2);  // 99999 and http are not ports
+  EXPECT_EQ(server_->Metric("kamatama_parser_errors_total{parser=\"openvpn\"}"), 0);
 }
 
 }  // namespace

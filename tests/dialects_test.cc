@@ -82,6 +82,23 @@ std::string PushRequest(std::string_view labels, const std::vector<std::pair<int
   Bytes(&req, 1, stream);
   return req;
 }
+// OTLP, encoded by hand from the published field numbers (opentelemetry-proto), so that the
+// decoder's schema (ingest/proto/otlp_logs.proto) is checked against them, not against itself.
+void Fixed64(std::string* o, int field, uint64_t v) {
+  Varint(o, (static_cast<uint64_t>(field) << 3) | 1);
+  for (int i = 0; i < 8; ++i) o->push_back(static_cast<char>(v >> (8 * i)));
+}
+std::string StrValue(std::string_view s) {  // AnyValue{string_value = 1}
+  std::string v;
+  Bytes(&v, 1, s);
+  return v;
+}
+std::string KeyValue(std::string_view key, const std::string& any) {  // KeyValue{key = 1, value = 2}
+  std::string kv;
+  Bytes(&kv, 1, key);
+  Bytes(&kv, 2, any);
+  return kv;
+}
 }  // namespace
 
 // ------------------------------------------------------------------ inflate
@@ -285,6 +302,130 @@ TEST(Loki, ProtobufPush) {
   EXPECT_EQ(Field(ParseRecord(r.records[1], po), "k"), "v");
   LokiResult t;
   EXPECT_FALSE(DecodeLokiProto(pb.substr(0, pb.size() - 3), o, &t));  // truncated
+}
+
+TEST(Otlp, ProtobufExportFromTheCollector) {
+  // ExportLogsServiceRequest{resource_logs=1: ResourceLogs{resource=1: Resource{attributes=1},
+  // scope_logs=2: ScopeLogs{scope=1: {name=1, version=2}, log_records=2: LogRecord{...}}}}.
+  std::string resource, scope, rec1, rec2, nested, kvlist, scope_logs, resource_logs, req;
+  Bytes(&resource, 1, KeyValue("host.name", StrValue("web-7")));
+  Bytes(&resource, 1, KeyValue("service.name", StrValue("checkout")));
+  Bytes(&scope, 1, "otelcol/filelogreceiver");
+  Bytes(&scope, 2, "0.91.0");
+  Fixed64(&rec1, 1, 1700000000123456789ULL);             // time_unix_nano
+  Varint(&rec1, (2 << 3) | 0), Varint(&rec1, 17);         // severity_number = ERROR
+  Bytes(&rec1, 3, "ERROR");                               // severity_text
+  Bytes(&rec1, 5, StrValue("payment failed for order 7731"));  // body
+  std::string port;                                       // AnyValue{int_value = 3}
+  Varint(&port, (3 << 3) | 0), Varint(&port, 443);
+  Bytes(&rec1, 6, KeyValue("server.port", port));
+  Bytes(&rec1, 6, KeyValue("user.name", StrValue("alice")));
+  Bytes(&rec1, 6, KeyValue("host.name", StrValue("web-7-container")));  // the record's own wins
+  Bytes(&rec1, 9, std::string("\x5b\x8e\xfa\xf6\x93\x03\x44\x9f\x8a\x59\xb9\xd1\x41\xa7\x16\x0c", 16));  // trace_id
+  Bytes(&rec1, 10, std::string("\xee\xe1\x9b\x7e\xc3\xc1\xb1\x74", 8));  // span_id
+  // A key/value body (structured log) with a nested list, and only an observed time (11).
+  Bytes(&nested, 1, KeyValue("id", StrValue("u-42")));
+  std::string nested_any;
+  Bytes(&nested_any, 6, nested);  // AnyValue{kvlist_value = 6}
+  Bytes(&kvlist, 1, KeyValue("event", StrValue("login")));
+  Bytes(&kvlist, 1, KeyValue("actor", nested_any));
+  std::string body;
+  Bytes(&body, 6, kvlist);
+  Fixed64(&rec2, 11, 1700000001000000000ULL);
+  Bytes(&rec2, 5, body);
+  Bytes(&scope_logs, 1, scope);
+  Bytes(&scope_logs, 2, rec1);
+  Bytes(&scope_logs, 2, rec2);
+  Bytes(&resource_logs, 1, resource);
+  Bytes(&resource_logs, 2, scope_logs);
+  Bytes(&req, 1, resource_logs);
+
+  OtlpOptions o;
+  o.now_ns = 1800000000000000000;
+  OtlpResult r;
+  ASSERT_TRUE(DecodeOtlpLogs(req, false, o, &r)) << r.first_error;
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.rejected, 0u);
+  ParseOptions po;
+  Event a = ParseRecord(r.records[0], po);
+  EXPECT_EQ(a.timestamp_ns, 1700000000123456789);
+  EXPECT_EQ(Field(a, "message"), "payment failed for order 7731");
+  EXPECT_EQ(Field(a, "service.name"), "checkout");
+  EXPECT_EQ(Field(a, "host.name"), "web-7-container");
+  EXPECT_EQ(Field(a, "user.name"), "alice");
+  EXPECT_EQ(Field(a, "server.port"), "443");
+  EXPECT_EQ(Field(a, "log.level"), "ERROR");
+  EXPECT_EQ(Field(a, "event.severity"), "17");
+  EXPECT_EQ(Field(a, "trace.id"), "5b8efaf69303449f8a59b9d141a7160c");
+  EXPECT_EQ(Field(a, "span.id"), "eee19b7ec3c1b174");
+  EXPECT_EQ(Field(a, "otel.scope.name"), "otelcol/filelogreceiver");
+  Event b = ParseRecord(r.records[1], po);
+  EXPECT_EQ(b.timestamp_ns, 1700000001000000000);
+  EXPECT_EQ(Field(b, "event"), "login");
+  EXPECT_EQ(Field(b, "actor.id"), "u-42");
+  EXPECT_EQ(Field(b, "host.name"), "web-7");
+  // Truncated: refused as a whole, with a reason.
+  OtlpResult t;
+  EXPECT_FALSE(DecodeOtlpLogs(req.substr(0, req.size() - 5), false, o, &t));
+  EXPECT_NE(t.first_error.find("ExportLogsServiceRequest"), std::string::npos);
+  // The answer: an empty ExportLogsServiceResponse, or partial_success{rejected = 1, error = 2}.
+  EXPECT_EQ(OtlpResponse(false, 0, ""), "");
+  std::string partial, ps;
+  Varint(&ps, (1 << 3) | 0), Varint(&ps, 3);
+  Bytes(&ps, 2, "too long");
+  Bytes(&partial, 1, ps);
+  EXPECT_EQ(OtlpResponse(false, 3, "too long"), partial);
+}
+
+TEST(Otlp, JsonEncodingAsTheSpecificationShowsIt) {
+  // OTLP/JSON: lowerCamelCase keys, hex ids, 64-bit integers as strings, enums as numbers.
+  const std::string body = R"({"resourceLogs":[{"resource":{"attributes":[
+      {"key":"service.name","value":{"stringValue":"my.service"}},
+      {"key":"host.name","value":{"stringValue":"pc-12"}}]},
+    "scopeLogs":[{"scope":{"name":"my.library","version":"1.0.0",
+      "attributes":[{"key":"my.scope.attribute","value":{"stringValue":"some scope attribute"}}]},
+      "logRecords":[{"timeUnixNano":"1544712660300000000","observedTimeUnixNano":"1544712660300000001",
+        "severityNumber":10,"severityText":"Information","traceId":"5B8EFFF798038103D269B633813FC60C",
+        "spanId":"EEE19B7EC3C1B174","eventName":"user.login","body":{"stringValue":"Example log record"},
+        "attributes":[{"key":"string.attribute","value":{"stringValue":"some string"}},
+          {"key":"boolean.attribute","value":{"boolValue":true}},
+          {"key":"int.attribute","value":{"intValue":"10"}},
+          {"key":"double.attribute","value":{"doubleValue":637.704}},
+          {"key":"array.attribute","value":{"arrayValue":{"values":[{"stringValue":"many"},{"stringValue":"values"}]}}},
+          {"key":"map.attribute","value":{"kvlistValue":{"values":[{"key":"some.map.key","value":{"stringValue":"some value"}}]}}}],
+        "someFieldOfANewerVersion":1}]}]}]})";
+  OtlpOptions o;
+  OtlpResult r;
+  ASSERT_TRUE(DecodeOtlpLogs(body, true, o, &r)) << r.first_error;
+  ASSERT_EQ(r.records.size(), 1u);
+  Event a = ParseRecord(r.records[0], ParseOptions{});
+  EXPECT_EQ(a.timestamp_ns, 1544712660300000000);
+  EXPECT_EQ(Field(a, "message"), "Example log record");
+  EXPECT_EQ(Field(a, "service.name"), "my.service");
+  EXPECT_EQ(Field(a, "host.name"), "pc-12");
+  EXPECT_EQ(Field(a, "trace.id"), "5B8EFFF798038103D269B633813FC60C");
+  EXPECT_EQ(Field(a, "span.id"), "EEE19B7EC3C1B174");
+  EXPECT_EQ(Field(a, "event.action"), "user.login");
+  EXPECT_EQ(Field(a, "event.severity"), "10");
+  EXPECT_EQ(Field(a, "boolean.attribute"), "true");
+  EXPECT_EQ(Field(a, "int.attribute"), "10");
+  EXPECT_EQ(Field(a, "double.attribute"), "637.704");
+  EXPECT_EQ(Field(a, "array.attribute"), R"(["many","values"])");
+  EXPECT_EQ(Field(a, "map.attribute.some.map.key"), "some value");
+  EXPECT_EQ(Field(a, "otel.scope.attributes.my.scope.attribute"), "some scope attribute");
+  // Not OTLP: a clear error, nothing decoded.
+  OtlpResult bad;
+  EXPECT_FALSE(DecodeOtlpLogs(R"({"resourceLogs":"nope"})", true, o, &bad));
+  EXPECT_NE(bad.first_error.find("OTLP/JSON"), std::string::npos) << bad.first_error;
+  // A body longer than ingest.max_line refuses that record only.
+  OtlpOptions small;
+  small.max_line = 10;
+  OtlpResult part;
+  ASSERT_TRUE(DecodeOtlpLogs(body, true, small, &part));
+  EXPECT_EQ(part.records.size(), 0u);
+  EXPECT_EQ(part.rejected, 1u);
+  EXPECT_NE(OtlpResponse(true, 1, part.first_error).find("\"rejectedLogRecords\":\"1\""), std::string::npos)
+      << OtlpResponse(true, 1, part.first_error);
 }
 
 TEST(Loki, LabelSets) {

@@ -111,6 +111,7 @@ const Line kMatrix[] = {
   {"POST",   "/loki/api/v1/push",                 "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   {"POST",   "/api/prom/push",                    "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   {"POST",   "/gelf",                             "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
+  {"POST",   "/v1/logs",                          "",        {N,   F,   F,   kOk,   kOk, F,   kOk, N}},
   // The HEC takes tokens only: a user's password gets 401 (code 2, "Token is required"), a token
   // without the ingest scope 403, an unknown well-formed token 403 (code 4, "Invalid token").
   {"POST",   "/services/collector",               "",        {N,   N,   N,   N,     kOk, F,   kOk, F}},
@@ -145,6 +146,11 @@ const Line kMatrix[] = {
   // Saved searches and dashboards (docs/dashboards.md "Permissions"): everyone who searches reads;
   // writing needs the analyst's permission (viewers and search tokens are refused by the route
   // table); an unknown id is the handler's 404 for every caller past authorisation.
+  // Unparsed lines and the parser builder (docs/api.md "Unparsed lines"): reading, like a search;
+  // proposing and trying a definition store nothing.
+  {"GET",    "/api/v1/unparsed",                  "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/unparsed/propose",          "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  {"POST",   "/api/v1/unparsed/test",             "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"GET",    "/api/v1/saved-searches",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"POST",   "/api/v1/saved-searches",            "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"PUT",    "/api/v1/saved-searches/0123456789abcdef", "",  {N,   F,   kOk, kOk,   F,   F,   kOk, N}},

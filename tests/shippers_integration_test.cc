@@ -317,6 +317,60 @@ TEST_F(ShippersTest, LokiJsonAndProtobuf) {
   EXPECT_EQ(FieldOf("zzpromtailzz", "@timestamp"), "2026-11-19T10:02:07.000Z");
 }
 
+// OTLP/HTTP as the OpenTelemetry Collector's otlphttp exporter sends it: gzip-compressed
+// protobuf to /v1/logs with a bearer token (its bearertokenauth extension), or OTLP/JSON.
+TEST_F(ShippersTest, OtlpLogsProtobufAndJson) {
+  const std::string tok = IngestToken("otel-collector");
+  const std::string auth = "-H " + ShellQuote("Authorization: Bearer " + tok) + " ";
+  std::string value, kv, resource, rec, scope_logs, resource_logs, req;
+  Bytes(&value, 1, "otel-host-3");
+  Bytes(&kv, 1, "host.name");
+  Bytes(&kv, 2, value);
+  Bytes(&resource, 1, kv);
+  std::string body_value;
+  Bytes(&body_value, 1, "zzotlppbzz connection refused");
+  rec.push_back(static_cast<char>((1 << 3) | 1));  // time_unix_nano, fixed64 little-endian
+  for (uint64_t t = 1795082527000000000ULL, i = 0; i < 8; ++i) rec.push_back(static_cast<char>(t >> (8 * i)));
+  Bytes(&rec, 3, "WARN");
+  Bytes(&rec, 5, body_value);
+  Bytes(&scope_logs, 2, rec);
+  Bytes(&resource_logs, 1, resource);
+  Bytes(&resource_logs, 2, scope_logs);
+  Bytes(&req, 1, resource_logs);
+  std::string f = *dir_ + "/export.pb";
+  WriteFile(f, Gzip(req));
+  int code;
+  std::string headers;
+  std::string body = CurlAnon(auth + "-H 'Content-Type: application/x-protobuf' -H 'Content-Encoding: gzip' --data-binary @" +
+                                  ShellQuote(f),
+                              "/v1/logs", &code, &headers);
+  EXPECT_EQ(code, 200) << body;
+  EXPECT_EQ(body, "");  // an empty ExportLogsServiceResponse: nothing refused
+  EXPECT_NE(headers.find("application/x-protobuf"), std::string::npos) << headers;
+  EXPECT_EQ(FieldOf("zzotlppbzz", "host.name"), "otel-host-3");
+  EXPECT_EQ(FieldOf("zzotlppbzz", "log.level"), "WARN");
+  EXPECT_EQ(FieldOf("zzotlppbzz", "@timestamp"), "2026-11-19T10:02:07.000Z");
+  // OTLP/JSON, one record too long for ingest.max_line: the rest is stored, the answer says so.
+  WriteFile(f, R"({"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"shop"}}]},)"
+               R"("scopeLogs":[{"logRecords":[{"timeUnixNano":"1795082528000000000","body":{"stringValue":"zzotlpjsonzz ok"},)"
+               R"("attributes":[{"key":"user.name","value":{"stringValue":"bob"}}]},)"
+               R"({"body":{"stringValue":")" + std::string((1 << 20) + 10, 'x') + R"("}}]}]}]})");
+  body = CurlAnon(auth + "-H 'Content-Type: application/json' --data-binary @" + ShellQuote(f), "/v1/logs", &code);
+  EXPECT_EQ(code, 200) << body;
+  EXPECT_NE(body.find("\"rejectedLogRecords\":\"1\""), std::string::npos) << body;
+  EXPECT_EQ(FieldOf("zzotlpjsonzz", "service.name"), "shop");
+  EXPECT_EQ(FieldOf("zzotlpjsonzz", "user.name"), "bob");
+  // Refusals: no credentials, an unknown encoding, a body that is not OTLP (a google.rpc.Status).
+  CurlAnon("-H 'Content-Type: application/x-protobuf' --data-binary @" + ShellQuote(f), "/v1/logs", &code);
+  EXPECT_EQ(code, 401);
+  body = CurlAnon(auth + "-H 'Content-Type: text/plain' -d x", "/v1/logs", &code);
+  EXPECT_EQ(code, 415) << body;
+  body = CurlAnon(auth + "-H 'Content-Type: application/json' -d '{\"resourceLogs\":7}'", "/v1/logs", &code);
+  EXPECT_EQ(code, 400) << body;
+  EXPECT_NE(body.find("\"code\":3"), std::string::npos) << body;
+  EXPECT_EQ(server_->CountMatches("zzotlppbzz OR zzotlpjsonzz"), 2u);
+}
+
 TEST_F(ShippersTest, SplunkHec) {
   int code;
   const std::string auth = "-H 'Authorization: Splunk s3cret' ";

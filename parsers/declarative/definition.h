@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/metrics.h"
+
 namespace re2 {
 class RE2;
 }
@@ -132,6 +134,10 @@ struct Definition {
   std::string prefix;
   bool keep_unmapped = true;
   std::vector<Example> examples;
+  //! kamatama_parser_errors_total{parser="<name>"}: events where this definition threw (and
+  //! declined) or wrote error.message (a value not of its type). Set by LoadParserSet, so the
+  //! definitions the server and the CLI load count; ones only tried (the builder) do not.
+  Counter* errors = nullptr;
 };
 
 }  // namespace kamatama::declarative

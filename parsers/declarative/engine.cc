@@ -221,6 +221,7 @@ void Commit(const Definition& def, Staged* st, Event* ev) {
   if (!st->errors.empty()) {
     const std::string* old = ev->Get(field::kErrorMessage);
     ev->Set(field::kErrorMessage, (old ? *old + "; " : std::string()) + "parser " + def.name + ": " + st->errors);
+    if (def.errors) def.errors->Add();
   }
   for (const Rule& r : def.rules) {
     bool all = true;

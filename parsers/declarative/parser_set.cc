@@ -99,6 +99,7 @@ bool ParserSet::RunOne(const Definition* def, Event* ev, bool json) const {
     return Apply(*def, ev, json);
   } catch (...) {  // std::bad_alloc and the like: this parser declines, ingest goes on
     failures_.fetch_add(1, std::memory_order_relaxed);
+    if (def->errors) def->errors->Add();
     return false;
   }
 }
@@ -133,6 +134,8 @@ Status LoadParserSet(const std::vector<std::string>& paths, std::shared_ptr<cons
       continue;
     }
     summary->loaded.push_back(d.name + " (" + Located(d) + ")");
+    d.errors = &GetCounter("kamatama_parser_errors_total", "parser=\"" + d.name + "\"",
+                           "Events a declarative parser threw on (and declined) or gave error.message");
     kept.push_back(std::move(d));
   }
   *out = std::make_shared<const ParserSet>(std::move(kept));

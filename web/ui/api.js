@@ -188,6 +188,10 @@ export const api = {
   putDashboard: (id, body) => sendJson('PUT', `/api/v1/dashboards/${encodeURIComponent(id)}`, body),
   deleteDashboard: (id) => sendJson('DELETE', `/api/v1/dashboards/${encodeURIComponent(id)}`),
   importDashboard: (text) => sendBody('POST', '/api/v1/dashboards/import', text, 'application/json'),
+  // Unparsed lines and the parser builder (issue 23).
+  unparsed: (p, signal) => getJson('/api/v1/unparsed', p, signal),
+  proposeParser: (line) => sendJson('POST', '/api/v1/unparsed/propose', { line }),
+  tryParser: (definition, lines) => sendJson('POST', '/api/v1/unparsed/test', { definition, lines }),
   tailUrl: (q) => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${proto}//${location.host}${apiUrl('/api/v1/tail', { q })}`;

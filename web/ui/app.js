@@ -13,6 +13,7 @@ import { AlertsPage } from './alerts.js';
 import { RulesPage } from './rules.js';
 import { CasesPage, CasePage } from './cases.js';
 import { SavedPage, loadSaved } from './saved.js';
+import { UnparsedPage } from './unparsed.js';  // issue 23
 import { DashboardsPage } from './dashboards.js';
 
 const THEMES = ['auto', 'dark', 'light'];
@@ -91,8 +92,9 @@ class App {
     this.navCases = el('a', { href: '/?view=cases', class: 'tab', id: 'nav-cases' }, 'Cases');  // issue 22
     this.navSaved = el('a', { href: '/?view=saved', class: 'tab', id: 'nav-saved' }, 'Saved');  // issue 25
     this.navDash = el('a', { href: '/?view=dashboards', class: 'tab', id: 'nav-dashboards' }, 'Dashboards');
+    this.navUnparsed = el('a', { href: '/?view=unparsed', class: 'tab', id: 'nav-unparsed' }, 'Unparsed');  // issue 23
     for (const [a, view] of [[this.navSearch, 'search'], [this.navSources, 'sources'], [this.navHunt, 'hunt'], [this.navLists, 'lists'],
-      [this.navAlerts, 'alerts'], [this.navRules, 'rules'], [this.navCases, 'cases'], [this.navSaved, 'saved'], [this.navDash, 'dashboards']]) {
+      [this.navAlerts, 'alerts'], [this.navRules, 'rules'], [this.navCases, 'cases'], [this.navSaved, 'saved'], [this.navDash, 'dashboards'], [this.navUnparsed, 'unparsed']]) {
       a.addEventListener('click', (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
@@ -104,7 +106,7 @@ class App {
         this.navigate({ ...s, ...fresh, view });
       });
     }
-    nav.append(this.navSearch, this.navSources, this.navHunt, this.navLists, this.navAlerts, this.navRules, this.navCases, this.navSaved, this.navDash);
+    nav.append(this.navSearch, this.navSources, this.navHunt, this.navLists, this.navAlerts, this.navRules, this.navCases, this.navSaved, this.navDash, this.navUnparsed);
     this.whoami = document.getElementById('whoami');
     this.logoutBtn = document.getElementById('logout');
     this.logoutBtn.addEventListener('click', async () => {
@@ -139,7 +141,7 @@ class App {
     const make = { sources: () => new SourcesPage(this), hunt: () => new HuntPage(this), lists: () => new ListsPage(this),
       entity: () => new EntityPage(this), tree: () => new TreePage(this),  // issue 22: entity, tree
       alerts: () => new AlertsPage(this), rules: () => new RulesPage(this), 
-      cases: () => new CasesPage(this), case: () => new CasePage(this), saved: () => new SavedPage(this), dashboards: () => new DashboardsPage(this) }[view] || (() => new SearchPage(this));  // issue 21
+      cases: () => new CasesPage(this), case: () => new CasePage(this), saved: () => new SavedPage(this), dashboards: () => new DashboardsPage(this), unparsed: () => new UnparsedPage(this) }[view] || (() => new SearchPage(this));  // issue 21
     if (!this.pages[view]) this.pages[view] = make();
     return this.pages[view];
   }
@@ -162,10 +164,11 @@ class App {
     this.navCases.classList.toggle('active', state.view === 'cases' || state.view === 'case');
     this.navSaved.classList.toggle('active', state.view === 'saved');
     this.navDash.classList.toggle('active', state.view === 'dashboards');
+    this.navUnparsed.classList.toggle('active', state.view === 'unparsed');
     this.navSearch.setAttribute('href', '/' + stateToSearch({ ...state, view: 'search' }));
     const titles = { sources: 'Sources · kamatama', hunt: 'Hunt · kamatama', lists: 'Threat intel · kamatama', tree: 'Process tree · kamatama',
       alerts: 'Alerts · kamatama', rules: 'Rules · kamatama', cases: 'Cases · kamatama', case: `Case ${state.caseId} · kamatama`,
-      saved: 'Saved searches · kamatama', dashboards: 'Dashboards · kamatama' };
+      saved: 'Saved searches · kamatama', dashboards: 'Dashboards · kamatama', unparsed: 'Unparsed lines · kamatama' };
     document.title = state.view === 'entity' ? `${state.etype} ${state.evalue.slice(0, 60)} · kamatama`
       : titles[state.view] || `${state.q ? state.q.slice(0, 60) + ' · ' : ''}kamatama`;
     page.show(state);

@@ -1,7 +1,7 @@
 // state.js: the view in the URL (permalinks). ?view=search|sources|hunt|lists&q=...&range=24h or
 // &from=...&to=... ; ?view=entity&type=ip&value=... and ?view=tree&host=...&entity_id=... (issue 22);
 // ?view=alerts&level=&status=&rule=&host=&arange=&offset=&alert=ID, ?view=rules&rule=ID and
-// ?view=hunt&rules=ID&days=N (issue 21); ?view=cases&cstatus= and ?view=case&case=ID (issue 22); ?view=saved[&id=ID] and ?view=dashboards[&id=ID] (issue 25). Back/forward re-apply the state; a pasted link reproduces the view.
+// ?view=hunt&rules=ID&days=N (issue 21); ?view=cases&cstatus= and ?view=case&case=ID (issue 22); ?view=saved[&id=ID] and ?view=dashboards[&id=ID] (issue 25); ?view=unparsed (issue 23). Back/forward re-apply the state; a pasted link reproduces the view.
 import { quoteValue } from './query-bar.js';
 
 export const RANGES = [
@@ -12,7 +12,7 @@ export const RANGES = [
   ['30d', 'Last 30 days', 30 * 86400e3],
 ];
 export const DEFAULT_RANGE = '24h';
-export const VIEWS = ['search', 'sources', 'hunt', 'lists', 'entity', 'tree', 'alerts', 'rules', 'cases', 'case', 'saved', 'dashboards'];
+export const VIEWS = ['search', 'sources', 'hunt', 'lists', 'entity', 'tree', 'alerts', 'rules', 'cases', 'case', 'saved', 'dashboards', 'unparsed'];
 // The Alerts page's time ranges (on the matched events' time): all, or one of RANGES.
 export const ALERT_RANGES = [['all', 'All time'], ...RANGES.map(([k, label]) => [k, label])];
 
