@@ -43,7 +43,8 @@ if [ "$cmd" = stop ]; then
 fi
 # stop-servers DIR [NAME...] / start-servers DIR [NAME...]: fault tests stop clickhouse-server
 # processes (s1r1 s1r2 s2r1 s2r2; all four by default) by their pid files and start them again
-# on their kept configuration and data; ZooKeeper stays up. start-servers waits until each answers.
+# on their kept configuration and data (those not running only); ZooKeeper stays up. start-servers
+# waits until each answers.
 if [ "$cmd" = stop-servers ] || [ "$cmd" = start-servers ]; then
   shift 2
   names=("$@"); [ ${#names[@]} = 0 ] && names=(s1r1 s1r2 s2r1 s2r2)
@@ -56,6 +57,9 @@ if [ "$cmd" = stop-servers ] || [ "$cmd" = start-servers ]; then
       for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
       rm -f "$dir/$n.pid"
     else
+      # Only a server that is not running (a second one would find its ports taken and linger).
+      p=$(cat "$dir/$n.pid" 2>/dev/null)
+      if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then continue; fi
       (cd "$s" && exec /usr/sbin/clickhouse-server --config-file="$s/config.xml" >>"$s/log/stdout.log" 2>&1) &
       echo $! >"$dir/$n.pid"
     fi
