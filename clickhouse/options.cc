@@ -29,6 +29,10 @@ Status Validate(const ClickHouseOptions& opt, const std::string& where) {
   if (!IsIdentifier(opt.database))
     return Status::InvalidArgument(where + ".database: must be a name of letters, digits and _");
   if (opt.user.empty()) return Status::InvalidArgument(where + ".user: must not be empty");
+  for (char c : opt.node) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return Status::InvalidArgument(where + ".node: must not hold control characters");
+  }
   return Status::OK();
 }
 

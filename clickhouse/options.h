@@ -21,6 +21,12 @@ struct ClickHouseOptions {
   //! PEM CA file trusted beside the system's for https:// URLs (the `tls` key: `tls: {ca_file}`).
   std::string ca_file;
   int timeout_seconds = 30;  //!< one request (connect, send, answer)
+  //! This ingest node's name in the rows it sends (`node`, with the spool sequence number the
+  //! identity of a row): unique in the cluster and kept across restarts. Empty: the host name.
+  std::string node;
+  //! Bytes of events the local spool may hold unsent (`spool_max`); past it ingest pauses.
+  size_t spool_max_bytes = size_t{1} << 30;
+  size_t batch_events = 10000;  //!< most events per insert (`batch_events`)
 };
 
 //! Whether the options can be used: at least one http(s):// URL, cluster and database names

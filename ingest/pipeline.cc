@@ -242,6 +242,7 @@ void Pipeline::EnterReadOnly(const Status& s, const char* what) {
 
 void Pipeline::TryResume(int64_t now) {
   last_retry_ = now;
+  if (store_->OutboxFull()) return;  // issue 26: the spool drains first
   if (const uint64_t min_free = min_free_bytes_.load(); min_free > 0 && store_->FreeBytes() < min_free) return;
   if (store_dirty_) {
     if (uint64_t need = store_->BytesNeededToResume(), free = store_->FreeBytes(); free < need) {
@@ -273,7 +274,10 @@ void Pipeline::TryResume(int64_t now) {
     held_.clear();
     held_events_ = 0;
   }
-  std::string resumed = fmt::format("disk has room again: ingest resumed after {:.1f} s", (NowNanos() - paused_since_) / 1e9);
+  std::string resumed = fmt::format("{}: ingest resumed after {:.1f} s",
+                                    spool_paused_ ? "the spool drained below its limit" : "disk has room again",
+                                    (NowNanos() - paused_since_) / 1e9);
+  spool_paused_ = false;
   Log(resumed);
   SetState(IngestState::kOk, "");
   Notify("info", "ingest_resumed", resumed, {{"kamatama.disk.free_bytes", std::to_string(store_->FreeBytes())}});  // issue 10
@@ -323,6 +327,19 @@ void Pipeline::CheckDisk(int64_t now) {
     SetState(IngestState::kDiskFull, msg);
     Notify("error", "ingest_paused", msg, {{"kamatama.disk.free_bytes", std::to_string(free)}});  // issue 10
   }
+}
+
+// Issue 26: the outbox (events waiting for the remote store) passed its limit. The same pause
+// as a full disk: TCP readers stop, HTTP answers 507, /readyz 503; TryResume waits for it to drain.
+void Pipeline::PauseForSpool(int64_t now) {
+  paused_since_ = now;
+  spool_paused_ = true;
+  GetCounter("kamatama_spool_full_total", "", "Times ingest paused because the spool for the remote store was full").Add();
+  std::string msg = fmt::format("spool full ({} bytes of events not yet sent to the remote store): ingest paused "
+                                "until it drains", store_->OutboxBytes());
+  Log(msg);
+  SetState(IngestState::kDiskFull, msg);
+  Notify("error", "ingest_paused", msg, {{"kamatama.spool.bytes", std::to_string(store_->OutboxBytes())}});
 }
 
 void Pipeline::Run() {
@@ -407,6 +424,7 @@ void Pipeline::Run() {
     }
     // A reload that changed a disk limit asks for a check now (issue 10).
     if (disk_check_due_.exchange(false) || now - last_disk_check_ >= opt_.disk_check_ns) CheckDisk(now);
+    if (State() == IngestState::kOk && store_->OutboxFull()) PauseForSpool(now);  // issue 26
     if (State() == IngestState::kDiskFull && (now - last_retry_ >= opt_.retry_ns || stopping)) TryResume(now);
     if (!work.empty()) {
       bool sync = false;

@@ -12,6 +12,8 @@
 //!   The failed group commit is kept by the store and retried every retry interval; its
 //!   callbacks fire when it succeeds. TrySubmit refuses (TCP readers stop reading), Submit fails
 //!   at once, and HTTP answers 507. Searches keep working. Ingest resumes by itself.
+//! - the store's outbox (issue 26, store.backend: clickhouse) past its limit: the same pause
+//!   until the spool sender has drained it below the limit.
 //! - any other write error, and every failed fsync: the store goes read-only for good. Nothing
 //!   more is acknowledged or stored (a failed fsync may have lost data the kernel had accepted,
 //!   so retrying and acknowledging would lie: the PostgreSQL fsync lesson). Restart to recover.
@@ -155,6 +157,7 @@ class Pipeline {
   void TryResume(int64_t now);
   void CheckDisk(int64_t now);
   void FailBatches(std::vector<Batch>* batches, const Status& s);
+  void PauseForSpool(int64_t now);  // issue 26
 
   store::Store* store_;
   PipelineOptions opt_;
@@ -187,6 +190,7 @@ class Pipeline {
   int64_t last_retry_ = 0;
   int64_t last_disk_check_ = 0;
   std::string last_resume_error_;
+  bool spool_paused_ = false;  // issue 26: paused by the store's outbox limit, not the disk
   // config reload (issue 10): the limits of PipelineOptions that SIGHUP may change; the writer
   // thread reads them through these atomics, never through opt_.
   std::atomic<uint64_t> min_free_bytes_;

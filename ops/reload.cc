@@ -212,6 +212,9 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("clickhouse.user", c.clickhouse.user);
   m["clickhouse.password"] = Setting{c.clickhouse.password, c.clickhouse.password.empty() ? "(none)" : "(set)"};
   n("clickhouse.tls", c.clickhouse.ca_file);
+  n("clickhouse.node", c.clickhouse.node);
+  n("clickhouse.spool_max", c.clickhouse.spool_max_bytes);
+  n("clickhouse.batch_events", c.clickhouse.batch_events);
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));

@@ -185,6 +185,9 @@ Response Api::Dispatch(Request& req) {
       r.headers.emplace_back("Retry-After", std::to_string(pipeline_->RetryAfterSeconds()));
       return r;
     }
+    // Issue 26: ingest still works (into the spool) while the cluster is unreachable; say so.
+    if (std::string problem = clickhouse_problem_ ? clickhouse_problem_() : ""; !problem.empty())
+      return Response{200, "text/plain; charset=utf-8", "ready; clickhouse unreachable, spooling: " + problem + "\n"};
     return Response{200, "text/plain; charset=utf-8", "ready\n"};
   }
   if (req.path == "/metrics") return Metrics();
@@ -379,9 +382,10 @@ Response Api::Search(const Request& req) {
   const query::Query& q = *p.query;
   QueryFilter filter(q);
   store::ScanResult res;
-  Status s = store_->Scan(filter, so, &res);
+  Status s = clickhouse_ ? RemoteScan(q, so, &res) : store_->Scan(filter, so, &res);  // issue 26
   if (!s.ok()) {
     err_count.Add();
+    if (s.code() == Status::Code::kInvalidArgument) return JsonError(400, s.ToString());
     return ScanError(s, "search");
   }
   int64_t took = store::NowSteady() - t0;
@@ -438,7 +442,8 @@ Response Api::RunPipeline(const query::Pipeline& pipeline, const query::Query& q
   store::ScanResult res;
   query::Table table;
   bool groups_complete = true;
-  Status s = ComputeTable(pipeline, q, so, &table, &res, &groups_complete);
+  Status s = clickhouse_ ? RemoteTable(pipeline, q, so, &table, &res, &groups_complete)  // issue 26
+                         : ComputeTable(pipeline, q, so, &table, &res, &groups_complete);
   if (!s.ok()) {
     if (s.code() == Status::Code::kInvalidArgument) return JsonError(400, s.ToString());
     return ScanError(s, "search");

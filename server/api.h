@@ -29,6 +29,10 @@
 #include "query/query.h"
 #include "store/store.h"
 
+namespace kamatama::clickhouse {
+class Client;
+}  // namespace kamatama::clickhouse
+
 namespace kamatama::server {
 
 class SelfMonitor;  // server/selfmon.h (issue 10)
@@ -71,6 +75,13 @@ class Api {
   void FlushAuthFailures(bool all = false);
   //! Ready once start-up finished (the listeners are bound).
   void SetReady(bool ready) { ready_ = ready; }
+  //! store.backend: clickhouse (issue 26): /api/v1/search and its `stats` pipes are answered by
+  //! the cluster (server/clickhouse_search.cc); `sender_problem` (may be empty) says for /readyz
+  //! why the spool sender does not reach it ("" when it does). Set before the server starts.
+  void SetClickHouse(const clickhouse::Client* client, std::function<std::string()> sender_problem) {
+    clickhouse_ = client;
+    clickhouse_problem_ = std::move(sender_problem);
+  }
   //! Self-monitoring (issue 10): gets every stored batch (source silence) and login lock-outs.
   //! Set before the pipeline starts.
   void SetMonitor(SelfMonitor* monitor) { monitor_ = monitor; }
@@ -161,6 +172,16 @@ class Api {
   Status ComputeTable(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so,
                       query::Table* table, store::ScanResult* res, bool* groups_complete);
   Response RunPipeline(const query::Pipeline& pipeline, const query::Query& q, store::ScanOptions so, int64_t t0);
+  // ---- issue 26: the ClickHouse backend (server/clickhouse_search.cc) ----
+  //! The search of `q` in the cluster, within so's time range, limit, deadline and cancellation.
+  Status RemoteScan(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res);
+  //! A pipeline whose first stage the SQL layer pushes down (`stats ... by`), the later stages
+  //! applied to its table here; InvalidArgument naming the stage otherwise.
+  Status RemoteTable(const query::Pipeline& pipeline, const query::Query& q, const store::ScanOptions& so,
+                     query::Table* table, store::ScanResult* res, bool* groups_complete);
+  const clickhouse::Client* clickhouse_ = nullptr;
+  std::function<std::string()> clickhouse_problem_;
+  // ---- end issue 26 ----
   Response Metrics();
   //! POST /api/v1/hunt (issue 20, server/hunt_routes.*).
   Response Hunt(const Request& req);

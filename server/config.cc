@@ -274,7 +274,8 @@ void ReadSchedules(Reader& r, const YAML::Node& in, ScheduleOptions* out) {
 }  // namespace
 
 namespace {
-// `store: {backend}` and `clickhouse: {urls, cluster, database, user, password, tls: {ca_file}}`
+// `store: {backend}` and `clickhouse: {urls, cluster, database, user, password, tls: {ca_file},
+// node, spool_max, batch_events}`
 // (issue 26); clickhouse::Validate checks the values once loaded (ops::ValidateConfig).
 void ReadClickHouse(Reader& r, const YAML::Node& store, const YAML::Node& ch, Config* cfg) {
   r.Keys(store, "store", {"backend"});
@@ -283,7 +284,7 @@ void ReadClickHouse(Reader& r, const YAML::Node& store, const YAML::Node& ch, Co
     if (v != "rocksdb" && v != "clickhouse") return r.Fail("store.backend", "must be rocksdb or clickhouse");
     cfg->backend = v;
   }
-  r.Keys(ch, "clickhouse", {"urls", "cluster", "database", "user", "password", "tls"});
+  r.Keys(ch, "clickhouse", {"urls", "cluster", "database", "user", "password", "tls", "node", "spool_max", "batch_events"});
   if (!ch || !r.status.ok()) return;
   clickhouse::ClickHouseOptions& o = cfg->clickhouse;
   if (auto urls = ch["urls"]) {
@@ -297,6 +298,9 @@ void ReadClickHouse(Reader& r, const YAML::Node& store, const YAML::Node& ch, Co
   r.Str(ch["password"], "clickhouse.password", &o.password);
   r.Keys(ch["tls"], "clickhouse.tls", {"ca_file"});
   if (ch["tls"]) r.Str(ch["tls"]["ca_file"], "clickhouse.tls.ca_file", &o.ca_file);
+  r.Str(ch["node"], "clickhouse.node", &o.node);
+  r.Size(ch["spool_max"], "clickhouse.spool_max", &o.spool_max_bytes);
+  r.Count(ch["batch_events"], "clickhouse.batch_events", &o.batch_events);
 }
 }  // namespace
 

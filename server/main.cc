@@ -21,6 +21,7 @@
 #include <thread>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -41,6 +42,7 @@
 #include "server/api.h"
 #include "server/auth_cli.h"
 #include "server/config.h"
+#include "server/clickhouse_spool.h"
 #include "server/http_server.h"
 #include "server/intel_fetch.h"
 #include "server/intel_live.h"
@@ -59,6 +61,13 @@ using namespace kamatama;
 void Log(const std::string& msg) {
   fmt::print(stderr, "{} kamatama: {}\n", FormatRfc3339(NowNanos()), msg);
   std::fflush(stderr);
+}
+
+// Issue 26: the default clickhouse.node.
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "kamatama";
+  return buf;
 }
 
 // Thousands of syslog connections need more descriptors than the usual soft limit of 1024.
@@ -139,6 +148,10 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
   cfg.storage.scan_threads = cfg.query.threads;
+  // Issue 26: with the ClickHouse backend the local store is the durable spool (its outbox).
+  const bool to_clickhouse = cfg.backend == "clickhouse";
+  cfg.storage.outbox = to_clickhouse;
+  cfg.storage.outbox_max_bytes = to_clickhouse ? cfg.clickhouse.spool_max_bytes : 0;
   ParseOptions parse = cfg.parse;
   Status s = store::Store::Open(cfg.storage, [parse](const RawRecord& r) { return ParseRecord(r, parse); }, &store);
   if (!s.ok()) {
@@ -196,6 +209,19 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     }, {"detection.rules", "detection.placeholders"});
   }
   server::Api api(cfg, store.get(), &pipeline);  // before Start: it observes the pipeline (live tail)
+  // Issue 26: the spool sender, and searches answered by the cluster.
+  std::unique_ptr<clickhouse::Client> ch_client;
+  std::unique_ptr<server::SpoolSender> sender;
+  if (to_clickhouse) {
+    ch_client = std::make_unique<clickhouse::Client>(cfg.clickhouse);
+    server::SpoolSenderOptions so;
+    so.node = cfg.clickhouse.node.empty() ? HostName() : cfg.clickhouse.node;
+    so.batch_events = cfg.clickhouse.batch_events;
+    sender = std::make_unique<server::SpoolSender>(store.get(), ch_client.get(), so, Log);
+    api.SetClickHouse(ch_client.get(), [s = sender.get()] { return s->LastError(); });
+    Log(fmt::format("store backend clickhouse: node {}, {} spooled event(s) to send, spool limit {} bytes", so.node,
+                    store->OutboxEvents(), cfg.clickhouse.spool_max_bytes));
+  }
   server::IntelRoutes intel_routes(cfg, store.get(), lists.get());
   api.SetIntel(&intel_routes);
   server::IntelFetcher fetcher(cfg.intel, &intel_routes, Log);  // intel.feeds on their schedule
@@ -261,6 +287,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     return 1;
   }
   pipeline.Start();
+  if (sender) sender->Start();  // issue 26
   monitor.Start();
   scheduler.Start();  // issue 25: after auth (runs search as their owners) and the pipeline
   api.DrainHostAudit();  // user and token changes made on the host while the server was stopped
@@ -357,6 +384,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   scheduler.Stop();  // issue 25: runs in progress are cancelled; their alerts go through the pipeline
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
+  if (sender) sender->Stop();  // issue 26: what it did not confirm stays in the spool
   if (Status fs = alerts.Flush(); !fs.ok()) Log("error: alerts: " + fs.ToString());
   st = store->Stats();
   store.reset();

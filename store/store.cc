@@ -142,6 +142,58 @@ bool DecodeRaw(std::string_view in, RawRecord* r) {
   return true;
 }
 
+// ---- outbox (issue 26) ----
+// Column family `outbox`: key = ingest seq (8 bytes BE), value = the event as stored (EncodeEvent),
+// so that the sender ships exactly what the local store holds, alerts and enrichments included,
+// without parsing again. The sender's position is one key of the default column family.
+constexpr char kOutboxCf[] = "outbox";
+constexpr char kOutboxPositionKey[] = "kamatama.outbox_position";
+
+std::string OutboxKey(uint64_t seq) {
+  std::string k;
+  PutFixed64BE(&k, seq);
+  return k;
+}
+void EncodeEvent(const Event& ev, std::string* out) {
+  PutVarint(out, ZigZag(ev.timestamp_ns));
+  PutVarint(out, ZigZag(ev.ingested_ns));
+  PutLengthPrefixed(out, ev.original);
+  PutVarint(out, ev.fields.size());
+  for (const auto& [k, v] : ev.fields) {
+    PutLengthPrefixed(out, k);
+    PutLengthPrefixed(out, v);
+  }
+}
+bool DecodeEvent(std::string_view in, Event* ev) {
+  uint64_t ts, ing, n;
+  std::string_view orig;
+  if (!GetVarint(&in, &ts) || !GetVarint(&in, &ing) || !GetLengthPrefixed(&in, &orig) || !GetVarint(&in, &n))
+    return false;
+  ev->timestamp_ns = UnZigZag(ts);
+  ev->ingested_ns = UnZigZag(ing);
+  ev->original.assign(orig);
+  ev->fields.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view k, v;
+    if (!GetLengthPrefixed(&in, &k) || !GetLengthPrefixed(&in, &v)) return false;
+    ev->fields.emplace_back(k, v);
+  }
+  return in.empty();
+}
+std::string EncodePosition(const OutboxPosition& p) {
+  std::string v;
+  for (uint64_t x : {p.acked, p.inflight_first, p.inflight_last}) PutFixed64BE(&v, x);
+  return v;
+}
+bool DecodePosition(std::string_view v, OutboxPosition* p) {
+  if (v.size() != 24) return false;
+  p->acked = DecodeFixed64BE(v.data());
+  p->inflight_first = DecodeFixed64BE(v.data() + 8);
+  p->inflight_last = DecodeFixed64BE(v.data() + 16);
+  return true;
+}
+// ---- end outbox ----
+
 // ---- reliability (issue 9) ----
 // RocksDB's own diagnostic LOG, written through stdio with write errors ignored: RocksDB's
 // default file logger aborts the process (assert) on the line after a failed write, which is
@@ -399,6 +451,14 @@ class Store::Impl {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::ColumnFamilyHandle* pending_cf = nullptr;
   rocksdb::ColumnFamilyOptions day_cf_opts;
+  // outbox (issue 26). The counters move from pending_* (writer thread) at each commit.
+  rocksdb::ColumnFamilyHandle* outbox_cf = nullptr;
+  std::atomic<uint64_t> outbox_events{0}, outbox_bytes{0};
+  uint64_t pending_outbox_events = 0, pending_outbox_bytes = 0;
+  std::atomic<uint64_t> durable_seq{0};  // every seq up to this one is fsynced
+  uint64_t committed_seq = 0;            // writer thread: written, maybe not synced
+  mutable std::mutex outbox_mu;          // guards outbox_pos
+  OutboxPosition outbox_pos;
   std::shared_ptr<rocksdb::Cache> cache;
   std::atomic<size_t> filter_bytes{0};  // bytes of FilterSets held (budget: half of storage.cache)
   size_t FilterBudget() const { return (opt.cache_mb << 20) / 2; }
@@ -503,6 +563,7 @@ class Store::Impl {
     (void)db->Flush(fo, cfs);
     partitions.clear();
     if (pending_cf) db->DestroyColumnFamilyHandle(pending_cf);
+    if (outbox_cf) db->DestroyColumnFamilyHandle(outbox_cf);
     db->Close();
   }
 
@@ -554,9 +615,10 @@ class Store::Impl {
     auto ls = rocksdb::DB::ListColumnFamilies(o, opt.dir, &names);
     if (!ls.ok()) names = {rocksdb::kDefaultColumnFamilyName};
     if (std::find(names.begin(), names.end(), kPendingCf) == names.end()) names.push_back(kPendingCf);
+    if (opt.outbox && std::find(names.begin(), names.end(), kOutboxCf) == names.end()) names.push_back(kOutboxCf);
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (const auto& n : names) {
-      if (n == kPendingCf) descs.emplace_back(n, pending_opts);
+      if (n == kPendingCf || n == kOutboxCf) descs.emplace_back(n, pending_opts);
       else if (n == rocksdb::kDefaultColumnFamilyName) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
       else descs.emplace_back(n, day_cf_opts);
     }
@@ -569,6 +631,8 @@ class Store::Impl {
       int64_t day;
       if (names[i] == kPendingCf) {
         pending_cf = handles[i];
+      } else if (names[i] == kOutboxCf) {
+        outbox_cf = handles[i];
       } else if (ParseDayCfName(names[i], &day)) {
         auto p = std::make_shared<Partition>();
         p->day = day;
@@ -589,7 +653,34 @@ class Store::Impl {
     if (!initial) return Status::OK();
     KMT_RETURN(CheckStoreFormat(db.get(), ls.ok(), opt.dir, &format_note));  // operations (issue 10)
     KMT_RETURN(ApplyRetentionCut());  // reliability (issue 9)
-    return Recover();
+    KMT_RETURN(LoadOutbox());          // issue 26
+    KMT_RETURN(Recover());
+    committed_seq = next_seq - 1;      // everything found at open is on disk
+    durable_seq = committed_seq;
+    return Status::OK();
+  }
+
+  // issue 26: the outbox's size and the sender's position; sequence numbers continue after both,
+  // so that a number already sent is never given to another event (even if retention dropped
+  // the day that held the highest one).
+  Status LoadOutbox() {
+    std::string v;
+    auto s = db->Get(rocksdb::ReadOptions(), db->DefaultColumnFamily(), kOutboxPositionKey, &v);
+    if (s.ok() && !DecodePosition(v, &outbox_pos)) return Status::Corruption("bad outbox position");
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s);
+    next_seq = std::max({next_seq, outbox_pos.acked + 1, outbox_pos.inflight_last + 1});
+    if (!outbox_cf) return Status::OK();
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), outbox_cf));
+    uint64_t events = 0, bytes = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) continue;
+      ++events;
+      bytes += it->value().size();
+      next_seq = std::max(next_seq, DecodeFixed64BE(it->key().data()) + 1);
+    }
+    outbox_events = events;
+    outbox_bytes = bytes;
+    return FromRocks(it->status());
   }
 
   Status LoadHeaders(Partition* p) {
@@ -714,6 +805,11 @@ class Store::Impl {
     if (!s.ok()) return FromRocks(s);
     batch.Clear();
     unsynced = !sync;
+    committed_seq = next_seq - 1;
+    if (sync) durable_seq = committed_seq;
+    outbox_events += pending_outbox_events;  // issue 26
+    outbox_bytes += pending_outbox_bytes;
+    pending_outbox_events = pending_outbox_bytes = 0;
     std::lock_guard lock(mu);
     for (auto& sb : sealed) {
       auto it = partitions.find(sb.day);
@@ -744,6 +840,8 @@ class Store::Impl {
     if (db) {
       if (pending_cf) db->DestroyColumnFamilyHandle(pending_cf);
       pending_cf = nullptr;
+      if (outbox_cf) db->DestroyColumnFamilyHandle(outbox_cf);
+      outbox_cf = nullptr;
       (void)db->Close();  // the background error stops it from flushing: nothing to wait for
       db.reset();
     }
@@ -753,7 +851,10 @@ class Store::Impl {
   Status SyncIfNeeded() {
     if (!unsynced) return Status::OK();
     auto s = db->SyncWAL();
-    if (s.ok()) unsynced = false;
+    if (s.ok()) {
+      unsynced = false;
+      durable_seq = committed_seq;
+    }
     return FromRocks(s);
   }
 
@@ -925,6 +1026,13 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
     EncodeRaw(raws[i], &scratch);
     PutVarint(&g.value, seq);
     PutLengthPrefixed(&g.value, scratch);
+    if (m.opt.outbox && m.outbox_cf) {  // issue 26: in the same batch, so durable with the event
+      scratch.clear();
+      EncodeEvent(ev, &scratch);
+      m.batch.Put(m.outbox_cf, OutboxKey(seq), scratch);
+      ++m.pending_outbox_events;
+      m.pending_outbox_bytes += scratch.size();
+    }
     Builder& b = *g.builder;
     const size_t bytes = ev.original.size();
     {
@@ -945,6 +1053,71 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
 }
 
 Status Store::Commit(bool sync) { return impl_->CommitBatch(sync); }
+
+// ---- outbox (issue 26) ----
+Status Store::ReadOutbox(uint64_t after_seq, size_t max_events, size_t max_bytes, std::vector<OutboxEvent>* out) const {
+  const Impl& m = *impl_;
+  out->clear();
+  std::shared_lock dbl(m.db_mu);
+  if (!m.db) return Status::Busy("store is recovering");
+  if (!m.opt.outbox || !m.outbox_cf) return Status::InvalidArgument("this store keeps no outbox");
+  const uint64_t durable = m.durable_seq.load();
+  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(rocksdb::ReadOptions(), m.outbox_cf));
+  size_t bytes = 0;
+  for (it->Seek(OutboxKey(after_seq + 1)); it->Valid() && out->size() < max_events && bytes < max_bytes; it->Next()) {
+    if (it->key().size() != 8) continue;
+    const uint64_t seq = DecodeFixed64BE(it->key().data());
+    if (seq > durable) break;
+    OutboxEvent oe;
+    oe.seq = seq;
+    if (!DecodeEvent(std::string_view(it->value().data(), it->value().size()), &oe.event))
+      return Status::Corruption(fmt::format("bad outbox event {}", seq));
+    bytes += it->value().size();
+    out->push_back(std::move(oe));
+  }
+  return FromRocks(it->status());
+}
+
+Status Store::SetOutboxPosition(const OutboxPosition& pos, bool sync) {
+  Impl& m = *impl_;
+  std::shared_lock dbl(m.db_mu);
+  if (!m.db) return Status::Busy("store is recovering");
+  if (!m.opt.outbox || !m.outbox_cf) return Status::InvalidArgument("this store keeps no outbox");
+  std::lock_guard lock(m.outbox_mu);
+  // What leaves the outbox, for its counters.
+  uint64_t events = 0, bytes = 0;
+  if (pos.acked > m.outbox_pos.acked) {
+    std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(rocksdb::ReadOptions(), m.outbox_cf));
+    for (it->Seek(OutboxKey(m.outbox_pos.acked + 1)); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) continue;
+      if (DecodeFixed64BE(it->key().data()) > pos.acked) break;
+      ++events;
+      bytes += it->value().size();
+    }
+    KMT_RETURN(FromRocks(it->status()));
+  }
+  rocksdb::WriteBatch wb;
+  if (events) wb.DeleteRange(m.outbox_cf, OutboxKey(0), OutboxKey(pos.acked + 1));
+  wb.Put(m.db->DefaultColumnFamily(), kOutboxPositionKey, EncodePosition(pos));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  KMT_RETURN(FromRocks(m.db->Write(wo, &wb)));
+  m.outbox_pos = pos;
+  m.outbox_events -= std::min<uint64_t>(events, m.outbox_events.load());
+  m.outbox_bytes -= std::min<uint64_t>(bytes, m.outbox_bytes.load());
+  return Status::OK();
+}
+
+OutboxPosition Store::GetOutboxPosition() const {
+  std::lock_guard lock(impl_->outbox_mu);
+  return impl_->outbox_pos;
+}
+uint64_t Store::OutboxEvents() const { return impl_->outbox_events.load(); }
+uint64_t Store::OutboxBytes() const { return impl_->outbox_bytes.load(); }
+bool Store::OutboxFull() const {
+  return impl_->opt.outbox_max_bytes > 0 && impl_->outbox_bytes.load() > impl_->opt.outbox_max_bytes;
+}
+// ---- end outbox ----
 Status Store::SyncWal() { return impl_->SyncIfNeeded(); }
 
 Status Store::FlushIdle(int64_t now_ns, int64_t idle_ns) {

@@ -38,6 +38,11 @@ struct StoreOptions {
   //! After opening, load the token filters of the newest days into memory in the background (up
   //! to their budget, half of the cache), so the first search after a start does not wait for them.
   bool warm_filters = true;
+  //! Keep an outbox (issue 26, store.backend: clickhouse): every appended event is also kept,
+  //! in the same atomic write, under its ingest sequence number until AckOutbox says it was sent.
+  bool outbox = false;
+  //! Bytes of outbox above which OutboxFull() says so (0 = no limit): the pipeline then pauses ingest.
+  uint64_t outbox_max_bytes = 0;
 };
 
 struct ScanOptions {
@@ -96,6 +101,22 @@ struct StoreStats {
 };
 
 int64_t NowSteady();
+
+// ---- outbox (issue 26) ----
+//! An event waiting in the outbox, with its ingest sequence number.
+struct OutboxEvent {
+  uint64_t seq = 0;
+  Event event;
+};
+//! Where the sender stands, kept durably: every event up to `acked` is confirmed by the remote
+//! store (and gone from the outbox); [inflight_first, inflight_last] (both 0: none) is the batch
+//! being sent, which a restarted sender sends again exactly as it was (an identical batch is
+//! dropped as a duplicate by the remote store).
+struct OutboxPosition {
+  uint64_t acked = 0;
+  uint64_t inflight_first = 0, inflight_last = 0;
+};
+// ---- end outbox ----
 
 class Store {
  public:
@@ -178,6 +199,22 @@ class Store {
   //! Changes retention.max_age_days on a running store (applied at the next EnforceRetention).
   void SetMaxAgeDays(int days);
   // ---- end operations ----
+
+  // ---- outbox (issue 26): the local store as the durable spool of a remote backend ----
+  //! Up to max_events (and about max_bytes) outbox events with seq > after_seq, in seq order,
+  //! only among those already fsynced (so that a sequence number sent out is never reused after
+  //! a power loss). Thread-safe; one reader (the sender) expected. InvalidArgument without an outbox.
+  Status ReadOutbox(uint64_t after_seq, size_t max_events, size_t max_bytes, std::vector<OutboxEvent>* out) const;
+  //! Records the sender's position; events up to pos.acked leave the outbox. With sync, durable
+  //! before returning (required before an in-flight batch is sent). Thread-safe (sender thread).
+  Status SetOutboxPosition(const OutboxPosition& pos, bool sync);
+  OutboxPosition GetOutboxPosition() const;
+  //! Events and bytes in the outbox (committed, not yet acknowledged).
+  uint64_t OutboxEvents() const;
+  uint64_t OutboxBytes() const;
+  //! Whether the outbox holds more than StoreOptions::outbox_max_bytes.
+  bool OutboxFull() const;
+  // ---- end outbox ----
 
  private:
   class Impl;

@@ -8,6 +8,7 @@
 
 #include "clickhouse/options.h"
 #include "clickhouse/schema.h"
+#include "clickhouse/search.h"
 #include "clickhouse/sql.h"
 #include "clickhouse/writer.h"
 #include "query/query.h"
@@ -150,4 +151,19 @@ TEST(ClickHouseWriter, RowsAreTheSameBytesForTheSameBatchAndEscaped) {
   EXPECT_NE(first.find("\t['custom.k','user.name']\t['v\\'1','']\n"), std::string::npos) << first;
   EXPECT_NE(rows.find("\tnode1\t42\t"), std::string::npos);  // the second event: its own seq
   EXPECT_NE(clickhouse::TokenRows(b).find("a\t1767312000\t1767312000123456789\tnode1\t41\n"), std::string::npos);
+}
+
+// Answers read back (issue 26, clickhouse/search.h): TabSeparated values and Array(String) as
+// ClickHouse writes them (quotes, backslashes, tabs, line breaks and bytes escaped).
+TEST(ClickHouseSearch, TabSeparatedValuesAndArraysReadBack) {
+  EXPECT_EQ(clickhouse::UnescapeTsv("a\\tb\\nc\\\\d\\'e\\0f\\x41"), std::string("a\tb\nc\\d'e\0fA", 12));
+  EXPECT_EQ(clickhouse::UnescapeTsv("plain text"), "plain text");
+  std::vector<std::string> items;
+  ASSERT_TRUE(clickhouse::ParseStringArray("[]", &items));
+  EXPECT_TRUE(items.empty());
+  ASSERT_TRUE(clickhouse::ParseStringArray("['a','b\\'c','','x,y]','t\\tn\\n\\\\']", &items));
+  EXPECT_EQ(items, (std::vector<std::string>{"a", "b'c", "", "x,y]", "t\tn\n\\"}));
+  EXPECT_FALSE(clickhouse::ParseStringArray("['a'", &items));
+  EXPECT_FALSE(clickhouse::ParseStringArray("['a' 'b']", &items));
+  EXPECT_FALSE(clickhouse::ParseStringArray("a", &items));
 }

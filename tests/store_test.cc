@@ -804,3 +804,96 @@ TEST(Block, TokenBloomBitsFollowTheFormat) {
     }
   }
 }
+
+// ---- outbox (issue 26): the local store as the spool of the ClickHouse backend ----
+
+// The outbox hands out, in sequence order, exactly the events appended (fields, times and
+// original line as stored, across days and sealed blocks), only once they are fsynced; the
+// position survives a restart, acknowledged events leave it, and new events never reuse a
+// sequence number already handed out (even when retention dropped the day holding it).
+TEST_F(StoreTest, OutboxHandsOutDurableEventsInOrderAndKeepsItsPosition) {
+  opt_.outbox = true;
+  Reopen();
+  std::vector<std::string> sent;
+  for (int i = 0; i < 250; ++i) {  // two days, two blocks sealed per day at 100 events
+    const int64_t ts = kDay0 + (i % 2) * kNanosPerDay + i * kNanosPerSecond;
+    const std::string data = "h" + std::to_string(i % 3) + "|line " + std::to_string(i);
+    Append(ts, data);
+    sent.push_back(data);
+  }
+  ASSERT_TRUE(store_->Commit(false).ok());
+  std::vector<store::OutboxEvent> got;
+  ASSERT_TRUE(store_->ReadOutbox(0, 1000, 1u << 30, &got).ok());
+  EXPECT_TRUE(got.empty()) << "handed out before the fsync";
+  ASSERT_TRUE(store_->SyncWal().ok());
+  ASSERT_TRUE(store_->ReadOutbox(0, 1000, 1u << 30, &got).ok());
+  ASSERT_EQ(got.size(), sent.size());
+  EXPECT_EQ(store_->OutboxEvents(), sent.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].seq, got[0].seq + i);
+    EXPECT_EQ(got[i].event.original, sent[i]);
+    const std::string* host = got[i].event.Get("host.name");
+    ASSERT_NE(host, nullptr);
+    EXPECT_EQ(*host, sent[i].substr(0, 2));
+    EXPECT_EQ(got[i].event.timestamp_ns, kDay0 + static_cast<int64_t>(i % 2) * kNanosPerDay + static_cast<int64_t>(i) * kNanosPerSecond);
+  }
+  const uint64_t first = got[0].seq;
+  // A batch of 100 in flight, then confirmed up to its end; then the next one in flight.
+  ASSERT_TRUE(store_->SetOutboxPosition({first + 99, first + 100, first + 149}, true).ok());
+  EXPECT_EQ(store_->OutboxEvents(), 150u);
+  ASSERT_TRUE(store_->ReadOutbox(first + 99, 1000, 1u << 30, &got).ok());
+  ASSERT_EQ(got.size(), 150u);
+  EXPECT_EQ(got[0].event.original, sent[100]);
+  Reopen();  // the position and the outbox survive; the in-flight batch reads back the same
+  store::OutboxPosition pos = store_->GetOutboxPosition();
+  EXPECT_EQ(pos.acked, first + 99);
+  EXPECT_EQ(pos.inflight_first, first + 100);
+  EXPECT_EQ(pos.inflight_last, first + 149);
+  EXPECT_EQ(store_->OutboxEvents(), 150u);
+  ASSERT_TRUE(store_->ReadOutbox(pos.inflight_first - 1, 50, 1u << 30, &got).ok());
+  ASSERT_EQ(got.size(), 50u);
+  EXPECT_EQ(got.back().seq, first + 149);
+  EXPECT_EQ(got.back().event.original, sent[149]);
+  // Everything confirmed: the outbox is empty, and a new event continues after the last number.
+  ASSERT_TRUE(store_->SetOutboxPosition({first + 249, 0, 0}, false).ok());
+  EXPECT_EQ(store_->OutboxEvents(), 0u);
+  EXPECT_EQ(store_->OutboxBytes(), 0u);
+  ASSERT_TRUE(store_->ReadOutbox(first + 249, 1000, 1u << 30, &got).ok());
+  EXPECT_TRUE(got.empty());
+  // Retention drops every day (and with them the blocks that said which numbers were used).
+  int dropped = 0;
+  store_->SetMaxAgeDays(1);
+  ASSERT_TRUE(store_->EnforceRetention(NowNanos(), &dropped).ok());
+  EXPECT_EQ(dropped, 2);
+  Reopen();
+  Append(NowNanos(), "h9|after");
+  ASSERT_TRUE(store_->Commit(true).ok());
+  ASSERT_TRUE(store_->ReadOutbox(store_->GetOutboxPosition().acked, 1000, 1u << 30, &got).ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].seq, first + 250);
+  EXPECT_EQ(got[0].event.original, "h9|after");
+}
+
+// The limit: OutboxFull once the unsent bytes pass outbox_max_bytes, and no longer once the
+// sender confirmed them. A store without an outbox refuses the outbox calls.
+TEST_F(StoreTest, OutboxFullPastItsLimitAndNotAfterTheSenderConfirms) {
+  std::vector<store::OutboxEvent> none;
+  EXPECT_FALSE(store_->ReadOutbox(0, 10, 1u << 20, &none).ok());
+  opt_.outbox = true;
+  opt_.outbox_max_bytes = 2000;
+  Reopen();
+  int n = 0;
+  while (!store_->OutboxFull() && n < 1000) {
+    Append(kDay0 + n, "h|" + std::string(50, 'x') + std::to_string(n));
+    ASSERT_TRUE(store_->Commit(true).ok());
+    ++n;
+  }
+  ASSERT_TRUE(store_->OutboxFull());
+  EXPECT_GT(n, 10);  // about 2000 / 60 bytes
+  EXPECT_LT(n, 60);
+  std::vector<store::OutboxEvent> got;
+  ASSERT_TRUE(store_->ReadOutbox(0, 1000, 1u << 30, &got).ok());
+  ASSERT_EQ(got.size(), static_cast<size_t>(n));
+  ASSERT_TRUE(store_->SetOutboxPosition({got.back().seq, 0, 0}, true).ok());
+  EXPECT_FALSE(store_->OutboxFull());
+}

@@ -10,6 +10,8 @@
 #        /ping and sees the cluster, and prints the HTTP ports. Exit status 1 if it did not come up
 #        (the processes started are stopped again).
 # stop:  stops what DIR's pid files name (SIGTERM, then SIGKILL after 10 s), and nothing else.
+# stop-servers|start-servers DIR [s1r1 ...]: kills (SIGKILL) or restarts clickhouse-servers, for
+#        the fault tests.
 #
 # Runs as root or not (the servers run as the calling user). The packages come from
 # deploy/install-deps.sh.
@@ -37,6 +39,42 @@ stop_all() {
 
 if [ "$cmd" = stop ]; then
   [ -d "$dir" ] && stop_all
+  exit 0
+fi
+# stop-servers DIR [NAME...] / start-servers DIR [NAME...]: fault tests stop clickhouse-server
+# processes (s1r1 s1r2 s2r1 s2r2; all four by default) by their pid files and start them again
+# on their kept configuration and data (those not running only); ZooKeeper stays up. start-servers
+# waits until each answers.
+if [ "$cmd" = stop-servers ] || [ "$cmd" = start-servers ]; then
+  shift 2
+  names=("$@"); [ ${#names[@]} = 0 ] && names=(s1r1 s1r2 s2r1 s2r2)
+  for n in "${names[@]}"; do
+    case $n in s[12]r[12]) ;; *) echo "unknown server $n" >&2; exit 2 ;; esac
+    s="$dir/$n"
+    if [ "$cmd" = stop-servers ]; then
+      p=$(cat "$dir/$n.pid" 2>/dev/null)
+      [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+      for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+      rm -f "$dir/$n.pid"
+    else
+      # Only a server that is not running (a second one would find its ports taken and linger).
+      p=$(cat "$dir/$n.pid" 2>/dev/null)
+      if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then continue; fi
+      (cd "$s" && exec /usr/sbin/clickhouse-server --config-file="$s/config.xml" >>"$s/log/stdout.log" 2>&1) &
+      echo $! >"$dir/$n.pid"
+    fi
+  done
+  if [ "$cmd" = start-servers ]; then
+    for n in "${names[@]}"; do
+      p=$(sed -n 's:.*<http_port>\([0-9]*\)</http_port>.*:\1:p' "$dir/$n/config.xml")
+      ok=0
+      for _ in $(seq 1 300); do
+        [ "$(curl -sf -m 2 "http://127.0.0.1:$p/?query=SELECT%201")" = 1 ] && { ok=1; break; }
+        sleep 0.1
+      done
+      [ $ok = 1 ] || { echo "server $n did not come back within 30 s" >&2; exit 1; }
+    done
+  fi
   exit 0
 fi
 [ "$cmd" = start ] || { echo "unknown command: $cmd" >&2; exit 2; }

@@ -1,0 +1,261 @@
+// clickhouse/search.cc
+#include "clickhouse/search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "clickhouse/schema.h"
+#include "clickhouse/sql.h"
+#include "core/time.h"
+
+namespace kamatama::clickhouse {
+
+namespace {
+
+std::string NewQueryId() {
+  static std::atomic<uint64_t> counter{0};
+  return fmt::format("kamatama-{}-{}-{}", ::getpid(), NowNanos(), counter.fetch_add(1));
+}
+
+// Watches `cancelled` while a statement runs; once set, asks every server to kill `query_id`
+// (the one that took the statement stops it and its parts on the other shards).
+class KillWatcher {
+ public:
+  KillWatcher(const Client& client, const std::atomic<bool>* cancelled, std::string query_id)
+      : client_(client), cancelled_(cancelled), query_id_(std::move(query_id)) {
+    if (cancelled_) thread_ = std::thread([this] { Run(); });
+  }
+  ~KillWatcher() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool killed() const { return killed_; }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!done_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return done_; });
+      if (done_ || !cancelled_->load()) continue;
+      lock.unlock();
+      killed_ = true;
+      std::string ignored;
+      for (const std::string& url : client_.options().urls)
+        (void)client_.ExecuteAt(url, fmt::format("KILL QUERY WHERE query_id = {} ASYNC", SqlString(query_id_)), &ignored);
+      return;
+    }
+  }
+  const Client& client_;
+  const std::atomic<bool>* cancelled_;
+  std::string query_id_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<bool> killed_{false};
+  std::thread thread_;
+};
+
+int Digit(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; }
+
+// Appends the character escaped by `text[*i]` (just after a backslash) and advances *i.
+void Unescape(std::string_view text, size_t* i, std::string* out) {
+  const char c = text[*i];
+  switch (c) {
+    case 'n': *out += '\n'; break;
+    case 't': *out += '\t'; break;
+    case 'r': *out += '\r'; break;
+    case '0': *out += '\0'; break;
+    case 'b': *out += '\b'; break;
+    case 'f': *out += '\f'; break;
+    case 'a': *out += '\a'; break;
+    case 'v': *out += '\v'; break;
+    case 'x':
+      if (*i + 2 < text.size() && Digit(text[*i + 1]) >= 0 && Digit(text[*i + 2]) >= 0) {
+        *out += static_cast<char>(Digit(text[*i + 1]) * 16 + Digit(text[*i + 2]));
+        *i += 2;
+        break;
+      }
+      *out += c;
+      break;
+    default: *out += c;  // \\ \' and any other character stand for themselves
+  }
+  ++*i;
+}
+
+std::vector<std::string_view> SplitTabs(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    size_t tab = line.find('\t', start);
+    out.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
+    if (tab == std::string_view::npos) return out;
+    start = tab + 1;
+  }
+}
+
+bool ParseInt64(std::string_view s, int64_t* v) {
+  if (s.empty()) return false;
+  bool neg = s[0] == '-';
+  uint64_t x = 0;
+  for (size_t i = neg ? 1 : 0; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    x = x * 10 + static_cast<uint64_t>(s[i] - '0');
+  }
+  *v = neg ? -static_cast<int64_t>(x) : static_cast<int64_t>(x);
+  return true;
+}
+
+//! One row of the events SELECT below as an event.
+Status EventOfRow(std::string_view line, Event* ev) {
+  const auto& cols = ColumnFields();
+  std::vector<std::string_view> f = SplitTabs(line);
+  if (f.size() != 3 + cols.size() + 2) return Status::Corruption("unexpected row from ClickHouse: " + std::string(line.substr(0, 200)));
+  if (!ParseInt64(f[0], &ev->timestamp_ns) || !ParseInt64(f[1], &ev->ingested_ns))
+    return Status::Corruption("unexpected time in a row from ClickHouse");
+  ev->original = UnescapeTsv(f[2]);
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (!f[3 + i].empty()) ev->Add(cols[i].field, UnescapeTsv(f[3 + i]));
+  }
+  std::vector<std::string> keys, values;
+  if (!ParseStringArray(f[3 + cols.size()], &keys) || !ParseStringArray(f[4 + cols.size()], &values) ||
+      keys.size() != values.size())
+    return Status::Corruption("unexpected key/value arrays in a row from ClickHouse");
+  for (size_t i = 0; i < keys.size(); ++i) ev->Set(keys[i], values[i]);
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string UnescapeTsv(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      ++i;
+      Unescape(text, &i, &out);
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+bool ParseStringArray(std::string_view text, std::vector<std::string>* out) {
+  out->clear();
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  size_t i = 1;
+  const size_t end = text.size() - 1;
+  while (i < end) {
+    if (text[i] != '\'') return false;
+    ++i;
+    std::string item;
+    for (;;) {
+      if (i >= end) return false;
+      if (text[i] == '\\' && i + 1 < end) {
+        ++i;
+        Unescape(text, &i, &item);
+      } else if (text[i] == '\'') {
+        ++i;
+        break;
+      } else {
+        item += text[i++];
+      }
+    }
+    out->push_back(std::move(item));
+    if (i < end) {
+      if (text[i] != ',') return false;
+      ++i;
+    }
+  }
+  return true;
+}
+
+Status RunQuery(const Client& client, const std::string& sql, const QueryLimits& limits, std::string* out) {
+  const std::string query_id = NewQueryId();
+  Settings settings = {{"query_id", query_id}};
+  if (limits.timeout_ns > 0)
+    settings.emplace_back("max_execution_time", std::to_string(std::max<int64_t>(1, (limits.timeout_ns + 999'999'999) / 1'000'000'000)));
+  if (limits.max_result_rows > 0) settings.emplace_back("max_result_rows", std::to_string(limits.max_result_rows));
+  Status s;
+  bool killed = false;
+  {
+    KillWatcher watcher(client, limits.cancelled, query_id);
+    s = client.Execute(sql, out, settings);
+    killed = watcher.killed();
+  }
+  if (killed)
+    return Status::Busy(fmt::format("the search was cancelled (the client went away); KILL QUERY sent for {}: {}", query_id,
+                                    s.ok() ? "it had finished" : s.message()));
+  // Code 159: TIMEOUT_EXCEEDED (max_execution_time); 396: TOO_MANY_ROWS_OR_BYTES (max_result_rows).
+  if (!s.ok() && (s.message().find("Code: 159") != std::string::npos || s.message().find("Code: 396") != std::string::npos))
+    return Status::ResourceExhausted("ClickHouse stopped the search at its limit: " + s.message());
+  return s;
+}
+
+Status SearchEvents(const Client& client, const std::string& where, size_t limit, const QueryLimits& limits,
+                    EventsAnswer* out) {
+  const std::string& db = client.options().database;
+  std::string answer;
+  if (Status s_ = RunQuery(client, fmt::format("SELECT count() FROM {}.events WHERE {} FORMAT TabSeparated", db, where), limits, &answer); !s_.ok()) return s_;
+  int64_t matched = 0;
+  if (!ParseInt64(std::string_view(answer).substr(0, answer.find('\n')), &matched))
+    return Status::Corruption("unexpected count from ClickHouse: " + answer.substr(0, 100));
+  out->matched = static_cast<uint64_t>(matched);
+  out->events.clear();
+  if (limit == 0 || matched == 0) return Status::OK();
+  std::string columns;
+  for (const ColumnField& c : ColumnFields()) columns += fmt::format(", {}", c.column);
+  if (Status s_ = RunQuery(client,
+                      fmt::format("SELECT ts_ns, ingested_ns, event_original{}, kv_keys, kv_values FROM {}.events WHERE {} "
+                                  "ORDER BY ts_ns DESC, node, seq LIMIT {} FORMAT TabSeparated",
+                                  columns, db, where, limit),
+                      limits, &answer); !s_.ok()) return s_;
+  std::string_view rest(answer);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    Event ev;
+    if (Status s_ = EventOfRow(line, &ev); !s_.ok()) return s_;
+    out->events.push_back(std::move(ev));
+  }
+  return Status::OK();
+}
+
+Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
+                  const QueryLimits& limits, query::Table* table, bool* complete) {
+  if (stage.aggs.empty()) return Status::InvalidArgument("`stats by` without an aggregate is not pushed down to ClickHouse yet");
+  std::string sql;
+  if (Status s_ = StatsSql(stage, where, client.options().database + ".events", &sql); !s_.ok()) return s_;
+  std::string answer;
+  if (Status s_ = RunQuery(client, fmt::format("{} LIMIT {} FORMAT TabSeparated", sql, max_groups + 1), limits, &answer); !s_.ok()) return s_;
+  table->columns.assign(stage.by.begin(), stage.by.end());
+  for (const query::Agg& a : stage.aggs) table->columns.push_back(a.name);
+  table->rows.clear();
+  std::string_view rest(answer);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    std::vector<std::string> row;
+    for (std::string_view f : SplitTabs(line)) row.push_back(UnescapeTsv(f));
+    if (row.size() != table->columns.size()) return Status::Corruption("unexpected stats row from ClickHouse");
+    table->rows.push_back(std::move(row));
+  }
+  *complete = table->rows.size() <= max_groups;
+  if (!*complete) table->rows.resize(max_groups);
+  std::sort(table->rows.begin(), table->rows.end());
+  return Status::OK();
+}
+
+}  // namespace kamatama::clickhouse

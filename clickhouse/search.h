@@ -1,0 +1,54 @@
+// clickhouse/search.h
+//! Searches and `stats` answered by the cluster (issue 26): the WHERE clause of clickhouse/sql.h
+//! run over the Distributed `events` table, with the limits and the cancellation of a search:
+//!  - max_execution_time from the search's deadline, max_result_rows as a safety net beside the
+//!    LIMIT the statement carries;
+//!  - every statement has a query_id; while it runs, a watcher looks at `cancelled` (the client
+//!    went away) and sends KILL QUERY for that id to every configured server.
+//! Events come back whole (`@timestamp`, `event.ingested`, `event.original`, the column fields,
+//! then the key/value arrays) and newest first. Thread-safe: calls share nothing.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clickhouse/client.h"
+#include "core/event.h"
+#include "core/status.h"
+#include "query/pipes.h"
+
+namespace kamatama::clickhouse {
+
+struct QueryLimits {
+  int64_t timeout_ns = 0;                        //!< 0 = none; else max_execution_time (rounded up, >= 1 s)
+  size_t max_result_rows = 0;                    //!< 0 = none
+  const std::atomic<bool>* cancelled = nullptr;  //!< set when the client went away
+};
+
+struct EventsAnswer {
+  std::vector<Event> events;  //!< newest first, at most `limit`
+  uint64_t matched = 0;       //!< every match (count() over the same WHERE)
+};
+
+//! The newest `limit` events matching `where` over `<database>.events`, and their total count.
+//! Busy when cancelled, ResourceExhausted when the server's time limit was reached.
+Status SearchEvents(const Client& client, const std::string& where, size_t limit, const QueryLimits& limits,
+                    EventsAnswer* out);
+
+//! A `stats ... by` stage (StatsSql) as a table with query::Aggregator's columns, groups sorted
+//! by their values; at most max_groups rows (*complete false when there were more).
+Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
+                  const QueryLimits& limits, query::Table* table, bool* complete);
+
+//! Runs `sql` with the limits and cancellation above (query_id, KILL QUERY). Exposed for tests.
+Status RunQuery(const Client& client, const std::string& sql, const QueryLimits& limits, std::string* out);
+
+//! A TabSeparated value with its backslash escapes undone (exposed for tests).
+std::string UnescapeTsv(std::string_view text);
+//! A TabSeparated Array(String) value as written (`['a','b\'c']`) as its elements.
+bool ParseStringArray(std::string_view text, std::vector<std::string>* out);
+
+}  // namespace kamatama::clickhouse

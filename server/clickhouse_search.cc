@@ -1,0 +1,73 @@
+// server/clickhouse_search.cc
+//! Issue 26: the members of Api that answer /api/v1/search from the ClickHouse cluster
+//! (store.backend: clickhouse). Pushed down: the filter (clickhouse::WhereSql) with the search's
+//! time range, newest `limit` events and their count, and a first `stats ... by` stage with
+//! count()/count(f)/dc(f) (clickhouse::StatsSql), later stages applied to its small table here.
+//! Anything else is refused with 400 naming what is not supported: the local store is only this
+//! node's spool, so answering from it would silently leave out other nodes' events.
+//! Limits: query.timeout as max_execution_time, query.max_limit / query.max_groups as row
+//! limits; a client that goes away gets its query killed (KILL QUERY by query_id).
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "clickhouse/search.h"
+#include "clickhouse/sql.h"
+#include "server/api.h"
+
+namespace kamatama::server {
+
+namespace {
+
+// The WHERE clause of q, narrowed to so's time range (the API's from/to).
+Status RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
+  if (Status s = clickhouse::WhereSql(q, where); !s.ok())
+    return Status::InvalidArgument("store.backend clickhouse: " + s.message());
+  const std::string time = clickhouse::TimeSql(query::TimeRange{so.from_ns, so.to_ns});
+  if (time != "1") *where = "(" + time + ") AND (" + *where + ")";
+  return Status::OK();
+}
+
+clickhouse::QueryLimits LimitsOf(const store::ScanOptions& so, size_t max_rows) {
+  clickhouse::QueryLimits lim;
+  if (so.deadline_ns > 0) lim.timeout_ns = std::max<int64_t>(1, so.deadline_ns - store::NowSteady());
+  lim.max_result_rows = max_rows;
+  lim.cancelled = so.cancelled;
+  return lim;
+}
+
+}  // namespace
+
+Status Api::RemoteScan(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res) {
+  std::string where;
+  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  clickhouse::EventsAnswer answer;
+  if (Status s = clickhouse::SearchEvents(*clickhouse_, where, so.limit, LimitsOf(so, so.limit + 1), &answer); !s.ok())
+    return s;
+  res->events = std::move(answer.events);
+  res->matched = answer.matched;
+  res->scanned = 0;  // the cluster does not say how many rows it read
+  res->complete = true;
+  return Status::OK();
+}
+
+Status Api::RemoteTable(const query::Pipeline& pipeline, const query::Query& q, const store::ScanOptions& so,
+                        query::Table* table, store::ScanResult* res, bool* groups_complete) {
+  const query::Stage& first = pipeline.stages[0];
+  if (first.kind != query::StageKind::kStats)
+    return Status::InvalidArgument(
+        "store.backend clickhouse: only `stats count()/count(field)/dc(field) by ...` is pushed down to the cluster "
+        "yet, as the first pipe; other pipes need it before them");
+  std::string where;
+  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  const size_t max_groups = cfg_.query.max_groups;
+  Status s = clickhouse::StatsTable(*clickhouse_, first, where, max_groups, LimitsOf(so, max_groups + 1), table,
+                                    groups_complete);
+  if (s.code() == Status::Code::kInvalidArgument && s.message().find("pushed down") != std::string::npos)
+    return Status::InvalidArgument("store.backend clickhouse: " + s.message());
+  if (!s.ok()) return s;
+  res->complete = true;
+  return query::ApplyStages(pipeline.stages, 1, table);
+}
+
+}  // namespace kamatama::server
