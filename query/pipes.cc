@@ -419,7 +419,7 @@ uint64_t GroupHash(std::string_view k) {
     h ^= h >> 29;
   }
   uint64_t w = 0;
-  std::memcpy(&w, k.data() + i, k.size() - i);
+  if (i < k.size()) std::memcpy(&w, k.data() + i, k.size() - i);  // an empty key may have no data
   h ^= w;
   h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
   h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
@@ -530,30 +530,28 @@ struct Aggregator::Impl {
     hot[static_cast<size_t>(g)] += n;
   }
   static uint64_t HashKey(std::string_view k) { return GroupHash(k); }
-  void Defer(uint64_t h) {
-    if (!slots.empty()) __builtin_prefetch(&slots[h & (slots.size() - 1)]);
+  // The ring's next free slot, counting its oldest entry first when the ring is full.
+  Pending& NextSlot() {
     if (ring_n == kRing) {
       Pending& old = ring[ring_head];
       Count(old.key, old.h);
       ring_head = (ring_head + 1) % kRing;
       --ring_n;
     }
-    Pending& p = ring[(ring_head + ring_n) % kRing];
+    return ring[(ring_head + ring_n) % kRing];
+  }
+  void Defer(uint64_t h) {
+    if (!slots.empty()) __builtin_prefetch(&slots[h & (slots.size() - 1)]);
+    Pending& p = NextSlot();
     p.h = h;
     p.key.swap(key);
     ++ring_n;
   }
   // Defer for a group of one field's value: the key is written straight into the ring.
   void DeferValue(std::string_view v) {
-    if (ring_n == kRing) {
-      Pending& old = ring[ring_head];
-      Count(old.key, old.h);
-      ring_head = (ring_head + 1) % kRing;
-      --ring_n;
-    }
-    Pending& p = ring[(ring_head + ring_n) % kRing];
+    Pending& p = NextSlot();
     p.key.resize(v.size() + 1);
-    std::memcpy(p.key.data(), v.data(), v.size());
+    if (!v.empty()) std::memcpy(p.key.data(), v.data(), v.size());  // an empty value may have no data
     p.key.back() = '\x1f';
     p.h = HashKey(p.key);
     if (!slots.empty()) __builtin_prefetch(&slots[p.h & (slots.size() - 1)]);
