@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -292,11 +293,21 @@ struct Builder {
   int64_t last_append_ns = 0;
 };
 
+// A builder being encoded into a block by the sealer thread (issue 24: the writer thread spent
+// most of its time in EncodeBlock). `done` and `blk` are guarded by Impl::seal_mu until done.
+struct SealJob {
+  uint64_t id = 0;
+  std::shared_ptr<Builder> builder;
+  EncodedBlock blk;
+  bool done = false;
+};
+
 struct Sealed {
   int64_t day;
   uint64_t block_id;
   std::shared_ptr<Builder> builder;  // its events stay searchable until the block is committed
-  BlockHeader header;
+  std::shared_ptr<SealJob> job;      // the encoding; its keys join the batch once it is done
+  bool in_batch = false;             // its keys are in `batch` (writer thread)
 };
 
 class BlockRow final : public FieldAccessor {
@@ -529,7 +540,14 @@ class Store::Impl {
   // Writer-thread state.
   rocksdb::WriteBatch batch;
   uint64_t next_seq = 1;
-  std::vector<Sealed> sealing;  // sealed in the current batch, not yet committed
+  // The sealer thread (issue 24): encodes full builders while the writer appends the next
+  // events. At most kMaxSealJobs wait or run; the writer waits for room (back-pressure).
+  static constexpr size_t kMaxSealJobs = 2;
+  std::thread sealer;
+  std::mutex seal_mu;
+  std::condition_variable seal_cv, seal_done_cv;
+  std::deque<std::shared_ptr<SealJob>> seal_jobs;  // FIFO; a job leaves once encoded
+  bool seal_stop = false;
   bool unsynced = false;
 
   // Held shared by every reader of `db` outside the writer thread (scans, backups) and
@@ -551,9 +569,13 @@ class Store::Impl {
   ~Impl() {
     warm_stop = true;
     if (warm_thread.joinable()) warm_thread.join();
-    if (!db) return;
+    if (!db) {
+      StopSealer();
+      return;
+    }
     (void)SealAll();
     (void)CommitBatch(true);
+    StopSealer();
     // Flush every memtable so the write-ahead log files can be deleted: a clean stop leaves
     // only compressed table files behind and the next start has nothing to replay.
     std::vector<rocksdb::ColumnFamilyHandle*> cfs{pending_cf};
@@ -753,33 +775,103 @@ class Store::Impl {
     return Status::OK();
   }
 
-  // Encodes a builder into a block in the batch and moves it to `sealing` (writer thread).
-  Status Seal(int64_t day) {
+  // Hands a builder to the sealer thread and moves it to `sealed`, where its events stay
+  // searchable until the block is committed (writer thread). With `wait`, returns once every
+  // queued block is encoded, so that the next CommitBatch writes them all.
+  Status Seal(int64_t day, bool wait = true) {
     std::shared_ptr<Builder> b;
     {
       std::lock_guard lock(mu);
       auto it = builders.find(day);
-      if (it == builders.end() || it->second->events.empty()) return Status::OK();
+      if (it == builders.end() || it->second->events.empty()) {
+        if (wait) WaitSealJobs();
+        return Status::OK();
+      }
       b = it->second;
     }
     std::shared_ptr<Partition> p;
-    KMT_RETURN(PartitionFor(day, &p));
-    std::vector<const Event*> evs;
-    evs.reserve(b->events.size());
-    for (const auto& e : b->events) evs.push_back(&e);
-    EncodedBlock blk;
-    uint64_t id = b->max_seq;
-    EncodeBlock(id, evs, &blk);
-    batch.Put(p->cf, BlockKey(id, KeyKind::kHeader), blk.header_value);
-    batch.Put(p->cf, FilterKey(id), blk.filter);
-    batch.Put(p->cf, BlockKey(id, KeyKind::kTimes), blk.times);
-    if (!blk.frame_filters.empty()) batch.Put(p->cf, BlockKey(id, KeyKind::kFrameFilters), blk.frame_filters);
-    batch.Put(p->cf, BlockKey(id, KeyKind::kRowColumns), blk.row_columns);
-    for (const auto& [name, data] : blk.columns) batch.Put(p->cf, BlockKey(id, KeyKind::kColumn, name), data);
-    batch.DeleteRange(pending_cf, PendingKey(day, 0), PendingKey(day, b->max_seq + 1));
-    std::lock_guard lock(mu);
-    builders.erase(day);
-    sealed.push_back(Sealed{day, id, b, std::move(blk.header)});
+    KMT_RETURN(PartitionFor(day, &p));  // the column family is created on the writer thread
+    auto job = std::make_shared<SealJob>();
+    job->id = b->max_seq;
+    job->builder = b;
+    {
+      std::lock_guard lock(mu);
+      builders.erase(day);
+      sealed.push_back(Sealed{day, job->id, b, job});
+    }
+    {
+      std::unique_lock lock(seal_mu);
+      if (!sealer.joinable()) sealer = std::thread([this] { SealLoop(); });
+      seal_done_cv.wait(lock, [&] { return seal_jobs.size() < kMaxSealJobs; });
+      seal_jobs.push_back(job);
+    }
+    seal_cv.notify_one();
+    if (wait) WaitSealJobs();
+    return Status::OK();
+  }
+
+  void SealLoop() {
+    for (;;) {
+      std::shared_ptr<SealJob> job;
+      {
+        std::unique_lock lock(seal_mu);
+        seal_cv.wait(lock, [&] { return seal_stop || !seal_jobs.empty(); });
+        if (seal_jobs.empty()) return;
+        job = seal_jobs.front();
+      }
+      // The builder left `builders`: nobody appends to it any more, scans only read it.
+      std::vector<const Event*> evs;
+      evs.reserve(job->builder->events.size());
+      for (const auto& e : job->builder->events) evs.push_back(&e);
+      EncodedBlock blk;
+      EncodeBlock(job->id, evs, &blk);
+      {
+        std::lock_guard lock(seal_mu);
+        job->blk = std::move(blk);
+        job->done = true;
+        seal_jobs.pop_front();
+      }
+      seal_done_cv.notify_all();
+    }
+  }
+
+  void WaitSealJobs() {
+    std::unique_lock lock(seal_mu);
+    seal_done_cv.wait(lock, [&] { return seal_jobs.empty(); });
+  }
+
+  void StopSealer() {
+    {
+      std::lock_guard lock(seal_mu);
+      seal_stop = true;
+    }
+    seal_cv.notify_all();
+    if (sealer.joinable()) sealer.join();
+  }
+
+  // Puts the encoded blocks into the batch, oldest first, with the deletion of their pending
+  // rows (writer thread; only it changes `sealed`, so reading it needs no lock). A block whose
+  // encoding is still running waits for a later commit, and so do the blocks after it.
+  Status AddEncodedBlocks() {
+    for (auto& sb : sealed) {
+      if (sb.in_batch) continue;
+      {
+        std::lock_guard lock(seal_mu);
+        if (!sb.job->done) break;
+      }
+      std::shared_ptr<Partition> p;
+      KMT_RETURN(PartitionFor(sb.day, &p));
+      const EncodedBlock& blk = sb.job->blk;
+      const uint64_t id = sb.block_id;
+      batch.Put(p->cf, BlockKey(id, KeyKind::kHeader), blk.header_value);
+      batch.Put(p->cf, FilterKey(id), blk.filter);
+      batch.Put(p->cf, BlockKey(id, KeyKind::kTimes), blk.times);
+      if (!blk.frame_filters.empty()) batch.Put(p->cf, BlockKey(id, KeyKind::kFrameFilters), blk.frame_filters);
+      batch.Put(p->cf, BlockKey(id, KeyKind::kRowColumns), blk.row_columns);
+      for (const auto& [name, data] : blk.columns) batch.Put(p->cf, BlockKey(id, KeyKind::kColumn, name), data);
+      batch.DeleteRange(pending_cf, PendingKey(sb.day, 0), PendingKey(sb.day, id + 1));
+      sb.in_batch = true;
+    }
     return Status::OK();
   }
 
@@ -789,11 +881,17 @@ class Store::Impl {
       std::lock_guard lock(mu);
       for (auto& [d, b] : builders) days.push_back(d);
     }
-    for (int64_t d : days) KMT_RETURN(Seal(d));
+    for (int64_t d : days) KMT_RETURN(Seal(d, false));
+    WaitSealJobs();
     return Status::OK();
   }
 
+  // A synced commit first waits for the blocks being encoded, so that it leaves nothing in
+  // flight (tests, HTTP and RELP batches, Close); an unsynced one (TCP and UDP syslog) writes the
+  // blocks already encoded and leaves the others to a later commit.
   Status CommitBatch(bool sync) {
+    if (sync) WaitSealJobs();
+    KMT_RETURN(AddEncodedBlocks());
     if (batch.Count() == 0) {
       return sync ? SyncIfNeeded() : Status::OK();
     }
@@ -811,18 +909,22 @@ class Store::Impl {
     outbox_bytes += pending_outbox_bytes;
     pending_outbox_events = pending_outbox_bytes = 0;
     std::lock_guard lock(mu);
+    size_t written = 0;
     for (auto& sb : sealed) {
+      if (!sb.in_batch) break;
+      ++written;
+      BlockHeader& header = sb.job->blk.header;
       auto it = partitions.find(sb.day);
-      known_fields.insert(sb.header.columns.begin(), sb.header.columns.end());
+      known_fields.insert(header.columns.begin(), header.columns.end());
       if (it == partitions.end()) continue;
       // After a reopen (full disk) the write-ahead log may already have held this batch.
       auto& blocks = it->second->blocks;
-      auto at = std::lower_bound(blocks.begin(), blocks.end(), sb.header.id,
+      auto at = std::lower_bound(blocks.begin(), blocks.end(), header.id,
                                  [](const BlockHeader& h, uint64_t id) { return h.id < id; });
-      if (at != blocks.end() && at->id == sb.header.id) continue;
-      blocks.push_back(std::move(sb.header));
+      if (at != blocks.end() && at->id == header.id) continue;
+      blocks.push_back(std::move(header));
     }
-    sealed.clear();
+    sealed.erase(sealed.begin(), sealed.begin() + static_cast<long>(written));
     return Status::OK();
   }
 
@@ -865,6 +967,7 @@ class Store::Impl {
   static constexpr char kRetentionCutKey[] = "kamatama.retention_cut";
 
   Status DropDaysBefore(int64_t first_kept_day, std::vector<Store::DroppedDay>* out) {
+    WaitSealJobs();  // every sealed block is written before a day is dropped
     KMT_RETURN(CommitBatch(false));
     std::vector<std::shared_ptr<Partition>> victims;
     std::vector<std::pair<int64_t, std::shared_ptr<Builder>>> builder_days;
@@ -1010,7 +1113,7 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
             other.builder.reset();
           }
         }
-        KMT_RETURN(m.Seal(victim));
+        KMT_RETURN(m.Seal(victim, /*wait=*/false));
       }
       std::lock_guard lock(m.mu);
       auto& slot = m.builders[day];
@@ -1044,7 +1147,7 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
     }
     if (b.events.size() >= m.opt.block_max_events || b.bytes >= m.opt.block_max_bytes) {
       flush_group(g);  // before the seal's range delete of this day's pending rows
-      KMT_RETURN(m.Seal(day));
+      KMT_RETURN(m.Seal(day, /*wait=*/false));
       g.builder.reset();
     }
   }

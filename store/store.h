@@ -132,7 +132,9 @@ class Store {
   //! Adds events (and their raw records, same order) to the current write batch; *expired counts
   //! events dropped because retention already removed their day. Durable after Commit.
   Status Append(std::vector<Event>* events, const std::vector<RawRecord>& raws, uint64_t* expired);
-  //! Writes the batch; with sync the WAL is fsynced before returning.
+  //! Writes the batch; with sync the WAL is fsynced before returning. Full blocks are encoded
+  //! on a sealer thread meanwhile (their events stay searchable from memory and durable as
+  //! pending rows): an unsynced commit writes those already encoded, a synced one waits for all.
   Status Commit(bool sync);
   //! Fsyncs the WAL if anything was written since the last sync.
   Status SyncWal();
