@@ -406,8 +406,7 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
     const Event* ev = events[r];
     if (frame_rows && r % frame_rows == 0) frame_starts.push_back(hashes.size());
     cols[0][r] = &ev->original;
-    AddTokenHashes(ev->original, &hashes);
-    AddIndexedTokenHashes(ev->original, &out->tokens);
+    HashTokensLower(ev->original, &hashes, kIndexedTokenMin, &out->tokens);
     for (size_t j = 0; j < ev->fields.size(); ++j) {
       const auto& f = ev->fields[j];
       cols[field_cols[r][j]][r] = &f.second;
@@ -416,8 +415,7 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
           (f.second.size() == ev->original.size() ||
            !IsTokenByte(ev->original[ev->original.size() - f.second.size() - 1])))
         continue;
-      AddTokenHashes(f.second, &hashes);
-      AddIndexedTokenHashes(f.second, &out->tokens);
+      HashTokensLower(f.second, &hashes, kIndexedTokenMin, &out->tokens);
     }
   }
   // Row columns: the distinct column sets (a source's events share one), then each row's set.

@@ -84,6 +84,29 @@ TEST(TokenIndex, NeverLosesABlockOfAToken) {
   EXPECT_FALSE(TokenIndex::Parse(std::string("\x09", 1), &bad).ok());
 }
 
+// The indexed hashes that sealing takes from the tokenizer's one pass are exactly those of the
+// tokens IsIndexedToken picks (what a search looks up), on random text with every byte class.
+TEST(TokenIndex, SealingIndexesExactlyTheIndexedTokens) {
+  std::mt19937 rng(11);
+  const std::string alphabet = "aZ_09.-x= \xc3\xa9Q7..--";
+  size_t indexed_seen = 0;
+  for (int n = 0; n < 3000; ++n) {
+    std::string text;
+    const size_t len = rng() % 60;
+    for (size_t i = 0; i < len; ++i) text.push_back(alphabet[rng() % alphabet.size()]);
+    std::vector<uint64_t> all, indexed, expected;
+    HashTokensLower(text, &all, store::kIndexedTokenMin, &indexed);
+    ForEachToken(text, [&](std::string_view t) {
+      if (store::IsIndexedToken(t)) expected.push_back(HashTokenLower(t));
+    });
+    std::sort(indexed.begin(), indexed.end());
+    std::sort(expected.begin(), expected.end());
+    ASSERT_EQ(indexed, expected) << text;
+    indexed_seen += indexed.size();
+  }
+  EXPECT_GT(indexed_seen, 1000u);
+}
+
 const int64_t kDay0 = *ParseRfc3339("2026-11-20T00:00:00Z");
 constexpr int kDays = 3, kPerDay = 3000, kBlockRows = 300;  // 10 blocks a day, 2 frames each
 const std::string kHash = "5f1b2c3d4e5f60718293a4b5c6d7e8f9";
