@@ -23,19 +23,6 @@ using store::TokenIndexBuilder;
 
 namespace {
 
-class QueryFilter final : public RowFilter {
- public:
-  explicit QueryFilter(std::string_view text) : q_(std::get<query::Query>(query::Query::Parse(text))) {}
-  bool MayMatch(const TokenFilter& has) const override { return q_.MayMatch(has); }
-  BlockAnswer Answer(const TokenFilter& has) const override { return q_.Answer(has); }
-  bool Matches(const FieldAccessor& row) const override { return q_.Matches(row); }
-  const std::vector<std::string>& ReferencedFields() const override { return q_.ReferencedFields(); }
-  const std::vector<std::string>& RequiredText() const override { return q_.RequiredText(); }
-
- private:
-  query::Query q_;
-};
-
 // Blocks of random token hashes, some sharing a fingerprint (high 32 bits) on purpose; the index
 // built over them, with a stored round trip halfway, must name every block of every token.
 TEST(TokenIndex, NeverLosesABlockOfAToken) {
@@ -182,7 +169,8 @@ class TokenIndexStore : public ::testing::Test {
     uint64_t pruned_by_index = 0;
   };
   Answer Ask(const std::string& q, bool index, bool filters = true) {
-    QueryFilter f(q);
+    const query::Query parsed = std::get<query::Query>(query::Query::Parse(q));
+    const query::QueryFilter f(parsed);
     ScanOptions so;
     so.limit = 10000;
     so.use_token_index = index;
