@@ -5,7 +5,7 @@
 //! merged; a plain filter counted with limit 0), `--runs` times. For instruction counts
 //! (`valgrind --tool=callgrind --toggle-collect='kamatama::store::Store::Scan*'`) and quick A/B
 //! timings on a copy of a store that kmt_ingest_bench built.
-//! Usage: kmt_query_bench [--runs N] [--threads T] [--limit L] [--cache-mb M] [--per-row] DATA_DIR QUERY
+//! Usage: kmt_query_bench [--runs N] [--threads T] [--limit L] [--cache-mb M] [--per-row] [--no-token-index] DATA_DIR QUERY
 //! --cache-mb: the block cache (256 as the server's default; a small one makes a small store read
 //! like a large one). --per-row: aggregations get every row through visit_worker (no batches), the
 //! way before RowBatch, for A/B.
@@ -31,7 +31,7 @@ using namespace kamatama;
 namespace {
 
 int Usage() {
-  fmt::print(stderr, "usage: kmt_query_bench [--runs N] [--threads T] [--limit L] [--cache-mb M] [--per-row] DATA_DIR QUERY\n");
+  fmt::print(stderr, "usage: kmt_query_bench [--runs N] [--threads T] [--limit L] [--cache-mb M] [--per-row] [--no-token-index] DATA_DIR QUERY\n");
   return 2;
 }
 
@@ -89,7 +89,7 @@ Status RunOnce(const store::Store& st, const query::Pipeline& p, const query::Qu
 
 int main(int argc, char** argv) {
   size_t runs = 5, limit = 0, cache_mb = 256;
-  bool per_row = false;
+  bool per_row = false, token_index = true;
   unsigned threads = 0;
   std::vector<std::string> pos;
   for (int i = 1; i < argc; ++i) {
@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
     else if (a == "--limit" && i + 1 < argc) limit = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--cache-mb" && i + 1 < argc) cache_mb = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--per-row") per_row = true;
+    else if (a == "--no-token-index") token_index = false;  // issue 24: the days' token indexes unused, for A/B
     else pos.push_back(a);
   }
   if (pos.size() != 2) return Usage();
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
   store::ScanOptions so;
   so.limit = limit;
   so.parallelism = threads;
+  so.use_token_index = token_index;
   so.from_ns = std::max(so.from_ns, q.TimeBounds().from_ns);
   so.to_ns = std::min(so.to_ns, q.TimeBounds().to_ns);
   std::vector<double> ms;

@@ -51,7 +51,14 @@ uint64_t HashTokenLower(std::string_view token) {
   return FinishHash(h);
 }
 
-void HashTokensLower(std::string_view text, std::vector<uint64_t>* out) {
+namespace {
+// A byte that makes a token tell rows apart (HashTokensLower's `indexed`): a letter, '_' or non-ASCII.
+constexpr bool Distinctive(uint16_t k) { return (k >= 'a' && k <= 'z') || k == '_' || (k >= 0x80 && k < kSep); }
+
+// HashTokensLower; with kIndexed, hashes of tokens of at least indexed_min bytes holding a
+// distinctive byte also go to *indexed (their length and bytes are followed in the same pass).
+template <bool kIndexed>
+void HashTokens(std::string_view text, std::vector<uint64_t>* out, size_t indexed_min, std::vector<uint64_t>* indexed) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t i = 0;
@@ -62,16 +69,34 @@ void HashTokensLower(std::string_view text, std::vector<uint64_t>* out) {
     // byte (trailing separators trimmed) when a separator comes before that byte.
     uint64_t word = kFnvOffset, run = kFnvOffset, run_to_last_word = 0;
     bool in_word = false, after_sep = false, compound = false;
+    const size_t run_begin = i;
+    size_t word_begin = i, run_end = i;
+    bool word_distinct = false, run_distinct = false;
+    auto end_word = [&](size_t end) {
+      const uint64_t h = FinishHash(word);
+      out->push_back(h);
+      if constexpr (kIndexed) {
+        if (word_distinct && end - word_begin >= indexed_min) indexed->push_back(h);
+      }
+    };
     for (; i < n; ++i) {
       const uint16_t k = kClasses.of[p[i]];
       if (k < kSep) {
+        if constexpr (kIndexed) {
+          if (!in_word) {
+            word_begin = i;
+            word_distinct = false;
+          }
+          if (Distinctive(k)) word_distinct = run_distinct = true;
+          run_end = i + 1;
+        }
         word = (word ^ k) * kFnvPrime;
         run = (run ^ k) * kFnvPrime;
         run_to_last_word = run;
         in_word = true;
         compound |= after_sep;
       } else if (k == kSep) {
-        if (in_word) out->push_back(FinishHash(word));
+        if (in_word) end_word(i);
         word = kFnvOffset;
         in_word = false;
         run = (run ^ p[i]) * kFnvPrime;
@@ -80,9 +105,23 @@ void HashTokensLower(std::string_view text, std::vector<uint64_t>* out) {
         break;
       }
     }
-    if (in_word) out->push_back(FinishHash(word));
-    if (compound) out->push_back(FinishHash(run_to_last_word));
+    if (in_word) end_word(i);
+    if (compound) {
+      const uint64_t h = FinishHash(run_to_last_word);
+      out->push_back(h);
+      if constexpr (kIndexed) {
+        if (run_distinct && run_end - run_begin >= indexed_min) indexed->push_back(h);
+      }
+    }
   }
+}
+}  // namespace
+
+void HashTokensLower(std::string_view text, std::vector<uint64_t>* out) { HashTokens<false>(text, out, 0, nullptr); }
+
+void HashTokensLower(std::string_view text, std::vector<uint64_t>* out, size_t indexed_min,
+                     std::vector<uint64_t>* indexed) {
+  HashTokens<true>(text, out, indexed_min, indexed);
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -29,6 +29,10 @@ uint64_t HashTokenLower(std::string_view token);
 //! once per occurrence; the order may differ from ForEachToken's), in one pass over the bytes with
 //! no lowercased copies: a compound's hash and its words' hashes are computed side by side.
 void HashTokensLower(std::string_view text, std::vector<uint64_t>* out);
+//! The same, and the hashes of the tokens of at least `indexed_min` bytes holding a letter, '_' or
+//! a non-ASCII byte also to *indexed (the day's token index, store/token_index.h), in the same pass.
+void HashTokensLower(std::string_view text, std::vector<uint64_t>* out, size_t indexed_min,
+                     std::vector<uint64_t>* indexed);
 
 //! Case-insensitive (ASCII) equality.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

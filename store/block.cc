@@ -1,5 +1,6 @@
 // store/block.cc
 #include "store/block.h"
+#include "store/token_index.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -397,14 +398,15 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
   }
   // Columns and tokens.
   std::vector<uint64_t> hashes;
-  hashes.reserve(value_bytes / 3);  // ~one token per 4-5 bytes: no regrowth
+  hashes.reserve(value_bytes / 3);
+  out->tokens.clear();  // ~one token per 4-5 bytes: no regrowth
   std::vector<std::vector<const std::string*>> cols(names.size(), std::vector<const std::string*>(events.size()));
   std::vector<size_t> frame_starts;  // index in `hashes` of each frame's first hash
   for (size_t r = 0; r < events.size(); ++r) {
     const Event* ev = events[r];
     if (frame_rows && r % frame_rows == 0) frame_starts.push_back(hashes.size());
     cols[0][r] = &ev->original;
-    AddTokenHashes(ev->original, &hashes);
+    HashTokensLower(ev->original, &hashes, kIndexedTokenMin, &out->tokens);
     for (size_t j = 0; j < ev->fields.size(); ++j) {
       const auto& f = ev->fields[j];
       cols[field_cols[r][j]][r] = &f.second;
@@ -413,7 +415,7 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
           (f.second.size() == ev->original.size() ||
            !IsTokenByte(ev->original[ev->original.size() - f.second.size() - 1])))
         continue;
-      AddTokenHashes(f.second, &hashes);
+      HashTokensLower(f.second, &hashes, kIndexedTokenMin, &out->tokens);
     }
   }
   // Row columns: the distinct column sets (a source's events share one), then each row's set.
@@ -465,6 +467,9 @@ void EncodeBlock(uint64_t id, const std::vector<const Event*>& events, EncodedBl
     hashes.swap(frames_distinct);
   }
   out->filter = TokenBloom::Build(&hashes);
+  // The indexed tokens (store/token_index.h), distinct, for the day's token index.
+  std::sort(out->tokens.begin(), out->tokens.end());
+  out->tokens.erase(std::unique(out->tokens.begin(), out->tokens.end()), out->tokens.end());
   out->columns.clear();
   for (size_t c = 0; c < names.size(); ++c) {
     h.columns.emplace_back(names[c]);

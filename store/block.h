@@ -79,6 +79,7 @@ struct EncodedBlock {
   std::string row_columns;    //!< see ColumnsOfRows
   std::string times;
   std::vector<std::pair<std::string, std::string>> columns;  // name, encoded column
+  std::vector<uint64_t> tokens;  //!< the distinct indexed token hashes (store/token_index.h), not stored
 };
 
 //! Encodes events (all of one day) into a block with the given id.

@@ -33,6 +33,7 @@
 #include "core/varint.h"
 #include "store/block.h"
 #include "store/state_files.h"
+#include "store/token_index.h"
 
 #define KMT_RETURN(expr)     \
   do {                       \
@@ -276,6 +277,11 @@ struct Partition {
   std::mutex filters_mu;                     // guards filters and filters_tried_at
   std::shared_ptr<const FilterSet> filters;  // null until a search needs them (or if refused)
   size_t filters_tried_at = 0;               // block count at the last load attempt (0: none)
+  // issue 24: the day's token index, read when a search first needs it and again once 16 more
+  // blocks were sealed (null: none stored, or unreadable: the filters decide). See IndexOf.
+  std::mutex index_mu;
+  std::shared_ptr<const TokenIndex> index;
+  size_t index_tried_at = 0;  // block count at the last read (0: never read)
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* cf = nullptr;
   // Ascending id. A deque: appending never moves existing headers, so a scan may point at them
@@ -509,6 +515,22 @@ class Store::Impl {
     return set;
   }
 
+  //! The partition's token index (issue 24), read again once 16 blocks more than at the last read
+  //! (at the next new block while there is none).
+  std::shared_ptr<const TokenIndex> IndexOf(Partition* p, size_t blocks) {
+    std::lock_guard lock(p->index_mu);
+    const size_t tried = p->index_tried_at;
+    if (tried && (blocks == tried || (p->index && blocks < tried + 16))) return p->index;
+    p->index_tried_at = std::max<size_t>(blocks, 1);
+    rocksdb::PinnableSlice v;
+    auto s = db->Get(rocksdb::ReadOptions(), p->cf, rocksdb::Slice(kTokenIndexKey.data(), kTokenIndexKey.size()), &v);
+    if (!s.ok()) return p->index;
+    auto idx = std::make_shared<TokenIndex>();
+    if (!TokenIndex::Parse(std::string_view(v.data(), v.size()), idx.get()).ok()) return p->index;
+    p->index = std::move(idx);
+    return p->index;
+  }
+
   // Loads the filters of the newest days, one day at a time, until the budget is full (each
   // day is looked up again under the locks: a reopen after a full disk replaces the partitions).
   std::thread warm_thread;
@@ -548,6 +570,11 @@ class Store::Impl {
   std::condition_variable seal_cv, seal_done_cv;
   std::deque<std::shared_ptr<SealJob>> seal_jobs;  // FIFO; a job leaves once encoded
   bool seal_stop = false;
+  struct DayIndex {  // issue 24
+    TokenIndexBuilder builder;
+    int64_t last_block_ns = 0;  // when it last got a block
+  };
+  std::map<int64_t, std::unique_ptr<DayIndex>> index_builders;  // by day
   bool unsynced = false;
 
   // Held shared by every reader of `db` outside the writer thread (scans, backups) and
@@ -835,6 +862,12 @@ class Store::Impl {
     }
   }
 
+  // Waits for the sealer and puts every encoded block into the batch (writer thread).
+  Status DrainSealed() {
+    WaitSealJobs();
+    return AddEncodedBlocks();
+  }
+
   void WaitSealJobs() {
     std::unique_lock lock(seal_mu);
     seal_done_cv.wait(lock, [&] { return seal_jobs.empty(); });
@@ -869,6 +902,7 @@ class Store::Impl {
       if (!blk.frame_filters.empty()) batch.Put(p->cf, BlockKey(id, KeyKind::kFrameFilters), blk.frame_filters);
       batch.Put(p->cf, BlockKey(id, KeyKind::kRowColumns), blk.row_columns);
       for (const auto& [name, data] : blk.columns) batch.Put(p->cf, BlockKey(id, KeyKind::kColumn, name), data);
+      if (opt.token_index) KMT_RETURN(IndexBlock(p.get(), sb.day, id, blk.tokens));
       batch.DeleteRange(pending_cf, PendingKey(sb.day, 0), PendingKey(sb.day, id + 1));
       sb.in_batch = true;
     }
@@ -882,9 +916,71 @@ class Store::Impl {
       for (auto& [d, b] : builders) days.push_back(d);
     }
     for (int64_t d : days) KMT_RETURN(Seal(d, false));
-    WaitSealJobs();
+    KMT_RETURN(DrainSealed());  // every block in the batch and in its day's index
+    return FlushIndexes(0, 0);
+  }
+
+  // ---- issue 24: the days' token indexes (store/token_index.h) ----
+  // A day's index is rewritten whole in the batch of the block that brings it up to date: every
+  // 16 blocks at first, then every third more (a day of 160 blocks is written about 7 times, ~2.5x
+  // its final size in all), and when the day goes quiet (FlushIndexes). A crash loses at most
+  // the blocks since the last write from it (they are pruned by their filters).
+  Status IndexBlock(Partition* p, int64_t day, uint64_t id, const std::vector<uint64_t>& tokens) {
+    auto& d = index_builders[day];
+    if (!d) {
+      // Days written to at once are few; beyond kOpenIndexes the least recent one is written.
+      if (index_builders.size() > kOpenIndexes) {
+        auto lru = index_builders.end();
+        for (auto it = index_builders.begin(); it != index_builders.end(); ++it) {
+          if (it->first != day && it->second && (lru == index_builders.end() || it->second->last_block_ns < lru->second->last_block_ns))
+            lru = it;
+        }
+        if (lru != index_builders.end()) FlushIndex(lru);
+      }
+      d = std::make_unique<DayIndex>();
+      rocksdb::PinnableSlice v;
+      auto s = db->Get(rocksdb::ReadOptions(), p->cf, rocksdb::Slice(kTokenIndexKey.data(), kTokenIndexKey.size()), &v);
+      if (s.ok() && !TokenIndexBuilder::FromIndex(std::string_view(v.data(), v.size()), &d->builder).ok())
+        d->builder = TokenIndexBuilder();  // unreadable: a new index covers the new blocks
+      else if (!s.ok() && !s.IsNotFound()) return FromRocks(s);
+    }
+    TokenIndexBuilder& b = d->builder;
+    b.AddBlock(id, tokens);
+    d->last_block_ns = NowNanos();
+    if (b.pending_blocks() >= std::max<size_t>(16, b.blocks() / 3))
+      batch.Put(p->cf, rocksdb::Slice(kTokenIndexKey.data(), kTokenIndexKey.size()), b.Encode());
     return Status::OK();
   }
+  // Writes the indexes of days without an open builder that got no block for idle_ns (every
+  // such day if 0) and forgets them.
+  Status FlushIndexes(int64_t now_ns, int64_t idle_ns) {
+    for (auto it = index_builders.begin(); it != index_builders.end();) {
+      bool open = idle_ns != 0 && now_ns - it->second->last_block_ns < idle_ns;
+      if (!open) {
+        std::lock_guard lock(mu);
+        open = builders.count(it->first) > 0;
+      }
+      if (open) {
+        ++it;
+        continue;
+      }
+      it = FlushIndex(it);
+    }
+    return Status::OK();
+  }
+  static constexpr size_t kOpenIndexes = 3;
+  // Writes a day's index into the batch if it has blocks not written yet, and forgets it.
+  std::map<int64_t, std::unique_ptr<DayIndex>>::iterator FlushIndex(std::map<int64_t, std::unique_ptr<DayIndex>>::iterator it) {
+    std::shared_ptr<Partition> p;
+    {
+      std::lock_guard lock(mu);
+      if (auto found = partitions.find(it->first); found != partitions.end()) p = found->second;
+    }
+    if (p && it->second->builder.pending_blocks())
+      batch.Put(p->cf, rocksdb::Slice(kTokenIndexKey.data(), kTokenIndexKey.size()), it->second->builder.Encode());
+    return index_builders.erase(it);
+  }
+  // ---- end issue 24 ----
 
   // A synced commit first waits for the blocks being encoded, so that it leaves nothing in
   // flight (tests, HTTP and RELP batches, Close); an unsynced one (TCP and UDP syslog) writes the
@@ -998,12 +1094,14 @@ class Store::Impl {
           d.raw_bytes += h.raw_bytes;
         }
         partitions.erase(p->day);
+        index_builders.erase(p->day);  // issue 24
       }
       for (auto& [day, b] : builder_days) {
         auto& d = days[day];
         d.events += b->events.size();
         d.raw_bytes += b->bytes;
         builders.erase(day);
+        index_builders.erase(day);
       }
     }
     for (auto& p : victims) KMT_RETURN(FromRocks(db->DropColumnFamily(p->cf)));
@@ -1232,7 +1330,9 @@ Status Store::FlushIdle(int64_t now_ns, int64_t idle_ns) {
       if (idle_ns == 0 || now_ns - b->last_append_ns >= idle_ns) days.push_back(d);
     }
   }
-  for (int64_t d : days) KMT_RETURN(m.Seal(d));
+  for (int64_t d : days) KMT_RETURN(m.Seal(d, false));
+  KMT_RETURN(m.DrainSealed());  // the blocks join their days' indexes before those are written
+  KMT_RETURN(m.FlushIndexes(now_ns, idle_ns));  // issue 24
   return m.CommitBatch(true);
 }
 
@@ -1373,7 +1473,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   // Once the top-k is full: its oldest time. Blocks entirely older are not read (checked
   // without the lock for every candidate).
   std::atomic<int64_t> cutoff{top.Full() ? top.MinTs() : INT64_MIN};
-  std::atomic<uint64_t> matched{res->matched}, scanned{res->scanned}, pruned{0}, read{0};
+  std::atomic<uint64_t> matched{res->matched}, scanned{res->scanned}, pruned{0}, read{0}, index_pruned{0};
   Status error;
   const auto& refs = filter.ReferencedFields();
 
@@ -1432,16 +1532,29 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       }
       return 1;
     };
+    IndexPruner index_pruner(filter);  // issue 24: the days' token indexes, before the filters
     auto test_chunk_filters = [&](size_t b, size_t e) -> Status {
       std::fill(verdict.begin(), verdict.end(), int8_t{-1});
       for (size_t first = b; first < e;) {
         // The candidates of one partition (a chunk rarely spans two), ascending by id: tested
-        // from the partition's filters in memory, else read from RocksDB below.
+        // from the partition's token index, then its filters in memory, else read from RocksDB below.
         Partition* part = cands[first].part.get();
-        std::shared_ptr<const FilterSet> in_memory = m.FiltersOf(part, part_blocks.find(part)->second);
+        const size_t blocks_seen = part_blocks.find(part)->second;
+        if (so.use_token_index && index_pruner.Useful()) index_pruner.Use(m.IndexOf(part, blocks_seen));
+        std::shared_ptr<const FilterSet> in_memory;
+        bool filters_asked = false;
         wanted.clear();
         size_t j = first;
         for (; j < e && cands[j].part.get() == part; ++j) {
+          if (so.use_token_index && index_pruner.Prunes(cands[j].header().id)) {
+            verdict[j - b] = 0;
+            index_pruned.fetch_add(1, std::memory_order_relaxed);
+            continue;
+          }
+          if (!filters_asked) {
+            in_memory = m.FiltersOf(part, blocks_seen);
+            filters_asked = true;
+          }
           if (in_memory) {
             if (auto fd = in_memory->Find(cands[j].header().id)) {
               verdict[j - b] = answer(*fd);
@@ -1915,6 +2028,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
   res->matched = matched;
   res->scanned = scanned;
   res->blocks_pruned = pruned;
+  res->blocks_pruned_by_index = index_pruned;
   res->blocks_read = read;
   if (!error.ok()) return error;
   res->events = top.TakeNewestFirst();

@@ -43,6 +43,9 @@ struct StoreOptions {
   bool outbox = false;
   //! Bytes of outbox above which OutboxFull() says so (0 = no limit): the pipeline then pauses ingest.
   uint64_t outbox_max_bytes = 0;
+  //! Keep a token index per day (issue 24, store/token_index.h): false writes none (days
+  //! without one are pruned by their blocks' filters alone).
+  bool token_index = true;
 };
 
 struct ScanOptions {
@@ -75,6 +78,8 @@ struct ScanOptions {
   unsigned parallelism = 0;
   //! Skip blocks by their token filters (false only to prove pruning changes no result).
   bool use_token_filters = true;
+  //! Consult the days' token indexes before the blocks' filters (false only for A/B and tests).
+  bool use_token_index = true;
   //! Bytes of events a query may hold (0 = no cap); beyond it Scan fails with ResourceExhausted.
   size_t max_memory_bytes = 0;
 };
@@ -85,6 +90,7 @@ struct ScanResult {
   uint64_t scanned = 0;       //!< rows evaluated
   uint64_t blocks_total = 0;  //!< blocks whose time range overlaps the query
   uint64_t blocks_pruned = 0; //!< skipped by their token filter
+  uint64_t blocks_pruned_by_index = 0;  //!< of those, skipped by their day's token index
   uint64_t blocks_read = 0;
   bool complete = true;       //!< false if stopped early (limit reached, deadline, cancel)
   bool timed_out = false;
