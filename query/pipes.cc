@@ -266,6 +266,19 @@ int CompareCells(const std::string& a, const std::string& b) {
   return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
 }
 
+// Orders group keys (values joined by \x1f) as the rows holding their values compare: value by
+// value, a value that is a prefix of another first. Ties of top and rare are broken this way.
+bool GroupKeyLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    if (a[i] == '\x1f') return true;
+    if (b[i] == '\x1f') return false;
+    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
 }  // namespace
 
 bool Pipeline::Aggregates() const {
@@ -735,7 +748,24 @@ Table Aggregator::Finish() {
   for (const auto& a : st.aggs) t.columns.push_back(a.name);
   double total = 0;
   for (auto& [k, v] : m.groups) total += v[0].count;
-  for (auto& group : m.groups) {
+  // top and rare: only their N first groups become rows (a top 10 over 100k groups formatted
+  // and sorted every group's cells, parsing the counts back at each comparison).
+  const bool ranked = st.kind == StageKind::kTop || st.kind == StageKind::kRare;
+  std::vector<size_t> order(m.groups.size());
+  for (size_t g = 0; g < order.size(); ++g) order[g] = g;
+  if (ranked) {
+    const bool desc = st.kind == StageKind::kTop;
+    auto before = [&](size_t a, size_t b) {
+      const double ca = m.groups[a].second[0].count, cb = m.groups[b].second[0].count;
+      if (ca != cb) return desc ? ca > cb : ca < cb;
+      return GroupKeyLess(m.groups[a].first, m.groups[b].first);
+    };
+    const size_t n = std::min(st.n, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(n), order.end(), before);
+    order.resize(n);
+  }
+  for (size_t g : order) {
+    auto& group = m.groups[g];
     // Named, not a structured binding: clang before 16 cannot capture bindings in the lambda
     // below, and the fuzzing build (fuzz/query_fuzz) compiles this file with the system clang.
     const std::string& key = group.first;
@@ -767,20 +797,9 @@ Table Aggregator::Finish() {
     }
     t.rows.push_back(std::move(row));
   }
-  // Default orders: top by count desc, rare by count asc (both cut to N), timechart by time,
-  // stats by its group columns.
-  if (st.kind == StageKind::kTop || st.kind == StageKind::kRare) {
-    size_t ci = st.by.size();
-    bool desc = st.kind == StageKind::kTop;
-    std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
-      int c = CompareCells(a[ci], b[ci]);
-      if (c != 0) return desc ? c > 0 : c < 0;
-      return a < b;
-    });
-    if (t.rows.size() > st.n) t.rows.resize(st.n);
-  } else {
-    std::sort(t.rows.begin(), t.rows.end());
-  }
+  // Default orders: top by count desc, rare by count asc (both cut to N, above), timechart by
+  // time, stats by its group columns.
+  if (!ranked) std::sort(t.rows.begin(), t.rows.end());
   return t;
 }
 
