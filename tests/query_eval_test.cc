@@ -441,7 +441,11 @@ TEST_F(QueryEval, BatchedAggregationsEqualRowByRow) {
       "stats count() by user.name",  "stats count() by source.ip", "stats count() by file.hash.sha256",
       "top file.name",               "rare user.name",             "top file.hash.sha256",
       "stats count()",               "stats count() by user.name, event.action",
-      "stats dc(source.ip) by user.name", "timechart span=1d count() by user.name"};
+      "stats dc(source.ip) by user.name", "timechart span=1d count() by user.name",
+      // Timecharts of counts: tallied per block by bucket and dictionary index (a few buckets per
+      // block), row by row for a plain column or a block spanning more than 16 buckets (1m).
+      "timechart span=1d count()", "timechart span=1h count() by event.action", "timechart span=1d count() by source.ip",
+      "timechart span=1m count() by user.name", "timechart span=1d count() by file.hash.sha256"};
   auto run = [](store::Store& st, const std::string& text, unsigned threads, bool batch, bool* dict_seen,
                 bool* plain_seen) {
     auto p = std::get<query::Pipeline>(query::ParsePipeline(text));
