@@ -193,6 +193,60 @@ TEST(Pipes, TopAndRareRankAsTheWholeTableWould) {
   }
 }
 
+// One block's rows of a plain column, for AddBatch.
+class PlainBatch final : public RowBatch {
+ public:
+  explicit PlainBatch(std::vector<std::string> values) : strings_(std::move(values)) {
+    for (uint32_t r = 0; r < strings_.size(); ++r) rows_.push_back(r);
+    for (const auto& v : strings_) views_.push_back(v);
+    present_.assign(strings_.size(), 1);
+  }
+  const std::vector<uint32_t>& Rows() const override { return rows_; }
+  int64_t Timestamp(uint32_t) const override { return 0; }
+  ColumnView Column(std::string_view name) const override {
+    ColumnView c;
+    if (name == "f") {
+      c.present = &present_;
+      c.values = &views_;
+    }
+    return c;
+  }
+  const FieldAccessor& At(uint32_t) const override {
+    ADD_FAILURE() << "a count by one plain column is not read row by row";
+    static const Event none;
+    static const EventAccessor row(none);
+    return row;
+  }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<uint32_t> rows_;
+  std::vector<std::string_view> views_;
+  std::vector<uint8_t> present_;
+};
+
+// A value counted from a batch (a plain column, its key written into the prefetch ring) and row
+// by row (the key built from the row) is one group, whatever its length (every tail of the
+// eight-byte words the group hash reads), within one aggregator and across merged ones.
+TEST(Pipes, AValueCountedInBatchesAndRowByRowIsOneGroup) {
+  std::vector<std::string> values;
+  for (size_t n = 0; n <= 25; ++n) values.push_back(std::string(n, static_cast<char>('a' + n % 26)));
+  values.push_back("10.0.124.175");
+  const Pipeline p = P("* | stats count() by f");
+  Aggregator one(p.stages[0], 1000), other(p.stages[0], 1000);
+  for (const auto& v : values) {
+    Event ev;
+    ev.Add("f", v);
+    one.Add(EventAccessor(ev), 0);
+  }
+  one.AddBatch(PlainBatch(values));
+  other.AddBatch(PlainBatch(values));
+  one.Merge(std::move(other));
+  Table t = one.Finish();
+  ASSERT_EQ(t.rows.size(), values.size());
+  for (const auto& r : t.rows) EXPECT_EQ(r[1], "3") << "'" << r[0] << "'";
+}
+
 TEST(Pipes, TimechartBuckets) {
   Table t = RunPipe("* | timechart span=1h count() by host.name");
   EXPECT_EQ(t.columns, (std::vector<std::string>{"_time", "host.name", "count"}));
