@@ -266,6 +266,19 @@ int CompareCells(const std::string& a, const std::string& b) {
   return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
 }
 
+// Orders group keys (values joined by \x1f) as the rows holding their values compare: value by
+// value, a value that is a prefix of another first. Ties of top and rare are broken this way.
+bool GroupKeyLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    if (a[i] == '\x1f') return true;
+    if (b[i] == '\x1f') return false;
+    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
 }  // namespace
 
 bool Pipeline::Aggregates() const {
@@ -580,6 +593,61 @@ struct Aggregator::Impl {
     }
   }
 
+  // The start of the timechart bucket holding ts_ns.
+  int64_t Bucket(int64_t ts_ns) const {
+    const int64_t span = stage.span_ns > 0 ? stage.span_ns : 3600 * kNanosPerSecond;
+    return ts_ns >= 0 ? ts_ns / span * span : -((-ts_ns + span - 1) / span) * span;
+  }
+  // A timechart of counts by at most one dictionary-encoded field (or none): a block's rows
+  // tallied by (bucket, dictionary index), each pair's key built and looked up once per block (a
+  // block spans minutes: one or two buckets). False, nothing counted, if the field has no
+  // dictionary here or the rows span more than kMaxBuckets buckets: then row by row.
+  static constexpr size_t kMaxBuckets = 16;
+  std::vector<int64_t> buckets;
+  std::vector<uint8_t> bucket_of;  // by position in rows
+  bool CountTimechart(const RowBatch& b, const std::vector<uint32_t>& rows) {
+    ColumnView c;
+    if (!stage.by.empty()) {
+      c = b.Column(stage.by[0]);
+      if (!c.ids && c.present) return false;  // plain values: row by row
+    }
+    buckets.clear();
+    bucket_of.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int64_t bk = Bucket(b.Timestamp(rows[i]));
+      size_t k = buckets.size();
+      if (k > 0 && buckets[k - 1] == bk) k = k - 1;  // rows are mostly in time order
+      else k = static_cast<size_t>(std::find(buckets.begin(), buckets.end(), bk) - buckets.begin());
+      if (k == buckets.size()) {
+        if (k == kMaxBuckets) return false;
+        buckets.push_back(bk);
+      }
+      bucket_of[i] = static_cast<uint8_t>(k);
+    }
+    const size_t absent = c.ids ? c.dict->size() : 0;  // the last index: rows without the field
+    const size_t width = absent + 1;
+    tally.assign(buckets.size() * width, 0);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const uint32_t r = rows[i];
+      const size_t id = c.ids && (*c.present)[r] ? (*c.ids)[r] : absent;
+      ++tally[bucket_of[i] * width + id];
+    }
+    for (size_t k = 0; k < buckets.size(); ++k) {
+      for (size_t id = 0; id < width; ++id) {
+        const uint32_t n = tally[k * width + id];
+        if (n == 0) continue;
+        key = std::to_string(buckets[k]);
+        key.push_back('\x1f');
+        if (!stage.by.empty()) {
+          if (id != absent) key.append((*c.dict)[id]);
+          key.push_back('\x1f');
+        }
+        Count(key, HashKey(key), n);
+      }
+    }
+    return true;
+  }
+
   void Flush() {
     for (; ring_n > 0; --ring_n, ring_head = (ring_head + 1) % kRing) Count(ring[ring_head].key, ring[ring_head].h);
     Settle();
@@ -603,9 +671,7 @@ void Aggregator::Add(const FieldAccessor& row, int64_t ts_ns) {
   const Stage& st = m.stage;
   m.key.clear();
   if (st.kind == StageKind::kTimechart) {
-    int64_t span = st.span_ns > 0 ? st.span_ns : 3600 * kNanosPerSecond;
-    int64_t bucket = ts_ns >= 0 ? ts_ns / span * span : -((-ts_ns + span - 1) / span) * span;
-    m.key = std::to_string(bucket);
+    m.key = std::to_string(m.Bucket(ts_ns));
     m.key.push_back('\x1f');
   }
   for (const auto& b : st.by) {
@@ -679,6 +745,8 @@ void Aggregator::AddBatch(const RowBatch& b) {
     else m.CountValues(c, rows);
     return;
   }
+  if (m.counts_only && m.stage.by.size() <= 1 && m.stage.kind == StageKind::kTimechart && m.CountTimechart(b, rows))
+    return;
   for (uint32_t r : rows) Add(b.At(r), b.Timestamp(r));
 }
 
@@ -735,7 +803,24 @@ Table Aggregator::Finish() {
   for (const auto& a : st.aggs) t.columns.push_back(a.name);
   double total = 0;
   for (auto& [k, v] : m.groups) total += v[0].count;
-  for (auto& group : m.groups) {
+  // top and rare: only their N first groups become rows (a top 10 over 100k groups formatted
+  // and sorted every group's cells, parsing the counts back at each comparison).
+  const bool ranked = st.kind == StageKind::kTop || st.kind == StageKind::kRare;
+  std::vector<size_t> order(m.groups.size());
+  for (size_t g = 0; g < order.size(); ++g) order[g] = g;
+  if (ranked) {
+    const bool desc = st.kind == StageKind::kTop;
+    auto before = [&](size_t a, size_t b) {
+      const double ca = m.groups[a].second[0].count, cb = m.groups[b].second[0].count;
+      if (ca != cb) return desc ? ca > cb : ca < cb;
+      return GroupKeyLess(m.groups[a].first, m.groups[b].first);
+    };
+    const size_t n = std::min(st.n, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(n), order.end(), before);
+    order.resize(n);
+  }
+  for (size_t g : order) {
+    auto& group = m.groups[g];
     // Named, not a structured binding: clang before 16 cannot capture bindings in the lambda
     // below, and the fuzzing build (fuzz/query_fuzz) compiles this file with the system clang.
     const std::string& key = group.first;
@@ -767,20 +852,9 @@ Table Aggregator::Finish() {
     }
     t.rows.push_back(std::move(row));
   }
-  // Default orders: top by count desc, rare by count asc (both cut to N), timechart by time,
-  // stats by its group columns.
-  if (st.kind == StageKind::kTop || st.kind == StageKind::kRare) {
-    size_t ci = st.by.size();
-    bool desc = st.kind == StageKind::kTop;
-    std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
-      int c = CompareCells(a[ci], b[ci]);
-      if (c != 0) return desc ? c > 0 : c < 0;
-      return a < b;
-    });
-    if (t.rows.size() > st.n) t.rows.resize(st.n);
-  } else {
-    std::sort(t.rows.begin(), t.rows.end());
-  }
+  // Default orders: top by count desc, rare by count asc (both cut to N, above), timechart by
+  // time, stats by its group columns.
+  if (!ranked) std::sort(t.rows.begin(), t.rows.end());
   return t;
 }
 

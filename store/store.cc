@@ -338,6 +338,43 @@ class BlockRow final : public FieldAccessor {
   }
 };
 
+// A filter's answers by the values it reads, for a block whose loaded columns are all
+// dictionary-encoded (issue 24): rows with the same dictionary indexes (and absences) get the same
+// answer, so the filter is asked once per distinct combination instead of once per row (a
+// `event.dataset:firewall.* event.type:*denied*` over a block of 2,048 rows asks a few dozen times).
+class DictMemo {
+ public:
+  //! Whether the memo serves `row`'s columns (else Matches asks the filter for every row); `on`
+  //! false: never.
+  bool Reset(const BlockRow& row, bool on) {
+    cols_.clear();
+    if (!on) return usable_ = false;
+    size_t states = 1;
+    for (const auto& [n, c] : row.cols) {
+      if (c->dict.empty()) return usable_ = false;
+      cols_.push_back({c, states});
+      states *= c->dict.size() + 1;  // + absent
+      if (states > kMaxStates) return usable_ = false;
+    }
+    answers_.assign(states, -1);
+    return usable_ = true;
+  }
+  bool Matches(const RowFilter& filter, const BlockRow& row) {
+    if (!usable_) return filter.Matches(row);
+    size_t k = 0;
+    for (const auto& [c, stride] : cols_) k += (c->present[row.row] ? c->ids[row.row] + 1 : 0) * stride;
+    int8_t& a = answers_[k];
+    if (a < 0) a = filter.Matches(row) ? 1 : 0;
+    return a == 1;
+  }
+
+ private:
+  static constexpr size_t kMaxStates = 4096;
+  std::vector<std::pair<const DecodedColumn*, size_t>> cols_;
+  std::vector<int8_t> answers_;
+  bool usable_ = false;
+};
+
 // A block's matching rows for a batch visitor (ScanOptions::visit_batch).
 class BlockBatch final : public RowBatch {
  public:
@@ -1606,6 +1643,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
     const std::vector<std::string>& required_text = filter.RequiredText();
     std::vector<uint8_t> frames, eval_frames;
     std::vector<std::string_view> frame_filters;
+    DictMemo memo;
     while (!stop.load(std::memory_order_relaxed)) {
       if (chunk_pos == chunk_end) {
         size_t b = next.fetch_add(chunk);
@@ -1777,6 +1815,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
       }
       BlockRow row;
       row.cols = loaded;
+      memo.Reset(row, evaluate && !same_for_all && !rows_only);
       hits.clear();
       uint64_t in_range = 0;
       const uint32_t run = c.header().frame_rows ? c.header().frame_rows : c.header().count;
@@ -1805,7 +1844,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           if (!whole_range && (ts[i] < so.from_ns || ts[i] >= so.to_ns)) continue;
           ++in_range;
           row.row = i;
-          if (frame_all || (same_for_all ? all_match : filter.Matches(row))) hits.push_back(i);
+          if (frame_all || (same_for_all ? all_match : memo.Matches(filter, row))) hits.push_back(i);
         }
       }
       scanned += in_range;

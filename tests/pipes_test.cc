@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <random>
@@ -146,6 +147,104 @@ TEST(Pipes, TopAndRare) {
   ASSERT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.rows[0][0], "db1");
   EXPECT_EQ(t.rows[0][1], "1");
+}
+
+// top and rare pick their N groups without turning every group into a row: the answer equals the
+// whole table ranked the way it was before (count, then the row's cells as strings, a value that
+// is a prefix of another first), for every N, over values with many equal counts.
+TEST(Pipes, TopAndRareRankAsTheWholeTableWould) {
+  const std::vector<std::string> pool = {"a", "a b", "ab", std::string("a\x01", 2), "B", "\xc3\xa9t\xc3\xa9", "10", "9",
+                                         "zz", "a bc", "\xff"};
+  std::mt19937 rng(7);
+  std::vector<Event> evs;
+  for (int i = 0; i < 600; ++i) {
+    Event ev;
+    ev.timestamp_ns = i;
+    // Few distinct counts, so that ties decide most places; every 7th event has no value.
+    if (i % 7) ev.Set("f", pool[rng() % pool.size()]);
+    evs.push_back(ev);
+  }
+  auto run = [&](std::string_view text) {
+    Pipeline p = P(text);
+    Aggregator agg(p.stages[0], 1000);
+    for (const auto& ev : evs) agg.Add(EventAccessor(ev), ev.timestamp_ns);
+    return agg.Finish();
+  };
+  // The whole table, from the counts of stats (its "" row: the events without the field, which
+  // top and rare leave out).
+  Table all = run("* | stats count() by f");
+  std::erase_if(all.rows, [](const auto& r) { return r[0].empty(); });
+  double total = 0;
+  for (const auto& r : all.rows) total += std::stod(r[1]);
+  for (auto& r : all.rows) r.push_back(fmt::format("{:.2f}", 100.0 * std::stod(r[1]) / total));
+  for (bool top : {true, false}) {
+    std::vector<std::vector<std::string>> want = all.rows;
+    std::stable_sort(want.begin(), want.end(), [&](const auto& a, const auto& b) {
+      const double x = std::stod(a[1]), y = std::stod(b[1]);
+      if (x != y) return top ? x > y : x < y;
+      return a < b;
+    });
+    for (size_t n : {size_t{1}, size_t{3}, size_t{5}, size_t{100}}) {
+      Table t = run(fmt::format("* | {} {} f", top ? "top" : "rare", n));
+      auto cut = want;
+      if (cut.size() > n) cut.resize(n);
+      EXPECT_EQ(t.rows, cut) << (top ? "top " : "rare ") << n;
+    }
+  }
+}
+
+// One block's rows of a plain column, for AddBatch.
+class PlainBatch final : public RowBatch {
+ public:
+  explicit PlainBatch(std::vector<std::string> values) : strings_(std::move(values)) {
+    for (uint32_t r = 0; r < strings_.size(); ++r) rows_.push_back(r);
+    for (const auto& v : strings_) views_.push_back(v);
+    present_.assign(strings_.size(), 1);
+  }
+  const std::vector<uint32_t>& Rows() const override { return rows_; }
+  int64_t Timestamp(uint32_t) const override { return 0; }
+  ColumnView Column(std::string_view name) const override {
+    ColumnView c;
+    if (name == "f") {
+      c.present = &present_;
+      c.values = &views_;
+    }
+    return c;
+  }
+  const FieldAccessor& At(uint32_t) const override {
+    ADD_FAILURE() << "a count by one plain column is not read row by row";
+    static const Event none;
+    static const EventAccessor row(none);
+    return row;
+  }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<uint32_t> rows_;
+  std::vector<std::string_view> views_;
+  std::vector<uint8_t> present_;
+};
+
+// A value counted from a batch (a plain column, its key written into the prefetch ring) and row
+// by row (the key built from the row) is one group, whatever its length (every tail of the
+// eight-byte words the group hash reads), within one aggregator and across merged ones.
+TEST(Pipes, AValueCountedInBatchesAndRowByRowIsOneGroup) {
+  std::vector<std::string> values;
+  for (size_t n = 0; n <= 25; ++n) values.push_back(std::string(n, static_cast<char>('a' + n % 26)));
+  values.push_back("10.0.124.175");
+  const Pipeline p = P("* | stats count() by f");
+  Aggregator one(p.stages[0], 1000), other(p.stages[0], 1000);
+  for (const auto& v : values) {
+    Event ev;
+    ev.Add("f", v);
+    one.Add(EventAccessor(ev), 0);
+  }
+  one.AddBatch(PlainBatch(values));
+  other.AddBatch(PlainBatch(values));
+  one.Merge(std::move(other));
+  Table t = one.Finish();
+  ASSERT_EQ(t.rows.size(), values.size());
+  for (const auto& r : t.rows) EXPECT_EQ(r[1], "3") << "'" << r[0] << "'";
 }
 
 TEST(Pipes, TimechartBuckets) {
