@@ -186,6 +186,8 @@ Status RunQuery(const Client& client, const std::string& sql, const QueryLimits&
   if (limits.timeout_ns > 0)
     settings.emplace_back("max_execution_time", std::to_string(std::max<int64_t>(1, (limits.timeout_ns + 999'999'999) / 1'000'000'000)));
   if (limits.max_result_rows > 0) settings.emplace_back("max_result_rows", std::to_string(limits.max_result_rows));
+  // A statement carrying a list (field:@name) can be longer than the default 256 KiB.
+  if (sql.size() > 200'000) settings.emplace_back("max_query_size", std::to_string(sql.size() + 4096));
   Status s;
   bool killed = false;
   {
@@ -232,25 +234,73 @@ Status SearchEvents(const Client& client, const std::string& where, size_t limit
   return Status::OK();
 }
 
-Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
-                  const QueryLimits& limits, query::Table* table, bool* complete) {
-  if (stage.aggs.empty()) return Status::InvalidArgument("`stats by` without an aggregate is not pushed down to ClickHouse yet");
-  std::string sql;
-  if (Status s_ = StatsSql(stage, where, client.options().database + ".events", &sql); !s_.ok()) return s_;
-  std::string answer;
-  if (Status s_ = RunQuery(client, fmt::format("{} LIMIT {} FORMAT TabSeparated", sql, max_groups + 1), limits, &answer); !s_.ok()) return s_;
-  table->columns.assign(stage.by.begin(), stage.by.end());
-  for (const query::Agg& a : stage.aggs) table->columns.push_back(a.name);
-  table->rows.clear();
-  std::string_view rest(answer);
-  while (!rest.empty()) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+namespace {
+
+//! The TabSeparated rows of `answer`, unescaped; a TOTALS row (after an empty line) goes to
+//! *totals when given.
+std::vector<std::vector<std::string>> TsvRows(std::string_view answer, std::vector<std::string>* totals = nullptr) {
+  std::vector<std::vector<std::string>> rows;
+  bool after_blank = false;
+  while (!answer.empty()) {
+    size_t nl = answer.find('\n');
+    std::string_view line = answer.substr(0, nl);
+    answer = nl == std::string_view::npos ? std::string_view() : answer.substr(nl + 1);
+    if (line.empty()) {
+      after_blank = true;
+      continue;
+    }
     std::vector<std::string> row;
     for (std::string_view f : SplitTabs(line)) row.push_back(UnescapeTsv(f));
+    if (after_blank && totals) *totals = std::move(row);
+    else rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+//! top/rare's rows as query::Aggregator::Finish writes them: the values, the count, and its
+//! percentage of the TOTALS count with two decimals.
+Status TopRows(const query::Stage& stage, std::string_view answer, query::Table* table) {
+  std::vector<std::string> totals;
+  table->rows = TsvRows(answer, &totals);
+  int64_t total = 0;
+  if (!table->rows.empty() && (totals.size() != stage.by.size() + 1 || !ParseInt64(totals.back(), &total)))
+    return Status::Corruption("unexpected totals from ClickHouse");
+  for (auto& row : table->rows) {
+    int64_t count = 0;
+    if (row.size() != stage.by.size() + 1 || !ParseInt64(row.back(), &count))
+      return Status::Corruption("unexpected top/rare row from ClickHouse");
+    row.push_back(fmt::format("{:.2f}", total > 0 ? 100.0 * static_cast<double>(count) / static_cast<double>(total) : 0.0));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
+                  const QueryLimits& limits, query::Table* table, bool* complete) {
+  const bool top = stage.kind == query::StageKind::kTop || stage.kind == query::StageKind::kRare;
+  const bool timechart = stage.kind == query::StageKind::kTimechart;
+  if (!top && stage.aggs.empty()) return Status::InvalidArgument("`stats by` without an aggregate is not pushed down to ClickHouse yet");
+  std::string sql;
+  if (Status s_ = StatsSql(stage, where, client.options().database + ".events", &sql); !s_.ok()) return s_;
+  if (!top) sql += fmt::format(" LIMIT {}", max_groups + 1);
+  std::string answer;
+  if (Status s_ = RunQuery(client, sql + " FORMAT TabSeparated", limits, &answer); !s_.ok()) return s_;
+  table->columns.clear();
+  if (timechart) table->columns.push_back("_time");
+  table->columns.insert(table->columns.end(), stage.by.begin(), stage.by.end());
+  if (top) {
+    table->columns.insert(table->columns.end(), {"count", "percent"});
+    *complete = true;  // every group counted in the cluster: no group limit applies
+    return TopRows(stage, answer, table);
+  }
+  for (const query::Agg& a : stage.aggs) table->columns.push_back(a.name);
+  table->rows = TsvRows(answer);
+  for (auto& row : table->rows) {
     if (row.size() != table->columns.size()) return Status::Corruption("unexpected stats row from ClickHouse");
-    table->rows.push_back(std::move(row));
+    int64_t bucket = 0;
+    if (timechart && !ParseInt64(row[0], &bucket)) return Status::Corruption("unexpected time bucket from ClickHouse");
+    if (timechart) row[0] = FormatRfc3339(bucket);
   }
   *complete = table->rows.size() <= max_groups;
   if (!*complete) table->rows.resize(max_groups);
