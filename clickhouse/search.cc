@@ -134,6 +134,53 @@ Status EventOfRow(std::string_view line, Event* ev) {
   return Status::OK();
 }
 
+//! Where a page of events ended: the last row's sort key (ORDER BY ts_ns DESC, node, seq).
+struct RowKey {
+  bool set = false;
+  int64_t ts_ns = 0;
+  std::string node;
+  uint64_t seq = 0;
+};
+
+std::vector<std::vector<std::string>> TsvRows(std::string_view answer, std::vector<std::string>* totals = nullptr);
+
+//! The newest `limit` events matching `where` (after *after when it is set, which then moves to
+//! the last row read), newest first, to `visit` until it returns false.
+Status ReadEvents(const Client& client, const std::string& where, size_t limit, const QueryLimits& limits, RowKey* after,
+                  const std::function<bool(Event&&)>& visit) {
+  std::string columns, cond = where;
+  for (const ColumnField& c : ColumnFields()) columns += fmt::format(", {}", c.column);
+  if (after && after->set)
+    cond = fmt::format("({0}) AND (ts_ns < {1} OR (ts_ns = {1} AND (node > {2} OR (node = {2} AND seq > {3}))))", where,
+                       after->ts_ns, SqlString(after->node), after->seq);
+  std::string answer;
+  if (Status s = RunQuery(client,
+                          fmt::format("SELECT ts_ns, ingested_ns, event_original{}, kv_keys, kv_values, node, seq FROM {}.events "
+                                      "WHERE {} ORDER BY ts_ns DESC, node, seq LIMIT {} FORMAT TabSeparated",
+                                      columns, client.options().database, cond, limit),
+                          limits, &answer);
+      !s.ok())
+    return s;
+  std::string_view rest(answer);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    // The last two columns (node, seq) are the page's key, not the event's.
+    const size_t seq_tab = line.rfind('\t');
+    const size_t node_tab = seq_tab == std::string_view::npos || seq_tab == 0 ? std::string_view::npos : line.rfind('\t', seq_tab - 1);
+    int64_t seq = 0;
+    if (node_tab == std::string_view::npos || !ParseInt64(line.substr(seq_tab + 1), &seq))
+      return Status::Corruption("unexpected row from ClickHouse: " + std::string(line.substr(0, 200)));
+    Event ev;
+    if (Status s = EventOfRow(line.substr(0, node_tab), &ev); !s.ok()) return s;
+    if (after) *after = RowKey{true, ev.timestamp_ns, UnescapeTsv(line.substr(node_tab + 1, seq_tab - node_tab - 1)),
+                               static_cast<uint64_t>(seq)};
+    if (!visit(std::move(ev))) return Status::OK();
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 std::string UnescapeTsv(std::string_view text) {
@@ -215,30 +262,56 @@ Status SearchEvents(const Client& client, const std::string& where, size_t limit
   out->matched = static_cast<uint64_t>(matched);
   out->events.clear();
   if (limit == 0 || matched == 0) return Status::OK();
-  std::string columns;
-  for (const ColumnField& c : ColumnFields()) columns += fmt::format(", {}", c.column);
-  if (Status s_ = RunQuery(client,
-                      fmt::format("SELECT ts_ns, ingested_ns, event_original{}, kv_keys, kv_values FROM {}.events WHERE {} "
-                                  "ORDER BY ts_ns DESC, node, seq LIMIT {} FORMAT TabSeparated",
-                                  columns, db, where, limit),
-                      limits, &answer); !s_.ok()) return s_;
-  std::string_view rest(answer);
-  while (!rest.empty()) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    Event ev;
-    if (Status s_ = EventOfRow(line, &ev); !s_.ok()) return s_;
+  return ReadEvents(client, where, limit, limits, nullptr, [out](Event&& ev) {
     out->events.push_back(std::move(ev));
+    return true;
+  });
+}
+
+Status BucketCounts(const Client& client, const std::string& where, int64_t from_ns, int64_t width_ns,
+                    const QueryLimits& limits, std::vector<uint64_t>* counts, uint64_t* matched) {
+  std::string answer;
+  if (Status s = RunQuery(client,
+                          fmt::format("SELECT intDiv(ts_ns - {}, {}) AS b, count() FROM {}.events WHERE {} GROUP BY b "
+                                      "FORMAT TabSeparated", from_ns, width_ns, client.options().database, where),
+                          limits, &answer);
+      !s.ok())
+    return s;
+  *matched = 0;
+  for (const auto& row : TsvRows(answer)) {
+    int64_t b = 0, n = 0;
+    if (row.size() != 2 || !ParseInt64(row[0], &b) || !ParseInt64(row[1], &n))
+      return Status::Corruption("unexpected histogram row from ClickHouse");
+    *matched += static_cast<uint64_t>(n);
+    if (b >= 0 && static_cast<size_t>(b) < counts->size()) (*counts)[static_cast<size_t>(b)] += static_cast<uint64_t>(n);
   }
   return Status::OK();
+}
+
+Status VisitEvents(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
+                   const std::function<bool(Event&&)>& visit, size_t page) {
+  RowKey after;
+  uint64_t n = 0;
+  for (;;) {
+    const size_t want = limit ? static_cast<size_t>(std::min<uint64_t>(page, limit - n)) : page;
+    size_t got = 0;
+    bool stopped = false;
+    Status s = ReadEvents(client, where, want, limits, &after, [&](Event&& ev) {
+      ++got;
+      if (!visit(std::move(ev))) stopped = true;
+      return !stopped;
+    });
+    if (!s.ok()) return s;
+    n += got;
+    if (stopped || got < want || (limit && n >= limit)) return Status::OK();
+  }
 }
 
 namespace {
 
 //! The TabSeparated rows of `answer`, unescaped; a TOTALS row (after an empty line) goes to
 //! *totals when given.
-std::vector<std::vector<std::string>> TsvRows(std::string_view answer, std::vector<std::string>* totals = nullptr) {
+std::vector<std::vector<std::string>> TsvRows(std::string_view answer, std::vector<std::string>* totals) {
   std::vector<std::vector<std::string>> rows;
   bool after_blank = false;
   while (!answer.empty()) {

@@ -19,16 +19,15 @@
 
 namespace kamatama::server {
 
-namespace {
-
-// The WHERE clause of q, narrowed to so's time range (the API's from/to).
-Status RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
+Status Api::RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
   if (Status s = clickhouse::WhereSql(q, where); !s.ok())
     return Status::InvalidArgument("store.backend clickhouse: " + s.message());
   const std::string time = clickhouse::TimeSql(query::TimeRange{so.from_ns, so.to_ns});
   if (time != "1") *where = "(" + time + ") AND (" + *where + ")";
   return Status::OK();
 }
+
+namespace {
 
 clickhouse::QueryLimits LimitsOf(const store::ScanOptions& so, size_t max_rows) {
   clickhouse::QueryLimits lim;
@@ -77,6 +76,34 @@ Status Api::RemoteTable(const query::Pipeline& pipeline, const query::Query& q, 
   if (!s.ok()) return s;
   res->complete = true;
   return query::ApplyStages(pipeline.stages, 1, table);
+}
+
+Status Api::RemoteHistogram(const query::Query& q, const store::ScanOptions& so, int64_t width,
+                            std::vector<uint64_t>* counts, store::ScanResult* res) {
+  std::string where;
+  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  res->complete = true;
+  return clickhouse::BucketCounts(*clickhouse_, where, so.from_ns, width, LimitsOf(so, counts->size() + 1), counts,
+                                  &res->matched);
+}
+
+Status Api::RemoteVisit(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res) {
+  std::string where;
+  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  uint64_t n = 0;
+  Status s = clickhouse::VisitEvents(*clickhouse_, where, so.limit, LimitsOf(so, 0), [&](Event&& ev) {
+    ++n;
+    return so.visit_event(std::move(ev));
+  });
+  res->matched = n;
+  res->complete = s.ok();
+  return s;
+}
+
+Status Api::ScanEvents(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res) {
+  if (clickhouse_) return RemoteScan(q, so, res);
+  query::QueryFilter filter(q);
+  return store_->Scan(filter, so, res);
 }
 
 }  // namespace kamatama::server
