@@ -110,12 +110,12 @@ def bench_store(work, workdir, events):
     return data, False, events, raw
 
 
-def serve_store(data, work, name):
+def serve_store(data, work, name, extra=()):
     """kamatama serving `data` on free ports (log: work/kamatama-NAME.log): (process, syslog TCP port, HTTP port)."""
     sp, hp = free_port(), free_port()
     log = open(os.path.join(work, f"kamatama-{name}.log"), "w")
     k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", "",
-                          "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"],
+                          "--syslog-tcp", f"127.0.0.1:{sp}", "--http", f"127.0.0.1:{hp}"] + list(extra),
                          stdout=log, stderr=log, env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
     return k, sp, hp
 
@@ -441,6 +441,96 @@ BENCH_PASSWORD = "bench-password-not-secret"
 BASIC = "Basic " + __import__("base64").b64encode(f"admin:{BENCH_PASSWORD}".encode()).decode()
 
 
+# Issue 26: the same searches on both backends (a count by a field, a rare token, top, timechart).
+CLICKHOUSE_SEARCHES = [("stats count() by host.name", "* | stats count() by host.name"),
+                       ("top 10 user.name of failures", "failed | top 10 user.name"),
+                       ("timechart 1h", "* | timechart span=1h count()")]
+
+
+def metric(hp, name):
+    req = urllib.request.Request(f"http://127.0.0.1:{hp}/metrics", headers={"Authorization": BASIC})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        for line in resp.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return None
+
+
+def api_search(hp, q, limit=100):
+    url = f"http://127.0.0.1:{hp}/api/v1/search?" + urllib.parse.urlencode({"q": q, "limit": str(limit)})
+    req = urllib.request.Request(url, headers={"Authorization": BASIC})
+    with urllib.request.urlopen(req, timeout=300) as resp:
+        return json.loads(resp.read())
+
+
+def clickhouse_rows(events, conns, runs, workdir):
+    """Issue 26, never in CI: the same generated lines replayed into a RocksDB-backed kamatama and
+    into one on a local ClickHouse cluster (tests/clickhouse/cluster.sh: 2 shards x 2 replicas,
+    Debian's 18.16, on this same machine), one after the other; ingest events/s (acknowledged
+    locally, and until the cluster confirmed every event), then the same searches on both (median
+    ms of `runs`)."""
+    work = workdir or tempfile.mkdtemp(prefix="kmt_bench_ch_")
+    os.makedirs(work, exist_ok=True)
+    raw = os.path.join(work, "lines.log")
+    with open(raw, "w") as f:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), str(events), "1"], stdout=f, check=True)
+    # A rare token: the address of one line in the middle, as a free-text search.
+    with open(raw) as f:
+        lines = f.readlines()
+    rare = next(t for line in lines[len(lines) // 2:] for t in line.split() if t.count(".") == 3 and t.replace(".", "").isdigit())
+    searches = CLICKHOUSE_SEARCHES + [("rare address (free text)", rare)]
+    chdir = os.path.join(work, "ch")
+    cluster = ["bash", os.path.join(ROOT, "tests", "clickhouse", "cluster.sh")]
+    subprocess.run(cluster + ["start", chdir], check=True, capture_output=True)
+    procs, row = [], {"events": events, "connections": conns, "runs": runs, "cluster": "2 shards x 2 replicas, "
+                      "ClickHouse 18.16 (Debian 12), on the same 2-core machine", "backends": {}}
+    try:
+        with open(os.path.join(chdir, "http_ports")) as f:
+            urls = ", ".join(f"http://127.0.0.1:{p}" for p in f.read().split())
+        with open(os.path.join(chdir, "cluster")) as f:
+            cluster_name = f.read().strip()
+        cfg = os.path.join(work, "clickhouse.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"store:\n  backend: clickhouse\nclickhouse:\n  urls: [{urls}]\n  cluster: {cluster_name}\n"
+                    f"  database: kmt_bench\n  node: bench\n")
+        subprocess.run([KAMATAMA, "clickhouse", "init", "--config", cfg], check=True, capture_output=True)
+        for name, extra in (("rocksdb", []), ("clickhouse", ["--config", cfg])):
+            data = os.path.join(work, f"data-{name}")
+            shutil.rmtree(data, ignore_errors=True)
+            k, sp, hp = serve_store(data, work, f"bench-{name}", extra)
+            procs.append(k)
+            assert wait_port(hp, timeout=120) and wait_port(sp, timeout=120), "kamatama did not start"
+            t0 = time.time()
+            r = replay(f"127.0.0.1:{sp}", f"127.0.0.1:{hp}", raw, conns)
+            b = {"ingest_events_per_second": r["events_per_second"]}
+            if name == "clickhouse":
+                while metric(hp, "kamatama_clickhouse_sent_events_total") < events or \
+                        metric(hp, "kamatama_clickhouse_spool_events") > 0:
+                    time.sleep(0.2)
+                b["confirmed_by_cluster_events_per_second"] = events / (time.time() - t0)
+            b["search_ms"] = {}
+            for label, q in searches:
+                b["search_ms"][label] = median_ms(lambda: api_search(hp, q), runs)
+            b["matched"] = {label: api_search(hp, q).get("matched") for label, q in searches}
+            row["backends"][name] = b
+            print(f"{name}: ingest {b['ingest_events_per_second']:.0f} ev/s"
+                  + (f", confirmed by the cluster {b['confirmed_by_cluster_events_per_second']:.0f} ev/s"
+                     if name == "clickhouse" else "")
+                  + "; " + ", ".join(f"{lbl} {ms:.1f} ms" for lbl, ms in b["search_ms"].items()), flush=True)
+        rk, ch = row["backends"]["rocksdb"], row["backends"]["clickhouse"]
+        row["search_ms_ratio_clickhouse_to_rocksdb"] = {lbl: ch["search_ms"][lbl] / rk["search_ms"][lbl]
+                                                        for lbl in rk["search_ms"]}
+        row["ingest_ratio_clickhouse_to_rocksdb"] = (ch["confirmed_by_cluster_events_per_second"]
+                                                     / rk["ingest_events_per_second"])
+    finally:
+        for k in procs:
+            stop(k)
+        subprocess.run(cluster + ["stop", chdir], capture_output=True)
+        if not workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    return row
+
+
 def merge_row(out, key, row):
     """Replaces one row (`key`) of the results file `out`, keeping the others."""
     prev, indent = {}, 2
@@ -720,7 +810,14 @@ def main():
                     help="reuse --workdir from an earlier run (lines, kamatama data, FTS index): only the searches "
                          "run again, against a server restarted on the kept data; ingest and storage figures are "
                          "copied from --out")
+    ap.add_argument("--clickhouse-only", action="store_true",
+                    help="issue 26: ingest and searches on a local ClickHouse cluster (tests/clickhouse/cluster.sh) "
+                         "against a RocksDB-backed kamatama, same lines, one run; --events lines (default here 1M)")
     a = ap.parse_args()
+    if a.clickhouse_only:
+        n = a.events if "--events" in sys.argv else 1_000_000
+        merge_row(a.out, "clickhouse", clickhouse_rows(n, a.connections, a.runs, a.workdir))
+        return
     if a.workdir:
         # rsyslogd resolves its work directory and pid file from "/", not from here.
         a.workdir = os.path.abspath(a.workdir)

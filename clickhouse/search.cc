@@ -134,6 +134,53 @@ Status EventOfRow(std::string_view line, Event* ev) {
   return Status::OK();
 }
 
+//! Where a page of events ended: the last row's sort key (ORDER BY ts_ns DESC, node, seq).
+struct RowKey {
+  bool set = false;
+  int64_t ts_ns = 0;
+  std::string node;
+  uint64_t seq = 0;
+};
+
+std::vector<std::vector<std::string>> TsvRows(std::string_view answer, std::vector<std::string>* totals = nullptr);
+
+//! The newest `limit` events matching `where` (after *after when it is set, which then moves to
+//! the last row read), newest first, to `visit` until it returns false.
+Status ReadEvents(const Client& client, const std::string& where, size_t limit, const QueryLimits& limits, RowKey* after,
+                  const std::function<bool(Event&&)>& visit) {
+  std::string columns, cond = where;
+  for (const ColumnField& c : ColumnFields()) columns += fmt::format(", {}", c.column);
+  if (after && after->set)
+    cond = fmt::format("({0}) AND (ts_ns < {1} OR (ts_ns = {1} AND (node > {2} OR (node = {2} AND seq > {3}))))", where,
+                       after->ts_ns, SqlString(after->node), after->seq);
+  std::string answer;
+  if (Status s = RunQuery(client,
+                          fmt::format("SELECT ts_ns, ingested_ns, event_original{}, kv_keys, kv_values, node, seq FROM {}.events "
+                                      "WHERE {} ORDER BY ts_ns DESC, node, seq LIMIT {} FORMAT TabSeparated",
+                                      columns, client.options().database, cond, limit),
+                          limits, &answer);
+      !s.ok())
+    return s;
+  std::string_view rest(answer);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    // The last two columns (node, seq) are the page's key, not the event's.
+    const size_t seq_tab = line.rfind('\t');
+    const size_t node_tab = seq_tab == std::string_view::npos || seq_tab == 0 ? std::string_view::npos : line.rfind('\t', seq_tab - 1);
+    int64_t seq = 0;
+    if (node_tab == std::string_view::npos || !ParseInt64(line.substr(seq_tab + 1), &seq))
+      return Status::Corruption("unexpected row from ClickHouse: " + std::string(line.substr(0, 200)));
+    Event ev;
+    if (Status s = EventOfRow(line.substr(0, node_tab), &ev); !s.ok()) return s;
+    if (after) *after = RowKey{true, ev.timestamp_ns, UnescapeTsv(line.substr(node_tab + 1, seq_tab - node_tab - 1)),
+                               static_cast<uint64_t>(seq)};
+    if (!visit(std::move(ev))) return Status::OK();
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 std::string UnescapeTsv(std::string_view text) {
@@ -186,6 +233,8 @@ Status RunQuery(const Client& client, const std::string& sql, const QueryLimits&
   if (limits.timeout_ns > 0)
     settings.emplace_back("max_execution_time", std::to_string(std::max<int64_t>(1, (limits.timeout_ns + 999'999'999) / 1'000'000'000)));
   if (limits.max_result_rows > 0) settings.emplace_back("max_result_rows", std::to_string(limits.max_result_rows));
+  // A statement carrying a list (field:@name) can be longer than the default 256 KiB.
+  if (sql.size() > 200'000) settings.emplace_back("max_query_size", std::to_string(sql.size() + 4096));
   Status s;
   bool killed = false;
   {
@@ -213,44 +262,118 @@ Status SearchEvents(const Client& client, const std::string& where, size_t limit
   out->matched = static_cast<uint64_t>(matched);
   out->events.clear();
   if (limit == 0 || matched == 0) return Status::OK();
-  std::string columns;
-  for (const ColumnField& c : ColumnFields()) columns += fmt::format(", {}", c.column);
-  if (Status s_ = RunQuery(client,
-                      fmt::format("SELECT ts_ns, ingested_ns, event_original{}, kv_keys, kv_values FROM {}.events WHERE {} "
-                                  "ORDER BY ts_ns DESC, node, seq LIMIT {} FORMAT TabSeparated",
-                                  columns, db, where, limit),
-                      limits, &answer); !s_.ok()) return s_;
-  std::string_view rest(answer);
-  while (!rest.empty()) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    Event ev;
-    if (Status s_ = EventOfRow(line, &ev); !s_.ok()) return s_;
+  return ReadEvents(client, where, limit, limits, nullptr, [out](Event&& ev) {
     out->events.push_back(std::move(ev));
+    return true;
+  });
+}
+
+Status BucketCounts(const Client& client, const std::string& where, int64_t from_ns, int64_t width_ns,
+                    const QueryLimits& limits, std::vector<uint64_t>* counts, uint64_t* matched) {
+  std::string answer;
+  if (Status s = RunQuery(client,
+                          fmt::format("SELECT intDiv(ts_ns - {}, {}) AS b, count() FROM {}.events WHERE {} GROUP BY b "
+                                      "FORMAT TabSeparated", from_ns, width_ns, client.options().database, where),
+                          limits, &answer);
+      !s.ok())
+    return s;
+  *matched = 0;
+  for (const auto& row : TsvRows(answer)) {
+    int64_t b = 0, n = 0;
+    if (row.size() != 2 || !ParseInt64(row[0], &b) || !ParseInt64(row[1], &n))
+      return Status::Corruption("unexpected histogram row from ClickHouse");
+    *matched += static_cast<uint64_t>(n);
+    if (b >= 0 && static_cast<size_t>(b) < counts->size()) (*counts)[static_cast<size_t>(b)] += static_cast<uint64_t>(n);
   }
   return Status::OK();
 }
 
-Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
-                  const QueryLimits& limits, query::Table* table, bool* complete) {
-  if (stage.aggs.empty()) return Status::InvalidArgument("`stats by` without an aggregate is not pushed down to ClickHouse yet");
-  std::string sql;
-  if (Status s_ = StatsSql(stage, where, client.options().database + ".events", &sql); !s_.ok()) return s_;
-  std::string answer;
-  if (Status s_ = RunQuery(client, fmt::format("{} LIMIT {} FORMAT TabSeparated", sql, max_groups + 1), limits, &answer); !s_.ok()) return s_;
-  table->columns.assign(stage.by.begin(), stage.by.end());
-  for (const query::Agg& a : stage.aggs) table->columns.push_back(a.name);
-  table->rows.clear();
-  std::string_view rest(answer);
-  while (!rest.empty()) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+Status VisitEvents(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
+                   const std::function<bool(Event&&)>& visit, size_t page) {
+  RowKey after;
+  uint64_t n = 0;
+  for (;;) {
+    const size_t want = limit ? static_cast<size_t>(std::min<uint64_t>(page, limit - n)) : page;
+    size_t got = 0;
+    bool stopped = false;
+    Status s = ReadEvents(client, where, want, limits, &after, [&](Event&& ev) {
+      ++got;
+      if (!visit(std::move(ev))) stopped = true;
+      return !stopped;
+    });
+    if (!s.ok()) return s;
+    n += got;
+    if (stopped || got < want || (limit && n >= limit)) return Status::OK();
+  }
+}
+
+namespace {
+
+//! The TabSeparated rows of `answer`, unescaped; a TOTALS row (after an empty line) goes to
+//! *totals when given.
+std::vector<std::vector<std::string>> TsvRows(std::string_view answer, std::vector<std::string>* totals) {
+  std::vector<std::vector<std::string>> rows;
+  bool after_blank = false;
+  while (!answer.empty()) {
+    size_t nl = answer.find('\n');
+    std::string_view line = answer.substr(0, nl);
+    answer = nl == std::string_view::npos ? std::string_view() : answer.substr(nl + 1);
+    if (line.empty()) {
+      after_blank = true;
+      continue;
+    }
     std::vector<std::string> row;
     for (std::string_view f : SplitTabs(line)) row.push_back(UnescapeTsv(f));
+    if (after_blank && totals) *totals = std::move(row);
+    else rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+//! top/rare's rows as query::Aggregator::Finish writes them: the values, the count, and its
+//! percentage of the TOTALS count with two decimals.
+Status TopRows(const query::Stage& stage, std::string_view answer, query::Table* table) {
+  std::vector<std::string> totals;
+  table->rows = TsvRows(answer, &totals);
+  int64_t total = 0;
+  if (!table->rows.empty() && (totals.size() != stage.by.size() + 1 || !ParseInt64(totals.back(), &total)))
+    return Status::Corruption("unexpected totals from ClickHouse");
+  for (auto& row : table->rows) {
+    int64_t count = 0;
+    if (row.size() != stage.by.size() + 1 || !ParseInt64(row.back(), &count))
+      return Status::Corruption("unexpected top/rare row from ClickHouse");
+    row.push_back(fmt::format("{:.2f}", total > 0 ? 100.0 * static_cast<double>(count) / static_cast<double>(total) : 0.0));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
+                  const QueryLimits& limits, query::Table* table, bool* complete) {
+  const bool top = stage.kind == query::StageKind::kTop || stage.kind == query::StageKind::kRare;
+  const bool timechart = stage.kind == query::StageKind::kTimechart;
+  if (!top && stage.aggs.empty()) return Status::InvalidArgument("`stats by` without an aggregate is not pushed down to ClickHouse yet");
+  std::string sql;
+  if (Status s_ = StatsSql(stage, where, client.options().database + ".events", &sql); !s_.ok()) return s_;
+  if (!top) sql += fmt::format(" LIMIT {}", max_groups + 1);
+  std::string answer;
+  if (Status s_ = RunQuery(client, sql + " FORMAT TabSeparated", limits, &answer); !s_.ok()) return s_;
+  table->columns.clear();
+  if (timechart) table->columns.push_back("_time");
+  table->columns.insert(table->columns.end(), stage.by.begin(), stage.by.end());
+  if (top) {
+    table->columns.insert(table->columns.end(), {"count", "percent"});
+    *complete = true;  // every group counted in the cluster: no group limit applies
+    return TopRows(stage, answer, table);
+  }
+  for (const query::Agg& a : stage.aggs) table->columns.push_back(a.name);
+  table->rows = TsvRows(answer);
+  for (auto& row : table->rows) {
     if (row.size() != table->columns.size()) return Status::Corruption("unexpected stats row from ClickHouse");
-    table->rows.push_back(std::move(row));
+    int64_t bucket = 0;
+    if (timechart && !ParseInt64(row[0], &bucket)) return Status::Corruption("unexpected time bucket from ClickHouse");
+    if (timechart) row[0] = FormatRfc3339(bucket);
   }
   *complete = table->rows.size() <= max_groups;
   if (!*complete) table->rows.resize(max_groups);

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,17 @@ Status SearchEvents(const Client& client, const std::string& where, size_t limit
 //! by their values; at most max_groups rows (*complete false when there were more).
 Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
                   const QueryLimits& limits, query::Table* table, bool* complete);
+
+//! How many events matching `where` fall in each bucket [from_ns + i*width_ns, ... + width_ns)
+//! for i < counts->size() (GROUP BY in the cluster); *matched gets their sum.
+Status BucketCounts(const Client& client, const std::string& where, int64_t from_ns, int64_t width_ns,
+                    const QueryLimits& limits, std::vector<uint64_t>* counts, uint64_t* matched);
+
+//! Every event matching `where` (at most `limit`, 0 = all), newest first, handed to `visit`
+//! until it returns false; read in pages of `page` rows after the last one read (ts_ns, node,
+//! seq), so the node never holds more than a page. The limits apply to each page's statement.
+Status VisitEvents(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
+                   const std::function<bool(Event&&)>& visit, size_t page = 5000);
 
 //! Runs `sql` with the limits and cancellation above (query_id, KILL QUERY). Exposed for tests.
 Status RunQuery(const Client& client, const std::string& sql, const QueryLimits& limits, std::string* out);

@@ -3,6 +3,10 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <cstring>
+#include <map>
+
 #include <fmt/format.h>
 
 #include "clickhouse/schema.h"
@@ -76,6 +80,31 @@ uint32_t Ipv4Number(const query::IpAddress& ip) {
   return uint32_t{ip.bytes[0]} << 24 | uint32_t{ip.bytes[1]} << 16 | uint32_t{ip.bytes[2]} << 8 | ip.bytes[3];
 }
 
+//! An IP address's bytes (or a prefix of them) as a FixedString literal.
+std::string BytesLiteral(const uint8_t* bytes, size_t n) {
+  return fmt::format("toFixedString({}, {})", SqlString(std::string_view(reinterpret_cast<const char*>(bytes), n)), n);
+}
+
+//! `value` is an IPv6 address as query::ParseIpAddress reads one (it has a ':' and inet_pton
+//! takes it). ClickHouse's IPv6StringToNum accepts the same texts (checked on 18.16: zone ids,
+//! brackets, spaces, 5-digit groups, two '::' all refused) and answers :: for what it refuses,
+//! so :: itself is recognised by its text (any text of '0' and ':' only).
+std::string IsIpv6(const std::string& value) {
+  static const uint8_t kZero[16] = {};
+  return fmt::format("(position({0}, ':') > 0 AND (IPv6StringToNum({0}) != {1} OR match({0}, '^[0:]+$')))", value,
+                     BytesLiteral(kZero, 16));
+}
+
+//! The CIDR block `ip`/`len` (host bits clear) as an inclusive range of addresses.
+std::pair<query::IpAddress, query::IpAddress> CidrBounds(const query::IpAddress& ip, int len) {
+  query::IpAddress hi = ip;
+  for (int b = 0; b < ip.size; ++b) {
+    const int keep = std::clamp(len - 8 * b, 0, 8);
+    hi.bytes[b] |= static_cast<uint8_t>(0xff >> keep);
+  }
+  return {ip, hi};
+}
+
 //! Whether word token `tok` is a word of a compound among `tokens` (a line holding the compound
 //! as a token holds its words as tokens too: no test of their own).
 bool InsideCompound(const std::string& tok, const std::vector<std::string>& tokens) {
@@ -128,7 +157,13 @@ Status RangeSql(const Node& n, std::string* out) {
     }
     case query::RangeType::kIp: {
       const uint8_t size = n.lower.unbounded ? n.upper.ip.size : n.lower.ip.size;
-      if (size != 4) return Status::InvalidArgument("IPv6 ranges are not translated to ClickHouse SQL yet");
+      if (size == 16) {  // byte order, as memcmp: FixedString comparisons are unsigned bytes
+        parts.push_back(IsIpv6(f.value));
+        const std::string v = fmt::format("IPv6StringToNum({})", f.value);
+        bound(n.lower, ">", ">=", v, BytesLiteral(n.lower.ip.bytes, 16));
+        bound(n.upper, "<", "<=", v, BytesLiteral(n.upper.ip.bytes, 16));
+        break;
+      }
       parts.push_back(IsIpv4(f.value));
       const std::string v = fmt::format("IPv4StringToNum({})", f.value);
       bound(n.lower, ">", ">=", v, std::to_string(Ipv4Number(n.lower.ip)));
@@ -145,11 +180,115 @@ Status RangeSql(const Node& n, std::string* out) {
 }
 
 Status CidrSql(const Node& n, std::string* out) {
-  if (n.ip.size != 4) return Status::InvalidArgument("IPv6 CIDR is not translated to ClickHouse SQL yet");
   const FieldSql f = Field(n.field);
+  if (n.ip.size == 16) {
+    const auto [lo, hi] = CidrBounds(n.ip, n.prefix_len);
+    *out = fmt::format("({} AND {} AND IPv6StringToNum({}) BETWEEN {} AND {})", f.present, IsIpv6(f.value), f.value,
+                       BytesLiteral(lo.bytes, 16), BytesLiteral(hi.bytes, 16));
+    return Status::OK();
+  }
   const uint32_t mask = n.prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - n.prefix_len);
   *out = fmt::format("({} AND {} AND bitAnd(IPv4StringToNum({}), {}) = {})", f.present, IsIpv4(f.value), f.value, mask,
                      Ipv4Number(n.ip) & mask);
+  return Status::OK();
+}
+
+// ---- field:@list (query::ValueList::Contents as IN sets) ----------------------------------
+
+//! The first 12 bytes of an IPv4-mapped IPv6 address (::ffff:a.b.c.d).
+constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+//! Most values a list may become in SQL (its entries, networks expanded to whole bytes).
+constexpr size_t kMaxListValues = 200'000;
+
+//! `values` as the right-hand side of IN: ('a', 'b', ...).
+std::string InSet(const std::vector<std::string>& values) {
+  std::string out = "(";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + SqlString(values[i]);
+  return out + ")";
+}
+
+//! Networks as prefixes of whole bytes of the 16-byte address (IPv4 ones in their ::ffff:
+//! form), keyed by their length in bytes: a network whose length is not a multiple of 8 becomes
+//! every longer prefix it holds. False past kMaxListValues.
+bool NetworkPrefixes(const std::vector<query::ValueList::Contents::Network>& nets, bool v4,
+                     std::map<int, std::vector<std::string>>* out, size_t* count) {
+  for (const auto& n : nets) {
+    if ((n.ip.size == 4) != v4) continue;
+    uint8_t bytes[16] = {};
+    int len = n.prefix_len;
+    if (v4) {
+      std::memcpy(bytes, kMapped, 12);
+      std::memcpy(bytes + 12, n.ip.bytes, 4);
+      len += 96;
+    } else {
+      std::memcpy(bytes, n.ip.bytes, 16);
+    }
+    const int whole = (len + 7) / 8;
+    const int free_bits = whole * 8 - len;
+    *count += size_t{1} << free_bits;
+    if (*count > kMaxListValues) return false;
+    for (int x = 0; x < (1 << free_bits); ++x) {
+      std::string prefix(reinterpret_cast<const char*>(bytes), static_cast<size_t>(whole));
+      if (whole > 0) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) | x);
+      (*out)[whole].push_back(std::move(prefix));
+    }
+  }
+  return true;
+}
+
+//! The address part of a list: v (an address) inside one of the networks, an IPv4 one (or
+//! ::ffff:a.b.c.d) only against IPv4 networks, as intel::ListMatcher::FindIp.
+//! False past kMaxListValues.
+bool ListNetworksSql(const std::string& v, const query::ValueList::Contents& c, size_t* count, std::string* out) {
+  const std::string x16 = fmt::format("if({0}, IPv4ToIPv6(IPv4StringToNum({1})), IPv6StringToNum({1}))", IsIpv4(v), v);
+  const std::string is_v4 =
+      fmt::format("({} OR ({} AND substring(IPv6StringToNum({}), 1, 12) = {}))", IsIpv4(v), IsIpv6(v), v, BytesLiteral(kMapped, 12));
+  std::vector<std::string> parts;
+  for (bool v4 : {true, false}) {
+    std::map<int, std::vector<std::string>> prefixes;
+    if (!NetworkPrefixes(c.networks, v4, &prefixes, count)) return false;
+    std::string any;
+    for (const auto& [whole, values] : prefixes)
+      any += fmt::format("{}substring({}, 1, {}) IN {}", any.empty() ? "" : " OR ", x16, whole, InSet(values));
+    if (any.empty()) continue;
+    parts.push_back(v4 ? fmt::format("({} AND ({}))", is_v4, any)
+                       : fmt::format("({} AND NOT {} AND ({}))", IsIpv6(v), is_v4, any));
+  }
+  std::string joined;
+  for (const std::string& p : parts) joined += (joined.empty() ? "" : " OR ") + p;
+  *out = joined;
+  return true;
+}
+
+Status InListSql(const Node& n, std::string* out) {
+  query::ValueList::Contents c;
+  if (!n.list || !n.list->GetContents(&c))
+    return Status::InvalidArgument("the list @" + n.text + " cannot be translated to ClickHouse SQL");
+  const FieldSql f = Field(n.field);
+  size_t count = c.texts.size() + c.urls.size() + c.domains.size();
+  std::string nets;
+  if (count > kMaxListValues || !ListNetworksSql(f.value, c, &count, &nets))
+    return Status::InvalidArgument(fmt::format(
+        "the list @{} is too large to be sent to ClickHouse as SQL (more than {} values, networks counted as the "
+        "whole-byte prefixes they hold)", n.text, kMaxListValues));
+  std::vector<std::string> parts;
+  if (!nets.empty()) parts.push_back(nets);
+  if (!c.texts.empty()) parts.push_back(fmt::format("lower({}) IN {}", f.value, InSet(c.texts)));
+  if (!c.urls.empty()) {
+    // As intel's UrlEquals: up to the end of the host (after the first "://") ignoring case.
+    const std::string head = fmt::format("extract({}, '(?s)^.*?://[^/?#]*')", f.value);
+    parts.push_back(fmt::format("concat(lower({0}), substring({1}, length({0}) + 1)) IN {2}", head, f.value, InSet(c.urls)));
+  }
+  if (!c.domains.empty()) {
+    // The name (one final '.' removed) and each of its parents.
+    const std::string labels = fmt::format("splitByChar('.', replaceRegexpOne(lower({}), {}, ''))", f.value, SqlString("\\.$"));
+    parts.push_back(fmt::format("arrayExists(s -> s IN {}, arrayMap(i -> arrayStringConcat(arraySlice({}, i), '.'), "
+                                "arrayEnumerate({})))", InSet(c.domains), labels, labels));
+  }
+  std::string any;
+  for (const std::string& p : parts) any += (any.empty() ? "" : " OR ") + p;
+  *out = any.empty() ? "0" : fmt::format("({} AND ({}))", f.present, any);
   return Status::OK();
 }
 
@@ -172,6 +311,8 @@ Status FieldNodeSql(const Node& n, std::string* out) {
     case NodeKind::kFieldEquals: {
       std::string eq = fmt::format("lower({}) = {}", f.value, SqlString(Lower(n.text)));
       if (n.ip_equals && n.ip.size == 4) eq += fmt::format(" OR ({} AND IPv4StringToNum({}) = {})", IsIpv4(f.value), f.value, Ipv4Number(n.ip));
+      if (n.ip_equals && n.ip.size == 16)
+        eq += fmt::format(" OR ({} AND IPv6StringToNum({}) = {})", IsIpv6(f.value), f.value, BytesLiteral(n.ip.bytes, 16));
       *out = fmt::format("({} AND ({}))", f.present, eq);
       return Status::OK();
     }
@@ -231,7 +372,8 @@ Status NodeSql(const query::Query& q, uint32_t index, std::string* out) {
       }
       break;
     case NodeKind::kInList:
-      return Status::InvalidArgument("lists (field:@name) are not translated to ClickHouse SQL yet");
+      if (n.timestamp_field) break;
+      return InListSql(n, out);
     default:
       break;
   }
@@ -278,10 +420,39 @@ std::string TimeSql(const query::TimeRange& r) {
   return out;
 }
 
+namespace {
+
+//! top/rare: the fields' values and the count of events that have them all, WITH TOTALS (the
+//! percentages' base), ordered as query::Aggregator::Finish orders them, cut to N.
+std::string TopSql(const query::Stage& st, const std::string& where, const std::string& table) {
+  std::string cols, present, by, order;
+  for (size_t i = 0; i < st.by.size(); ++i) {
+    const FieldSql f = Field(st.by[i]);
+    cols += fmt::format("{} AS g{}, ", f.value, i);
+    present += " AND " + f.present;
+    by += fmt::format("{}g{}", i ? ", " : "", i);
+  }
+  return fmt::format("SELECT {}count() AS c FROM {} WHERE ({}){} GROUP BY {} WITH TOTALS ORDER BY c {}, {} LIMIT {}", cols,
+                     table, where, present, by, st.kind == query::StageKind::kTop ? "DESC" : "ASC", by, st.n);
+}
+
+}  // namespace
+
 Status StatsSql(const query::Stage& st, const std::string& where, const std::string& table, std::string* sql) {
-  if (st.kind != query::StageKind::kStats || st.by.empty())
-    return Status::InvalidArgument("only `stats ... by FIELD` is pushed down to ClickHouse yet");
+  if (st.kind == query::StageKind::kTop || st.kind == query::StageKind::kRare) {
+    *sql = TopSql(st, where, table);
+    return Status::OK();
+  }
+  const bool timechart = st.kind == query::StageKind::kTimechart;
+  if ((st.kind != query::StageKind::kStats && !timechart) || (st.by.empty() && !timechart))
+    return Status::InvalidArgument("only `stats ... by FIELD`, `timechart`, `top` and `rare` are pushed down to ClickHouse yet");
   std::vector<std::string> columns, groups;
+  if (timechart) {
+    // The bucket as query::Aggregator makes it: ts_ns rounded down (towards -inf) to the span.
+    const int64_t span = st.span_ns > 0 ? st.span_ns : 3600 * int64_t{1'000'000'000};
+    columns.push_back(fmt::format("intDiv(ts_ns - if(ts_ns < 0, {0} - 1, 0), {0}) * {0} AS t", span));
+    groups.push_back("t");
+  }
   for (size_t i = 0; i < st.by.size(); ++i) {
     columns.push_back(Field(st.by[i]).value + fmt::format(" AS g{}", i));
     groups.push_back(fmt::format("g{}", i));

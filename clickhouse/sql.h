@@ -32,10 +32,15 @@ std::string SqlString(std::string_view bytes);
 //! on other fields).
 Status WhereSql(const query::Query& q, std::string* sql);
 
-//! The SELECT of a `stats` stage pushed down (GROUP BY in the cluster, never the rows pulled to
-//! the node): its `by` fields first (an absent field as '', as query::Aggregator groups it), then
-//! its aggregates in order, over `table` WHERE `where`, without FORMAT. So far count(),
-//! count(field) and dc(field) (uniqExact); other aggregates and stages are InvalidArgument.
+//! The SELECT of a first aggregating stage pushed down (groups made in the cluster, never the
+//! rows pulled to the node), over `table` WHERE `where`, without FORMAT:
+//!  - `stats ... by` and `timechart`: timechart's bucket first (`t`, ts_ns rounded down to the
+//!    span, in nanoseconds), then the `by` fields (an absent field as '', as query::Aggregator
+//!    groups it), then the aggregates in order: count(), count(field), dc(field) (uniqExact);
+//!  - `top`/`rare`: the fields, then count() of the events that have them all, WITH TOTALS (the
+//!    base of the percentages), ordered by the count (down for top, up for rare) then the values,
+//!    LIMIT N.
+//! Other aggregates (sum, avg, min, max) and stages are InvalidArgument.
 Status StatsSql(const query::Stage& stage, const std::string& where, const std::string& table, std::string* sql);
 
 //! The condition for [from_ns, to_ns) on ts (whole seconds, for the partition and the primary

@@ -278,6 +278,10 @@ class FollowingList final : public query::ValueList {
     std::shared_ptr<const query::ValueList> now = store_->Find(name_);
     return now && now->Contains(value);
   }
+  bool GetContents(Contents* out) const override {
+    std::shared_ptr<const query::ValueList> now = store_->Find(name_);
+    return now && now->GetContents(out);
+  }
 
  private:
   const ListStore* store_;

@@ -320,6 +320,37 @@ bool ListMatcher::Contains(std::string_view value) const {
   return FindDomain(value, now) >= 0;
 }
 
+bool ListMatcher::GetContents(Contents* out) const {
+  const int64_t now = NowNanos();
+  for (const IpEntry& e : ip_entries_) {
+    if ((*indicators_)[e.indicator].Expired(now)) continue;
+    Contents::Network n;
+    std::memcpy(n.ip.bytes, e.bytes, 16);
+    n.ip.size = e.size;
+    n.prefix_len = e.len;
+    out->networks.push_back(n);
+  }
+  for (const Slot& slot : text_table_) {
+    if (slot.entry == kEmpty) continue;
+    const Indicator& ind = (*indicators_)[slot.entry];
+    if (ind.Expired(now)) continue;
+    std::string v = ind.value;
+    if (ind.type == IndicatorType::kUrl) {
+      // Lower-case up to where UrlEquals starts comparing exactly.
+      const size_t scheme = v.find("://");
+      const size_t host_end = scheme == std::string::npos ? 0 : v.find_first_of("/?#", scheme + 3);
+      const size_t split = host_end == std::string::npos ? v.size() : host_end;
+      for (size_t i = 0; i < split; ++i) v[i] = AsciiLower(v[i]);
+      out->urls.push_back(std::move(v));
+      continue;
+    }
+    for (char& c : v) c = AsciiLower(c);
+    if (ind.type == IndicatorType::kDomain) out->domains.push_back(v);
+    out->texts.push_back(std::move(v));
+  }
+  return true;
+}
+
 void ListMatcher::MatchEvent(const Event& ev, int64_t now_ns, std::vector<Hit>* hits) const {
   for (const auto& [name, value] : ev.fields) {
     const FieldClass cls = ClassifyField(name);

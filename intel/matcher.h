@@ -60,6 +60,7 @@ class ListMatcher final : public query::ValueList {
   // name, URL, hash or e-mail address. Expired indicators do not match.
   bool Contains(std::string_view value) const override;
   bool MayMatch(const TokenFilter& has_hash) const override;
+  bool GetContents(Contents* out) const override;
 
   const std::vector<Indicator>& indicators() const { return *indicators_; }
   size_t duplicates() const { return duplicates_; }

@@ -66,6 +66,24 @@ class ValueList {
   //! False only if no row of a block whose token filter is `has_hash` can hold a value of the
   //! list (true when the list cannot tell).
   virtual bool MayMatch(const TokenFilter& has_hash) const { return true; }
+
+  //! What Contains tests, for a store that evaluates `field:@name` itself (the ClickHouse
+  //! backend turns it into SQL). A value is in the list if it is an address inside one of
+  //! `networks` (an IPv4 address, or an IPv6 one written ::ffff:a.b.c.d, only against IPv4
+  //! networks), or ASCII-lowercase equal to one of `texts`, or equal to one of `urls` with its
+  //! scheme and host compared ignoring case (each stored with them lowercased), or if it, with
+  //! one final '.' removed, or any of its parents is one of `domains` (lowercase).
+  struct Contents {
+    struct Network {
+      IpAddress ip;  //!< host bits cleared
+      uint8_t prefix_len = 0;
+    };
+    std::vector<Network> networks;
+    std::vector<std::string> texts, urls, domains;
+  };
+  //! Fills *out with what the list holds now (expired entries left out); false if this list
+  //! cannot say (then such a store cannot evaluate it).
+  virtual bool GetContents(Contents* out) const { return false; }
 };
 
 //! Finds lists by name for `field:@name`. Thread-safe.

@@ -517,7 +517,9 @@ Response Api::HistogramCounts(const Request& req) {
   };
   QueryFilter filter(*p.query);
   store::ScanResult res;
-  Status s = store_->Scan(filter, so, &res);
+  Status s = clickhouse_ ? RemoteHistogram(*p.query, so, width, &counts, &res)  // issue 26
+                         : store_->Scan(filter, so, &res);
+  if (s.code() == Status::Code::kInvalidArgument) return JsonError(400, s.ToString());
   if (!s.ok()) return ScanError(s, "histogram");
   for (const auto& c : per_worker) {
     for (size_t i = 0; i < c.size(); ++i) counts[i] += c[i];
@@ -547,9 +549,9 @@ Response Api::FieldsSummary(const Request& req) {
   store::ScanOptions& so = p.so;
   // The newest `limit` events (default 1,000, at most query.max_limit) are summarised.
   if (!Param(req, "limit")) so.limit = std::min<size_t>(1000, cfg_.query.max_limit);
-  QueryFilter filter(*p.query);
   store::ScanResult res;
-  Status s = store_->Scan(filter, so, &res);
+  Status s = ScanEvents(*p.query, so, &res);  // issue 26: the cluster's newest events
+  if (s.code() == Status::Code::kInvalidArgument) return JsonError(400, s.ToString());
   if (!s.ok()) return ScanError(s, "field summary");
   struct FieldStats {
     uint64_t count = 0;
@@ -740,7 +742,8 @@ Response Api::Export(const Request& req) {
     store::ScanResult res;
     query::Table table;
     bool complete = true;
-    Status s = ComputeTable(p->pipeline, *p->query, p->so, &table, &res, &complete);
+    Status s = clickhouse_ ? RemoteTable(p->pipeline, *p->query, p->so, &table, &res, &complete)  // issue 26
+                           : ComputeTable(p->pipeline, *p->query, p->so, &table, &res, &complete);
     if (!s.ok()) {
       if (s.code() == Status::Code::kInvalidArgument) return JsonError(400, s.ToString());
       return ScanError(s, "export");
@@ -780,6 +783,11 @@ Response Api::Export(const Request& req) {
     columns = {"@timestamp", "host.name", "event.dataset", "event.action", "source.ip", "destination.ip",
                "user.name", "message"};
   store::Store* store = store_;
+  if (clickhouse_) {  // issue 26: what the cluster cannot answer is refused before streaming starts
+    store::ScanOptions unbounded;
+    std::string where;
+    if (Status s = RemoteWhere(*p->query, unbounded, &where); !s.ok()) return JsonError(400, s.ToString());
+  }
   // Fail closed (issue 19): the export's audit record is written when it ends; one that could
   // not be recorded now is not started.
   if (pipeline_ && !pipeline_->ReserveHasRoom(64u << 10))
@@ -794,7 +802,7 @@ Response Api::Export(const Request& req) {
     Audit(*req_copy, who, "export", ok ? "success" : "failure",
           {{"kamatama.query", q == req_copy->params.end() ? "" : q->second}, {"kamatama.results", std::to_string(n)}});
   };
-  r.stream = [p, store, format, columns, audit](const BodyWriter& write) {
+  r.stream = [this, p, store, format, columns, audit](const BodyWriter& write) {
     std::string line, tmp;
     if (format == "csv") {
       for (size_t i = 0; i < columns.size(); ++i) {
@@ -837,7 +845,7 @@ Response Api::Export(const Request& req) {
       return !so.limit || n < so.limit;
     };
     store::ScanResult res;
-    Status s = store->Scan(filter, so, &res);
+    Status s = clickhouse_ ? RemoteVisit(*p->query, so, &res) : store->Scan(filter, so, &res);  // issue 26
     exported.Add(n);
     audit(n, s.ok());
     if (client_gone) return;

@@ -175,10 +175,22 @@ class Api {
   // ---- issue 26: the ClickHouse backend (server/clickhouse_search.cc) ----
   //! The search of `q` in the cluster, within so's time range, limit, deadline and cancellation.
   Status RemoteScan(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res);
-  //! A pipeline whose first stage the SQL layer pushes down (`stats ... by`), the later stages
-  //! applied to its table here; InvalidArgument naming the stage otherwise.
+  //! A pipeline whose first stage the SQL layer pushes down (`stats`/`timechart` ... by, `top`,
+  //! `rare`), the later stages applied to its table here, or one that does not aggregate (on the
+  //! newest query.max_limit events); InvalidArgument naming what is not pushed down otherwise.
   Status RemoteTable(const query::Pipeline& pipeline, const query::Query& q, const store::ScanOptions& so,
                      query::Table* table, store::ScanResult* res, bool* groups_complete);
+  //! The histogram's counts per bucket of `width` ns from so.from_ns, counted in the cluster.
+  Status RemoteHistogram(const query::Query& q, const store::ScanOptions& so, int64_t width, std::vector<uint64_t>* counts,
+                         store::ScanResult* res);
+  //! Every matching event (at most so.limit, 0 = all), newest first, to so.visit_event, read
+  //! from the cluster a page at a time (export).
+  Status RemoteVisit(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res);
+  //! q's WHERE clause narrowed to so's time range; InvalidArgument (saying `store.backend
+  //! clickhouse:` and what) when the filter cannot be translated.
+  static Status RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where);
+  //! The store's Scan, or RemoteScan on the cluster (searches that want the newest events).
+  Status ScanEvents(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res);
   const clickhouse::Client* clickhouse_ = nullptr;
   std::function<std::string()> clickhouse_problem_;
   // ---- end issue 26 ----

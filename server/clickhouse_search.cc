@@ -1,8 +1,10 @@
 // server/clickhouse_search.cc
 //! Issue 26: the members of Api that answer /api/v1/search from the ClickHouse cluster
 //! (store.backend: clickhouse). Pushed down: the filter (clickhouse::WhereSql) with the search's
-//! time range, newest `limit` events and their count, and a first `stats ... by` stage with
-//! count()/count(f)/dc(f) (clickhouse::StatsSql), later stages applied to its small table here.
+//! time range, newest `limit` events and their count, and a first aggregating stage (`stats ...
+//! by` and `timechart` with count()/count(f)/dc(f), `top`, `rare`: clickhouse::StatsSql), later
+//! stages applied to its small table here; a pipeline that does not aggregate (sort, head,
+//! fields, where) works on the newest query.max_limit events, as on one machine.
 //! Anything else is refused with 400 naming what is not supported: the local store is only this
 //! node's spool, so answering from it would silently leave out other nodes' events.
 //! Limits: query.timeout as max_execution_time, query.max_limit / query.max_groups as row
@@ -17,16 +19,15 @@
 
 namespace kamatama::server {
 
-namespace {
-
-// The WHERE clause of q, narrowed to so's time range (the API's from/to).
-Status RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
+Status Api::RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
   if (Status s = clickhouse::WhereSql(q, where); !s.ok())
     return Status::InvalidArgument("store.backend clickhouse: " + s.message());
   const std::string time = clickhouse::TimeSql(query::TimeRange{so.from_ns, so.to_ns});
   if (time != "1") *where = "(" + time + ") AND (" + *where + ")";
   return Status::OK();
 }
+
+namespace {
 
 clickhouse::QueryLimits LimitsOf(const store::ScanOptions& so, size_t max_rows) {
   clickhouse::QueryLimits lim;
@@ -54,12 +55,19 @@ Status Api::RemoteScan(const query::Query& q, const store::ScanOptions& so, stor
 Status Api::RemoteTable(const query::Pipeline& pipeline, const query::Query& q, const store::ScanOptions& so,
                         query::Table* table, store::ScanResult* res, bool* groups_complete) {
   const query::Stage& first = pipeline.stages[0];
-  if (first.kind != query::StageKind::kStats)
-    return Status::InvalidArgument(
-        "store.backend clickhouse: only `stats count()/count(field)/dc(field) by ...` is pushed down to the cluster "
-        "yet, as the first pipe; other pipes need it before them");
   std::string where;
   if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  *groups_complete = true;
+  if (!pipeline.Aggregates()) {
+    // As ComputeTable: the newest query.max_limit events as a table, the stages applied to it.
+    store::ScanOptions events = so;
+    events.limit = cfg_.query.max_limit;
+    if (Status s = RemoteScan(q, events, res); !s.ok()) return s;
+    std::vector<std::string> cols;
+    if (first.kind == query::StageKind::kFields) cols = first.fields;
+    *table = query::EventsToTable(res->events, cols);
+    return query::ApplyStages(pipeline.stages, 0, table);
+  }
   const size_t max_groups = cfg_.query.max_groups;
   Status s = clickhouse::StatsTable(*clickhouse_, first, where, max_groups, LimitsOf(so, max_groups + 1), table,
                                     groups_complete);
@@ -68,6 +76,34 @@ Status Api::RemoteTable(const query::Pipeline& pipeline, const query::Query& q, 
   if (!s.ok()) return s;
   res->complete = true;
   return query::ApplyStages(pipeline.stages, 1, table);
+}
+
+Status Api::RemoteHistogram(const query::Query& q, const store::ScanOptions& so, int64_t width,
+                            std::vector<uint64_t>* counts, store::ScanResult* res) {
+  std::string where;
+  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  res->complete = true;
+  return clickhouse::BucketCounts(*clickhouse_, where, so.from_ns, width, LimitsOf(so, counts->size() + 1), counts,
+                                  &res->matched);
+}
+
+Status Api::RemoteVisit(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res) {
+  std::string where;
+  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  uint64_t n = 0;
+  Status s = clickhouse::VisitEvents(*clickhouse_, where, so.limit, LimitsOf(so, 0), [&](Event&& ev) {
+    ++n;
+    return so.visit_event(std::move(ev));
+  });
+  res->matched = n;
+  res->complete = s.ok();
+  return s;
+}
+
+Status Api::ScanEvents(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res) {
+  if (clickhouse_) return RemoteScan(q, so, res);
+  query::QueryFilter filter(q);
+  return store_->Scan(filter, so, res);
 }
 
 }  // namespace kamatama::server

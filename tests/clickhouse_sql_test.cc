@@ -99,8 +99,70 @@ TEST(ClickHouseSql, TimestampBoundsBecomeTsAndTsNs) {
 }
 
 TEST(ClickHouseSql, WhatIsNotTranslatedSaysSo) {
-  EXPECT_FALSE(WhereStatus("custom.ip:2001:db8::/32").ok());
-  EXPECT_NE(WhereStatus("custom.ip:2001:db8::/32").message().find("IPv6 CIDR"), std::string::npos);
+  const Status s = WhereStatus("event.ingested:>2026-01-01T00:00:00Z");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("time ranges on event.ingested"), std::string::npos) << s.ToString();
+}
+
+TEST(ClickHouseSql, Ipv6NetworksAreByteRangesOfTheParsedAddress) {
+  const std::string sql = Where("custom.ip:2001:db8:8000::/33");
+  // The address must parse (IPv6StringToNum answers :: for what it refuses), then lie between
+  // the network's first and last address.
+  EXPECT_NE(sql.find("position(kv_values[indexOf(kv_keys, 'custom.ip')], ':') > 0"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("BETWEEN toFixedString(' \\x01\\x0D\\xB8\\x80\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00', 16) "
+                     "AND toFixedString(' \\x01\\x0D\\xB8\\xFF\\xFF\\xFF\\xFF\\xFF\\xFF\\xFF\\xFF\\xFF\\xFF\\xFF\\xFF', 16)"),
+            std::string::npos)
+      << sql;
+}
+
+namespace {
+
+struct FixedList final : query::ValueList {
+  bool has_contents = true;
+  Contents contents;
+  bool Contains(std::string_view) const override { return false; }
+  bool GetContents(Contents* out) const override {
+    if (has_contents) *out = contents;
+    return has_contents;
+  }
+};
+struct OneList final : query::ListResolver {
+  std::shared_ptr<FixedList> list = std::make_shared<FixedList>();
+  std::shared_ptr<const query::ValueList> Find(std::string_view name) const override { return name == "l" ? list : nullptr; }
+};
+
+Status ListWhere(const OneList& lists, std::string* sql) {
+  query::ParseSettings settings;
+  settings.lists = &lists;
+  return clickhouse::WhereSql(std::get<query::Query>(query::Query::Parse("source.ip:@l", settings)), sql);
+}
+
+}  // namespace
+
+TEST(ClickHouseSql, ListsBecomeInSetsWithNetworksAsWholeBytePrefixes) {
+  OneList lists;
+  query::ValueList::Contents::Network n;
+  query::ParseIpAddress("10.1.16.0", &n.ip);
+  n.prefix_len = 20;  // ::ffff:10.1.16.0/116: 16 prefixes of 15 bytes (10.1.16 .. 10.1.31)
+  lists.list->contents.networks = {n};
+  lists.list->contents.texts = {"evil.example"};
+  lists.list->contents.domains = {"evil.example"};
+  std::string sql;
+  ASSERT_TRUE(ListWhere(lists, &sql).ok());
+  EXPECT_NE(sql.find(", 1, 15) IN ('\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xFF\\xFF\\x0A\\x01\\x10', "),
+            std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("\\x0A\\x01\\x1F')"), std::string::npos) << sql;
+  EXPECT_NE(sql.find(") IN ('evil.example')"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("arrayExists(s -> s IN ('evil.example'), "), std::string::npos) << sql;
+  // Too many values for one statement, or a list that cannot list its values: refused, named.
+  n.prefix_len = 9;  // 128 prefixes each
+  lists.list->contents.networks.assign(2000, n);
+  Status s = ListWhere(lists, &sql);
+  EXPECT_NE(s.message().find("the list @l is too large"), std::string::npos) << s.ToString();
+  lists.list->has_contents = false;
+  s = ListWhere(lists, &sql);
+  EXPECT_NE(s.message().find("the list @l cannot be translated"), std::string::npos) << s.ToString();
 }
 
 TEST(ClickHouseSchema, StatementsAreIdempotentAndOnTheCluster) {
