@@ -74,6 +74,25 @@ def show(title, rows, tot):
     print(f"{'total':48} {tot['lines']:>7} {tot['classified_pct']:>10.2f}% {tot['fields']:>8} {a:>8}")
 
 
+def write_row(path, result):
+    """Sets "parser_coverage" in latest.json, leaving every other row's text as it is."""
+    with open(path) as f:
+        text = f.read()
+    row = json.dumps(result, indent=2).replace("\n", "\n  ")
+    key = '\n  "parser_coverage": '
+    start = text.find(key)
+    if start >= 0:  # replace the old row: it runs to the next top-level key or the closing brace
+        nxt = re.search(r'\n  "[^"]+": |\n}\s*$', text[start + len(key):])
+        end = start + len(key) + nxt.start()
+        text = text[:start] + key + row + ("," if text[end:].lstrip().startswith('"') or text[end:end + 4].startswith('\n  "') else "") + text[end:]
+    else:
+        close = text.rstrip().rfind("}")
+        text = text[:close].rstrip() + "," + key + row + "\n}\n"
+    json.loads(text)  # still valid JSON
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--outside", nargs="*", default=[], metavar="DATASET=FILE")
@@ -89,13 +108,7 @@ def main():
         result["outside"] = {"formats": outside, "total": totals(outside)}
         show("outside samples (not in the repository)", outside, result["outside"]["total"])
     if a.write:
-        path = os.path.join(ROOT, "bench", "results", "latest.json")
-        with open(path) as f:
-            doc = json.load(f)
-        doc["parser_coverage"] = result
-        with open(path, "w") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
+        write_row(os.path.join(ROOT, "bench", "results", "latest.json"), result)
 
 
 if __name__ == "__main__":

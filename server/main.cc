@@ -140,9 +140,14 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   // SIGHUP (the hook below); before the store opens, so that recovery parses with them too.
   cfg.parse.user = std::make_shared<declarative::UserParsers>();
   if (!LoadUserParsers(cfg, cfg.parse.user.get())) return 1;
-  server::AddReloadHook("parsers", [holder = cfg.parse.user](const server::Config& next) {
-    return LoadUserParsers(next, holder.get()) ? Status::OK() : Status::InvalidArgument("parsers kept");
-  }, {"parsers.dirs", "parsers.shipped", "parsers.disable"});
+  // SIGHUP re-reads the definitions when there are files to re-read (parsers.dirs, or definitions
+  // saved from the builder, which reloads by itself on a save); a server with neither takes a
+  // change of parsers.* at a restart (reported so), and its reloads stay "nothing changed".
+  if (std::error_code ec; !cfg.parsers.dirs.empty() || std::filesystem::is_directory(server::SavedParsersDir(cfg), ec)) {
+    server::AddReloadHook("parsers", [holder = cfg.parse.user](const server::Config& next) {
+      return LoadUserParsers(next, holder.get()) ? Status::OK() : Status::InvalidArgument("parsers kept");
+    }, {"parsers.dirs", "parsers.shipped", "parsers.disable"});
+  }
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
   cfg.storage.scan_threads = cfg.query.threads;
