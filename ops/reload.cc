@@ -187,6 +187,8 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   }
   // issue 23: the declarative parser directories (a hook re-reads the definitions)
   n("parsers.dirs", fmt::format("{}", fmt::join(c.parsers.dirs, ",")));
+  n("parsers.shipped", c.parsers.shipped ? "true" : "false");
+  n("parsers.disable", fmt::format("{}", fmt::join(c.parsers.disable, ",")));
   // issue 21: how matches become alerts (applied at a restart)
   n("detection.alerts", fmt::format("{} {} {}", c.detection.alerts.dedup_window_ns, c.detection.alerts.per_rule_cap,
                                     fmt::join(c.detection.alerts.dedup_fields, ",")));

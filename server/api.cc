@@ -170,7 +170,7 @@ Response Api::Dispatch(Request& req) {
                         }};
   if (auto r = HandleLibraryRoute(req, library)) return std::move(*r);  // issue 25: saved searches, dashboards
   if (req.path.rfind("/api/v1/unparsed", 0) == 0) {  // issue 23: unparsed lines, parser builder
-    UnparsedRoutes ctx{cfg_, *store_, [&](const std::string& f) { return RestrictFilter(req.principal, f); }};
+    UnparsedRoutes ctx{cfg_, *store_, [&](const std::string& f) { return RestrictFilter(req.principal, f); }, audit_library};
     if (auto r = HandleUnparsedRoute(req, ctx)) return std::move(*r);
   }
   if (auto r = ServeWeb(req)) return std::move(*r);

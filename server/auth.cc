@@ -150,6 +150,8 @@ const std::vector<RouteRule>& RouteTable() {
       {"DELETE", "/api/v1/dashboards/*", true, kPermTriage, "/api/v1/dashboards/x", "delete a dashboard (owner or admin)"},
       // Unparsed lines and the parser builder (issue 23): reading them is searching; proposing and
       // trying a definition changes nothing (the definition is only compiled for the request).
+      // Saving a definition changes how every later line is parsed: administrators.
+      {"*", "/api/v1/unparsed/save", true, kPermAdmin, "/api/v1/unparsed/save", "save a parser definition (admins)"},
       {"*", "/api/v1/unparsed*", true, kPermSearch, "/api/v1/unparsed", "unparsed lines, propose and try a parser"},
       // Scheduled searches and reports (issue 25): as saved searches; the handler lets only
       // owners and administrators change or run one, and only administrators name a target.

@@ -203,10 +203,13 @@ void ReadDetection(Reader& r, const YAML::Node& det, DetectionOptions* out) {
 
 // `parsers:` (issue 23): the directories of declarative parser definitions.
 void ReadParsers(Reader& r, const YAML::Node& n, ParsersOptions* out) {
-  r.Keys(n, "parsers", {"dirs"});
+  r.Keys(n, "parsers", {"dirs", "shipped", "disable"});
   if (!n || !r.status.ok()) return;
   if (auto d = n["dirs"]; d && !d.IsNull() && !StringList(d, &out->dirs))
     r.Fail("parsers.dirs", "must be a list of directories");
+  if (auto d = n["disable"]; d && !d.IsNull() && !StringList(d, &out->disable))
+    r.Fail("parsers.disable", "must be a list of parser names");
+  r.Bool(n["shipped"], "parsers.shipped", &out->shipped);
 }
 
 // `intel:` (issue 28): list limits, alert dedup, hunts on import, feeds and their allow-list.

@@ -85,9 +85,14 @@ struct DetectionOptions {
 };
 
 //! `parsers:` (issue 23): directories (or files) of declarative parser definitions
-//! (docs/parsers.md); `serve --parsers` adds one. Reloaded on SIGHUP.
+//! (docs/parsers.md); `serve --parsers` adds one. Reloaded on SIGHUP. The definitions shipped in
+//! the binary (parsers/defs) run after the user's unless `shipped` is false; `disable` names
+//! definitions (shipped or not) to leave out. Definitions saved from the Unparsed page's builder
+//! live in <storage.dir>/parsers and load with the others.
 struct ParsersOptions {
   std::vector<std::string> dirs;
+  bool shipped = true;
+  std::vector<std::string> disable;
 };
 
 //! `backup:` (issue 19): where POST /api/v1/admin/backup may write. Each entry is resolved

@@ -52,6 +52,7 @@
 #include "server/notifier.h"
 #include "server/scheduler.h"
 #include "server/reload_hooks.h"
+#include "server/parser_loading.h"
 #include "server/selfmon.h"
 #include "store/store.h"
 
@@ -109,20 +110,21 @@ bool LoadRules(server::LiveDetection* detection, server::AlertStore* alerts, con
   return s.ok();
 }
 
-//! Loads the declarative parsers of `dirs` into `holder` (issue 23); logs the counts and every
-//! definition that did not load. False, with the running set kept, if a directory cannot be read.
-bool LoadUserParsers(const std::vector<std::string>& dirs, declarative::UserParsers* holder) {
-  std::shared_ptr<const declarative::ParserSet> set;
+//! Loads the declarative parsers `cfg` names (server/parser_loading.h) into `holder` (issue 23);
+//! logs the counts and every definition that did not load. False, with the running set kept, if
+//! a directory cannot be read.
+bool LoadUserParsers(const server::Config& cfg, declarative::UserParsers* holder) {
   declarative::LoadSummary summary;
-  Status s = declarative::LoadParserSet(dirs, &set, &summary);
+  Status s = server::LoadServerParsers(cfg, holder, &summary);
   for (const declarative::Problem& p : summary.invalid) Log("parser invalid: " + p.ToString());
+  for (const std::string& n : summary.overridden) Log("parser " + n + ": the user's definition replaces the shipped one");
   if (!s.ok()) {
     Log("error: parsers: " + s.ToString());
     return false;
   }
-  holder->Swap(std::move(set));
-  if (!dirs.empty() || !summary.invalid.empty())
-    Log(fmt::format("parsers: {} loaded, {} invalid", summary.loaded.size(), summary.invalid.size()));
+  if (!cfg.storage.dir.empty() || !cfg.parsers.dirs.empty() || !summary.invalid.empty())  // `parse` stays quiet
+    Log(fmt::format("parsers: {} loaded ({} shipped), {} invalid, {} disabled", summary.loaded.size(), summary.shipped,
+                  summary.invalid.size(), summary.disabled.size()));
   return true;
 }
 
@@ -137,13 +139,14 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   // Declarative parsers (issue 23): one holder shared by every copy of cfg.parse, swapped on
   // SIGHUP (the hook below); before the store opens, so that recovery parses with them too.
   cfg.parse.user = std::make_shared<declarative::UserParsers>();
-  if (!LoadUserParsers(cfg.parsers.dirs, cfg.parse.user.get())) return 1;
-  // As with rules, a server started without parser directories takes its first at a restart
-  // (a reload of a server without them then has nothing to report).
-  if (!cfg.parsers.dirs.empty()) {
+  if (!LoadUserParsers(cfg, cfg.parse.user.get())) return 1;
+  // SIGHUP re-reads the definitions when there are files to re-read (parsers.dirs, or definitions
+  // saved from the builder, which reloads by itself on a save); a server with neither takes a
+  // change of parsers.* at a restart (reported so), and its reloads stay "nothing changed".
+  if (std::error_code ec; !cfg.parsers.dirs.empty() || std::filesystem::is_directory(server::SavedParsersDir(cfg), ec)) {
     server::AddReloadHook("parsers", [holder = cfg.parse.user](const server::Config& next) {
-      return LoadUserParsers(next.parsers.dirs, holder.get()) ? Status::OK() : Status::InvalidArgument("parsers kept");
-    }, {"parsers.dirs"});
+      return LoadUserParsers(next, holder.get()) ? Status::OK() : Status::InvalidArgument("parsers kept");
+    }, {"parsers.dirs", "parsers.shipped", "parsers.disable"});
   }
   Log(fmt::format("opening store in {}", cfg.storage.dir));
   std::unique_ptr<store::Store> store;
@@ -492,6 +495,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> parse_parser_dirs;
   parse->add_option("--parsers", parse_parser_dirs, "a directory of declarative parser definitions to parse with (repeatable)")
       ->allow_extra_args(false);  // one directory per flag: the input files follow
+  bool no_shipped = false;
+  parse->add_flag("--no-shipped", no_shipped, "without the device definitions shipped in the binary (parsers/defs)");
   parse->add_flag("--stats", stats, "print per-dataset counts and the lines no parser understood, not the events");
   app.add_subcommand("version", "print the version");
   app.add_subcommand("datasets", "list the source parsers (datasets) built in");
@@ -516,7 +521,10 @@ int main(int argc, char** argv) {
   server::Config cfg;
   if (app.got_subcommand("parse")) {
     cfg.parse.user = std::make_shared<declarative::UserParsers>();
-    if (!parse_parser_dirs.empty() && !LoadUserParsers(parse_parser_dirs, cfg.parse.user.get())) return 1;
+    cfg.parsers.dirs = parse_parser_dirs;
+    cfg.parsers.shipped = !no_shipped;
+    cfg.storage.dir.clear();  // no saved definitions: `parse` reads no data directory
+    if (!LoadUserParsers(cfg, cfg.parse.user.get())) return 1;
     return Parse(files, source, stats, cfg.parse);
   }
 

@@ -5,13 +5,17 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
+#include <mutex>
 #include <tuple>
 
 #include "core/json.h"
+#include "core/safe_file.h"
 #include "parsers/declarative/builder.h"
 #include "parsers/parse.h"
 #include "server/investigate_routes.h"
+#include "server/parser_loading.h"
 
 namespace kamatama::server {
 
@@ -163,12 +167,103 @@ Response Test(const Request& req) {
     if (i) out.push_back(',');
     AppendJsonString(&out, t.problems[i].ToString());
   }
+  out += "],\"failed_examples\":[";
+  for (size_t i = 0; i < t.failed_examples.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(&out, t.failed_examples[i]);
+  }
   out += "],\"results\":[";
   for (size_t i = 0; i < t.lines.size(); ++i) {
     if (i) out.push_back(',');
     AppendResult(t.lines[i], &out);
   }
   out += "]}";
+  return Response{200, "application/json", std::move(out)};
+}
+
+//! A parser name that is also a safe file name.
+bool SavableName(std::string_view n) {
+  if (n.empty() || n.size() > 64 || n[0] == '.' || n[0] == '-') return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+}
+
+Response ProblemsAnswer(int status, const std::string& error, const std::vector<std::string>& problems) {
+  std::string out = "{\"error\":";
+  AppendJsonString(&out, error);
+  out += ",\"problems\":[";
+  for (size_t i = 0; i < problems.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(&out, problems[i]);
+  }
+  return Response{status, "application/json", out + "]}"};
+}
+
+//! Why `yaml` cannot be saved as the definition `name` over the running set, or "" (409 when
+//! the name belongs to a parsers.dirs file: that file is where it is edited).
+std::string Conflict(const UnparsedRoutes& ctx, const std::string& name) {
+  const auto running = ctx.cfg.parse.user ? ctx.cfg.parse.user->Current() : nullptr;
+  if (!running) return "";
+  const std::string saved_dir = SavedParsersDir(ctx.cfg) + "/";
+  for (const declarative::Definition& d : running->definitions()) {
+    if (d.name != name || d.file.rfind("shipped:", 0) == 0 || d.file.rfind(saved_dir, 0) == 0) continue;
+    return "parser " + name + " is defined in " + d.file + "; change it there";
+  }
+  return "";
+}
+
+Status WriteDefinition(const Config& cfg, const std::string& name, std::string_view yaml) {
+  const std::string dir = SavedParsersDir(cfg);
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
+  UniqueFd fd;
+  if (Status s = OpenDir(dir, &fd); !s.ok()) return s;
+  return WriteFileAtomic(fd.get(), name + ".yaml", yaml, 0600);
+}
+
+Response Save(const Request& req, const UnparsedRoutes& ctx) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (auto bad = ReadBody(req, &parser, &obj)) return std::move(*bad);
+  std::string_view yaml;
+  if (obj["definition"].get(yaml)) return JsonError(400, "'definition' (YAML text) is required");
+  if (!ctx.cfg.parse.user) return JsonError(503, "this server runs no declarative parsers");
+  const auto refuse = [&](int status, const std::string& name, const std::string& why, std::vector<std::string> problems) {
+    if (ctx.audit) ctx.audit("parser.save", "failure", {{"kamatama.object.name", name}, {"error.message", why}});
+    return ProblemsAnswer(status, why, problems);
+  };
+  // Checked as a file is, then its examples as `kamatama parsers test` runs them.
+  const declarative::TryOutcome t = declarative::TryDefinitions(yaml, "definition", {});
+  std::vector<std::string> problems;
+  for (const declarative::Problem& p : t.problems) problems.push_back(p.ToString());
+  const std::string name = t.loaded.size() == 1 ? t.loaded[0] : "";
+  if (!problems.empty()) return refuse(400, name, "the definition does not load", problems);
+  if (t.loaded.size() != 1) return refuse(400, "", "save one definition at a time", {});
+  if (!SavableName(name)) return refuse(400, name, "a saved parser's name is letters, digits, '-', '_' and '.' (64 at most)", {});
+  if (!t.failed_examples.empty()) return refuse(400, name, "an example does not hold", t.failed_examples);
+  static std::mutex saving;  // one save (write and reload) at a time
+  std::lock_guard<std::mutex> lock(saving);
+  if (std::string why = Conflict(ctx, name); !why.empty()) return refuse(409, name, why, {});
+  if (Status s = WriteDefinition(ctx.cfg, name, yaml); !s.ok()) return refuse(500, name, s.ToString(), {});
+  declarative::LoadSummary summary;
+  if (Status s = LoadServerParsers(ctx.cfg, ctx.cfg.parse.user.get(), &summary); !s.ok())
+    return refuse(500, name, "saved, but the parsers could not be reloaded: " + s.ToString(), {});
+  const bool replaces = std::find(summary.overridden.begin(), summary.overridden.end(), name) != summary.overridden.end();
+  const std::string file = SavedParsersDir(ctx.cfg) + "/" + name + ".yaml";
+  if (ctx.audit)
+    ctx.audit("parser.save", "success", {{"kamatama.object.name", name}, {"file.path", file},
+                                         {"kamatama.changes", replaces ? "replaces the shipped definition" : "new"}});
+  std::string out = "{\"saved\":";
+  AppendJsonString(&out, name);
+  out += ",\"file\":";
+  AppendJsonString(&out, file);
+  out += fmt::format(",\"replaces_shipped\":{},\"loaded\":{},\"invalid\":{}}}", replaces, summary.loaded.size(),
+                     summary.invalid.size());
   return Response{200, "application/json", std::move(out)};
 }
 
@@ -181,6 +276,7 @@ std::optional<Response> HandleUnparsedRoute(const Request& req, const UnparsedRo
   }
   if (req.path == "/api/v1/unparsed/propose") return Propose(req);
   if (req.path == "/api/v1/unparsed/test") return Test(req);
+  if (req.path == "/api/v1/unparsed/save") return Save(req, ctx);
   return std::nullopt;
 }
 

@@ -9,6 +9,12 @@
 //!   POST /api/v1/unparsed/test       {"definition": YAML, "lines": [...]}: what `kamatama
 //!        parsers test` says: {"loaded":[...],"problems":[...],"results":[{parser,declarative,
 //!        dataset,fields:{...}}]}
+//!   POST /api/v1/unparsed/save       {"definition": YAML} (administrators): one definition, checked
+//!        as a file is (loader) and with its examples holding, written to
+//!        <storage.dir>/parsers/<parser>.yaml and made active at once (the running set is
+//!        reloaded: parsers.dirs, the saved ones, the shipped ones); audited as parser.save.
+//!        400 with "problems" when it does not load or an example fails, 409 when the name is a
+//!        definition of a parsers.dirs file. {"saved","file","replaces_shipped","loaded"}
 //! Lines are attacker text: they leave here only as JSON strings, and the UI shows them as text.
 #pragma once
 
@@ -27,6 +33,8 @@ struct UnparsedRoutes {
   const store::Store& store;
   //! The caller's visibility restriction of a filter (Api::RestrictFilter).
   std::function<std::string(const std::string&)> restrict;
+  //! The route's audit events (parser.save).
+  AuditFn audit;
 };
 
 //! The answer when `req` is one of these endpoints, else nullopt. Thread-safe.

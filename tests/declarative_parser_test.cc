@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -479,6 +480,116 @@ fields:
     EXPECT_EQ(F(ev, "event.outcome"), want) << section;
     EXPECT_NE(F(ev, "event.category"), "<absent>");
   }
+}
+
+
+// ---------------------------------------------------------------- shipped definitions (parsers/defs)
+namespace shipped_test {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<const ParserSet> LoadShipped(const std::vector<std::string>& paths, declarative::LoadSummary* summary,
+                                             std::vector<std::string> disabled = {}) {
+  std::shared_ptr<const ParserSet> set;
+  declarative::LoadOptions options;
+  options.shipped = true;
+  options.disabled = std::move(disabled);
+  EXPECT_TRUE(declarative::LoadParserSet(paths, &set, summary, options).ok());
+  return set;
+}
+
+size_t DefinitionsInFiles() {
+  std::vector<Definition> defs;
+  std::vector<Problem> problems;
+  for (const auto& e : fs::directory_iterator(std::string(KMT_SOURCE_DIR) + "/parsers/defs")) {
+    if (e.path().extension() != ".yaml") continue;
+    std::ifstream in(e.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    CompileDefinitions(text.str(), e.path().string(), &defs, &problems);
+  }
+  EXPECT_TRUE(problems.empty());
+  return defs.size();
+}
+
+}  // namespace shipped_test
+
+TEST(ShippedDefinitions, EveryFileOfParsersDefsIsInTheBinaryAndLoads) {
+  declarative::LoadSummary summary;
+  auto set = shipped_test::LoadShipped(std::vector<std::string>{}, &summary);
+  EXPECT_TRUE(summary.invalid.empty()) << summary.Text();
+  EXPECT_EQ(set->definitions().size(), shipped_test::DefinitionsInFiles());
+  EXPECT_EQ(summary.shipped, set->definitions().size());
+  EXPECT_GE(summary.shipped, 25u);
+  EXPECT_EQ(set->definitions().front().file.rfind("shipped:", 0), 0u);
+  // A PAN-OS traffic line is parsed without any file on disk.
+  Event ev = Parse(set, "<14>Dec  7 09:12:01 PA-3220 1,2026/12/07 09:12:00,012801096514,TRAFFIC,end,2049,2026/12/07 "
+                        "09:12:00,192.168.15.207,198.51.100.7,192.0.2.63,198.51.100.7,allow-web,corp\\alice,,ssl,vsys1,"
+                        "trust,untrust,ethernet1/2,ethernet1/1,fwd,2026/12/07 09:12:00,22751,1,55113,443,16418,443,"
+                        "0x400053,tcp,allow,7734,1758,5976,36,2026/12/07 09:02:00,586,computer-and-internet-info,0,"
+                        "32091112,0x0,192.168.0.0-192.168.255.255,United States,0,16,20,tcp-fin,0,0,0,0,,PA-3220,"
+                        "from-policy,,,0,,0,,N/A,0,0,0,0");
+  EXPECT_EQ(F(ev, "event.dataset"), "firewall.panos");
+  EXPECT_EQ(F(ev, "source.ip"), "192.168.15.207");
+}
+
+TEST(ShippedDefinitions, AUserDefinitionReplacesAShippedOneAndDisableRemovesIt) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("kmt_shipped_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // The user's own "checkpoint": same name as the shipped one, its own dataset.
+  std::ofstream(dir / "mine.yaml") << "parser: checkpoint\ndataset: custom.mycheckpoint\nwhen: {contains: 'product:\"VPN-1'}\n";
+  const std::string line = "<134>1 2026-12-07T09:00:00Z gw CheckPoint 2450 - [action:\"Accept\"; origin:\"10.0.0.1\"; "
+                           "src:\"10.1.1.1\"; dst:\"10.2.2.2\"; proto:\"6\"; s_port:\"5000\"; service:\"443\"; "
+                           "product:\"VPN-1 & FireWall-1\"]";
+  declarative::LoadSummary plain;
+  const std::string shipped_ds = F(Parse(shipped_test::LoadShipped(std::vector<std::string>{}, &plain), line), "event.dataset");
+  EXPECT_EQ(shipped_ds, "firewall.checkpoint");
+  declarative::LoadSummary summary;
+  auto set = shipped_test::LoadShipped({dir.string()}, &summary);
+  ASSERT_EQ(summary.overridden, std::vector<std::string>{"checkpoint"});
+  EXPECT_EQ(summary.shipped + 1, plain.shipped);  // the shipped checkpoint is not loaded
+  EXPECT_EQ(F(Parse(set, line), "event.dataset"), "custom.mycheckpoint");
+  EXPECT_NE(summary.Text().find("shipped checkpoint replaced by the user's"), std::string::npos) << summary.Text();
+  // Disabled: neither the user's nor a shipped one by that name runs.
+  declarative::LoadSummary off;
+  auto none = shipped_test::LoadShipped({dir.string()}, &off, {"checkpoint", "panos-traffic"});
+  EXPECT_EQ(off.disabled.size(), 2u);
+  EXPECT_EQ(off.shipped + 2, plain.shipped);
+  EXPECT_NE(F(Parse(none, line), "event.dataset"), "custom.mycheckpoint");
+  EXPECT_NE(F(Parse(none, line), "event.dataset"), "firewall.checkpoint");
+  fs::remove_all(dir);
+}
+
+//! The guarantee that makes loading them by default safe: every non-empty line of every file of
+//! the shared corpus (logs, XML, JSON, expected outputs: 89,939 lines) gets the same dataset with
+//! the shipped definitions as without them.
+TEST(ShippedDefinitions, NoSharedCorpusLineChangesDataset) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(KMT_SOURCE_DIR) / ".." / "shared" / "corpus";
+  if (!fs::is_directory(root)) GTEST_SKIP() << "the shared corpus is not beside the checkout";
+  declarative::LoadSummary summary;
+  auto set = shipped_test::LoadShipped(std::vector<std::string>{}, &summary);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    const std::string ext = e.path().extension().string();
+    if (e.is_regular_file() && ext != ".md" && ext != ".evtx" && ext != ".zip") files.push_back(e.path());
+  }
+  size_t lines = 0, changed = 0;
+  for (const fs::path& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    for (std::string l; std::getline(in, l);) {
+      if (!l.empty() && l.back() == '\r') l.pop_back();
+      if (l.empty()) continue;
+      ++lines;
+      const std::string with = F(Parse(set, l), "event.dataset"), without = F(ParseBuiltin(l), "event.dataset");
+      if (with != without && ++changed <= 5) ADD_FAILURE() << f << ": " << without << " -> " << with << ": " << l.substr(0, 200);
+    }
+  }
+  std::printf("shipped definitions: %zu corpus lines in %zu files, %zu changed dataset\n", lines, files.size(), changed);
+  EXPECT_GT(lines, 80000u);
+  EXPECT_EQ(changed, 0u);
 }
 
 }  // namespace

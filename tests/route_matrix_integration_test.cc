@@ -151,6 +151,8 @@ const Line kMatrix[] = {
   {"GET",    "/api/v1/unparsed",                  "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"POST",   "/api/v1/unparsed/propose",          "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"POST",   "/api/v1/unparsed/test",             "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
+  // Saving a definition changes how every later line is parsed: administrators only (issue 23).
+  {"POST",   "/api/v1/unparsed/save",             "",        {N,   F,   F,   kOk,   F,   F,   kOk, N}},
   {"GET",    "/api/v1/saved-searches",            "",        {N,   kOk, kOk, kOk,   F,   kOk, kOk, N}},
   {"POST",   "/api/v1/saved-searches",            "",        {N,   F,   kOk, kOk,   F,   F,   kOk, N}},
   {"PUT",    "/api/v1/saved-searches/0123456789abcdef", "",  {N,   F,   kOk, kOk,   F,   F,   kOk, N}},

@@ -355,6 +355,32 @@ std::string ProposeDefinition(std::string_view line) {
   return Render(p, example, ExpectOf(t));
 }
 
+std::vector<std::string> FieldMismatches(const Event& ev,
+                                         const std::vector<std::pair<std::string, std::optional<std::string>>>& want) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : want) {
+    std::optional<std::string> got;
+    if (name == field::kTimestamp) got = FormatRfc3339(ev.timestamp_ns);
+    else if (name == field::kOriginal) got = ev.original;
+    else if (const std::string* v = ev.Get(name)) got = *v;
+    if (got == value) continue;
+    out.push_back(fmt::format("{}: expected {}, got {}", name, value ? "'" + *value + "'" : "no value",
+                              got ? "'" + SanitizeUtf8(*got) + "'" : "no value"));
+  }
+  return out;
+}
+
+namespace {
+
+Event ParseAt(const std::string& line, const ParseOptions& opt, int64_t now, ParseTrace* trace) {
+  RawRecord r;
+  r.received_ns = now;
+  r.data = line;
+  return ParseRecord(r, opt, trace);
+}
+
+}  // namespace
+
 TryOutcome TryDefinitions(std::string_view yaml, const std::string& name, const std::vector<std::string>& lines) {
   TryOutcome out;
   std::vector<Definition> defs;
@@ -362,18 +388,25 @@ TryOutcome TryDefinitions(std::string_view yaml, const std::string& name, const 
   for (const Definition& d : defs) out.loaded.push_back(d.name);
   ParseOptions opt;
   opt.user = std::make_shared<UserParsers>();
-  opt.user->Swap(std::make_shared<const ParserSet>(std::move(defs)));
+  auto set = std::make_shared<const ParserSet>(std::move(defs));
+  opt.user->Swap(set);
   const int64_t now = NowNanos();
   for (const std::string& line : lines) {
-    RawRecord r;
-    r.received_ns = now;
-    r.data = line;
     ParseTrace trace;
     TryOutcome::Line l;
-    l.event = ParseRecord(r, opt, &trace);
+    l.event = ParseAt(line, opt, now, &trace);
     l.parser = trace.parser;
     l.declarative = trace.declarative;
     out.lines.push_back(std::move(l));
+  }
+  for (const Definition& d : set->definitions()) {
+    for (size_t i = 0; i < d.examples.size(); ++i) {
+      ParseTrace trace;
+      const Event ev = ParseAt(d.examples[i].line, opt, now, &trace);
+      std::vector<std::string> bad = FieldMismatches(ev, d.examples[i].expect);
+      if (trace.parser != d.name) bad.insert(bad.begin(), "taken by " + (trace.parser.empty() ? "no parser" : trace.parser));
+      for (const std::string& b : bad) out.failed_examples.push_back(fmt::format("{} example {}: {}", d.name, i + 1, b));
+    }
   }
   return out;
 }

@@ -7,6 +7,7 @@
 //! Thread-safe (no shared state).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +38,15 @@ struct TryOutcome {
     Event event;
   };
   std::vector<Line> lines;
+  //! Examples of the tried definitions that do not hold ("<parser> example N: field: expected
+  //! 'x', got 'y'"), checked as `kamatama parsers test` checks them.
+  std::vector<std::string> failed_examples;
 };
+
+//! Which of `want` (field, expected value or nullopt for "absent") `ev` does not have; one
+//! message per field. `kamatama parsers test` and the builder's save use it.
+std::vector<std::string> FieldMismatches(const Event& ev,
+                                         const std::vector<std::pair<std::string, std::optional<std::string>>>& want);
 
 //! Compiles `yaml` (one or more definitions) and parses each of `lines` with them and the
 //! built-in parsers, as `kamatama parsers test` does. `name` is the file name shown in problems.

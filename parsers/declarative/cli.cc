@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/raw_record.h"
 #include "core/time.h"
+#include "parsers/declarative/builder.h"
 #include "parsers/parse.h"
 
 namespace kamatama::declarative {
@@ -54,23 +55,11 @@ bool IsDefinitionPath(const std::string& p) {
   return ext == ".yaml" || ext == ".yml";
 }
 
-std::optional<std::string> FieldOf(const Event& ev, std::string_view name) {
-  if (name == field::kTimestamp) return FormatRfc3339(ev.timestamp_ns);
-  if (name == field::kOriginal) return ev.original;
-  const std::string* v = ev.Get(name);
-  return v ? std::optional<std::string>(*v) : std::nullopt;
-}
-
 std::vector<std::string> Compare(const Event& ev, const ParseTrace& trace, const Expectation& want) {
   std::vector<std::string> out;
   if (want.parser && *want.parser != trace.parser)
     out.push_back(fmt::format("parser: expected {}, got {}", *want.parser, trace.parser.empty() ? "none" : trace.parser));
-  for (const auto& [name, value] : want.fields) {
-    std::optional<std::string> got = FieldOf(ev, name);
-    if (got == value) continue;
-    out.push_back(fmt::format("{}: expected {}, got {}", name, value ? "'" + *value + "'" : "no value",
-                              got ? "'" + SanitizeUtf8(*got) + "'" : "no value"));
-  }
+  for (std::string& m : FieldMismatches(ev, want.fields)) out.push_back(std::move(m));
   return out;
 }
 

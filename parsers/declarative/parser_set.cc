@@ -9,6 +9,7 @@
 
 #include "core/json.h"
 #include "parsers/declarative/engine.h"
+#include "parsers/declarative/shipped.h"
 
 namespace kamatama::declarative {
 
@@ -68,7 +69,11 @@ std::string Located(const Definition& d) {
 std::string LoadSummary::Text() const {
   std::string out;
   for (const Problem& p : invalid) out += "invalid: " + p.ToString() + "\n";
-  return out + std::to_string(loaded.size()) + " loaded, " + std::to_string(invalid.size()) + " invalid\n";
+  for (const std::string& n : overridden) out += "shipped " + n + " replaced by the user's\n";
+  for (const std::string& n : disabled) out += "disabled: " + n + "\n";
+  out += std::to_string(loaded.size()) + " loaded";
+  if (shipped) out += " (" + std::to_string(shipped) + " shipped)";
+  return out + ", " + std::to_string(invalid.size()) + " invalid\n";
 }
 
 std::string LoadSummary::Json() const {
@@ -87,6 +92,16 @@ std::string LoadSummary::Json() const {
     out += ",\"message\":";
     AppendJsonString(&out, invalid[i].message);
     out.push_back('}');
+  }
+  out += "],\"shipped\":" + std::to_string(shipped) + ",\"overridden\":[";
+  for (size_t i = 0; i < overridden.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(&out, overridden[i]);
+  }
+  out += "],\"disabled\":[";
+  for (size_t i = 0; i < disabled.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(&out, disabled[i]);
   }
   return out + "]}";
 }
@@ -118,8 +133,27 @@ const Definition* ParserSet::ByDataset(std::string_view dataset) const {
   return nullptr;
 }
 
+namespace {
+
+//! The shipped definitions not replaced by a user's (`names`), appended to *kept.
+void AddShipped(std::set<std::string>* names, std::vector<Definition>* kept, LoadSummary* summary) {
+  std::vector<Definition> shipped;
+  for (const ShippedFile& f : ShippedFiles())
+    CompileDefinitions(f.text, "shipped:" + std::string(f.name), &shipped, &summary->invalid);
+  for (Definition& d : shipped) {
+    if (!names->insert(d.name).second) {
+      summary->overridden.push_back(d.name);
+      continue;
+    }
+    ++summary->shipped;
+    kept->push_back(std::move(d));
+  }
+}
+
+}  // namespace
+
 Status LoadParserSet(const std::vector<std::string>& paths, std::shared_ptr<const ParserSet>* out,
-                     LoadSummary* summary) {
+                     LoadSummary* summary, const LoadOptions& options) {
   std::vector<std::string> files;
   Status status = Status::OK();
   for (const std::string& p : paths) {
@@ -133,12 +167,22 @@ Status LoadParserSet(const std::vector<std::string>& paths, std::shared_ptr<cons
       summary->invalid.push_back(Problem{d.file, d.where, "parser " + d.name + " is defined twice (the first is kept)"});
       continue;
     }
+    kept.push_back(std::move(d));
+  }
+  if (options.shipped) AddShipped(&names, &kept, summary);
+  std::vector<Definition> running;
+  for (Definition& d : kept) {
+    if (std::find(options.disabled.begin(), options.disabled.end(), d.name) != options.disabled.end()) {
+      summary->disabled.push_back(d.name);
+      if (d.file.rfind("shipped:", 0) == 0) --summary->shipped;
+      continue;
+    }
     summary->loaded.push_back(d.name + " (" + Located(d) + ")");
     d.errors = &GetCounter("kamatama_parser_errors_total", "parser=\"" + d.name + "\"",
                            "Events a declarative parser threw on (and declined) or gave error.message");
-    kept.push_back(std::move(d));
+    running.push_back(std::move(d));
   }
-  *out = std::make_shared<const ParserSet>(std::move(kept));
+  *out = std::make_shared<const ParserSet>(std::move(running));
   return status;
 }
 

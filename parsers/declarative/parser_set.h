@@ -23,6 +23,9 @@ namespace kamatama::declarative {
 struct LoadSummary {
   std::vector<std::string> loaded;  //!< "name (file)"
   std::vector<Problem> invalid;
+  std::vector<std::string> overridden;  //!< shipped definitions a user definition of the same name replaced
+  std::vector<std::string> disabled;    //!< definitions left out by LoadOptions::disabled
+  size_t shipped = 0;                   //!< how many of `loaded` are shipped ones
   //! One line per invalid definition and the counts ("2 loaded, 1 invalid").
   std::string Text() const;
   //! {"loaded":N,"invalid":N,"parsers":[...],"problems":[{file,line,column,message}]}.
@@ -52,11 +55,21 @@ class ParserSet {
   mutable std::atomic<uint64_t> failures_{0};
 };
 
-//! Loads every *.yaml / *.yml file under `paths` (directories, searched recursively, or files).
-//! Bad definitions (and a name defined twice: the later one) are reported in *summary and
-//! skipped. An error only when a path cannot be read; *out is set in every case.
+//! What LoadParserSet adds to the files of its paths (issue 23).
+struct LoadOptions {
+  //! The definitions shipped in the binary (shipped.h), after the user's own: a user definition
+  //! of the same name replaces the shipped one (LoadSummary::overridden).
+  bool shipped = false;
+  //! Names of definitions to leave out, shipped or the user's (`parsers.disable`).
+  std::vector<std::string> disabled;
+};
+
+//! Loads every *.yaml / *.yml file under `paths` (directories, searched recursively, or files),
+//! then the shipped definitions when `options.shipped`. Bad definitions (and a name defined twice
+//! by the user's files: the later one) are reported in *summary and skipped. An error only when
+//! a path cannot be read; *out is set in every case.
 Status LoadParserSet(const std::vector<std::string>& paths, std::shared_ptr<const ParserSet>* out,
-                     LoadSummary* summary);
+                     LoadSummary* summary, const LoadOptions& options = {});
 
 //! The holder of the running set. Thread-safe: Current() from any thread, Swap() from one.
 class UserParsers {

@@ -199,6 +199,7 @@ export const api = {
   unparsed: (p, signal) => getJson('/api/v1/unparsed', p, signal),
   proposeParser: (line) => sendJson('POST', '/api/v1/unparsed/propose', { line }),
   tryParser: (definition, lines) => sendJson('POST', '/api/v1/unparsed/test', { definition, lines }),
+  saveParser: (definition) => sendJson('POST', '/api/v1/unparsed/save', { definition }),
   tailUrl: (q) => {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${proto}//${location.host}${apiUrl('/api/v1/tail', { q })}`;

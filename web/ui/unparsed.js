@@ -2,7 +2,8 @@
 // lines no parser understood (stored as syslog.generic / syslog.raw), grouped by source and by the
 // shape of the line, with samples; and a parser builder: a starting declarative definition proposed
 // from a sample, edited here and tried on the samples of its shape (POST /api/v1/unparsed/test,
-// the same engine as `kamatama parsers test`). Samples are attacker text: shown through
+// the same engine as `kamatama parsers test`), then saved by an administrator (POST
+// /api/v1/unparsed/save: stored in the data directory and active at once). Samples are attacker text: shown through
 // valueView/textContent only, and sent back to the server as JSON strings.
 import { el, replace, valueView, fmtInt } from './dom.js';
 import { api } from './api.js';
@@ -24,7 +25,7 @@ export class UnparsedPage {
     this.root = el('div', { class: 'page unparsed-page' },
       el('div', { class: 'toolbar' }, el('h2', null, 'Unparsed lines'), this.range, refresh, el('span', { class: 'grow' })),
       el('p', { class: 'hint' }, 'Lines no parser understood: searchable text, but no addresses, users or actions. ',
-        'Build a parser for a shape, try it on its samples, then save it in a parsers directory (docs/parsers.md) and reload.'),
+        'Build a parser for a shape, try it on its samples, then save it (administrators): it parses the next lines, no restart needed.'),
       this.status, this.builder, this.sources, this.shapes);
   }
 
@@ -80,13 +81,16 @@ export class UnparsedPage {
     this.result = el('div', { id: 'builder-result', role: 'status' });
     const test = el('button', { type: 'button', id: 'builder-test' }, 'Test');
     test.addEventListener('click', () => this.test());
+    const save = el('button', { type: 'button', id: 'builder-save' }, 'Save and activate');
+    save.addEventListener('click', () => this.save());
+    this.saved = el('div', { id: 'builder-saved', role: 'status' });
     const close = el('button', { type: 'button', class: 'link' }, 'close');
     close.addEventListener('click', () => replace(this.builder));
     replace(this.builder, el('div', { class: 'builder-box' },
       el('div', { class: 'toolbar' }, el('h3', null, 'Parser builder'), el('span', { class: 'grow' }), close),
       el('label', null, 'Definition (YAML, docs/parsers.md)'), this.def,
       el('label', null, 'Lines to try (one per line)'), this.lines,
-      el('div', null, test), this.result));
+      el('div', null, test, ' ', save), this.saved, this.result));
     replace(this.result, 'Proposing…');
     try {
       const p = await api.proposeParser(samples[0] || '');
@@ -94,6 +98,20 @@ export class UnparsedPage {
       replace(this.result, 'Edit the definition, then Test.');
     } catch (e) {
       replace(this.result, el('span', { class: 'error' }, e.message));
+    }
+  }
+
+  // Saves the definition as it stands; the server checks it again (problems, examples) and answers
+  // what it did. Problems may quote the definition and so the lines: shown as text.
+  async save() {
+    replace(this.saved, 'Saving…');
+    try {
+      const r = await api.saveParser(this.def.value);
+      replace(this.saved, el('span', { class: 'ok' }, 'Saved ', valueView(r.saved, 200),
+        r.replaces_shipped ? ' (replaces the shipped definition of that name)' : '', `: active now (${fmtInt(r.loaded)} parsers loaded).`));
+    } catch (e) {
+      const problems = (e.body?.problems || []).map((p) => el('li', { class: 'error problem' }, valueView(p, 500)));
+      replace(this.saved, el('span', { class: 'error' }, `Not saved: ${e.message}`), problems.length ? el('ul', null, problems) : '');
     }
   }
 

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Classified share and field agreement of the parsers, per format, in one repeatable figure (issue 23).
+
+1. The shared corpus (../shared/corpus): runs the corpus tests (build/tests/*_parser_test), which
+   parse every sample as the server does and score it against the peer's expected output
+   (tests/corpus_util.h: Wazuh ECS documents, CrowdSec asserts, fail2ban failJSON, grok YAML,
+   loghub CSV, Elastic/Tenzir/logstash golden files), and reads their per-format table: lines,
+   % classified to the expected dataset, fields compared, % agreeing.
+2. Outside samples (--outside DATASET=FILE ...): device lines kept out of the repository (their
+   licences do not allow copying them in): each file is parsed by `kamatama parse` with the shipped
+   definitions, and a line counts as classified when its event.dataset starts with DATASET.
+
+Prints one table; --write puts it under "parser_coverage" in bench/results/latest.json.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("KMT_BUILD", os.path.join(ROOT, "build"))
+TESTS = ["antivirus", "auth_linux", "dhcp", "dns", "firewall", "mail", "proxy", "windows", "generic"]
+ROW = re.compile(r"^(\S.*?)\s+(\d+)\s+([\d.]+)%\s+(\d+|-)\s+([\d.]+%|-)$")
+
+
+def corpus_rows():
+    rows = []
+    for t in TESTS:
+        exe = os.path.join(BUILD, "tests", f"{t}_parser_test")
+        out = subprocess.run([exe], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            m = ROW.match(line)
+            if not m:
+                continue
+            name, lines, cls, fields, agree = m.groups()
+            rows.append({"format": name, "lines": int(lines), "classified_pct": float(cls),
+                         "fields": None if fields == "-" else int(fields),
+                         "agree_pct": None if agree == "-" else float(agree.rstrip("%"))})
+    return rows
+
+
+def outside_rows(specs):
+    rows = []
+    for spec in specs:
+        dataset, path = spec.split("=", 1)
+        out = subprocess.run([os.path.join(BUILD, "kamatama"), "parse", path], capture_output=True, text=True, check=True)
+        events = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+        ok = sum(1 for e in events if str(e.get("event.dataset", "")).startswith(dataset))
+        rows.append({"format": f"{dataset} ({os.path.basename(path)})", "lines": len(events),
+                     "classified_pct": round(100.0 * ok / len(events), 1) if events else 0.0, "fields": None, "agree_pct": None})
+    return rows
+
+
+def totals(rows):
+    lines = sum(r["lines"] for r in rows)
+    classified = sum(round(r["lines"] * r["classified_pct"] / 100.0) for r in rows)
+    fields = sum(r["fields"] or 0 for r in rows)
+    agreed = sum(round((r["fields"] or 0) * (r["agree_pct"] or 0) / 100.0) for r in rows)
+    return {"lines": lines, "classified": classified, "classified_pct": round(100.0 * classified / lines, 2) if lines else 0,
+            "fields": fields, "agreed": agreed, "agree_pct": round(100.0 * agreed / fields, 2) if fields else None,
+            "formats": len(rows), "formats_below_95_classified": sum(1 for r in rows if r["classified_pct"] < 95.0),
+            "formats_below_90_agree": sum(1 for r in rows if r["agree_pct"] is not None and r["agree_pct"] < 90.0)}
+
+
+def show(title, rows, tot):
+    print(f"\n{title}\n{'format':48} {'lines':>7} {'classified':>11} {'fields':>8} {'agree':>8}")
+    for r in rows:
+        f = "-" if r["fields"] is None else str(r["fields"])
+        a = "-" if r["agree_pct"] is None else f"{r['agree_pct']:.1f}%"
+        print(f"{r['format'][:48]:48} {r['lines']:>7} {r['classified_pct']:>10.1f}% {f:>8} {a:>8}")
+    a = "-" if tot["agree_pct"] is None else f"{tot['agree_pct']:.2f}%"
+    print(f"{'total':48} {tot['lines']:>7} {tot['classified_pct']:>10.2f}% {tot['fields']:>8} {a:>8}")
+
+
+def write_row(path, result):
+    """Sets "parser_coverage" in latest.json, leaving every other row's text as it is."""
+    with open(path) as f:
+        text = f.read()
+    row = json.dumps(result, indent=2).replace("\n", "\n  ")
+    key = '\n  "parser_coverage": '
+    start = text.find(key)
+    if start >= 0:  # replace the old row: it runs to the next top-level key or the closing brace
+        nxt = re.search(r'\n  "[^"]+": |\n}\s*$', text[start + len(key):])
+        end = start + len(key) + nxt.start()
+        text = text[:start] + key + row + ("," if text[end:].lstrip().startswith('"') or text[end:end + 4].startswith('\n  "') else "") + text[end:]
+    else:
+        close = text.rstrip().rfind("}")
+        text = text[:close].rstrip() + "," + key + row + "\n}\n"
+    json.loads(text)  # still valid JSON
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--outside", nargs="*", default=[], metavar="DATASET=FILE")
+    ap.add_argument("--write", action="store_true", help="write the figures into bench/results/latest.json")
+    a = ap.parse_args()
+    corpus = corpus_rows()
+    if not corpus:
+        sys.exit("no corpus table read: build the *_parser_test targets and keep ../shared/corpus beside the checkout")
+    result = {"corpus": {"formats": corpus, "total": totals(corpus)}}
+    show("shared corpus, scored against the peers' expected output", corpus, result["corpus"]["total"])
+    if a.outside:
+        outside = outside_rows(a.outside)
+        result["outside"] = {"formats": outside, "total": totals(outside)}
+        show("outside samples (not in the repository)", outside, result["outside"]["total"])
+    if a.write:
+        write_row(os.path.join(ROOT, "bench", "results", "latest.json"), result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+# parsers/declarative/embed_defs.cmake: writes shipped_defs.cc, the text of every parsers/defs/*.yaml
+# compiled into the binary (issue 23: a new user's firewall is parsed without copying files).
+# Run at build time by parsers/CMakeLists.txt with DEFS_DIR and OUT set.
+file(GLOB defs "${DEFS_DIR}/*.yaml")
+list(SORT defs)
+set(body "// Generated from parsers/defs/*.yaml by parsers/declarative/embed_defs.cmake: do not edit.\n")
+string(APPEND body "#include \"parsers/declarative/shipped.h\"\n\nnamespace kamatama::declarative {\n\n")
+string(APPEND body "const std::vector<ShippedFile>& ShippedFiles() {\n  static const std::vector<ShippedFile> files = {\n")
+foreach(f IN LISTS defs)
+  get_filename_component(name "${f}" NAME)
+  file(READ "${f}" text)
+  string(FIND "${text}" ")kmtdef\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${f} contains the raw-string delimiter )kmtdef\"")
+  endif()
+  string(APPEND body "      {\"${name}\", R\"kmtdef(${text})kmtdef\"},\n")
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n\n}  // namespace kamatama::declarative\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
