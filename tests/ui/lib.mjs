@@ -15,11 +15,22 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const iso = (ms) => new Date(ms).toISOString();
+
+// Sends `text` to a syslog TCP listener at HOST:PORT and resolves once the connection is closed.
+export function sendSyslog(address, text) {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port }, () => s.end(text));
+    s.on('close', resolve);
+    s.on('error', reject);
+  });
+}
 
 // The Content-Security-Policy the server sends with every UI response.
 export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -5,23 +5,13 @@
 // not hold (refused: the problem quotes the attacker's value, shown as text), then saves it right:
 // the next line sent is parsed by it with no restart (the API finds it under the new dataset) and
 // the page still shows every line as text: no <img> element, no script run.
-import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { harness, sleep } from './lib.mjs';
+import { harness, sendSyslog, sleep } from './lib.mjs';
 
 const h = harness('parser_save_e2e');
 const EVIL = '<img src=x onerror="window.__pwned=1">';
 const line = (i) => `<134>Dec  7 10:15:3${i} gw9 badapp[7]: login refused for ${EVIL}${i} (deny)`;
-
-function sendSyslog(address, text) {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port }, () => s.end(text));
-    s.on('close', resolve);
-    s.on('error', reject);
-  });
-}
 
 async function until(fn) {
   for (let i = 0; i < 200; i++) {

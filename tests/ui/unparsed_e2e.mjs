@@ -6,10 +6,9 @@
 // as text (no <img> element, no script run), and the builder: a definition proposed from a
 // sample that, tried on the samples, takes all three with the addresses and ports the lines hold;
 // an edit with a broken regex reported with its position; the injected lines tried as text.
-import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { harness, sleep } from './lib.mjs';
+import { harness, sendSyslog, sleep } from './lib.mjs';
 
 const h = harness('unparsed_e2e');
 const EVIL = '<img src=x onerror="window.__pwned=1">';
@@ -23,15 +22,6 @@ function lines() {
   out.push(`<134>Dec  7 10:16:01 evilhost x[1]: ${EVIL} hello`);
   for (let i = 0; i < 3; i++) out.push(`<38>Dec  7 10:17:0${i} srv1 sshd[99]: Failed password for root from 192.0.2.${i + 1} port 4000${i} ssh2`);
   return out;
-}
-
-function sendSyslog(address, text) {
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port }, () => s.end(text));
-    s.on('close', resolve);
-    s.on('error', reject);
-  });
 }
 
 // Polls the API until the server has stored the unparsed lines sent (group commit).
