@@ -840,17 +840,13 @@ class Store::Impl {
   }
 
   // Hands a builder to the sealer thread and moves it to `sealed`, where its events stay
-  // searchable until the block is committed (writer thread). With `wait`, returns once every
-  // queued block is encoded, so that the next CommitBatch writes them all.
-  Status Seal(int64_t day, bool wait = true) {
+  // searchable until the block is committed (writer thread). DrainSealed waits for the encoding.
+  Status Seal(int64_t day) {
     std::shared_ptr<Builder> b;
     {
       std::lock_guard lock(mu);
       auto it = builders.find(day);
-      if (it == builders.end() || it->second->events.empty()) {
-        if (wait) WaitSealJobs();
-        return Status::OK();
-      }
+      if (it == builders.end() || it->second->events.empty()) return Status::OK();
       b = it->second;
     }
     std::shared_ptr<Partition> p;
@@ -870,7 +866,6 @@ class Store::Impl {
       seal_jobs.push_back(job);
     }
     seal_cv.notify_one();
-    if (wait) WaitSealJobs();
     return Status::OK();
   }
 
@@ -952,7 +947,7 @@ class Store::Impl {
       std::lock_guard lock(mu);
       for (auto& [d, b] : builders) days.push_back(d);
     }
-    for (int64_t d : days) KMT_RETURN(Seal(d, false));
+    for (int64_t d : days) KMT_RETURN(Seal(d));
     KMT_RETURN(DrainSealed());  // every block in the batch and in its day's index
     return FlushIndexes(0, 0);
   }
@@ -1248,7 +1243,7 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
             other.builder.reset();
           }
         }
-        KMT_RETURN(m.Seal(victim, /*wait=*/false));
+        KMT_RETURN(m.Seal(victim));
       }
       std::lock_guard lock(m.mu);
       auto& slot = m.builders[day];
@@ -1282,7 +1277,7 @@ Status Store::Append(std::vector<Event>* events, const std::vector<RawRecord>& r
     }
     if (b.events.size() >= m.opt.block_max_events || b.bytes >= m.opt.block_max_bytes) {
       flush_group(g);  // before the seal's range delete of this day's pending rows
-      KMT_RETURN(m.Seal(day, /*wait=*/false));
+      KMT_RETURN(m.Seal(day));
       g.builder.reset();
     }
   }
@@ -1367,7 +1362,7 @@ Status Store::FlushIdle(int64_t now_ns, int64_t idle_ns) {
       if (idle_ns == 0 || now_ns - b->last_append_ns >= idle_ns) days.push_back(d);
     }
   }
-  for (int64_t d : days) KMT_RETURN(m.Seal(d, false));
+  for (int64_t d : days) KMT_RETURN(m.Seal(d));
   KMT_RETURN(m.DrainSealed());  // the blocks join their days' indexes before those are written
   KMT_RETURN(m.FlushIndexes(now_ns, idle_ns));  // issue 24
   return m.CommitBatch(true);
