@@ -303,6 +303,31 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
     s.Post("/api/v1/ingest", dir + "/old.ndjson", &code);
     ASSERT_EQ(code, 200);
   }
+  // Settle the older day before the backups: a restart seals its last block and writes its
+  // token index (Close), and the reopen flushes what the write-ahead log held into table files.
+  // Without it the day's last memtable was flushed while the batches below arrived, and that
+  // fourth level-0 file could start a compaction that rewrote the day's files between the two
+  // backups (CI saw 1 KiB reused once). Then wait until no table file comes or goes for 1.5 s.
+  ASSERT_EQ(s.Stop(), 0);
+  s.Start();
+  ASSERT_FALSE(HasFatalFailure());
+  {
+    const auto tables = [&] {
+      std::set<std::string> names;
+      for (const auto& e : std::filesystem::directory_iterator(dir + "/data"))
+        if (e.path().extension() == ".sst") names.insert(e.path().filename().string());
+      return names;
+    };
+    auto last = tables();
+    auto since = std::chrono::steady_clock::now();
+    const auto deadline = since + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() - since < std::chrono::milliseconds(1500)) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the table files never stopped changing";
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto now = tables();
+      if (now != last) last = std::move(now), since = std::chrono::steady_clock::now();
+    }
+  }
   constexpr int kPerBatch = 500;
   std::atomic<bool> stop{false}, backup_began{false};
   std::mutex mu;
