@@ -24,4 +24,9 @@ std::vector<std::string> ParserPaths(const Config& cfg);
 //! kept and the error returned; *summary says what loaded and what did not.
 Status LoadServerParsers(const Config& cfg, declarative::UserParsers* holder, declarative::LoadSummary* summary);
 
+//! Loads again what `holder` last loaded: the `parsers:` section of its last successful
+//! LoadServerParsers (the start, or the last SIGHUP that applied), with cfg's storage.dir. A save
+//! from the builder reloads with this, not with the configuration the server started with.
+Status ReloadServerParsers(const Config& cfg, declarative::UserParsers* holder, declarative::LoadSummary* summary);
+
 }  // namespace kamatama::server

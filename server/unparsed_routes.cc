@@ -251,7 +251,7 @@ Response Save(const Request& req, const UnparsedRoutes& ctx) {
   if (std::string why = Conflict(ctx, name); !why.empty()) return refuse(409, name, why, {});
   if (Status s = WriteDefinition(ctx.cfg, name, yaml); !s.ok()) return refuse(500, name, s.ToString(), {});
   declarative::LoadSummary summary;
-  if (Status s = LoadServerParsers(ctx.cfg, ctx.cfg.parse.user.get(), &summary); !s.ok())
+  if (Status s = ReloadServerParsers(ctx.cfg, ctx.cfg.parse.user.get(), &summary); !s.ok())
     return refuse(500, name, "saved, but the parsers could not be reloaded: " + s.ToString(), {});
   const bool replaces = std::find(summary.overridden.begin(), summary.overridden.end(), name) != summary.overridden.end();
   const std::string file = SavedParsersDir(ctx.cfg) + "/" + name + ".yaml";

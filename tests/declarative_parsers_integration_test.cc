@@ -297,3 +297,28 @@ TEST_F(DeclarativeParsersIntegration, BuilderSaveMakesADefinitionActiveWithoutAR
   ASSERT_TRUE(tcp2.Send("<134>Dec  7 10:15:33 gw1 acmegw[211]: blocked connection from 203.0.113.43 port 52313\n"));
   ASSERT_TRUE(kmt_test::Eventually([&] { return server_->CountMatches("event.dataset:custom.acmegw") == 2; }));
 }
+
+// A save reloads with the parsers.* of the last SIGHUP, not with the configuration the server
+// started with: a definition disabled by a reload stays disabled after a save.
+TEST_F(DeclarativeParsersIntegration, BuilderSaveKeepsTheParsersSectionOfTheLastReload) {
+  const std::string config = dir_ + "/kamatama.yaml";
+  std::ofstream(config) << "parsers:\n  shipped: false\n  dirs: [" << dir_ << "/parsers]\n";
+  server_ = std::make_unique<Server>(dir_, std::vector<std::string>{"--config", config});
+  server_->Start();
+  ASSERT_NE(server_->log().find("parsers: 1 loaded (0 shipped), 1 invalid"), std::string::npos) << server_->log();
+  std::ofstream(config) << "parsers:\n  shipped: false\n  dirs: [" << dir_ << "/parsers]\n  disable: [openvpn]\n";
+  ::kill(server_->pid(), SIGHUP);
+  ASSERT_TRUE(kmt_test::Eventually([&] { return server_->log().find("parsers: 0 loaded (0 shipped), 1 invalid") != std::string::npos; }))
+      << server_->log();
+  int code = 0;
+  std::string out = PostJson(*server_, dir_, "/api/v1/unparsed/save", SaveBody(kAcme), &code);
+  ASSERT_EQ(code, 200) << out;
+  EXPECT_NE(out.find("\"loaded\":1,"), std::string::npos) << out;  // acmegw alone: openvpn stays disabled
+  kmt_test::TcpClient tcp(server_->tcp());
+  ASSERT_TRUE(tcp.Send("<30>Dec  7 09:12:01 vpn01 openvpn[1432]: 198.51.100.23:40001 [user1] Peer Connection "
+                       "Initiated with [AF_INET]198.51.100.23:40001\n"
+                       "<134>Dec  7 10:15:32 gw1 acmegw[211]: blocked connection from 203.0.113.42 port 52312\n"));
+  ASSERT_TRUE(kmt_test::Eventually([&] { return server_->CountMatches("event.dataset:custom.acmegw") == 1; }));
+  ASSERT_TRUE(kmt_test::Eventually([&] { return server_->CountMatches("\"Peer Connection Initiated\"") == 1; }));
+  EXPECT_EQ(server_->CountMatches("event.dataset:vpn.openvpn"), 0u);
+}
