@@ -57,23 +57,23 @@ struct ScanOptions {
   //! If set, called for every matching row in range (no limit, no early stop) with the row's
   //! @timestamp; the row gives the filter's fields plus `visit_fields`. `events` stays empty.
   //! Called from the scanning thread, one row at a time.
-  std::function<void(const FieldAccessor& row, int64_t ts_ns)> visit;
+  std::function<void(const FieldAccessor& row, int64_t ts_ns)> visit{};
   //! Like `visit`, but called with no lock held, from up to kMaxScanWorkers threads at once;
   //! `worker` (< kMaxScanWorkers) says which, so that the caller can keep one accumulator per
   //! worker and merge them at the end. Used instead of `visit` when set.
-  std::function<void(unsigned worker, const FieldAccessor& row, int64_t ts_ns)> visit_worker;
+  std::function<void(unsigned worker, const FieldAccessor& row, int64_t ts_ns)> visit_worker{};
   static constexpr unsigned kMaxScanWorkers = 64;
   //! With `visit_worker` (which still gets the events in memory): the matching rows of each stored
   //! block at once, their columns resolved once per block (core/row.h RowBatch), on the same
   //! threads and with the same `worker` numbers. Used instead of `visit_worker` for blocks.
-  std::function<void(unsigned worker, const RowBatch& rows)> visit_batch;
-  std::vector<std::string> visit_fields;
+  std::function<void(unsigned worker, const RowBatch& rows)> visit_batch{};
+  std::vector<std::string> visit_fields{};
   //! false: the visitor ignores `ts_ns`, so blocks wholly inside the range skip their times column
   //! (the visitor then sees the block's oldest time). Only with `visit` / `visit_worker`.
   bool need_timestamps = true;
   //! If set (and `visit` is not), called with every matching event in full, newest block first
   //! (not strictly sorted), with no limit; return false to stop. For exports of any size.
-  std::function<bool(Event&& ev)> visit_event;
+  std::function<bool(Event&& ev)> visit_event{};
   //! Threads evaluating blocks at once (0 = the store's default, 1 = the calling thread only).
   unsigned parallelism = 0;
   //! Skip blocks by their token filters (false only to prove pruning changes no result).

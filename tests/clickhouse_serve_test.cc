@@ -255,7 +255,7 @@ TEST_F(ClickHouseServe, SearchesAnswerAsARocksDbServer) {
     ASSERT_EQ(a.code, 200) << q << ": " << a.body.substr(0, 300);
     EXPECT_EQ(a.items, b.items) << q;
     EXPECT_EQ(a.columns, b.columns) << q;
-    if (q.find('|') == std::string::npos) EXPECT_EQ(a.matched, b.matched) << q;
+    if (q.find('|') == std::string::npos) { EXPECT_EQ(a.matched, b.matched) << q; }
     if (b.items.empty() || b.items.size() >= kLines) unselective += " [" + q + "]";
   }
   // Every query selects some events, not all or none, but the three that are meant to.

@@ -98,14 +98,14 @@ inline constexpr int kMinComparedPerField = 3;
 
 struct CorpusFormat {
   std::string name;
-  std::string classification_only;  //!< why only the classification is scored, when it is
+  std::string classification_only{};  //!< why only the classification is scored, when it is
   int lines = 0;
   int classified = 0;
   int compared = 0;
   int agreed = 0;
-  std::map<std::string, std::pair<int, int>> per_field;  // field -> (compared, agreed)
-  std::vector<std::string> disagreements;  // first few, for the report
-  std::vector<std::string> differences;    // deliberate, with reasons
+  std::map<std::string, std::pair<int, int>> per_field{};  // field -> (compared, agreed)
+  std::vector<std::string> disagreements{};  // first few, for the report
+  std::vector<std::string> differences{};    // deliberate, with reasons
 
   //! Counts a line and whether its dataset is the expected one (prefix match when
   //! `expected_dataset` ends with '.', e.g. "sysmon.").

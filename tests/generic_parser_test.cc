@@ -185,7 +185,7 @@ TEST(Cef, HostileKeysStayUnderThePrefix) {
   Event ev = Parse("CEF:0|V|P|1|1|n|1|..event.dataset=x a..b=y .=z");
   EXPECT_EQ(F(ev, "event.dataset"), "cef");
   for (const auto& [name, value] : ev.fields) {
-    if (value == "x" || value == "y") EXPECT_EQ(name.rfind("cef.", 0), 0u) << name;
+    if (value == "x" || value == "y") { EXPECT_EQ(name.rfind("cef.", 0), 0u) << name; }
     EXPECT_EQ(name.find(".."), std::string::npos) << name;
   }
 }

@@ -52,11 +52,6 @@ std::string NormTime(std::string t) {
   return ns ? FormatRfc3339(*ns) : t;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // ---------------------------------------------------------------- Squid
 
 TEST(Squid, RawLine) {

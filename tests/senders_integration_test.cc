@@ -39,7 +39,7 @@ class SendersTest : public SharedServerTest {
     ASSERT_TRUE(ts);
     // RFC 3164 has whole seconds; RFC 5424 from logger has microseconds.
     EXPECT_LE(std::llabs(*ts - sent_ns), 3 * kamatama::kNanosPerSecond) << std::string_view(ev["@timestamp"]);
-    if (!micro) EXPECT_EQ(*ts % kamatama::kNanosPerSecond, 0);
+    if (!micro) { EXPECT_EQ(*ts % kamatama::kNanosPerSecond, 0); }
   }
 
 };

@@ -622,7 +622,7 @@ TEST(Block, FramesDecodeAndExtractExactlyTheRowsAsked) {
                                     rows, &few[name]).ok()) << name;
       for (int i = 0; i < kN; ++i) {
         ASSERT_EQ(few[name].present[i], wanted[i] && whole[name].present[i]) << name << " row " << i;
-        if (few[name].present[i]) ASSERT_EQ(few[name].values[i], whole[name].values[i]) << name << " row " << i;
+        if (few[name].present[i]) { ASSERT_EQ(few[name].values[i], whole[name].values[i]) << name << " row " << i; }
       }
     }
   }
@@ -758,7 +758,7 @@ TEST(Block, EncodeDecodeColumnsAndFilter) {
     EXPECT_EQ(cols["message"].values[i], *evs[i].Get("message"));
     EXPECT_EQ(cols["host.name"].values[i], *evs[i].Get("host.name"));
     EXPECT_EQ(cols["user.name"].present[i], i % 2);
-    if (i % 2) EXPECT_EQ(cols["user.name"].values[i], *evs[i].Get("user.name"));
+    if (i % 2) { EXPECT_EQ(cols["user.name"].values[i], *evs[i].Get("user.name")); }
   }
   int false_positives = 0;
   for (int i = 0; i < 1000; ++i) {
