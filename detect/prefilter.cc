@@ -6,6 +6,7 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/tokenize.h"
 
@@ -230,6 +231,104 @@ std::vector<LiteralGroup> RequiredLiterals(const query::Query& q, uint32_t index
   return LeafLiterals(n);
 }
 
+namespace {
+
+//! A field's literals when every one of them holds kAnchor (Hashes: `md5=...`, `imphash=...`):
+//! an occurrence of a literal puts its first kAnchor on one of the value's, so the value is
+//! searched at its few kAnchors (each literal by the bytes before its first kAnchor and its
+//! length, then the candidate's lowercase bytes looked up) instead of by the field's RE2::Set
+//! over every byte. Finds exactly the literals occurring (ASCII case ignored).
+class AnchoredLiterals {
+ public:
+  static constexpr char kAnchor = '=';
+  //! Most shapes (distinct bytes before the anchor) and (shape, length) pairs: what one anchor of
+  //! a value may cost.
+  static constexpr size_t kMaxShapes = 16, kMaxLengths = 64;
+
+  //! False (and nothing kept) if `text` lacks the anchor or there would be too many shapes.
+  bool Add(const std::string& text, uint32_t literal) {
+    const size_t k = text.find(kAnchor);
+    if (k == std::string::npos) return false;
+    const std::string_view prefix = std::string_view(text).substr(0, k);
+    auto shape = std::find_if(shapes_.begin(), shapes_.end(), [&](const Shape& sh) { return sh.prefix == prefix; });
+    if (shape == shapes_.end()) {
+      if (shapes_.size() == kMaxShapes) return false;
+      shape = shapes_.insert(shapes_.end(), Shape{std::string(prefix), {}});
+    }
+    if (std::find(shape->lengths.begin(), shape->lengths.end(), text.size()) == shape->lengths.end()) {
+      if (++lengths_ > kMaxLengths) return false;
+      shape->lengths.push_back(text.size());
+    }
+    ids_.emplace(FoldedHash(text), Entry{text, literal});
+    return true;
+  }
+  bool empty() const { return ids_.empty(); }
+  void clear() {
+    shapes_.clear();
+    ids_.clear();
+    lengths_ = 0;
+  }
+  //! Calls f(literal id) for each literal occurring in `value` (once per occurrence).
+  template <class F>
+  void Search(std::string_view value, F&& f) const {
+    for (size_t q = value.find(kAnchor); q != std::string_view::npos; q = value.find(kAnchor, q + 1)) {
+      const char before = q > 0 ? AsciiLower(value[q - 1]) : '\0';
+      for (const Shape& sh : shapes_) {
+        const size_t k = sh.prefix.size();
+        // The byte before the anchor first: it tells most shapes apart (md5, sha1, sha256, imphash).
+        if (k > 0 && (q < k || sh.prefix.back() != before || !LowerEquals(value.substr(q - k, k - 1), sh.prefix))) continue;
+        for (size_t n : sh.lengths) {
+          if (q - k + n > value.size()) continue;
+          const std::string_view candidate = value.substr(q - k, n);
+          auto [it, end] = ids_.equal_range(FoldedHash(candidate));
+          for (; it != end; ++it) {
+            if (EqualsIgnoreCase(candidate, it->second.text)) f(it->second.literal);
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  struct Shape {
+    std::string prefix;            //!< the literals' bytes before their first anchor
+    std::vector<size_t> lengths;   //!< the distinct lengths of those literals
+  };
+  //! A hash of `s` that ASCII case does not change (each byte ORed with 0x20: the letters' cases
+  //! meet, so do a few other bytes; equality is checked after), read eight bytes at a time.
+  static uint64_t FoldedHash(std::string_view s) {
+    constexpr uint64_t kFold = 0x2020202020202020ull;
+    uint64_t h = (s.size() + 1) * 0x9E3779B97F4A7C15ull;
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ (w | kFold)) * 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ (w | kFold)) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
+  }
+  //! Whether `a`, ASCII-lowercased, equals the first a.size() bytes of `lower`.
+  static bool LowerEquals(std::string_view a, std::string_view lower) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (AsciiLower(a[i]) != lower[i]) return false;
+    }
+    return true;
+  }
+  std::vector<Shape> shapes_;
+  size_t lengths_ = 0;  //!< (shape, length) pairs
+  struct Entry {
+    std::string text;  //!< lowercase
+    uint32_t literal;
+  };
+  std::unordered_multimap<uint64_t, Entry> ids_;  //!< by FoldedHash of the text
+};
+
+}  // namespace
+
 //! One field's literals, compiled into one RE2::Set (literal, ASCII-case-insensitive, Latin-1:
 //! bytes are characters, so any byte string can be searched).
 struct Prefilter::FieldSet {
@@ -237,6 +336,7 @@ struct Prefilter::FieldSet {
   size_t shortest = SIZE_MAX;  //!< bytes of the shortest literal: a shorter value holds none
   std::vector<uint32_t> pattern_literal;  //!< Set pattern index -> literal id
   std::unique_ptr<re2::RE2::Set> set;
+  AnchoredLiterals anchored;  //!< used instead of the set when every literal holds the anchor
 };
 
 Prefilter::Prefilter() = default;
@@ -295,6 +395,18 @@ bool Prefilter::Compile() {
   }
   for (auto& fs : fields_) {
     if (!fs->set->Compile()) return false;
+    for (uint32_t id : fs->pattern_literal) {
+      if (!fs->anchored.Add(literals_[id].text, id)) {
+        fs->anchored.clear();
+        break;
+      }
+    }
+  }
+  literal_refs_.assign(1, 0);
+  group_refs_.clear();
+  for (const std::vector<uint32_t>& groups : literal_groups_) {
+    for (uint32_t g : groups) group_refs_.push_back(GroupRef{g, group_rule_[g], rule_groups_[group_rule_[g]]});
+    literal_refs_.push_back(static_cast<uint32_t>(group_refs_.size()));
   }
   unfiltered_.clear();
   for (uint32_t r = 0; r < rule_groups_.size(); ++r) {
@@ -305,15 +417,18 @@ bool Prefilter::Compile() {
 }
 
 void Prefilter::SeeLiteral(uint32_t literal, Scratch* s) const {
-  for (uint32_t g : literal_groups_[literal]) {
-    if (s->group_epoch[g] == s->epoch) continue;
-    s->group_epoch[g] = s->epoch;
-    const uint32_t r = group_rule_[g];
-    if (s->rule_epoch[r] != s->epoch) {
-      s->rule_epoch[r] = s->epoch;
-      s->rule_hits[r] = 0;
+  const GroupRef* ref = group_refs_.data() + literal_refs_[literal];
+  const GroupRef* const end = group_refs_.data() + literal_refs_[literal + 1];
+  for (; ref != end; ++ref) {
+    uint32_t& seen = s->group_epoch[ref->group];
+    if (seen == s->epoch) continue;
+    seen = s->epoch;
+    Scratch::RuleState& rule = s->rules[ref->rule];
+    if (rule.epoch != s->epoch) {
+      rule.epoch = s->epoch;
+      rule.hits = 0;
     }
-    if (++s->rule_hits[r] == rule_groups_[r]) s->passed.push_back(r);
+    if (++rule.hits == ref->rule_groups) s->passed.push_back(ref->rule);
   }
 }
 
@@ -324,6 +439,7 @@ void Prefilter::ScanValue(uint32_t field, std::string_view value, Scratch* s) co
   const FieldSet& fs = *fields_[field];
   // Latin-1 case folding maps a byte to a byte: a match is as long as its literal.
   if (value.size() < fs.shortest) return;
+  if (!fs.anchored.empty()) return fs.anchored.Search(value, [&](uint32_t id) { SeeLiteral(id, s); });
   const re2::StringPiece text(value.data(), value.size());
   RE2::Set::ErrorInfo err{};
   // RE2::Set::Match allocates a match set as large as the whole set on each call given a
@@ -358,14 +474,11 @@ void Prefilter::Begin(Scratch* s) const {
     s->field_scans.resize(fields_.size(), 0);
     s->field_hits.resize(fields_.size(), 0);
   }
-  if (s->rule_epoch.size() < rule_groups_.size()) {
-    s->rule_epoch.resize(rule_groups_.size(), 0);
-    s->rule_hits.resize(rule_groups_.size(), 0);
-  }
+  if (s->rules.size() < rule_groups_.size()) s->rules.resize(rule_groups_.size());
   s->passed.clear();
   if (++s->epoch == 0) {  // wrapped: old stamps could collide
     std::fill(s->group_epoch.begin(), s->group_epoch.end(), 0);
-    std::fill(s->rule_epoch.begin(), s->rule_epoch.end(), 0);
+    std::fill(s->rules.begin(), s->rules.end(), Scratch::RuleState{});
     std::fill(s->literal_epoch.begin(), s->literal_epoch.end(), 0);
     std::fill(s->rule_mark.begin(), s->rule_mark.end(), 0);
     s->epoch = 1;

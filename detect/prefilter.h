@@ -58,9 +58,14 @@ class Prefilter {
   //! Per-thread state of a scan: which groups and rules the literals seen so far satisfied.
   struct Scratch {
     uint32_t epoch = 0;
-    std::vector<uint32_t> group_epoch, rule_epoch;
+    std::vector<uint32_t> group_epoch;
     std::vector<uint32_t> literal_epoch;  //!< literals SearchLiterals already looked for this event
-    std::vector<uint16_t> rule_hits;
+    //! Per rule: its groups that saw a literal in the event of `epoch`.
+    struct RuleState {
+      uint32_t epoch = 0;
+      uint16_t hits = 0;
+    };
+    std::vector<RuleState> rules;
     std::vector<int> matched;
     std::vector<uint32_t> passed;  //!< rules whose every group saw a literal, in no order
     //! Per field: values scanned and values holding a literal, lately (halved as they grow): a
@@ -96,7 +101,7 @@ class Prefilter {
   //! Whether rule `rule` may match the event last scanned into `s`.
   bool Passes(uint32_t rule, const Scratch& s) const {
     if (!compiled_ || rule >= rule_groups_.size() || rule_groups_[rule] == 0) return true;
-    return s.rule_epoch[rule] == s.epoch && s.rule_hits[rule] == rule_groups_[rule];
+    return s.rules[rule].epoch == s.epoch && s.rules[rule].hits == rule_groups_[rule];
   }
 
   size_t literal_count() const { return literals_.size(); }
@@ -115,6 +120,14 @@ class Prefilter {
   std::unordered_map<std::string, uint32_t> literal_ids_;         //!< field '\0' text -> id
   std::vector<std::vector<uint32_t>> literal_groups_;             //!< literal -> groups
   std::vector<uint32_t> group_rule_;                              //!< group -> rule
+  //! literal_groups_ flattened by Compile for SeeLiteral: literal l's groups (with their rule and
+  //! its number of groups) are group_refs_[literal_refs_[l] .. literal_refs_[l + 1]).
+  struct GroupRef {
+    uint32_t group, rule;
+    uint16_t rule_groups;
+  };
+  std::vector<GroupRef> group_refs_;
+  std::vector<uint32_t> literal_refs_;
   std::vector<uint16_t> rule_groups_;                             //!< rule -> number of groups
   std::vector<uint32_t> unfiltered_;                              //!< rules without groups
   std::vector<std::vector<uint32_t>> rule_literals_;              //!< rule -> its literal ids

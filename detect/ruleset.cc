@@ -2,6 +2,7 @@
 #include "detect/ruleset.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +89,7 @@ Status RuleSet::Load(const std::vector<std::string>& dirs, const CompileOptions&
 }
 
 void RuleSet::Add(std::shared_ptr<const Rule> rule) {
+  lists_.clear();  // renumbered by CompilePrefilter
   const uint32_t idx = static_cast<uint32_t>(rules_.size());
   const Route& route = rule->route;
   prefilter_.AddRule(idx, RequiredLiterals(rule->query, rule->detection_node));
@@ -116,41 +118,85 @@ void RuleSet::Add(std::shared_ptr<const Rule> rule) {
   }
 }
 
-template <class F>
-void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
-  auto take = [&](const std::unordered_map<std::string, RouteList>& map, const std::string& key) {
-    auto it = map.find(key);
-    if (it != map.end()) f(it->second);
-  };
+//! The values an event is routed by (null: the event lacks the field).
+struct RouteKeys {
+  const std::string *code = nullptr, *channel = nullptr, *provider = nullptr, *dataset = nullptr;
+};
+
+namespace {
+
+RouteKeys FindRouteKeys(const Event& ev) {
   // The routing fields, found in one pass over the event's fields.
   // Compared as string_views: the length first, no strlen per field.
   static constexpr std::string_view kCode = "event.code", kChannel = "winlog.channel",
                                     kProvider = "event.provider", kDataset = "event.dataset";
   static constexpr size_t kShortest = std::min({kCode.size(), kChannel.size(), kProvider.size(), kDataset.size()});
   static constexpr size_t kLongest = std::max({kCode.size(), kChannel.size(), kProvider.size(), kDataset.size()});
-  const std::string *code = nullptr, *channel = nullptr, *provider = nullptr, *dataset = nullptr;
+  RouteKeys k;
   for (const auto& [name, value] : ev.fields) {
     // The first of a repeated name, as Event::Get.
     const std::string_view n = name;
     if (n.size() < kShortest || n.size() > kLongest) continue;
-    if (n == kCode) code = code ? code : &value;
-    else if (n == kChannel) channel = channel ? channel : &value;
-    else if (n == kProvider) provider = provider ? provider : &value;
-    else if (n == kDataset) dataset = dataset ? dataset : &value;
+    if (n == kCode) k.code = k.code ? k.code : &value;
+    else if (n == kChannel) k.channel = k.channel ? k.channel : &value;
+    else if (n == kProvider) k.provider = k.provider ? k.provider : &value;
+    else if (n == kDataset) k.dataset = k.dataset ? k.dataset : &value;
   }
+  return k;
+}
+
+//! The route lists (by id) of the last event a thread routed through a RuleSet, by the values it
+//! was routed by: consecutive events of one source route alike, and comparing four values costs
+//! less than lowercasing them into keys and looking those up.
+class RouteMemo {
+ public:
+  bool Same(const void* set, uint64_t serial, const RouteKeys& k) const {
+    return set == set_ && serial == serial_ && Equal(0, k.code) && Equal(1, k.channel) && Equal(2, k.provider) &&
+           Equal(3, k.dataset);
+  }
+  void Reset(const void* set, uint64_t serial, const RouteKeys& k) {
+    set_ = set;
+    serial_ = serial;
+    const std::string* values[] = {k.code, k.channel, k.provider, k.dataset};
+    for (size_t i = 0; i < 4; ++i) {
+      has_[i] = values[i] != nullptr;
+      if (has_[i]) keys_[i] = *values[i];
+    }
+    ids.clear();
+  }
+  std::vector<uint32_t> ids;
+
+ private:
+  bool Equal(size_t i, const std::string* v) const { return v ? has_[i] && keys_[i] == *v : !has_[i]; }
+  const void* set_ = nullptr;
+  uint64_t serial_ = 0;
+  bool has_[4] = {};
+  std::string keys_[4];
+};
+
+std::atomic<uint64_t> g_route_serial{0};
+
+}  // namespace
+
+template <class F>
+void RuleSet::ForEachLookedUpList(const RouteKeys& keys, F&& f) const {
+  auto take = [&](const std::unordered_map<std::string, RouteList>& map, const std::string& key) {
+    auto it = map.find(key);
+    if (it != map.end()) f(it->second);
+  };
   thread_local std::string key;
-  for (auto [v, map] : {std::pair{channel, &by_channel_}, std::pair{provider, &by_provider_}}) {
+  for (auto [v, map] : {std::pair{keys.channel, &by_channel_}, std::pair{keys.provider, &by_provider_}}) {
     if (!v || map->empty()) continue;
     LowerInto(*v, &key);
     key.push_back('\n');
     take(*map, key);
-    if (code) {
-      key += *code;
+    if (keys.code) {
+      key += *keys.code;
       take(*map, key);
     }
   }
-  if (dataset && !by_dataset_.empty()) {
-    LowerInto(*dataset, &key);
+  if (keys.dataset && !by_dataset_.empty()) {
+    LowerInto(*keys.dataset, &key);
     while (true) {
       take(by_dataset_, key);
       const size_t dot = key.rfind('.');
@@ -159,6 +205,18 @@ void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
     }
   }
   f(always_);
+}
+
+template <class F>
+void RuleSet::ForEachRoutedList(const Event& ev, F&& f) const {
+  const RouteKeys keys = FindRouteKeys(ev);
+  if (lists_.empty()) return ForEachLookedUpList(keys, f);  // not numbered yet (CompilePrefilter)
+  thread_local RouteMemo memo;
+  if (!memo.Same(this, serial_, keys)) {
+    memo.Reset(this, serial_, keys);
+    ForEachLookedUpList(keys, [&](const RouteList& list) { memo.ids.push_back(list.id); });
+  }
+  for (uint32_t id : memo.ids) f(id == always_.id ? always_ : *lists_[id]);
 }
 
 template <class F>
@@ -194,8 +252,11 @@ void RuleSet::RouteFields(RouteList* list) const {
 bool RuleSet::CompilePrefilter() {
   rule_lists_.assign(rules_.size(), {});
   list_count_ = 0;
+  lists_.clear();
+  serial_ = ++g_route_serial;
   auto number = [&](RouteList* list) {
     list->id = list_count_++;
+    lists_.push_back(list == &always_ ? nullptr : list);  // always_ moves with the set: found by id
     for (uint32_t r : list->rules) rule_lists_[r].push_back(list->id);
   };
   for (auto* map : {&by_channel_, &by_provider_, &by_dataset_}) {

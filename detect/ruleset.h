@@ -28,6 +28,8 @@ struct LoadSummary {
   std::vector<LoadReport> reports;  //!< one per rule file, in path order
 };
 
+struct RouteKeys;  //!< the values an event is routed by (ruleset.cc)
+
 class RuleSet {
  public:
   //! Loads every *.yml / *.yaml under `dirs` (recursively; a path may also name one file).
@@ -67,6 +69,8 @@ class RuleSet {
   template <class F>
   void ForEachRoutedList(const Event& ev, F&& f) const;
   template <class F>
+  void ForEachLookedUpList(const RouteKeys& keys, F&& f) const;
+  template <class F>
   void ForEachCandidate(const Event& ev, F&& f) const;
   template <class F>
   //! f(rule index, the event's fields)
@@ -90,6 +94,11 @@ class RuleSet {
   //! lists is: checked for the few rules the prefilter passes, not stamped on the hundreds routed).
   std::vector<std::vector<uint32_t>> rule_lists_;
   uint32_t list_count_ = 0;
+  //! Route lists by id (numbered by CompilePrefilter; empty until then; always_'s entry null: a
+  //! moved set's always_ is its own, its maps' lists move with them), and the numbering's
+  //! serial (unique among RuleSets: a thread's memo of its last event's routes names it).
+  std::vector<const RouteList*> lists_;
+  uint64_t serial_ = 0;
   Prefilter prefilter_;
   bool use_prefilter_ = true;
 };

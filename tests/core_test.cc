@@ -216,6 +216,41 @@ TEST(Tokenize, FindIgnoreCaseEveryStrategy) {
   EXPECT_EQ(FindIgnoreCase("1234", "34", 3), std::string_view::npos);
 }
 
+TEST(Tokenize, EqualsIgnoreCaseAgreesWithAByteByByteReference) {
+  // EqualsIgnoreCase compares eight bytes at a time: every byte pair at every place of a word and
+  // of the tail, and random strings with case flips, give the answer of AsciiLower byte by byte.
+  auto reference = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+    }
+    return true;
+  };
+  size_t wrong = 0;
+  for (size_t at : {0u, 3u, 7u, 9u}) {  // 9: the tail of an 11-byte string
+    for (int x = 0; x < 256; ++x) {
+      for (int y = 0; y < 256; ++y) {
+        std::string a = "abcdefghijk", b = "ABCDEFGHIJK";
+        a[at] = static_cast<char>(x);
+        b[at] = static_cast<char>(y);
+        wrong += EqualsIgnoreCase(a, b) != reference(a, b);
+      }
+    }
+  }
+  std::mt19937 rng(7);
+  for (int t = 0; t < 200000; ++t) {
+    std::string a(rng() % 40, 'x'), b;
+    for (char& c : a) c = static_cast<char>(rng() % 256);
+    b = a;
+    for (char& c : b) c = rng() % 3 ? c : static_cast<char>(rng() % 2 ? c ^ 0x20 : rng() % 256);
+    wrong += EqualsIgnoreCase(a, b) != reference(a, b);
+  }
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_TRUE(EqualsIgnoreCase("Microsoft-Windows-Sysmon/Operational", "microsoft-windows-SYSMON/operational"));
+  EXPECT_FALSE(EqualsIgnoreCase("Microsoft-Windows-Sysmon/Operational", "microsoft-windows-sysmon/operationaL2"));
+  EXPECT_FALSE(EqualsIgnoreCase("C:\\Windows\\[x]", "c:\\windows\\{x}"));  // [ and { differ by 0x20
+}
+
 TEST(Event, SetGetTags) {
   Event ev;
   ev.Set("host.name", "a");

@@ -778,6 +778,39 @@ TEST(Prefilter, SkipsRulesWhoseLiteralsAreAbsentWithoutChangingAnswers) {
   EXPECT_EQ(out, (std::vector<const Rule*>{set.rules()[1].get()}));
 }
 
+TEST(Prefilter, HashLiteralsAreFoundAtTheValuesEqualSigns) {
+  // More than RuleSet::kMaxDirectLiterals literals, each holding an '=': the field is searched at
+  // the '='s of its value (as Sysmon's Hashes), not by its RE2::Set. Answers as the rules' own.
+  RuleSet set;
+  set.Add(Compile("  a:\n    Hashes|contains:\n      - 'MD5=0123456789ABCDEF0123456789ABCDEF'\n"
+                  "      - 'MD5=FFFF'\n      - 'SHA1=00AA'\n      - 'IMPHASH=1234'\n      - 'IMPHASH=12'\n"
+                  "      - '=tail'\n      - 'x=y=z'\n  condition: a\n"));
+  set.Add(Compile("  a:\n    Hashes|endswith: 'IMPHASH=CAFE'\n  b:\n    Image|endswith: '.exe'\n  condition: a and b\n"));
+  ASSERT_TRUE(set.CompilePrefilter());
+  struct Case {
+    const char* hashes;
+    size_t fires;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {"SHA1=1,MD5=0123456789abcdef0123456789abcdef,IMPHASH=0", 1},
+           {"SHA1=1,XMD5=0123456789ABCDEF0123456789ABCDEF0", 1},  // inside a longer name and hash
+           {"MD5=FFF,SHA1=00A", 0}, {"md5=ffff", 1}, {"SHA256=5,IMPHASH=1", 0}, {"IMPHASH=123", 1},
+           {"a==tail", 1}, {"=tai", 0}, {"x=y=", 0}, {"wx=y=z=", 1}, {"IMPHASH=cafe", 1},
+           {"SHA1=AB,IMPHASH=CAFE", 1}, {"IMPHASH=CAF", 0}, {"no equal sign at all", 0}, {"=", 0}}) {
+    const Event ev = Ev({{"Hashes", c.hashes}, {"Image", "C:\\a.exe"}});
+    std::vector<const Rule*> out, oracle;
+    set.Match(ev, &out);
+    for (const auto& r : set.rules()) {
+      if (r->query.Matches(EventAccessor(ev))) oracle.push_back(r.get());
+    }
+    EXPECT_EQ(out, oracle) << c.hashes;
+    EXPECT_EQ(out.size(), c.fires) << c.hashes;
+    if (c.fires == 0) {
+      EXPECT_EQ(set.EvaluatedCount(ev), 0u) << c.hashes;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kamatama::detect
 
