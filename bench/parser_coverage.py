@@ -138,22 +138,12 @@ def show(title, rows, tot):
 
 
 def write_row(path, result):
-    """Sets "parser_coverage" in latest.json, leaving every other row's text as it is."""
+    """Sets "parser_coverage" in latest.json (indent=1, as every writer keeps it: the other rows' text is unchanged)."""
     with open(path) as f:
-        text = f.read()
-    row = json.dumps(result, indent=2).replace("\n", "\n  ")
-    key = '\n  "parser_coverage": '
-    start = text.find(key)
-    if start >= 0:  # replace the old row: it runs to the next top-level key or the closing brace
-        nxt = re.search(r'\n  "[^"]+": |\n}\s*$', text[start + len(key):])
-        end = start + len(key) + nxt.start()
-        text = text[:start] + key + row + ("," if text[end:].lstrip().startswith('"') or text[end:end + 4].startswith('\n  "') else "") + text[end:]
-    else:
-        close = text.rstrip().rfind("}")
-        text = text[:close].rstrip() + "," + key + row + "\n}\n"
-    json.loads(text)  # still valid JSON
+        doc = json.load(f)
+    doc["parser_coverage"] = result
     with open(path, "w") as f:
-        f.write(text)
+        f.write(json.dumps(doc, indent=1) + "\n")
 
 
 def main():
