@@ -24,11 +24,11 @@ size_t KeyAt(std::string_view s) {
   return i;
 }
 
-//! Calls fn(key, value) for each pair; a value runs to the next ", " that starts a "Key: "
-//! (values such as user agents may hold ", ").
+//! Calls fn(key, value) for each pair, at most generic::kMaxPairs; a value runs to the next ", "
+//! that starts a "Key: " (values such as user agents may hold ", ").
 template <class Fn>
 void ForEachPair(std::string_view body, Fn fn) {
-  while (!body.empty()) {
+  for (size_t pairs = 0; !body.empty() && pairs < generic::kMaxPairs; ++pairs) {
     const size_t klen = KeyAt(body);
     if (klen == 0) return;
     const std::string_view rest = body.substr(klen + 2);
