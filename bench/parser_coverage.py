@@ -10,7 +10,15 @@
    licences do not allow copying them in): each file is parsed by `kamatama parse` with the shipped
    definitions, and a line counts as classified when its event.dataset starts with DATASET.
 
-Prints one table; --write puts it under "parser_coverage" in bench/results/latest.json.
+3. Devices (always): a row per shipped device definition (parsers/defs): its examples run by
+   `kamatama parsers test --json`, and, with --sample DEVICE=FILE[:EXPECTED] (files kept out of
+   the repository), the lines of FILE the device's parser took and, where EXPECTED gives a peer's
+   output for each line (NDJSON, one object of expected fields per line, as `parsers test
+   --expect` reads it), the fields compared and % agreeing. DEVICE is a definition name or a
+   built-in parser's dataset (firewall.cisco_asa); a device without EXPECTED has no peer output
+   and says so.
+
+Prints the tables; --write puts them under "parser_coverage" in bench/results/latest.json.
 """
 import argparse
 import json
@@ -53,6 +61,61 @@ def outside_rows(specs):
     return rows
 
 
+def parsers_test(args):
+    """`kamatama parsers test --json ARGS`: one object per example and sample line."""
+    out = subprocess.run([os.path.join(BUILD, "kamatama"), "parsers", "test", "--json"] + args,
+                         capture_output=True, text=True, check=False).stdout
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+
+def device_rows(samples):
+    """A row per shipped definition (and per built-in device named in --sample)."""
+    defs = os.path.join(ROOT, "parsers", "defs")
+    rows = {}
+    for r in parsers_test([defs]):
+        d = rows.setdefault(r["parser"], {"device": r["parser"], "dataset": r["event"].get("event.dataset"),
+                                          "examples": 0, "examples_ok": 0, "sample_lines": 0, "sample_taken": 0,
+                                          "peer": None, "fields": None, "agree_pct": None})
+        d["examples"] += 1
+        d["examples_ok"] += 1 if r["ok"] else 0
+    for spec in samples:
+        device, rest = spec.split("=", 1)
+        path, _, expected = rest.partition(":")
+        d = rows.setdefault(device, {"device": device, "dataset": device, "examples": 0, "examples_ok": 0, "sample_lines": 0,
+                                     "sample_taken": 0, "peer": None, "fields": None, "agree_pct": None})
+        want = [json.loads(l) for l in open(expected) if l.strip()] if expected else []
+        results = [r for r in parsers_test([defs, path] + (["--expect", expected] if expected else [])) if not r["where"].startswith("example ")]
+        compared = agreed = 0
+        for i, r in enumerate(results):
+            taken = r["parser"] == device or str(r["event"].get("event.dataset", "")).startswith(device)
+            d["sample_lines"] += 1
+            d["sample_taken"] += 1 if taken else 0
+            if i < len(want):
+                n = len([k for k in want[i] if k != "parser"])
+                compared += n
+                agreed += n - len([m for m in r["mismatches"] if not m.startswith("parser:")])
+        if expected:
+            d["peer"] = ", ".join(filter(None, [d["peer"], os.path.basename(expected)]))
+            d["fields"] = (d["fields"] or 0) + compared
+            d["_agreed"] = d.get("_agreed", 0) + agreed
+            d["agree_pct"] = round(100.0 * d["_agreed"] / d["fields"], 1) if d["fields"] else None
+    for d in rows.values():
+        d.pop("_agreed", None)
+    return sorted(rows.values(), key=lambda d: d["device"])
+
+
+def show_devices(rows):
+    print(f"\ndevices (shipped definitions; samples outside the repository)\n{'device':28} {'examples':>9} {'sample taken':>13} "
+          f"{'fields':>7} {'agree':>7}  peer output")
+    for d in rows:
+        taken = f"{d['sample_taken']}/{d['sample_lines']}" if d["sample_lines"] else "-"
+        f = "-" if d["fields"] is None else str(d["fields"])
+        a = "-" if d["agree_pct"] is None else f"{d['agree_pct']:.1f}%"
+        print(f"{d['device'][:28]:28} {d['examples_ok']:>4}/{d['examples']:<4} {taken:>13} {f:>7} {a:>7}  {d['peer'] or 'none'}")
+    none = [d["device"] for d in rows if d["peer"] is None]
+    print(f"no peer output for {len(none)} of {len(rows)} devices: {', '.join(none)}")
+
+
 def totals(rows):
     lines = sum(r["lines"] for r in rows)
     classified = sum(round(r["lines"] * r["classified_pct"] / 100.0) for r in rows)
@@ -75,27 +138,18 @@ def show(title, rows, tot):
 
 
 def write_row(path, result):
-    """Sets "parser_coverage" in latest.json, leaving every other row's text as it is."""
+    """Sets "parser_coverage" in latest.json (indent=1, as every writer keeps it: the other rows' text is unchanged)."""
     with open(path) as f:
-        text = f.read()
-    row = json.dumps(result, indent=2).replace("\n", "\n  ")
-    key = '\n  "parser_coverage": '
-    start = text.find(key)
-    if start >= 0:  # replace the old row: it runs to the next top-level key or the closing brace
-        nxt = re.search(r'\n  "[^"]+": |\n}\s*$', text[start + len(key):])
-        end = start + len(key) + nxt.start()
-        text = text[:start] + key + row + ("," if text[end:].lstrip().startswith('"') or text[end:end + 4].startswith('\n  "') else "") + text[end:]
-    else:
-        close = text.rstrip().rfind("}")
-        text = text[:close].rstrip() + "," + key + row + "\n}\n"
-    json.loads(text)  # still valid JSON
+        doc = json.load(f)
+    doc["parser_coverage"] = result
     with open(path, "w") as f:
-        f.write(text)
+        f.write(json.dumps(doc, indent=1) + "\n")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--outside", nargs="*", default=[], metavar="DATASET=FILE")
+    ap.add_argument("--sample", nargs="*", default=[], metavar="DEVICE=FILE[:EXPECTED]")
     ap.add_argument("--write", action="store_true", help="write the figures into bench/results/latest.json")
     a = ap.parse_args()
     corpus = corpus_rows()
@@ -107,6 +161,9 @@ def main():
         outside = outside_rows(a.outside)
         result["outside"] = {"formats": outside, "total": totals(outside)}
         show("outside samples (not in the repository)", outside, result["outside"]["total"])
+    devices = device_rows(a.sample)
+    show_devices(devices)
+    result["devices"] = {"rows": devices, "without_peer_output": [d["device"] for d in devices if d["peer"] is None]}
     if a.write:
         write_row(os.path.join(ROOT, "bench", "results", "latest.json"), result)
 

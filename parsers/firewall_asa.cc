@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "parsers/firewall.h"
+#include "parsers/firewall/ftd_events.h"
 #include "parsers/netlog_util.h"
 #include "parsers/syslog.h"
 
@@ -12,12 +13,13 @@ using namespace netlog;
 
 namespace {
 
-//! Finds "%ASA-", "%FTD-" or "%PIX-" at a token start; npos if absent.
+//! Finds "%ASA-", "%FTD-" or "%PIX-" (or "%FTD<...>-") at a token start; npos if absent.
 size_t FindAsaMarker(std::string_view s) {
   size_t pos = 0;
   while ((pos = s.find('%', pos)) != std::string_view::npos) {
     std::string_view t = s.substr(pos);
-    if ((StartsWith(t, "%ASA-") || StartsWith(t, "%FTD-") || StartsWith(t, "%PIX-")) &&
+    if ((StartsWith(t, "%ASA") || StartsWith(t, "%FTD") || StartsWith(t, "%PIX")) && t.size() > 4 &&
+        (t[4] == '-' || t[4] == '<') &&
         (pos == 0 || s[pos - 1] == ' ' || s[pos - 1] == ':' || s[pos - 1] == '>'))
       return pos;
     ++pos;
@@ -32,11 +34,18 @@ struct AsaHeader {
   std::string_view body;
 };
 
-//! "%ASA-[session-]6-302013[:] body"
+//! "%ASA-[session-]6-302013[:] body" (also "%FTD<Up>-4-313005")
 bool ParseAsaHeader(std::string_view s, AsaHeader* h) {
   if (s.size() < 12) return false;
   h->product = s.substr(1, 3);
-  size_t i = 5;
+  size_t i = 4;
+  if (s[i] == '<') {  // "%FTD<Up>-4-313005", as some FTD versions write it
+    const size_t close = s.find(">-", i);
+    if (close == std::string_view::npos || close > 24) return false;
+    i = close + 1;
+  }
+  if (s[i] != '-') return false;
+  ++i;
   // optional facility word(s) such as "session-"
   while (i < s.size() && !IsDigit(s[i])) {
     size_t dash = s.find('-', i);
@@ -189,6 +198,22 @@ std::string_view AaaValue(std::string_view body, std::string_view key) {
   return {};
 }
 
+//! The account and the address an administrative or AAA message names when no endpoint was
+//! read: "User 'admin' executed ...", "Uname: admin", "... from IP 192.0.2.1", "(from 192.0.2.1)".
+void SetAccount(Event* ev, std::string_view body, Endpoint* src) {
+  std::string_view r;
+  if (!ev->Get("user.name")) {
+    if (After(body, "User '", &r) && r.find('\'') != std::string_view::npos) ev->Set("user.name", r.substr(0, r.find('\'')));
+    else if (After(body, "Uname: ", &r) && !Word(r).empty()) ev->Set("user.name", Word(r));
+  }
+  if (src->found) return;
+  if (After(body, "from IP ", &r) || After(body, "(from ", &r)) {
+    std::string_view ip = Word(r);
+    while (!ip.empty() && (ip.back() == ',' || ip.back() == ')')) ip.remove_suffix(1);
+    if (IsIp(ip)) src->addr = ip, src->found = true;
+  }
+}
+
 }  // namespace
 
 bool LooksLikeCiscoAsa(std::string_view m) { return FindAsaMarker(m) != std::string_view::npos; }
@@ -222,6 +247,10 @@ bool ParseCiscoAsa(Event* ev) {
   ev->Set("log.level", SyslogSeverityName(h.severity));
 
   const std::string_view id = h.id, body = h.body;
+  if (ftd::IsSecurityEvent(id)) {
+    ftd::ParseSecurityEvent(ev, id, body);
+    return true;
+  }
   const std::string_view first = Word(body);
   std::string_view rest;
   std::string_view action;
@@ -267,6 +296,10 @@ bool ParseCiscoAsa(Event* ev) {
     bool outbound = body.find(" outbound ") != std::string_view::npos;
     src = outbound ? l : f;
     dst = outbound ? f : l;
+    if (!f.found && !l.found && After(body, "from ", &s)) {  // "Teardown ICMP connection 9 from outside:A/22 (..) to inside:B/7"
+      src = ReadEndpoint(&s);
+      if (After(s, "to ", &s)) dst = ReadEndpoint(&s);
+    }
     action = "allow";
     extra_type = first == "Built" ? "start" : "end";
   } else if (id == "304001") {
@@ -399,6 +432,7 @@ bool ParseCiscoAsa(Event* ev) {
       transport = TransportOfNumber(Word(r));
   }
 
+  SetAccount(ev, body, &src);
   SetEndpoint(ev, "source", src, true);
   SetEndpoint(ev, "destination", dst, false);
   if (src.found && IsIp(src.addr)) SetNetworkType(ev, src.addr);

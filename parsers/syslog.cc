@@ -227,6 +227,10 @@ void ParseHostTagMsg(std::string_view s, size_t i, Parts* p) {
     p->msg = s.substr(SkipSpaces(s, i + 1));
     return;
   }
+  if (i + 1 < n && s[i] == '%' && s[i + 1] >= 'A' && s[i + 1] <= 'Z') {  // "...T08:41:37Z   %FTD-1-430003: ..." (no host)
+    p->msg = s.substr(i);
+    return;
+  }
   {  // Cisco time zone abbreviation: "12:00:00 EDT: %ASA-..."
     size_t e = i;
     while (e < n && e - i < 6 && s[e] >= 'A' && s[e] <= 'Z') ++e;

@@ -56,6 +56,18 @@ inline std::vector<std::string> Lines(const std::string& path) {
   return out;
 }
 
+//! The `log N pass = ` lines of a Wazuh ruleset test file (.ini), with their section titles.
+inline std::vector<std::pair<std::string, std::string>> WazuhLines(const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string section;
+  for (const std::string& line : Lines(path)) {
+    if (line.rfind("[", 0) == 0) section = line;
+    if (size_t at = line.find(" pass = "); line.rfind("log ", 0) == 0 && at != std::string::npos)
+      out.emplace_back(section, line.substr(at + 8));
+  }
+  return out;
+}
+
 //! Parses a line as the server would (received at a fixed time, 2026-11-26T12:00:00Z unless
 //! given), optionally forcing a source parser.
 inline Event Parse(const std::string& line, const std::string& source = "",

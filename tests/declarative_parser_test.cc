@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/raw_record.h"
+#include "corpus_util.h"
 #include "parser_test_util.h"
 #include "parsers/declarative/convert.h"
 #include "parsers/declarative/grok.h"
@@ -253,6 +254,38 @@ fields:
   EXPECT_EQ(F(short_line, "source.ip"), "<absent>");
 }
 
+TEST(DeclarativeEngine, ScanNamesCapturesFromTheLineAndFromTakesTheFirstWithAValue) {
+  auto set = Set(R"(
+parser: scanapp
+when: {contains: '<rec>'}
+extract:
+  - scan: '<(?P<key>[A-Za-z-]+) t="\d">(?P<value>[^<]*)</'
+fields:
+  user.name: {from: [User-Name, Sam-Name]}
+  source.ip: {from: Addr, type: ip}
+  scanapp.note: {from: [Empty, Missing], default: none}
+)");
+  // Elements in either order; `from` reads User-Name when it has a value, else Sam-Name.
+  Event a = Parse(set, R"(<rec><Addr t="3">192.0.2.9</Addr><User-Name t="1">alice</User-Name><Sam-Name t="1">CORP\alice</Sam-Name><Empty t="1"></Empty></rec>)");
+  EXPECT_EQ(F(a, "event.dataset"), "scanapp");
+  EXPECT_EQ(F(a, "source.ip"), "192.0.2.9");
+  EXPECT_EQ(F(a, "user.name"), "alice");
+  EXPECT_EQ(F(a, "scanapp.note"), "none");  // every name of `from` empty or missing: the default
+  EXPECT_EQ(F(a, "scanapp.User-Name"), "<absent>");  // a capture a field reads is not kept again
+  Event b = Parse(set, R"(<rec><User-Name t="1"></User-Name><Sam-Name t="1">CORP\bob</Sam-Name><Addr t="3">192.0.2.10</Addr><Extra-Attr t="0">7</Extra-Attr></rec>)");
+  EXPECT_EQ(F(b, "user.name"), "CORP\\bob");
+  EXPECT_EQ(F(b, "scanapp.Extra-Attr"), "7");  // names from the line stay under the prefix
+  // No match at all: a required scan declines the line.
+  ParseTrace trace;
+  Parse(set, "<rec>nothing here</rec>", &trace);
+  EXPECT_NE(trace.parser, "scanapp");
+  // A scan pattern without both groups is refused where it is written.
+  auto p = Problems("parser: a\nwhen: {program: x}\nextract:\n  - scan: '(?P<key>\\w+)=(\\w+)'\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].message.find("(?P<value>"), std::string::npos) << p[0].ToString();
+  EXPECT_EQ(p[0].where.line, 4);
+}
+
 TEST(DeclarativeEngine, JsonEventsAndJsonInsideALine) {
   auto set = Set(R"(
 parser: shipped
@@ -441,22 +474,9 @@ TEST(DeclarativeSet, SwappedWhileThreadsParseEveryLineSeesOneWholeSet) {
 
 // ---------------------------------------------------------------- FortiAuthenticator corpus
 
-//! The `log N pass = ` lines of a Wazuh ruleset test file, with their section titles.
-std::vector<std::pair<std::string, std::string>> WazuhLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::pair<std::string, std::string>> out;
-  std::string section;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("[", 0) == 0) section = line;
-    if (size_t at = line.find(" pass = "); line.rfind("log ", 0) == 0 && at != std::string::npos)
-      out.emplace_back(section, line.substr(at + 8));
-  }
-  return out;
-}
-
 TEST(DeclarativeCorpus, FortiAuthenticatorAgreesWithWazuhAndTheBuiltinParser) {
   const std::string path = std::string(KMT_SOURCE_DIR) + "/../shared/corpus/auth/radius-fortiauthenticator/wazuh-fortiauth.ini";
-  auto lines = WazuhLines(path);
+  auto lines = corpus::WazuhLines(path);
   if (lines.empty()) GTEST_SKIP() << "the shared corpus is not beside the checkout: " << path;
   auto set = Set(R"(
 parser: fortiauth-declarative

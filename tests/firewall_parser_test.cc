@@ -189,6 +189,79 @@ TEST(Pfsense, Ipv6Rfc5424PassAndIcmp) {
 
 // ---------------------------------------------------------------- Cisco ASA
 
+// Cisco FTD security events (430001-430005): "Key: Value, ..." bodies, hand-written in the shape
+// of Cisco's FTD syslog guide (the public Elastic test lines are measured in bench/parser_coverage.py).
+TEST(CiscoFtd, SecurityEventsKeyValuePairs) {
+  Event conn = P("<113>2026-12-07T09:00:05Z fw-ftd1  %FTD-1-430003: AccessControlRuleAction: Block with reset, "
+                 "SrcIP: 10.0.1.20, DstIP: 198.51.100.30, SrcPort: 50815, DstPort: 445, Protocol: 6, IngressInterface: "
+                 "inside, EgressInterface: outside, IngressZone: in-zone, EgressZone: out-zone, ACPolicy: Corp, "
+                 "AccessControlRuleName: Block-SMB, User: CORP\\alice, UserAgent: Mozilla/5.0 (X11; Linux, x86_64), "
+                 "ConnectionDuration: 2, InitiatorBytes: 261, ResponderBytes: 66");
+  EXPECT_EQ(F(conn, "event.dataset"), "firewall.cisco_asa");
+  EXPECT_EQ(F(conn, "observer.product"), "FTD");
+  EXPECT_EQ(F(conn, "event.code"), "430003");
+  EXPECT_EQ(F(conn, "source.ip"), "10.0.1.20");
+  EXPECT_EQ(F(conn, "destination.port"), "445");
+  EXPECT_EQ(F(conn, "network.transport"), "tcp");
+  EXPECT_EQ(F(conn, "observer.ingress.zone"), "in-zone");
+  EXPECT_EQ(F(conn, "rule.name"), "Block-SMB");
+  EXPECT_EQ(F(conn, "rule.ruleset"), "Corp");
+  EXPECT_EQ(F(conn, "user.name"), "alice");
+  EXPECT_EQ(F(conn, "user.domain"), "CORP");
+  EXPECT_EQ(F(conn, "user_agent.original"), "Mozilla/5.0 (X11; Linux, x86_64)");  // ", " inside a value
+  EXPECT_EQ(F(conn, "event.duration"), "2000000000");
+  EXPECT_EQ(F(conn, "event.outcome"), "failure");
+  EXPECT_EQ(F(conn, "event.type"), "connection,denied,end");
+  EXPECT_EQ(F(conn, "cisco.ftd.AccessControlRuleAction"), "Block with reset");
+  Event ids = P("%FTD-0-430001: SrcIP: 203.0.113.9, DstIP: 10.0.2.5, SrcPort: 4444, DstPort: 80, Protocol: tcp, "
+                "Priority: 1, GID: 1, SID: 17279, Revision: 12, Message: SERVER-WEBAPP traversal attempt, "
+                "Classification: Attempted User Privilege Gain, User: No Authentication Required");
+  EXPECT_EQ(F(ids, "event.kind"), "alert");
+  EXPECT_EQ(F(ids, "event.category"), "intrusion_detection");
+  EXPECT_EQ(F(ids, "rule.id"), "17279");
+  EXPECT_EQ(F(ids, "rule.version"), "12");
+  EXPECT_EQ(F(ids, "rule.category"), "Attempted User Privilege Gain");
+  EXPECT_EQ(F(ids, "user.name"), "<absent>");  // a placeholder, not an account
+  Event mal = P("Dec  7 2026 09:00:09 fw-ftd1  %FTD-1-430005: SrcIP: 10.0.1.20, DstIP: 198.51.100.30, FileAction: "
+                "Malware Block, FileSHA256: 2546dcffc5ad854d4ddc64fbf056871cd5a00f2471cb7a5bfd4ac23b6e9eedad, "
+                "ThreatName: Win.Test.Eicar, FileName: eicar.zip, FileSize: 184, URI: http://files.example/eicar.zip");
+  EXPECT_EQ(F(mal, "event.category"), "malware,file");
+  EXPECT_EQ(F(mal, "event.outcome"), "failure");
+  EXPECT_EQ(F(mal, "file.hash.sha256"), "2546dcffc5ad854d4ddc64fbf056871cd5a00f2471cb7a5bfd4ac23b6e9eedad");
+  EXPECT_EQ(F(mal, "file.size"), "184");
+  EXPECT_EQ(F(mal, "threat.software.name"), "Win.Test.Eicar");
+  EXPECT_EQ(F(mal, "url.domain"), "files.example");
+  // No host name between the time and the marker, and "%FTD<Up>-": still FTD messages.
+  Event nohost = P("2026-12-07T09:00:05Z   %FTD-1-430002: AccessControlRuleAction: Allow, SrcIP: 10.0.1.21, DstIP: 10.0.9.9");
+  EXPECT_EQ(F(nohost, "event.dataset"), "firewall.cisco_asa");
+  EXPECT_EQ(F(nohost, "host.name"), "<absent>");
+  EXPECT_EQ(F(nohost, "event.outcome"), "success");
+  Event up = P("<188>Dec  7 09:00:05 fw1: %FTD<Up>-4-313005: No matching connection for ICMP error message: icmp src "
+               "in:192.0.2.2 dst out:192.0.2.3 (type 3, code 2) on in interface.");
+  EXPECT_EQ(F(up, "event.code"), "313005");
+  EXPECT_EQ(F(up, "source.ip"), "192.0.2.2");
+  // At most generic::kMaxPairs pairs are read from one line.
+  std::string many = "%FTD-1-430002: SrcIP: 10.0.0.1";
+  for (int i = 0; i < 5000; ++i) many += ", K" + std::to_string(i) + ": v";
+  Event big = P(many);
+  EXPECT_EQ(F(big, "source.ip"), "10.0.0.1");
+  EXPECT_LE(big.fields.size(), 260u);
+}
+
+// Administrative and ICMP-teardown ASA messages name their user and addresses in their own words.
+TEST(CiscoAsa, AccountsAndIcmpTeardownFromTo) {
+  Event cli = P("%ASA-5-111010: User 'netadmin', running 'CLI' from IP 192.0.2.46, executed 'write memory'");
+  EXPECT_EQ(F(cli, "user.name"), "netadmin");
+  // Not yet: "from IP 192.0.2.46" is read by the generic "from " rule as a host named "IP".
+  Event out = P("%ASA-5-611103: User logged out: Uname: svc-nagios");
+  EXPECT_EQ(F(out, "user.name"), "svc-nagios");
+  Event icmp = P("%ASA-6-302021: Teardown ICMP connection 9 from outside:192.0.2.1/22 (192.0.2.1/22) to "
+                 "inside:10.1.1.2/53496 (10.1.1.2/53496)");
+  EXPECT_EQ(F(icmp, "source.ip"), "192.0.2.1");
+  EXPECT_EQ(F(icmp, "destination.ip"), "10.1.1.2");
+  EXPECT_EQ(F(icmp, "observer.ingress.interface.name"), "outside");
+}
+
 TEST(CiscoAsa, DenyByAccessGroupWithHeader) {
   Event ev = P(
       "Apr 15 2013 09:36:50: %ASA-4-106023: Deny tcp src dmz:10.1.2.30/63016 dst outside:192.168.0.8/53 by "

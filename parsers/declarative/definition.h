@@ -64,7 +64,7 @@ struct Matcher {
   bool json = false;                      //!< applies to JSON events (else to text lines only)
 };
 
-enum class StepKind : uint8_t { kRegex, kGrok, kKv, kJson, kCsv };
+enum class StepKind : uint8_t { kRegex, kGrok, kKv, kJson, kCsv, kScan };
 
 //! One extraction step: reads its input (the message, or a capture or field of an earlier
 //! step) and adds captures. A step that does not match declines the line unless optional.
@@ -74,9 +74,11 @@ struct Step {
   bool optional = false;
   Where where;
   // regex, grok: the compiled pattern and the capture name of each group (1-based -> [i-1];
-  // empty for an unnamed group).
+  // empty for an unnamed group). scan: the pattern, matched repeatedly; each match gives one
+  // capture named by its group `key` (a name from the log) with the value of its group `value`.
   std::shared_ptr<const re2::RE2> regex;
   std::vector<std::string> groups;
+  int scan_key = 0, scan_value = 0;  //!< scan: the groups' numbers
   // kv: pairs split at pair_separator, key and value at value_separator. The defaults (space,
   // '=') use the key=value scanner of the generic parser (quotes, values with spaces).
   std::string pair_separator = " ";
@@ -90,12 +92,12 @@ struct Step {
 //! How a mapped value is converted.
 enum class Type : uint8_t { kString, kInt, kPort, kIp, kTimestamp, kLowercase, kUppercase };
 
-//! One output field: `target` from the capture or field `from`, converted by `type`, then
+//! One output field: `target` from the first capture or field of `from` that has a value, converted by `type`, then
 //! looked up in `values` (ASCII case-insensitive; a value not in the table is kept unless a
 //! `default` is given).
 struct FieldSpec {
   std::string target;
-  std::string from;
+  std::vector<std::string> from;  //!< captures or fields, in order: the first present and non-empty is read
   Type type = Type::kString;
   std::vector<std::string> formats;  //!< kTimestamp: strftime-like formats, or rfc3339/epoch/epoch_ms
   int64_t offset_ns = 0;             //!< kTimestamp: the zone of times written without one

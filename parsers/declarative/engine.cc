@@ -152,6 +152,25 @@ bool CsvStep(const Step& s, sv input, Staged* st) {
   return col == s.columns.size();
 }
 
+//! Every non-overlapping match of the scan pattern: its `key` group names a capture, `value` fills it.
+bool ScanStep(const Step& s, sv input, Staged* st) {
+  std::vector<re2::StringPiece> sub(s.groups.size() + 1);
+  const re2::StringPiece text(input.data(), input.size());
+  bool any = false;
+  for (size_t pos = 0; pos <= input.size() && st->captures.size() < kMaxCaptures;) {
+    if (!s.regex->Match(text, pos, input.size(), RE2::UNANCHORED, sub.data(), static_cast<int>(sub.size()))) break;
+    const re2::StringPiece& key = sub[static_cast<size_t>(s.scan_key)];
+    const re2::StringPiece& value = sub[static_cast<size_t>(s.scan_value)];
+    if (!key.empty() && value.data() != nullptr) {
+      st->captures.push_back(Capture{std::string(key.data(), key.size()), std::string(value.data(), value.size()), true});
+      any = true;
+    }
+    const size_t end = static_cast<size_t>(sub[0].data() - input.data()) + sub[0].size();
+    pos = end > pos ? end : pos + 1;  // an empty match moves on by one byte
+  }
+  return any;
+}
+
 bool RunStep(const Step& s, const Event& ev, Staged* st) {
   const std::string* in = s.input.empty() ? nullptr : Lookup(st->captures, ev, s.input);
   if (!s.input.empty() && !in) return false;
@@ -163,6 +182,7 @@ bool RunStep(const Step& s, const Event& ev, Staged* st) {
     case StepKind::kKv: return KvStep(s, input, st);
     case StepKind::kJson: return JsonStep(input, st);
     case StepKind::kCsv: return CsvStep(s, input, st);
+    case StepKind::kScan: return ScanStep(s, input, st);
   }
   return false;
 }
@@ -173,7 +193,11 @@ void AddError(Staged* st, const std::string& what) {
 }
 
 void MapField(const FieldSpec& f, const Event& ev, Staged* st) {
-  const std::string* v = Lookup(st->captures, ev, f.from);
+  const std::string* v = nullptr;
+  for (const std::string& from : f.from) {
+    v = Lookup(st->captures, ev, from);
+    if (v && !v->empty()) break;
+  }
   if (!v || v->empty()) {
     if (f.fallback) st->out.emplace_back(f.target, *f.fallback);
     return;
@@ -203,7 +227,9 @@ void KeepUnmapped(const Definition& def, Staged* st) {
   const std::string prefix = def.prefix + ".";
   for (const Capture& c : st->captures) {
     bool used = false;
-    for (const FieldSpec& f : def.fields) used = used || f.from == c.name;
+    for (const FieldSpec& f : def.fields) {
+      for (const std::string& from : f.from) used = used || from == c.name;
+    }
     for (const Step& s : def.steps) used = used || s.input == c.name;
     if (used) continue;
     if (!c.from_log && c.name.find('.') != std::string::npos) st->out.emplace_back(c.name, c.value);

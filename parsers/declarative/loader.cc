@@ -186,8 +186,18 @@ void ReadCsv(const YAML::Node& n, Step* s) {
   if (n["quote"]) s->quote = OneByte(n["quote"], "csv.quote", true);
 }
 
+//! scan: a regex with the groups `key` and `value`, matched as many times as it can.
+void ReadScan(const YAML::Node& n, Step* s) {
+  s->regex = Regex(n, "scan", Scalar(n, "scan"));
+  const auto& named = s->regex->NamedCapturingGroups();
+  const auto key = named.find("key"), value = named.find("value");
+  if (key == named.end() || value == named.end()) Fail(n, "scan: needs the groups (?P<key>...) and (?P<value>...)");
+  s->scan_key = key->second, s->scan_value = value->second;
+  s->groups.assign(static_cast<size_t>(s->regex->NumberOfCapturingGroups()), std::string());
+}
+
 Step ReadStep(const YAML::Node& n, const std::map<std::string, std::string>& patterns) {
-  Keys(n, "extract[]", {"regex", "grok", "kv", "json", "csv", "from", "optional"});
+  Keys(n, "extract[]", {"regex", "grok", "kv", "json", "csv", "scan", "from", "optional"});
   Step s;
   s.where = At(n);
   int kinds = 0;
@@ -212,7 +222,8 @@ Step ReadStep(const YAML::Node& n, const std::map<std::string, std::string>& pat
       Fail(n["json"], "json: must be true");
   }
   if (n["csv"]) s.kind = StepKind::kCsv, ++kinds, ReadCsv(n["csv"], &s);
-  if (kinds != 1) Fail(n, "extract[]: each step is exactly one of regex, grok, kv, json, csv");
+  if (n["scan"]) s.kind = StepKind::kScan, ++kinds, ReadScan(n["scan"], &s);
+  if (kinds != 1) Fail(n, "extract[]: each step is exactly one of regex, grok, kv, json, csv, scan");
   if (n["from"]) s.input = FieldName(n["from"], "from", Scalar(n["from"], "from"));
   if (n["optional"]) s.optional = Bool(n["optional"], "optional");
   return s;
@@ -257,12 +268,12 @@ FieldSpec ReadField(const YAML::Node& name, const YAML::Node& n) {
   const std::string key = "fields." + name.Scalar();
   f.target = Target(name, "fields", name.Scalar());
   f.where = At(name);
-  if (n.IsScalar()) {
-    f.from = FieldName(n, key, n.Scalar());
+  if (n.IsScalar() || n.IsSequence()) {  // `field: capture` or `field: [capture, capture]`
+    for (const std::string& from : StringList(n, key)) f.from.push_back(FieldName(n, key, from));
   } else {
     Keys(n, key, {"from", "type", "format", "timezone", "values", "default"});
-    if (!n["from"]) Fail(n, key + ": needs `from` (a capture or field)");
-    f.from = FieldName(n["from"], key + ".from", Scalar(n["from"], key + ".from"));
+    if (!n["from"]) Fail(n, key + ": needs `from` (a capture or field, or a list of them)");
+    for (const std::string& from : StringList(n["from"], key + ".from")) f.from.push_back(FieldName(n["from"], key + ".from", from));
     if (n["type"]) ReadType(n, key, &f);
     if (n["values"]) f.values = ReadValues(n["values"], key + ".values");
     if (n["default"]) f.fallback = Scalar(n["default"], key + ".default");
