@@ -400,6 +400,7 @@ bool ParseCiscoAsa(Event* ev) {
       if (built && body.find(" outbound ") != std::string_view::npos) std::swap(src, dst);
     } else if (After(body, "from ", &s)) {
       if (StartsWith(s, "laddr ")) s.remove_prefix(6);
+      if (StartsWith(s, "IP ")) s.remove_prefix(3);  // 111010: "running 'CLI' from IP 192.0.2.46, executed ..."
       src = ReadEndpoint(&s);
       if (After(s, "to ", &s)) dst = ReadEndpoint(&s);
     }

@@ -252,7 +252,7 @@ TEST(CiscoFtd, SecurityEventsKeyValuePairs) {
 TEST(CiscoAsa, AccountsAndIcmpTeardownFromTo) {
   Event cli = P("%ASA-5-111010: User 'netadmin', running 'CLI' from IP 192.0.2.46, executed 'write memory'");
   EXPECT_EQ(F(cli, "user.name"), "netadmin");
-  // Not yet: "from IP 192.0.2.46" is read by the generic "from " rule as a host named "IP".
+  EXPECT_EQ(F(cli, "source.ip"), "192.0.2.46");
   Event out = P("%ASA-5-611103: User logged out: Uname: svc-nagios");
   EXPECT_EQ(F(out, "user.name"), "svc-nagios");
   Event icmp = P("%ASA-6-302021: Teardown ICMP connection 9 from outside:192.0.2.1/22 (192.0.2.1/22) to "
