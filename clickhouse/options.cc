@@ -2,8 +2,16 @@
 #include "clickhouse/options.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 namespace kamatama::clickhouse {
+
+std::string NodeName(const ClickHouseOptions& opt) {
+  if (!opt.node.empty()) return opt.node;
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "kamatama";
+  return buf;
+}
 
 bool IsIdentifier(const std::string& name) {
   if (name.empty() || name.size() > 128) return false;

@@ -34,6 +34,10 @@ struct ClickHouseOptions {
 //! `where` prefixes the messages (e.g. "kamatama.yaml: clickhouse").
 Status Validate(const ClickHouseOptions& opt, const std::string& where);
 
+//! This ingest node's name in the rows it sends: `node`, else the host name (else "kamatama").
+//! `kamatama serve` and `kamatama import` on the same data directory send under the same name.
+std::string NodeName(const ClickHouseOptions& opt);
+
 //! Whether `name` is an identifier as Validate accepts it.
 bool IsIdentifier(const std::string& name);
 

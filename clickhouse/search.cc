@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -347,6 +350,51 @@ Status TopRows(const query::Stage& stage, std::string_view answer, query::Table*
   return Status::OK();
 }
 
+//! One aggregate's cell from its AggSqlColumns values (StatsSql), as query::Aggregator::Finish
+//! writes it.
+Status AggCell(query::AggFn fn, const std::string* v, std::string* cell) {
+  int64_t n = 0;
+  std::optional<double> x;
+  switch (fn) {
+    case query::AggFn::kCount:
+    case query::AggFn::kDistinctCount:
+      *cell = v[0];
+      return ParseInt64(v[0], &n) ? Status::OK() : Status::Corruption("unexpected count from ClickHouse");
+    case query::AggFn::kSum:
+      if (!(x = query::AsNumber(v[0]))) break;
+      *cell = query::FormatNumber(*x);
+      return Status::OK();
+    case query::AggFn::kAvg:
+      if (!ParseInt64(v[0], &n) || !(x = query::AsNumber(v[1]))) break;
+      *cell = n > 0 ? query::FormatNumber(*x / static_cast<double>(n)) : "";
+      return Status::OK();
+    case query::AggFn::kMin:
+    case query::AggFn::kMax:
+      if (!ParseInt64(v[0], &n) || !(x = query::AsNumber(v[1]))) break;
+      *cell = n > 0 ? query::FormatNumber(*x) : v[2];
+      return Status::OK();
+  }
+  return Status::Corruption("unexpected aggregate from ClickHouse");
+}
+
+//! A stats row as read (the `keys` group values, then the aggregates' columns) made into
+//! query::Aggregator's row: the group values, then one cell per aggregate.
+Status StatsRow(const query::Stage& stage, size_t keys, std::vector<std::string>* row) {
+  size_t width = keys;
+  for (const query::Agg& a : stage.aggs) width += AggSqlColumns(a.fn);
+  if (row->size() != width) return Status::Corruption("unexpected stats row from ClickHouse");
+  std::vector<std::string> out(row->begin(), row->begin() + static_cast<ptrdiff_t>(keys));
+  size_t at = keys;
+  for (const query::Agg& a : stage.aggs) {
+    std::string cell;
+    if (Status s = AggCell(a.fn, row->data() + at, &cell); !s.ok()) return s;
+    out.push_back(std::move(cell));
+    at += AggSqlColumns(a.fn);
+  }
+  *row = std::move(out);
+  return Status::OK();
+}
+
 }  // namespace
 
 Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
@@ -369,8 +417,9 @@ Status StatsTable(const Client& client, const query::Stage& stage, const std::st
   }
   for (const query::Agg& a : stage.aggs) table->columns.push_back(a.name);
   table->rows = TsvRows(answer);
+  const size_t keys = stage.by.size() + (timechart ? 1 : 0);
   for (auto& row : table->rows) {
-    if (row.size() != table->columns.size()) return Status::Corruption("unexpected stats row from ClickHouse");
+    if (Status s_ = StatsRow(stage, keys, &row); !s_.ok()) return s_;
     int64_t bucket = 0;
     if (timechart && !ParseInt64(row[0], &bucket)) return Status::Corruption("unexpected time bucket from ClickHouse");
     if (timechart) row[0] = FormatRfc3339(bucket);
@@ -378,6 +427,78 @@ Status StatsTable(const Client& client, const query::Stage& stage, const std::st
   *complete = table->rows.size() <= max_groups;
   if (!*complete) table->rows.resize(max_groups);
   std::sort(table->rows.begin(), table->rows.end());
+  return Status::OK();
+}
+
+namespace {
+
+//! The tokens every match of `q` has in its line: those of the root's free text, or of the free
+//! text ANDed at the root.
+std::vector<std::string> RequiredTokens(const query::Query& q) {
+  std::vector<std::string> out;
+  auto add = [&out](const query::Node& n) {
+    if (n.kind == query::NodeKind::kTerm || n.kind == query::NodeKind::kPhrase)
+      out.insert(out.end(), n.tokens.begin(), n.tokens.end());
+  };
+  const query::Node& root = q.Root();
+  add(root);
+  if (root.kind == query::NodeKind::kAnd) {
+    for (uint32_t kid : root.children) add(q.NodeAt(kid));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  // The longest (likely the rarest) 16 of a long text: any subset narrows correctly.
+  std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  if (out.size() > 16) out.resize(16);
+  return out;
+}
+
+//! The condition restricting events to `rows` (hour, ts_ns, node, seq as the token table gives them).
+std::string CandidatesSql(const std::vector<std::vector<std::string>>& rows) {
+  std::set<std::string> hours, times, ids;
+  for (const auto& r : rows) {
+    hours.insert(fmt::format("toDateTime({})", r[1]));
+    times.insert(r[2]);
+    ids.insert(fmt::format("({}, {})", SqlString(r[3]), r[4]));
+  }
+  auto join = [](const std::set<std::string>& items) {
+    std::string out;
+    for (const std::string& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
+  };
+  return fmt::format("toStartOfHour(ts) IN ({}) AND ts_ns IN ({}) AND (node, seq) IN ({})", join(hours), join(times),
+                     join(ids));
+}
+
+}  // namespace
+
+Status TokenPrefilter(const Client& client, const query::Query& q, const std::string& time, const QueryLimits& limits,
+                      std::string* cond, size_t max_events) {
+  cond->clear();
+  const std::vector<std::string> tokens = RequiredTokens(q);
+  if (tokens.empty()) return Status::OK();
+  // One SELECT per token, each with its own LIMIT (read stops there: a frequent token costs
+  // max_events rows, where LIMIT BY would read all of its rows).
+  std::string sql;
+  for (const std::string& t : tokens)
+    sql += fmt::format("{}SELECT tok, toUInt32(toStartOfHour(ts)), ts_ns, node, seq FROM {}.tokens WHERE tok = {} AND ({}) LIMIT {}",
+                       sql.empty() ? "" : " UNION ALL ", client.options().database, SqlString(t), time, max_events + 1);
+  std::string answer;
+  if (Status s = RunQuery(client, sql + " FORMAT TabSeparated", limits, &answer); !s.ok()) return s;
+  std::map<std::string, std::vector<std::vector<std::string>>> by_token;
+  for (auto& row : TsvRows(answer)) {
+    if (row.size() != 5) return Status::Corruption("unexpected token row from ClickHouse");
+    by_token[row[0]].push_back(std::move(row));
+  }
+  if (by_token.size() < tokens.size()) {  // a token in no event: nothing matches
+    *cond = "0";
+    return Status::OK();
+  }
+  const std::vector<std::vector<std::string>>* rarest = nullptr;
+  for (const auto& [tok, rows] : by_token) {
+    if (!rarest || rows.size() < rarest->size()) rarest = &rows;
+  }
+  if (rarest->size() <= max_events) *cond = CandidatesSql(*rarest);
   return Status::OK();
 }
 

@@ -20,6 +20,7 @@
 #include "core/event.h"
 #include "core/status.h"
 #include "query/pipes.h"
+#include "query/query.h"
 
 namespace kamatama::clickhouse {
 
@@ -39,7 +40,7 @@ struct EventsAnswer {
 Status SearchEvents(const Client& client, const std::string& where, size_t limit, const QueryLimits& limits,
                     EventsAnswer* out);
 
-//! A `stats ... by` stage (StatsSql) as a table with query::Aggregator's columns, groups sorted
+//! A `stats`, `timechart`, `top` or `rare` stage (StatsSql) as a table with query::Aggregator's columns, groups sorted
 //! by their values; at most max_groups rows (*complete false when there were more).
 Status StatsTable(const Client& client, const query::Stage& stage, const std::string& where, size_t max_groups,
                   const QueryLimits& limits, query::Table* table, bool* complete);
@@ -54,6 +55,17 @@ Status BucketCounts(const Client& client, const std::string& where, int64_t from
 //! seq), so the node never holds more than a page. The limits apply to each page's statement.
 Status VisitEvents(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
                    const std::function<bool(Event&&)>& visit, size_t page = 5000);
+
+//! The token table (tokens, written with the events) as a prefilter of a rare-term search: when
+//! the filter's root is free text, or an AND with free-text children, their tokens are looked up
+//! in the token table within `time` (at most max_events + 1 rows each, one statement); the
+//! rarest one, if it is in at most max_events events, gives *cond: those events' hours
+//! (the first column of the events' ORDER BY, so only their granules are read), times and
+//! (node, seq). "" when the filter has no such token or each is frequent (a scan is then as good);
+//! "0" when a token is in no event at all. The filter itself still applies: *cond only narrows.
+inline constexpr size_t kPrefilterEvents = 1000;
+Status TokenPrefilter(const Client& client, const query::Query& q, const std::string& time, const QueryLimits& limits,
+                      std::string* cond, size_t max_events = kPrefilterEvents);
 
 //! Runs `sql` with the limits and cancellation above (query_id, KILL QUERY). Exposed for tests.
 Status RunQuery(const Client& client, const std::string& sql, const QueryLimits& limits, std::string* out);

@@ -438,14 +438,56 @@ std::string TopSql(const query::Stage& st, const std::string& where, const std::
 
 }  // namespace
 
+namespace {
+
+// A value std::from_chars reads whole as a double (query/pipes.cc's AsNumber): sum, avg, min and
+// max count only these as numbers. inf, nan and exponents out of range are not (docs/scale-out.md).
+constexpr std::string_view kNumberRegex = R"(^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$)";
+
+//! The columns of one aggregate (AggSqlColumns of them), read back by StatsTable.
+std::vector<std::string> AggColumns(const query::Agg& a) {
+  const FieldSql f = Field(a.field);
+  const std::string numeric = fmt::format("{} AND match({}, {})", f.present, f.value, SqlString(kNumberRegex));
+  const std::string number = fmt::format("toFloat64OrZero({})", f.value);
+  const std::string text = fmt::format("{} AND notEmpty({}) AND NOT match({}, {})", f.present, f.value, f.value, SqlString(kNumberRegex));
+  switch (a.fn) {
+    case query::AggFn::kCount:
+      return {a.field.empty() ? "count()" : fmt::format("countIf({})", f.present)};
+    case query::AggFn::kDistinctCount:
+      return {fmt::format("uniqExactIf({}, {})", f.value, f.present)};
+    case query::AggFn::kSum:
+      return {fmt::format("sumIf({}, {})", number, numeric)};
+    case query::AggFn::kAvg:
+      return {fmt::format("countIf({})", f.present), fmt::format("sumIf({}, {})", number, numeric)};
+    case query::AggFn::kMin:
+    case query::AggFn::kMax: {
+      const char* fn = a.fn == query::AggFn::kMin ? "min" : "max";
+      return {fmt::format("countIf({})", numeric), fmt::format("{}If({}, {})", fn, number, numeric),
+              fmt::format("{}If({}, {})", fn, f.value, text)};
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+size_t AggSqlColumns(query::AggFn fn) {
+  switch (fn) {
+    case query::AggFn::kAvg: return 2;
+    case query::AggFn::kMin:
+    case query::AggFn::kMax: return 3;
+    default: return 1;
+  }
+}
+
 Status StatsSql(const query::Stage& st, const std::string& where, const std::string& table, std::string* sql) {
   if (st.kind == query::StageKind::kTop || st.kind == query::StageKind::kRare) {
     *sql = TopSql(st, where, table);
     return Status::OK();
   }
   const bool timechart = st.kind == query::StageKind::kTimechart;
-  if ((st.kind != query::StageKind::kStats && !timechart) || (st.by.empty() && !timechart))
-    return Status::InvalidArgument("only `stats ... by FIELD`, `timechart`, `top` and `rare` are pushed down to ClickHouse yet");
+  if (st.kind != query::StageKind::kStats && !timechart)
+    return Status::InvalidArgument("only `stats`, `timechart`, `top` and `rare` are pushed down to ClickHouse");
   std::vector<std::string> columns, groups;
   if (timechart) {
     // The bucket as query::Aggregator makes it: ts_ns rounded down (towards -inf) to the span.
@@ -458,19 +500,14 @@ Status StatsSql(const query::Stage& st, const std::string& where, const std::str
     groups.push_back(fmt::format("g{}", i));
   }
   for (const query::Agg& a : st.aggs) {
-    const FieldSql f = Field(a.field);
-    if (a.fn == query::AggFn::kCount) {
-      columns.push_back(a.field.empty() ? "count()" : fmt::format("countIf({})", f.present));
-    } else if (a.fn == query::AggFn::kDistinctCount) {
-      columns.push_back(fmt::format("uniqExactIf({}, {})", f.value, f.present));
-    } else {
-      return Status::InvalidArgument(a.name + " is not pushed down to ClickHouse yet");
-    }
+    for (std::string& c : AggColumns(a)) columns.push_back(std::move(c));
   }
   std::string cols, by;
   for (const std::string& c : columns) cols += (cols.empty() ? "" : ", ") + c;
   for (const std::string& g : groups) by += (by.empty() ? "" : ", ") + g;
-  *sql = fmt::format("SELECT {} FROM {} WHERE {} GROUP BY {}", cols, table, where, by);
+  // Without groups, one machine has no row when nothing matched: HAVING drops ClickHouse's row.
+  *sql = groups.empty() ? fmt::format("SELECT {} FROM {} WHERE {} HAVING count() > 0", cols, table, where)
+                        : fmt::format("SELECT {} FROM {} WHERE {} GROUP BY {}", cols, table, where, by);
   return Status::OK();
 }
 

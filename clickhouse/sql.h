@@ -34,14 +34,21 @@ Status WhereSql(const query::Query& q, std::string* sql);
 
 //! The SELECT of a first aggregating stage pushed down (groups made in the cluster, never the
 //! rows pulled to the node), over `table` WHERE `where`, without FORMAT:
-//!  - `stats ... by` and `timechart`: timechart's bucket first (`t`, ts_ns rounded down to the
+//!  - `stats [... by]` and `timechart`: timechart's bucket first (`t`, ts_ns rounded down to the
 //!    span, in nanoseconds), then the `by` fields (an absent field as '', as query::Aggregator
-//!    groups it), then the aggregates in order: count(), count(field), dc(field) (uniqExact);
+//!    groups it), then each aggregate's AggSqlColumns(fn) columns in order: count() or
+//!    count(field); dc(field) (uniqExact); sum(field) as the sum of its numeric values; avg as
+//!    (events with the field, sum of the numeric values); min/max as (how many numeric values,
+//!    their min/max, the min/max of the other non-empty values), query::Aggregator's rules.
+//!    Without `by` (nor timechart) one row, none when nothing matched;
 //!  - `top`/`rare`: the fields, then count() of the events that have them all, WITH TOTALS (the
 //!    base of the percentages), ordered by the count (down for top, up for rare) then the values,
 //!    LIMIT N.
-//! Other aggregates (sum, avg, min, max) and stages are InvalidArgument.
+//! Other stages are InvalidArgument.
 Status StatsSql(const query::Stage& stage, const std::string& where, const std::string& table, std::string* sql);
+
+//! How many columns StatsSql gives an aggregate of this function.
+size_t AggSqlColumns(query::AggFn fn);
 
 //! The condition for [from_ns, to_ns) on ts (whole seconds, for the partition and the primary
 //! key) and ts_ns (exact); "1" when unbounded.

@@ -33,6 +33,12 @@ Status Searcher::Find(const std::string& q, int64_t from_ns, int64_t to_ns, size
                       uint64_t* matched) const {
   std::optional<query::Query> parsed;
   if (Status s = ParseQuery(limits_, q, &parsed); !s.ok()) return s;
+  if (limits_.source) {
+    uint64_t n = 0;
+    if (Status s = limits_.source->Find(*parsed, from_ns, to_ns, limit, out, &n); !s.ok()) return s;
+    if (matched) *matched = n;
+    return Status::OK();
+  }
   store::ScanOptions so = Options(from_ns, to_ns);
   so.limit = limit;
   query::QueryFilter filter(*parsed);
@@ -47,6 +53,12 @@ Status Searcher::Visit(const std::string& q, int64_t from_ns, int64_t to_ns, std
                        const std::function<void(unsigned, const FieldAccessor&, int64_t)>& visit) const {
   std::optional<query::Query> parsed;
   if (Status s = ParseQuery(limits_, q, &parsed); !s.ok()) return s;
+  if (limits_.source) {
+    return limits_.source->Each(*parsed, from_ns, to_ns, [&visit](Event&& ev) {
+      visit(0, EventAccessor(ev), ev.timestamp_ns);
+      return true;
+    });
+  }
   store::ScanOptions so = Options(from_ns, to_ns);
   so.visit_worker = visit;
   so.visit_fields = std::move(fields);
@@ -59,6 +71,7 @@ Status Searcher::Each(const std::string& q, int64_t from_ns, int64_t to_ns,
                       const std::function<bool(Event&&)>& visit) const {
   std::optional<query::Query> parsed;
   if (Status s = ParseQuery(limits_, q, &parsed); !s.ok()) return s;
+  if (limits_.source) return limits_.source->Each(*parsed, from_ns, to_ns, visit);
   store::ScanOptions so = Options(from_ns, to_ns);
   so.limit = 0;
   so.max_memory_bytes = 0;  // nothing is held

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +17,24 @@
 #include "core/status.h"
 #include "store/store.h"
 
+namespace kamatama::query {
+class Query;
+}
+
 namespace kamatama::investigate {
+
+//! Where a Searcher reads instead of the local store (issue 26: the ClickHouse cluster, with
+//! store.backend: clickhouse; the server gives one). `q` is already restricted and parsed.
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  //! The newest `limit` events matching `q` in [from_ns, to_ns), newest first, and every match's count.
+  virtual Status Find(const query::Query& q, int64_t from_ns, int64_t to_ns, size_t limit, std::vector<Event>* out,
+                      uint64_t* matched) const = 0;
+  //! Every matching event; `visit` returns false to stop.
+  virtual Status Each(const query::Query& q, int64_t from_ns, int64_t to_ns,
+                      const std::function<bool(Event&&)>& visit) const = 0;
+};
 
 //! What one investigation request may use.
 struct SearchLimits {
@@ -25,6 +43,8 @@ struct SearchLimits {
   size_t max_memory_bytes = 0;
   //! Rewrites a filter before it runs (the caller's visibility restriction); identity if unset.
   std::function<std::string(const std::string&)> restrict;
+  //! Set: every search reads it, not the store (Visit then gives whole events, from one thread).
+  std::shared_ptr<const EventSource> source;
 };
 
 class Searcher {

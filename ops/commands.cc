@@ -16,6 +16,7 @@
 #include "detect/hunt.h"
 #include "detect/ruleset.h"
 #include "ops/importer.h"
+#include "server/clickhouse_spool.h"
 #include "server/detection.h"
 #include "ops/ops.h"
 #include "parsers/parse.h"
@@ -53,9 +54,12 @@ std::string ExplainOpenError(const Status& s, const std::string& dir) {
   return m;
 }
 
-Status OpenStore(const std::string& dir, const ParseOptions& parse, std::unique_ptr<store::Store>* out) {
+//! With `outbox`, the store keeps the events it gets for the cluster (store.backend: clickhouse).
+Status OpenStore(const std::string& dir, const ParseOptions& parse, std::unique_ptr<store::Store>* out,
+                 bool outbox = false) {
   store::StoreOptions so;
   so.dir = dir;
+  so.outbox = outbox;
   if (!std::filesystem::exists(dir)) return Status::NotFound(fmt::format("{}: no such data directory", dir));
   Status s = store::Store::Open(so, [parse](const RawRecord& r) { return ParseRecord(r, parse); }, out);
   if (!s.ok()) return Status::IoError(ExplainOpenError(s, dir));
@@ -268,6 +272,43 @@ bool LoadImportRules(const server::Config& cfg, const std::vector<std::string>& 
   return s.ok();
 }
 
+//! Sends the spool of `st` (the imported events, and whatever `kamatama serve` left unsent) to
+//! the cluster and waits until the cluster has confirmed every event. Gives up once the cluster
+//! has refused or not answered for clickhouse.timeout_seconds without progress: the events stay
+//! in the spool (nothing is lost) and the next `kamatama serve` or import sends them; exit 1.
+int SendSpool(const server::Config& cfg, store::Store* st) {
+  clickhouse::Client client(cfg.clickhouse);
+  server::SpoolSenderOptions so;
+  so.node = clickhouse::NodeName(cfg.clickhouse);
+  so.batch_events = cfg.clickhouse.batch_events;
+  so.idle_wait_ns = 20'000'000;
+  std::string last_log;
+  server::SpoolSender sender(st, &client, so, [&last_log](const std::string& m) { last_log = m; });
+  const int64_t t0 = NowNanos();
+  sender.Start();
+  uint64_t sent = 0;
+  int64_t progress_ns = t0;
+  const int64_t patience_ns = std::max(1, cfg.clickhouse.timeout_seconds) * int64_t{1'000'000'000};
+  while (st->OutboxEvents() > 0) {
+    ::usleep(20'000);
+    if (sender.SentEvents() != sent) {
+      sent = sender.SentEvents();
+      progress_ns = NowNanos();
+    }
+    if (!sender.Reachable() && NowNanos() - progress_ns > patience_ns) break;
+  }
+  sender.Stop();
+  const uint64_t left = st->OutboxEvents();
+  fmt::print(stderr, "kamatama import: {} event(s) sent to the ClickHouse cluster as node {} in {:.2f} s\n",
+             sender.SentEvents(), so.node, (NowNanos() - t0) / 1e9);
+  if (left == 0) return 0;
+  fmt::print(stderr,
+             "kamatama import: the cluster did not take them ({}): {} event(s) stay in the spool of {}, sent by the "
+             "next kamatama serve or import on it\n",
+             sender.LastError().empty() ? last_log : sender.LastError(), left, cfg.storage.dir);
+  return 1;
+}
+
 int Import() {
   auto& a = A();
   server::Config cfg;
@@ -282,7 +323,10 @@ int Import() {
   std::unique_ptr<store::Store> st;
   std::error_code ec;
   std::filesystem::create_directories(cfg.storage.dir, ec);
-  Status s = OpenStore(cfg.storage.dir, cfg.parse, &st);
+  // Issue 26: into a cluster, the events go through the data directory's spool (its outbox), as
+  // `kamatama serve` sends them: under the same node name and sequence numbers, exactly once.
+  const bool to_cluster = cfg.backend == "clickhouse";
+  Status s = OpenStore(cfg.storage.dir, cfg.parse, &st, to_cluster);
   if (!s.ok()) {
     fmt::print(stderr, "kamatama import: {}\n", s.ToString());
     return 1;
@@ -323,7 +367,7 @@ int Import() {
     fmt::print(stderr, "kamatama import: {}\n", s.ToString());
     return 1;
   }
-  return 0;
+  return to_cluster ? SendSpool(cfg, st.get()) : 0;
 }
 }  // namespace
 

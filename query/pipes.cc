@@ -245,19 +245,6 @@ std::variant<Stage, ParseError> ParseStage(std::string_view text, size_t base) {
   return st;
 }
 
-std::optional<double> AsNumber(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double v;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::string FormatNumber(double v) {
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) return fmt::format("{}", static_cast<int64_t>(v));
-  return fmt::format("{:.6g}", v);
-}
-
 // Compares two cells: numerically when both are numbers, else as strings; "" (null) sorts last.
 int CompareCells(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return a.empty() == b.empty() ? 0 : (a.empty() ? 1 : -1);
@@ -280,6 +267,19 @@ bool GroupKeyLess(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+
+std::optional<double> AsNumber(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  double v;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string FormatNumber(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{:.6g}", v);
+}
 
 bool Pipeline::Aggregates() const {
   if (stages.empty()) return false;
@@ -726,7 +726,7 @@ void Aggregator::Add(const FieldAccessor& row, int64_t ts_ns) {
         if (auto x = AsNumber(v)) {
           if (!s.min || *x < *s.min) s.min = *x;
           if (!s.max || *x > *s.max) s.max = *x;
-        } else {
+        } else if (!v.empty()) {  // an empty value is no minimum (it used to reset it)
           if (s.smin.empty() || v < s.smin) s.smin = std::string(v);
           if (s.smax.empty() || v > s.smax) s.smax = std::string(v);
         }

@@ -85,6 +85,12 @@ class Aggregator {
   std::unique_ptr<Impl> impl_;
 };
 
+//! A cell's value as a number when std::from_chars reads all of it as a double (what sum, avg,
+//! min and max count as numbers).
+std::optional<double> AsNumber(std::string_view s);
+//! A number as stats cells write it: integers without a decimal point, others with 6 digits.
+std::string FormatNumber(double v);
+
 //! Applies stages [first, end) to a table.
 Status ApplyStages(const std::vector<Stage>& stages, size_t first, Table* table);
 

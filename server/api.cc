@@ -213,9 +213,11 @@ Response Api::Dispatch(Request& req) {
     return req.path == "/api/v1/fieldnames" ? FieldNames() : Sources(req);
   }
   if (req.path == "/api/v1/hunt") return Hunt(req);  // issue 20: server/hunt_routes.cc
-  if (auto r = HandleInvestigateRoute(req, InvestigateContext{cfg_, *store_, leases_, [&](const std::string& f) {
-                                        return RestrictFilter(req.principal, f);
-                                      }}))
+  if (auto r = HandleInvestigateRoute(req, InvestigateContext{cfg_, *store_, leases_,
+                                                               [&](const std::string& f) {
+                                                                 return RestrictFilter(req.principal, f);
+                                                               },
+                                                               clickhouse_}))
     return std::move(*r);  // issue 22: /api/v1/ip/owner, /process/tree, /entity
   if (req.path == "/api/v1/tail") return JsonError(426, "the live tail is a WebSocket: send an Upgrade request");
   return JsonError(404, "no such endpoint");
@@ -252,7 +254,7 @@ std::optional<Response> Api::ReadSearchBody(Request& req) {
 void Api::LoadLeases(const std::function<void(const std::string&)>& log) {
   const int64_t t0 = store::NowSteady();
   uint64_t events = 0;
-  Status s = server::LoadLeases(*store_, cfg_, &leases_, &events);
+  Status s = server::LoadLeases(*store_, cfg_, &leases_, &events, clickhouse_);
   if (!s.ok()) log("warning: DHCP leases not loaded from the store: " + s.ToString());
   log(fmt::format("investigate: {} DHCP events read into {} lease observations of {} addresses in {:.0f} ms", events,
                   leases_.Size(), leases_.Addresses(), (store::NowSteady() - t0) / 1e6));

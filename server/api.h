@@ -189,6 +189,8 @@ class Api {
   //! q's WHERE clause narrowed to so's time range; InvalidArgument (saying `store.backend
   //! clickhouse:` and what) when the filter cannot be translated.
   static Status RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where);
+  //! RemoteWhere narrowed by the token table (clickhouse::TokenPrefilter) for a rare term.
+  Status RemoteFilter(const query::Query& q, const store::ScanOptions& so, std::string* where);
   //! The store's Scan, or RemoteScan on the cluster (searches that want the newest events).
   Status ScanEvents(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res);
   const clickhouse::Client* clickhouse_ = nullptr;

@@ -1,10 +1,12 @@
 // server/clickhouse_search.cc
 //! Issue 26: the members of Api that answer /api/v1/search from the ClickHouse cluster
 //! (store.backend: clickhouse). Pushed down: the filter (clickhouse::WhereSql) with the search's
-//! time range, newest `limit` events and their count, and a first aggregating stage (`stats ...
-//! by` and `timechart` with count()/count(f)/dc(f), `top`, `rare`: clickhouse::StatsSql), later
-//! stages applied to its small table here; a pipeline that does not aggregate (sort, head,
-//! fields, where) works on the newest query.max_limit events, as on one machine.
+//! time range, narrowed by the token table for a rare term (clickhouse::TokenPrefilter), newest
+//! `limit` events and their count, and a first aggregating stage (`stats` with or without `by`,
+//! `timechart`, every aggregate, `top`, `rare`: clickhouse::StatsSql), later stages applied to
+//! its small table here; a pipeline that does not aggregate (sort, head, fields, where) works on
+//! the newest query.max_limit events, as on one machine. Also the investigation layer's source
+//! (ClusterEventSource: its searches on the cluster).
 //! Anything else is refused with 400 naming what is not supported: the local store is only this
 //! node's spool, so answering from it would silently leave out other nodes' events.
 //! Limits: query.timeout as max_execution_time, query.max_limit / query.max_groups as row
@@ -16,10 +18,14 @@
 #include "clickhouse/search.h"
 #include "clickhouse/sql.h"
 #include "server/api.h"
+#include "server/investigate_routes.h"
 
 namespace kamatama::server {
 
-Status Api::RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
+namespace {
+
+//! q's WHERE clause within so's time range.
+Status TranslatedWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
   if (Status s = clickhouse::WhereSql(q, where); !s.ok())
     return Status::InvalidArgument("store.backend clickhouse: " + s.message());
   const std::string time = clickhouse::TimeSql(query::TimeRange{so.from_ns, so.to_ns});
@@ -27,21 +33,85 @@ Status Api::RemoteWhere(const query::Query& q, const store::ScanOptions& so, std
   return Status::OK();
 }
 
-namespace {
-
-clickhouse::QueryLimits LimitsOf(const store::ScanOptions& so, size_t max_rows) {
+clickhouse::QueryLimits LimitsOf(int64_t deadline_ns, const std::atomic<bool>* cancelled, size_t max_rows) {
   clickhouse::QueryLimits lim;
-  if (so.deadline_ns > 0) lim.timeout_ns = std::max<int64_t>(1, so.deadline_ns - store::NowSteady());
+  if (deadline_ns > 0) lim.timeout_ns = std::max<int64_t>(1, deadline_ns - store::NowSteady());
   lim.max_result_rows = max_rows;
-  lim.cancelled = so.cancelled;
+  lim.cancelled = cancelled;
   return lim;
 }
 
+clickhouse::QueryLimits LimitsOf(const store::ScanOptions& so, size_t max_rows) {
+  return LimitsOf(so.deadline_ns, so.cancelled, max_rows);
+}
+
+//! q's WHERE clause within so's time range, narrowed by the token table for a
+//! rare term (clickhouse::TokenPrefilter).
+Status ClusterWhere(const clickhouse::Client& client, const query::Query& q, const store::ScanOptions& so,
+                    std::string* where) {
+  if (Status s = TranslatedWhere(q, so, where); !s.ok()) return s;
+  std::string cond;
+  const std::string time = "(" + clickhouse::TimeSql(q.TimeBounds()) + ") AND (" +
+                           clickhouse::TimeSql(query::TimeRange{so.from_ns, so.to_ns}) + ")";
+  if (Status s = clickhouse::TokenPrefilter(client, q, time, LimitsOf(so, 0), &cond); !s.ok()) return s;
+  if (!cond.empty()) *where = "(" + cond + ") AND (" + *where + ")";
+  return Status::OK();
+}
+
+//! The investigation layer's searches on the cluster.
+class ClusterSource final : public investigate::EventSource {
+ public:
+  ClusterSource(const clickhouse::Client& client, int64_t deadline_ns, const std::atomic<bool>* cancelled)
+      : client_(client) {
+    so_.deadline_ns = deadline_ns;
+    so_.cancelled = cancelled;
+  }
+  Status Find(const query::Query& q, int64_t from_ns, int64_t to_ns, size_t limit, std::vector<Event>* out,
+              uint64_t* matched) const override {
+    std::string where;
+    if (Status s = ClusterWhere(client_, q, Range(from_ns, to_ns), &where); !s.ok()) return s;
+    clickhouse::EventsAnswer answer;
+    if (Status s = clickhouse::SearchEvents(client_, where, limit, LimitsOf(so_, limit + 1), &answer); !s.ok()) return s;
+    *out = std::move(answer.events);
+    *matched = answer.matched;
+    return Status::OK();
+  }
+  Status Each(const query::Query& q, int64_t from_ns, int64_t to_ns,
+              const std::function<bool(Event&&)>& visit) const override {
+    std::string where;
+    if (Status s = ClusterWhere(client_, q, Range(from_ns, to_ns), &where); !s.ok()) return s;
+    return clickhouse::VisitEvents(client_, where, 0, LimitsOf(so_, 0), visit);
+  }
+
+ private:
+  store::ScanOptions Range(int64_t from_ns, int64_t to_ns) const {
+    store::ScanOptions so = so_;
+    so.from_ns = from_ns;
+    so.to_ns = to_ns;
+    return so;
+  }
+  const clickhouse::Client& client_;
+  store::ScanOptions so_;
+};
+
 }  // namespace
+
+std::shared_ptr<const investigate::EventSource> ClusterEventSource(const clickhouse::Client& client, int64_t deadline_ns,
+                                                                   const std::atomic<bool>* cancelled) {
+  return std::make_shared<ClusterSource>(client, deadline_ns, cancelled);
+}
+
+Status Api::RemoteWhere(const query::Query& q, const store::ScanOptions& so, std::string* where) {
+  return TranslatedWhere(q, so, where);
+}
+
+Status Api::RemoteFilter(const query::Query& q, const store::ScanOptions& so, std::string* where) {
+  return ClusterWhere(*clickhouse_, q, so, where);
+}
 
 Status Api::RemoteScan(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res) {
   std::string where;
-  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  if (Status s = RemoteFilter(q, so, &where); !s.ok()) return s;
   clickhouse::EventsAnswer answer;
   if (Status s = clickhouse::SearchEvents(*clickhouse_, where, so.limit, LimitsOf(so, so.limit + 1), &answer); !s.ok())
     return s;
@@ -55,8 +125,6 @@ Status Api::RemoteScan(const query::Query& q, const store::ScanOptions& so, stor
 Status Api::RemoteTable(const query::Pipeline& pipeline, const query::Query& q, const store::ScanOptions& so,
                         query::Table* table, store::ScanResult* res, bool* groups_complete) {
   const query::Stage& first = pipeline.stages[0];
-  std::string where;
-  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
   *groups_complete = true;
   if (!pipeline.Aggregates()) {
     // As ComputeTable: the newest query.max_limit events as a table, the stages applied to it.
@@ -68,6 +136,8 @@ Status Api::RemoteTable(const query::Pipeline& pipeline, const query::Query& q, 
     *table = query::EventsToTable(res->events, cols);
     return query::ApplyStages(pipeline.stages, 0, table);
   }
+  std::string where;
+  if (Status s = RemoteFilter(q, so, &where); !s.ok()) return s;
   const size_t max_groups = cfg_.query.max_groups;
   Status s = clickhouse::StatsTable(*clickhouse_, first, where, max_groups, LimitsOf(so, max_groups + 1), table,
                                     groups_complete);
@@ -81,7 +151,7 @@ Status Api::RemoteTable(const query::Pipeline& pipeline, const query::Query& q, 
 Status Api::RemoteHistogram(const query::Query& q, const store::ScanOptions& so, int64_t width,
                             std::vector<uint64_t>* counts, store::ScanResult* res) {
   std::string where;
-  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  if (Status s = RemoteFilter(q, so, &where); !s.ok()) return s;
   res->complete = true;
   return clickhouse::BucketCounts(*clickhouse_, where, so.from_ns, width, LimitsOf(so, counts->size() + 1), counts,
                                   &res->matched);
@@ -89,7 +159,7 @@ Status Api::RemoteHistogram(const query::Query& q, const store::ScanOptions& so,
 
 Status Api::RemoteVisit(const query::Query& q, const store::ScanOptions& so, store::ScanResult* res) {
   std::string where;
-  if (Status s = RemoteWhere(q, so, &where); !s.ok()) return s;
+  if (Status s = RemoteFilter(q, so, &where); !s.ok()) return s;
   uint64_t n = 0;
   Status s = clickhouse::VisitEvents(*clickhouse_, where, so.limit, LimitsOf(so, 0), [&](Event&& ev) {
     ++n;

@@ -22,7 +22,7 @@ const std::string* Param(const Request& req, const std::string& name) {
 }
 
 investigate::Searcher MakeSearcher(const Request& req, const InvestigateContext& ctx) {
-  return RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict);
+  return RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict, ctx.cluster);
 }
 
 // from/to parameters (API times: RFC 3339, epoch, now-30d); absent means unbounded.
@@ -196,12 +196,14 @@ std::optional<Response> RequestTimeRange(const Request& req, int64_t* from, int6
 }
 
 investigate::Searcher RequestSearcher(const Request& req, const Config& cfg, const store::Store& store,
-                                      std::function<std::string(const std::string&)> restrict) {
+                                      std::function<std::string(const std::string&)> restrict,
+                                      const clickhouse::Client* cluster) {
   investigate::SearchLimits limits;
   limits.deadline_ns = store::NowSteady() + cfg.query.timeout_ns;
   limits.cancelled = req.cancelled;
   limits.max_memory_bytes = cfg.query.max_memory;
   limits.restrict = std::move(restrict);
+  if (cluster) limits.source = ClusterEventSource(*cluster, limits.deadline_ns, req.cancelled);
   return investigate::Searcher(store, std::move(limits));
 }
 
@@ -218,8 +220,11 @@ std::optional<Response> HandleInvestigateRoute(const Request& req, const Investi
   return std::nullopt;
 }
 
-Status LoadLeases(const store::Store& store, const Config& cfg, investigate::LeaseIndex* leases, uint64_t* events) {
-  investigate::Searcher searcher(store, investigate::SearchLimits{});
+Status LoadLeases(const store::Store& store, const Config& cfg, investigate::LeaseIndex* leases, uint64_t* events,
+                  const clickhouse::Client* cluster) {
+  investigate::SearchLimits limits;
+  if (cluster) limits.source = ClusterEventSource(*cluster, 0, nullptr);
+  investigate::Searcher searcher(store, std::move(limits));
   int64_t from = INT64_MIN;
   if (cfg.storage.max_age_days > 0) from = NowNanos() - (cfg.storage.max_age_days + 1) * kNanosPerDay;
   *events = 0;

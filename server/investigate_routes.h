@@ -5,10 +5,13 @@
 //! few searches run with the caller's query limits and visibility. No HTTP library here.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "clickhouse/client.h"
 #include "investigate/lease_index.h"
 #include "investigate/searcher.h"
 #include "server/http_types.h"
@@ -23,12 +26,21 @@ struct InvestigateContext {
   const investigate::LeaseIndex& leases;
   //! The caller's visibility restriction of a filter (Api::RestrictFilter).
   std::function<std::string(const std::string&)> restrict;
+  //! Issue 26 (store.backend: clickhouse): the cluster the searches read instead of the store.
+  const clickhouse::Client* cluster = nullptr;
 };
 
 //! A searcher with the request's limits (query.timeout, query.max_memory, cancellation) and the
-//! caller's visibility `restrict` (investigation and case routes).
+//! caller's visibility `restrict` (investigation and case routes); on `cluster` when given.
 investigate::Searcher RequestSearcher(const Request& req, const Config& cfg, const store::Store& store,
-                                      std::function<std::string(const std::string&)> restrict);
+                                      std::function<std::string(const std::string&)> restrict,
+                                      const clickhouse::Client* cluster = nullptr);
+
+//! The cluster as a searcher's source (server/clickhouse_search.cc): filters translated to SQL and
+//! narrowed by the token table, with the request's deadline (steady clock, 0 = none) and
+//! cancellation.
+std::shared_ptr<const investigate::EventSource> ClusterEventSource(const clickhouse::Client& client, int64_t deadline_ns,
+                                                                   const std::atomic<bool>* cancelled);
 
 //! The request's `from`/`to` parameters (API times: RFC 3339, epoch, now-30d; absent: unbounded)
 //! into *from and *to; a 400 answer when one is bad or from >= to (also used by the unparsed routes).
@@ -39,6 +51,8 @@ std::optional<Response> HandleInvestigateRoute(const Request& req, const Investi
 
 //! Feeds the lease index from the store: DHCP events of the retention window (all, when retention
 //! keeps everything). Returns the events read.
-Status LoadLeases(const store::Store& store, const Config& cfg, investigate::LeaseIndex* leases, uint64_t* events);
+//! With `cluster`, the DHCP events come from the cluster (every ingest node's).
+Status LoadLeases(const store::Store& store, const Config& cfg, investigate::LeaseIndex* leases, uint64_t* events,
+                  const clickhouse::Client* cluster = nullptr);
 
 }  // namespace kamatama::server

@@ -64,13 +64,6 @@ void Log(const std::string& msg) {
   std::fflush(stderr);
 }
 
-// Issue 26: the default clickhouse.node.
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "kamatama";
-  return buf;
-}
-
 // Thousands of syslog connections need more descriptors than the usual soft limit of 1024.
 void RaiseFileLimit() {
   rlimit rl{};
@@ -218,7 +211,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   if (to_clickhouse) {
     ch_client = std::make_unique<clickhouse::Client>(cfg.clickhouse);
     server::SpoolSenderOptions so;
-    so.node = cfg.clickhouse.node.empty() ? HostName() : cfg.clickhouse.node;
+    so.node = clickhouse::NodeName(cfg.clickhouse);
     so.batch_events = cfg.clickhouse.batch_events;
     sender = std::make_unique<server::SpoolSender>(store.get(), ch_client.get(), so, Log);
     api.SetClickHouse(ch_client.get(), [s = sender.get()] { return s->LastError(); });

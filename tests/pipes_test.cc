@@ -82,6 +82,25 @@ TEST(Pipes, StatsByWithAllAggregations) {
   EXPECT_EQ(t.rows[2], (std::vector<std::string>{"web2", "2", "2", "1050", "525", "50", "1000"}));
 }
 
+// min/max of values that are not numbers: byte order, empty values left out whatever their
+// order (an empty value used to reset the minimum, so the value after it won).
+TEST(Pipes, MinAndMaxOfTextIgnoreEmptyValues) {
+  Pipeline p = P("* | stats min(user.name), max(user.name), min(user.id)");
+  for (const std::vector<std::string>& order : {std::vector<std::string>{"bob", "Alice", "", "alice"},
+                                                std::vector<std::string>{"", "alice", "Alice", "bob"}}) {
+    Aggregator agg(p.stages[0], 10);
+    for (const std::string& name : order) {
+      Event ev;
+      ev.Add("user.name", name);
+      ev.Add("user.id", "");
+      agg.Add(EventAccessor(ev), 0);
+    }
+    Table t = agg.Finish();
+    ASSERT_EQ(t.rows.size(), 1u);
+    EXPECT_EQ(t.rows[0], (std::vector<std::string>{"Alice", "bob", ""}));
+  }
+}
+
 // dc() over many values and through the merge of per-thread aggregators: against a reference
 // set, with values shared between the aggregators, an empty value, and the per-group cap.
 TEST(Pipes, DistinctCountsAreExactAcrossMergedAggregators) {
