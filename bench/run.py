@@ -379,6 +379,36 @@ def ingest_only(work, raw, events, conns, runs):
     return dict(med, events=events, runs=[{k: r[k] for k in med} for r in rs])
 
 
+def udp_ingest(work, raw, rate, seconds, runs):
+    """Syslog over UDP at a fixed rate (issue 24): `runs` replays of `seconds` at `rate` datagrams/s
+    into a kamatama on a fresh data directory each; sent, stored and dropped by reason per run."""
+    rs = []
+    for i in range(runs):
+        data = os.path.join(work, "kamatama-udp-data")
+        shutil.rmtree(data, ignore_errors=True)
+        up, hp = free_port(socket.SOCK_DGRAM), free_port()
+        log = open(os.path.join(work, "kamatama-udp.log"), "w")
+        k = subprocess.Popen([KAMATAMA, "serve", "--data-dir", data, "--syslog-udp", f"127.0.0.1:{up}", "--syslog-tcp", "",
+                              "--http", f"127.0.0.1:{hp}"], stdout=log, stderr=log,
+                             env=dict(os.environ, KAMATAMA_ADMIN_PASSWORD=BENCH_PASSWORD))
+        try:
+            assert wait_port(hp, timeout=120), "kamatama did not start"
+            out = subprocess.run([REPLAY, "--udp", str(rate), str(seconds), f"127.0.0.1:{up}", f"127.0.0.1:{hp}", raw],
+                                 capture_output=True, text=True, check=True, env=dict(os.environ, KMT_AUTHORIZATION=BASIC))
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            r["cpu_seconds"], r["peak_rss_bytes"] = proc_cpu_rss(k.pid)
+        finally:
+            stop(k)
+            shutil.rmtree(data, ignore_errors=True)
+        rs.append(r)
+        print(f"udp run {i + 1}: {r['sent']} sent at {rate:.0f}/s over {r['seconds']:.1f} s, {r['stored']:.0f} stored, "
+              f"dropped: queue full {r['dropped_queue_full']:.0f}, store unavailable {r['dropped_store_unavailable']:.0f}, "
+              f"receive buffer {r['dropped_receive_buffer']:.0f}; loss {r['loss_pct']:.3f}%, "
+              f"peak RSS {r['peak_rss_bytes'] / 2**20:.0f} MiB", flush=True)
+    return {"rate": rate, "seconds": seconds, "loss_pct_median": statistics.median(r["loss_pct"] for r in rs),
+            "runs": rs, "target": "0% loss at 100,000 datagrams/s for 60 s"}
+
+
 def print_ingest_with_rules(d):
     if "note" in d:
         print(f"ingest with rules: {d['note']}")
@@ -793,6 +823,11 @@ def main():
     ap.add_argument("--ingest-only", action="store_true",
                     help="only TCP ingest without rules (--events lines, --ingest-runs replays on fresh data "
                          "directories, medians); merged into --out as ingest_only (issue 24)")
+    ap.add_argument("--udp-only", action="store_true",
+                    help="only syslog over UDP at --udp-rate datagrams/s for --udp-seconds, --ingest-runs times; "
+                         "merged into --out as udp_ingest (issue 24)")
+    ap.add_argument("--udp-rate", type=float, default=100_000)
+    ap.add_argument("--udp-seconds", type=float, default=60)
     ap.add_argument("--hunt-only", action="store_true",
                     help="only the retro-hunt rows, on the data a kept --workdir holds; merged into --out")
     ap.add_argument("--investigate-only", action="store_true",
@@ -836,6 +871,18 @@ def main():
         return
     if a.hunt_only:
         hunt_only(a)
+        return
+
+    if a.udp_only:
+        work = a.workdir or tempfile.mkdtemp(prefix="kmt_bench_")
+        os.makedirs(work, exist_ok=True)
+        raw = os.path.join(work, "udp-lines.log")
+        with open(raw, "w") as f:  # distinct lines to cycle through; the rate and duration set the count
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_syslog.py"), "1000000", "1"],
+                           stdout=f, check=True)
+        merge_row(a.out, "udp_ingest", udp_ingest(work, raw, a.udp_rate, a.udp_seconds, a.ingest_runs))
+        if not a.workdir:
+            shutil.rmtree(work, ignore_errors=True)
         return
 
     if a.ingest_only or a.ingest_rules_only:

@@ -119,30 +119,30 @@ class GelfServer::Impl : public std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> ReceiveUdp() {
     auto self = shared_from_this();
-    std::vector<char> buf(65536);
-    udp::endpoint from;
+    DatagramReader reader;
     GelfCounters& c = C();
     std::string message;
     for (;;) {
       boost::system::error_code ec;
+      co_await udp_.async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      if (ec) continue;
       Batch batch;
-      int64_t now = NowNanos();
+      const int64_t now = NowNanos();
       size_t datagrams = 0;
-      do {
-        size_t n = co_await udp_.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
-        if (stopping_ || ec == asio::error::operation_aborted) co_return;
-        if (ec) break;
-        ++datagrams;
-        c.udp_bytes.Add(n);
-        std::string sender = from.address().to_string();
-        const char* reason = nullptr;
-        // Keyed by the sender's address, not its port: a sender may use a socket per chunk.
-        auto r = chunks_.Add(std::string_view(buf.data(), n), sender, store::NowSteady(), &message, &reason);
-        if (r == GelfReassembler::Result::kDropped) Dropped(reason).Add(), c.udp.Add();  // accounting (issue 9)
-        if (r != GelfReassembler::Result::kComplete) continue;
-        c.udp.Add();
-        Add(&batch, message, sender, now);
-      } while (datagrams < 512 && udp_.available(ec) > 0);
+      for (int n; datagrams < 512 && (n = reader.Read(udp_.native_handle())) > 0;) {
+        for (int i = 0; i < n; ++i, ++datagrams) {
+          c.udp_bytes.Add(reader.Length(i));
+          const std::string& sender = reader.Sender(i);
+          const char* reason = nullptr;
+          // Keyed by the sender's address, not its port: a sender may use a socket per chunk.
+          auto r = chunks_.Add(reader.Data(i), sender, store::NowSteady(), &message, &reason);
+          if (r == GelfReassembler::Result::kDropped) Dropped(reason).Add(), c.udp.Add();  // accounting (issue 9)
+          if (r != GelfReassembler::Result::kComplete) continue;
+          c.udp.Add();
+          Add(&batch, message, sender, now);
+        }
+      }
       if (batch.events.empty()) continue;
       size_t k = batch.events.size();
       c.parsed.Add(k);

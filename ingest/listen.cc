@@ -1,9 +1,14 @@
 // ingest/listen.cc
 #include "ingest/listen.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -65,6 +70,45 @@ Status BindUdp(udp::socket& socket, const std::string& address, std::string_view
   if (setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   return Status::OK();
+}
+
+DatagramReader::DatagramReader(size_t slots)
+    : buf_(slots * kSlotBytes), msgs_(slots), iov_(slots), from_(slots) {}
+
+int DatagramReader::Read(int fd) {
+  for (size_t i = 0; i < msgs_.size(); ++i) {
+    iov_[i] = {buf_.data() + i * kSlotBytes, kSlotBytes};
+    msgs_[i] = {};
+    msgs_[i].msg_hdr.msg_iov = &iov_[i];
+    msgs_[i].msg_hdr.msg_iovlen = 1;
+    msgs_[i].msg_hdr.msg_name = &from_[i];
+    msgs_[i].msg_hdr.msg_namelen = sizeof(from_[i]);
+  }
+  int n = ::recvmmsg(fd, msgs_.data(), static_cast<unsigned>(msgs_.size()), MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+  return n;
+}
+
+std::string_view DatagramReader::Data(int i) const {
+  return {buf_.data() + static_cast<size_t>(i) * kSlotBytes, std::min<size_t>(msgs_[i].msg_len, kSlotBytes)};
+}
+
+const std::string& DatagramReader::Sender(int i) {
+  const socklen_t len = msgs_[i].msg_hdr.msg_namelen;
+  if (len == last_len_ && std::memcmp(&from_[i], &last_from_, len) == 0) return last_sender_;
+  std::memcpy(&last_from_, &from_[i], len);
+  last_len_ = len;
+  char text[INET6_ADDRSTRLEN] = "";
+  const auto* sa = reinterpret_cast<const sockaddr*>(&from_[i]);
+  if (sa->sa_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof text);
+  } else if (sa->sa_family == AF_INET6) {
+    const auto* a6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    // A v4 sender on a dual-stack socket reads as "::ffff:a.b.c.d"; asio's to_string() said so too.
+    ::inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof text);
+  }
+  last_sender_ = text;
+  return last_sender_;
 }
 
 namespace {

@@ -302,26 +302,27 @@ class SyslogServer::Impl : public std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> ReceiveUdp() {
     auto self = shared_from_this();
-    std::vector<char> buf(65536 + 1);
-    udp::endpoint from;
+    DatagramReader reader;
     Counters& c = C();
     for (;;) {
       boost::system::error_code ec;
+      co_await udp_.async_wait(udp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      if (ec) continue;
       Batch batch;
-      int64_t now = NowNanos();
+      const int64_t now = NowNanos();
       // Take what is already queued in the socket (up to 512 datagrams) as one batch.
-      do {
-        size_t n = co_await udp_.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
-        if (stopping_ || ec == asio::error::operation_aborted) co_return;
-        if (ec) break;
-        c.udp_bytes.Add(n);
-        std::string_view d(buf.data(), std::min<size_t>(n, 65536));
-        bool truncated = n > opt_.max_frame;
-        if (truncated) d = d.substr(0, opt_.max_frame);
-        if (!d.empty() && (d.back() == '\n' || d.back() == '\0')) d.remove_suffix(1);
-        if (d.empty()) continue;
-        AddRecord(&batch, d, truncated, from.address().to_string(), now);
-      } while (batch.events.size() < 512 && udp_.available(ec) > 0);
+      for (int n; batch.events.size() < 512 && (n = reader.Read(udp_.native_handle())) > 0;) {
+        for (int i = 0; i < n; ++i) {
+          c.udp_bytes.Add(reader.Length(i));
+          std::string_view d = reader.Data(i);
+          const bool truncated = reader.Length(i) > opt_.max_frame;
+          if (truncated) d = d.substr(0, opt_.max_frame);
+          if (!d.empty() && (d.back() == '\n' || d.back() == '\0')) d.remove_suffix(1);
+          if (d.empty()) continue;
+          AddRecord(&batch, d, truncated, reader.Sender(i), now);
+        }
+      }
       if (batch.events.empty()) continue;
       c.udp_frames.Add(batch.events.size());
       c.parsed.Add(batch.events.size());

@@ -4,6 +4,11 @@
 #include <snappy.h>
 #include <zlib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -12,6 +17,7 @@
 #include "ingest/gelf.h"
 #include "ingest/gelf_server.h"
 #include "ingest/inflate.h"
+#include "ingest/listen.h"
 #include "parsers/parse.h"
 
 using namespace kamatama;
@@ -604,4 +610,67 @@ TEST(GelfChunks, Limits) {
   // A chunk whose count disagrees with the first one voids the message.
   EXPECT_EQ(g.Add(Chunk("CCCCCCCC", 1, 3, "x"), "s", 0, &out, &reason), GelfReassembler::Result::kDropped);
   EXPECT_EQ(g.pending_messages(), 0u);
+}
+
+namespace {
+// A UDP socket bound to an ephemeral port of 127.0.0.1; its port in *port.
+int BoundUdp(uint16_t* port) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0) return -1;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+void SendTo(uint16_t port, const std::string& data) {
+  uint16_t unused = 0;
+  int fd = BoundUdp(&unused);
+  sockaddr_in a{};
+  a.sin_family = AF_INET, a.sin_port = htons(port), a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a), static_cast<ssize_t>(data.size()));
+  ::close(fd);
+}
+}  // namespace
+
+// issue 24: datagrams read many per system call, with their full length and their sender.
+TEST(DatagramReader, ReadsWhatIsQueuedWithLengthsAndSenders) {
+  uint16_t port = 0;
+  int fd = BoundUdp(&port);
+  ASSERT_GE(fd, 0);
+  kamatama::ingest::DatagramReader reader(4);
+  EXPECT_EQ(reader.Read(fd), 0);  // nothing queued: no wait
+  const std::string big(65000, 'x');
+  for (const std::string& d : {std::string("<13>one"), std::string(""), big, std::string("<13>three\n"), std::string("five")})
+    SendTo(port, d);
+  ASSERT_EQ(reader.Read(fd), 4);  // at most the reader's slots in one call
+  EXPECT_EQ(reader.Data(0), "<13>one");
+  EXPECT_EQ(reader.Data(1), "");
+  EXPECT_EQ(reader.Length(2), 65000u);
+  EXPECT_EQ(reader.Data(2), big);
+  EXPECT_EQ(reader.Data(3), "<13>three\n");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(reader.Sender(i), "127.0.0.1");
+  ASSERT_EQ(reader.Read(fd), 1);
+  EXPECT_EQ(reader.Data(0), "five");
+  EXPECT_EQ(reader.Read(fd), 0);
+  ::close(fd);
+
+  // Another sender: the text of the last one is not reused (Linux answers on all of 127/8).
+  int listen_fd = BoundUdp(&port);
+  int other = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in from{}, to{};
+  from.sin_family = to.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+  ASSERT_EQ(::bind(other, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+  to.sin_port = htons(port), to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::sendto(other, "<13>six", 7, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 7);
+  SendTo(port, "<13>seven");
+  ASSERT_EQ(reader.Read(listen_fd), 2);
+  EXPECT_EQ(reader.Sender(0), "127.0.0.2");
+  EXPECT_EQ(reader.Data(0), "<13>six");
+  EXPECT_EQ(reader.Sender(1), "127.0.0.1");
+  ::close(other);
+  ::close(listen_fd);
 }
