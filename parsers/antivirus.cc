@@ -606,17 +606,7 @@ Match McafeeMessage(sv m, Out& o) {
   put("event.severity", "ThreatSeverity");
   if (sv ip = Tag(xml, "SourceIPV4"); IsIp(ip)) o.Add("source.ip", ip);
   if (sv ip = Tag(xml, "TargetIPV4"); IsIp(ip)) o.Add("destination.ip", ip);
-  if (sv mac = Tag(xml, "RawMACAddress"); mac.size() == 12) {
-    std::string norm;
-    bool hex = true;
-    for (size_t i = 0; i < 12; ++i) {
-      char c = mac[i];
-      hex = hex && IsHex(c);
-      if (i && i % 2 == 0) norm += '-';
-      norm += (c >= 'a' && c <= 'f') ? static_cast<char>(c - 32) : c;
-    }
-    if (hex) o.Add("host.mac", norm);
-  }
+  if (std::string mac = NormalizeMac(Tag(xml, "RawMACAddress")); !mac.empty()) o.Add("host.mac", mac);
   std::string act = ActionOf(action);
   if (act.empty()) act = "detected";
   sv cat = Tag(xml, "ThreatCategory");

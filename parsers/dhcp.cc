@@ -18,43 +18,6 @@ namespace {
 
 using namespace toolkit;
 
-//! A MAC address as "aa:bb:cc:dd:ee:ff", "aa-bb-..", "0:c:29:.." (ISC prints groups without
-//! zero padding) or 12 bare hex digits, normalised to ECS form "AA-BB-CC-DD-EE-FF"; "" if not.
-std::string NormalizeMac(sv s) {
-  std::string out;
-  auto hexup = [](char c) { return (c >= 'a' && c <= 'f') ? static_cast<char>(c - 32) : c; };
-  if (s.size() == 12) {
-    for (char c : s) {
-      if (!IsHex(c)) return "";
-    }
-    for (size_t i = 0; i < 12; i += 2) {
-      if (i) out.push_back('-');
-      out.push_back(hexup(s[i]));
-      out.push_back(hexup(s[i + 1]));
-    }
-    return out;
-  }
-  if (s.size() < 11 || s.size() > 17) return "";
-  char sep = 0;
-  int groups = 0;
-  size_t i = 0;
-  while (i <= s.size()) {
-    size_t b = i;
-    while (i < s.size() && IsHex(s[i])) ++i;
-    size_t len = i - b;
-    if (len < 1 || len > 2) return "";
-    if (groups) out.push_back('-');
-    if (len == 1) out.push_back('0');
-    for (size_t k = b; k < i; ++k) out.push_back(hexup(s[k]));
-    ++groups;
-    if (i == s.size()) break;
-    if (sep == 0) sep = s[i];
-    if ((s[i] != ':' && s[i] != '-') || s[i] != sep) return "";
-    ++i;
-  }
-  return groups == 6 ? out : "";
-}
-
 void Network(Out& o, sv action, bool success) {
   o.Add("event.category", "network");
   o.Add("event.type", "protocol");

@@ -24,22 +24,16 @@ void SetCommon(Event* ev, std::string_view dataset) {
 //! "90:10:20:76:8d:20:90:10:65:29:b6:2a:08:00" -> destination and source MAC in ECS form.
 void SetMacs(Event* ev, std::string_view mac) {
   // 14 bytes (dst 6, src 6, ethertype 2) written as 2 hex digits + ':'.
-  if (mac.size() < 12 * 3 - 1) return;
-  for (size_t i = 0; i < 12; ++i) {
-    if (!IsHex(mac[i * 3]) || !IsHex(mac[i * 3 + 1])) return;
-    if (i < 11 && mac[i * 3 + 2] != ':') return;
-  }
-  auto fmt = [&](size_t first) {
-    std::string out;
-    for (size_t i = first; i < first + 6; ++i) {
-      if (i > first) out.push_back('-');
-      out.push_back(static_cast<char>(mac[i * 3] >= 'a' ? mac[i * 3] - 32 : mac[i * 3]));
-      out.push_back(static_cast<char>(mac[i * 3 + 1] >= 'a' ? mac[i * 3 + 1] - 32 : mac[i * 3 + 1]));
-    }
-    return out;
-  };
-  ev->Set("destination.mac", fmt(0));
-  ev->Set("source.mac", fmt(6));
+  if (mac.size() < 12 * 3 - 1 || (mac.size() > 35 && mac[35] != ':')) return;
+  std::string dst = NormalizeMac(mac.substr(0, 17)), src = NormalizeMac(mac.substr(18, 17));
+  if (dst.empty() || src.empty() || mac[17] != ':') return;
+  ev->Set("destination.mac", dst);
+  ev->Set("source.mac", src);
+}
+
+//! A MAC cell of a key=value firewall line, in ECS form (a value that is no MAC is left out).
+void SetMac(Event* ev, std::string_view name, std::string_view value) {
+  if (std::string mac = NormalizeMac(value); !mac.empty()) ev->Set(name, mac);
 }
 
 std::string TransportOfName(std::string_view proto) {
@@ -446,8 +440,8 @@ bool ParseFortigate(Event* ev) {
   SetPort(ev, "destination.nat.port", get("tranport"));
   SetIf(ev, "observer.ingress.interface.name", get2("srcintf", "src_int"));
   SetIf(ev, "observer.egress.interface.name", get2("dstintf", "dst_int"));
-  SetIf(ev, "source.mac", get("srcmac"));
-  SetIf(ev, "destination.mac", get("dstmac"));
+  SetMac(ev, "source.mac", get("srcmac"));
+  SetMac(ev, "destination.mac", get("dstmac"));
   if (std::string_view proto = get("proto"); IsAllDigits(proto)) {
     ev->Set("network.iana_number", proto);
     SetIf(ev, "network.transport", TransportOfNumber(proto));

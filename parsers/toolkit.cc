@@ -37,6 +37,55 @@ std::string Lower(sv s) {
   return out;
 }
 
+namespace {
+char HexUpper(char c) { return (c >= 'a' && c <= 'f') ? static_cast<char>(c - 32) : c; }
+
+//! `hex` (an even number of hex digits) as octets joined by '-'.
+std::string DashOctets(sv hex) {
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (i) out.push_back('-');
+    out.push_back(HexUpper(hex[i]));
+    out.push_back(HexUpper(hex[i + 1]));
+  }
+  return out;
+}
+
+//! 12 hex digits with '.' after every 4 ("aabb.ccdd.eeff") or none at all.
+std::string PlainOrDottedMac(sv s) {
+  std::string hex;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.size() == 14 && (i == 4 || i == 9)) {
+      if (s[i] != '.') return "";
+      continue;
+    }
+    if (!IsHex(s[i])) return "";
+    hex.push_back(s[i]);
+  }
+  return hex.size() == 12 ? DashOctets(hex) : "";
+}
+}  // namespace
+
+std::string NormalizeMac(sv s) {
+  if (s.find_first_of(":-") == sv::npos) return PlainOrDottedMac(s);
+  if (s.size() < 11 || s.size() > 17) return "";
+  std::string hex;
+  char sep = 0;
+  int groups = 0;
+  for (size_t i = 0;; ++i) {
+    size_t b = i;
+    while (i < s.size() && IsHex(s[i])) ++i;
+    if (i - b < 1 || i - b > 2) return "";
+    if (i - b == 1) hex.push_back('0');
+    hex.append(s.substr(b, i - b));
+    ++groups;
+    if (i == s.size()) break;
+    if (sep == 0) sep = s[i];
+    if ((s[i] != ':' && s[i] != '-') || s[i] != sep) return "";
+  }
+  return groups == 6 ? DashOctets(hex) : "";
+}
+
 bool IsIPv4(sv s) {
   int parts = 0;
   size_t i = 0;

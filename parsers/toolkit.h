@@ -76,6 +76,11 @@ bool IsIPv4(sv s);
 //! from a host name, not for validating one.
 bool IsIPv6(sv s);
 inline bool IsIp(sv s) { return IsIPv4(s) || IsIPv6(s); }
+//! A MAC address in ECS form (RFC 7042: uppercase hex octets joined by '-', "AA-BB-CC-DD-EE-FF") from
+//! "aa:bb:cc:dd:ee:ff", "aa-bb-..", "0:c:29:.." (groups without zero padding, as ISC dhcpd prints
+//! them), Cisco's "aabb.ccdd.eeff" or 12 bare hex digits; "" if `s` is none of these. Every parser
+//! writing a `*.mac` field goes through it.
+std::string NormalizeMac(sv s);
 //! 1..12 for "Jan".."Dec" (ASCII case-insensitive), 0 otherwise.
 int MonthFromAbbrev(sv m);
 //! 1-5 digits (the value is not range-checked).

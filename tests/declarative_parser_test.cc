@@ -22,6 +22,7 @@
 #include "parsers/declarative/loader.h"
 #include "parsers/declarative/parser_set.h"
 #include "parsers/parse.h"
+#include "parsers/toolkit.h"
 
 namespace kamatama {
 namespace {
@@ -434,6 +435,42 @@ TEST(DeclarativeConvert, TimeFormats) {
   EXPECT_FALSE(ParseTime("2026-12-07 10:00 trailing", "%Y-%m-%d %H:%M", 0, ref));
   std::string why;
   EXPECT_FALSE(declarative::ValidTimeFormat("%Q", &why));
+}
+
+// Every MAC comes out in ECS form (RFC 7042: uppercase, '-'), whatever the device wrote; the IIS
+// user agent gets its spaces back.
+TEST(DeclarativeConvert, MacAndPlusSpaceTypes) {
+  auto set = Set(R"(
+parser: macs
+when: {program: macs}
+extract:
+  - regex: '^(?P<a>\S+) (?P<b>\S+) ua=(?P<ua>\S+)'
+fields:
+  source.mac: {from: a, type: mac}
+  destination.mac: {from: b, type: mac}
+  user_agent.original: {from: ua, type: plus_space}
+set: {event.category: network}
+)");
+  Event ev = Parse(set, "<134>Dec  7 10:00:00 gw macs[7]: 00:1a:2b:3c:4d:5e 0011.22aa.bbcc ua=Mozilla/5.0+(X11;+Linux)");
+  EXPECT_EQ(F(ev, "source.mac"), "00-1A-2B-3C-4D-5E");
+  EXPECT_EQ(F(ev, "destination.mac"), "00-11-22-AA-BB-CC");
+  EXPECT_EQ(F(ev, "user_agent.original"), "Mozilla/5.0 (X11; Linux)");
+  Event bad = Parse(set, "<134>Dec  7 10:00:00 gw macs[7]: 00:1a:2b:3c:4d 001A2B3C4D5E ua=-");
+  EXPECT_EQ(F(bad, "source.mac"), "<absent>");  // five octets: no MAC, said in error.message
+  EXPECT_NE(F(bad, "error.message").find("source.mac: not a MAC address"), std::string::npos) << F(bad, "error.message");
+  EXPECT_EQ(F(bad, "destination.mac"), "00-1A-2B-3C-4D-5E");
+}
+
+TEST(Toolkit, NormalizeMacAcceptsTheCommonSpellingsAndNothingElse) {
+  using toolkit::NormalizeMac;
+  EXPECT_EQ(NormalizeMac("aa:bb:cc:dd:ee:ff"), "AA-BB-CC-DD-EE-FF");
+  EXPECT_EQ(NormalizeMac("AA-BB-CC-DD-EE-FF"), "AA-BB-CC-DD-EE-FF");
+  EXPECT_EQ(NormalizeMac("0:c:29:a:b:1"), "00-0C-29-0A-0B-01");  // ISC dhcpd leaves out leading zeros
+  EXPECT_EQ(NormalizeMac("aabb.ccdd.eeff"), "AA-BB-CC-DD-EE-FF");
+  EXPECT_EQ(NormalizeMac("CCF9E4A91226"), "CC-F9-E4-A9-12-26");
+  for (const char* bad : {"", "aa:bb:cc:dd:ee", "aa:bb:cc:dd:ee:ff:00", "aa:bb-cc:dd:ee:ff", "aa.bb.cc.dd.ee.ff",
+                          "gg:bb:cc:dd:ee:ff", "aabb.ccdd.eef", "192.168.100.10", "aaa:bb:cc:dd:ee:ff"})
+    EXPECT_EQ(NormalizeMac(bad), "") << bad;
 }
 
 // ---------------------------------------------------------------- a set swapped under load

@@ -99,7 +99,7 @@ TEST_F(DeclarativeParsersIntegration, LinesGetTheirFieldsAndASighupAddsADefiniti
   ASSERT_TRUE(vpn_lines(300, 200));
   ::kill(server_->pid(), SIGHUP);
   ASSERT_TRUE(vpn_lines(500, 200));
-  ASSERT_TRUE(kmt_test::Eventually([&] { return server_->log().find("parsers: 2 loaded (0 shipped), 1 invalid") != std::string::npos; }))
+  ASSERT_TRUE(kmt_test::Eventually([&] { return server_->log().find("parsers: 4 loaded (0 shipped), 1 invalid") != std::string::npos; }))
       << server_->log();
   ASSERT_TRUE(tcp.Send(dovecot));
   ASSERT_TRUE(kmt_test::Eventually([&] { return server_->CountMatches("event.dataset:mail.dovecot") == 1; }));
@@ -131,10 +131,10 @@ TEST_F(DeclarativeParsersIntegration, CheckAndTestCommands) {
   // Every shipped definition loads and passes its own examples.
   std::string out = Kamatama("parsers check " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/parsers/defs"), &status);
   EXPECT_EQ(status, 0) << out;
-  EXPECT_NE(out.find("28 loaded, 0 invalid"), std::string::npos) << out;
+  EXPECT_NE(out.find("32 loaded, 0 invalid"), std::string::npos) << out;
   out = Kamatama("parsers test " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/parsers/defs"), &status);
   EXPECT_EQ(status, 0) << out;
-  EXPECT_NE(out.find("66 example(s), 0 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("94 example(s), 0 failed"), std::string::npos) << out;
   // The worked example of docs/parsers.md, copied as a newcomer would, passes its own example.
   const std::string guide = kmt_test::ReadFile(std::string(KMT_SOURCE_DIR) + "/docs/parsers.md");
   const size_t from = guide.find("```yaml\nparser: acmefw"), to = guide.find("```", from + 7);

@@ -210,6 +210,17 @@ std::optional<std::string> Convert(const FieldSpec& spec, std::string_view value
       for (char& ch : out) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
       return out;
     }
+    case Type::kPlusSpace: {
+      std::string out(v);
+      for (char& ch : out) ch = ch == '+' ? ' ' : ch;
+      return out;
+    }
+    case Type::kMac: {
+      std::string mac = NormalizeMac(v);
+      if (!mac.empty()) return mac;
+      *why = "not a MAC address";
+      return std::nullopt;
+    }
     case Type::kInt:
       if (IsInt(v)) return std::string(v[0] == '+' ? v.substr(1) : v);
       *why = "not an integer";
@@ -246,6 +257,8 @@ std::optional<Type> TypeFromName(std::string_view name) {
   if (name == "timestamp" || name == "time") return Type::kTimestamp;
   if (name == "lowercase") return Type::kLowercase;
   if (name == "uppercase") return Type::kUppercase;
+  if (name == "mac") return Type::kMac;
+  if (name == "plus_space") return Type::kPlusSpace;
   return std::nullopt;
 }
 

@@ -90,7 +90,7 @@ struct Step {
 };
 
 //! How a mapped value is converted.
-enum class Type : uint8_t { kString, kInt, kPort, kIp, kTimestamp, kLowercase, kUppercase };
+enum class Type : uint8_t { kString, kInt, kPort, kIp, kTimestamp, kLowercase, kUppercase, kMac, kPlusSpace };
 
 //! One output field: `target` from the first capture or field of `from` that has a value, converted by `type`, then
 //! looked up in `values` (ASCII case-insensitive; a value not in the table is kept unless a

@@ -246,7 +246,7 @@ std::vector<std::pair<std::string, std::string>> ReadValues(const YAML::Node& n,
 
 void ReadType(const YAML::Node& n, const std::string& key, FieldSpec* f) {
   auto type = TypeFromName(Scalar(n["type"], key + ".type"));
-  if (!type) Fail(n["type"], key + ".type: must be one of string, int, port, ip, timestamp, lowercase, uppercase");
+  if (!type) Fail(n["type"], key + ".type: must be one of string, int, port, ip, mac, timestamp, lowercase, uppercase, plus_space");
   f->type = *type;
   if (n["format"]) f->formats = StringList(n["format"], key + ".format");
   if (n["timezone"]) {

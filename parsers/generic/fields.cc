@@ -20,24 +20,6 @@ sv StripMappedV4(sv ip) {
   return ip;
 }
 
-std::string NormalizeMac(sv s) {
-  std::string out;
-  size_t i = 0;
-  for (int group = 0; group < 6; ++group) {
-    if (group) {
-      if (i >= s.size() || (s[i] != ':' && s[i] != '-')) return "";
-      ++i;
-      out.push_back('-');
-    }
-    if (i + 2 > s.size() || !IsHex(s[i]) || !IsHex(s[i + 1])) return "";
-    for (int k = 0; k < 2; ++k, ++i) {
-      char c = s[i];
-      out.push_back((c >= 'a' && c <= 'f') ? static_cast<char>(c - 32) : c);
-    }
-  }
-  return i == s.size() ? out : "";
-}
-
 // ---- device times ----
 
 struct Civil {
