@@ -454,6 +454,17 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
   std::filesystem::remove_all(dir2);
 }
 
+// A temporary directory holding tests/fixtures/NAME.tar.gz unpacked; "" (and a failure) if not.
+static std::string UnpackFixture(const std::string& name) {
+  const std::string dir = TempDir("ops_" + name);
+  int st = 0;
+  Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/" + name + ".tar.gz") + " -C " +
+            ShellQuote(dir),
+        &st);
+  if (st != 0) ADD_FAILURE() << "could not unpack " << name;
+  return st == 0 ? dir : "";
+}
+
 // The columns of a closed store's blocks stored as spans of event.original (store format 4: the
 // kind byte, without the frame flag, is 3).
 static size_t SpanColumns(const std::string& data_dir) {
@@ -510,11 +521,8 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   // sealed block and 200 pending rows in the write-ahead log). Its blocks keep their token
   // filters under the format-1 key; searches that prune by those filters must still find them.
   {
-    std::string dir1 = TempDir("ops_format1");
-    Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/store-format1.tar.gz") + " -C " +
-              ShellQuote(dir1),
-          &st);
-    ASSERT_EQ(st, 0);
+    const std::string dir1 = UnpackFixture("store-format1");
+    ASSERT_FALSE(dir1.empty());
     for (int round = 0; round < 2; ++round) {
       Server s(dir1);
       s.Start();
@@ -550,11 +558,8 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   // blocks have no frames (header version 1): they are read whole and pruned by their block
   // filters, beside the framed blocks this version seals from the pending rows.
   {
-    std::string dir2 = TempDir("ops_format2");
-    Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/store-format2.tar.gz") + " -C " +
-              ShellQuote(dir2),
-          &st);
-    ASSERT_EQ(st, 0);
+    const std::string dir2 = UnpackFixture("store-format2");
+    ASSERT_FALSE(dir2.empty());
     for (int round = 0; round < 2; ++round) {
       Server s(dir2);
       s.Start();
@@ -587,11 +592,8 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   // columns; its pending rows and 1,000 more lines are sealed at the first stop into a format-4
   // block with one (user.name), and the same searches give the same counts over both.
   {
-    std::string dir3 = TempDir("ops_format3");
-    Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/store-format3.tar.gz") + " -C " +
-              ShellQuote(dir3),
-          &st);
-    ASSERT_EQ(st, 0);
+    const std::string dir3 = UnpackFixture("store-format3");
+    ASSERT_FALSE(dir3.empty());
     for (int round = 0; round < 2; ++round) {
       Server s(dir3);
       s.Start();
