@@ -94,6 +94,11 @@ Status DecodeFrameFilters(std::string_view in, uint32_t frames, std::vector<std:
 Status ColumnsOfRows(std::string_view in, uint32_t count, size_t columns, const std::vector<uint32_t>& rows,
                      std::vector<uint8_t>* wanted);
 
+//! Whether an encoded column is stored relative to event.original (message as its suffix; since
+//! store format 4, span columns): DecodeColumn, DecodeRows and ExtractRows then need the
+//! original lines of the rows they decode.
+bool ColumnNeedsOriginal(std::string_view encoded_column);
+
 //! The rows of a plain column (event.original) whose value contains `needle` ASCII-case-
 //! insensitively (FindIgnoreCase), ascending, appended to *rows. Only the runs (frames) that
 //! `frames` marks non-zero are searched (every row if it is null or the column has no frame

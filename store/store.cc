@@ -486,6 +486,8 @@ Status CheckStoreFormat(rocksdb::DB* db, bool existed, const std::string& dir, s
   // blocks keep their token filter under FilterKey(id); older blocks are read the old way
   // (lazily, nothing is rewritten). Version 2 -> 3: new blocks have frames (header version 2,
   // frame filters under id|0x04, framed columns); older blocks are read whole, as before.
+  // Version 3 -> 4: new blocks may hold span columns (values stored as spans of event.original);
+  // older blocks have none and are read as they are.
   rocksdb::WriteOptions wo;
   wo.sync = true;
   s = db->Put(wo, db->DefaultColumnFamily(), kFormatKey, std::to_string(Store::kFormatVersion));
@@ -1732,11 +1734,17 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
         if (FindLoaded(loaded, name)) return Status::OK();
         if (std::find(c.header().columns.begin(), c.header().columns.end(), name) == c.header().columns.end())
           return Status::OK();
-        auto fetch = [&](const std::string& col_name, const DecodedColumn* orig) -> Status {
+        auto fetch = [&](auto& self, const std::string& col_name) -> Status {
           ColumnSlot& slot = slots[col_name];
           if (!(original_fetched && col_name == orig_name)) {  // else read above for the text check
             slot.data.Reset();
             KMT_RETURN(get_column(c, col_name, &slot.data));
+          }
+          // message (a suffix) and span columns (store format 4) are decoded from event.original.
+          const DecodedColumn* orig = nullptr;
+          if (col_name != orig_name && ColumnNeedsOriginal(std::string_view(slot.data.data(), slot.data.size()))) {
+            if (!FindLoaded(loaded, orig_name)) KMT_RETURN(self(self, orig_name));
+            orig = FindLoaded(loaded, orig_name);
           }
           if (rows_only) {
             KMT_RETURN(DecodeRows(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
@@ -1748,12 +1756,7 @@ Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* r
           loaded.emplace_back(slots.find(col_name)->first, &slot.col);
           return Status::OK();
         };
-        const DecodedColumn* orig = nullptr;
-        if (name == field::kMessage) {
-          if (!FindLoaded(loaded, orig_name)) KMT_RETURN(fetch(orig_name, nullptr));
-          orig = FindLoaded(loaded, orig_name);
-        }
-        return fetch(name, orig);
+        return fetch(fetch, name);
       };
       // Text every match contains: only rows whose original line holds it can match. Each frame
       // still to evaluate is searched in one pass over its lines (RowsContaining); frames without

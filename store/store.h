@@ -182,7 +182,7 @@ class Store {
   // ---- operations (issue 10): on-disk format version, backup/restore, live retention ----
   //! On-disk format version this build writes and reads (store/FORMAT.md). A store with a
   //! higher version is refused at Open; a lower one is migrated (and FormatNote() says so).
-  static constexpr int kFormatVersion = 3;
+  static constexpr int kFormatVersion = 4;
   //! What Open did about the format, for the log ("" when nothing to say).
   const std::string& FormatNote() const;
   struct BackupInfo {

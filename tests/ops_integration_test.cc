@@ -461,6 +461,41 @@ TEST(Ops, BackupDuringIngestRestoresEveryEventAcknowledgedBeforeIt) {
   std::filesystem::remove_all(dir2);
 }
 
+// A temporary directory holding tests/fixtures/NAME.tar.gz unpacked; "" (and a failure) if not.
+static std::string UnpackFixture(const std::string& name) {
+  const std::string dir = TempDir("ops_" + name);
+  int st = 0;
+  Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/" + name + ".tar.gz") + " -C " +
+            ShellQuote(dir),
+        &st);
+  if (st != 0) ADD_FAILURE() << "could not unpack " << name;
+  return st == 0 ? dir : "";
+}
+
+// The columns of a closed store's blocks stored as spans of event.original (store format 4: the
+// kind byte, without the frame flag, is 3).
+static size_t SpanColumns(const std::string& data_dir) {
+  rocksdb::Options o;
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(o, data_dir, &names).ok()) return 0;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  if (!rocksdb::DB::OpenForReadOnly(o, data_dir, descs, &handles, &db).ok()) return 0;
+  size_t n = 0;
+  for (auto* h : handles) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), h));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const rocksdb::Slice k = it->key(), v = it->value();
+      if (h->GetName()[0] == 'd' && k.size() > 9 && k[8] == 3 && !v.empty() && (v[0] & 0x7f) == 3) ++n;
+    }
+  }
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  delete db;
+  return n;
+}
+
 TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   std::string dir = TempDir("ops_format");
   int st = 0;
@@ -473,7 +508,7 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   {
     Server s(dir);
     s.Start();
-    EXPECT_TRUE(LogHas(s, "migrated store format version 0 -> 3")) << s.log();
+    EXPECT_TRUE(LogHas(s, "migrated store format version 0 -> 4")) << s.log();
     EXPECT_EQ(s.CountMatches("fixmarker"), 3000u);
     EXPECT_EQ(s.CountMatches("fixmarker AND host.name:fixhost3"), 429u);  // i % 7 == 3 for i < 3000
     EXPECT_EQ(s.CountMatches("n2999"), 1u);
@@ -493,16 +528,13 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   // sealed block and 200 pending rows in the write-ahead log). Its blocks keep their token
   // filters under the format-1 key; searches that prune by those filters must still find them.
   {
-    std::string dir1 = TempDir("ops_format1");
-    Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/store-format1.tar.gz") + " -C " +
-              ShellQuote(dir1),
-          &st);
-    ASSERT_EQ(st, 0);
+    const std::string dir1 = UnpackFixture("store-format1");
+    ASSERT_FALSE(dir1.empty());
     for (int round = 0; round < 2; ++round) {
       Server s(dir1);
       s.Start();
       ASSERT_FALSE(HasFatalFailure());
-      if (round == 0) EXPECT_TRUE(LogHas(s, "migrated store format version 1 -> 3")) << s.log();
+      if (round == 0) EXPECT_TRUE(LogHas(s, "migrated store format version 1 -> 4")) << s.log();
       else EXPECT_EQ(s.log().find("migrated"), s.log().rfind("migrated")) << "migrated only once";
       EXPECT_EQ(s.CountMatches("fmt1marker"), 2100u);
       EXPECT_EQ(s.CountMatches("fmt1marker AND host.name:fmt1host3"), 300u);  // i % 7 == 3
@@ -533,16 +565,13 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
   // blocks have no frames (header version 1): they are read whole and pruned by their block
   // filters, beside the framed blocks this version seals from the pending rows.
   {
-    std::string dir2 = TempDir("ops_format2");
-    Shell("tar xzf " + ShellQuote(std::string(KMT_SOURCE_DIR) + "/tests/fixtures/store-format2.tar.gz") + " -C " +
-              ShellQuote(dir2),
-          &st);
-    ASSERT_EQ(st, 0);
+    const std::string dir2 = UnpackFixture("store-format2");
+    ASSERT_FALSE(dir2.empty());
     for (int round = 0; round < 2; ++round) {
       Server s(dir2);
       s.Start();
       ASSERT_FALSE(HasFatalFailure());
-      if (round == 0) EXPECT_TRUE(LogHas(s, "migrated store format version 2 -> 3")) << s.log();
+      if (round == 0) EXPECT_TRUE(LogHas(s, "migrated store format version 2 -> 4")) << s.log();
       else EXPECT_EQ(s.log().find("migrated"), s.log().rfind("migrated")) << "migrated only once";
       EXPECT_EQ(s.CountMatches("fmt2marker"), 2100u);
       EXPECT_EQ(s.CountMatches("fmt2marker AND host.name:fmt2host3"), 300u);  // i % 7 == 3
@@ -563,6 +592,49 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
     }
     std::filesystem::remove_all(dir2);
   }
+  // tests/fixtures/store-format3.tar.gz: written by kamatama 4c382c5 (the last commit of format 3)
+  // with storage.block_events 500, the same way: 2,100 sshd lines of 2026-11-23 (fmt3marker,
+  // host fmt3host<i % 7>, user<i % 5>, from 198.51.100.<i % 200 + 1>, port 40000 + i); n0-n1399
+  // sealed and the server stopped, n1400-n2099 acknowledged, then SIGKILL. Its blocks have no span
+  // columns; its pending rows and 1,000 more lines are sealed at the first stop into a format-4
+  // block with one (user.name), and the same searches give the same counts over both.
+  {
+    const std::string dir3 = UnpackFixture("store-format3");
+    ASSERT_FALSE(dir3.empty());
+    for (int round = 0; round < 2; ++round) {
+      Server s(dir3);
+      s.Start();
+      ASSERT_FALSE(HasFatalFailure());
+      if (round == 0) {
+        EXPECT_TRUE(LogHas(s, "migrated store format version 3 -> 4")) << s.log();
+        // 1,000 more of that day with a long user name (a field long enough for a span column),
+        // sealed at the stop with the pending rows.
+        for (int i = 0; i < 1000; ++i)
+          SendUdp(s.udp(), "<38>Nov 23 01:00:00 fmt4host sshd[77]: Failed password for invalid user "
+                           "fmt4-a-user-name-long-enough-for-a-span-" + std::to_string(1000 + i) +
+                           " from 198.51.100.9 port 50000 ssh2");
+        for (int t = 0; t < 300 && s.CountMatches("host.name:fmt4host") < 1000; ++t)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      } else {
+        EXPECT_EQ(s.log().find("migrated"), s.log().rfind("migrated")) << "migrated only once";
+      }
+      EXPECT_EQ(s.CountMatches("host.name:fmt4host"), 1000u);
+      EXPECT_EQ(s.CountMatches("user.name:fmt4-a-user-name-long-enough-for-a-span-1777"), 1u);
+      EXPECT_EQ(s.CountMatches("fmt3marker"), 2100u);
+      EXPECT_EQ(s.CountMatches("fmt3marker AND host.name:fmt3host3"), 300u);  // i % 7 == 3
+      EXPECT_EQ(s.CountMatches("user.name:user2"), 420u);                    // i % 5 == 2
+      EXPECT_EQ(s.CountMatches("source.ip:198.51.100.78"), 11u);             // i % 200 == 77
+      for (int port : {40777, 41650, 42050}) EXPECT_EQ(s.CountMatches("source.port:" + std::to_string(port)), 1u) << port;
+      EXPECT_EQ(s.CountMatches("user.name:user2 AND source.port:40777"), 1u);
+      EXPECT_EQ(s.CountMatches("user.name:user3 AND source.port:40777"), 0u);
+      const std::string r = s.Search("source.port:42050", "&limit=10");
+      EXPECT_NE(r.find("\"user.name\":\"user0\""), std::string::npos) << r;
+      EXPECT_NE(r.find("\"source.ip\":\"198.51.100.51\""), std::string::npos) << r;
+      EXPECT_EQ(s.Stop(), 0);
+    }
+    EXPECT_GT(SpanColumns(dir3 + "/data"), 0u) << "the block sealed by this version has a span column";
+    std::filesystem::remove_all(dir3);
+  }
   // Pretend a newer kamatama wrote format 99: this one must refuse it without touching it.
   {
     rocksdb::Options o;
@@ -581,7 +653,7 @@ TEST(Ops, OpensAnOlderFormatStoreAndRefusesANewerOne) {
                               " --syslog-udp '' --syslog-tcp '' --http 127.0.0.1:0 2>&1",
                           &st);
   EXPECT_EQ(st, 1) << out;
-  EXPECT_NE(out.find("has on-disk format version 99, but this kamatama only reads versions up to 3"), std::string::npos)
+  EXPECT_NE(out.find("has on-disk format version 99, but this kamatama only reads versions up to 4"), std::string::npos)
       << out;
   std::filesystem::remove_all(dir);
 }

@@ -726,6 +726,86 @@ TEST(Block, RowsContainingAreExactlyTheLinesHoldingTheText) {
   EXPECT_FALSE(store::RowsContaining(data["event.original"].substr(0, 40), kN, needle, nullptr, &rows));
 }
 
+// Store format 4: a field whose value is found in its line is stored as a span of it (length,
+// offset); hostile values (not in the line, repeated, UTF-8, empty, a line over 64 KiB) come back
+// byte for byte, whole, by frames, by rows; damage is an error, never a crash.
+TEST(Block, SpanColumnsRoundTripHostileValues) {
+  constexpr int kN = 700;  // frames of 256: 256, 256, 188
+  std::vector<Event> evs(kN);
+  const std::string huge = "cmd=" + std::string(70000, 'x') + "/end";
+  for (int i = 0; i < kN; ++i) {
+    // Long enough to be stored as spans (short fields stay plain: kSpanMinMean).
+    const std::string ip = "10." + std::to_string(i % 200) + ".0." + std::to_string(i % 97 + 1) + ".hosts.example.internal";
+    evs[i].timestamp_ns = kDay0 + i * 1000;
+    evs[i].ingested_ns = evs[i].timestamp_ns;
+    evs[i].original = "<13>Nov 20 00:00:00 h app[1]: from " + ip + " to " + ip + " to " + ip + " ab user=j\xc3\xb6rg \xe2\x9c\x93 " +
+                      (i == 300 ? huge : "cmd=short" + std::to_string(i) + " --and-a-long-option");
+    evs[i].Add("source.ip", ip);                                         // a span
+    evs[i].Add("user.name", "j\xc3\xb6rg \xe2\x9c\x93 cmd=" + (i == 300 ? std::string(24, 'x') : "short" + std::to_string(i) + " --and"));  // UTF-8
+    evs[i].Add("rep", i % 2 ? ip : ip + " to " + ip);                   // found twice in the line
+    evs[i].Add("mixed", i % 8 ? ip + " ab" : "not in the line, not at all: " + std::to_string(i));
+    if (i % 5 == 0) evs[i].Add("empty", "");                             // present, empty
+    evs[i].Add("client.ip", ip.substr(0, ip.find(".hosts")));            // short: stays plain
+    evs[i].Add("process.command_line", i == 300 ? huge : "cmd=short" + std::to_string(i) + " --and-a-long-option");
+  }
+  std::vector<const Event*> ptrs;
+  for (auto& e : evs) ptrs.push_back(&e);
+  store::EncodedBlock blk;
+  store::EncodeBlock(8, ptrs, &blk);
+  std::map<std::string, std::string> data(blk.columns.begin(), blk.columns.end());
+  for (const char* name : {"source.ip", "user.name", "rep", "mixed", "process.command_line"}) {
+    EXPECT_EQ(data[name][0] & 0x7f, 3) << name << " is a span column";
+    EXPECT_TRUE(store::ColumnNeedsOriginal(data[name])) << name;
+  }
+  EXPECT_FALSE(store::ColumnNeedsOriginal(data["event.original"]));
+  EXPECT_EQ(data["client.ip"][0] & 0x7f, 0) << "a short field is not a span: reading it must not read the lines";
+  const std::vector<std::string> names = {"source.ip", "user.name", "rep", "mixed", "empty", "client.ip", "process.command_line"};
+  store::DecodedColumn orig;
+  ASSERT_TRUE(store::DecodeColumn(data["event.original"], kN, nullptr, &orig).ok());
+  auto decode = [&](const std::string& name, const store::DecodedColumn& o, store::DecodedColumn* out,
+                    const std::vector<uint8_t>* mask) {
+    return store::DecodeColumn(data[name], kN, store::ColumnNeedsOriginal(data[name]) ? &o : nullptr, out, mask);
+  };
+  for (const auto& name : names) {
+    store::DecodedColumn col;
+    ASSERT_TRUE(decode(name, orig, &col, nullptr).ok()) << name;
+    for (int i = 0; i < kN; ++i) {
+      const std::string* want = evs[i].Get(name);
+      ASSERT_EQ(col.present[i], want != nullptr) << name << " row " << i;
+      if (want) {
+        ASSERT_EQ(col.values[i], *want) << name << " row " << i;
+      }
+    }
+    // Frames 0 and 2 only, then rows 1, 300 (the 70 KB line) and 699.
+    const std::vector<uint8_t> mask = {1, 0, 1};
+    store::DecodedColumn o2, part;
+    ASSERT_TRUE(store::DecodeColumn(data["event.original"], kN, nullptr, &o2, &mask).ok());
+    ASSERT_TRUE(decode(name, o2, &part, &mask).ok()) << name;
+    for (int i = 0; i < kN; ++i) {
+      ASSERT_EQ(part.present[i], mask[i / 256] && evs[i].Get(name)) << name << " row " << i;
+      if (part.present[i]) {
+        ASSERT_EQ(part.values[i], *evs[i].Get(name)) << name << " row " << i;
+      }
+    }
+    const std::vector<uint32_t> rows = {1, 300, 699};
+    store::DecodedColumn few;
+    ASSERT_TRUE(store::DecodeRows(data[name], kN, &orig, rows, &few).ok()) << name;
+    for (uint32_t r : rows) {
+      ASSERT_EQ(few.present[r], evs[r].Get(name) != nullptr) << name << " row " << r;
+      if (few.present[r]) {
+        ASSERT_EQ(few.values[r], *evs[r].Get(name)) << name << " row " << r;
+      }
+    }
+  }
+  // Damage: a span column without its lines, spans past a (shorter) line, a truncated column.
+  store::DecodedColumn bad, short_orig = orig;
+  EXPECT_FALSE(store::DecodeColumn(data["source.ip"], kN, nullptr, &bad).ok());
+  for (auto& v : short_orig.values) v = v.substr(0, 10);
+  EXPECT_FALSE(store::DecodeColumn(data["source.ip"], kN, &short_orig, &bad).ok());
+  for (size_t cut : {size_t{1}, size_t{5}, data["mixed"].size() / 2, data["mixed"].size() - 1})
+    EXPECT_FALSE(store::DecodeColumn(data["mixed"].substr(0, cut), kN, &orig, &bad).ok()) << cut;
+}
+
 TEST(Block, EncodeDecodeColumnsAndFilter) {
   std::vector<Event> evs(300);
   for (int i = 0; i < 300; ++i) {
