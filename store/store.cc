@@ -32,23 +32,21 @@
 #include "core/tokenize.h"
 #include "core/varint.h"
 #include "store/block.h"
+#include "store/scan_worker.h"
 #include "store/state_files.h"
 #include "store/token_index.h"
 
-#define KMT_RETURN(expr)     \
-  do {                       \
-    Status _s = (expr);      \
-    if (!_s.ok()) return _s; \
-  } while (0)
 
 namespace kamatama::store {
 
-int64_t NowSteady() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(s.ToString());
+  // reliability: a full disk is the one write error that may be retried (see ingest/pipeline.cc).
+  if (s.IsNoSpace()) return Status::ResourceExhausted(s.ToString());
+  if (s.IsIOError()) return Status::IoError(s.ToString());
+  return Status::IoError(s.ToString());
 }
-
-namespace {
 
 // RocksDB 7.8's PinnableSlice move constructor leaves the new slice's buffer pointer unset when the
 // source is pinned (to the block cache: a value read from a table file); a later Reset() keeps it
@@ -59,6 +57,14 @@ void GrowSlices(std::vector<rocksdb::PinnableSlice>* v, size_t n) {
   if (v->size() < n) *v = std::vector<rocksdb::PinnableSlice>(std::max(n, v->size() * 2));
 }
 
+int64_t NowSteady() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+
 // Cuts RocksDB data blocks so that a wide column never shares a block with narrow ones.
 // RocksDB's size policy appends an entry to the current block unless the block is already ~90%
 // full, so a 20 KB block of small columns plus the 350 KB `event.original` of the same event block
@@ -68,9 +74,12 @@ void GrowSlices(std::vector<rocksdb::PinnableSlice>* v, size_t n) {
 // then small enough to stay in the 256 MiB block cache: 0.05 s), store 4% smaller.
 class ColumnBlockPolicy final : public rocksdb::FlushBlockPolicy {
  public:
-  // A value of kWide bytes or more (a large column: the original lines, messages) gets a table
-  // block of its own; smaller ones share blocks of about block_size bytes.
-  static constexpr size_t kWide = 8 << 10;
+  // A value of kWide bytes or more (a large column: the original lines, messages, and since issue
+  // 24 a filter column such as user.name of a 2,048-event block) gets a table block of its own;
+  // smaller ones share blocks of about block_size bytes. 8 KiB before: a root-failures count
+  // decompressed the neighbours of user.name and event.outcome in every block (bench/README.md,
+  // "Aggregations: table blocks per column"; 2 KiB: that query -38% on a 2M store, same size).
+  static constexpr size_t kWide = 2 << 10;
   explicit ColumnBlockPolicy(size_t block_size) : block_size_(block_size), wide_(kWide) {}
   // Called before each entry is added: true flushes the current block first.
   bool Update(const rocksdb::Slice& key, const rocksdb::Slice& value) override {
@@ -240,57 +249,6 @@ class ManualRecovery final : public rocksdb::EventListener {
 };
 // ---- end reliability ----
 
-Status FromRocks(const rocksdb::Status& s) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(s.ToString());
-  // reliability: a full disk is the one write error that may be retried (see ingest/pipeline.cc).
-  if (s.IsNoSpace()) return Status::ResourceExhausted(s.ToString());
-  if (s.IsIOError()) return Status::IoError(s.ToString());
-  return Status::IoError(s.ToString());
-}
-
-// One day's column family; the handle is destroyed when the last scan using it is done.
-// The token filters of a partition's blocks, held in memory so that pruning does not go through
-// RocksDB for each block (its lookups cost ~10x the Bloom test). Immutable once built; blocks
-// sealed later are read from RocksDB until the set is rebuilt (Store::Impl::FiltersOf).
-struct FilterSet {
-  std::vector<uint64_t> ids;   // ascending
-  std::vector<uint32_t> ends;  // end of each filter in data
-  std::string data;
-  std::atomic<size_t>* accounted = nullptr;  // the store's total, decreased when dropped
-  size_t Bytes() const { return data.size() + ids.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
-  //! The filter of block `id`, or nullopt if the set does not hold it.
-  std::optional<std::string_view> Find(uint64_t id) const {
-    auto it = std::lower_bound(ids.begin(), ids.end(), id);
-    if (it == ids.end() || *it != id) return std::nullopt;
-    const size_t i = static_cast<size_t>(it - ids.begin());
-    const uint32_t begin = i ? ends[i - 1] : 0;
-    return std::string_view(data.data() + begin, ends[i] - begin);
-  }
-  ~FilterSet() {
-    if (accounted) accounted->fetch_sub(Bytes());
-  }
-};
-
-struct Partition {
-  int64_t day = 0;
-  std::mutex filters_mu;                     // guards filters and filters_tried_at
-  std::shared_ptr<const FilterSet> filters;  // null until a search needs them (or if refused)
-  size_t filters_tried_at = 0;               // block count at the last load attempt (0: none)
-  // issue 24: the day's token index, read when a search first needs it and again once 16 more
-  // blocks were sealed (null: none stored, or unreadable: the filters decide). See IndexOf.
-  std::mutex index_mu;
-  std::shared_ptr<const TokenIndex> index;
-  size_t index_tried_at = 0;  // block count at the last read (0: never read)
-  rocksdb::DB* db = nullptr;
-  rocksdb::ColumnFamilyHandle* cf = nullptr;
-  // Ascending id. A deque: appending never moves existing headers, so a scan may point at them
-  // after releasing the store's lock (the partition itself is kept alive by its shared_ptr).
-  std::deque<BlockHeader> blocks;
-  ~Partition() {
-    if (db && cf) db->DestroyColumnFamilyHandle(cf);
-  }
-};
 
 struct Builder {
   std::vector<Event> events;
@@ -316,148 +274,6 @@ struct Sealed {
   bool in_batch = false;             // its keys are in `batch` (writer thread)
 };
 
-class BlockRow final : public FieldAccessor {
- public:
-  std::vector<std::pair<std::string_view, const DecodedColumn*>> cols;
-  uint32_t row = 0;
-  bool Get(std::string_view name, std::string_view* value) const override {
-    for (const auto& [n, c] : cols) {
-      if (n == name) {
-        if (!c->present[row]) return false;
-        *value = c->values[row];
-        return true;
-      }
-    }
-    return false;
-  }
-  bool ForEachField(const std::function<void(std::string_view, std::string_view)>& f) const override {
-    for (const auto& [n, c] : cols) {
-      if (c->present[row]) f(n, c->values[row]);
-    }
-    return true;
-  }
-};
-
-// A filter's answers by the values it reads, for a block whose loaded columns are all
-// dictionary-encoded (issue 24): rows with the same dictionary indexes (and absences) get the same
-// answer, so the filter is asked once per distinct combination instead of once per row (a
-// `event.dataset:firewall.* event.type:*denied*` over a block of 2,048 rows asks a few dozen times).
-class DictMemo {
- public:
-  //! Whether the memo serves `row`'s columns (else Matches asks the filter for every row); `on`
-  //! false: never.
-  bool Reset(const BlockRow& row, bool on) {
-    cols_.clear();
-    if (!on) return usable_ = false;
-    size_t states = 1;
-    for (const auto& [n, c] : row.cols) {
-      if (c->dict.empty()) return usable_ = false;
-      cols_.push_back({c, states});
-      states *= c->dict.size() + 1;  // + absent
-      if (states > kMaxStates) return usable_ = false;
-    }
-    answers_.assign(states, -1);
-    return usable_ = true;
-  }
-  bool Matches(const RowFilter& filter, const BlockRow& row) {
-    if (!usable_) return filter.Matches(row);
-    size_t k = 0;
-    for (const auto& [c, stride] : cols_) k += (c->present[row.row] ? c->ids[row.row] + 1 : 0) * stride;
-    int8_t& a = answers_[k];
-    if (a < 0) a = filter.Matches(row) ? 1 : 0;
-    return a == 1;
-  }
-
- private:
-  static constexpr size_t kMaxStates = 4096;
-  std::vector<std::pair<const DecodedColumn*, size_t>> cols_;
-  std::vector<int8_t> answers_;
-  bool usable_ = false;
-};
-
-// A block's matching rows for a batch visitor (ScanOptions::visit_batch).
-class BlockBatch final : public RowBatch {
- public:
-  BlockBatch(const std::vector<uint32_t>& rows, const std::vector<int64_t>& ts, BlockRow& row)
-      : rows_(rows), ts_(ts), row_(row) {}
-  const std::vector<uint32_t>& Rows() const override { return rows_; }
-  int64_t Timestamp(uint32_t row) const override { return ts_[row]; }
-  ColumnView Column(std::string_view name) const override {
-    ColumnView v;
-    for (const auto& [n, c] : row_.cols) {
-      if (n != name) continue;
-      v.present = &c->present;
-      v.values = &c->values;
-      if (!c->dict.empty()) {
-        v.ids = &c->ids;
-        v.dict = &c->dict;
-      }
-      break;
-    }
-    return v;
-  }
-  const FieldAccessor& At(uint32_t row) const override {
-    row_.row = row;
-    return row_;
-  }
-
- private:
-  const std::vector<uint32_t>& rows_;
-  const std::vector<int64_t>& ts_;
-  BlockRow& row_;
-};
-
-// A column read and decoded for the block being evaluated (kept by the scan worker and reused).
-struct ColumnSlot {
-  rocksdb::PinnableSlice data;
-  DecodedColumn col;
-};
-const DecodedColumn* FindLoaded(const std::vector<std::pair<std::string_view, const DecodedColumn*>>& loaded,
-                                std::string_view name) {
-  for (const auto& [n, c] : loaded) {
-    if (n == name) return c;
-  }
-  return nullptr;
-}
-
-// Keeps the newest `limit` events.
-class TopK {
- public:
-  explicit TopK(size_t limit) : limit_(limit) {}
-  bool Full() const { return limit_ > 0 && heap_.size() >= limit_; }
-  // Whether an event at ts would be kept.
-  bool WouldKeep(int64_t ts) const { return limit_ > 0 && (!Full() || ts > heap_.top().timestamp_ns); }
-  int64_t MinTs() const { return heap_.top().timestamp_ns; }
-  void Push(Event ev) {
-    if (!WouldKeep(ev.timestamp_ns)) return;
-    bytes_ += ev.ApproxBytes();
-    heap_.push(std::move(ev));
-    if (heap_.size() > limit_) {
-      bytes_ -= heap_.top().ApproxBytes();
-      heap_.pop();
-    }
-  }
-  //! Approximate bytes of the events held.
-  size_t Bytes() const { return bytes_; }
-  std::vector<Event> TakeNewestFirst() {
-    std::vector<Event> out;
-    out.reserve(heap_.size());
-    while (!heap_.empty()) {
-      out.push_back(std::move(const_cast<Event&>(heap_.top())));
-      heap_.pop();
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  struct Newer {
-    bool operator()(const Event& a, const Event& b) const { return a.timestamp_ns > b.timestamp_ns; }
-  };
-  size_t limit_;
-  size_t bytes_ = 0;
-  std::priority_queue<Event, std::vector<Event>, Newer> heap_;  // top = oldest kept
-};
 // ---- operations (issue 10): on-disk format version (store/FORMAT.md) ----
 constexpr char kFormatKey[] = "kamatama.format_version";  // in the default column family
 
@@ -1420,655 +1236,112 @@ uint64_t Store::FreeBytes() const {
 }
 // ---- end reliability ----
 
+// The blocks of the days in range whose times overlap [so.from_ns, so.to_ns), and each searched
+// partition's block count. Caller holds m.mu.
+template <typename Impl>
+void CollectCandidates(Impl& m, const ScanOptions& so, ScanShared* sh) {
+  int64_t first_day = so.from_ns == INT64_MIN ? INT64_MIN : DayOf(so.from_ns);
+  int64_t last_day = so.to_ns == INT64_MAX ? INT64_MAX : DayOf(so.to_ns - 1);
+  for (auto it = m.partitions.lower_bound(first_day); it != m.partitions.end() && it->first <= last_day; ++it) {
+    sh->part_blocks[it->second.get()] = it->second->blocks.size();
+    for (const auto& h : it->second->blocks) {
+      if (h.max_ts < so.from_ns || h.min_ts >= so.to_ns) continue;
+      sh->cands.push_back({it->second, &h});
+    }
+  }
+}
+
+// Evaluates the events still in memory (builders, and sealed blocks not yet committed): visitors
+// are called, an export's matches go to *memory_hits (handed over once unlocked), the newest
+// `limit` others into *top. Caller holds m.mu.
+template <typename Impl>
+void ScanMemory(Impl& m, const RowFilter& filter, const ScanOptions& so, ScanResult* res, TopK* top,
+                std::vector<Event>* memory_hits) {
+  std::vector<std::pair<int64_t, const Event*>> memory_top;
+  auto scan_events = [&](const std::vector<Event>& evs) {
+    for (const Event& ev : evs) {
+      if (ev.timestamp_ns < so.from_ns || ev.timestamp_ns >= so.to_ns) continue;
+      ++res->scanned;
+      EventAccessor row(ev);
+      if (filter.Matches(row)) {
+        ++res->matched;
+        if (so.visit_worker) so.visit_worker(0, row, ev.timestamp_ns);
+        else if (so.visit) so.visit(row, ev.timestamp_ns);
+        else if (so.visit_event) memory_hits->push_back(ev);
+        else if (so.limit) memory_top.emplace_back(ev.timestamp_ns, &ev);
+      }
+    }
+  };
+  for (auto& [day, b] : m.builders) scan_events(b->events);
+  for (auto& s : m.sealed) scan_events(s.builder->events);
+  // Copy only the newest `limit` in-memory matches (copying every match costs more than the scan).
+  if (memory_top.size() > so.limit) {
+    std::nth_element(memory_top.begin(), memory_top.begin() + static_cast<ptrdiff_t>(so.limit), memory_top.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    memory_top.resize(so.limit);
+  }
+  for (const auto& [ts, ev] : memory_top) top->Push(*ev);
+}
+
+// Hands an export its in-memory matches, newest first; false if it stopped.
+bool ExportMemoryHits(const ScanOptions& so, std::vector<Event>* hits) {
+  std::sort(hits->begin(), hits->end(), [](const Event& a, const Event& b) { return a.timestamp_ns > b.timestamp_ns; });
+  for (auto& ev : *hits) {
+    if (!so.visit_event(std::move(ev))) return false;
+  }
+  hits->clear();
+  return true;
+}
+
+// Scans the events in memory, then the stored blocks (store/scan_worker.h: prune, fetch,
+// evaluate, aggregate, materialise) on up to the plan's threads, newest block first.
 Status Store::Scan(const RowFilter& filter, const ScanOptions& so, ScanResult* res) const {
   Impl& m = *impl_;
   *res = ScanResult();
+  ScanShared sh;
+  sh.filter = &filter;
+  sh.so = &so;
+  sh.res = res;
   const bool visiting = so.visit || so.visit_worker;
-  TopK top(visiting ? 0 : so.limit);
-  struct Candidate {
-    std::shared_ptr<Partition> part;
-    const BlockHeader* h;
-    const BlockHeader& header() const { return *h; }
-  };
-  std::vector<Candidate> cands;
-  std::unordered_map<const Partition*, size_t> part_blocks;  // block count of each partition searched
+  sh.top = TopK(visiting ? 0 : so.limit);
   std::vector<Event> memory_hits;
-  std::vector<std::pair<int64_t, const Event*>> memory_top;
-  const rocksdb::Snapshot* snap = nullptr;
   std::shared_lock db_lock(m.db_mu);  // reliability: no reopen while scanning
   if (!m.db) return Status::Busy("the store is reopening after a full disk; retry");
   {
     std::lock_guard lock(m.mu);
-    snap = m.db->GetSnapshot();
-    int64_t first_day = so.from_ns == INT64_MIN ? INT64_MIN : DayOf(so.from_ns);
-    int64_t last_day = so.to_ns == INT64_MAX ? INT64_MAX : DayOf(so.to_ns - 1);
-    for (auto it = m.partitions.lower_bound(first_day); it != m.partitions.end() && it->first <= last_day; ++it) {
-      part_blocks[it->second.get()] = it->second->blocks.size();
-      for (const auto& h : it->second->blocks) {
-        if (h.max_ts < so.from_ns || h.min_ts >= so.to_ns) continue;
-        cands.push_back({it->second, &h});
-      }
-    }
-    // Events still in memory (builders, and sealed blocks not yet committed).
-    auto scan_events = [&](const std::vector<Event>& evs) {
-      for (const Event& ev : evs) {
-        if (ev.timestamp_ns < so.from_ns || ev.timestamp_ns >= so.to_ns) continue;
-        ++res->scanned;
-        EventAccessor row(ev);
-        if (filter.Matches(row)) {
-          ++res->matched;
-          if (so.visit_worker) so.visit_worker(0, row, ev.timestamp_ns);
-          else if (so.visit) so.visit(row, ev.timestamp_ns);
-          else if (so.visit_event) memory_hits.push_back(ev);  // handed over once unlocked
-          else if (so.limit) memory_top.emplace_back(ev.timestamp_ns, &ev);
-        }
-      }
-    };
-    for (auto& [day, b] : m.builders) scan_events(b->events);
-    for (auto& s : m.sealed) scan_events(s.builder->events);
-    // Copy only the newest `limit` in-memory matches (copying every match costs more than the scan).
-    if (memory_top.size() > so.limit) {
-      std::nth_element(memory_top.begin(), memory_top.begin() + static_cast<ptrdiff_t>(so.limit), memory_top.end(),
-                       [](const auto& a, const auto& b) { return a.first > b.first; });
-      memory_top.resize(so.limit);
-    }
-    for (const auto& [ts, ev] : memory_top) top.Push(*ev);
+    sh.snap = m.db->GetSnapshot();
+    CollectCandidates(m, so, &sh);
+    ScanMemory(m, filter, so, res, &sh.top, &memory_hits);
   }
   struct SnapshotRelease {
     rocksdb::DB* db;
     const rocksdb::Snapshot* s;
     ~SnapshotRelease() { db->ReleaseSnapshot(s); }
-  } release{m.db.get(), snap};
-  res->blocks_total = cands.size();
-  if (!visiting && so.visit_event) {
-    std::sort(memory_hits.begin(), memory_hits.end(),
-              [](const Event& a, const Event& b) { return a.timestamp_ns > b.timestamp_ns; });
-    for (auto& ev : memory_hits) {
-      if (!so.visit_event(std::move(ev))) {
-        res->complete = false;
-        return Status::OK();
-      }
-    }
-    memory_hits.clear();
-  }
-  std::sort(cands.begin(), cands.end(),
-            [](const Candidate& a, const Candidate& b) { return a.header().max_ts > b.header().max_ts; });
-
-  // Blocks are evaluated by up to `threads` threads, each taking the next candidate (newest
-  // first). Shared state (the top-k, stop flags, callbacks) is guarded by `mu`; reading and
-  // decoding, the expensive part, runs unlocked.
-  const bool whole_events = !visiting && so.visit_event;
-  unsigned threads = so.parallelism ? so.parallelism : m.scan_threads;
-  if (whole_events) threads = 1;  // keeps the export in block order
-  threads = static_cast<unsigned>(std::min<size_t>({threads, cands.size(), ScanOptions::kMaxScanWorkers}));
-  std::mutex mu;
-  std::atomic<size_t> next{0};
-  std::atomic<bool> stop{false};
-  // Once the top-k is full: its oldest time. Blocks entirely older are not read (checked
-  // without the lock for every candidate).
-  std::atomic<int64_t> cutoff{top.Full() ? top.MinTs() : INT64_MIN};
-  std::atomic<uint64_t> matched{res->matched}, scanned{res->scanned}, pruned{0}, read{0}, index_pruned{0};
-  Status error;
-  const auto& refs = filter.ReferencedFields();
-
-  // What a block holding no token at all would answer tells whether token filters can help (a
-  // token present only ever turns an answer into kSome): kNone, they prune; kAll (`NOT
-  // event.dataset:x`, which every search carries to hide the audit log), they may spare blocks'
-  // evaluation and the columns it reads, if it reads any; kSome (ranges, `_exists_`, wildcards
-  // alone), they never decide anything and none are read.
-  const BlockAnswer token_free =
-      so.use_token_filters ? filter.Answer([](uint64_t) { return false; }) : BlockAnswer::kSome;
-  const bool read_filters =
-      token_free == BlockAnswer::kNone || (token_free == BlockAnswer::kAll && !refs.empty());
-  // A filter that reads no column (`*`, a time range folded into from/to) gives every row the
-  // same answer: asked once, not once per row.
-  const bool same_for_all = refs.empty();
-  const bool all_match = same_for_all && filter.Matches(BlockRow{});
-  // A large scan must not flush the block cache (token filters, headers, the columns of recent
-  // searches): the columns it decodes fill the cache only up to half of it; beyond that they
-  // are read uncached (RocksDB's advice for bulk scans). It also spares each read an insertion and
-  // an eviction (the allocator churn of swapping ~0.5 MB blocks took ~12% of a full regex scan).
-  const uint64_t fill_budget = (m.opt.cache_mb << 20) / 2;
-  std::atomic<uint64_t> decoded_bytes{0};
-  constexpr size_t kChunk = 64;
-  const size_t chunk = std::clamp<size_t>(cands.size() / (std::max(threads, 1u) * 4), 1, kChunk);
-  auto worker = [&](unsigned self) -> Status {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snap;
-    rocksdb::ReadOptions bulk = ro;
-    bulk.fill_cache = false;
-    // Reads a column to decode: cached while the scan is under its fill budget.
-    auto get_column = [&](const Candidate& c, const std::string& name, rocksdb::PinnableSlice* out) -> Status {
-      const bool fill = decoded_bytes.load(std::memory_order_relaxed) < fill_budget;
-      auto s = m.db->Get(fill ? ro : bulk, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, name), out);
-      if (!s.ok()) return FromRocks(s);
-      decoded_bytes.fetch_add(out->size(), std::memory_order_relaxed);
-      return Status::OK();
-    };
-    rocksdb::PinnableSlice times_data;
-    std::vector<int64_t> ts, ing;
-    std::vector<uint32_t> hits;
-    // Candidates are claimed in chunks. The token filters of a chunk are read by walking the
-    // filter keys of its partition with one iterator (neighbouring blocks' filters are adjacent
-    // keys, usually in one table block) and tested as they pass by: one Next() per filter instead
-    // of one lookup (index seek, cache probe) each.
-    size_t chunk_first = 0, chunk_pos = 0, chunk_end = 0;
-    // Per candidate of the chunk: kSettledAll every row matches, 1 some may, 0 pruned, -1 no
-    // filter under FilterKey (format 1).
-    constexpr int8_t kSettledAll = 2;
-    std::vector<int8_t> verdict(kChunk);
-    std::vector<std::pair<uint64_t, size_t>> wanted;  // block id, index in the chunk
-    auto answer = [&](std::string_view fd) -> int8_t {
-      switch (filter.Answer([fd](uint64_t h) { return TokenBloom::MayContain(fd, h); })) {
-        case BlockAnswer::kNone: return 0;
-        case BlockAnswer::kAll: return kSettledAll;
-        case BlockAnswer::kSome: return 1;
-      }
-      return 1;
-    };
-    IndexPruner index_pruner(filter);  // issue 24: the days' token indexes, before the filters
-    auto test_chunk_filters = [&](size_t b, size_t e) -> Status {
-      std::fill(verdict.begin(), verdict.end(), int8_t{-1});
-      for (size_t first = b; first < e;) {
-        // The candidates of one partition (a chunk rarely spans two), ascending by id: tested
-        // from the partition's token index, then its filters in memory, else read from RocksDB below.
-        Partition* part = cands[first].part.get();
-        const size_t blocks_seen = part_blocks.find(part)->second;
-        if (so.use_token_index && index_pruner.Useful()) index_pruner.Use(m.IndexOf(part, blocks_seen));
-        std::shared_ptr<const FilterSet> in_memory;
-        bool filters_asked = false;
-        wanted.clear();
-        size_t j = first;
-        for (; j < e && cands[j].part.get() == part; ++j) {
-          if (so.use_token_index && index_pruner.Prunes(cands[j].header().id)) {
-            verdict[j - b] = 0;
-            index_pruned.fetch_add(1, std::memory_order_relaxed);
-            continue;
-          }
-          if (!filters_asked) {
-            in_memory = m.FiltersOf(part, blocks_seen);
-            filters_asked = true;
-          }
-          if (in_memory) {
-            if (auto fd = in_memory->Find(cands[j].header().id)) {
-              verdict[j - b] = answer(*fd);
-              continue;
-            }
-          }
-          wanted.emplace_back(cands[j].header().id, j - b);
-        }
-        first = j;
-        if (wanted.empty()) continue;
-        std::sort(wanted.begin(), wanted.end());
-        std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(ro, part->cf));
-        std::string target = FilterKey(wanted.front().first);
-        it->Seek(target);
-        for (const auto& [id, slot] : wanted) {
-          target = FilterKey(id);
-          // Usually the next key already; Seek only over a gap.
-          for (int steps = 0; it->Valid() && it->key().compare(target) < 0; ++steps) {
-            if (steps == 2) {
-              it->Seek(target);
-              break;
-            }
-            it->Next();
-          }
-          if (!it->Valid()) break;
-          if (it->key().compare(target) != 0) continue;
-          verdict[slot] = answer(std::string_view(it->value().data(), it->value().size()));
-        }
-        if (!it->status().ok()) return FromRocks(it->status());
-      }
-      return Status::OK();
-    };
-    // Decoded columns by name, reused from block to block; `loaded` lists this block's.
-    std::unordered_map<std::string, ColumnSlot> slots;
-    std::vector<std::pair<std::string_view, const DecodedColumn*>> loaded;
-    rocksdb::PinnableSlice old_filter, frame_data, row_cols;
-    std::vector<uint8_t> wanted_cols;
-    std::vector<size_t> fetch_cols, col_slot;  // materialisation: columns to fetch, their slot
-    std::vector<std::string> fetch_keys;
-    std::vector<rocksdb::Slice> fetch_slices;
-    std::vector<rocksdb::PinnableSlice> fetch_values;
-    std::vector<rocksdb::Status> fetch_status;
-    rocksdb::PinnableSlice orig_slice;  // materialisation: the hits' lines, their values
-    std::vector<std::string_view> orig_rows, vals;
-    std::vector<uint8_t> pres;
-    std::vector<uint32_t> cand_rows;     // rows holding the required text, ascending
-    std::vector<uint8_t> search_frames;  // frames searched for it, then frames holding it
-    const std::string orig_name(field::kOriginal);
-    const std::vector<std::string>& required_text = filter.RequiredText();
-    std::vector<uint8_t> frames, eval_frames;
-    std::vector<std::string_view> frame_filters;
-    DictMemo memo;
-    while (!stop.load(std::memory_order_relaxed)) {
-      if (chunk_pos == chunk_end) {
-        size_t b = next.fetch_add(chunk);
-        if (b >= cands.size()) break;
-        chunk_first = chunk_pos = b;
-        chunk_end = std::min(b + chunk, cands.size());
-        if (read_filters) KMT_RETURN(test_chunk_filters(b, chunk_end));
-      }
-      const size_t ci = chunk_pos++;
-      const Candidate& c = cands[ci];
-      if (c.header().max_ts < cutoff.load(std::memory_order_relaxed)) {
-        // The top-k is full and this block and every later one (older max_ts) are too old;
-        // other threads may still hold newer blocks of their chunks, so only this thread stops.
-        std::lock_guard lock(mu);
-        res->complete = false;
-        break;
-      }
-      if ((so.deadline_ns && NowSteady() > so.deadline_ns) || (so.cancelled && so.cancelled->load())) {
-        std::lock_guard lock(mu);
-        res->complete = false;
-        res->timed_out = true;
-        stop = true;
-        break;
-      }
-      bool block_all = false;  // every row of the block matches (its tokens settle the filter)
-      if (read_filters) {
-        int8_t v = verdict[ci - chunk_first];
-        if (v < 0) {
-          // A block written by store format 1 keeps its filter beside its columns.
-          old_filter.Reset();
-          auto fs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kFilter), &old_filter);
-          if (fs.ok()) v = answer(std::string_view(old_filter.data(), old_filter.size()));
-          else if (!fs.IsNotFound()) return FromRocks(fs);
-        }
-        if (v == 0) {
-          ++pruned;
-          continue;
-        }
-        block_all = v == kSettledAll;
-      }
-      // Frames (store format 3): only those whose own filter may match are decoded and evaluated.
-      const std::vector<uint8_t>* frame_mask = nullptr;
-      if (c.header().frame_rows) {
-        frames.assign(c.header().frames(), 1);
-        frame_mask = &frames;
-        if (read_filters && !block_all) {
-          frame_data.Reset();
-          auto fs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kFrameFilters), &frame_data);
-          if (!fs.ok() && !fs.IsNotFound()) return FromRocks(fs);
-          if (fs.ok()) {
-            KMT_RETURN(DecodeFrameFilters(std::string_view(frame_data.data(), frame_data.size()),
-                                          c.header().frames(), &frame_filters));
-            bool any = false;
-            for (size_t f = 0; f < frame_filters.size(); ++f) {
-              frames[f] = static_cast<uint8_t>(answer(frame_filters[f]));
-              any = any || frames[f];
-            }
-            if (!any) {
-              ++pruned;
-              continue;
-            }
-          }
-        }
-      }
-      ++read;
-      // The times column is read only where needed: to drop rows outside the range (a block
-      // partly in it) or for the hits' times. A block wholly in range without a hit never reads it.
-      const bool whole_range = c.header().min_ts >= so.from_ns && c.header().max_ts < so.to_ns;
-      bool have_times = false;
-      // `rows`: how many leading rows need their times (the last hit's row + 1 once hits are known).
-      auto read_times = [&](uint32_t rows) -> Status {
-        times_data.Reset();
-        auto s = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kTimes), &times_data);
-        if (!s.ok()) return FromRocks(s);
-        have_times = true;
-        // event.ingested only for materialised hits (a wholly in-range block is read here only then).
-        const bool with_ingested = !visiting && whole_range;
-        return DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts,
-                           with_ingested ? &ing : nullptr, rows);
-      };
-      if (!whole_range) KMT_RETURN(read_times(c.header().count));
-      // Decode the referenced columns (event.original first: message may be stored relative to
-      // it). Slots live across blocks, so their buffers are reused.
-      loaded.clear();
-      bool original_fetched = false;
-      const std::vector<uint8_t>* decode_mask = frame_mask;  // frames whose rows load() decodes
-      // Set when the required text below narrowed evaluation to `cand_rows`: load() then decodes
-      // only those rows (until rows of settled frames are wanted too).
-      bool rows_only = false;
-      auto load = [&](const std::string& name) -> Status {
-        if (FindLoaded(loaded, name)) return Status::OK();
-        if (std::find(c.header().columns.begin(), c.header().columns.end(), name) == c.header().columns.end())
-          return Status::OK();
-        auto fetch = [&](auto& self, const std::string& col_name) -> Status {
-          ColumnSlot& slot = slots[col_name];
-          if (!(original_fetched && col_name == orig_name)) {  // else read above for the text check
-            slot.data.Reset();
-            KMT_RETURN(get_column(c, col_name, &slot.data));
-          }
-          // message (a suffix) and span columns (store format 4) are decoded from event.original.
-          const DecodedColumn* orig = nullptr;
-          if (col_name != orig_name && ColumnNeedsOriginal(std::string_view(slot.data.data(), slot.data.size()))) {
-            if (!FindLoaded(loaded, orig_name)) KMT_RETURN(self(self, orig_name));
-            orig = FindLoaded(loaded, orig_name);
-          }
-          if (rows_only) {
-            KMT_RETURN(DecodeRows(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
-                                  cand_rows, &slot.col));
-          } else {
-            KMT_RETURN(DecodeColumn(std::string_view(slot.data.data(), slot.data.size()), c.header().count, orig,
-                                    &slot.col, decode_mask));
-          }
-          loaded.emplace_back(slots.find(col_name)->first, &slot.col);
-          return Status::OK();
-        };
-        return fetch(fetch, name);
-      };
-      // Text every match contains: only rows whose original line holds it can match. Each frame
-      // still to evaluate is searched in one pass over its lines (RowsContaining); frames without
-      // such a row are dropped, and in the others only those rows are decoded and evaluated (a
-      // rare IP's frame has one or two of its 256). Settled frames need no text: their tokens
-      // proved every row.
-      cand_rows.clear();
-      if (!block_all && !required_text.empty() &&
-          std::find(c.header().columns.begin(), c.header().columns.end(), orig_name) != c.header().columns.end()) {
-        ColumnSlot& oslot = slots[orig_name];
-        oslot.data.Reset();
-        KMT_RETURN(get_column(c, orig_name, &oslot.data));
-        original_fetched = true;
-        const std::vector<uint8_t>* search = nullptr;
-        if (frame_mask) {
-          search_frames.assign(frames.size(), 0);
-          for (size_t f = 0; f < frames.size(); ++f) search_frames[f] = frames[f] == 1;
-          search = &search_frames;
-        }
-        if (RowsContaining(std::string_view(oslot.data.data(), oslot.data.size()), c.header().count,
-                           required_text.front(), search, &cand_rows)) {
-          rows_only = true;
-          bool any = false;
-          if (frame_mask) {
-            std::fill(search_frames.begin(), search_frames.end(), uint8_t{0});
-            for (uint32_t r : cand_rows) search_frames[r / c.header().frame_rows] = 1;
-            for (size_t f = 0; f < frames.size(); ++f) {
-              if (frames[f] == 1 && !search_frames[f]) frames[f] = 0;
-              any = any || frames[f];
-            }
-          } else {
-            any = !cand_rows.empty();
-          }
-          if (!any) continue;
-        } else {
-          cand_rows.clear();  // not plain, or damaged: every row is evaluated
-        }
-      }
-      // Frames the tokens settled (kSettledAll) are neither decoded nor evaluated: their rows in
-      // range are hits. `settled` says some are; loaded columns then lack those rows.
-      bool settled = block_all, evaluate = !block_all;
-      if (frame_mask && !block_all) {
-        evaluate = false;
-        eval_frames.assign(frames.size(), 0);
-        for (size_t f = 0; f < frames.size(); ++f) {
-          settled = settled || frames[f] == kSettledAll;
-          evaluate = evaluate || frames[f] == 1;
-          eval_frames[f] = frames[f] == 1;
-        }
-        decode_mask = &eval_frames;
-      }
-      if (evaluate) {
-        for (const auto& r : refs) KMT_RETURN(load(r));
-      }
-      BlockRow row;
-      row.cols = loaded;
-      memo.Reset(row, evaluate && !same_for_all && !rows_only);
-      hits.clear();
-      uint64_t in_range = 0;
-      const uint32_t run = c.header().frame_rows ? c.header().frame_rows : c.header().count;
-      size_t next_cand = 0;
-      for (uint32_t f = 0, begin = 0; begin < c.header().count; ++f, begin += run) {
-        if (frame_mask && !(*frame_mask)[f]) continue;
-        const uint32_t end = std::min(c.header().count, begin + run);
-        const bool frame_all = block_all || (frame_mask && (*frame_mask)[f] == kSettledAll);
-        if (rows_only && !frame_all) {
-          // Only the rows holding the required text are asked; the others count as scanned.
-          if (whole_range) {
-            in_range += end - begin;
-          } else {
-            for (uint32_t i = begin; i < end; ++i) in_range += ts[i] >= so.from_ns && ts[i] < so.to_ns;
-          }
-          while (next_cand < cand_rows.size() && cand_rows[next_cand] < begin) ++next_cand;
-          for (; next_cand < cand_rows.size() && cand_rows[next_cand] < end; ++next_cand) {
-            const uint32_t i = cand_rows[next_cand];
-            if (!whole_range && (ts[i] < so.from_ns || ts[i] >= so.to_ns)) continue;
-            row.row = i;
-            if (same_for_all ? all_match : filter.Matches(row)) hits.push_back(i);
-          }
-          continue;
-        }
-        for (uint32_t i = begin; i < end; ++i) {
-          if (!whole_range && (ts[i] < so.from_ns || ts[i] >= so.to_ns)) continue;
-          ++in_range;
-          row.row = i;
-          if (frame_all || (same_for_all ? all_match : memo.Matches(filter, row))) hits.push_back(i);
-        }
-      }
-      scanned += in_range;
-      matched += hits.size();
-      if (hits.empty()) continue;
-      // Counting only (limit 0): nothing of the hits is read.
-      if (!visiting && !whole_events && so.limit == 0) continue;
-      if (settled) {
-        // Hits in settled frames: what is read from here on must be decoded for every hit frame.
-        loaded.clear();
-        row.cols = loaded;
-        decode_mask = frame_mask;
-        rows_only = false;
-      }
-      const uint32_t hit_rows = hits.back() + 1;  // hits are ascending until cut to the limit below
-      if (!have_times) {
-        if (visiting && !so.need_timestamps) {
-          ts.assign(c.header().count, c.header().min_ts);  // the visitor ignores the time
-        } else {
-          KMT_RETURN(read_times(hit_rows));
-        }
-      }
-      if (visiting && !so.visit_fields.empty()) {
-        // The fields the visitor reads, decoded only for blocks with a hit.
-        for (const auto& r : so.visit_fields) KMT_RETURN(load(r));
-        row.cols = loaded;
-      }
-      if (so.visit_batch) {
-        so.visit_batch(self, BlockBatch(hits, ts, row));
-        continue;
-      }
-      if (so.visit_worker) {
-        for (uint32_t i : hits) {
-          row.row = i;
-          so.visit_worker(self, row, ts[i]);
-        }
-        continue;
-      }
-      if (so.visit) {
-        std::lock_guard lock(mu);
-        for (uint32_t i : hits) {
-          row.row = i;
-          so.visit(row, ts[i]);
-        }
-        continue;
-      }
-      if (!whole_events) {
-        std::lock_guard lock(mu);
-        size_t keep = 0;
-        for (uint32_t i : hits) {
-          if (top.WouldKeep(ts[i])) hits[keep++] = i;
-        }
-        hits.resize(keep);
-        if (hits.empty()) continue;
-        // At most `limit` rows of one block can enter the result: materialise only its newest.
-        if (hits.size() > so.limit) {
-          std::nth_element(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(so.limit), hits.end(),
-                           [&](uint32_t a, uint32_t b) { return ts[a] > ts[b]; });
-          hits.resize(so.limit);
-          std::sort(hits.begin(), hits.end());
-        }
-      }
-      // Materialise only the hit rows: columns not decoded for the filter are walked once for
-      // just those rows (a wide block may have hundreds of sparse columns).
-      std::vector<Event> events(hits.size());
-      // event.ingested is read only for the rows materialised (the times column was read above).
-      if (!whole_range) {
-        KMT_RETURN(DecodeTimes(std::string_view(times_data.data(), times_data.size()), c.header(), &ts, &ing, hit_rows));
-      }
-      for (size_t k = 0; k < hits.size(); ++k) {
-        events[k].timestamp_ns = ts[hits[k]];
-        events[k].ingested_ns = ing[hits[k]];
-        events[k].fields.reserve(c.header().columns.size());
-      }
-      orig_slice.Reset();
-      bool have_orig = false;
-      {
-        if (const DecodedColumn* oc = FindLoaded(loaded, orig_name)) {
-          orig_rows.resize(hits.size());
-          for (size_t k = 0; k < hits.size(); ++k)
-            orig_rows[k] = oc->present[hits[k]] ? oc->values[hits[k]] : std::string_view();
-          have_orig = true;
-        } else if (std::find(c.header().columns.begin(), c.header().columns.end(), orig_name) != c.header().columns.end()) {
-          auto rs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kColumn, orig_name), &orig_slice);
-          if (!rs.ok()) return FromRocks(rs);
-          KMT_RETURN(ExtractRows(std::string_view(orig_slice.data(), orig_slice.size()), c.header().count, hits,
-                                 nullptr, &orig_rows, &pres));
-          have_orig = true;
-        }
-      }
-      if (have_orig) {
-        for (size_t k = 0; k < hits.size(); ++k) events[k].original.assign(orig_rows[k]);
-      }
-      // Store format 3: the row columns say which columns the hit rows have; only those are read
-      // (a block mixing sources has a hundred columns or more, a row a dozen or two).
-      row_cols.Reset();
-      auto rcs = m.db->Get(ro, c.part->cf, BlockKey(c.header().id, KeyKind::kRowColumns), &row_cols);
-      if (!rcs.ok() && !rcs.IsNotFound()) return FromRocks(rcs);
-      if (rcs.ok()) {
-        KMT_RETURN(ColumnsOfRows(std::string_view(row_cols.data(), row_cols.size()), c.header().count,
-                                 c.header().columns.size(), hits, &wanted_cols));
-        // The columns not decoded yet are fetched in one MultiGet, in key (name) order: the
-        // small ones share table blocks, which it looks up once each instead of once per column.
-        fetch_cols.clear();
-        for (size_t ci = 0; ci < c.header().columns.size(); ++ci) {
-          const std::string& name = c.header().columns[ci];
-          if (wanted_cols[ci] && name != field::kOriginal && !FindLoaded(loaded, name)) fetch_cols.push_back(ci);
-        }
-        std::sort(fetch_cols.begin(), fetch_cols.end(),
-                  [&](size_t a, size_t b) { return c.header().columns[a] < c.header().columns[b]; });
-        fetch_keys.resize(fetch_cols.size());
-        fetch_slices.resize(fetch_cols.size());
-        GrowSlices(&fetch_values, fetch_cols.size());
-        fetch_status.resize(fetch_cols.size());
-        for (size_t j = 0; j < fetch_cols.size(); ++j) {
-          fetch_keys[j] = BlockKey(c.header().id, KeyKind::kColumn, c.header().columns[fetch_cols[j]]);
-          fetch_slices[j] = rocksdb::Slice(fetch_keys[j]);
-          fetch_values[j].Reset();
-        }
-        if (!fetch_cols.empty()) {
-          m.db->MultiGet(ro, c.part->cf, fetch_cols.size(), fetch_slices.data(), fetch_values.data(),
-                         fetch_status.data(), /*sorted_input=*/true);
-        }
-        col_slot.assign(c.header().columns.size(), SIZE_MAX);
-        for (size_t j = 0; j < fetch_cols.size(); ++j) {
-          if (!fetch_status[j].ok()) return FromRocks(fetch_status[j]);
-          col_slot[fetch_cols[j]] = j;
-        }
-        for (size_t ci = 0; ci < c.header().columns.size(); ++ci) {
-          const std::string& name = c.header().columns[ci];
-          if (!wanted_cols[ci] || name == field::kOriginal) continue;
-          if (const DecodedColumn* dec = FindLoaded(loaded, name)) {
-            for (size_t k = 0; k < hits.size(); ++k) {
-              if (dec->present[hits[k]]) events[k].Add(name, dec->values[hits[k]]);
-            }
-            continue;
-          }
-          const rocksdb::PinnableSlice& col = fetch_values[col_slot[ci]];
-          KMT_RETURN(ExtractRows(std::string_view(col.data(), col.size()), c.header().count, hits,
-                                 have_orig ? &orig_rows : nullptr, &vals, &pres));
-          for (size_t k = 0; k < hits.size(); ++k) {
-            if (pres[k]) events[k].Add(name, vals[k]);
-          }
-        }
-      } else {
-        // Older blocks: every column, read with one iterator over the block's column keys
-        // (adjacent, in name order: one Next() each instead of one lookup each); fields are put
-        // back in the header's order afterwards.
-        const std::string first = BlockKey(c.header().id, KeyKind::kColumn);
-        const std::string bound = BlockKey(c.header().id, KeyKind::kFrameFilters);
-        rocksdb::Slice upper(bound);
-        rocksdb::ReadOptions iro = ro;
-        iro.iterate_upper_bound = &upper;
-        std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(iro, c.part->cf));
-        for (it->Seek(first); it->Valid(); it->Next()) {
-          const rocksdb::Slice key = it->key();
-          if (key.size() <= first.size() || key[8] != static_cast<char>(KeyKind::kColumn)) break;
-          const std::string_view name(key.data() + first.size(), key.size() - first.size());
-          if (name == field::kOriginal) continue;
-          if (const DecodedColumn* dec = FindLoaded(loaded, name)) {
-            const DecodedColumn& col = *dec;
-            for (size_t k = 0; k < hits.size(); ++k) {
-              if (col.present[hits[k]]) events[k].Add(name, col.values[hits[k]]);
-            }
-            continue;
-          }
-          KMT_RETURN(ExtractRows(std::string_view(it->value().data(), it->value().size()), c.header().count, hits,
-                                 have_orig ? &orig_rows : nullptr, &vals, &pres));
-          for (size_t k = 0; k < hits.size(); ++k) {
-            if (pres[k]) events[k].Add(name, vals[k]);
-          }
-        }
-        if (!it->status().ok()) return FromRocks(it->status());
-        std::unordered_map<std::string_view, size_t> order;
-        for (size_t i = 0; i < c.header().columns.size(); ++i) order.emplace(c.header().columns[i], i);
-        for (auto& ev : events) {
-          std::sort(ev.fields.begin(), ev.fields.end(), [&](const auto& a, const auto& b) {
-            return order[a.first] < order[b.first];
-          });
-        }
-      }
-      std::lock_guard lock(mu);
-      for (auto& ev : events) {
-        if (whole_events) {
-          if (stop) break;
-          if (!so.visit_event(std::move(ev))) {
-            res->complete = false;
-            stop = true;
-          }
-          continue;
-        }
-        top.Push(std::move(ev));
-      }
-      if (top.Full()) cutoff.store(top.MinTs(), std::memory_order_relaxed);
-      if (so.max_memory_bytes && top.Bytes() > so.max_memory_bytes) {
-        return Status::ResourceExhausted(fmt::format(
-            "the query holds more than {} MiB of events (query.max_memory); lower the limit or narrow the query",
-            so.max_memory_bytes >> 20));
-      }
-    }
+  } release{m.db.get(), sh.snap};
+  res->blocks_total = sh.cands.size();
+  if (!visiting && so.visit_event && !ExportMemoryHits(so, &memory_hits)) {
+    res->complete = false;
     return Status::OK();
-  };
-  auto run_worker = [&](unsigned self) {
-    Status s = worker(self);
-    if (!s.ok()) {
-      std::lock_guard lock(mu);
-      if (error.ok()) error = std::move(s);
-      stop = true;
-    }
-  };
-  if (threads <= 1) {
-    run_worker(0);
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(run_worker, t);
-    run_worker(0);
-    for (auto& t : pool) t.join();
   }
-  res->matched = matched;
-  res->scanned = scanned;
-  res->blocks_pruned = pruned;
-  res->blocks_pruned_by_index = index_pruned;
-  res->blocks_read = read;
+  std::sort(sh.cands.begin(), sh.cands.end(),
+            [](const Candidate& a, const Candidate& b) { return a.header().max_ts > b.header().max_ts; });
+  sh.plan = PlanScan(filter, so, m.scan_threads, sh.cands.size());
+  sh.db = m.db.get();
+  sh.filters_of = [&m](Partition* p, size_t blocks) { return m.FiltersOf(p, blocks); };
+  sh.index_of = [&m](Partition* p, size_t blocks) { return m.IndexOf(p, blocks); };
+  sh.cutoff = sh.top.Full() ? sh.top.MinTs() : INT64_MIN;
+  sh.matched = res->matched;
+  sh.scanned = res->scanned;
+  sh.fill_budget = (m.opt.cache_mb << 20) / 2;
+  sh.chunk = std::clamp<size_t>(sh.cands.size() / (sh.plan.threads * 4), 1, BlockScanner::kChunk);
+  Status error = RunScanners(sh);
+  res->matched = sh.matched;
+  res->scanned = sh.scanned;
+  res->blocks_pruned = sh.pruned;
+  res->blocks_pruned_by_index = sh.index_pruned;
+  res->blocks_read = sh.read;
   if (!error.ok()) return error;
-  res->events = top.TakeNewestFirst();
+  res->events = sh.top.TakeNewestFirst();
   return Status::OK();
 }
 
