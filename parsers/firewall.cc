@@ -12,6 +12,7 @@
 namespace kamatama {
 
 using namespace netlog;
+using toolkit::NormalizeMac;
 
 namespace {
 
