@@ -276,6 +276,34 @@ const Want kWants[] = {
      "\"srv_dip\": \"198.51.100.54\", \"srv_dport\": \"53\"}}",
      {{"event.dataset", "dns.zscaler"}, {"source.ip", "192.0.2.49"}, {"dns.question.name", "www.example.org"},
       {"destination.port", "53"}, {"event.category", "network"}, {"user.email", "kim@example.com"}}},
+    // Juniper SRX BSD flow log from a Junos without connection tags (before 12.1X47), no hostname.
+    {"Dec  7 10:20:00 RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed TCP RST: 192.0.2.30/40100->198.51.100.31/443 "
+     "junos-https 192.0.2.30/40100->198.51.100.31/443 None None 6 allow-web inside outside 910 12(2400) 10(9000) 31 "
+     "UNKNOWN UNKNOWN N/A(N/A) ge-0/0/3.0 No ",
+     {{"event.dataset", "firewall.juniper_srx"}, {"network.protocol", "junos-https"}, {"rule.name", "allow-web"},
+      {"observer.ingress.zone", "inside"}, {"observer.egress.zone", "outside"}, {"source.nat.ip", "192.0.2.30"},
+      {"source.bytes", "2400"}, {"destination.bytes", "9000"}, {"destination.packets", "10"}, {"event.reason", "TCP RST"}}},
+    {"<14>Dec  7 10:20:01 srx-2 RT_FLOW: RT_FLOW_SESSION_DENY: session denied 192.0.2.32/5353->198.51.100.33/53 "
+     "junos-dns-udp 17(0) block-dns(global) inside outside UNKNOWN UNKNOWN N/A(N/A) ge-0/0/3.0 UNKNOWN policy deny",
+     {{"event.dataset", "firewall.juniper_srx"}, {"rule.name", "block-dns(global)"}, {"network.transport", "udp"},
+      {"observer.egress.zone", "outside"}, {"event.action", "deny"}}},
+    // ProxySG's default "main" format (no s-hierarchy, columns appended after s-ip) and SGOS 7's
+    // bcreportermain_v1 with the supplier columns.
+    {"2026-12-07 10:30:00 75 192.0.2.34 302 TCP_NC_MISS 800 620 GET https ads.example.com 443 /px ?id=7 lena - "
+     "ads.example.com - https://news.example/ - OBSERVED \"Web Ads/Analytics\" - 192.0.2.1 203.0.113.9 \"x\" y",
+     {{"event.dataset", "proxy.proxysg"}, {"source.ip", "192.0.2.34"}, {"user.name", "lena"},
+      {"http.response.status_code", "302"}, {"url.port", "443"}, {"url.query", "?id=7"},
+      {"http.request.referrer", "https://news.example/"}, {"user_agent.original", ""}, {"http.request.bytes", "620"}}},
+    {"2026-12-07 10:30:01 2 192.0.2.35 - - - - \"None\" - - OBSERVED \"Technology/Internet\" -  200 TCP_TUNNELED "
+     "CONNECT - \"ssl\" cdn.example.net 443 / - - \"curl/8.5.0\" 192.0.2.1 5000 700 - - - - - \"none\" \"none\" "
+     "\"none\" unavailable - - \"ab-01\" - -",
+     {{"event.dataset", "proxy.proxysg"}, {"url.scheme", "ssl"}, {"url.domain", "cdn.example.net"},
+      {"http.request.method", "CONNECT"}, {"user_agent.original", "curl/8.5.0"}, {"http.response.bytes", "5000"}}},
+    // FreeRADIUS through PacketFence: DOMAIN\user split, the reason with parentheses inside.
+    {"2026-12-07T10:40:00.100000+01:00 nac auth[77]: (901)   Login incorrect (mschap: Program returned code (1) and "
+     "output ''): [LAB\\mia] (from client sw-9 port 10 cli 00:11:22:AA:BB:CC)",
+     {{"event.dataset", "auth.freeradius"}, {"user.name", "mia"}, {"user.domain", "LAB"}, {"event.outcome", "failure"},
+      {"event.reason", "mschap: Program returned code (1) and output ''"}, {"source.mac", "00-11-22-AA-BB-CC"}}},
 };
 
 TEST(DeviceCoverage, HandWrittenLinesGiveTheirEcsFields) {
