@@ -1,7 +1,9 @@
 // server/lease_feed.cc
 #include "server/lease_feed.h"
 
+#include <algorithm>
 #include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,12 +23,19 @@ Status ClusterLeaseFeed::Read(int64_t from_ns, bool others_only, int64_t remembe
   clickhouse::QueryLimits limits;
   limits.timeout_ns = static_cast<int64_t>(client_.options().timeout_seconds) * 1'000'000'000;
   *events = 0;
-  return clickhouse::VisitRows(client_, where, 0, limits, [&](Event&& ev, std::string_view node, uint64_t seq) {
+  // A poll's events are observed oldest first, as they arrived on the node that received them
+  // (consecutive bindings collapse only in time order); the start-up load streams them.
+  std::vector<Event> batch;
+  Status s = clickhouse::VisitRows(client_, where, 0, limits, [&](Event&& ev, std::string_view node, uint64_t seq) {
     if (ev.timestamp_ns >= remember_from && !seen_.emplace(std::pair(std::string(node), seq), ev.timestamp_ns).second) return true;
-    leases_->Observe(ev);
     ++*events;
+    if (others_only) batch.push_back(std::move(ev));
+    else leases_->Observe(ev);
     return true;
   });
+  std::stable_sort(batch.begin(), batch.end(), [](const Event& x, const Event& y) { return x.timestamp_ns < y.timestamp_ns; });
+  for (const Event& ev : batch) leases_->Observe(ev);
+  return s;
 }
 
 Status ClusterLeaseFeed::Load(int64_t from_ns, uint64_t* events) {

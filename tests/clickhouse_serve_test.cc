@@ -843,7 +843,8 @@ TEST_F(ClickHouseServe, AQueryNodeSeesWhatOtherNodesReceive) {
   std::ofstream(dir_ + "/case.json") << R"({"title":"odd box"})";
   const std::string made = b.Post("/api/v1/cases", dir_ + "/case.json", &code);
   ASSERT_TRUE(code == 200 || code == 201) << made;
-  const int64_t id = p.parse(made)["id"].get_int64().value();
+  simdjson::dom::parser made_parser;  // `ev` lives in p's document
+  const int64_t id = made_parser.parse(made)["id"].get_int64().value();
   std::ofstream(dir_ + "/pin.json") << fmt::format(R"({{"events":[{{"@timestamp":{},"event.dataset":{},"host.name":{},"event.original":{}}}]}})",
                                                    simdjson::minify(ev["@timestamp"]), simdjson::minify(ev["event.dataset"]),
                                                    simdjson::minify(ev["host.name"]), simdjson::minify(ev["event.original"]));
