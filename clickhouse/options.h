@@ -27,6 +27,9 @@ struct ClickHouseOptions {
   //! Bytes of events the local spool may hold unsent (`spool_max`); past it ingest pauses.
   size_t spool_max_bytes = size_t{1} << 30;
   size_t batch_events = 10000;  //!< most events per insert (`batch_events`)
+  //! How often a server reads the DHCP events other nodes sent into its lease index
+  //! (`lease_poll`, server/lease_feed.h); 0: only at start-up.
+  int64_t lease_poll_ns = 10LL * 1'000'000'000;
 };
 
 //! Whether the options can be used: at least one http(s):// URL, cluster and database names

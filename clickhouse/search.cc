@@ -150,7 +150,7 @@ std::vector<std::vector<std::string>> TsvRows(std::string_view answer, std::vect
 //! The newest `limit` events matching `where` (after *after when it is set, which then moves to
 //! the last row read), newest first, to `visit` until it returns false.
 Status ReadEvents(const Client& client, const std::string& where, size_t limit, const QueryLimits& limits, RowKey* after,
-                  const std::function<bool(Event&&)>& visit) {
+                  const std::function<bool(Event&&, const RowKey&)>& visit) {
   std::string columns, cond = where;
   for (const ColumnField& c : ColumnFields()) columns += fmt::format(", {}", c.column);
   if (after && after->set)
@@ -177,9 +177,9 @@ Status ReadEvents(const Client& client, const std::string& where, size_t limit, 
       return Status::Corruption("unexpected row from ClickHouse: " + std::string(line.substr(0, 200)));
     Event ev;
     if (Status s = EventOfRow(line.substr(0, node_tab), &ev); !s.ok()) return s;
-    if (after) *after = RowKey{true, ev.timestamp_ns, UnescapeTsv(line.substr(node_tab + 1, seq_tab - node_tab - 1)),
-                               static_cast<uint64_t>(seq)};
-    if (!visit(std::move(ev))) return Status::OK();
+    RowKey key{true, ev.timestamp_ns, UnescapeTsv(line.substr(node_tab + 1, seq_tab - node_tab - 1)), static_cast<uint64_t>(seq)};
+    if (after) *after = key;
+    if (!visit(std::move(ev), key)) return Status::OK();
   }
   return Status::OK();
 }
@@ -237,7 +237,13 @@ Status RunQuery(const Client& client, const std::string& sql, const QueryLimits&
     settings.emplace_back("max_execution_time", std::to_string(std::max<int64_t>(1, (limits.timeout_ns + 999'999'999) / 1'000'000'000)));
   if (limits.max_result_rows > 0) settings.emplace_back("max_result_rows", std::to_string(limits.max_result_rows));
   // A statement carrying a list (field:@name) can be longer than the default 256 KiB.
-  if (sql.size() > 200'000) settings.emplace_back("max_query_size", std::to_string(sql.size() + 4096));
+  // (or the rules of a hunt): it is also a larger syntax tree than the default 50,000 elements.
+  // The query each shard receives is the statement formatted again, longer than sent.
+  if (sql.size() > 200'000) {
+    settings.emplace_back("max_query_size", std::to_string(sql.size() * 4 + 65536));
+    settings.emplace_back("max_ast_elements", std::to_string(sql.size()));
+    settings.emplace_back("max_expanded_ast_elements", std::to_string(sql.size()));
+  }
   Status s;
   bool killed = false;
   {
@@ -265,7 +271,7 @@ Status SearchEvents(const Client& client, const std::string& where, size_t limit
   out->matched = static_cast<uint64_t>(matched);
   out->events.clear();
   if (limit == 0 || matched == 0) return Status::OK();
-  return ReadEvents(client, where, limit, limits, nullptr, [out](Event&& ev) {
+  return ReadEvents(client, where, limit, limits, nullptr, [out](Event&& ev, const RowKey&) {
     out->events.push_back(std::move(ev));
     return true;
   });
@@ -293,15 +299,21 @@ Status BucketCounts(const Client& client, const std::string& where, int64_t from
 
 Status VisitEvents(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
                    const std::function<bool(Event&&)>& visit, size_t page) {
+  return VisitRows(client, where, limit, limits, [&visit](Event&& ev, std::string_view, uint64_t) { return visit(std::move(ev)); },
+                   page);
+}
+
+Status VisitRows(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
+                 const std::function<bool(Event&&, std::string_view node, uint64_t seq)>& visit, size_t page) {
   RowKey after;
   uint64_t n = 0;
   for (;;) {
     const size_t want = limit ? static_cast<size_t>(std::min<uint64_t>(page, limit - n)) : page;
     size_t got = 0;
     bool stopped = false;
-    Status s = ReadEvents(client, where, want, limits, &after, [&](Event&& ev) {
+    Status s = ReadEvents(client, where, want, limits, &after, [&](Event&& ev, const RowKey& key) {
       ++got;
-      if (!visit(std::move(ev))) stopped = true;
+      if (!visit(std::move(ev), key.node, key.seq)) stopped = true;
       return !stopped;
     });
     if (!s.ok()) return s;

@@ -55,6 +55,9 @@ Status BucketCounts(const Client& client, const std::string& where, int64_t from
 //! seq), so the node never holds more than a page. The limits apply to each page's statement.
 Status VisitEvents(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
                    const std::function<bool(Event&&)>& visit, size_t page = 5000);
+//! VisitEvents with each row's identity: the node that sent it and its sequence number there.
+Status VisitRows(const Client& client, const std::string& where, uint64_t limit, const QueryLimits& limits,
+                 const std::function<bool(Event&&, std::string_view node, uint64_t seq)>& visit, size_t page = 5000);
 
 //! The token table (tokens, written with the events) as a prefilter of a rare-term search: when
 //! the filter's root is free text, or an AND with free-text children, their tokens are looked up

@@ -292,13 +292,31 @@ Status InListSql(const Node& n, std::string* out) {
   return Status::OK();
 }
 
-Status NodeSql(const query::Query& q, uint32_t index, std::string* out);
+//! What a translation must be: the node's exact answer (what cannot be translated is an
+//! error), or a condition true for at least (kSuperset) / at most (kSubset) the events the node
+//! matches, when the node itself decides on what the cluster returns (hunts).
+enum class Fit : uint8_t { kExact, kSuperset, kSubset };
 
-Status ListSql(const query::Query& q, const Node& n, const char* op, std::string* out) {
+Fit Flip(Fit f) { return f == Fit::kSuperset ? Fit::kSubset : f == Fit::kSubset ? Fit::kSuperset : f; }
+
+//! Whether an RE2 pattern turns case folding on somewhere ((?i), (?is), (?i:...)).
+bool FoldsCase(std::string_view re) {
+  for (size_t at = re.find("(?"); at != std::string_view::npos; at = re.find("(?", at + 2)) {
+    const size_t end = re.find_first_of(":)", at + 2);
+    const std::string_view flags = re.substr(at + 2, end == std::string_view::npos ? 0 : end - at - 2);
+    const size_t minus = flags.find('-');
+    if (flags.substr(0, minus).find('i') != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+Status NodeSql(const query::Query& q, uint32_t index, Fit fit, std::string* out);
+
+Status ListSql(const query::Query& q, const Node& n, const char* op, Fit fit, std::string* out) {
   std::string joined;
   for (uint32_t kid : n.children) {
     std::string part;
-    if (Status s = NodeSql(q, kid, &part); !s.ok()) return s;
+    if (Status s = NodeSql(q, kid, fit, &part); !s.ok()) return s;
     joined += (joined.empty() ? "" : op) + part;
   }
   *out = "(" + joined + ")";
@@ -342,19 +360,37 @@ Status FieldNodeSql(const Node& n, std::string* out) {
   }
 }
 
-Status NodeSql(const query::Query& q, uint32_t index, std::string* out) {
+Status ExactNodeSql(const query::Query& q, const Node& n, Fit fit, std::string* out);
+
+//! One node as SQL, as `fit` asks. 18.16's match() looks for a pattern's literal part without
+//! folding case, so a `(?i)` pattern can miss matches: in a superset it becomes the field's
+//! presence, in a subset false; what is not translated becomes true or false the same way.
+Status NodeSql(const query::Query& q, uint32_t index, Fit fit, std::string* out) {
   const Node& n = q.NodeAt(index);
+  if (fit != Fit::kExact && n.kind == NodeKind::kRegex && !n.timestamp_field && FoldsCase(n.regex->pattern())) {
+    *out = fit == Fit::kSubset ? "0" : n.field.empty() ? "1" : Field(n.field).present;
+    return Status::OK();
+  }
+  Status s = ExactNodeSql(q, n, fit, out);
+  if (!s.ok() && fit != Fit::kExact && s.code() == Status::Code::kInvalidArgument) {
+    *out = fit == Fit::kSuperset ? "1" : "0";
+    return Status::OK();
+  }
+  return s;
+}
+
+Status ExactNodeSql(const query::Query& q, const Node& n, Fit fit, std::string* out) {
   switch (n.kind) {
     case NodeKind::kMatchAll:
       *out = "1";
       return Status::OK();
     case NodeKind::kAnd:
-      return ListSql(q, n, " AND ", out);
+      return ListSql(q, n, " AND ", fit, out);
     case NodeKind::kOr:
-      return ListSql(q, n, " OR ", out);
+      return ListSql(q, n, " OR ", fit, out);
     case NodeKind::kNot: {
       std::string inner;
-      if (Status s = NodeSql(q, n.children[0], &inner); !s.ok()) return s;
+      if (Status s = NodeSql(q, n.children[0], Flip(fit), &inner); !s.ok()) return s;
       *out = "NOT " + inner;
       return Status::OK();
     }
@@ -511,15 +547,27 @@ Status StatsSql(const query::Stage& st, const std::string& where, const std::str
   return Status::OK();
 }
 
-Status WhereSql(const query::Query& q, std::string* sql) {
+namespace {
+
+Status RootSql(const query::Query& q, Fit fit, std::string* sql) {
   std::string filter;
   uint32_t root = 0;
   // The root's index: Root() is a reference into the node array.
   while (&q.NodeAt(root) != &q.Root()) ++root;
-  if (Status s = NodeSql(q, root, &filter); !s.ok()) return s;
+  if (Status s = NodeSql(q, root, fit, &filter); !s.ok()) return s;
   const std::string time = TimeSql(q.TimeBounds());
   *sql = time == "1" ? filter : "(" + time + ") AND " + filter;
   return Status::OK();
+}
+
+}  // namespace
+
+Status WhereSql(const query::Query& q, std::string* sql) { return RootSql(q, Fit::kExact, sql); }
+
+std::string SupersetSql(const query::Query& q) {
+  std::string sql;
+  if (!RootSql(q, Fit::kSuperset, &sql).ok()) return "1";  // only a failure of the server's own kind: read everything
+  return sql;
 }
 
 }  // namespace kamatama::clickhouse

@@ -32,6 +32,13 @@ std::string SqlString(std::string_view bytes);
 //! on other fields).
 Status WhereSql(const query::Query& q, std::string* sql);
 
+//! A condition true for every event `q` matches, maybe for others too: for a caller that
+//! evaluates `q` itself on what comes back (hunts: the rule decides on the node). Exact where
+//! WhereSql is, except regexes that fold case (`(?i)`: 18.16's match() can miss with them), which
+//! become the field's presence; what WhereSql cannot translate becomes true (false under NOT).
+//! Never fails.
+std::string SupersetSql(const query::Query& q);
+
 //! The SELECT of a first aggregating stage pushed down (groups made in the cluster, never the
 //! rows pulled to the node), over `table` WHERE `where`, without FORMAT:
 //!  - `stats [... by]` and `timechart`: timechart's bucket first (`t`, ts_ns rounded down to the

@@ -153,7 +153,8 @@ Response Api::Dispatch(Request& req) {
     CaseRoutes ctx{cases_, cfg_, *store_, alerts_, [&](const std::string& f) { return RestrictFilter(req.principal, f); },
                    [this, &req](std::string_view action, std::string_view outcome, const auto& extra) {
                      return Audit(req, req.principal, action, outcome, extra);
-                   }};
+                   },
+                   clickhouse_};
     if (auto r = HandleCaseRoute(req, ctx)) return std::move(*r);
   }
   AuditFn audit_library = [this, &req](std::string_view action, std::string_view outcome, const auto& extra) {
@@ -170,7 +171,8 @@ Response Api::Dispatch(Request& req) {
                         }};
   if (auto r = HandleLibraryRoute(req, library)) return std::move(*r);  // issue 25: saved searches, dashboards
   if (req.path.rfind("/api/v1/unparsed", 0) == 0) {  // issue 23: unparsed lines, parser builder
-    UnparsedRoutes ctx{cfg_, *store_, [&](const std::string& f) { return RestrictFilter(req.principal, f); }, audit_library};
+    UnparsedRoutes ctx{cfg_, *store_, [&](const std::string& f) { return RestrictFilter(req.principal, f); }, audit_library,
+                       clickhouse_};
     if (auto r = HandleUnparsedRoute(req, ctx)) return std::move(*r);
   }
   if (auto r = ServeWeb(req)) return std::move(*r);
@@ -254,7 +256,16 @@ std::optional<Response> Api::ReadSearchBody(Request& req) {
 void Api::LoadLeases(const std::function<void(const std::string&)>& log) {
   const int64_t t0 = store::NowSteady();
   uint64_t events = 0;
-  Status s = server::LoadLeases(*store_, cfg_, &leases_, &events, clickhouse_);
+  Status s;
+  if (clickhouse_) {  // issue 26: then kept current with the other nodes' DHCP events
+    lease_feed_ = std::make_unique<ClusterLeaseFeed>(*clickhouse_, clickhouse::NodeName(cfg_.clickhouse), &leases_);
+    int64_t from = INT64_MIN;
+    if (cfg_.storage.max_age_days > 0) from = NowNanos() - (cfg_.storage.max_age_days + 1) * kNanosPerDay;
+    s = lease_feed_->Load(from, &events);
+    lease_feed_->Start(cfg_.clickhouse.lease_poll_ns, log);
+  } else {
+    s = server::LoadLeases(*store_, cfg_, &leases_, &events, nullptr);
+  }
   if (!s.ok()) log("warning: DHCP leases not loaded from the store: " + s.ToString());
   log(fmt::format("investigate: {} DHCP events read into {} lease observations of {} addresses in {:.0f} ms", events,
                   leases_.Size(), leases_.Addresses(), (store::NowSteady() - t0) / 1e6));

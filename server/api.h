@@ -23,6 +23,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/http_types.h"
+#include "server/lease_feed.h"
 #include "server/owned_store.h"
 #include "server/tail.h"
 #include "query/pipes.h"
@@ -130,7 +131,12 @@ class Api {
 
   //! Issue 22: fills the DHCP lease index from the stored DHCP events of the retention window
   //! (later events reach it through the pipeline observer). Logs what it read. Call before serving.
+  //! Issue 26: on a cluster, every node's DHCP events, then those other nodes receive later,
+  //! read every clickhouse.lease_poll (server/lease_feed.h) until StopLeaseFeed.
   void LoadLeases(const std::function<void(const std::string&)>& log);
+  void StopLeaseFeed() {
+    if (lease_feed_) lease_feed_->Stop();
+  }
 
   //! Writes an audit event (dataset kamatama.audit) through the pipeline; false when it could not
   //! be queued (issue 19: an audited read is then refused with 503).
@@ -255,6 +261,7 @@ class Api {
   std::vector<SeenSource> SeenSources(int64_t since_ns, const std::atomic<bool>* cancelled);
   TailHub tails_;
   investigate::LeaseIndex leases_;  // issue 22: DHCP leases by address and time
+  std::unique_ptr<ClusterLeaseFeed> lease_feed_;  // issue 26: other nodes' DHCP events
   std::mutex sources_mu_;
   int64_t sources_at_ = 0;  // steady time of the cached /api/v1/sources answer
   std::string sources_cache_;

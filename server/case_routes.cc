@@ -165,7 +165,7 @@ Response AddItems(const Request& req, const CaseRoutes& ctx, uint64_t id, std::s
 
 
 investigate::Searcher MakeSearcher(const Request& req, const CaseRoutes& ctx) {
-  return RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict);
+  return RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict, ctx.cluster);
 }
 
 //! What finds one event: its time, dataset and host, and its original line (or its SHA-256).

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "clickhouse/client.h"
 #include "investigate/case.h"
 #include "server/http_types.h"
 #include "server/config.h"
@@ -45,6 +46,9 @@ struct CaseRoutes {
   std::function<bool(std::string_view action, std::string_view outcome,
                      const std::vector<std::pair<std::string, std::string>>& extra)>
       audit;
+  //! Issue 26 (store.backend clickhouse): the cluster the events are found and read again in
+  //! (the case records stay in this node's data directory, server/README.md).
+  const clickhouse::Client* cluster = nullptr;
 };
 
 //! The response if the request is for one of these endpoints, else nullopt. Thread-safe.

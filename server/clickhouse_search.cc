@@ -12,12 +12,16 @@
 //! Limits: query.timeout as max_execution_time, query.max_limit / query.max_groups as row
 //! limits; a client that goes away gets its query killed (KILL QUERY by query_id).
 #include <algorithm>
+#include <charconv>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "clickhouse/search.h"
 #include "clickhouse/sql.h"
+#include "detect/ruleset.h"
 #include "server/api.h"
+#include "server/hunt_routes.h"
 #include "server/investigate_routes.h"
 
 namespace kamatama::server {
@@ -95,6 +99,113 @@ class ClusterSource final : public investigate::EventSource {
 };
 
 }  // namespace
+
+namespace {
+
+//! kamatama's own events (detect::IsOwnDataset) never match: left out in the cluster.
+std::string NotOwnSql() {
+  auto own = query::Query::Parse("NOT event.dataset:/kamatama\\..*/");
+  return clickhouse::SupersetSql(std::get<query::Query>(own));
+}
+
+//! The rules' conditions ORed in groups of at most kMaxHuntSqlBytes (a larger rule alone).
+std::vector<std::string> HuntSqlGroups(const detect::RuleSet& set) {
+  std::vector<std::string> groups;
+  std::string group;
+  for (const auto& rule : set.rules()) {
+    std::string one = clickhouse::SupersetSql(rule->query);
+    if (!group.empty() && group.size() + one.size() > kMaxHuntSqlBytes) groups.push_back(std::move(group)), group.clear();
+    group += (group.empty() ? "" : " OR ") + one;
+  }
+  if (!group.empty()) groups.push_back(std::move(group));
+  return groups;
+}
+
+//! Appends the rows of `answer` (ts_ns, node, seq as TabSeparated).
+Status ReadRows(std::string_view answer, std::vector<ClusterRow>* rows) {
+  while (!answer.empty()) {
+    const size_t nl = answer.find('\n');
+    std::string_view line = answer.substr(0, nl);
+    answer = nl == std::string_view::npos ? std::string_view() : answer.substr(nl + 1);
+    const size_t a = line.find('\t'), b = line.rfind('\t');
+    ClusterRow r;
+    auto number = [](std::string_view t, auto* v) {
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), *v);
+      return ec == std::errc() && end == t.data() + t.size();
+    };
+    if (a == b || !number(line.substr(0, a), &r.ts_ns) || !number(line.substr(b + 1), &r.seq))
+      return Status::Corruption("unexpected row from ClickHouse: " + std::string(line.substr(0, 200)));
+    r.node = clickhouse::UnescapeTsv(line.substr(a + 1, b - a - 1));
+    rows->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string ClusterHuntSql(const detect::RuleSet& set) {
+  std::string sql = NotOwnSql() + " AND (";
+  for (size_t i = 0; i < set.rules().size(); ++i) sql += (i ? " OR " : "") + clickhouse::SupersetSql(set.rules()[i]->query);
+  return sql + ")";
+}
+
+Status ClusterHuntRows(const clickhouse::Client& client, const detect::RuleSet& set, int64_t from_ns, int64_t to_ns,
+                       int64_t deadline_ns, std::vector<ClusterRow>* rows) {
+  const std::string head = "(" + clickhouse::TimeSql(query::TimeRange{from_ns, to_ns}) + ") AND " + NotOwnSql();
+  rows->clear();
+  for (const std::string& group : HuntSqlGroups(set)) {
+    std::string answer;
+    const std::string sql = fmt::format("SELECT ts_ns, node, seq FROM {}.events WHERE {} AND ({}) LIMIT {} FORMAT TabSeparated",
+                                        client.options().database, head, group, kMaxClusterHuntRows + 1);
+    if (Status s = clickhouse::RunQuery(client, sql, LimitsOf(deadline_ns, nullptr, 0), &answer); !s.ok()) return s;
+    if (Status s = ReadRows(answer, rows); !s.ok()) return s;
+    auto newest_first = [](const ClusterRow& x, const ClusterRow& y) {
+      return std::tie(y.ts_ns, x.node, x.seq) < std::tie(x.ts_ns, y.node, y.seq);
+    };
+    std::sort(rows->begin(), rows->end(), newest_first);
+    rows->erase(std::unique(rows->begin(), rows->end(),
+                            [](const ClusterRow& x, const ClusterRow& y) { return x.node == y.node && x.seq == y.seq && x.ts_ns == y.ts_ns; }),
+                rows->end());
+    if (rows->size() > kMaxClusterHuntRows)
+      return Status::ResourceExhausted(fmt::format(
+          "store.backend clickhouse: more than {} events may match these rules in the range: hunt a shorter range or "
+          "fewer rules", kMaxClusterHuntRows));
+  }
+  return Status::OK();
+}
+
+Status VisitClusterRows(const clickhouse::Client& client, const ClusterRow* begin, const ClusterRow* end,
+                        int64_t deadline_ns, const std::function<bool(Event&&)>& visit) {
+  constexpr size_t kPage = 2000;
+  for (const ClusterRow* page = begin; page < end; page += std::min<size_t>(kPage, static_cast<size_t>(end - page))) {
+    const ClusterRow* last = page + std::min<size_t>(kPage, static_cast<size_t>(end - page));
+    std::string in;
+    for (const ClusterRow* r = page; r < last; ++r) in += fmt::format("{}({}, {})", in.empty() ? "" : ", ", clickhouse::SqlString(r->node), r->seq);
+    // Newest first: this page's rows lie within [last - 1, page] in time.
+    const std::string where = fmt::format("({}) AND (node, seq) IN ({})",
+                                          clickhouse::TimeSql(query::TimeRange{(last - 1)->ts_ns, page->ts_ns + 1}), in);
+    bool more = true;
+    Status s = clickhouse::VisitEvents(client, where, 0, LimitsOf(deadline_ns, nullptr, 0), [&](Event&& ev) {
+      return more = visit(std::move(ev));
+    });
+    if (!s.ok() || !more) return s;
+  }
+  return Status::OK();
+}
+
+Status VisitClusterHunt(const clickhouse::Client& client, const std::string& where, int64_t from_ns, int64_t to_ns,
+                        int64_t deadline_ns, const std::function<bool(Event&&)>& visit) {
+  const std::string sql = "(" + clickhouse::TimeSql(query::TimeRange{from_ns, to_ns}) + ") AND " + where;
+  return clickhouse::VisitEvents(client, sql, 0, LimitsOf(deadline_ns, nullptr, 0), visit);
+}
+
+Status ClusterHuntSlices(const clickhouse::Client& client, const std::string& where, int64_t from_ns, int64_t width_ns,
+                         int64_t deadline_ns, std::vector<uint64_t>* counts) {
+  const int64_t to_ns = from_ns + width_ns * static_cast<int64_t>(counts->size());
+  const std::string sql = "(" + clickhouse::TimeSql(query::TimeRange{from_ns, to_ns}) + ") AND " + where;
+  uint64_t matched = 0;
+  return clickhouse::BucketCounts(client, sql, from_ns, width_ns, LimitsOf(deadline_ns, nullptr, 0), counts, &matched);
+}
 
 std::shared_ptr<const investigate::EventSource> ClusterEventSource(const clickhouse::Client& client, int64_t deadline_ns,
                                                                    const std::atomic<bool>* cancelled) {

@@ -278,7 +278,7 @@ void ReadSchedules(Reader& r, const YAML::Node& in, ScheduleOptions* out) {
 
 namespace {
 // `store: {backend}` and `clickhouse: {urls, cluster, database, user, password, tls: {ca_file},
-// node, spool_max, batch_events}`
+// node, spool_max, batch_events, lease_poll}`
 // (issue 26); clickhouse::Validate checks the values once loaded (ops::ValidateConfig).
 void ReadClickHouse(Reader& r, const YAML::Node& store, const YAML::Node& ch, Config* cfg) {
   r.Keys(store, "store", {"backend"});
@@ -287,7 +287,8 @@ void ReadClickHouse(Reader& r, const YAML::Node& store, const YAML::Node& ch, Co
     if (v != "rocksdb" && v != "clickhouse") return r.Fail("store.backend", "must be rocksdb or clickhouse");
     cfg->backend = v;
   }
-  r.Keys(ch, "clickhouse", {"urls", "cluster", "database", "user", "password", "tls", "node", "spool_max", "batch_events"});
+  r.Keys(ch, "clickhouse", {"urls", "cluster", "database", "user", "password", "tls", "node", "spool_max", "batch_events",
+                                    "lease_poll"});
   if (!ch || !r.status.ok()) return;
   clickhouse::ClickHouseOptions& o = cfg->clickhouse;
   if (auto urls = ch["urls"]) {
@@ -304,6 +305,7 @@ void ReadClickHouse(Reader& r, const YAML::Node& store, const YAML::Node& ch, Co
   r.Str(ch["node"], "clickhouse.node", &o.node);
   r.Size(ch["spool_max"], "clickhouse.spool_max", &o.spool_max_bytes);
   r.Count(ch["batch_events"], "clickhouse.batch_events", &o.batch_events);
+  r.Duration(ch["lease_poll"], "clickhouse.lease_poll", &o.lease_poll_ns, /*zero_ok=*/true);
 }
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include "server/alert_store.h"
 #include "server/api.h"
 #include "server/detection.h"
+#include "server/investigate_routes.h"
 
 namespace kamatama::server {
 
@@ -186,10 +187,18 @@ void Field(std::string* j, std::string_view key) {
 }
 
 //! The keys of the alerts earlier hunts raised (kamatama.alert.key), so a re-run adds none twice.
-std::unordered_set<std::string> ExistingHuntKeys(store::Store* store, const std::atomic<bool>* cancelled) {
+std::unordered_set<std::string> ExistingHuntKeys(store::Store* store, const clickhouse::Client* cluster,
+                                                 const std::atomic<bool>* cancelled) {
   std::unordered_set<std::string> keys;
   auto q = query::Query::Parse("event.dataset:kamatama.alert AND kamatama.alert.origin:hunt");
   const query::Query& query = std::get<query::Query>(q);
+  if (cluster) {  // issue 26: every node's hunt alerts
+    (void)ClusterEventSource(*cluster, 0, cancelled)->Each(query, INT64_MIN, INT64_MAX, [&](Event&& ev) {
+      if (const std::string* k = ev.Get("kamatama.alert.key")) keys.insert(*k);
+      return true;
+    });
+    return keys;
+  }
   query::QueryFilter filter(query);
   store::ScanOptions so;
   so.limit = 0;
@@ -214,6 +223,11 @@ struct HuntRun {
   store::Store* store;
   ingest::Pipeline* pipeline;
   const ParseOptions& parse;
+  const clickhouse::Client* cluster = nullptr;  //!< issue 26: hunted there instead of the store
+  //! On the cluster: the rows the rules may match over the range, newest first
+  //! (ClusterHuntRows), and how many of them the slices before took.
+  std::vector<ClusterRow> rows = {};
+  size_t rows_done = 0;
   std::vector<uint64_t> counts = {};
   uint64_t scanned = 0, events = 0, alerts = 0, duplicates = 0, blocks = 0, pruned = 0;
   bool complete = true;
@@ -276,6 +290,51 @@ std::string MatchLine(const std::vector<std::string_view>& ids, const Event& ev,
   });
 }
 
+//! The rows of the correlation pass's slices: the store's scan, or on the cluster the events of
+//! the feeders' conditions, only in the slices that hold some (one GROUP BY first).
+struct CorrelationSlices {
+  HuntRun* run;
+  detect::CorrelationHunt& hunt;
+  const detect::RuleSetFilter& filter;
+  int64_t slice;
+  std::string where = {};
+  std::vector<uint64_t> busy = {};
+
+  //! False (the error noted) if the cluster did not answer.
+  bool FindBusyOnCluster() {
+    where = ClusterHuntSql(hunt.feeders());
+    busy.assign(static_cast<size_t>((run->spec.to_ns - run->spec.from_ns + slice - 1) / slice), 0);
+    return Check(ClusterHuntSlices(*run->cluster, where, run->spec.from_ns, slice, run->spec.deadline_ns, &busy));
+  }
+  bool Check(const Status& s) {
+    if (s.ok()) return true;
+    run->error = s.ToString();
+    run->complete = false;
+    return false;
+  }
+  //! Slice i, [from, to), into the hunt; false on an error (noted).
+  bool Collect(int64_t i, int64_t from, int64_t to) {
+    if (run->cluster) {
+      if (busy[static_cast<size_t>(i)] == 0) return true;
+      return Check(VisitClusterHunt(*run->cluster, where, from, to, run->spec.deadline_ns, [&](Event&& ev) {
+        hunt.Collect(EventAccessor(ev), ev.timestamp_ns);
+        return true;
+      }));
+    }
+    store::ScanOptions so;
+    so.from_ns = from;
+    so.to_ns = to;
+    so.limit = 0;
+    so.deadline_ns = run->spec.deadline_ns;
+    so.visit_fields = hunt.fields();
+    so.visit = [this](const FieldAccessor& row, int64_t ts) { hunt.Collect(row, ts); };
+    store::ScanResult res;
+    if (!Check(run->store->Scan(filter, so, &res))) return false;
+    if (res.timed_out) run->complete = false;
+    return true;
+  }
+};
+
 //! The correlations the hunted rules feed, decided over the range oldest hour first
 //! (detect::CorrelationHunt): counts, `match` lines within the budget left (the event that
 //! completed each, with the fields the correlation read), alerts. False once the client is gone.
@@ -299,26 +358,13 @@ bool HuntCorrelations(HuntRun* run, const BodyWriter& write) {
   };
   // An hour per slice, longer over long ranges (at most kMaxCorrelationSlices scans).
   const int64_t slice = std::max(kCorrelationSliceNs, (run->spec.to_ns - run->spec.from_ns) / kMaxCorrelationSlices + 1);
-  for (int64_t from = run->spec.from_ns; from < run->spec.to_ns && client;) {
+  CorrelationSlices slices{run, hunt, filter, slice};
+  if (run->cluster && !slices.FindBusyOnCluster()) return true;
+  for (int64_t from = run->spec.from_ns, i = 0; from < run->spec.to_ns && client; ++i) {
     const int64_t to = std::min(run->spec.to_ns, from + slice);
-    store::ScanOptions so;
-    so.from_ns = from;
-    so.to_ns = to;
-    so.limit = 0;
-    so.deadline_ns = run->spec.deadline_ns;
-    so.visit_fields = hunt.fields();
-    so.visit = [&hunt](const FieldAccessor& row, int64_t ts) { hunt.Collect(row, ts); };
-    store::ScanResult res;
-    if (Status s = run->store->Scan(filter, so, &res); !s.ok()) {
-      run->error = s.ToString();
-      run->complete = false;
-      break;
-    }
+    if (!slices.Collect(i, from, to)) break;
     hunt.Flush(fired);
-    if (res.timed_out) {
-      run->complete = false;
-      break;
-    }
+    if (!run->complete) break;
     from = to;
   }
   if (hunt.truncated()) run->complete = false;
@@ -326,9 +372,54 @@ bool HuntCorrelations(HuntRun* run, const BodyWriter& write) {
   return client;
 }
 
+//! Writes the `match` line of `ev` (rules: the indices that fired); false once the client is gone.
+bool WriteMatch(HuntRun* run, const Event& ev, const std::vector<uint32_t>& rules, const BodyWriter& write) {
+  std::vector<std::string_view> ids;
+  for (uint32_t i : rules) ids.push_back(run->spec.set->rules()[i]->id);
+  ++run->events;
+  return write(MatchLine(ids, ev, false));
+}
+
+//! HuntSlice on the cluster: the slice's rows (ClusterHuntRows) come back a page at a time and
+//! the rules decide here (counts, match lines within the budget, their alerts).
+bool ClusterHuntSlice(HuntRun* run, int64_t from, const BodyWriter& write) {
+  const ClusterRow* begin = run->rows.data() + run->rows_done;
+  size_t n = 0;
+  while (run->rows_done + n < run->rows.size() && begin[n].ts_ns >= from) ++n;
+  run->rows_done += n;
+  if (n == 0) return true;
+  detect::RuleSetFilter rules(*run->spec.set);
+  std::vector<Event> returned;  // the events written (at most `limit`), for their alerts
+  std::vector<std::vector<uint32_t>> fired_on;
+  std::vector<uint32_t> fired;
+  bool client = true;
+  Status s = VisitClusterRows(*run->cluster, begin, begin + n, run->spec.deadline_ns, [&](Event&& ev) {
+    ++run->scanned;
+    rules.Fire(ev, &fired);
+    for (uint32_t i : fired) ++run->counts[i];
+    if (fired.empty() || run->events >= run->spec.limit) return true;
+    if (!WriteMatch(run, ev, fired, write)) return client = false;
+    if (run->spec.create_alerts) {
+      returned.push_back(std::move(ev));
+      fired_on.push_back(fired);
+    }
+    return true;
+  });
+  if (!client) return false;
+  if (!s.ok()) {
+    run->error = s.ToString();
+    run->complete = false;
+  }
+  std::vector<std::pair<const Event*, std::vector<uint32_t>>> found;
+  for (size_t i = 0; i < returned.size(); ++i) found.emplace_back(&returned[i], std::move(fired_on[i]));
+  if (!found.empty()) RaiseAlerts(run, found);
+  return true;
+}
+
 //! Scans one time slice: counts per rule, the newest matching events (within the budget left),
 //! written as `match` lines. False once the client is gone.
 bool HuntSlice(HuntRun* run, int64_t from, int64_t to, const BodyWriter& write) {
+  if (run->cluster) return ClusterHuntSlice(run, from, write);
   const detect::RuleSet& set = *run->spec.set;
   const bool single = set.rules().size() == 1;
   store::ScanOptions so;
@@ -367,21 +458,27 @@ bool HuntSlice(HuntRun* run, int64_t from, int64_t to, const BodyWriter& write) 
     for (size_t i = 0; i < set.rules().size(); ++i) run->counts[i] += many->Count(i);
   }
   std::vector<std::pair<const Event*, std::vector<uint32_t>>> found;
-  std::string line;
   for (const Event& ev : res.events) {
     std::vector<uint32_t> rules;
     if (single) rules = {0};
     else many->Fire(ev, &rules);
     if (rules.empty()) continue;  // cannot happen: the filter matched it
-    std::vector<std::string_view> ids;
-    for (uint32_t i : rules) ids.push_back(set.rules()[i]->id);
-    line = MatchLine(ids, ev, false);
-    ++run->events;
-    if (!write(line)) return false;
+    if (!WriteMatch(run, ev, rules, write)) return false;
     if (run->spec.create_alerts) found.emplace_back(&ev, std::move(rules));
   }
   if (!found.empty()) RaiseAlerts(run, found);
   return true;
+}
+
+//! On the cluster: the rows the rules may match over the range (ClusterHuntRows). False (the
+//! error noted) if the cluster failed or there are too many.
+bool FindClusterRows(HuntRun* run) {
+  Status s = ClusterHuntRows(*run->cluster, *run->spec.set, run->spec.from_ns, run->spec.to_ns, run->spec.deadline_ns,
+                             &run->rows);
+  if (s.ok()) return true;
+  run->error = s.ToString();
+  run->complete = false;
+  return false;
 }
 
 //! The last line: counts per rule (rules that fired first), totals and whether it is complete.
@@ -440,10 +537,10 @@ struct HuntOutcome {
 };
 
 //! Runs the hunt day by day, newest day first, writing as it goes.
-HuntOutcome RunHunt(const HuntSpec& spec, store::Store* store, ingest::Pipeline* pipeline, const ParseOptions& parse,
-                 const BodyWriter& write) {
+HuntOutcome RunHunt(const HuntSpec& spec, store::Store* store, const clickhouse::Client* cluster,
+                    ingest::Pipeline* pipeline, const ParseOptions& parse, const BodyWriter& write) {
   const int64_t t0 = store::NowSteady();
-  HuntRun run{spec, store, pipeline, parse};
+  HuntRun run{spec, store, pipeline, parse, cluster};
   run.counts.assign(spec.set->rules().size(), 0);
   std::string head = Line("hunt", [&](std::string* j) {
     j->append(fmt::format(",\"rules\":{}", spec.set->rules().size()));
@@ -453,11 +550,12 @@ HuntOutcome RunHunt(const HuntSpec& spec, store::Store* store, ingest::Pipeline*
     AppendJsonString(j, FormatRfc3339(spec.to_ns));
   });
   if (!write(head)) return {0, true};
-  if (spec.create_alerts) run.keys = ExistingHuntKeys(store, nullptr);
+  if (spec.create_alerts) run.keys = ExistingHuntKeys(store, cluster, nullptr);
   // Slices of whole UTC days (more than kMaxHuntSlices days: longer slices), newest first: the
   // client sees progress, and a client that went away stops the hunt within a slice.
   const int64_t span = std::max<int64_t>(kNanosPerDay, (spec.to_ns - spec.from_ns) / kMaxHuntSlices + 1);
-  for (int64_t end = spec.to_ns; end > spec.from_ns;) {
+  const bool found = !cluster || FindClusterRows(&run);
+  for (int64_t end = spec.to_ns; found && end > spec.from_ns;) {
     const int64_t start = std::max(spec.from_ns, (DayOf(end - 1) * kNanosPerDay) - (span - kNanosPerDay));
     if (!HuntSlice(&run, start, end, write)) return {run.events, true};  // the client went away
     end = start;
@@ -502,7 +600,7 @@ Response Api::Hunt(const Request& req) {
   Response r;
   r.content_type = "application/x-ndjson";
   r.stream = [this, spec, req_copy, who = req.principal](const BodyWriter& write) {
-    const HuntOutcome out = RunHunt(*spec, store_, pipeline_, cfg_.parse, write);
+    const HuntOutcome out = RunHunt(*spec, store_, clickhouse_, pipeline_, cfg_.parse, write);
     Audit(*req_copy, who, "hunt", out.cancelled ? "cancelled" : "success",
           {{"kamatama.query", "rules:" + spec->described.substr(0, 4096)}, {"kamatama.results", std::to_string(out.events)}});
   };

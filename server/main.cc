@@ -381,6 +381,7 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
   monitor.Stop();  // queues its last events before the writer stops
   pipeline.Stop();
   if (sender) sender->Stop();  // issue 26: what it did not confirm stays in the spool
+  api.StopLeaseFeed();  // issue 26: before the client it polls through goes
   if (Status fs = alerts.Flush(); !fs.ok()) Log("error: alerts: " + fs.ToString());
   st = store->Stats();
   store.reset();

@@ -63,7 +63,7 @@ void AppendSource(std::string* out, const SourceKey& k) {
 Response List(const Request& req, const UnparsedRoutes& ctx) {
   int64_t from = 0, to = 0;
   if (auto bad = RequestTimeRange(req, &from, &to)) return std::move(*bad);
-  investigate::Searcher searcher = RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict);
+  investigate::Searcher searcher = RequestSearcher(req, ctx.cfg, ctx.store, ctx.restrict, ctx.cluster);
   std::vector<Event> events;
   uint64_t matched = 0;
   if (Status s = searcher.Find(kUnparsedQuery, from, to, kScanEvents, &events, &matched); !s.ok())

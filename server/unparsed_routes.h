@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "clickhouse/client.h"
 #include "server/config.h"
 #include "server/http_types.h"
 #include "store/store.h"
@@ -35,6 +36,8 @@ struct UnparsedRoutes {
   std::function<std::string(const std::string&)> restrict;
   //! The route's audit events (parser.save).
   AuditFn audit;
+  //! Issue 26 (store.backend clickhouse): the cluster the lines are read from (every node's).
+  const clickhouse::Client* cluster = nullptr;
 };
 
 //! The answer when `req` is one of these endpoints, else nullopt. Thread-safe.

@@ -229,3 +229,23 @@ TEST(ClickHouseSearch, TabSeparatedValuesAndArraysReadBack) {
   EXPECT_FALSE(clickhouse::ParseStringArray("['a' 'b']", &items));
   EXPECT_FALSE(clickhouse::ParseStringArray("a", &items));
 }
+
+// Hunts (issue 26): the node decides on what comes back, so the SQL may only widen. A regex that
+// folds case is not trusted to 18.16's match() (it looks for the literal part without folding:
+// match('xFOOx', '(?i)foo') is 0 there); what is not translated widens to true.
+TEST(ClickHouseSql, SupersetWidensWhatIsNotExactOnly) {
+  auto superset = [](const std::string& text) {
+    return clickhouse::SupersetSql(std::get<query::Query>(query::Query::Parse(text)));
+  };
+  for (const char* exact : {"user.name:root AND NOT host.name:web*", "process.command_line:/(?s)a\\.b.*/", "x:/(?-i)a/"})
+    EXPECT_EQ(superset(exact), Where(exact)) << exact;
+  const std::string folded = superset("process.command_line:/(?i)foo\\.exe/");
+  EXPECT_EQ(folded, "(notEmpty(process_command_line) OR has(kv_keys, 'process.command_line'))");
+  EXPECT_EQ(superset("x:/(?is)a/ OR y:/(?i:b)/"), "(has(kv_keys, 'x') OR has(kv_keys, 'y'))");
+  EXPECT_EQ(superset("user.name:root AND NOT x:/(?i)a/"), "(" + Where("user.name:root") + " AND NOT 0)");
+  EXPECT_EQ(superset("/(?i)free text/"), "1");
+  // Not translated: true, and false under NOT (so that NOT widens too).
+  EXPECT_FALSE(WhereStatus("event.ingested:>2026-01-01T00:00:00Z").ok());
+  EXPECT_EQ(superset("event.ingested:>2026-01-01T00:00:00Z AND user.name:root"), "(1 AND " + Where("user.name:root") + ")");
+  EXPECT_EQ(superset("NOT event.ingested:>2026-01-01T00:00:00Z"), "NOT 0");
+}
