@@ -217,6 +217,7 @@ std::map<std::string, Setting> Describe(const server::Config& c) {
   n("clickhouse.node", c.clickhouse.node);
   n("clickhouse.spool_max", c.clickhouse.spool_max_bytes);
   n("clickhouse.batch_events", c.clickhouse.batch_events);
+  n("clickhouse.lease_poll", c.clickhouse.lease_poll_ns);
   // self-monitoring (issue 10)
   n("monitor.interval", c.monitor.interval_ns);
   n("monitor.disk_low", fmt::format("{}/{}", c.monitor.disk_low_ratio, c.monitor.disk_low_bytes));
