@@ -319,6 +319,11 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     rc = 1;
   }
   if (rc == 0) {
+    // The handlers are registered before the first "listening" line: whoever waits for that line
+    // (a test, a service manager) may send SIGHUP or SIGTERM at once, and a signal that arrives
+    // before the async_wait below is queued by Asio instead of killing the process.
+    boost::asio::signal_set hup(io, SIGHUP);
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     if (!cfg.syslog.udp_listen.empty()) Log("syslog udp listening on " + syslog.udp_address());
     if (!cfg.syslog.tcp_listen.empty()) Log("syslog tcp listening on " + syslog.tcp_address());
     if (!cfg.syslog.tls_listen.empty()) Log("syslog tls listening on " + syslog.tls_address());  // RFC 5425
@@ -329,7 +334,6 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
     api.SetReady(true);
     ops::NotifyReady(fmt::format("running; http on {}", http.address()));  // systemd Type=notify
     // SIGHUP: reload what can change live (issue 10, ops/reload.cc).
-    boost::asio::signal_set hup(io, SIGHUP);
     std::function<void()> arm_hup = [&] {
       hup.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
@@ -352,7 +356,6 @@ int Serve(server::Config cfg, const std::function<Status(server::Config*)>& relo
       });
     };
     arm_host_audit();
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       Log(fmt::format("received signal {}, shutting down", sig));
