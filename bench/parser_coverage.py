@@ -16,7 +16,10 @@
    output for each line (NDJSON, one object of expected fields per line, as `parsers test
    --expect` reads it), the fields compared and % agreeing. DEVICE is a definition name or a
    built-in parser's dataset (firewall.cisco_asa); a device without EXPECTED has no peer output
-   and says so.
+   and says so. bench/peer_fields.json names, per device, the peer's fields that are compared under
+   our name (the same value in the field ECS means) or not at all (not comparable), each with the
+   reason; the row gives agree_pct with those declarations, strict_agree_pct with none, and lists
+   every declared field with its line count (and, renamed, how many agree).
 
 Prints the tables; --write puts them under "parser_coverage" in bench/results/latest.json.
 """
@@ -26,6 +29,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("KMT_BUILD", os.path.join(ROOT, "build"))
@@ -68,50 +72,116 @@ def parsers_test(args):
     return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
+def peer_declarations():
+    """bench/peer_fields.json: per device, the peer's fields compared under our name or not at all, with why."""
+    with open(os.path.join(ROOT, "bench", "peer_fields.json")) as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+
+
+def declared_expectations(want, decl, tmpdir, name):
+    """The peer's documents with the declared fields renamed to ours or dropped, as a file for --expect."""
+    path = os.path.join(tmpdir, name)
+    with open(path, "w") as f:
+        for doc in want:
+            out = {}
+            for k, v in doc.items():
+                ours = decl[k]["ours"] if k in decl else k
+                if ours is not None and ours not in out:
+                    out[ours] = v
+            f.write(json.dumps(out) + "\n")
+    return path
+
+
+def compare(defs, path, expected, want, device):
+    """Lines of `path` the device took, fields compared and agreeing against `expected`."""
+    args = [defs, path] + (["--expect", expected] if expected else [])
+    results = [r for r in parsers_test(args) if not r["where"].startswith("example ")]
+    taken = sum(1 for r in results if r["parser"] == device or str(r["event"].get("event.dataset", "")).startswith(device))
+    compared = agreed = 0
+    bad = {}
+    for i, r in enumerate(results[:len(want)]):
+        n = len([k for k in want[i] if k != "parser"])
+        miss = [m.split(":", 1)[0] for m in r["mismatches"] if not m.startswith("parser:")]
+        compared += n
+        agreed += n - len(miss)
+        for k in miss:
+            bad[k] = bad.get(k, 0) + 1
+    return len(results), taken, compared, agreed, bad
+
+
+def note_declared(d, want, decl, bad):
+    """Counts, per declared field, the peer lines that had it and (renamed ones) how many agree."""
+    for k, spec in decl.items():
+        lines = sum(1 for doc in want if k in doc)
+        if not lines:
+            continue
+        e = d["declared"].setdefault(k, {"ours": spec["ours"], "lines": 0, "agree": None, "why": spec["why"]})
+        e["lines"] += lines
+        if spec["ours"] is not None:
+            e["agree"] = (e["agree"] or 0) + lines - bad.get(spec["ours"], 0)
+
+
+def new_row(device, dataset):
+    return {"device": device, "dataset": dataset, "examples": 0, "examples_ok": 0, "sample_lines": 0, "sample_taken": 0,
+            "peer": None, "fields": None, "agree_pct": None, "strict_fields": None, "strict_agree_pct": None, "declared": {}}
+
+
+def add_sample(d, defs, path, expected, decl, tmpdir):
+    """Adds one --sample file to its device's row: lines taken, and both agreements where a peer output exists."""
+    if not expected:
+        n, taken, _, _, _ = compare(defs, path, None, [], d["device"])
+        d["sample_lines"] += n
+        d["sample_taken"] += taken
+        return
+    want = [json.loads(l) for l in open(expected) if l.strip()]
+    n, taken, s_cmp, s_ok, _ = compare(defs, path, expected, want, d["device"])
+    mine = declared_expectations(want, decl, tmpdir, os.path.basename(expected))
+    _, _, cmp, ok, bad = compare(defs, path, mine, [json.loads(l) for l in open(mine)], d["device"])
+    note_declared(d, want, decl, bad)
+    d["sample_lines"] += n
+    d["sample_taken"] += taken
+    d["peer"] = ", ".join(filter(None, [d["peer"], os.path.basename(expected)]))
+    for key, c, a in (("", cmp, ok), ("strict_", s_cmp, s_ok)):
+        d[key + "fields"] = (d[key + "fields"] or 0) + c
+        d["_" + key + "agreed"] = d.get("_" + key + "agreed", 0) + a
+        d[key + "agree_pct"] = round(100.0 * d["_" + key + "agreed"] / d[key + "fields"], 1) if d[key + "fields"] else None
+
+
 def device_rows(samples):
     """A row per shipped definition (and per built-in device named in --sample)."""
     defs = os.path.join(ROOT, "parsers", "defs")
+    decls = peer_declarations()
     rows = {}
     for r in parsers_test([defs]):
-        d = rows.setdefault(r["parser"], {"device": r["parser"], "dataset": r["event"].get("event.dataset"),
-                                          "examples": 0, "examples_ok": 0, "sample_lines": 0, "sample_taken": 0,
-                                          "peer": None, "fields": None, "agree_pct": None})
+        d = rows.setdefault(r["parser"], new_row(r["parser"], r["event"].get("event.dataset")))
         d["examples"] += 1
         d["examples_ok"] += 1 if r["ok"] else 0
-    for spec in samples:
-        device, rest = spec.split("=", 1)
-        path, _, expected = rest.partition(":")
-        d = rows.setdefault(device, {"device": device, "dataset": device, "examples": 0, "examples_ok": 0, "sample_lines": 0,
-                                     "sample_taken": 0, "peer": None, "fields": None, "agree_pct": None})
-        want = [json.loads(l) for l in open(expected) if l.strip()] if expected else []
-        results = [r for r in parsers_test([defs, path] + (["--expect", expected] if expected else [])) if not r["where"].startswith("example ")]
-        compared = agreed = 0
-        for i, r in enumerate(results):
-            taken = r["parser"] == device or str(r["event"].get("event.dataset", "")).startswith(device)
-            d["sample_lines"] += 1
-            d["sample_taken"] += 1 if taken else 0
-            if i < len(want):
-                n = len([k for k in want[i] if k != "parser"])
-                compared += n
-                agreed += n - len([m for m in r["mismatches"] if not m.startswith("parser:")])
-        if expected:
-            d["peer"] = ", ".join(filter(None, [d["peer"], os.path.basename(expected)]))
-            d["fields"] = (d["fields"] or 0) + compared
-            d["_agreed"] = d.get("_agreed", 0) + agreed
-            d["agree_pct"] = round(100.0 * d["_agreed"] / d["fields"], 1) if d["fields"] else None
+    with tempfile.TemporaryDirectory() as tmpdir:
+        for spec in samples:
+            device, rest = spec.split("=", 1)
+            path, _, expected = rest.partition(":")
+            d = rows.setdefault(device, new_row(device, device))
+            add_sample(d, defs, path, expected, decls.get(device, {}), tmpdir)
     for d in rows.values():
         d.pop("_agreed", None)
+        d.pop("_strict_agreed", None)
+        if not d["declared"]:
+            d.pop("declared")
     return sorted(rows.values(), key=lambda d: d["device"])
 
 
 def show_devices(rows):
     print(f"\ndevices (shipped definitions; samples outside the repository)\n{'device':28} {'examples':>9} {'sample taken':>13} "
-          f"{'fields':>7} {'agree':>7}  peer output")
+          f"{'fields':>7} {'agree':>7} {'strict':>7}  peer output")
     for d in rows:
         taken = f"{d['sample_taken']}/{d['sample_lines']}" if d["sample_lines"] else "-"
         f = "-" if d["fields"] is None else str(d["fields"])
         a = "-" if d["agree_pct"] is None else f"{d['agree_pct']:.1f}%"
-        print(f"{d['device'][:28]:28} {d['examples_ok']:>4}/{d['examples']:<4} {taken:>13} {f:>7} {a:>7}  {d['peer'] or 'none'}")
+        st = "-" if d["strict_agree_pct"] is None else f"{d['strict_agree_pct']:.1f}%"
+        print(f"{d['device'][:28]:28} {d['examples_ok']:>4}/{d['examples']:<4} {taken:>13} {f:>7} {a:>7} {st:>7}  {d['peer'] or 'none'}")
+        for k, e in d.get("declared", {}).items():
+            how = f"compared as {e['ours']}: {e['agree']}/{e['lines']} agree" if e["ours"] else f"not compared on {e['lines']} line(s)"
+            print(f"{'':30}peer {k}: {how} ({e['why'][:90]}...)")
     none = [d["device"] for d in rows if d["peer"] is None]
     print(f"no peer output for {len(none)} of {len(rows)} devices: {', '.join(none)}")
 

@@ -231,6 +231,37 @@ fields:
   EXPECT_EQ(F(ev, "kvapp.head"), "<absent>");  // a step's input is not kept
 }
 
+TEST(DeclarativeEngine, KeyWithSpacesIsReadByItsNameUnderThePrefix) {
+  // "Computer name: x,File size (bytes): 12" (Symantec SEP cells): a `from` cannot hold a space,
+  // so a key from the log is also found by the name it has under the prefix.
+  auto set = Set(R"(
+parser: cells
+when: {program: cells}
+extract:
+  - kv: {pair_separator: ',', value_separator: ': '}
+  - regex: '^(?P<drive>[A-Za-z]):'
+    from: File_path
+    optional: true
+fields:
+  host.name: Computer_name
+  file.size: {from: File_size__bytes_, type: int}
+  file.path: File_path
+)");
+  Event ev = Parse(set, R"(<13>Dec  7 10:00:00 h cells: Computer name: pc-1,File size (bytes): 12,File path: c:\x.exe,Risk: r)");
+  EXPECT_EQ(F(ev, "host.name"), "pc-1");
+  EXPECT_EQ(F(ev, "file.size"), "12");
+  EXPECT_EQ(F(ev, "file.path"), R"(c:\x.exe)");
+  EXPECT_EQ(F(ev, "cells.drive"), "c");
+  EXPECT_EQ(F(ev, "cells.Risk"), "r");                   // unread keys stay under the prefix
+  EXPECT_EQ(F(ev, "cells.Computer_name"), "<absent>");   // read ones are not kept twice
+  EXPECT_EQ(F(ev, "cells.File_size__bytes_"), "<absent>");
+  EXPECT_EQ(F(ev, "cells.File_path"), "<absent>");       // a step's input neither
+  // Only a key from the log is matched that way: a name written differently is not.
+  Event other = Parse(set, "<13>Dec  7 10:00:00 h cells: Computer-name: pc-2");
+  EXPECT_EQ(F(other, "host.name"), "h");  // the syslog header's, not the key's
+  EXPECT_EQ(F(other, "cells.Computer-name"), "pc-2");
+}
+
 TEST(DeclarativeEngine, CsvColumnsWithQuotesAndSkippedColumns) {
   auto set = Set(R"(
 parser: csvapp

@@ -42,10 +42,14 @@ sv Message(const Event& ev) {
   return m ? sv(*m) : sv(ev.original);
 }
 
-//! A capture (the last of that name), else an event field; nullptr if neither.
+//! A capture (the last of that name; a key from the log also by the name it has under the
+//! prefix: "Computer name" as Computer_name), else an event field; nullptr if neither.
 const std::string* Lookup(const std::vector<Capture>& caps, const Event& ev, sv name) {
   for (auto it = caps.rbegin(); it != caps.rend(); ++it) {
     if (it->name == name) return &it->value;
+  }
+  for (auto it = caps.rbegin(); it != caps.rend(); ++it) {
+    if (it->from_log && generic::KeyNamed(it->name, name)) return &it->value;
   }
   return name == field::kOriginal ? &ev.original : ev.Get(name);
 }
@@ -227,10 +231,11 @@ void KeepUnmapped(const Definition& def, Staged* st) {
   const std::string prefix = def.prefix + ".";
   for (const Capture& c : st->captures) {
     bool used = false;
+    auto names = [&c](const std::string& ref) { return ref == c.name || (c.from_log && generic::KeyNamed(c.name, ref)); };
     for (const FieldSpec& f : def.fields) {
-      for (const std::string& from : f.from) used = used || from == c.name;
+      for (const std::string& from : f.from) used = used || names(from);
     }
-    for (const Step& s : def.steps) used = used || s.input == c.name;
+    for (const Step& s : def.steps) used = used || names(s.input);
     if (used) continue;
     if (!c.from_log && c.name.find('.') != std::string::npos) st->out.emplace_back(c.name, c.value);
     else if (def.keep_unmapped) {

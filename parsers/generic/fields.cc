@@ -198,15 +198,30 @@ std::optional<int64_t> Epoch(sv s) {
 
 }  // namespace
 
+namespace {
+
+//! Byte i of a key as it is written in a field name.
+char NameByte(sv key, size_t i) {
+  char c = key[i];
+  bool inner_dot = c == '.' && i > 0 && i + 1 < key.size() && key[i - 1] != '.';
+  return IsNameByte(c) || inner_dot ? c : '_';
+}
+
+}  // namespace
+
 std::string PrefixedName(sv prefix, sv key) {
   if (key.empty() || key.size() > kMaxKeyLength) return {};
   std::string out(prefix);
-  for (size_t i = 0; i < key.size(); ++i) {
-    char c = key[i];
-    bool inner_dot = c == '.' && i > 0 && i + 1 < key.size() && key[i - 1] != '.';
-    out.push_back(IsNameByte(c) || inner_dot ? c : '_');
-  }
+  for (size_t i = 0; i < key.size(); ++i) out.push_back(NameByte(key, i));
   return out;
+}
+
+bool KeyNamed(sv key, sv name) {
+  if (key.empty() || key.size() > kMaxKeyLength || key.size() != name.size()) return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (NameByte(key, i) != name[i]) return false;
+  }
+  return true;
 }
 
 PrefixWriter::PrefixWriter(Event* ev, std::string prefix, Repeat repeat)

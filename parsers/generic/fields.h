@@ -25,6 +25,10 @@ inline constexpr size_t kMaxKeyLength = 64;
 //! key is empty or longer than kMaxKeyLength.
 std::string PrefixedName(std::string_view prefix, std::string_view key);
 
+//! True if `key` is written `name` in a field name (PrefixedName with no prefix), without
+//! building the name: "File size (bytes)" is named File_size__bytes_.
+bool KeyNamed(std::string_view key, std::string_view name);
+
 //! Writes the fields a format keeps under its own prefix (cef.*, leef.*, kv.<program>.*), fast:
 //! a name new in the line is appended without searching the event (unless the event already had
 //! fields under the prefix, e.g. a JSON event forced through the parser). A name met again is
