@@ -86,6 +86,23 @@ TEST(Cef, ExtensionEscapesAndSpaces) {
   EXPECT_EQ(F(p, "cef.label.pipe_test"), "a|b");
 }
 
+TEST(Cef, RequestUrlIsSplitIntoItsParts) {
+  // Trend Micro Apex Central web security log (the shape of its CEF reference): request= a URL
+  // with escaped '=' in the query.
+  Event ev = Parse(R"(CEF:0|Trend Micro|Apex Central|2019|WB:7|7|3|rt=Nov 15 2026 08:43:57 GMT+00:00 dpt=80 )"
+                   R"(act=1 src=192.0.2.46 request=http://www.example.net:8080/counter/insert.php?db\=db1&k\=4 )"
+                   R"(shost=WKS12)");
+  EXPECT_EQ(F(ev, "url.original"), "http://www.example.net:8080/counter/insert.php?db=db1&k=4");
+  EXPECT_EQ(F(ev, "url.scheme"), "http");
+  EXPECT_EQ(F(ev, "url.domain"), "www.example.net");
+  EXPECT_EQ(F(ev, "url.port"), "8080");
+  EXPECT_EQ(F(ev, "url.path"), "/counter/insert.php");
+  EXPECT_EQ(F(ev, "url.query"), "db=db1&k=4");
+  // No request: no url.* at all.
+  Event none = Parse("CEF:0|V|P|1|7|n|5|src=10.0.0.1");
+  EXPECT_EQ(F(none, "url.domain"), "<absent>");
+}
+
 TEST(Cef, StandardKeysToEcs) {
   Event ev = Parse(
       "CEF:0|Acme|FW|2.1|deny-42|Denied|High|src=192.0.2.10 spt=51000 dst=198.51.100.7 dpt=443 proto=TCP "

@@ -11,6 +11,7 @@
 
 #include "parsers/generic/fields.h"
 #include "parsers/generic/generic.h"
+#include "parsers/netlog_util.h"
 #include "parsers/toolkit.h"
 
 namespace kamatama {
@@ -243,6 +244,8 @@ void AddExtension(Event* ev, sv ext) {
     }
   }
   AddLabelled(ev, pairs);
+  // request= is a URL (web and proxy products: Apex One, Zscaler, ...): its parts as every URL
+  if (const std::string* url = ev->Get("url.original")) netlog::SetUrlParts(ev, std::string(*url));
   if (!ev->Get("user.name")) {
     if (const std::string* u = ev->Get("source.user.name")) ev->Set("user.name", *u);
     else if (const std::string* d = ev->Get("destination.user.name")) ev->Set("user.name", *d);
