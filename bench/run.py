@@ -576,8 +576,8 @@ def clickhouse_rows(events, conns, runs, workdir):
     return row
 
 
-def merge_row(out, key, row):
-    """Replaces one row (`key`) of the results file `out`, keeping the others."""
+def read_results(out):
+    """The results file `out` (empty if missing) and its indentation."""
     prev, indent = {}, 2
     if os.path.exists(out):
         with open(out) as f:
@@ -586,10 +586,45 @@ def merge_row(out, key, row):
         lines = text.split("\n")
         if len(lines) > 1 and lines[1].startswith(" "):  # keep the file's indentation: a diff of one row only
             indent = len(lines[1]) - len(lines[1].lstrip(" "))
+    return prev, indent
+
+
+def print_searches(rows):
+    # Two pairs where FTS5 can answer: the newest 100 matches (kamatama's search, FTS5's
+    # ORDER BY rowid DESC LIMIT 100) and the count alone (limit=0, FTS5's count(*)).
+    print(f"{'search (median ms)':<18}{'kamatama':>10}{'rg':>10}{'fts5':>10}{'rg/kmt':>8}{'fts/kmt':>8}  hits kmt/rg/fts")
+    f = lambda v: f"{v:10.1f}" if v is not None else f"{'n/a':>10}"
+    for r in rows:
+        km, rgm, fm = r.get("kamatama_ms"), r.get("rg_ms"), r.get("fts5_page_ms", r.get("fts5_ms"))
+        ratio = lambda x, base=km: f"{x / base:8.1f}" if (x is not None and base) else f"{'':>8}"
+        hits = f"{r.get('kamatama_matched', '-')}/{r.get('rg_count', '-')}/{r.get('fts5_count', '-')}"
+        print(f"{r['query']:<18}{f(km)}{f(rgm)}{f(fm)}{ratio(rgm)}{ratio(fm)}  {hits}"
+              + (f"  ({r['kamatama_note']})" if r.get("kamatama_note") else "")
+              + (f"  [{r['kamatama_gb_per_s']:.2f} GB/s of lines, {r['kamatama_gb_per_s_per_core']:.2f} per core,"
+                 f" {r.get('kamatama_gb_per_cpu_s', 0):.2f} per CPU-second]" if r.get("kamatama_gb_per_s") else ""))
+        if r.get("kamatama_count_ms") is not None and r.get("fts5_ms") is not None:
+            kc, fc = r["kamatama_count_ms"], r["fts5_ms"]
+            print(f"{'  count only':<18}{f(kc)}{'':>10}{f(fc)}{'':>8}{ratio(fc, kc)}")
+
+
+def merge_row(out, key, row):
+    """Replaces one row (`key`) of the results file `out`, keeping the others."""
+    prev, indent = read_results(out)
     prev[key] = row
     with open(out, "w") as f:
         json.dump(prev, f, indent=indent)
     print(f"written to {out}")
+
+
+def merge_search_rows(out, rows):
+    """Replaces the search rows of `out` that `rows` name (by query), keeping the others."""
+    prev, indent = read_results(out)
+    by_name = {r["query"]: r for r in rows}
+    kept = [by_name.pop(r["query"], r) for r in prev.get("search", [])]
+    prev["search"] = kept + list(by_name.values())
+    with open(out, "w") as f:
+        json.dump(prev, f, indent=indent)
+    print(f"search rows written to {out}")
 
 
 # The dashboard bench/ui_timing.mjs times (issue 25): 8 panels over the generated lines, as an
@@ -858,8 +893,8 @@ def main():
     ap.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser") or "chromium")
     ap.add_argument("--searches-only", action="store_true",
                     help="reuse --workdir from an earlier run (lines, kamatama data, FTS index): only the searches "
-                         "run again, against a server restarted on the kept data; ingest and storage figures are "
-                         "copied from --out")
+                         "run again, against a server restarted on the kept data; only the search rows of --out "
+                         "that they name are replaced (with the load and a note), the rest of --out is kept")
     ap.add_argument("--clickhouse-only", action="store_true",
                     help="issue 26: ingest and searches on a local ClickHouse cluster (tests/clickhouse/cluster.sh) "
                          "against a RocksDB-backed kamatama, same lines, one run; --events lines (default here 1M)")
@@ -1113,10 +1148,18 @@ def main():
                     page = "SELECT line FROM lines WHERE lines MATCH ? ORDER BY rowid DESC LIMIT 100"
                     row["fts5_page_ms"] = median_ms(lambda: db.execute(page, (match,)).fetchall(), a.runs)
                 db.close()
+            if a.searches_only:
+                row["load_avg_1m"] = os.getloadavg()[0]
+                row["rerun"] = (f"bench/run.py --searches-only --runs {a.runs} on a kept store, "
+                                f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
             res["search"].append(row)
 
         stop(k)
         procs.remove(k)
+        if a.searches_only:  # only the search rows change: ingest, storage and the rest stay as measured
+            print_searches(res["search"])
+            merge_search_rows(a.out, res["search"])
+            return
         zst = raw + ".zst"
         subprocess.run(["zstd", "-q", "-f", "-3", "-T1", raw, "-o", zst], check=True)
         res["storage"] = {
@@ -1157,21 +1200,7 @@ def main():
     for name, v in res["storage"].items():
         print(f"  {name:<40}{v:>10.1f}")
     print()
-    # Two pairs where FTS5 can answer: the newest 100 matches (kamatama's search, FTS5's
-    # ORDER BY rowid DESC LIMIT 100) and the count alone (limit=0, FTS5's count(*)).
-    print(f"{'search (median ms)':<18}{'kamatama':>10}{'rg':>10}{'fts5':>10}{'rg/kmt':>8}{'fts/kmt':>8}  hits kmt/rg/fts")
-    f = lambda v: f"{v:10.1f}" if v is not None else f"{'n/a':>10}"
-    for r in res["search"]:
-        km, rgm, fm = r.get("kamatama_ms"), r.get("rg_ms"), r.get("fts5_page_ms", r.get("fts5_ms"))
-        ratio = lambda x, base=km: f"{x / base:8.1f}" if (x is not None and base) else f"{'':>8}"
-        hits = f"{r.get('kamatama_matched', '-')}/{r.get('rg_count', '-')}/{r.get('fts5_count', '-')}"
-        print(f"{r['query']:<18}{f(km)}{f(rgm)}{f(fm)}{ratio(rgm)}{ratio(fm)}  {hits}"
-              + (f"  ({r['kamatama_note']})" if r.get("kamatama_note") else "")
-              + (f"  [{r['kamatama_gb_per_s']:.2f} GB/s of lines, {r['kamatama_gb_per_s_per_core']:.2f} per core,"
-                 f" {r.get('kamatama_gb_per_cpu_s', 0):.2f} per CPU-second]" if r.get("kamatama_gb_per_s") else ""))
-        if r.get("kamatama_count_ms") is not None and r.get("fts5_ms") is not None:
-            kc, fc = r["kamatama_count_ms"], r["fts5_ms"]
-            print(f"{'  count only':<18}{f(kc)}{'':>10}{f(fc)}{'':>8}{ratio(fc, kc)}")
+    print_searches(res["search"])
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(res, f, indent=2)

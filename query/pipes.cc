@@ -418,25 +418,57 @@ namespace {
 // low bits, which pick the slot, depend on every byte. Seeded once per process: lines are written
 // by whoever sends them, and a fixed hash would let them pick keys that collide. A third of the
 // instructions of std::hash on the keys of a stats by IP (issue 24).
-uint64_t GroupHash(std::string_view k) {
+uint64_t GroupSeed() {
   static const uint64_t seed = [] {
     std::random_device rd;
     return (static_cast<uint64_t>(rd()) << 32) ^ rd();
   }();
-  uint64_t h = seed ^ (k.size() * 0x9E3779B97F4A7C15ULL);
-  size_t i = 0;
-  for (; i + 8 <= k.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, k.data() + i, 8);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 29;
-  }
-  uint64_t w = 0;
-  if (i < k.size()) std::memcpy(&w, k.data() + i, k.size() - i);  // an empty key may have no data
+  return seed;
+}
+uint64_t MixWord(uint64_t h, uint64_t w) {
+  h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 29);
+}
+uint64_t Finalise(uint64_t h, uint64_t w) {
   h ^= w;
   h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
   h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
   return h ^ (h >> 31);
+}
+template <typename T>
+uint64_t Load(const char* p) {
+  T t;
+  std::memcpy(&t, p, sizeof t);
+  return t;
+}
+// The bytes of k from i on (fewer than eight) as a little-endian word, read with fixed-size loads
+// (a copy of a variable length to the stack then read as a word stalls the load that follows: 15%
+// of a count by source.ip).
+uint64_t TailWord(std::string_view k, size_t i) {
+  const size_t left = k.size() - i;
+  const char* p = k.data() + i;
+  if (left == 0) return 0;
+  if (k.size() >= 8) return Load<uint64_t>(k.data() + k.size() - 8) >> (8 * (8 - left));
+  if (left >= 4) return Load<uint32_t>(p) | (Load<uint32_t>(p + left - 4) << (8 * (left - 4)));
+  return Load<uint8_t>(p) | (Load<uint8_t>(p + left / 2) << (8 * (left / 2))) |
+         (Load<uint8_t>(p + left - 1) << (8 * (left - 1)));
+}
+uint64_t GroupHash(std::string_view k) {
+  uint64_t h = GroupSeed() ^ (k.size() * 0x9E3779B97F4A7C15ULL);
+  size_t i = 0;
+  for (; i + 8 <= k.size(); i += 8) h = MixWord(h, Load<uint64_t>(k.data() + i));
+  return Finalise(h, TailWord(k, i));
+}
+// GroupHash of the key of one field's value (`v` then \x1f) without copying v: the same bytes
+// in the same words (little-endian).
+uint64_t GroupHashValue(std::string_view v) {
+  uint64_t h = GroupSeed() ^ ((v.size() + 1) * 0x9E3779B97F4A7C15ULL);
+  size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) h = MixWord(h, Load<uint64_t>(v.data() + i));
+  const size_t left = v.size() - i;  // 0-7 bytes, then the separator
+  const uint64_t w = TailWord(v, i) | uint64_t{0x1f} << (8 * left);
+  if (left == 7) return Finalise(MixWord(h, w), 0);  // the separator completes a word
+  return Finalise(h, w);
 }
 }  // namespace
 
@@ -483,6 +515,31 @@ struct Aggregator::Impl {
         return e.g;
     }
   }
+  // Find for the key of one field's value: `v` then \x1f.
+  int32_t FindValue(std::string_view v, uint64_t h) const {
+    const size_t mask = slots.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& e = slots[i];
+      if (e.g < 0) return -1;
+      if (e.h != h) continue;
+      const std::string_view k =
+          e.len != kLongKey ? std::string_view(e.k, e.len) : std::string_view(groups[static_cast<size_t>(e.g)].first);
+      if (k.size() == v.size() + 1 && k.back() == '\x1f' && k.starts_with(v)) return e.g;
+    }
+  }
+  // Once the table holds max_groups groups, no key is added: a bitset of the groups' hashes
+  // (2^21 bits, in the L2 cache) then turns most keys not held away before they probe the table.
+  static constexpr unsigned kFullBits = 21;
+  std::vector<uint64_t> full_bits;
+  static size_t FullBit(uint64_t h) { return static_cast<size_t>(h >> (64 - kFullBits)); }
+  void MarkFull() {
+    full_bits.assign((size_t{1} << kFullBits) / 64, 0);
+    for (uint64_t h : hashes) full_bits[FullBit(h) / 64] |= uint64_t{1} << (FullBit(h) % 64);
+  }
+  // True if the table is full and certainly lacks a key of hash h.
+  bool Refused(uint64_t h) const {
+    return !full_bits.empty() && !((full_bits[FullBit(h) / 64] >> (FullBit(h) % 64)) & 1);
+  }
   void Place(uint64_t h, size_t g) {
     const size_t mask = slots.size() - 1;
     size_t i = h & mask;
@@ -508,6 +565,7 @@ struct Aggregator::Impl {
     } else {
       Place(h, groups.size() - 1);
     }
+    if (groups.size() == max_groups) MarkFull();
     return static_cast<int32_t>(groups.size() - 1);
   }
   // Adds the deferred counts to the groups' states.
@@ -532,6 +590,10 @@ struct Aggregator::Impl {
   size_t ring_head = 0, ring_n = 0;
 
   void Count(std::string_view k, uint64_t h, double n = 1) {
+    if (Refused(h)) {
+      complete = false;
+      return;
+    }
     int32_t g = Find(k, h);
     if (g < 0) {
       if (groups.size() >= max_groups) {
@@ -560,16 +622,6 @@ struct Aggregator::Impl {
     p.key.swap(key);
     ++ring_n;
   }
-  // Defer for a group of one field's value: the key is written straight into the ring.
-  void DeferValue(std::string_view v) {
-    Pending& p = NextSlot();
-    p.key.resize(v.size() + 1);
-    if (!v.empty()) std::memcpy(p.key.data(), v.data(), v.size());  // an empty value may have no data
-    p.key.back() = '\x1f';
-    p.h = HashKey(p.key);
-    if (!slots.empty()) __builtin_prefetch(&slots[p.h & (slots.size() - 1)]);
-    ++ring_n;
-  }
   // Counts of one field's values over a block's rows, by dictionary index: each distinct value
   // is looked up once. Rows without the field group as "" (stats) or are left out (top, rare).
   std::vector<uint32_t> tally;
@@ -585,12 +637,46 @@ struct Aggregator::Impl {
       Count(key, HashKey(key), tally[id]);
     }
   }
-  void CountValues(const ColumnView& c, const std::vector<uint32_t>& rows) {
-    const bool skip_absent = stage.kind == StageKind::kTop || stage.kind == StageKind::kRare;
-    for (uint32_t r : rows) {
-      if (c.present && (*c.present)[r]) DeferValue((*c.values)[r]);
-      else if (!skip_absent) DeferValue({});
+  // Counts of one field's plain values over a block's rows: each value hashed where it lies (no
+  // key copied), looked up kRing rows later (its slot prefetched), all before the block's
+  // columns go. Rows without the field group as "" (stats) or are left out (top, rare).
+  std::array<std::pair<uint64_t, std::string_view>, kRing> vring;
+  void CountValue(std::string_view v, uint64_t h) {
+    if (Refused(h)) {
+      complete = false;
+      return;
     }
+    int32_t g = slots.empty() ? -1 : FindValue(v, h);
+    if (g < 0) {
+      if (groups.size() >= max_groups) {
+        complete = false;
+        return;
+      }
+      key.assign(v);
+      key.push_back('\x1f');
+      g = Insert(key, h, stage.aggs.empty() ? 1 : stage.aggs.size());
+    }
+    hot[static_cast<size_t>(g)] += 1;
+  }
+  void CountValues(const ColumnView& c, const std::vector<uint32_t>& rows) {
+    DrainRing();  // rows given one by one before, in their order
+    const bool skip_absent = stage.kind == StageKind::kTop || stage.kind == StageKind::kRare;
+    size_t n = 0;
+    for (uint32_t r : rows) {
+      std::string_view v;
+      if (c.present && (*c.present)[r]) v = (*c.values)[r];
+      else if (skip_absent) continue;
+      const uint64_t h = GroupHashValue(v);
+      if (Refused(h)) {
+        complete = false;
+        continue;
+      }
+      if (!slots.empty()) __builtin_prefetch(&slots[h & (slots.size() - 1)]);
+      auto& e = vring[n++ % kRing];
+      if (n > kRing) CountValue(e.second, e.first);
+      e = {h, v};
+    }
+    for (size_t i = n > kRing ? n - kRing : 0; i < n; ++i) CountValue(vring[i % kRing].second, vring[i % kRing].first);
   }
 
   // The start of the timechart bucket holding ts_ns.
@@ -648,8 +734,11 @@ struct Aggregator::Impl {
     return true;
   }
 
-  void Flush() {
+  void DrainRing() {
     for (; ring_n > 0; --ring_n, ring_head = (ring_head + 1) % kRing) Count(ring[ring_head].key, ring[ring_head].h);
+  }
+  void Flush() {
+    DrainRing();
     Settle();
   }
 

@@ -266,6 +266,45 @@ TEST(Pipes, AValueCountedInBatchesAndRowByRowIsOneGroup) {
   for (const auto& r : t.rows) EXPECT_EQ(r[1], "3") << "'" << r[0] << "'";
 }
 
+// A full group table (the cap) keeps the first groups in row order and goes on counting them
+// exactly: the bitset that turns other keys away before they probe the table never refuses a
+// key it holds. Batches of plain values (blocks) and rows one by one, over many keys.
+TEST(Pipes, AFullGroupTableKeepsTheFirstGroupsAndCountsThemExactly) {
+  const Pipeline p = P("* | stats count() by f");
+  const size_t cap = 3000;
+  Aggregator agg(p.stages[0], cap);
+  std::mt19937 rng(11);
+  std::vector<std::string> order;  // distinct values, first seen first
+  std::map<std::string, int> count;
+  for (int block = 0; block < 40; ++block) {
+    std::vector<std::string> values;
+    for (int i = 0; i < 2048; ++i) {
+      // a few hot values among up to 60,000 others
+      const uint32_t x = rng() % 8 == 0 ? rng() % 10 : rng() % 60000;
+      values.push_back(fmt::format("10.{}.{}.{}", x >> 16, (x >> 8) & 255, x & 255));
+    }
+    for (const auto& v : values) {
+      if (count[v]++ == 0) order.push_back(v);
+    }
+    if (block % 4 != 3) {
+      agg.AddBatch(PlainBatch(values));
+      continue;
+    }
+    for (const auto& v : values) {
+      Event ev;
+      ev.Add("f", v);
+      agg.Add(EventAccessor(ev), 0);
+    }
+  }
+  ASSERT_GT(order.size(), cap);
+  EXPECT_FALSE(agg.complete());
+  Table t = agg.Finish();
+  ASSERT_EQ(t.rows.size(), cap);
+  std::map<std::string, std::string> got;
+  for (const auto& r : t.rows) got[r[0]] = r[1];
+  for (size_t i = 0; i < cap; ++i) EXPECT_EQ(got[order[i]], std::to_string(count[order[i]])) << order[i];
+}
+
 TEST(Pipes, TimechartBuckets) {
   Table t = RunPipe("* | timechart span=1h count() by host.name");
   EXPECT_EQ(t.columns, (std::vector<std::string>{"_time", "host.name", "count"}));
